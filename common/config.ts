@@ -1,0 +1,213 @@
+/**
+ * Configuration: read once per process from environment variables through one schema.
+ *
+ * Every variable is declared once in `VARIABLES` with its default and meaning; the README's configuration
+ * table and docker-compose.yml are checked against this list by tests, so docs cannot drift from code.
+ * An invalid environment produces one error that names every bad variable.
+ */
+import { z } from 'zod';
+import { SOURCE_NAMES } from './types.ts';
+
+const port = z.coerce
+  .number({ error: 'must be a port number' })
+  .int('must be a whole number')
+  .min(1, 'must be a port number 1-65535')
+  .max(65535, 'must be a port number 1-65535');
+
+const url = z.url({ error: 'must be an absolute http(s) URL' }).refine((u) => /^https?:\/\//.test(u), {
+  message: 'must be an absolute http(s) URL',
+});
+
+const optionalUrl = z
+  .string()
+  .transform((s) => s.trim())
+  .pipe(z.union([z.literal(''), url]));
+
+const positiveInt = z.coerce.number({ error: 'must be a number' }).int('must be a whole number').positive();
+
+const bool = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .pipe(z.enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' }))
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const sourceList = z
+  .string()
+  .transform((s) =>
+    s
+      .split(',')
+      .map((x) => x.trim())
+      .filter((x) => x.length > 0),
+  )
+  .pipe(
+    z
+      .array(z.enum(SOURCE_NAMES, { error: `unknown source; known sources are ${SOURCE_NAMES.join(', ')}` }))
+      .min(1, 'must name at least one source'),
+  );
+
+type Variable = { schema: z.ZodType; default: string; doc: string };
+
+/** Every environment variable the project reads, with its default and meaning. */
+export const VARIABLES = {
+  LOG_LEVEL: {
+    schema: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']),
+    default: 'info',
+    doc: 'pino log level',
+  },
+  STACK_DIR: {
+    schema: z.string().min(1),
+    default: '.stack',
+    doc: 'folder (relative to the project) for the local stack: QuestDB jar and data, moto virtualenv, spool, lock',
+  },
+  QUESTDB_HOST: { schema: z.string().min(1), default: '127.0.0.1', doc: 'QuestDB host' },
+  QUESTDB_HTTP_PORT: {
+    schema: port,
+    default: '9000',
+    doc: 'QuestDB HTTP port: web console, REST /exec and ILP over HTTP',
+  },
+  QUESTDB_PG_PORT: { schema: port, default: '8812', doc: 'QuestDB PostgreSQL wire port' },
+  QUESTDB_ILP_TCP_PORT: {
+    schema: port,
+    default: '9009',
+    doc: 'QuestDB ILP over TCP port (bound to loopback by the local stack; the project writes over HTTP)',
+  },
+  QUESTDB_HEALTH_PORT: {
+    schema: port,
+    default: '9003',
+    doc: 'QuestDB health endpoint port (min HTTP server)',
+  },
+  QUESTDB_USER: { schema: z.string().min(1), default: 'admin', doc: 'QuestDB PG wire user' },
+  QUESTDB_PASSWORD: { schema: z.string(), default: 'quest', doc: 'QuestDB PG wire password' },
+  AWS_REGION: { schema: z.string().min(1), default: 'us-east-1', doc: 'AWS region for S3 and Firehose' },
+  AWS_ENDPOINT_URL: {
+    schema: optionalUrl,
+    default: '',
+    doc: 'S3 and Firehose endpoint; empty means real AWS. `npm start` sets it to the local emulator unless STACK_EMULATOR=false',
+  },
+  AWS_ACCESS_KEY_ID: {
+    schema: z.string(),
+    default: '',
+    doc: 'AWS access key; empty means the SDK default credential chain (the emulator accepts any, `npm start` uses "test")',
+  },
+  AWS_SECRET_ACCESS_KEY: { schema: z.string(), default: '', doc: 'AWS secret key (see AWS_ACCESS_KEY_ID)' },
+  STACK_EMULATOR: {
+    schema: bool,
+    default: 'true',
+    doc: '`npm start` runs the moto emulator for S3 and Firehose; false uses the configured AWS endpoint instead',
+  },
+  MOTO_PORT: { schema: port, default: '4566', doc: 'port of the local AWS emulator (moto server)' },
+  RAW_BUCKET: {
+    schema: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be a valid S3 bucket name'),
+    default: 'btc-rates-raw',
+    doc: 'S3 bucket of the raw archive',
+  },
+  RAW_PREFIX: {
+    schema: z.string().regex(/^([A-Za-z0-9_.-]+\/)*$/, 'must be a key prefix ending in "/"'),
+    default: 'raw/',
+    doc: 'key prefix under which Firehose writes raw envelopes (raw/YYYY/MM/DD/HH/...)',
+  },
+  FIREHOSE_STREAM: {
+    schema: z.string().regex(/^[a-zA-Z0-9_.-]{1,64}$/, 'must be a valid delivery stream name'),
+    default: 'btc-rates-raw',
+    doc: 'Kinesis Firehose delivery stream that writes the raw archive',
+  },
+  FIREHOSE_ROLE_ARN: {
+    schema: z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/, 'must be an IAM role ARN'),
+    default: 'arn:aws:iam::123456789012:role/firehose-raw-archive',
+    doc: 'IAM role the delivery stream assumes to write to the bucket (bootstrap only)',
+  },
+  SOURCES: {
+    schema: sourceList,
+    default: 'blockchain',
+    doc: `comma-separated sources to poll: ${SOURCE_NAMES.join(', ')}`,
+  },
+  BLOCKCHAIN_URL: {
+    schema: url,
+    default: 'https://blockchain.info/ticker',
+    doc: 'blockchain.info ticker URL',
+  },
+  COINBASE_URL: {
+    schema: url,
+    default: 'https://api.coinbase.com/v2/exchange-rates?currency=BTC',
+    doc: 'Coinbase exchange-rates URL',
+  },
+  COINGECKO_URL: {
+    schema: url,
+    default:
+      'https://api.coingecko.com/api/v3/simple/price?ids=bitcoin&vs_currencies=usd,eur,gbp,jpy,cny,inr,brl,cad,aud,chf&include_last_updated_at=true',
+    doc: 'CoinGecko simple/price URL',
+  },
+  COINGECKO_API_KEY: {
+    schema: z.string(),
+    default: '',
+    doc: 'optional CoinGecko demo key (x-cg-demo-api-key)',
+  },
+  COINDESK_URL: {
+    schema: url,
+    default: 'https://api.coindesk.com/v1/bpi/currentprice.json',
+    doc: 'CoinDesk BPI v1 URL (public host retired; for mirrors and archived data)',
+  },
+  POLL_INTERVAL_SECONDS: {
+    schema: positiveInt.max(3600),
+    default: '60',
+    doc: 'seconds between polls of each source, aligned to the clock',
+  },
+  SPOOL_MAX_BYTES: {
+    schema: positiveInt,
+    default: String(512 * 1024 * 1024),
+    doc: 'size bound of the local spool for undeliverable records',
+  },
+  WEB_HOST: { schema: z.string().min(1), default: '127.0.0.1', doc: 'dashboard bind address' },
+  WEB_PORT: { schema: port, default: '8080', doc: 'dashboard port' },
+  FAKE_API_PORT: {
+    schema: port,
+    default: '8099',
+    doc: 'port of the local fake rate APIs (`npm start -- --demo`, tests)',
+  },
+} satisfies Record<string, Variable>;
+
+type Vars = typeof VARIABLES;
+export type VariableName = keyof Vars;
+export type Config = { [K in VariableName]: z.output<Vars[K]['schema']> };
+
+/** Thrown by `parseConfig`; its message lists every bad variable, one per line. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(
+      `Invalid configuration (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n` +
+        problems.map((p) => `  - ${p}`).join('\n'),
+    );
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parse the environment into a typed configuration, reporting every problem at once. */
+export function parseConfig(env: Record<string, string | undefined>): Config {
+  const problems: string[] = [];
+  const out: Record<string, unknown> = {};
+  for (const [name, v] of Object.entries(VARIABLES) as [VariableName, Variable][]) {
+    const raw = env[name] ?? v.default;
+    const r = v.schema.safeParse(raw);
+    if (r.success) out[name] = r.data;
+    else {
+      const why = r.error.issues.map((i) => i.message).join('; ');
+      problems.push(`${name}=${JSON.stringify(raw)}: ${why}`);
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return out as Config;
+}
+
+/** Parse `process.env`; on failure print the one message and exit with status 2. */
+export function loadConfigOrExit(env: Record<string, string | undefined> = process.env): Config {
+  try {
+    return parseConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,90 @@
+/**
+ * Bootstrap of the raw archive: the S3 bucket and a Firehose delivery stream with an extended S3 destination
+ * under RAW_PREFIX. Idempotent: existing resources are left as they are. `npm run bootstrap`.
+ */
+import { CreateBucketCommand, HeadBucketCommand, type S3Client } from '@aws-sdk/client-s3';
+import {
+  CreateDeliveryStreamCommand,
+  DescribeDeliveryStreamCommand,
+  type FirehoseClient,
+} from '@aws-sdk/client-firehose';
+import { pathToFileURL } from 'node:url';
+import { loadConfigOrExit, type Config } from '../common/config.ts';
+import { makeFirehose, makeS3 } from '../common/aws.ts';
+import { makeLogger } from '../common/log.ts';
+
+type BootstrapConfig = Pick<
+  Config,
+  'RAW_BUCKET' | 'RAW_PREFIX' | 'FIREHOSE_STREAM' | 'FIREHOSE_ROLE_ARN' | 'AWS_REGION'
+>;
+
+/** Create the bucket and the delivery stream if missing; returns what was created. */
+export async function runBootstrap(
+  deps: { s3: S3Client; firehose: FirehoseClient },
+  config: BootstrapConfig,
+): Promise<{ bucketCreated: boolean; streamCreated: boolean }> {
+  let bucketCreated = false;
+  try {
+    await deps.s3.send(new HeadBucketCommand({ Bucket: config.RAW_BUCKET }));
+  } catch {
+    await deps.s3.send(
+      new CreateBucketCommand({
+        Bucket: config.RAW_BUCKET,
+        ...(config.AWS_REGION !== 'us-east-1'
+          ? { CreateBucketConfiguration: { LocationConstraint: config.AWS_REGION as never } }
+          : {}),
+      }),
+    );
+    bucketCreated = true;
+  }
+  let streamCreated = false;
+  try {
+    await deps.firehose.send(
+      new DescribeDeliveryStreamCommand({ DeliveryStreamName: config.FIREHOSE_STREAM }),
+    );
+  } catch (err) {
+    if ((err as { name?: string }).name !== 'ResourceNotFoundException') throw err;
+    await deps.firehose.send(
+      new CreateDeliveryStreamCommand({
+        DeliveryStreamName: config.FIREHOSE_STREAM,
+        DeliveryStreamType: 'DirectPut',
+        ExtendedS3DestinationConfiguration: {
+          BucketARN: `arn:aws:s3:::${config.RAW_BUCKET}`,
+          RoleARN: config.FIREHOSE_ROLE_ARN,
+          // With a plain prefix Firehose appends YYYY/MM/DD/HH/ (UTC) itself.
+          Prefix: config.RAW_PREFIX,
+          ErrorOutputPrefix: `errors/${config.RAW_PREFIX}`,
+          BufferingHints: { IntervalInSeconds: 60, SizeInMBs: 5 },
+          CompressionFormat: 'UNCOMPRESSED',
+        },
+      }),
+    );
+    streamCreated = true;
+  }
+  // Real Firehose takes a while to become ACTIVE; the emulator is ACTIVE at once.
+  for (let i = 0; i < 120; i++) {
+    const d = await deps.firehose.send(
+      new DescribeDeliveryStreamCommand({ DeliveryStreamName: config.FIREHOSE_STREAM }),
+    );
+    if (d.DeliveryStreamDescription?.DeliveryStreamStatus === 'ACTIVE') break;
+    await new Promise((r) => setTimeout(r, 5_000));
+  }
+  return { bucketCreated, streamCreated };
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const config = loadConfigOrExit();
+  const log = makeLogger('bootstrap', config.LOG_LEVEL);
+  const s3 = makeS3(config);
+  const firehose = makeFirehose(config);
+  runBootstrap({ s3, firehose }, config)
+    .then((r) => {
+      log.info({ bucket: config.RAW_BUCKET, stream: config.FIREHOSE_STREAM, ...r }, 'raw archive ready');
+      s3.destroy();
+      firehose.destroy();
+    })
+    .catch((err: unknown) => {
+      log.error({ err }, 'bootstrap failed');
+      process.exit(1);
+    });
+}

@@ -1,0 +1,78 @@
+/**
+ * The run lock of `npm start`: one supervisor per stack folder. The lock file records the supervisor's pid and
+ * its children's, so a later start can tell a live run (refuse) from a crashed one (clean its leftovers, go on).
+ */
+import { linkSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+
+export type LockState = { pid: number; children: Record<string, number> };
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function read(path: string): LockState | null {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as LockState;
+  } catch {
+    return null;
+  }
+}
+
+export type Lock = { update(children: Record<string, number>): void; release(): void };
+
+/**
+ * Take the lock at `path`. Throws `AlreadyRunning` when a live supervisor holds it. A stale lock's leftover
+ * children are passed to `onStale` (to be stopped) before it is taken over.
+ */
+export function acquireLock(path: string, onStale: (stale: LockState) => void): Lock {
+  const state: LockState = { pid: process.pid, children: {} };
+  const tmp = `${path}.${process.pid}`;
+  writeFileSync(tmp, JSON.stringify(state));
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      linkSync(tmp, path); // atomic: fails if the lock exists
+      unlinkSync(tmp);
+      return {
+        update(children) {
+          state.children = children;
+          writeFileSync(tmp, JSON.stringify(state));
+          renameSync(tmp, path);
+        },
+        release() {
+          try {
+            if (read(path)?.pid === process.pid) unlinkSync(path);
+          } catch {
+            /* already gone */
+          }
+        },
+      };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const holder = read(path);
+      if (holder && isAlive(holder.pid)) {
+        unlinkSync(tmp);
+        throw new AlreadyRunning(holder.pid);
+      }
+      if (holder) onStale(holder);
+      try {
+        unlinkSync(path);
+      } catch {
+        /* another starter removed it first */
+      }
+    }
+  }
+  unlinkSync(tmp);
+  throw new Error(`could not take the lock ${path}`);
+}
+
+export class AlreadyRunning extends Error {
+  constructor(readonly pid: number) {
+    super(`the stack is already running (supervisor pid ${pid}); stop it with Ctrl-C in its terminal first`);
+    this.name = 'AlreadyRunning';
+  }
+}

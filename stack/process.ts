@@ -1,0 +1,90 @@
+/** Child-process plumbing for the local stack: spawn with prefixed logs, wait for readiness, stop in order. */
+import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { formatLogLine } from './logfmt.ts';
+
+export type Managed = { name: string; child: ChildProcess; exited: Promise<number | null> };
+
+/** Spawn `cmd` and stream its stdout/stderr line by line to `out`, each line prefixed with the service name. */
+export function spawnManaged(
+  name: string,
+  cmd: string,
+  args: string[],
+  opts: SpawnOptions & { out?: (line: string) => void; pretty?: boolean } = {},
+): Managed {
+  const { out = (l) => process.stdout.write(l + '\n'), pretty = true, ...spawnOpts } = opts;
+  // Each child gets its own process group, so a terminal's Ctrl-C reaches only the supervisor, which then
+  // stops the children in order (a crashed supervisor's leftovers are cleaned by the next start).
+  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true, ...spawnOpts });
+  const prefix = `${name.padEnd(10)}|`;
+  for (const stream of [child.stdout, child.stderr]) {
+    if (!stream) continue;
+    createInterface({ input: stream }).on('line', (line) =>
+      out(`${prefix} ${pretty ? formatLogLine(line) : line}`),
+    );
+  }
+  const exited = new Promise<number | null>((resolve) => {
+    child.once('exit', (code, signal) => resolve(code ?? (signal ? 128 : null)));
+    child.once('error', (err) => {
+      out(`${prefix} failed to start: ${err.message}`);
+      resolve(127);
+    });
+  });
+  return { name, child, exited };
+}
+
+/** Poll `url` until it answers with a 2xx status, or fail after `timeoutMs` (or as soon as `exited` settles). */
+export async function waitForHttp(
+  url: string,
+  timeoutMs: number,
+  exited?: Promise<number | null>,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let dead: number | null | undefined;
+  void exited?.then((c) => (dead = c));
+  let lastError = '';
+  while (Date.now() < deadline) {
+    if (dead !== undefined) throw new Error(`process exited (status ${dead}) before ${url} answered`);
+    try {
+      const res = await fetch(url, { signal: AbortSignal.timeout(2_000) });
+      await res.arrayBuffer();
+      if (res.ok) return;
+      lastError = `HTTP ${res.status}`;
+    } catch (err) {
+      lastError = (err as Error).message;
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`${url} did not answer within ${timeoutMs} ms (${lastError})`);
+}
+
+/** True when `url` answers 2xx right now. */
+export async function isUp(url: string): Promise<boolean> {
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(1_500) });
+    await res.arrayBuffer();
+    return res.ok;
+  } catch {
+    return false;
+  }
+}
+
+/** SIGTERM, then SIGKILL after `graceMs`; resolves when the process has exited. */
+export async function stopManaged(m: Managed, graceMs = 10_000): Promise<void> {
+  if (m.child.exitCode !== null || m.child.signalCode !== null) return;
+  m.child.kill('SIGTERM');
+  const timer = setTimeout(() => m.child.kill('SIGKILL'), graceMs);
+  await m.exited;
+  clearTimeout(timer);
+}
+
+/** Run a command to completion, inheriting output; reject with its status when it fails. */
+export function run(cmd: string, args: string[], opts: SpawnOptions = {}): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { stdio: 'inherit', ...opts });
+    child.once('error', (err) => reject(new Error(`${cmd} could not start: ${err.message}`, { cause: err })));
+    child.once('exit', (code) =>
+      code === 0 ? resolve() : reject(new Error(`${cmd} ${args.join(' ')} exited with status ${code}`)),
+    );
+  });
+}

@@ -1,0 +1,24 @@
+/** The processes `npm start` runs, in start order; entries that do not exist yet are skipped. */
+import type { Config } from '../common/config.ts';
+
+export type ServiceSpec = { name: string; entry: string; demoOnly?: boolean };
+
+export const SERVICES: ServiceSpec[] = [
+  { name: 'fake-api', entry: 'test/fake/main.ts', demoOnly: true },
+  { name: 'poller', entry: 'ingest/main.ts' },
+  { name: 'jobs', entry: 'jobs/main.ts' },
+  { name: 'forecaster', entry: 'forecast/main.ts' },
+  { name: 'web', entry: 'web/main.ts' },
+];
+
+/** Environment for `--demo`: every source polled from the local fake APIs instead of the internet. */
+export function demoEnv(config: Config): Record<string, string> {
+  const base = `http://127.0.0.1:${config.FAKE_API_PORT}`;
+  return {
+    SOURCES: 'blockchain,coinbase,coingecko,coindesk',
+    BLOCKCHAIN_URL: `${base}/blockchain/ticker`,
+    COINBASE_URL: `${base}/coinbase/v2/exchange-rates?currency=BTC`,
+    COINGECKO_URL: `${base}/coingecko/api/v3/simple/price?ids=bitcoin&vs_currencies=usd,eur,gbp,jpy&include_last_updated_at=true`,
+    COINDESK_URL: `${base}/coindesk/v1/bpi/currentprice.json`,
+  };
+}

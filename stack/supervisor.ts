@@ -1,0 +1,190 @@
+/**
+ * `npm start`: one supervisor for the whole local stack, no Docker needed.
+ * Installs what is missing, starts QuestDB and the AWS emulator, applies migrations, bootstraps the raw archive,
+ * then runs every service that exists, streaming their logs with a prefix each. Ctrl-C stops everything in
+ * reverse order. `npm start -- --demo` also runs the local fake rate APIs and polls them, fully offline.
+ */
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadConfigOrExit, type Config } from '../common/config.ts';
+import { makeFirehose, makeS3 } from '../common/aws.ts';
+import { makeLogger } from '../common/log.ts';
+import { makeDb } from '../sql/db.ts';
+import { runMigrations } from '../migrations/migrate.ts';
+import { runBootstrap } from './bootstrap.ts';
+import { acquireLock, AlreadyRunning, isAlive, type Lock } from './lock.ts';
+import { installMoto, startMoto } from './moto.ts';
+import { installQuestdb, startQuestdb } from './questdb.ts';
+import { isUp, spawnManaged, stopManaged, type Managed } from './process.ts';
+import { SERVICES, demoEnv } from './services.ts';
+import { formatLogLine } from './logfmt.ts';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const say = (s: string) => process.stdout.write(`${'supervisor'.padEnd(10)}| ${s}\n`);
+
+async function main(): Promise<void> {
+  const demo = process.argv.includes('--demo');
+  const baseConfig = loadConfigOrExit();
+  const stackDir = resolve(ROOT, baseConfig.STACK_DIR);
+  mkdirSync(stackDir, { recursive: true });
+
+  let lock: Lock;
+  try {
+    lock = acquireLock(resolve(stackDir, 'run.lock'), (stale) => {
+      // A crashed supervisor's children are stopped only if they still look like ours.
+      for (const [name, pid] of Object.entries(stale.children)) {
+        if (isAlive(pid) && cmdline(pid).includes(stackDir.split('/').pop() ?? '.stack')) {
+          say(`stopping ${name} (pid ${pid}) left behind by a crashed run`);
+          process.kill(pid, 'SIGTERM');
+        }
+      }
+    });
+  } catch (err) {
+    if (err instanceof AlreadyRunning) {
+      process.stderr.write(`npm start: ${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+
+  const running: Managed[] = [];
+  const children = () => Object.fromEntries(running.map((m) => [m.name, m.child.pid ?? 0]));
+  let stopping = false;
+  const stopAll = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    say('stopping services in reverse order ...');
+    for (const m of [...running].reverse()) {
+      await stopManaged(m, m.name === 'questdb' ? 30_000 : 10_000);
+      say(`${m.name} stopped`);
+    }
+    lock.release();
+    process.exit(code);
+  };
+  process.on('SIGINT', () => void stopAll(0));
+  process.on('SIGTERM', () => void stopAll(0));
+
+  try {
+    const host = baseConfig.QUESTDB_HOST;
+    if (await isUp(`http://${host}:${baseConfig.QUESTDB_HEALTH_PORT}/`))
+      throw new Error(
+        `port ${baseConfig.QUESTDB_HEALTH_PORT} already answers: another QuestDB is running there`,
+      );
+    const jar = await installQuestdb(stackDir, say);
+    const motoBin = baseConfig.STACK_EMULATOR ? await installMoto(stackDir, say) : null;
+
+    say(`starting QuestDB (data in ${resolve(stackDir, 'questdb', 'root')}) ...`);
+    const out = (line: string) => process.stdout.write(line + '\n');
+    running.push(
+      await startQuestdb({
+        jar,
+        root: resolve(stackDir, 'questdb', 'root'),
+        host,
+        ports: {
+          http: baseConfig.QUESTDB_HTTP_PORT,
+          pg: baseConfig.QUESTDB_PG_PORT,
+          ilpTcp: baseConfig.QUESTDB_ILP_TCP_PORT,
+          health: baseConfig.QUESTDB_HEALTH_PORT,
+        },
+        out: quietJava(out),
+      }),
+    );
+    lock.update(children());
+
+    const env: Record<string, string | undefined> = { ...process.env };
+    if (motoBin) {
+      say('starting the AWS emulator (moto server) ...');
+      running.push(
+        await startMoto({ bin: motoBin, host: '127.0.0.1', port: baseConfig.MOTO_PORT, out: () => {} }),
+      );
+      lock.update(children());
+      env.AWS_ENDPOINT_URL = `http://127.0.0.1:${baseConfig.MOTO_PORT}`;
+      env.AWS_ACCESS_KEY_ID ||= 'test';
+      env.AWS_SECRET_ACCESS_KEY ||= 'test';
+    }
+    if (demo) Object.assign(env, demoEnv(baseConfig));
+    const config: Config = loadConfigOrExit(env);
+
+    const log = makeLogger('migrate', config.LOG_LEVEL, {
+      write: (s) => process.stdout.write(`${'migrate'.padEnd(10)}| ${formatLogLine(s.trimEnd())}\n`),
+    });
+    const db = makeDb(config, 1);
+    try {
+      const applied = await runMigrations(db, log);
+      say(applied.length ? `applied ${applied.map((m) => m.file).join(', ')}` : 'schema up to date');
+    } finally {
+      await db.end();
+    }
+    const s3 = makeS3(config);
+    const firehose = makeFirehose(config);
+    await runBootstrap({ s3, firehose }, config);
+    s3.destroy();
+    firehose.destroy();
+    say(
+      `raw archive: s3://${config.RAW_BUCKET}/${config.RAW_PREFIX} via Firehose stream ${config.FIREHOSE_STREAM}`,
+    );
+
+    const services = SERVICES.filter((s) => (demo || !s.demoOnly) && existsSync(resolve(ROOT, s.entry)));
+    for (const s of services) {
+      const start = (): Managed => {
+        const m = spawnManaged(s.name, process.execPath, ['--import', 'tsx', resolve(ROOT, s.entry)], {
+          cwd: ROOT,
+          env,
+          out,
+        });
+        void m.exited.then((code) => {
+          if (stopping) return;
+          say(`${s.name} exited with status ${code}; restarting in 2 s`);
+          setTimeout(() => {
+            if (stopping) return;
+            const i = running.indexOf(m);
+            running[i] = start();
+            lock.update(children());
+          }, 2_000);
+        });
+        return m;
+      };
+      running.push(start());
+    }
+    lock.update(children());
+
+    say('the stack is up:');
+    say(`  QuestDB console   http://${host}:${config.QUESTDB_HTTP_PORT}`);
+    if (services.some((s) => s.name === 'web'))
+      say(`  dashboard         http://${config.WEB_HOST}:${config.WEB_PORT}`);
+    say(`  PG wire           postgresql://${config.QUESTDB_USER}@${host}:${config.QUESTDB_PG_PORT}/qdb`);
+    if (motoBin) say(`  AWS emulator      ${env.AWS_ENDPOINT_URL}`);
+    say(`  services          ${services.map((s) => s.name).join(', ') || '(none yet)'}`);
+    say('press Ctrl-C to stop');
+
+    // Infrastructure dying under us is fatal: stop the rest rather than run half a stack.
+    for (const m of running.filter((r) => r.name === 'questdb' || r.name === 'moto')) {
+      void m.exited.then((code) => {
+        if (stopping) return;
+        say(`${m.name} died (status ${code}); stopping everything`);
+        void stopAll(1);
+      });
+    }
+  } catch (err) {
+    say(`failed: ${(err as Error).message}`);
+    await stopAll(1);
+  }
+}
+
+function cmdline(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
+  } catch {
+    return '';
+  }
+}
+
+/** QuestDB logs every query at INFO; pass on only warnings and errors (and the one "enjoy" line). */
+function quietJava(out: (line: string) => void): (line: string) => void {
+  return (line) => {
+    if (/ [EWC] |enjoy|Exception/.test(line)) out(line);
+  };
+}
+
+void main();
