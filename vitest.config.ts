@@ -22,6 +22,7 @@ export default defineConfig({
           hookTimeout: 180_000,
           // Two cores and one QuestDB: integration files run one at a time.
           fileParallelism: false,
+          teardownTimeout: 60_000,
         },
       },
     ],

@@ -17,7 +17,9 @@ export const MIGRATIONS_DIR = fileURLToPath(new URL('.', import.meta.url));
 /** Read every migration file of `dir`. */
 export function readMigrations(dir: string = MIGRATIONS_DIR): MigrationFile[] {
   return parseMigrationFiles(
-    readdirSync(dir).map((file) => ({ file, text: readFileSync(`${dir}/${file}`, 'utf8') })),
+    readdirSync(dir)
+      .filter((file) => file.endsWith('.sql'))
+      .map((file) => ({ file, text: readFileSync(`${dir}/${file}`, 'utf8') })),
   );
 }
 
@@ -51,8 +53,11 @@ export async function runMigrations(
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const config = loadConfigOrExit();
   const log = makeLogger('migrate', config.LOG_LEVEL);
+  // `--dir DIR` applies the migrations of another folder (tests use it to prove an edited file is refused).
+  const dirFlag = process.argv.indexOf('--dir');
+  const dir = dirFlag >= 0 ? process.argv[dirFlag + 1] : undefined;
   const db = makeDb(config, 1);
-  runMigrations(db, log)
+  runMigrations(db, log, dir)
     .then((applied) => {
       if (applied.length === 0) log.info('nothing to apply: the schema is up to date');
       else log.info({ applied: applied.map((m) => m.file) }, `applied ${applied.length} migration(s)`);

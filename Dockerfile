@@ -1,0 +1,18 @@
+# One image for every process of the pipeline (poller, jobs, forecaster, web, bootstrap); compose picks the
+# entry point per service. TypeScript runs through tsx, as in development.
+FROM node:20.20-bookworm-slim
+WORKDIR /app
+ENV NODE_ENV=production
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --ignore-scripts && npm cache clean --force
+COPY common ./common
+COPY ingest ./ingest
+COPY sql ./sql
+COPY jobs ./jobs
+COPY forecast ./forecast
+COPY web ./web
+COPY migrations ./migrations
+COPY stack ./stack
+COPY test/fake ./test/fake
+USER node
+CMD ["node", "--import", "tsx", "migrations/migrate.ts"]

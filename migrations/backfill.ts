@@ -1,0 +1,50 @@
+/**
+ * `npm run backfill -- <name> [options]`: run one backfill script by name; `--help` lists them.
+ * Backfills rebuild later layers from the raw archive or import history; they are idempotent by design.
+ */
+import { loadConfigOrExit } from '../common/config.ts';
+import { makeLogger } from '../common/log.ts';
+import { BACKFILLS, type Backfill } from './backfills/registry.ts';
+
+/** The help text listing every backfill. Pure. */
+export function backfillHelp(backfills: Backfill[] = BACKFILLS): string {
+  const lines = [
+    'usage: npm run backfill -- <name> [options]',
+    '       npm run backfill -- <name> --help',
+    '',
+  ];
+  if (backfills.length === 0) lines.push('no backfills are registered');
+  else {
+    lines.push('backfills:');
+    const width = Math.max(...backfills.map((b) => b.name.length));
+    for (const b of backfills) lines.push(`  ${b.name.padEnd(width)}  ${b.summary}`);
+  }
+  return lines.join('\n');
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...args] = argv;
+  if (!name || name === '--help' || name === '-h') {
+    process.stdout.write(backfillHelp() + '\n');
+    return name ? 0 : 2;
+  }
+  const backfill = BACKFILLS.find((b) => b.name === name);
+  if (!backfill) {
+    process.stderr.write(`unknown backfill "${name}"\n\n${backfillHelp()}\n`);
+    return 2;
+  }
+  if (args.includes('--help') || args.includes('-h')) {
+    process.stdout.write(`${backfill.summary}\n\n${backfill.usage}\n`);
+    return 0;
+  }
+  const config = loadConfigOrExit();
+  return backfill.run(args, { config, log: makeLogger(`backfill:${name}`, config.LOG_LEVEL) });
+}
+
+main(process.argv.slice(2)).then(
+  (code) => (process.exitCode = code),
+  (err: unknown) => {
+    process.stderr.write(`backfill failed: ${(err as Error).stack ?? String(err)}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,13 @@
+/** Backfills run by name from `npm run backfill -- <name> [options]`. Each owns its options and its help text. */
+import type { Config } from '../../common/config.ts';
+import type { Log } from '../../common/log.ts';
+
+export type Backfill = {
+  name: string;
+  summary: string;
+  usage: string;
+  /** Runs the backfill; resolves to the process exit status. */
+  run(args: string[], deps: { config: Config; log: Log }): Promise<number>;
+};
+
+export const BACKFILLS: Backfill[] = [];

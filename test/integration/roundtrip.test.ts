@@ -1,0 +1,86 @@
+import { randomUUID } from 'node:crypto';
+import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { PutRecordBatchCommand } from '@aws-sdk/client-firehose';
+import { afterAll, describe, expect, it } from 'vitest';
+import { makeFirehose, makeS3 } from '../../common/aws.ts';
+import { makeDb } from '../../sql/db.ts';
+import { makeIlp } from '../../sql/ilp.ts';
+import { testConfig, waitFor } from './stack-env.ts';
+
+const config = testConfig();
+const db = makeDb(config, 1);
+const s3 = makeS3(config);
+const firehose = makeFirehose(config);
+afterAll(async () => {
+  await db.end();
+  s3.destroy();
+  firehose.destroy();
+});
+
+describe('round trips through the real services', () => {
+  it('rows written through ILP over HTTP are read back through the PG wire', async () => {
+    const source = `ilp-${randomUUID().slice(0, 8)}`;
+    const t0 = Date.UTC(2021, 0, 1, 23, 58);
+    const ilp = await makeIlp(config);
+    const written = [0, 1, 2, 3].map((i) => ({ ts: t0 + i * 60_000, rate: 30_000 + i * 1.25 }));
+    for (const w of written) {
+      await ilp.sender
+        .table('rates')
+        .symbol('source', source)
+        .symbol('currency', 'EUR')
+        .floatColumn('rate', w.rate)
+        .timestampColumn('quote_ts', w.ts - 5_000, 'ms')
+        .at(w.ts, 'ms');
+    }
+    await ilp.close();
+    await waitFor(
+      async () => (await db.query(`SELECT ts FROM rates WHERE source = $1`, [source])).length === 4,
+      20_000,
+      'ILP rows visible',
+    );
+    const rows = await db.query<{ ts: Date; rate: number; quote_ts: Date }>(
+      `SELECT ts, rate, quote_ts FROM rates WHERE source = $1 ORDER BY ts`,
+      [source],
+    );
+    // Across midnight UTC, timestamps come back as the same instants (parsed as UTC, not local time).
+    expect(rows.map((r) => [r.ts.getTime(), r.rate, r.quote_ts.getTime()])).toEqual(
+      written.map((w) => [w.ts, w.rate, w.ts - 5_000]),
+    );
+  });
+
+  it('records put through Firehose arrive unchanged in S3 under the raw/ prefix', async () => {
+    const id = randomUUID();
+    const records = [0, 1, 2].map(
+      (i) => JSON.stringify({ id: `${id}-${i}`, body: `{"USD":{"last":${i}}}` }) + '\n',
+    );
+    const res = await firehose.send(
+      new PutRecordBatchCommand({
+        DeliveryStreamName: config.FIREHOSE_STREAM,
+        Records: records.map((r) => ({ Data: Buffer.from(r) })),
+      }),
+    );
+    expect(res.FailedPutCount).toBe(0);
+    const hour = new Date().toISOString().slice(0, 13).replace(/[-T]/g, '/');
+    const found: string[] = [];
+    await waitFor(
+      async () => {
+        const list = await s3.send(
+          new ListObjectsV2Command({ Bucket: config.RAW_BUCKET, Prefix: `${config.RAW_PREFIX}` }),
+        );
+        found.length = 0;
+        for (const o of list.Contents ?? []) {
+          const body = await (
+            await s3.send(new GetObjectCommand({ Bucket: config.RAW_BUCKET, Key: o.Key }))
+          ).Body?.transformToString();
+          if (body?.includes(id)) found.push(`${o.Key}\n${body}`);
+        }
+        return found.length > 0;
+      },
+      20_000,
+      'object in S3',
+    );
+    const [key, ...rest] = (found[0] ?? '').split('\n');
+    expect(key?.startsWith(`${config.RAW_PREFIX}${hour.slice(0, 13)}`)).toBe(true);
+    expect(rest.join('\n')).toBe(records.join(''));
+  });
+});

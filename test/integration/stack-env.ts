@@ -1,0 +1,51 @@
+/**
+ * The integration tests' own stack: QuestDB and the AWS emulator on ports and a data folder of their own, so a
+ * running `npm start` (default ports, `.stack/questdb/root`) is never touched.
+ */
+import { parseConfig, type Config } from '../../common/config.ts';
+
+export const TEST_ENV: Record<string, string> = {
+  LOG_LEVEL: 'warn',
+  QUESTDB_HOST: '127.0.0.1',
+  QUESTDB_HTTP_PORT: '19000',
+  QUESTDB_PG_PORT: '18812',
+  QUESTDB_ILP_TCP_PORT: '19009',
+  QUESTDB_HEALTH_PORT: '19003',
+  MOTO_PORT: '14566',
+  AWS_ENDPOINT_URL: 'http://127.0.0.1:14566',
+  AWS_ACCESS_KEY_ID: 'test',
+  AWS_SECRET_ACCESS_KEY: 'test',
+  RAW_BUCKET: 'btc-rates-test',
+  FIREHOSE_STREAM: 'btc-rates-test',
+  FAKE_API_PORT: '18099',
+  WEB_PORT: '18080',
+};
+
+/** Parsed test configuration, with per-test overrides. */
+export function testConfig(overrides: Record<string, string> = {}): Config {
+  return parseConfig({ ...TEST_ENV, ...overrides });
+}
+
+/** Run SQL through QuestDB's REST endpoint (DDL included); returns the JSON answer. */
+export async function exec(
+  config: Config,
+  sql: string,
+): Promise<{ dataset?: unknown[][]; count?: number; error?: string }> {
+  const url = `http://${config.QUESTDB_HOST}:${config.QUESTDB_HTTP_PORT}/exec?query=${encodeURIComponent(sql)}`;
+  const res = await fetch(url);
+  return (await res.json()) as { dataset?: unknown[][]; count?: number; error?: string };
+}
+
+/** Wait until `probe` returns true (WAL writes become visible asynchronously); fail after `timeoutMs`. */
+export async function waitFor(
+  probe: () => Promise<boolean>,
+  timeoutMs = 20_000,
+  what = 'condition',
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await probe()) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+}

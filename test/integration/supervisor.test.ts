@@ -1,0 +1,91 @@
+/**
+ * `npm start` end to end, on a stack folder and ports of its own: it comes up with the schema, a second start is
+ * refused while it runs, and Ctrl-C (SIGINT to the supervisor) leaves no java or python process behind.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { questdbJarPath } from '../../stack/questdb.ts';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const shared = resolve(ROOT, '.stack');
+mkdirSync(resolve(shared, 'test'), { recursive: true });
+const stackDir = mkdtempSync(resolve(shared, 'test', 'supervisor-'));
+// Reuse the installs the global setup made (jar and virtualenv) so this test does not download them again.
+mkdirSync(resolve(stackDir, 'questdb'));
+symlinkSync(questdbJarPath(shared), questdbJarPath(stackDir));
+symlinkSync(resolve(shared, 'venv'), resolve(stackDir, 'venv'));
+
+const env = {
+  ...process.env,
+  STACK_DIR: stackDir,
+  QUESTDB_HTTP_PORT: '29000',
+  QUESTDB_PG_PORT: '28812',
+  QUESTDB_ILP_TCP_PORT: '29009',
+  QUESTDB_HEALTH_PORT: '29003',
+  MOTO_PORT: '24566',
+  WEB_PORT: '28080',
+  AWS_ENDPOINT_URL: '',
+  LOG_LEVEL: 'warn',
+};
+
+function processesUsing(dir: string): string[] {
+  const found: string[] = [];
+  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    try {
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
+      if (cmd.includes(dir)) found.push(`${pid}: ${cmd.slice(0, 120)}`);
+    } catch {
+      /* exited meanwhile */
+    }
+  }
+  return found;
+}
+
+afterAll(() => {
+  for (const p of processesUsing(stackDir)) process.kill(Number(p.split(':')[0]), 'SIGKILL');
+  rmSync(stackDir, { recursive: true, force: true });
+});
+
+describe('npm start (the supervisor)', () => {
+  it('starts the stack, refuses a second start, and stops everything on Ctrl-C', async () => {
+    const sup = spawn(process.execPath, ['--import', 'tsx', 'stack/supervisor.ts'], { cwd: ROOT, env });
+    let out = '';
+    sup.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    sup.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    const exited = new Promise<number | null>((r) => sup.once('exit', (c) => r(c)));
+
+    const deadline = Date.now() + 120_000;
+    while (!out.includes('press Ctrl-C to stop')) {
+      if (Date.now() > deadline || sup.exitCode !== null)
+        throw new Error(`supervisor did not come up:\n${out}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(out).toContain('QuestDB console   http://127.0.0.1:29000');
+
+    const res = await fetch(
+      `http://127.0.0.1:29000/exec?query=${encodeURIComponent('SELECT table_name FROM tables()')}`,
+    );
+    const tables = ((await res.json()) as { dataset: string[][] }).dataset.map((r) => r[0]);
+    expect(tables).toEqual(
+      expect.arrayContaining(['currencies', 'sources', 'polls', 'rates', 'schema_migrations']),
+    );
+
+    const second = spawnSync(process.execPath, ['--import', 'tsx', 'stack/supervisor.ts'], {
+      cwd: ROOT,
+      env,
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(second.status).toBe(1);
+    expect(second.stderr).toMatch(/already running \(supervisor pid \d+\)/);
+    expect(processesUsing(stackDir).filter((p) => p.includes('java')).length).toBe(1);
+
+    sup.kill('SIGINT');
+    expect(await exited).toBe(0);
+    expect(out).toMatch(/questdb stopped/);
+    expect(processesUsing(stackDir)).toEqual([]);
+  }, 180_000);
+});

@@ -1,0 +1,52 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { spawn } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { serverConf } from '../../stack/questdb.ts';
+import { formatLogLine } from '../../stack/logfmt.ts';
+import { acquireLock, AlreadyRunning } from '../../stack/lock.ts';
+
+describe('local stack pieces', () => {
+  it('binds every QuestDB listener to the given host and turns telemetry off', () => {
+    const conf = serverConf('127.0.0.1', { http: 1, pg: 2, ilpTcp: 3, health: 4 });
+    expect(conf).toContain('http.net.bind.to=127.0.0.1:1');
+    expect(conf).toContain('pg.net.bind.to=127.0.0.1:2');
+    expect(conf).toContain('line.tcp.net.bind.to=127.0.0.1:3');
+    expect(conf).toContain('http.min.net.bind.to=127.0.0.1:4');
+    expect(conf).toContain('telemetry.enabled=false');
+    expect(conf).toContain('line.udp.enabled=false');
+  });
+
+  it('formats pino lines for the console and passes other lines through', () => {
+    const line = JSON.stringify({
+      level: 40,
+      time: Date.UTC(2024, 0, 1, 12, 34, 56, 789),
+      msg: 'spool growing',
+      bytes: 12,
+      svc: 'poller',
+    });
+    expect(formatLogLine(line)).toBe('12:34:56.789 WARN  spool growing bytes=12');
+    expect(formatLogLine('plain text')).toBe('plain text');
+    expect(formatLogLine('{not json')).toBe('{not json');
+  });
+
+  it('the run lock refuses a live holder and takes over a dead one, reporting its leftovers', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lock-'));
+    const path = join(dir, 'run.lock');
+    const lock = acquireLock(path, () => {});
+    lock.update({ questdb: 12345 });
+    expect(() => acquireLock(path, () => {})).toThrow(AlreadyRunning);
+    lock.release();
+
+    // A lock left by a process that is gone is stale: taken over, its children reported for clean-up.
+    const child = spawn(process.execPath, ['-e', '']);
+    await new Promise((r) => child.once('exit', r));
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(path, JSON.stringify({ pid: child.pid, children: { moto: 999999 } }));
+    const stale: unknown[] = [];
+    const again = acquireLock(path, (s) => stale.push(s));
+    expect(stale).toEqual([{ pid: child.pid, children: { moto: 999999 } }]);
+    again.release();
+  });
+});
