@@ -4,6 +4,8 @@ import { defineConfig } from 'vitest/config';
 // started by the global setup on their own ports and data folder when not already running).
 export default defineConfig({
   test: {
+    // Stopping QuestDB and moto after the integration run takes a few seconds.
+    teardownTimeout: 60_000,
     projects: [
       {
         test: {
@@ -22,7 +24,6 @@ export default defineConfig({
           hookTimeout: 180_000,
           // Two cores and one QuestDB: integration files run one at a time.
           fileParallelism: false,
-          teardownTimeout: 60_000,
         },
       },
     ],

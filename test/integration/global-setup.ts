@@ -14,7 +14,7 @@ import { runBootstrap } from '../../stack/bootstrap.ts';
 import { installMoto, startMoto } from '../../stack/moto.ts';
 import { installQuestdb, startQuestdb } from '../../stack/questdb.ts';
 import { isUp, stopManaged, type Managed } from '../../stack/process.ts';
-import { testConfig } from './stack-env.ts';
+import { TEST_PORT_OFFSET, testConfig } from './stack-env.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -27,7 +27,7 @@ export default async function setup(): Promise<() => Promise<void>> {
 
   if (!(await isUp(`http://${host}:${config.QUESTDB_HEALTH_PORT}/`))) {
     const jar = await installQuestdb(stackDir, say);
-    const root = resolve(stackDir, 'test', 'questdb');
+    const root = resolve(stackDir, 'test', `questdb-${TEST_PORT_OFFSET}`);
     rmSync(root, { recursive: true, force: true });
     say(`starting QuestDB on ${host}:${config.QUESTDB_HTTP_PORT} (data ${root})`);
     started.push(

@@ -4,21 +4,28 @@
  */
 import { parseConfig, type Config } from '../../common/config.ts';
 
+/**
+ * TEST_PORT_OFFSET (default 0) shifts every test port, so two test runs on one machine (two worktrees, two
+ * developers) each get their own QuestDB and emulator instead of stopping each other's.
+ */
+export const TEST_PORT_OFFSET = Number(process.env.TEST_PORT_OFFSET ?? 0);
+const p = (base: number) => String(base + TEST_PORT_OFFSET);
+
 export const TEST_ENV: Record<string, string> = {
   LOG_LEVEL: 'warn',
   QUESTDB_HOST: '127.0.0.1',
-  QUESTDB_HTTP_PORT: '19000',
-  QUESTDB_PG_PORT: '18812',
-  QUESTDB_ILP_TCP_PORT: '19009',
-  QUESTDB_HEALTH_PORT: '19003',
-  MOTO_PORT: '14566',
-  AWS_ENDPOINT_URL: 'http://127.0.0.1:14566',
+  QUESTDB_HTTP_PORT: p(19000),
+  QUESTDB_PG_PORT: p(18812),
+  QUESTDB_ILP_TCP_PORT: p(19009),
+  QUESTDB_HEALTH_PORT: p(19003),
+  MOTO_PORT: p(14566),
+  AWS_ENDPOINT_URL: `http://127.0.0.1:${p(14566)}`,
   AWS_ACCESS_KEY_ID: 'test',
   AWS_SECRET_ACCESS_KEY: 'test',
   RAW_BUCKET: 'btc-rates-test',
   FIREHOSE_STREAM: 'btc-rates-test',
-  FAKE_API_PORT: '18099',
-  WEB_PORT: '18080',
+  FAKE_API_PORT: p(18099),
+  WEB_PORT: p(18080),
 };
 
 /** Parsed test configuration, with per-test overrides. */

@@ -8,6 +8,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { questdbJarPath } from '../../stack/questdb.ts';
+import { TEST_PORT_OFFSET } from './stack-env.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const shared = resolve(ROOT, '.stack');
@@ -21,12 +22,12 @@ symlinkSync(resolve(shared, 'venv'), resolve(stackDir, 'venv'));
 const env = {
   ...process.env,
   STACK_DIR: stackDir,
-  QUESTDB_HTTP_PORT: '29000',
-  QUESTDB_PG_PORT: '28812',
-  QUESTDB_ILP_TCP_PORT: '29009',
-  QUESTDB_HEALTH_PORT: '29003',
-  MOTO_PORT: '24566',
-  WEB_PORT: '28080',
+  QUESTDB_HTTP_PORT: String(29000 + TEST_PORT_OFFSET),
+  QUESTDB_PG_PORT: String(28812 + TEST_PORT_OFFSET),
+  QUESTDB_ILP_TCP_PORT: String(29009 + TEST_PORT_OFFSET),
+  QUESTDB_HEALTH_PORT: String(29003 + TEST_PORT_OFFSET),
+  MOTO_PORT: String(24566 + TEST_PORT_OFFSET),
+  WEB_PORT: String(28080 + TEST_PORT_OFFSET),
   AWS_ENDPOINT_URL: '',
   LOG_LEVEL: 'warn',
 };
@@ -63,10 +64,10 @@ describe('npm start (the supervisor)', () => {
         throw new Error(`supervisor did not come up:\n${out}`);
       await new Promise((r) => setTimeout(r, 200));
     }
-    expect(out).toContain('QuestDB console   http://127.0.0.1:29000');
+    expect(out).toContain(`QuestDB console   http://127.0.0.1:${29000 + TEST_PORT_OFFSET}`);
 
     const res = await fetch(
-      `http://127.0.0.1:29000/exec?query=${encodeURIComponent('SELECT table_name FROM tables()')}`,
+      `http://127.0.0.1:${29000 + TEST_PORT_OFFSET}/exec?query=${encodeURIComponent('SELECT table_name FROM tables()')}`,
     );
     const tables = ((await res.json()) as { dataset: string[][] }).dataset.map((r) => r[0]);
     expect(tables).toEqual(
