@@ -1,0 +1,38 @@
+/**
+ * Coinbase v2 exchange-rates: `{"data": {"currency": "BTC", "rates": {"USD": "60000.12", ...}}}`.
+ * Rates are decimal strings; the map includes "BTC": "1.00000000", which is the base quoting itself and
+ * becomes a `self_quote` rejection. There is no timestamp.
+ */
+import { parseEnvelope } from './envelope.ts';
+import { BASE_CURRENCY, isRecord, makeCollector, neverThrows, own, show } from './validate.ts';
+import type { ParseResult, RawResponse, SourceAdapter } from './types.ts';
+
+/** Parse a Coinbase exchange-rates response for base currency BTC. */
+export function parseCoinbase(res: RawResponse): ParseResult {
+  const env = parseEnvelope(res);
+  if (!env.ok) return { rates: [], rejections: [env.rejection] };
+  const out = makeCollector();
+  const data = isRecord(env.json) ? own(env.json, 'data') : undefined;
+  const rates = isRecord(data) ? own(data, 'rates') : undefined;
+  if (!isRecord(data) || !isRecord(rates)) {
+    const errors = isRecord(env.json) ? own(env.json, 'errors') : undefined;
+    const why = errors === undefined ? `got ${show(env.json)}` : `errors ${show(errors, 100)}`;
+    out.reject(null, 'bad_shape', `expected {"data":{"rates":{...}}}, ${why}`);
+    return out.finish();
+  }
+  // Rates relative to another base (a misconfigured ?currency=) would look valid but be wrong prices.
+  const base = own(data, 'currency');
+  if (base !== undefined && (typeof base !== 'string' || base.toUpperCase() !== BASE_CURRENCY)) {
+    out.reject(null, 'bad_shape', `rates are for base currency ${show(base)}, expected ${BASE_CURRENCY}`);
+    return out.finish();
+  }
+  for (const [key, value] of Object.entries(rates)) out.rate(key, value, null, true);
+  return out.finish();
+}
+
+/** The Coinbase adapter. */
+export const coinbase: SourceAdapter = {
+  kind: 'coinbase',
+  request: (config) => ({ url: config.COINBASE_URL, headers: { accept: 'application/json' } }),
+  parse: neverThrows(parseCoinbase),
+};

@@ -1,0 +1,76 @@
+/**
+ * The checks every source shares before its own shape matters: HTTP status, empty and HTML bodies, and JSON
+ * syntax. Each failure is one poll-level rejection (`currency: null`), since nothing in the body can be trusted.
+ */
+import type { RawResponse, Rejection } from './types.ts';
+
+export type Envelope = { ok: true; json: unknown } | { ok: false; rejection: Rejection };
+
+const EXCERPT_CHARS = 120;
+
+/** A short, single-line excerpt of untrusted text for a rejection's detail. */
+export function excerpt(text: string, max = EXCERPT_CHARS): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > max ? `${flat.slice(0, max)}…` : flat;
+}
+
+/** Header lookup by name in any case: clients differ in how they spell header names. */
+export function headerValue(headers: Record<string, string>, name: string): string | undefined {
+  const want = name.toLowerCase();
+  for (const [k, v] of Object.entries(headers)) if (k.toLowerCase() === want) return v;
+  return undefined;
+}
+
+/**
+ * Parse the envelope of a response into JSON, or say why not. Status comes first: an error page with a JSON
+ * body (Coinbase's 429) must not be read as rates.
+ */
+export function parseEnvelope(res: RawResponse): Envelope {
+  const fail = (reason: Rejection['reason'], detail: string): Envelope => ({
+    ok: false,
+    rejection: { currency: null, reason, detail },
+  });
+  const body = typeof res.body === 'string' ? res.body : '';
+  if (!Number.isInteger(res.status) || res.status < 200 || res.status > 299) {
+    const tail = body.trim() === '' ? '' : `: ${excerpt(body)}`;
+    return fail('http_status', `HTTP ${String(res.status)}${tail}`);
+  }
+  if (body.trim() === '') return fail('empty_body', `HTTP ${res.status} with an empty body`);
+  const type = headerValue(res.headers ?? {}, 'content-type') ?? '';
+  if (/text\/html/i.test(type) || body.trimStart().startsWith('<')) {
+    // Proxies and CDNs answer with HTML error pages, sometimes with status 200.
+    return fail('html_page', `HTML instead of JSON (content-type ${type || 'absent'}): ${excerpt(body, 80)}`);
+  }
+  try {
+    // A byte-order mark is legal in a UTF-8 body but not in JSON.parse input.
+    return { ok: true, json: JSON.parse(body.replace(/^\uFEFF/, '')) as unknown };
+  } catch (err) {
+    const why = err instanceof Error ? err.message : String(err);
+    if (looksCutOff(body))
+      return fail('truncated', `JSON ends early after ${body.length} characters (${why})`);
+    return fail('not_json', `not JSON (${why}): ${excerpt(body, 80)}`);
+  }
+}
+
+/**
+ * True when the text ends inside a string or with brackets still open: the mark of a body cut short,
+ * which every prefix of a JSON object or array has. Engine error messages differ too much to rely on.
+ */
+export function looksCutOff(text: string): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c)
+        i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) depth++;
+    else if (c === 0x7d || c === 0x5d) {
+      depth--;
+      if (depth < 0) return false;
+    }
+  }
+  return inString || depth > 0;
+}

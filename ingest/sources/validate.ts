@@ -1,0 +1,206 @@
+/**
+ * Pure checks on the values inside a payload: currency codes, rates, quote times, the jump guard, and a
+ * collector that keeps a partly bad payload's good currencies while recording why each other one was dropped.
+ */
+import type { ParseResult, ParsedRate, Rejection, RejectionReason, SourceAdapter } from './types.ts';
+
+/** What a currency code must look like once upper-cased. */
+export const CURRENCY_CODE = /^[A-Z0-9]{2,10}$/;
+
+/** The asset every source prices; a rate of BTC in BTC is the source quoting itself, not a price. */
+export const BASE_CURRENCY = 'BTC';
+
+/** Quote times before the genesis block or after 2100 are corrupt (or in the wrong unit). */
+const EARLIEST_QUOTE_MS = Date.UTC(2009, 0, 3);
+const LATEST_QUOTE_MS = Date.UTC(2100, 0, 1);
+
+/** Strict decimal text as Coinbase sends it: no separators, no spaces, no trailing letters. */
+const DECIMAL = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
+
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/;
+
+export type Checked<T> = { ok: true; value: T } | { ok: false; reason: RejectionReason; detail: string };
+
+const bad = (reason: RejectionReason, detail: string): Checked<never> => ({ ok: false, reason, detail });
+
+/** JSON-ish rendering of an untrusted value, bounded so a giant value cannot flood the error column. */
+export function show(value: unknown, max = 60): string {
+  let s: string;
+  if (value === undefined) s = 'undefined';
+  else if (typeof value === 'number') s = String(value);
+  else {
+    try {
+      s = JSON.stringify(value) ?? String(value);
+    } catch {
+      s = String(value);
+    }
+  }
+  return s.length > max ? `${s.slice(0, max)}…` : s;
+}
+
+/** A plain JSON object (not null, not an array). */
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** An own property only: JSON keys such as "constructor" must not reach Object.prototype. */
+export function own(record: Record<string, unknown>, key: string): unknown {
+  return Object.hasOwn(record, key) ? record[key] : undefined;
+}
+
+/** Parse a payload key into a currency code. ASCII is required first: "ß".toUpperCase() is "SS". */
+export function parseCurrencyCode(key: string): Checked<string> {
+  if (!/^[A-Za-z0-9]+$/.test(key) || !CURRENCY_CODE.test(key.toUpperCase()))
+    return bad('bad_currency_code', `currency key ${show(key, 30)} is not 2-10 letters or digits`);
+  return { ok: true, value: key.toUpperCase() };
+}
+
+/** The currency to name in a rejection for a payload key: its code when valid, else the key cut short. */
+export function labelOf(key: string): string {
+  const code = parseCurrencyCode(key);
+  return code.ok ? code.value : key.slice(0, 32);
+}
+
+/**
+ * Parse a rate: a JSON number, or (only where the API sends them) a strict decimal string.
+ * "1,234.5" and "12abc" are not numbers; 1e999 is not finite; zero and below are not prices.
+ */
+export function parseRateValue(value: unknown, allowStrings: boolean): Checked<number> {
+  let n: number;
+  if (typeof value === 'number') n = value;
+  else if (typeof value === 'string' && allowStrings) {
+    if (!DECIMAL.test(value)) return bad('not_a_number', `rate ${show(value)} is not a decimal number`);
+    n = Number(value);
+  } else {
+    const kind = value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value;
+    return bad('not_a_number', `rate ${show(value)} is a ${kind}, expected a number`);
+  }
+  if (Number.isNaN(n)) return bad('not_a_number', `rate ${show(value)} is NaN`);
+  if (!Number.isFinite(n)) return bad('not_finite', `rate ${show(value)} is not finite`);
+  if (n <= 0) return bad('not_positive', `rate ${show(value)} is not positive`);
+  return { ok: true, value: n };
+}
+
+function inQuoteRange(ms: number, raw: unknown): Checked<number> {
+  if (ms < EARLIEST_QUOTE_MS || ms >= LATEST_QUOTE_MS)
+    return bad('bad_quote_time', `quote time ${show(raw)} is outside 2009-2100`);
+  return { ok: true, value: ms };
+}
+
+/** Parse Unix seconds (CoinGecko's `last_updated_at`) into epoch ms; milliseconds by mistake fall out of range. */
+export function parseUnixSeconds(value: unknown): Checked<number> {
+  if (typeof value !== 'number' || !Number.isFinite(value))
+    return bad('bad_quote_time', `quote time ${show(value)} is not a number of seconds`);
+  return inQuoteRange(Math.round(value * 1000), value);
+}
+
+/** Parse an ISO 8601 time with an explicit zone (CoinDesk's `updatedISO`) into epoch ms. */
+export function parseIsoTime(value: unknown): Checked<number> {
+  if (typeof value !== 'string' || !ISO_TIME.test(value))
+    return bad('bad_quote_time', `quote time ${show(value)} is not an ISO 8601 time with a zone`);
+  const ms = Date.parse(value);
+  if (Number.isNaN(ms)) return bad('bad_quote_time', `quote time ${show(value)} is not a real date`);
+  return inQuoteRange(ms, value);
+}
+
+/**
+ * Reject a rate that moved more than `maxRatio` times (up or down) from the previous minute's. Adapters have no
+ * history; the poller calls this and adds the currency. No previous rate, or a nonsensical one, accepts.
+ */
+export function checkJump(
+  previous: number | undefined,
+  rate: number,
+  maxRatio = 1.5,
+): { reason: 'absurd_jump'; detail: string } | null {
+  if (previous === undefined || !(previous > 0) || !Number.isFinite(previous)) return null;
+  const ratio = rate > previous ? rate / previous : previous / rate;
+  if (!(ratio <= maxRatio))
+    return { reason: 'absurd_jump', detail: `rate ${rate} is ${show(ratio)}x the previous ${previous}` };
+  return null;
+}
+
+export type Collector = {
+  /** Validate one payload entry and keep it as a rate or record why not. */
+  rate(key: string, value: unknown, quoteTs: number | null, allowStrings: boolean): void;
+  /** Record a rejection found by the adapter itself (bad shape, bad quote time). */
+  reject(currency: string | null, reason: RejectionReason, detail: string): void;
+  /** The result; a payload with no accepted rate always carries a `no_rates` rejection saying why. */
+  finish(emptyDetail?: string): ParseResult;
+};
+
+/** Collects one payload's rates and rejections: one bad currency never drops the others. */
+export function makeCollector(): Collector {
+  const rates: ParsedRate[] = [];
+  const rejections: Rejection[] = [];
+  let entries = 0;
+  return {
+    rate(key, value, quoteTs, allowStrings) {
+      entries++;
+      const code = parseCurrencyCode(key);
+      if (!code.ok) return void rejections.push({ currency: labelOf(key), ...pick(code) });
+      const currency = code.value;
+      if (currency === BASE_CURRENCY)
+        return void rejections.push({
+          currency,
+          reason: 'self_quote',
+          detail: `${currency} priced in itself (${show(value)}) is not a rate`,
+        });
+      const rate = parseRateValue(value, allowStrings);
+      if (!rate.ok) return void rejections.push({ currency, ...pick(rate) });
+      rates.push({ currency, rate: rate.value, quoteTs });
+    },
+    reject(currency, reason, detail) {
+      if (currency !== null) entries++;
+      rejections.push({ currency, reason, detail });
+    },
+    finish(emptyDetail = 'the payload lists no currencies') {
+      const kept = dropDuplicates(rates, rejections);
+      if (kept.length === 0) {
+        const why = [...new Set(rejections.map((r) => r.reason))].join(', ');
+        const detail =
+          entries === 0 ? emptyDetail : `none of ${entries} currencies accepted (${why || 'no reason'})`;
+        rejections.push({ currency: null, reason: 'no_rates', detail });
+      }
+      return { rates: kept, rejections };
+    },
+  };
+}
+
+function pick(c: { reason: RejectionReason; detail: string }): { reason: RejectionReason; detail: string } {
+  return { reason: c.reason, detail: c.detail };
+}
+
+/** Keys differing only in case ("usd" and "USD") are ambiguous: which price is right is unknowable, keep neither. */
+function dropDuplicates(rates: ParsedRate[], rejections: Rejection[]): ParsedRate[] {
+  const count = new Map<string, number>();
+  for (const r of rates) count.set(r.currency, (count.get(r.currency) ?? 0) + 1);
+  const dup = [...count].filter(([, n]) => n > 1);
+  for (const [currency, n] of dup)
+    rejections.push({
+      currency,
+      reason: 'bad_currency_code',
+      detail: `${currency} appears ${n} times (keys differing in case); none kept`,
+    });
+  return dup.length === 0 ? rates : rates.filter((r) => (count.get(r.currency) ?? 0) === 1);
+}
+
+/**
+ * Wrap an adapter's parse so that no input can make it throw: a bug becomes a reasoned rejection rather than
+ * a crashed poll loop. Tests assert this path is never taken.
+ */
+export function neverThrows(parse: SourceAdapter['parse']): SourceAdapter['parse'] {
+  return (res) => {
+    try {
+      return parse(res);
+    } catch (err) {
+      const why = err instanceof Error ? err.message : show(err);
+      return {
+        rates: [],
+        rejections: [{ currency: null, reason: 'bad_shape', detail: `${INTERNAL}${why}` }],
+      };
+    }
+  };
+}
+
+/** Prefix of the detail of a rejection caused by an adapter bug, for tests to look for. */
+export const INTERNAL = 'internal adapter error: ';
