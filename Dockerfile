@@ -14,5 +14,6 @@ COPY web ./web
 COPY migrations ./migrations
 COPY stack ./stack
 COPY test/fake ./test/fake
+RUN mkdir -p /spool && chown node:node /spool
 USER node
 CMD ["node", "--import", "tsx", "migrations/migrate.ts"]

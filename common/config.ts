@@ -153,6 +153,39 @@ export const VARIABLES = {
     default: '60',
     doc: 'seconds between polls of each source, aligned to the clock',
   },
+  POLLER_ID: {
+    schema: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9-]{0,31}$/, 'must be 1-32 lower-case letters, digits or dashes'),
+    default: 'main',
+    doc: 'name of this poller process (recorded in envelopes; each poller has its own spool folder)',
+  },
+  HTTP_CONNECT_TIMEOUT_MS: { schema: positiveInt, default: '5000', doc: 'TCP connect timeout of API calls' },
+  HTTP_TIMEOUT_MS: {
+    schema: positiveInt,
+    default: '10000',
+    doc: 'time allowed for response headers, and between body chunks, of API calls',
+  },
+  HTTP_MAX_BYTES: {
+    schema: positiveInt.max(600_000, 'must be at most 600000 (a Firehose record holds 1000 KiB)'),
+    default: '262144',
+    doc: 'response size cap; a larger body is cut there, archived as cut, and rejected',
+  },
+  HTTP_MAX_ATTEMPTS: {
+    schema: positiveInt.max(10),
+    default: '4',
+    doc: 'tries per poll (retries on 429, 5xx, timeouts)',
+  },
+  HTTP_RETRY_BASE_MS: {
+    schema: positiveInt,
+    default: '1000',
+    doc: 'first retry delay; doubled each retry, with jitter; a longer Retry-After wins',
+  },
+  SPOOL_DIR: {
+    schema: z.string(),
+    default: '',
+    doc: 'folder of the local spool for undeliverable records; empty means STACK_DIR/spool',
+  },
   SPOOL_MAX_BYTES: {
     schema: positiveInt,
     default: String(512 * 1024 * 1024),

@@ -15,11 +15,12 @@ export type Rate = {
   quoteTs: number | null;
 };
 
-/** One API call: the row shape of the `polls` table. */
+/** One API call (one attempt): the row shape of the `polls` table. */
 export type Poll = {
   /** Scheduled minute, epoch ms UTC. */
   ts: number;
   source: string;
+  attempt: number;
   fetchedAt: number;
   httpStatus: number;
   latencyMs: number;
@@ -28,8 +29,19 @@ export type Poll = {
   rejected: number;
   /** Id of the raw envelope in the archive: the lineage from rows back to S3. */
   archiveId: string;
-  /** Poll-level error or the rejection reasons, empty when everything was accepted. */
+  /** The first rejection reason ('network' when no response came), empty when everything was accepted. */
+  reason: string;
+  /** Poll-level error or every rejection with its detail, empty when everything was accepted. */
   error: string;
+};
+
+/** A currency code seen for the first time: the row shape of the `currencies` table. */
+export type Currency = {
+  code: string;
+  name: string;
+  kind: 'fiat' | 'crypto' | 'unknown';
+  firstSeen: number;
+  firstSource: string;
 };
 
 /** Time is injected so tests and the soak can run an hour of minutes in seconds. */

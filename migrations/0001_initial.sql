@@ -22,11 +22,13 @@ CREATE TABLE IF NOT EXISTS sources (
   description VARCHAR
 ) TIMESTAMP(ts) PARTITION BY YEAR WAL DEDUP UPSERT KEYS(ts, id);
 
--- One row per API call, keyed by its scheduled minute: the lineage from every normalized row back to the raw
--- envelope in S3 (archive_id), with what happened (status, latency, size, accepted/rejected, error).
+-- One row per API call (each retry is its own attempt), keyed by its scheduled minute: the lineage from every
+-- normalized row back to the raw envelope in S3 (archive_id), with what happened (status, latency, size,
+-- accepted/rejected counts, the main rejection reason and the full error text).
 CREATE TABLE IF NOT EXISTS polls (
   ts TIMESTAMP,
   source SYMBOL,
+  attempt INT,
   fetched_at TIMESTAMP,
   http_status INT,
   latency_ms DOUBLE,
@@ -34,8 +36,9 @@ CREATE TABLE IF NOT EXISTS polls (
   accepted INT,
   rejected INT,
   archive_id VARCHAR,
+  reason SYMBOL,
   error VARCHAR
-) TIMESTAMP(ts) PARTITION BY DAY WAL DEDUP UPSERT KEYS(ts, source);
+) TIMESTAMP(ts) PARTITION BY DAY WAL DEDUP UPSERT KEYS(ts, source, attempt);
 
 -- One row per (observation minute, source, currency). The minute, not the fetch time, is the key: retries,
 -- restarts, replays and redundant pollers all collapse into one row.

@@ -1,26 +1,23 @@
 /**
- * ILP over HTTP into QuestDB with flushes serialized: overlapping flushes of one client have lost data
- * (nodejs-questdb-client issue #44), so every flush of a writer waits for the previous one.
+ * ILP over HTTP into QuestDB, one batch at a time. Overlapping flushes of one client have lost data
+ * (nodejs-questdb-client issue #44), and rows of two callers sharing a buffer would ride on each other's
+ * requests, so building a batch and flushing it happen together under one lock: a batch is sent whole, by its
+ * own request, or fails whole (and the caller still holds its rows to spool them).
  */
 import { Sender } from '@questdb/nodejs-client';
 import type { Config } from '../common/config.ts';
 
 export type Ilp = {
-  /** The underlying sender, for building rows (`table().symbol()...at(ts, 'ms')`). */
-  sender: Sender;
-  /** Flush what the sender holds, after any flush already under way. */
-  flush(): Promise<void>;
-  /** Flush, then close. (The client's own `close()` does not flush.) */
+  /** Build rows with `build` (`sender.table().symbol()...at(ts, 'ms')`) and flush them, after any batch under way. */
+  write(build: (sender: Sender) => Promise<void> | void): Promise<void>;
   close(): Promise<void>;
 };
 
 type IlpConfig = Pick<Config, 'QUESTDB_HOST' | 'QUESTDB_HTTP_PORT'>;
+export type IlpOptions = { retryTimeoutMs?: number; requestTimeoutMs?: number };
 
-/** ILP configuration string; auto-flush is off so the caller decides what one request (transaction) holds. */
-export function ilpConfString(
-  config: IlpConfig,
-  opts: { retryTimeoutMs?: number; requestTimeoutMs?: number } = {},
-): string {
+/** ILP configuration string; auto-flush is off so each batch is one request. */
+export function ilpConfString(config: IlpConfig, opts: IlpOptions = {}): string {
   return (
     [
       `http::addr=${config.QUESTDB_HOST}:${config.QUESTDB_HTTP_PORT}`,
@@ -31,29 +28,28 @@ export function ilpConfString(
   );
 }
 
-export async function makeIlp(
-  config: IlpConfig,
-  opts: { retryTimeoutMs?: number; requestTimeoutMs?: number } = {},
-): Promise<Ilp> {
+export async function makeIlp(config: IlpConfig, opts: IlpOptions = {}): Promise<Ilp> {
   const sender = await Sender.fromConfig(ilpConfString(config, opts));
   let tail: Promise<unknown> = Promise.resolve();
-  const flush = (): Promise<void> => {
-    const next = tail.then(
-      () => sender.flush(),
-      () => sender.flush(),
-    );
-    tail = next.catch(() => {});
-    return next.then(() => undefined);
-  };
   return {
-    sender,
-    flush,
+    write(build) {
+      const run = async () => {
+        try {
+          await build(sender);
+          await sender.flush();
+        } catch (err) {
+          // Leave nothing of a failed batch behind to be sent with the next one.
+          sender.reset();
+          throw err;
+        }
+      };
+      const next = tail.then(run, run);
+      tail = next.catch(() => {});
+      return next;
+    },
     async close() {
-      try {
-        await flush();
-      } finally {
-        await sender.close();
-      }
+      await tail;
+      await sender.close();
     },
   };
 }

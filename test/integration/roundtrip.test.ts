@@ -23,15 +23,17 @@ describe('round trips through the real services', () => {
     const t0 = Date.UTC(2021, 0, 1, 23, 58);
     const ilp = await makeIlp(config);
     const written = [0, 1, 2, 3].map((i) => ({ ts: t0 + i * 60_000, rate: 30_000 + i * 1.25 }));
-    for (const w of written) {
-      await ilp.sender
-        .table('rates')
-        .symbol('source', source)
-        .symbol('currency', 'EUR')
-        .floatColumn('rate', w.rate)
-        .timestampColumn('quote_ts', w.ts - 5_000, 'ms')
-        .at(w.ts, 'ms');
-    }
+    await ilp.write(async (sender) => {
+      for (const w of written) {
+        await sender
+          .table('rates')
+          .symbol('source', source)
+          .symbol('currency', 'EUR')
+          .floatColumn('rate', w.rate)
+          .timestampColumn('quote_ts', w.ts - 5_000, 'ms')
+          .at(w.ts, 'ms');
+      }
+    });
     await ilp.close();
     await waitFor(
       async () => (await db.query(`SELECT ts FROM rates WHERE source = $1`, [source])).length === 4,

@@ -1,0 +1,150 @@
+/**
+ * The raw archive record: one newline-terminated JSON envelope per HTTP attempt, carrying everything needed to
+ * normalize it again later (replay): which source and URL, the scheduled minute, when it was fetched, the status,
+ * the headers that matter, and the body exactly as received.
+ */
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+import { SOURCE_NAMES, type SourceName } from '../../common/types.ts';
+import type { Attempt } from '../http.ts';
+
+export const ENVELOPE_VERSION = 1;
+
+export type RawEnvelope = {
+  v: 1;
+  /** Unique and stable: created once, kept through spool re-sends, so duplicates can be recognized. */
+  id: string;
+  source: SourceName;
+  url: string;
+  /** Scheduled minute, ISO 8601 UTC: the observation time of every row normalized from it. */
+  minute: string;
+  attempt: number;
+  /** True for the attempt whose outcome stands for the minute (the last one made). */
+  final: boolean;
+  fetchedAt: string;
+  latencyMs: number;
+  /** 0 when no response arrived (see `error`). */
+  status: number;
+  headers: Record<string, string>;
+  /** The body: UTF-8 text when it decodes as such, else base64 (see `bodyEncoding`). */
+  body: string;
+  bodyEncoding: 'utf8' | 'base64';
+  bodyTruncated: boolean;
+  error: string | null;
+  /** Which poller process made the call (two may run at once). */
+  poller: string;
+};
+
+/** Response headers worth keeping: caching and freshness, size, rate limiting. */
+const KEEP = new Set([
+  'content-type',
+  'content-length',
+  'content-encoding',
+  'date',
+  'age',
+  'cache-control',
+  'etag',
+  'last-modified',
+  'expires',
+  'retry-after',
+]);
+export function relevantHeaders(headers: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(headers)) {
+    const key = k.toLowerCase();
+    if (KEEP.has(key) || key.startsWith('x-ratelimit') || key.startsWith('ratelimit')) out[key] = v;
+  }
+  return out;
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** Body bytes as envelope fields: text when valid UTF-8 (readable in S3), base64 otherwise; lossless both ways. */
+export function encodeBody(body: Buffer): { body: string; bodyEncoding: 'utf8' | 'base64' } {
+  try {
+    return { body: utf8.decode(body), bodyEncoding: 'utf8' };
+  } catch {
+    return { body: body.toString('base64'), bodyEncoding: 'base64' };
+  }
+}
+
+/** The exact body bytes of an envelope. */
+export function bodyBytes(e: Pick<RawEnvelope, 'body' | 'bodyEncoding'>): Buffer {
+  return e.bodyEncoding === 'base64' ? Buffer.from(e.body, 'base64') : Buffer.from(e.body, 'utf8');
+}
+
+/** A new envelope id: minute, source and attempt for humans, random bits for uniqueness across pollers. */
+export function envelopeId(source: string, minute: number, attempt: number): string {
+  const stamp = new Date(minute).toISOString().slice(0, 16).replace(/[-:]/g, '');
+  return `${stamp}Z-${source}-${attempt}-${randomBytes(6).toString('hex')}`;
+}
+
+/** Build the envelopes of one poll's attempts. */
+export function makeEnvelopes(p: {
+  source: SourceName;
+  url: string;
+  minute: number;
+  attempts: Attempt[];
+  poller: string;
+}): RawEnvelope[] {
+  return p.attempts.map((a, i) => ({
+    v: ENVELOPE_VERSION,
+    id: envelopeId(p.source, p.minute, a.attempt),
+    source: p.source,
+    url: p.url,
+    minute: new Date(p.minute).toISOString(),
+    attempt: a.attempt,
+    final: i === p.attempts.length - 1,
+    fetchedAt: new Date(a.fetchedAt).toISOString(),
+    latencyMs: Math.round(a.latencyMs * 1000) / 1000,
+    status: a.status,
+    headers: relevantHeaders(a.headers),
+    ...encodeBody(a.body),
+    bodyTruncated: a.bodyTruncated,
+    error: a.error,
+    poller: p.poller,
+  }));
+}
+
+/** One archive line. */
+export function serializeEnvelope(e: RawEnvelope): string {
+  return JSON.stringify(e) + '\n';
+}
+
+const isoTime = z.string().refine((s) => Number.isFinite(Date.parse(s)), 'must be an ISO 8601 time');
+const envelopeSchema = z.object({
+  v: z.literal(1),
+  id: z.string().min(1).max(200),
+  source: z.enum(SOURCE_NAMES),
+  url: z.string(),
+  minute: isoTime.refine((s) => Date.parse(s) % 60_000 === 0, 'must be a whole minute'),
+  attempt: z.number().int().positive(),
+  final: z.boolean(),
+  fetchedAt: isoTime,
+  latencyMs: z.number().nonnegative(),
+  status: z.number().int().min(0).max(999),
+  headers: z.record(z.string(), z.string()),
+  body: z.string(),
+  bodyEncoding: z.enum(['utf8', 'base64']),
+  bodyTruncated: z.boolean(),
+  error: z.string().nullable(),
+  poller: z.string(),
+});
+
+/** Parse one archive line (untrusted: S3 objects can be corrupt); a reasoned error names the field. */
+export function parseEnvelope(
+  line: string,
+): { ok: true; envelope: RawEnvelope } | { ok: false; error: string } {
+  let json: unknown;
+  try {
+    json = JSON.parse(line);
+  } catch (err) {
+    return { ok: false, error: `not JSON: ${(err as Error).message}` };
+  }
+  const r = envelopeSchema.safeParse(json);
+  if (!r.success) {
+    const i = r.error.issues[0];
+    return { ok: false, error: `bad envelope: ${i?.path.join('.') || '(root)'}: ${i?.message ?? 'invalid'}` };
+  }
+  return { ok: true, envelope: r.data as RawEnvelope };
+}

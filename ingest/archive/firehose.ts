@@ -1,0 +1,88 @@
+/**
+ * The raw archive's writer: envelopes into Kinesis Firehose with PutRecordBatch, which delivers them to S3 under
+ * raw/YYYY/MM/DD/HH/. Records Firehose reports as failed are retried; a batch that still fails throws, so the
+ * caller spools it whole (envelope ids make a re-sent duplicate recognizable).
+ */
+import { PutRecordBatchCommand, type FirehoseClient } from '@aws-sdk/client-firehose';
+import { serializeEnvelope, type RawEnvelope } from './envelope.ts';
+
+const MAX_RECORDS = 500; // PutRecordBatch limits
+const MAX_BATCH_BYTES = 4 * 1024 * 1024;
+
+export type Archive = { put(envelopes: RawEnvelope[]): Promise<void> };
+
+/** Thrown when some envelopes did not reach Firehose; `remaining` are exactly those (the rest were accepted). */
+export class PartialDelivery<T> extends Error {
+  constructor(
+    message: string,
+    readonly remaining: T,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'PartialDelivery';
+  }
+}
+
+/** Split records into PutRecordBatch-sized groups. Pure. */
+export function chunkRecords<T extends { data: Buffer }>(records: T[]): T[][] {
+  const out: T[][] = [];
+  let cur: T[] = [];
+  let bytes = 0;
+  for (const r of records) {
+    if (cur.length > 0 && (cur.length === MAX_RECORDS || bytes + r.data.length > MAX_BATCH_BYTES)) {
+      out.push(cur);
+      cur = [];
+      bytes = 0;
+    }
+    cur.push(r);
+    bytes += r.data.length;
+  }
+  if (cur.length) out.push(cur);
+  return out;
+}
+
+export function makeFirehoseArchive(deps: {
+  firehose: FirehoseClient;
+  stream: string;
+  retries?: number;
+}): Archive {
+  return {
+    async put(envelopes) {
+      const records = envelopes.map((envelope) => ({
+        envelope,
+        data: Buffer.from(serializeEnvelope(envelope)),
+      }));
+      const chunks = chunkRecords(records);
+      for (const [c, chunk] of chunks.entries()) {
+        let pending = chunk;
+        const unsent = () => [...pending, ...chunks.slice(c + 1).flat()].map((r) => r.envelope);
+        for (let attempt = 0; pending.length > 0; attempt++) {
+          let res;
+          try {
+            res = await deps.firehose.send(
+              new PutRecordBatchCommand({
+                DeliveryStreamName: deps.stream,
+                Records: pending.map((r) => ({ Data: r.data })),
+              }),
+            );
+          } catch (err) {
+            throw new PartialDelivery(`Firehose unreachable: ${(err as Error).message}`, unsent(), {
+              cause: err,
+            });
+          }
+          if (!res.FailedPutCount) break;
+          const failed = pending.filter((_, i) => res.RequestResponses?.[i]?.ErrorCode);
+          if (attempt >= (deps.retries ?? 3)) {
+            const code = res.RequestResponses?.find((r) => r.ErrorCode)?.ErrorCode;
+            pending = failed;
+            throw new PartialDelivery(
+              `Firehose rejected ${failed.length} record(s) ${attempt + 1} times (${code})`,
+              unsent(),
+            );
+          }
+          pending = failed;
+        }
+      }
+    },
+  };
+}

@@ -1,0 +1,102 @@
+/**
+ * Delivery with a spool behind it: a batch goes to its target when the target answers, and to the spool when it
+ * does not; queued batches are re-sent in order, oldest first, before anything new, so order is kept.
+ */
+import type { Log } from '../common/log.ts';
+import { SpoolFull, type Spool, type SpoolChannel } from './spool.ts';
+
+export type Outcome = 'sent' | 'spooled' | 'lost';
+
+export type Delivery<T> = {
+  /** Send `batch` (after draining the queue), or spool it. Resolves to what happened; never throws. */
+  deliver(batch: T): Promise<Outcome>;
+  /** Re-send queued batches in order; stops at the first failure. Returns how many were sent. */
+  drain(): Promise<number>;
+};
+
+export function makeDelivery<T>(opts: {
+  channel: SpoolChannel;
+  spool: Spool;
+  send: (batch: T) => Promise<void>;
+  log: Log;
+  /** Called when a batch cannot even be spooled (the spool is at its bound): the loss must be visible. */
+  onLost?: (batch: T, err: Error) => void;
+}): Delivery<T> {
+  const { channel, spool, send, log } = opts;
+  let draining: Promise<number> | null = null;
+
+  async function drainOnce(): Promise<number> {
+    let sent = 0;
+    for (const file of spool.list(channel)) {
+      let batch: T;
+      try {
+        batch = JSON.parse(await spool.read(channel, file)) as T;
+      } catch (err) {
+        // Our own files are written atomically; an unreadable one was damaged on disk. Keep it aside, loudly.
+        log.error({ channel, file, err: (err as Error).message }, 'unreadable spool file skipped');
+        continue;
+      }
+      try {
+        await send(batch);
+      } catch (err) {
+        const rest = remainderOf(err);
+        if (rest !== undefined) {
+          // Part of the batch got through: queue only the rest (at the back: archive records carry their own
+          // minute and id, so their order in S3 does not matter), so nothing is sent twice.
+          spool.append(channel, JSON.stringify(rest));
+          spool.remove(channel, file);
+        }
+        log.warn(
+          { channel, pending: spool.list(channel).length, err: (err as Error).message },
+          'target still unreachable',
+        );
+        return sent;
+      }
+      spool.remove(channel, file);
+      sent++;
+    }
+    if (sent > 0) log.info({ channel, sent }, 'spooled batches delivered');
+    return sent;
+  }
+
+  const drain = (): Promise<number> => {
+    draining ??= drainOnce().finally(() => (draining = null));
+    return draining;
+  };
+
+  return {
+    drain,
+    async deliver(batch) {
+      if (spool.list(channel).length > 0) await drain();
+      let toSpool: T = batch;
+      if (spool.list(channel).length === 0) {
+        try {
+          await send(batch);
+          return 'sent';
+        } catch (err) {
+          toSpool = (remainderOf(err) as T | undefined) ?? batch;
+          log.warn({ channel, err: (err as Error).message }, 'delivery failed; spooling');
+        }
+      }
+      try {
+        spool.append(channel, JSON.stringify(toSpool));
+        return 'spooled';
+      } catch (err) {
+        const e = err as Error;
+        log.error(
+          { channel, err: e.message, full: err instanceof SpoolFull },
+          'SPOOL FULL: batch could not be kept',
+        );
+        opts.onLost?.(batch, e);
+        return 'lost';
+      }
+    },
+  };
+}
+
+/** What a sender says it did not deliver (see `PartialDelivery`), if it says so. */
+function remainderOf(err: unknown): unknown {
+  return typeof err === 'object' && err !== null && 'remaining' in err
+    ? (err as { remaining: unknown }).remaining
+    : undefined;
+}

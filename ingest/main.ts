@@ -1,0 +1,164 @@
+/**
+ * The poller service: wires configuration, HTTP, the raw archive (Firehose), QuestDB and the spool together and
+ * polls until SIGINT/SIGTERM, then stops in reverse order.
+ */
+import { resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { loadConfigOrExit, type Config } from '../common/config.ts';
+import { makeFirehose } from '../common/aws.ts';
+import { systemClock } from '../common/clock.ts';
+import { makeLogger, type Log } from '../common/log.ts';
+import type { Clock } from '../common/types.ts';
+import { makeDb } from '../sql/db.ts';
+import { makeIlp } from '../sql/ilp.ts';
+import { loadQueries, pick } from '../sql/loader.ts';
+import { makeFirehoseArchive } from './archive/firehose.ts';
+import type { RawEnvelope } from './archive/envelope.ts';
+import { makeDelivery } from './delivery.ts';
+import { makeHttp } from './http.ts';
+import type { Previous } from './normalize.ts';
+import { makePoller, type PolledSource } from './poller.ts';
+import { adapterFor } from './sources/index.ts';
+import { makeSpool } from './spool.ts';
+import { makeQuestdbStore, type Batch } from './store.ts';
+
+const Q = loadQueries('./ingest.sql', new URL('../sql/', import.meta.url));
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+/** The folder of this poller's spool. */
+export function spoolDir(config: Config): string {
+  const base = config.SPOOL_DIR || resolve(ROOT, config.STACK_DIR, 'spool');
+  return resolve(ROOT, base, config.POLLER_ID);
+}
+
+/** Build a running poller from configuration; returns its stop function. */
+export async function startPoller(
+  config: Config,
+  log: Log,
+  clock: Clock = systemClock,
+): Promise<() => Promise<void>> {
+  const db = makeDb(config, 1);
+  const knownCurrencies = new Set<string>();
+  const previous = new Map<string, Map<string, Previous>>();
+  try {
+    for (const r of await db.query<{ code: string }>(pick(Q, 'knownCurrencies'))) knownCurrencies.add(r.code);
+    for (const r of await db.query<{ ts: Date; source: string; currency: string; rate: number }>(
+      pick(Q, 'recentRates'),
+    )) {
+      const m = previous.get(r.source) ?? new Map<string, Previous>();
+      m.set(r.currency, { rate: r.rate, ts: r.ts.getTime() });
+      previous.set(r.source, m);
+    }
+  } catch (err) {
+    log.warn({ err: (err as Error).message }, 'QuestDB not reachable at start: starting without history');
+  } finally {
+    await db.end();
+  }
+
+  const spool = makeSpool({ dir: spoolDir(config), maxBytes: config.SPOOL_MAX_BYTES });
+  const firehose = makeFirehose(config);
+  const ilp = await makeIlp(config, { retryTimeoutMs: 5_000, requestTimeoutMs: 10_000 });
+  const store = makeQuestdbStore(ilp);
+  const archive = makeFirehoseArchive({ firehose, stream: config.FIREHOSE_STREAM });
+  const lost = { archive: 0, store: 0 };
+  const archiveDelivery = makeDelivery<RawEnvelope[]>({
+    channel: 'archive',
+    spool,
+    send: (b) => archive.put(b),
+    log,
+    onLost: (b) => (lost.archive += b.length),
+  });
+  const storeDelivery = makeDelivery<Batch>({
+    channel: 'store',
+    spool,
+    send: (b) => store.write(b),
+    log,
+    onLost: () => (lost.store += 1),
+  });
+  const http = makeHttp({
+    clock,
+    connectTimeoutMs: config.HTTP_CONNECT_TIMEOUT_MS,
+    bodyTimeoutMs: config.HTTP_TIMEOUT_MS,
+    maxBytes: config.HTTP_MAX_BYTES,
+    maxAttempts: config.HTTP_MAX_ATTEMPTS,
+    baseDelayMs: config.HTTP_RETRY_BASE_MS,
+  });
+  const sources: PolledSource[] = config.SOURCES.map((name) => {
+    const adapter = adapterFor(name);
+    return { name, adapter, ...adapter.request(config) };
+  });
+  // The sources' rows carry the URLs actually polled (re-written at every start: DEDUP keeps one row each).
+  await storeDelivery.deliver({
+    sources: sources.map((s) => ({
+      id: s.name,
+      kind: s.name,
+      urlTemplate: s.url,
+      description: `${s.name} (polled)`,
+    })),
+  });
+
+  const poller = makePoller({
+    sources,
+    http,
+    archive: archiveDelivery,
+    store: storeDelivery,
+    clock,
+    log,
+    pollerId: config.POLLER_ID,
+    intervalMs: config.POLL_INTERVAL_SECONDS * 1000,
+    knownCurrencies,
+    previous,
+    afterRound: async (minute) => {
+      const st = spool.stats();
+      if (st.full)
+        log.error({ bytes: st.bytes, maxBytes: st.maxBytes }, 'SPOOL NEAR ITS BOUND: targets unreachable?');
+      // Straight to QuestDB, not through the spool: a stale depth is worth nothing later.
+      await store.write({
+        spool: st.channels.map((c) => ({
+          ts: minute,
+          poller: config.POLLER_ID,
+          channel: c.channel,
+          files: c.files,
+          bytes: c.bytes,
+          maxBytes: st.maxBytes,
+          full: st.full,
+          lost: lost[c.channel],
+        })),
+      });
+    },
+  });
+  const abort = new AbortController();
+  const running = poller.run(abort.signal);
+  log.info(
+    { sources: config.SOURCES, interval: config.POLL_INTERVAL_SECONDS, spool: spoolDir(config) },
+    'poller started',
+  );
+
+  return async () => {
+    abort.abort();
+    await running;
+    await http.close();
+    await ilp.close().catch(() => {});
+    firehose.destroy();
+    spool.close();
+  };
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const config = loadConfigOrExit();
+  const log = makeLogger('poller', config.LOG_LEVEL);
+  startPoller(config, log).then(
+    (stop) => {
+      const shutdown = () => {
+        log.info('stopping: finishing the poll under way');
+        void stop().then(() => process.exit(0));
+      };
+      process.once('SIGINT', shutdown);
+      process.once('SIGTERM', shutdown);
+    },
+    (err: unknown) => {
+      log.fatal({ err }, 'poller failed to start');
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,90 @@
+/**
+ * Normalization: one raw envelope → its `polls` row, its accepted `rates` and its rejections. Pure, and the only
+ * path from raw bytes to rows: the live poller and the S3 replay both call it, so a replay rebuilds exactly
+ * what the poller wrote (and a parser fix reaches old data by replaying).
+ */
+import type { Poll, Rate } from '../common/types.ts';
+import { bodyBytes, type RawEnvelope } from './archive/envelope.ts';
+import { checkJump, type Rejection, type SourceAdapter } from './sources/index.ts';
+
+export type Normalized = { poll: Poll; rates: Rate[]; rejections: Rejection[] };
+
+/** The last accepted rate of a currency, and its minute. */
+export type Previous = { rate: number; ts: number };
+
+/**
+ * How far back the jump check looks. A fixed rule (not "whatever the process remembers") keeps live polling
+ * and a replay from S3 deciding alike, even across a restart.
+ */
+export const JUMP_LOOKBACK_MS = 60 * 60_000;
+
+const MAX_ERROR_CHARS = 4000;
+
+/**
+ * Normalize one envelope. `previous` holds the last accepted rate per currency of this source (for the jump
+ * check, within JUMP_LOOKBACK_MS before this minute); it is read, not changed — the caller advances it with the
+ * returned rates (see `advance`).
+ */
+export function normalize(
+  env: RawEnvelope,
+  adapter: SourceAdapter,
+  previous: ReadonlyMap<string, Previous>,
+): Normalized {
+  const ts = Date.parse(env.minute);
+  const body = bodyBytes(env);
+  const rates: Rate[] = [];
+  let rejections: Rejection[];
+  if (env.error !== null && env.status === 0) {
+    rejections = [{ currency: null, reason: 'http_status', detail: `no response: ${env.error}` }];
+  } else {
+    const parsed = adapter.parse({ status: env.status, headers: env.headers, body: body.toString('utf8') });
+    rejections = [...parsed.rejections];
+    if (env.bodyTruncated)
+      rejections.unshift({
+        currency: null,
+        reason: 'truncated',
+        detail: env.error ?? 'body cut at the size cap',
+      });
+    for (const r of parsed.rates) {
+      const prev = previous.get(r.currency);
+      const recent = prev && prev.ts < ts && ts - prev.ts <= JUMP_LOOKBACK_MS ? prev.rate : undefined;
+      const jump = checkJump(recent, r.rate);
+      if (jump) rejections.push({ currency: r.currency, ...jump });
+      else rates.push({ ts, source: env.source, currency: r.currency, rate: r.rate, quoteTs: r.quoteTs });
+    }
+  }
+  const noResponse = env.status === 0;
+  return {
+    poll: {
+      ts,
+      source: env.source,
+      attempt: env.attempt,
+      fetchedAt: Date.parse(env.fetchedAt),
+      httpStatus: env.status,
+      latencyMs: env.latencyMs,
+      bytes: body.length,
+      accepted: rates.length,
+      rejected: rejections.length,
+      archiveId: env.id,
+      reason: noResponse ? 'network' : (rejections[0]?.reason ?? ''),
+      error: describeRejections(rejections),
+    },
+    rates,
+    rejections,
+  };
+}
+
+/** One line of text for the `error` column: each rejection with its currency and detail. */
+export function describeRejections(rejections: Rejection[]): string {
+  const text = rejections
+    .map((r) => `${r.reason}${r.currency ? `(${r.currency})` : ''}: ${r.detail}`)
+    .join('; ');
+  return text.length > MAX_ERROR_CHARS
+    ? `${text.slice(0, MAX_ERROR_CHARS)}… (${rejections.length} rejections)`
+    : text;
+}
+
+/** Record accepted rates as the new "previous" of their currencies. */
+export function advance(previous: Map<string, Previous>, rates: Rate[]): void {
+  for (const r of rates) previous.set(r.currency, { rate: r.rate, ts: r.ts });
+}

@@ -1,0 +1,154 @@
+/**
+ * The poller: once per interval, aligned to the clock, every configured source is called for the scheduled
+ * minute. Each attempt's raw response is archived first (the source of truth), then normalized into `polls`,
+ * `rates` and new `currencies` rows for QuestDB. A poll ends before the next one is due.
+ */
+import type { Log } from '../common/log.ts';
+import type { Clock, Currency, Poll, Rate, SourceName } from '../common/types.ts';
+import { floorToMinute } from '../common/clock.ts';
+import { makeEnvelopes, type RawEnvelope } from './archive/envelope.ts';
+import { describeCurrency } from './currencies.ts';
+import type { Delivery, Outcome } from './delivery.ts';
+import type { Http } from './http.ts';
+import { advance, normalize, type Previous } from './normalize.ts';
+import type { SourceAdapter } from './sources/index.ts';
+import type { Batch } from './store.ts';
+
+export type PolledSource = {
+  name: SourceName;
+  adapter: SourceAdapter;
+  url: string;
+  headers: Record<string, string>;
+};
+
+export type PollSummary = {
+  source: SourceName;
+  minute: number;
+  attempts: number;
+  status: number;
+  accepted: number;
+  rejected: number;
+  archive: Outcome;
+  store: Outcome;
+};
+
+export type PollerDeps = {
+  sources: PolledSource[];
+  http: Http;
+  archive: Delivery<RawEnvelope[]>;
+  store: Delivery<Batch>;
+  clock: Clock;
+  log: Log;
+  pollerId: string;
+  intervalMs: number;
+  /** Codes already in `currencies`; grows as new codes are written. */
+  knownCurrencies: Set<string>;
+  /** Last accepted rate per source and currency, for the jump check; advanced by every poll. */
+  previous: Map<string, Map<string, Previous>>;
+  /** Called after each round of polls (e.g. to report the spool's depth). */
+  afterRound?: (minute: number) => Promise<void>;
+};
+
+/** Time left after a poll's HTTP work for archiving and writing before the next poll is due. */
+const DELIVERY_MARGIN_MS = 5_000;
+
+export function makePoller(deps: PollerDeps) {
+  const { clock, log } = deps;
+
+  async function pollSource(src: PolledSource, scheduled: number): Promise<PollSummary> {
+    const minute = floorToMinute(scheduled);
+    const deadline = scheduled + deps.intervalMs - DELIVERY_MARGIN_MS;
+    const attempts = await deps.http.fetchAttempts(src.url, src.headers, deadline);
+    const envelopes = makeEnvelopes({
+      source: src.name,
+      url: src.url,
+      minute,
+      attempts,
+      poller: deps.pollerId,
+    });
+    const archive = await deps.archive.deliver(envelopes);
+
+    const prev = deps.previous.get(src.name) ?? new Map<string, Previous>();
+    deps.previous.set(src.name, prev);
+    const polls: Poll[] = [];
+    const rates: Rate[] = [];
+    const currencies: Currency[] = [];
+    for (const env of envelopes) {
+      const n = normalize(env, src.adapter, prev);
+      polls.push(n.poll);
+      advance(prev, n.rates);
+      for (const r of n.rates) {
+        rates.push(r);
+        if (!deps.knownCurrencies.has(r.currency)) {
+          deps.knownCurrencies.add(r.currency);
+          currencies.push(describeCurrency(r.currency, minute, src.name));
+        }
+      }
+      if (n.rejections.length > 0)
+        log.warn(
+          {
+            source: src.name,
+            minute: env.minute,
+            attempt: env.attempt,
+            status: env.status,
+            reason: n.poll.reason,
+          },
+          n.poll.error.slice(0, 300),
+        );
+    }
+    const store = await deps.store.deliver({ polls, rates, currencies });
+    const last = envelopes[envelopes.length - 1];
+    const summary: PollSummary = {
+      source: src.name,
+      minute,
+      attempts: envelopes.length,
+      status: last?.status ?? 0,
+      accepted: rates.length,
+      rejected: polls.reduce((a, p) => a + p.rejected, 0),
+      archive,
+      store,
+    };
+    log.info(summary, 'polled');
+    return summary;
+  }
+
+  /** Poll every source for one scheduled time, in parallel; never throws. */
+  async function pollRound(scheduled: number): Promise<PollSummary[]> {
+    const results = await Promise.all(
+      deps.sources.map((s) =>
+        pollSource(s, scheduled).catch((err: unknown) => {
+          log.error({ source: s.name, err }, 'poll failed unexpectedly');
+          return null;
+        }),
+      ),
+    );
+    if (deps.afterRound) await deps.afterRound(floorToMinute(scheduled)).catch(() => {});
+    return results.filter((r): r is PollSummary => r !== null);
+  }
+
+  /**
+   * Poll on every interval boundary until `signal` aborts. On start, the current interval is polled at once when
+   * less than half of it has passed (a restart mid-minute does not lose that minute).
+   */
+  async function run(signal: AbortSignal): Promise<void> {
+    const every = deps.intervalMs;
+    let next = Math.floor(clock.now() / every) * every;
+    if (clock.now() - next > every / 2) next += every;
+    while (!signal.aborted) {
+      const wait = next - clock.now();
+      if (wait > 0) await clock.sleep(wait, signal);
+      if (signal.aborted) break;
+      await pollRound(next);
+      const after = clock.now();
+      const due = next + every;
+      // Intervals that passed while this round ran (a stalled machine) are skipped, not polled late.
+      next = due > after ? due : Math.floor(after / every) * every + every;
+      if (next > due)
+        log.warn({ skipped: (next - due) / every }, 'poll rounds skipped: the previous round overran');
+    }
+  }
+
+  return { pollSource, pollRound, run };
+}
+
+export type Poller = ReturnType<typeof makePoller>;

@@ -1,0 +1,144 @@
+/**
+ * The durable local spool: what could not be delivered (to Firehose, to QuestDB) waits here, in order, until the
+ * target returns. Each undelivered batch is one file, written once (temp file, fsync, rename, fsync of the
+ * folder), so a crash leaves either the whole batch or nothing; files are named so that sorting them is their
+ * order. One folder per channel; one poller per spool folder (a lock file says whose it is).
+ */
+import {
+  closeSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { isAlive } from '../stack/lock.ts';
+
+export type SpoolChannel = 'archive' | 'store';
+export type SpoolStats = { channel: SpoolChannel; files: number; bytes: number };
+
+export type Spool = {
+  /** Durably store one batch at the end of `channel`'s queue. Throws `SpoolFull` past the size bound. */
+  append(channel: SpoolChannel, payload: string): void;
+  /** The queued batches of `channel`, oldest first. */
+  list(channel: SpoolChannel): string[];
+  read(channel: SpoolChannel, file: string): Promise<string>;
+  remove(channel: SpoolChannel, file: string): void;
+  stats(): { channels: SpoolStats[]; bytes: number; maxBytes: number; full: boolean };
+  close(): void;
+};
+
+export class SpoolFull extends Error {
+  constructor(
+    readonly bytes: number,
+    readonly maxBytes: number,
+  ) {
+    super(`spool is full (${bytes} of ${maxBytes} bytes)`);
+    this.name = 'SpoolFull';
+  }
+}
+
+const CHANNELS: SpoolChannel[] = ['archive', 'store'];
+
+/** Open (creating) the spool under `dir`, taking its lock; throws when another live process holds it. */
+export function makeSpool(opts: { dir: string; maxBytes: number }): Spool {
+  const { dir, maxBytes } = opts;
+  for (const c of CHANNELS) mkdirSync(join(dir, c), { recursive: true });
+  const lockPath = join(dir, 'owner.pid');
+  takeLock(lockPath);
+  let seq = 0;
+  // Sizes are tracked in memory after one scan, so the bound is checked without listing folders every time.
+  const sizes = new Map<string, number>();
+  for (const c of CHANNELS) {
+    for (const f of readdirSync(join(dir, c))) {
+      if (f.endsWith('.tmp'))
+        unlinkSync(join(dir, c, f)); // a batch a crash left half-written was never queued
+      else sizes.set(`${c}/${f}`, statSync(join(dir, c, f)).size);
+    }
+  }
+  const total = () => [...sizes.values()].reduce((a, b) => a + b, 0);
+
+  return {
+    append(channel, payload) {
+      const bytes = Buffer.byteLength(payload);
+      const used = total();
+      if (used + bytes > maxBytes) throw new SpoolFull(used, maxBytes);
+      const name = `${Date.now().toString().padStart(15, '0')}-${String(seq++).padStart(9, '0')}.json`;
+      const folder = join(dir, channel);
+      const tmp = join(folder, `${name}.tmp`);
+      const fd = openSync(tmp, 'wx');
+      try {
+        writeSync(fd, payload);
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+      renameSync(tmp, join(folder, name));
+      syncDir(folder);
+      sizes.set(`${channel}/${name}`, bytes);
+    },
+    list: (channel) =>
+      readdirSync(join(dir, channel))
+        .filter((f) => f.endsWith('.json'))
+        .sort(),
+    read: (channel, file) => readFile(join(dir, channel, file), 'utf8'),
+    remove(channel, file) {
+      unlinkSync(join(dir, channel, file));
+      syncDir(join(dir, channel));
+      sizes.delete(`${channel}/${file}`);
+    },
+    stats() {
+      const channels = CHANNELS.map((channel) => {
+        const mine = [...sizes.entries()].filter(([k]) => k.startsWith(`${channel}/`));
+        return { channel, files: mine.length, bytes: mine.reduce((a, [, v]) => a + v, 0) };
+      });
+      const bytes = total();
+      return { channels, bytes, maxBytes, full: bytes >= maxBytes * 0.9 };
+    },
+    close() {
+      try {
+        unlinkSync(lockPath);
+      } catch {
+        /* already gone */
+      }
+    },
+  };
+}
+
+function syncDir(path: string): void {
+  const fd = openSync(path, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function takeLock(path: string): void {
+  for (let i = 0; i < 2; i++) {
+    try {
+      const fd = openSync(path, 'wx');
+      writeSync(fd, String(process.pid));
+      closeSync(fd);
+      return;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      let pid = NaN;
+      try {
+        pid = Number(readFileSync(path, 'utf8').trim());
+      } catch {
+        /* unreadable: treat as stale */
+      }
+      if (Number.isInteger(pid) && pid !== process.pid && isAlive(pid))
+        throw new Error(`spool ${path} is in use by process ${pid}: give each poller its own POLLER_ID`);
+      unlinkSync(path);
+    }
+  }
+  throw new Error(`could not lock spool ${path}`);
+}
