@@ -1,0 +1,151 @@
+/**
+ * Bound-constrained minimization for a handful of log-hyperparameters: projected L-BFGS with an Armijo
+ * backtracking search along the projected path (restarts.ts runs it from several starts).
+ *
+ * Full L-BFGS-B (generalized Cauchy point, subspace minimization) is built for thousands of variables; with two
+ * to six variables, freezing the ones pinned at a bound by their gradient and stepping the rest is as good and a
+ * fraction of the code.
+ */
+
+/** Tolerances and effort for one bounded minimization. */
+export interface MinimizeOptions {
+  /** Stop when the largest projected-gradient component is below this. Default 1e-5. */
+  readonly gtol?: number;
+  /** Stop when an iteration lowers f by less than ftol·max(|f|, 1). Default 1e-9. */
+  readonly ftol?: number;
+  /** Iteration cap per start. Default 100. */
+  readonly maxIterations?: number;
+  /** L-BFGS memory (pairs kept). Default 8. */
+  readonly memory?: number;
+}
+
+/** The best point found by one start. */
+export interface MinimizeResult {
+  readonly x: Float64Array;
+  readonly f: number;
+  readonly iterations: number;
+  readonly evaluations: number;
+  /** True when a tolerance was met, false when the iteration cap or a failed line search stopped it. */
+  readonly converged: boolean;
+}
+
+/** f(x), writing ∇f(x) into `grad`; +Infinity marks an infeasible point, which the line search backs away from. */
+export type Objective = (x: Float64Array, grad: Float64Array) => number;
+
+const clamp = (v: number, lo: number, hi: number) => (v < lo ? lo : v > hi ? hi : v);
+
+/** Components whose gradient pushes them out through the bound they sit on are frozen for this step. */
+function isPinned(x: number, g: number, lo: number, hi: number): boolean {
+  return (x <= lo && g > 0) || (x >= hi && g < 0);
+}
+
+/** Minimizes `fg` over the box [lower, upper] from `x0` (clamped into the box). */
+export function minimizeBounded(
+  fg: Objective,
+  x0: ArrayLike<number>,
+  lower: Float64Array,
+  upper: Float64Array,
+  options: MinimizeOptions = {},
+): MinimizeResult {
+  const { gtol = 1e-5, ftol = 1e-9, maxIterations = 100, memory = 8 } = options;
+  const n = x0.length;
+  const x = Float64Array.from(x0, (v, i) => clamp(v, lower[i]!, upper[i]!));
+  let g = new Float64Array(n);
+  let f = fg(x, g);
+  let evaluations = 1;
+  const result = (iterations: number, converged: boolean) => ({ x, f, iterations, evaluations, converged });
+  if (!Number.isFinite(f)) return result(0, false);
+
+  const s: Float64Array[] = [];
+  const y: Float64Array[] = [];
+  const rho: number[] = [];
+  const d = new Float64Array(n);
+  const xn = new Float64Array(n);
+  let gn = new Float64Array(n);
+  const a = new Float64Array(memory);
+  const free = new Float64Array(n);
+  const dot = (u: Float64Array, v: Float64Array) => {
+    let acc = 0;
+    for (let i = 0; i < n; i++) acc += u[i]! * v[i]! * free[i]!;
+    return acc;
+  };
+
+  for (let it = 0; it < maxIterations; it++) {
+    let pgMax = 0;
+    for (let i = 0; i < n; i++) {
+      if (!isPinned(x[i]!, g[i]!, lower[i]!, upper[i]!)) pgMax = Math.max(pgMax, Math.abs(g[i]!));
+    }
+    if (pgMax <= gtol) return result(it, true);
+
+    // Two-loop recursion on the free components: d = −H·g.
+    for (let i = 0; i < n; i++) {
+      free[i] = isPinned(x[i]!, g[i]!, lower[i]!, upper[i]!) ? 0 : 1;
+      d[i] = -g[i]! * free[i]!;
+    }
+    for (let k = s.length - 1; k >= 0; k--) {
+      a[k] = rho[k]! * dot(s[k]!, d);
+      for (let i = 0; i < n; i++) d[i]! -= a[k]! * y[k]![i]! * free[i]!;
+    }
+    if (s.length > 0) {
+      const last = s.length - 1;
+      const gamma = dot(s[last]!, y[last]!) / dot(y[last]!, y[last]!);
+      if (gamma > 0 && Number.isFinite(gamma)) for (let i = 0; i < n; i++) d[i]! *= gamma;
+    }
+    for (let k = 0; k < s.length; k++) {
+      const b = rho[k]! * dot(y[k]!, d);
+      for (let i = 0; i < n; i++) d[i]! += (a[k]! - b) * s[k]![i]! * free[i]!;
+    }
+    let slope = dot(g, d);
+    if (!(slope < 0)) {
+      // The curvature pairs no longer describe this face of the box: forget them, fall back to steepest descent.
+      s.length = y.length = rho.length = 0;
+      for (let i = 0; i < n; i++) d[i] = -g[i]! * free[i]!;
+      slope = dot(g, d);
+    }
+    // Without curvature information a unit step along −g can be wild in log space; cap its largest component at 1.
+    let step = 1;
+    if (s.length === 0) step = Math.min(1, 1 / d.reduce((m, v) => Math.max(m, Math.abs(v)), 0));
+
+    let fn = Number.POSITIVE_INFINITY;
+    let decrease = 0;
+    for (let tries = 0; tries < 40; tries++) {
+      for (let i = 0; i < n; i++) xn[i] = clamp(x[i]! + step * d[i]!, lower[i]!, upper[i]!);
+      decrease = 0;
+      for (let i = 0; i < n; i++) decrease += g[i]! * (xn[i]! - x[i]!);
+      fn = fg(xn, gn);
+      evaluations++;
+      if (Number.isFinite(fn) && fn <= f + 1e-4 * decrease) break;
+      step *= Number.isFinite(fn) ? 0.5 : 0.1;
+      fn = Number.POSITIVE_INFINITY;
+    }
+    if (!Number.isFinite(fn)) {
+      if (s.length === 0) return result(it, false);
+      s.length = y.length = rho.length = 0;
+      continue;
+    }
+
+    const sk = Float64Array.from(xn, (v, i) => v - x[i]!);
+    const yk = Float64Array.from(gn, (v, i) => v - g[i]!);
+    const sy = sk.reduce((acc, v, i) => acc + v * yk[i]!, 0);
+    // Only pairs with positive curvature keep the inverse-Hessian estimate positive definite.
+    if (
+      sy >
+      1e-12 * Math.sqrt(yk.reduce((acc, v) => acc + v * v, 0) * sk.reduce((acc, v) => acc + v * v, 0))
+    ) {
+      if (s.length === memory) {
+        s.shift();
+        y.shift();
+        rho.shift();
+      }
+      s.push(sk);
+      y.push(yk);
+      rho.push(1 / sy);
+    }
+    const fPrev = f;
+    x.set(xn);
+    f = fn;
+    [g, gn] = [gn, g];
+    if (fPrev - f <= ftol * Math.max(Math.abs(f), Math.abs(fPrev), 1)) return result(it + 1, true);
+  }
+  return result(maxIterations, false);
+}

@@ -1,0 +1,67 @@
+/**
+ * The GP posterior at new inputs from a fitted factorization: mean K*ᵀα and full covariance K** − VᵀV with
+ * V = L⁻¹K(x, x*), mapped back to data units.
+ */
+import type { Kernel } from './kernel.ts';
+import type { Normalization } from './normalize.ts';
+
+/** A predictive distribution at m points, in data units. */
+export interface Prediction {
+  readonly mean: Float64Array;
+  /** Row-major m×m covariance. */
+  readonly cov: Float64Array;
+}
+
+/** What a posterior needs from a fit: inputs, kernel and theta, Cholesky factor L of K and α = K⁻¹y. */
+export interface FittedState {
+  readonly kernel: Kernel;
+  readonly theta: Float64Array;
+  readonly x: Float64Array;
+  readonly l: Float64Array;
+  readonly alpha: Float64Array;
+  readonly normalization: Normalization;
+}
+
+/** Predictive mean and covariance at `xs`; with `includeNoise` the covariance is that of new observations. */
+export function posterior(state: FittedState, xs: Float64Array, includeNoise: boolean): Prediction {
+  const { kernel, theta, x, l, alpha } = state;
+  const { offset, scale } = state.normalization;
+  const n = x.length;
+  const m = xs.length;
+  const v = new Float64Array(n * m);
+  kernel.cross(theta, x, xs, v);
+  const mean = new Float64Array(m);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < m; j++) mean[j]! += v[i * m + j]! * alpha[i]!;
+  }
+  // Forward substitution on all m columns at once, row by row, so the inner loops run along contiguous rows.
+  for (let i = 0; i < n; i++) {
+    const row = i * m;
+    for (let k = 0; k < i; k++) {
+      const lik = l[i * n + k]!;
+      for (let j = 0; j < m; j++) v[row + j]! -= lik * v[k * m + j]!;
+    }
+    const lii = l[i * n + i]!;
+    for (let j = 0; j < m; j++) v[row + j]! /= lii;
+  }
+  const cov = new Float64Array(m * m);
+  if (includeNoise) kernel.matrix(theta, xs, cov);
+  else kernel.cross(theta, xs, xs, cov);
+  for (let i = 0; i < n; i++) {
+    const row = i * m;
+    for (let a = 0; a < m; a++) {
+      const va = v[row + a]!;
+      for (let b = 0; b <= a; b++) cov[a * m + b]! -= va * v[row + b]!;
+    }
+  }
+  const s2 = scale * scale;
+  for (let a = 0; a < m; a++) {
+    for (let b = 0; b <= a; b++) {
+      const c = cov[a * m + b]! * s2;
+      cov[a * m + b] = c;
+      cov[b * m + a] = c;
+    }
+  }
+  for (let j = 0; j < m; j++) mean[j] = mean[j]! * scale + offset;
+  return { mean, cov };
+}
