@@ -4,7 +4,8 @@
  * ignored. There is no server timestamp, so quotes carry no quote time.
  */
 import { parseEnvelope } from './envelope.ts';
-import { isRecord, labelOf, makeCollector, neverThrows, own, show } from './validate.ts';
+import { makeCollector, neverThrows } from './collect.ts';
+import { isRecord, labelOf, own, show } from './validate.ts';
 import type { ParseResult, RawResponse, SourceAdapter } from './types.ts';
 
 /** Parse a blockchain.info ticker response; `last` is the rate. */

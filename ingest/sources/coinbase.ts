@@ -4,7 +4,8 @@
  * becomes a `self_quote` rejection. There is no timestamp.
  */
 import { parseEnvelope } from './envelope.ts';
-import { BASE_CURRENCY, isRecord, makeCollector, neverThrows, own, show } from './validate.ts';
+import { makeCollector, neverThrows } from './collect.ts';
+import { BASE_CURRENCY, isRecord, own, show } from './validate.ts';
 import type { ParseResult, RawResponse, SourceAdapter } from './types.ts';
 
 /** Parse a Coinbase exchange-rates response for base currency BTC. */

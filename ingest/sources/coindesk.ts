@@ -4,7 +4,8 @@
  * entity, so only `rate_float` is read; `time.updatedISO` is the quote time.
  */
 import { parseEnvelope } from './envelope.ts';
-import { isRecord, labelOf, makeCollector, neverThrows, own, parseIsoTime, show } from './validate.ts';
+import { makeCollector, neverThrows } from './collect.ts';
+import { isRecord, labelOf, own, parseIsoTime, show } from './validate.ts';
 import type { ParseResult, RawResponse, SourceAdapter } from './types.ts';
 
 /** Parse a CoinDesk BPI v1 response. */

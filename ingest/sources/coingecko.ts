@@ -5,7 +5,8 @@
  * HTTP 200 with `{}`.
  */
 import { parseEnvelope } from './envelope.ts';
-import { isRecord, makeCollector, neverThrows, own, parseUnixSeconds, show } from './validate.ts';
+import { makeCollector, neverThrows } from './collect.ts';
+import { isRecord, own, parseUnixSeconds, show } from './validate.ts';
 import type { ParseResult, RawResponse, SourceAdapter } from './types.ts';
 
 /** The coin id the project asks for (`ids=bitcoin`). */

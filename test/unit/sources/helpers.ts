@@ -2,7 +2,8 @@
 import { readFileSync } from 'node:fs';
 import { expect } from 'vitest';
 import { REJECTION_REASONS, type ParseResult, type RawResponse } from '../../../ingest/sources/types.ts';
-import { CURRENCY_CODE, INTERNAL } from '../../../ingest/sources/validate.ts';
+import { INTERNAL } from '../../../ingest/sources/collect.ts';
+import { CURRENCY_CODE } from '../../../ingest/sources/validate.ts';
 
 /** A fixture's text, exactly as stored. */
 export function fixture(name: string): string {
