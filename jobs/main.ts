@@ -1,0 +1,57 @@
+/**
+ * The jobs service: one process runs every registered job on its node-cron schedule (UTC). At start it catches
+ * up what it missed while down (each job's progress is read back from `job_runs`); ticks of a job that is still
+ * running are skipped, not queued. SIGINT/SIGTERM stop the schedules, let running jobs finish (their signal
+ * aborts), then close the database pool.
+ */
+import { schedule, validate, type ScheduledTask } from 'node-cron';
+import { systemClock } from '../common/clock.ts';
+import { loadConfigOrExit } from '../common/config.ts';
+import { makeLogger } from '../common/log.ts';
+import { makeDb } from '../sql/db.ts';
+import { makeJobs } from './registry.ts';
+import { makeRunStore } from './run-store.ts';
+import { makeRunner } from './runner.ts';
+
+const config = loadConfigOrExit();
+const log = makeLogger('jobs', config.LOG_LEVEL);
+const clock = systemClock;
+const db = makeDb(config, 2);
+const jobs = makeJobs({ db, clock, log, config });
+for (const job of jobs)
+  if (!validate(job.schedule)) throw new Error(`job ${job.name}: invalid cron expression "${job.schedule}"`);
+const runner = makeRunner({ jobs, store: makeRunStore(db), clock, log });
+
+const tick = (name: string) =>
+  void runner.tick(name).then((r) => {
+    if (r.outcome === 'busy') log.debug({ job: name }, 'still running: tick skipped');
+  });
+
+const tasks: ScheduledTask[] = jobs.map((job) =>
+  schedule(job.schedule, () => tick(job.name), { name: job.name, timezone: 'Etc/UTC' }),
+);
+log.info({ jobs: jobs.map((j) => `${j.name} (${j.schedule})`) }, 'jobs scheduled');
+// Catch up at once rather than at the first cron tick.
+for (const job of jobs) tick(job.name);
+
+let stopping = false;
+async function shutdown(signal: string): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  log.info({ signal }, 'stopping: schedules first, then running jobs, then the database pool');
+  for (const t of tasks) await t.stop();
+  await runner.stop();
+  await db.end();
+  for (const t of tasks) await t.destroy();
+  log.info('stopped');
+}
+for (const s of ['SIGINT', 'SIGTERM'] as const)
+  process.on(s, () => {
+    shutdown(s).then(
+      () => process.exit(0),
+      (err: unknown) => {
+        log.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  });

@@ -1,0 +1,24 @@
+/**
+ * The jobs the scheduler runs, by name. A new job is a module exporting `make<Name>Job(deps): Job` and one line
+ * in `makeJobs`; its name becomes its key in `job_runs`, so never rename a job that has run.
+ *
+ * Planned here, written elsewhere:
+ * - gap repair (the S3 replay engineer): `makeGapRepairJob(deps)` with policy `catchUp: 'each'`, hourly windows
+ *   and a delay of a few minutes, so every missed hour is repaired once after downtime.
+ * - spool housekeeping for the poller's local spool: deliberately not written yet; the spool's format and its
+ *   ownership (one poller per folder, a lock file) are being designed in ingest/spool.ts, and housekeeping
+ *   must not race the poller that drains it. Add it once that settles (a `latest` job, like view health).
+ * - forecast backtest and scoring (the forecaster): `catchUp: 'each'` over hourly windows.
+ */
+import type { Clock } from '../common/types.ts';
+import type { Config } from '../common/config.ts';
+import type { Log } from '../common/log.ts';
+import type { Db } from '../sql/db.ts';
+import type { Job } from './runner.ts';
+import { makeViewHealthJob } from './view-health.ts';
+
+export type JobDeps = { db: Db; clock: Clock; log: Log; config: Config };
+
+export function makeJobs(deps: JobDeps): Job[] {
+  return [makeViewHealthJob({ db: deps.db, clock: deps.clock })];
+}

@@ -1,0 +1,50 @@
+/** The `job_runs` table: every run's record, and where each job's catch-up resumes after a restart. */
+import type { Db } from '../sql/db.ts';
+import { loadQueries, pick } from '../sql/loader.ts';
+import type { Window } from './scheduler.ts';
+
+const Q = loadQueries('../sql/jobs.sql', import.meta.url);
+const RECORD = pick(Q, 'recordRun');
+const DONE_UNTIL = pick(Q, 'doneUntil');
+
+export type RunStatus = 'running' | 'ok' | 'failed' | 'skipped';
+
+/** One row of `job_runs`. `startedAt` identifies the run: recording it again replaces it. */
+export type RunRecord = {
+  job: string;
+  window: Window;
+  startedAt: number;
+  status: RunStatus;
+  durationMs: number;
+  rows: number;
+  error: string;
+};
+
+export type RunStore = {
+  /** Per job, the end of the newest window finished or skipped. */
+  doneUntil(): Promise<Map<string, number>>;
+  record(run: RunRecord): Promise<void>;
+};
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+export function makeRunStore(db: Db): RunStore {
+  return {
+    async doneUntil() {
+      const rows = await db.query<{ job: string; done_until: Date | null }>(DONE_UNTIL);
+      return new Map(rows.filter((r) => r.done_until).map((r) => [r.job, (r.done_until as Date).getTime()]));
+    },
+    async record(r) {
+      await db.query(RECORD, [
+        iso(r.window.start),
+        r.job,
+        iso(r.window.end),
+        iso(r.startedAt),
+        r.status,
+        r.durationMs,
+        r.rows,
+        r.error,
+      ]);
+    },
+  };
+}

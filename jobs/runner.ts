@@ -1,0 +1,149 @@
+/**
+ * Runs registered jobs window by window: never two runs of one job at once, every run recorded in `job_runs`
+ * ('running' when it starts, its outcome when it ends), missed windows caught up in order after downtime.
+ * What triggers a tick (node-cron in jobs/main.ts, a test) is not its concern.
+ */
+import type { Clock } from '../common/types.ts';
+import type { Log } from '../common/log.ts';
+import type { RunStore } from './run-store.ts';
+import { planWindows, validatePolicy, type Window, type WindowPolicy } from './scheduler.ts';
+
+export type JobContext = { window: Window; signal: AbortSignal; log: Log };
+
+/** A job: its name (the key in job_runs), when to wake it, how it cuts time into windows, and its work. */
+export type Job = {
+  name: string;
+  /** node-cron expression (UTC) for when to look for due windows. */
+  schedule: string;
+  policy: WindowPolicy;
+  /** Process one window; resolves to the number of rows (or objects) it touched. Must be idempotent. */
+  run(ctx: JobContext): Promise<{ rows: number }>;
+};
+
+export type TickResult = {
+  job: string;
+  /** busy: a run of this job was already under way; stopped: the runner is shutting down. */
+  outcome: 'caught-up' | 'failed' | 'busy' | 'stopped';
+  /** Windows run successfully in this tick. */
+  ran: number;
+  error?: string;
+};
+
+export type Runner = {
+  tick(job: string): Promise<TickResult>;
+  /** Ask running jobs to stop (their signal aborts) and wait for them. */
+  stop(): Promise<void>;
+};
+
+/** The message of an error and of its causes, for the `error` column. */
+export function describeError(err: unknown): string {
+  const parts: string[] = [];
+  for (let e: unknown = err; e !== undefined && parts.length < 5; e = (e as { cause?: unknown }).cause) {
+    parts.push(e instanceof Error ? e.message : String(e));
+    if (!(e instanceof Error)) break;
+  }
+  return parts.join(': caused by: ');
+}
+
+export function makeRunner(deps: { jobs: Job[]; store: RunStore; clock: Clock; log: Log }): Runner {
+  const { store, clock, log } = deps;
+  const jobs = new Map<string, Job>();
+  for (const job of deps.jobs) {
+    if (jobs.has(job.name)) throw new Error(`two jobs are named ${job.name}`);
+    validatePolicy(job.name, job.policy);
+    jobs.set(job.name, job);
+  }
+  const abort = new AbortController();
+  const running = new Map<string, Promise<TickResult>>();
+  let progress: Map<string, number> | null = null;
+
+  /** One window: record 'running', do the work, record the outcome. True when the work succeeded. */
+  async function runWindow(job: Job, window: Window): Promise<{ ok: true } | { ok: false; error: string }> {
+    const startedAt = clock.now();
+    const base = { job: job.name, window, startedAt };
+    const jlog = log.child({ job: job.name, window: [iso(window.start), iso(window.end)] });
+    await store.record({ ...base, status: 'running', durationMs: 0, rows: 0, error: '' });
+    let outcome: { status: 'ok' | 'failed'; rows: number; error: string };
+    try {
+      const { rows } = await job.run({ window, signal: abort.signal, log: jlog });
+      outcome = { status: 'ok', rows, error: '' };
+    } catch (err) {
+      outcome = { status: 'failed', rows: 0, error: describeError(err) };
+    }
+    const durationMs = clock.now() - startedAt;
+    try {
+      await store.record({ ...base, ...outcome, durationMs });
+    } catch (err) {
+      // The work is done (or failed) either way; an unrecorded success is simply run again after a restart.
+      jlog.error({ err: describeError(err) }, 'could not record the run');
+    }
+    if (outcome.status === 'ok') {
+      jlog.info({ rows: outcome.rows, durationMs }, 'run ok');
+      return { ok: true };
+    }
+    jlog.error({ error: outcome.error, durationMs }, 'run failed');
+    return { ok: false, error: outcome.error };
+  }
+
+  async function runTick(job: Job): Promise<TickResult> {
+    let ran = 0;
+    const result = (outcome: TickResult['outcome'], error?: string): TickResult =>
+      error === undefined ? { job: job.name, outcome, ran } : { job: job.name, outcome, ran, error };
+    try {
+      progress ??= await store.doneUntil();
+      for (;;) {
+        if (abort.signal.aborted) return result('stopped');
+        const plan = planWindows(job.policy, progress.get(job.name) ?? null, clock.now());
+        if (plan.skipped) {
+          const s = plan.skipped;
+          log.warn({ job: job.name, from: iso(s.start), to: iso(s.end) }, 'giving up missed windows');
+          const now = clock.now();
+          await store.record({
+            job: job.name,
+            window: s,
+            startedAt: now,
+            status: 'skipped',
+            durationMs: 0,
+            rows: 0,
+            error:
+              job.policy.catchUp === 'latest'
+                ? 'superseded by a newer window'
+                : 'older than the catch-up bound',
+          });
+          progress.set(job.name, s.end);
+        }
+        if (plan.windows.length === 0) return result('caught-up');
+        for (const window of plan.windows) {
+          if (abort.signal.aborted) return result('stopped');
+          const r = await runWindow(job, window);
+          if (!r.ok) return result('failed', r.error);
+          progress.set(job.name, window.end);
+          ran++;
+        }
+      }
+    } catch (err) {
+      // The store is unreachable (QuestDB down): nothing advanced; the next tick tries again.
+      const error = describeError(err);
+      log.error({ job: job.name, error }, 'tick failed');
+      return result('failed', error);
+    }
+  }
+
+  return {
+    tick(name) {
+      const job = jobs.get(name);
+      if (!job) return Promise.reject(new Error(`no job named ${name}`));
+      if (abort.signal.aborted) return Promise.resolve({ job: name, outcome: 'stopped', ran: 0 });
+      if (running.has(name)) return Promise.resolve({ job: name, outcome: 'busy', ran: 0 });
+      const p = runTick(job).finally(() => running.delete(name));
+      running.set(name, p);
+      return p;
+    },
+    async stop() {
+      abort.abort();
+      await Promise.allSettled([...running.values()]);
+    },
+  };
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();

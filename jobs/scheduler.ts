@@ -1,0 +1,64 @@
+/**
+ * The pure core of the scheduler: which windows a job owes, given how far it has got and what time it is.
+ *
+ * A job processes time in fixed windows aligned to multiples of their length since the epoch (UTC), e.g. every
+ * hour [10:00, 11:00). A window is due once it has ended and `delayMs` has passed (late rows settle). After
+ * downtime the missed windows are owed too: `each` runs them oldest first; `latest` runs only the newest (a
+ * check of the present, like view health, gains nothing from replaying the past). Catch-up is bounded:
+ * windows older than `maxLookbackMs` are given up as one skipped span, and one plan holds at most `maxBatch`.
+ */
+
+/** A half-open span of time [start, end), epoch ms UTC. */
+export type Window = { start: number; end: number };
+
+export type WindowPolicy = {
+  /** Window length in ms. */
+  windowMs: number;
+  /** Time after a window's end before it is due. */
+  delayMs: number;
+  /** Run every missed window (`each`) or only the newest (`latest`). */
+  catchUp: 'each' | 'latest';
+  /** Missed windows starting further back than this from the newest due window's end are given up. */
+  maxLookbackMs: number;
+  /** At most this many windows in one plan; the caller plans again for the rest. */
+  maxBatch: number;
+};
+
+/** What to run now, oldest first, and the span given up (recorded as skipped), if any. */
+export type Plan = { windows: Window[]; skipped: Window | null };
+
+/** Check a policy once, when a job is registered, so planning never loops on nonsense. */
+export function validatePolicy(name: string, p: WindowPolicy): void {
+  const problems: string[] = [];
+  if (!Number.isInteger(p.windowMs) || p.windowMs <= 0) problems.push('windowMs must be a positive integer');
+  if (!Number.isFinite(p.delayMs) || p.delayMs < 0) problems.push('delayMs must be >= 0');
+  if (!Number.isFinite(p.maxLookbackMs) || p.maxLookbackMs < p.windowMs)
+    problems.push('maxLookbackMs must be at least one window');
+  if (!Number.isInteger(p.maxBatch) || p.maxBatch < 1) problems.push('maxBatch must be a positive integer');
+  if (problems.length) throw new Error(`job ${name}: ${problems.join('; ')}`);
+}
+
+/**
+ * Plan the windows due at `now` for a job that has finished everything before `doneUntil` (null: never ran,
+ * which starts with the newest due window only). Pure.
+ */
+export function planWindows(policy: WindowPolicy, doneUntil: number | null, now: number): Plan {
+  const w = policy.windowMs;
+  const dueEnd = Math.floor((now - policy.delayMs) / w) * w;
+  const newest = dueEnd - w;
+  // A window only partly done (the window length changed) is run again whole: jobs are idempotent.
+  let start = doneUntil === null ? newest : Math.floor(doneUntil / w) * w;
+  if (start > newest) return { windows: [], skipped: null };
+
+  const keep = policy.catchUp === 'latest' ? 1 : Math.max(1, Math.floor(policy.maxLookbackMs / w));
+  const oldest = dueEnd - keep * w;
+  let skipped: Window | null = null;
+  if (start < oldest) {
+    skipped = { start, end: oldest };
+    start = oldest;
+  }
+  const windows: Window[] = [];
+  for (let s = start; s <= newest && windows.length < policy.maxBatch; s += w)
+    windows.push({ start: s, end: s + w });
+  return { windows, skipped };
+}
