@@ -1,6 +1,7 @@
 /** Backfills run by name from `npm run backfill -- <name> [options]`. Each owns its options and its help text. */
 import type { Config } from '../../common/config.ts';
 import type { Log } from '../../common/log.ts';
+import { importCsv } from './import-csv.ts';
 
 export type Backfill = {
   name: string;
@@ -10,4 +11,4 @@ export type Backfill = {
   run(args: string[], deps: { config: Config; log: Log }): Promise<number>;
 };
 
-export const BACKFILLS: Backfill[] = [];
+export const BACKFILLS: Backfill[] = [importCsv];

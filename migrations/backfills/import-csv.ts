@@ -1,0 +1,234 @@
+/**
+ * `npm run backfill -- import-csv --file F --source S --currency C [--allow-skips]`: historical one-minute
+ * candles from a CSV file into `rates` under a source of its own (the close is the rate), streamed, through
+ * ILP in batches. A bad line is reported with its number, skipped and counted; the rest goes on. Re-running is
+ * harmless: DEDUP UPSERT KEYS(ts, source, currency) collapse duplicate minutes, the last write winning.
+ */
+import { createReadStream, statSync } from 'node:fs';
+import { basename } from 'node:path';
+import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
+import { systemClock } from '../../common/clock.ts';
+import { SOURCE_NAMES, type Clock } from '../../common/types.ts';
+import type { Db } from '../../sql/db.ts';
+import { makeDb } from '../../sql/db.ts';
+import { makeIlp, type Ilp } from '../../sql/ilp.ts';
+import { loadQueries, pick } from '../../sql/loader.ts';
+import { parseCandleLine, type BadField, type Candle } from './candles.ts';
+import { formatDuration, makeProgress, type ProgressOut, type ProgressState } from './progress.ts';
+import type { Backfill } from './registry.ts';
+
+const Q = loadQueries('../../sql/import-csv.sql', import.meta.url);
+
+export type ImportOptions = {
+  file: string;
+  source: string;
+  currency: string;
+  allowSkips: boolean;
+  batchSize: number;
+};
+
+const USAGE = `usage: npm run backfill -- import-csv --file <path> --source <name> --currency <code> [--allow-skips] [--batch-size N]
+
+  --file         CSV of one-minute candles: timestamp, open, high, low, close[, volume]; header optional.
+                 Timestamps: ISO 8601 (no zone means UTC) or epoch seconds or milliseconds.
+  --source       the name to file the rows under, e.g. binance-candles (not one of the polled sources:
+                 ${SOURCE_NAMES.join(', ')}); a row of kind csv is upserted into sources.
+  --currency     the quote currency code, e.g. USD.
+  --allow-skips  exit 0 even when bad lines were skipped (they are still reported).
+  --batch-size   rows per ILP request (default 10000).
+
+The close becomes the rate; timestamps are floored to the minute, and minutes already stored (or repeated in
+the file) are replaced, not doubled. Exit status: 0 ok, 1 lines skipped (without --allow-skips), 2 bad usage.`;
+
+/** Parse and check the command line; every problem is reported at once. Pure. */
+export function parseImportArgs(args: string[]): ImportOptions | { errors: string[] } {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args,
+      options: {
+        file: { type: 'string' },
+        source: { type: 'string' },
+        currency: { type: 'string' },
+        'allow-skips': { type: 'boolean', default: false },
+        'batch-size': { type: 'string', default: '10000' },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (err) {
+    return { errors: [(err as Error).message] };
+  }
+  const errors: string[] = [];
+  if (!values.file) errors.push('--file is required');
+  const source = values.source ?? '';
+  if (!source) errors.push('--source is required');
+  else if (!/^[a-z0-9][a-z0-9_.-]{0,63}$/.test(source))
+    errors.push(`--source "${source}": use lower-case letters, digits, _ . - (at most 64)`);
+  else if ((SOURCE_NAMES as readonly string[]).includes(source))
+    errors.push(`--source "${source}" is a polled source; file imports under a name of their own`);
+  const currency = (values.currency ?? '').toUpperCase();
+  if (!currency) errors.push('--currency is required');
+  else if (!/^[A-Z0-9]{2,12}$/.test(currency))
+    errors.push(`--currency "${values.currency}" is not a currency code`);
+  const batchSize = Number(values['batch-size']);
+  if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 1_000_000)
+    errors.push('--batch-size must be a whole number from 1 to 1000000');
+  if (errors.length) return { errors };
+  return { file: values.file as string, source, currency, allowSkips: values['allow-skips'], batchSize };
+}
+
+export type ImportSummary = {
+  lines: number;
+  header: boolean;
+  imported: number;
+  skipped: number;
+  skippedBy: Partial<Record<BadField, number>>;
+  firstTs: number | null;
+  lastTs: number | null;
+  elapsedMs: number;
+};
+
+/** The process exit status for a finished import. Pure. */
+export function importExitStatus(s: ImportSummary, allowSkips: boolean): number {
+  return s.skipped > 0 && !allowSkips ? 1 : 0;
+}
+
+/** The closing report, plain text. Pure. */
+export function formatSummary(opts: ImportOptions, s: ImportSummary): string {
+  const range =
+    s.firstTs === null || s.lastTs === null
+      ? 'no rows'
+      : `${new Date(s.firstTs).toISOString()} .. ${new Date(s.lastTs).toISOString()}`;
+  const why = Object.entries(s.skippedBy)
+    .map(([field, n]) => `${n} ${field}`)
+    .join(', ');
+  return [
+    `import-csv ${opts.file} -> rates (source ${opts.source}, currency ${opts.currency})`,
+    `  lines read   ${s.lines}${s.header ? ' (first is a header)' : ''}`,
+    `  imported     ${s.imported}`,
+    `  skipped      ${s.skipped}${why ? ` (${why})` : ''}`,
+    `  time range   ${range}`,
+    `  elapsed      ${formatDuration(s.elapsedMs)} (${Math.round((s.imported * 1000) / Math.max(1, s.elapsedMs))} rows/s)`,
+  ].join('\n');
+}
+
+/** Bad lines printed one by one before the rest are only counted. */
+const REPORT_LIMIT = 1000;
+
+/** Stream the file into QuestDB. I/O is injected: the database, the ILP writer, the clock and the display. */
+export async function runImportCsv(
+  opts: ImportOptions,
+  deps: { db: Db; ilp: Ilp; clock: Clock; out: ProgressOut },
+): Promise<ImportSummary> {
+  const { db, ilp, clock, out } = deps;
+  const totalBytes = statSync(opts.file).size;
+  await db.query(pick(Q, 'upsertCsvSource'), [
+    opts.source,
+    `file:${basename(opts.file)}`,
+    `CSV import of ${basename(opts.file)}`,
+  ]);
+
+  const started = clock.now();
+  const progress = makeProgress(out, clock);
+  const s: ImportSummary = {
+    lines: 0,
+    header: false,
+    imported: 0,
+    skipped: 0,
+    skippedBy: {},
+    firstTs: null,
+    lastTs: null,
+    elapsedMs: 0,
+  };
+  const input = createReadStream(opts.file, { highWaterMark: 1 << 20 });
+  const state = (): ProgressState => ({
+    bytes: input.bytesRead,
+    totalBytes,
+    rows: s.imported,
+    skipped: s.skipped,
+    elapsedMs: clock.now() - started,
+  });
+
+  let batch: Candle[] = [];
+  const flush = async () => {
+    if (batch.length === 0) return;
+    const rows = batch;
+    batch = [];
+    await ilp.write(async (sender) => {
+      for (const c of rows)
+        await sender
+          .table('rates')
+          .symbol('source', opts.source)
+          .symbol('currency', opts.currency)
+          .floatColumn('rate', c.close)
+          .at(c.ts, 'ms');
+    });
+    s.imported += rows.length;
+  };
+
+  let first = true;
+  const now = clock.now();
+  for await (const line of createInterface({ input, crlfDelay: Infinity })) {
+    s.lines++;
+    const r = parseCandleLine(line, { first, now });
+    if (r.kind === 'blank') continue;
+    first = false;
+    if (r.kind === 'header') s.header = true;
+    else if (r.kind === 'bad') {
+      s.skipped++;
+      s.skippedBy[r.field] = (s.skippedBy[r.field] ?? 0) + 1;
+      if (s.skipped <= REPORT_LIMIT) progress.note(`line ${s.lines}: ${r.reason}`);
+      else if (s.skipped === REPORT_LIMIT + 1)
+        progress.note(`(more bad lines follow; only counted from here on)`);
+    } else {
+      const ts = r.candle.ts;
+      if (s.firstTs === null || ts < s.firstTs) s.firstTs = ts;
+      if (s.lastTs === null || ts > s.lastTs) s.lastTs = ts;
+      batch.push(r.candle);
+      if (batch.length >= opts.batchSize) await flush();
+    }
+    progress.update(state());
+  }
+  await flush();
+  s.elapsedMs = clock.now() - started;
+  progress.done(state());
+  return s;
+}
+
+export const importCsv: Backfill = {
+  name: 'import-csv',
+  summary:
+    'import one-minute candles (timestamp, open, high, low, close[, volume]) from a CSV file into rates',
+  usage: USAGE,
+  async run(args, { config, log }) {
+    const opts = parseImportArgs(args);
+    if ('errors' in opts) {
+      process.stderr.write(`${opts.errors.map((e) => `import-csv: ${e}`).join('\n')}\n\n${USAGE}\n`);
+      return 2;
+    }
+    try {
+      statSync(opts.file);
+    } catch (err) {
+      process.stderr.write(`import-csv: cannot read ${opts.file}: ${(err as Error).message}\n`);
+      return 2;
+    }
+    const db = makeDb(config, 1);
+    const ilp = await makeIlp(config);
+    try {
+      const summary = await runImportCsv(opts, { db, ilp, clock: systemClock, out: process.stderr });
+      process.stdout.write(`${formatSummary(opts, summary)}\n`);
+      const status = importExitStatus(summary, opts.allowSkips);
+      if (status !== 0)
+        process.stderr.write(`import-csv: ${summary.skipped} line(s) skipped; --allow-skips accepts that\n`);
+      return status;
+    } catch (err) {
+      log.error({ err }, 'import failed');
+      return 1;
+    } finally {
+      await ilp.close();
+      await db.end();
+    }
+  },
+};
