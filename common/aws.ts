@@ -19,6 +19,8 @@ function common(config: AwsConfig) {
   return {
     region: config.AWS_REGION,
     maxAttempts: 2,
+    // An unreachable or stalled endpoint must fail fast (the poller spools), not hang a poll.
+    requestHandler: { connectionTimeout: 3_000, requestTimeout: 15_000 },
     ...(config.AWS_ENDPOINT_URL ? { endpoint: config.AWS_ENDPOINT_URL } : {}),
     ...(config.AWS_ACCESS_KEY_ID
       ? {

@@ -191,6 +191,21 @@ export const VARIABLES = {
     default: String(512 * 1024 * 1024),
     doc: 'size bound of the local spool for undeliverable records',
   },
+  CLOCK_SPEED: {
+    schema: z.coerce.number({ error: 'must be a number' }).positive().max(10_000),
+    default: '1',
+    doc: "for tests and the soak: run the services' clock this many times faster than real time",
+  },
+  CLOCK_SIM_START: {
+    schema: z.union([z.literal(''), z.iso.datetime({ error: 'must be an ISO 8601 UTC time' })]),
+    default: '',
+    doc: 'for tests and the soak: the simulated time at CLOCK_REAL_START (empty: real time)',
+  },
+  CLOCK_REAL_START: {
+    schema: z.coerce.number().int().nonnegative(),
+    default: '0',
+    doc: 'for tests and the soak: wall-clock epoch ms at which the simulated clock reads CLOCK_SIM_START',
+  },
   WEB_HOST: { schema: z.string().min(1), default: '127.0.0.1', doc: 'dashboard bind address' },
   WEB_PORT: { schema: port, default: '8080', doc: 'dashboard port' },
   FAKE_API_PORT: {

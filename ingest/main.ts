@@ -6,7 +6,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { loadConfigOrExit, type Config } from '../common/config.ts';
 import { makeFirehose } from '../common/aws.ts';
-import { systemClock } from '../common/clock.ts';
+import { clockFromConfig } from '../common/clock.ts';
 import { makeLogger, type Log } from '../common/log.ts';
 import type { Clock } from '../common/types.ts';
 import { makeDb } from '../sql/db.ts';
@@ -35,7 +35,7 @@ export function spoolDir(config: Config): string {
 export async function startPoller(
   config: Config,
   log: Log,
-  clock: Clock = systemClock,
+  clock: Clock = clockFromConfig(config),
 ): Promise<() => Promise<void>> {
   const db = makeDb(config, 1);
   const knownCurrencies = new Set<string>();

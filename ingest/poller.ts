@@ -128,12 +128,13 @@ export function makePoller(deps: PollerDeps) {
 
   /**
    * Poll on every interval boundary until `signal` aborts. On start, the current interval is polled at once when
-   * less than half of it has passed (a restart mid-minute does not lose that minute).
+   * less than three quarters of it have passed (a restart mid-minute does not lose that minute; a duplicate poll
+   * of it is harmless, the DEDUP keys collapse it).
    */
   async function run(signal: AbortSignal): Promise<void> {
     const every = deps.intervalMs;
     let next = Math.floor(clock.now() / every) * every;
-    if (clock.now() - next > every / 2) next += every;
+    if (clock.now() - next > (every * 3) / 4) next += every;
     while (!signal.aborted) {
       const wait = next - clock.now();
       if (wait > 0) await clock.sleep(wait, signal);

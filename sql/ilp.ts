@@ -22,6 +22,12 @@ export function ilpConfString(config: IlpConfig, opts: IlpOptions = {}): string 
     [
       `http::addr=${config.QUESTDB_HOST}:${config.QUESTDB_HTTP_PORT}`,
       'auto_flush=off',
+      // Protocol 2 (binary doubles, QuestDB 9+) set explicitly: 'auto' asks the server at start, and a poller must
+      // be able to start while QuestDB is down.
+      'protocol_version=2',
+      // The default undici transport retries a refused connection forever (its RetryAgent ignores retry_timeout
+      // there), which would hang a poll while QuestDB is down; the node:http transport gives up in time.
+      'stdlib_http=on',
       `retry_timeout=${opts.retryTimeoutMs ?? 10_000}`,
       `request_timeout=${opts.requestTimeoutMs ?? 10_000}`,
     ].join(';') + ';'

@@ -1,7 +1,18 @@
 /** Shared pieces of the ingest integration tests: a poller wired to the real services, and the exact checks. */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve as resolvePath } from 'node:path';
+import { makeS3 } from '../../common/aws.ts';
+import { installQuestdb, startQuestdb } from '../../stack/questdb.ts';
+import { installMoto, startMoto } from '../../stack/moto.ts';
+import { stopManaged } from '../../stack/process.ts';
+import { runMigrations } from '../../migrations/migrate.ts';
+import { runBootstrap } from '../../stack/bootstrap.ts';
+import { makeDb } from '../../sql/db.ts';
+import { testConfig, TEST_ENV, waitFor } from './stack-env.ts';
+import type { Db } from '../../sql/db.ts';
+import type { FakeApi } from '../fake/server.ts';
+import { expect } from 'vitest';
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import type { Config } from '../../common/config.ts';
 import { makeFirehose } from '../../common/aws.ts';
@@ -124,4 +135,131 @@ export async function archivedEnvelopes(
     token = page.NextContinuationToken;
   } while (token);
   return { envelopes, duplicateIds };
+}
+
+/**
+ * A QuestDB and an emulator of the test's own (ports shifted by `shift`), so a fault test can kill and restart
+ * them without disturbing the shared test stack.
+ */
+export async function startPrivateStack(shift: number) {
+  const shifted = (k: string) => String(Number(TEST_ENV[k]) + shift);
+  const config = testConfig({
+    QUESTDB_HTTP_PORT: shifted('QUESTDB_HTTP_PORT'),
+    QUESTDB_PG_PORT: shifted('QUESTDB_PG_PORT'),
+    QUESTDB_ILP_TCP_PORT: shifted('QUESTDB_ILP_TCP_PORT'),
+    QUESTDB_HEALTH_PORT: shifted('QUESTDB_HEALTH_PORT'),
+    MOTO_PORT: shifted('MOTO_PORT'),
+    AWS_ENDPOINT_URL: `http://127.0.0.1:${shifted('MOTO_PORT')}`,
+  });
+  const stackDir = resolvePath(process.cwd(), config.STACK_DIR);
+  const jar = await installQuestdb(stackDir, () => {});
+  const motoBin = await installMoto(stackDir, () => {});
+  const root = resolvePath(stackDir, 'test', `private-${shift}-${process.pid}`);
+  rmSync(root, { recursive: true, force: true });
+  const ports = {
+    http: config.QUESTDB_HTTP_PORT,
+    pg: config.QUESTDB_PG_PORT,
+    ilpTcp: config.QUESTDB_ILP_TCP_PORT,
+    health: config.QUESTDB_HEALTH_PORT,
+  };
+  const startDb = () => startQuestdb({ jar, root, host: '127.0.0.1', ports, name: 'questdb-private' });
+  const startAws = async () => {
+    const m = await startMoto({
+      bin: motoBin,
+      host: '127.0.0.1',
+      port: config.MOTO_PORT,
+      name: 'moto-private',
+    });
+    const s3 = makeS3(config);
+    const firehose = makeFirehose(config);
+    await runBootstrap({ s3, firehose }, config);
+    s3.destroy();
+    firehose.destroy();
+    return m;
+  };
+  let questdb = await startDb();
+  const db = makeDb(config, 1);
+  await runMigrations(db, makeLogger('migrate', 'silent'));
+  await db.end();
+  let moto = await startAws();
+  return {
+    config,
+    /** Crash QuestDB (SIGKILL: no clean shutdown). */
+    async killQuestdb() {
+      questdb.child.kill('SIGKILL');
+      await questdb.exited;
+    },
+    async restartQuestdb() {
+      questdb = await startDb();
+    },
+    async killMoto() {
+      moto.child.kill('SIGKILL');
+      await moto.exited;
+    },
+    /** The emulator keeps state in memory only: a restart comes back empty and is bootstrapped again. */
+    async restartMoto() {
+      moto = await startAws();
+    },
+    async stop() {
+      await stopManaged(moto);
+      await stopManaged(questdb);
+      rmSync(root, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A time range no other test uses: a random day in 2031. */
+export function ownRange(minutes: number): { from: number; to: number } {
+  const from = Date.UTC(2031, 0, 1) + Math.floor(Math.random() * 360) * 86_400_000 + 60_000 * 7;
+  return { from, to: from + minutes * 60_000 };
+}
+
+type Row = { ts: Date; source: string; currency: string; rate: number };
+
+/** What `rates` must hold: every valid body the fake served, parsed by the adapters. */
+export function expectedRows(fake: FakeApi, from: number, to: number): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const s of fake.served) {
+    if (!s.valid || s.minute < from || s.minute >= to) continue;
+    for (const r of adapterFor(s.source).parse({ status: s.status, headers: s.headers, body: s.body }).rates)
+      out.set(`${s.minute}|${s.source}|${r.currency}`, r.rate);
+  }
+  return out;
+}
+
+export async function storedRows(db: Db, from: number, to: number): Promise<Row[]> {
+  return db.query<Row>(`SELECT ts, source, currency, rate FROM rates WHERE ts >= $1 AND ts < $2`, [
+    new Date(from).toISOString(),
+    new Date(to).toISOString(),
+  ]);
+}
+
+/** The exact check: rows ≡ what was served, no key twice, N rows per (source, currency). */
+export async function expectExactly(
+  db: Db,
+  fake: FakeApi,
+  from: number,
+  to: number,
+  n: number | null,
+): Promise<void> {
+  const expected = expectedRows(fake, from, to);
+  await waitFor(
+    async () => (await storedRows(db, from, to)).length >= expected.size,
+    30_000,
+    `${expected.size} rates rows`,
+  );
+  const rows = await storedRows(db, from, to);
+  const got = new Map<string, number>();
+  for (const r of rows) {
+    const key = `${r.ts.getTime()}|${r.source}|${r.currency}`;
+    expect(got.has(key), `doubled ${key}`).toBe(false);
+    got.set(key, r.rate);
+  }
+  expect(got).toEqual(expected);
+  const perSeries = new Map<string, number>();
+  for (const k of got.keys()) {
+    const [, source, currency] = k.split('|');
+    perSeries.set(`${source}|${currency}`, (perSeries.get(`${source}|${currency}`) ?? 0) + 1);
+  }
+  if (n !== null) for (const [series, count] of perSeries) expect(count, series).toBe(n);
 }

@@ -6,11 +6,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeS3 } from '../../common/aws.ts';
 import { makeDb } from '../../sql/db.ts';
-import { adapterFor } from '../../ingest/sources/index.ts';
 import { makeFakeApi, type FakeApi } from '../fake/server.ts';
 import { makeManualClock } from '../support/clocks.ts';
-import { archivedEnvelopes, makeTestPoller } from './ingest-support.ts';
-import { testConfig, waitFor } from './stack-env.ts';
+import { archivedEnvelopes, expectExactly, makeTestPoller, ownRange } from './ingest-support.ts';
+import { testConfig } from './stack-env.ts';
 
 const config = testConfig();
 const db = makeDb(config, 2);
@@ -19,56 +18,6 @@ afterAll(async () => {
   await db.end();
   s3.destroy();
 });
-
-/** A time range no other test uses: a random day in 2031. */
-function ownRange(minutes: number): { from: number; to: number } {
-  const from = Date.UTC(2031, 0, 1) + Math.floor(Math.random() * 360) * 86_400_000 + 60_000 * 7;
-  return { from, to: from + minutes * 60_000 };
-}
-
-type Row = { ts: Date; source: string; currency: string; rate: number };
-
-/** What `rates` must hold: every valid body the fake served, parsed by the adapters. */
-function expectedRows(fake: FakeApi, from: number, to: number): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const s of fake.served) {
-    if (!s.valid || s.minute < from || s.minute >= to) continue;
-    for (const r of adapterFor(s.source).parse({ status: s.status, headers: s.headers, body: s.body }).rates)
-      out.set(`${s.minute}|${s.source}|${r.currency}`, r.rate);
-  }
-  return out;
-}
-
-async function storedRows(from: number, to: number): Promise<Row[]> {
-  return db.query<Row>(`SELECT ts, source, currency, rate FROM rates WHERE ts >= $1 AND ts < $2`, [
-    new Date(from).toISOString(),
-    new Date(to).toISOString(),
-  ]);
-}
-
-/** The exact check: rows ≡ what was served, no key twice, N rows per (source, currency). */
-async function expectExactly(fake: FakeApi, from: number, to: number, n: number): Promise<void> {
-  const expected = expectedRows(fake, from, to);
-  await waitFor(
-    async () => (await storedRows(from, to)).length >= expected.size,
-    30_000,
-    `${expected.size} rates rows`,
-  );
-  const rows = await storedRows(from, to);
-  const got = new Map<string, number>();
-  for (const r of rows) {
-    const key = `${r.ts.getTime()}|${r.source}|${r.currency}`;
-    expect(got.has(key), `doubled ${key}`).toBe(false);
-    got.set(key, r.rate);
-  }
-  expect(got).toEqual(expected);
-  const perSeries = new Map<string, number>();
-  for (const k of got.keys()) {
-    const [, source, currency] = k.split('|');
-    perSeries.set(`${source}|${currency}`, (perSeries.get(`${source}|${currency}`) ?? 0) + 1);
-  }
-  for (const [series, count] of perSeries) expect(count, series).toBe(n);
-}
 
 let fake: FakeApi;
 let base: string;
@@ -95,7 +44,7 @@ describe('ingest on the real stack', () => {
     }
     await t.close();
 
-    await expectExactly(fake, from, to, N);
+    await expectExactly(db, fake, from, to, N);
     const perSource = new Map<string, number>();
     for (const s of fake.served.filter((x) => x.minute >= from && x.minute < to))
       perSource.set(s.source, (perSource.get(s.source) ?? 0) + 1);
@@ -138,7 +87,7 @@ describe('ingest on the real stack', () => {
     }
     await a.close();
     await b.close();
-    await expectExactly(fake, from, to, N);
+    await expectExactly(db, fake, from, to, N);
     const { envelopes, duplicateIds } = await archivedEnvelopes(s3, config, from, to);
     expect(duplicateIds).toEqual([]);
     expect(envelopes.length).toBe(2 * 4 * N);

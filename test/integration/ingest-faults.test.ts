@@ -1,0 +1,187 @@
+/**
+ * Fault tests of the poller, each on a QuestDB and an emulator of its own that it kills and restarts, each
+ * ending with the same exact check: `rates` holds every valid response the fake served, once per
+ * (source, currency), and S3 holds every envelope exactly once.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeS3 } from '../../common/aws.ts';
+import { makeScaledClock } from '../../common/clock.ts';
+import type { RawEnvelope } from '../../ingest/archive/envelope.ts';
+import { makeDb } from '../../sql/db.ts';
+import { makeFakeApi, type FakeApi } from '../fake/server.ts';
+import { makeManualClock } from '../support/clocks.ts';
+import {
+  archivedEnvelopes,
+  expectExactly,
+  fakeUrls,
+  makeTestPoller,
+  ownRange,
+  startPrivateStack,
+} from './ingest-support.ts';
+import { TEST_ENV, TEST_PORT_OFFSET } from './stack-env.ts';
+
+let stack: Awaited<ReturnType<typeof startPrivateStack>>;
+let fake: FakeApi;
+let base: string;
+const fakeClock = makeManualClock(0);
+
+beforeAll(async () => {
+  stack = await startPrivateStack(60);
+  fake = makeFakeApi({ seed: 7, clock: fakeClock });
+  base = await fake.start(0);
+}, 120_000);
+afterAll(async () => {
+  await fake.stop();
+  await stack.stop();
+}, 60_000);
+
+/** Poll minutes [from + i·1m] for i in `minutes`, keeping the fake's clock on the poller's. */
+async function pollMinutes(
+  t: Awaited<ReturnType<typeof makeTestPoller>>,
+  clock: ReturnType<typeof makeManualClock>,
+  from: number,
+  minutes: number[],
+) {
+  for (const i of minutes) {
+    clock.set(from + i * 60_000 + 1_000);
+    fakeClock.set(clock.now());
+    await t.poller.pollRound(from + i * 60_000);
+  }
+}
+
+describe('ingest under faults', () => {
+  it('QuestDB crashed for several polls, then restarted: nothing lost, nothing doubled', async () => {
+    const { config } = stack;
+    const { from, to } = ownRange(7);
+    const clock = makeManualClock(from);
+    const t = await makeTestPoller({ config, base, clock });
+    await pollMinutes(t, clock, from, [0, 1]);
+    await stack.killQuestdb();
+    await pollMinutes(t, clock, from, [2, 3, 4]);
+    expect(t.spool.stats().channels.find((c) => c.channel === 'store')?.files).toBe(3 * 4);
+    await stack.restartQuestdb();
+    await pollMinutes(t, clock, from, [5, 6]);
+    expect(t.spool.stats().bytes).toBe(0);
+    await t.close();
+
+    const db = makeDb(config, 1);
+    try {
+      await expectExactly(db, fake, from, to, 7);
+    } finally {
+      await db.end();
+    }
+    const s3 = makeS3(config);
+    const { envelopes, duplicateIds } = await archivedEnvelopes(s3, config, from, to);
+    s3.destroy();
+    expect(duplicateIds).toEqual([]);
+    expect(envelopes.length).toBe(4 * 7);
+  }, 120_000);
+
+  it('the emulator stopped and restarted: envelopes wait in the spool and arrive once', async () => {
+    const { config } = stack;
+    const { from, to } = ownRange(6);
+    const clock = makeManualClock(from);
+    const t = await makeTestPoller({ config, base, clock });
+    const s3 = makeS3(config);
+    await pollMinutes(t, clock, from, [0, 1]);
+    // The emulator keeps its state in memory only: keep what it held before it goes down.
+    const before = (await archivedEnvelopes(s3, config, from, to)).envelopes;
+    expect(before.length).toBe(8);
+    await stack.killMoto();
+    await pollMinutes(t, clock, from, [2, 3]);
+    expect(t.spool.stats().channels.find((c) => c.channel === 'archive')?.files).toBe(8);
+    await stack.restartMoto();
+    await pollMinutes(t, clock, from, [4, 5]);
+    expect(t.spool.stats().bytes).toBe(0);
+    await t.close();
+
+    const after = await archivedEnvelopes(s3, config, from, to);
+    s3.destroy();
+    const all: RawEnvelope[] = [...before, ...after.envelopes];
+    expect(after.duplicateIds).toEqual([]);
+    expect(new Set(all.map((e) => e.id)).size).toBe(all.length);
+    expect(all.length).toBe(4 * 6);
+    const db = makeDb(config, 1);
+    try {
+      await expectExactly(db, fake, from, to, 6);
+    } finally {
+      await db.end();
+    }
+  }, 120_000);
+
+  it('the poller killed mid-poll and started again: the interrupted minute is polled again, once', async () => {
+    const { config } = stack;
+    const speed = 10; // a simulated minute every 6 s
+    const simStart = Date.UTC(2032, 5, 1, 0, 0, 0) + Math.floor(Math.random() * 300) * 86_400_000;
+    const realStart = Date.now();
+    const clock = makeScaledClock({ speed, simStart, realStart });
+    const live = makeFakeApi({ seed: 11, clock });
+    const liveBase = await live.start(0);
+    const urls = fakeUrls(liveBase);
+    const env = {
+      ...process.env,
+      ...TEST_ENV,
+      QUESTDB_HTTP_PORT: String(config.QUESTDB_HTTP_PORT),
+      QUESTDB_PG_PORT: String(config.QUESTDB_PG_PORT),
+      QUESTDB_HEALTH_PORT: String(config.QUESTDB_HEALTH_PORT),
+      QUESTDB_ILP_TCP_PORT: String(config.QUESTDB_ILP_TCP_PORT),
+      MOTO_PORT: String(config.MOTO_PORT),
+      AWS_ENDPOINT_URL: config.AWS_ENDPOINT_URL,
+      SOURCES: 'blockchain,coinbase',
+      BLOCKCHAIN_URL: urls.blockchain,
+      COINBASE_URL: urls.coinbase,
+      SPOOL_DIR: mkdtempSync(join(tmpdir(), 'spool-kill-')),
+      CLOCK_SPEED: String(speed),
+      CLOCK_SIM_START: new Date(simStart).toISOString(),
+      CLOCK_REAL_START: String(realStart),
+      LOG_LEVEL: 'warn',
+      TEST_PORT_OFFSET: String(TEST_PORT_OFFSET),
+    };
+    const startPoller = () => {
+      const child = spawn(process.execPath, ['--import', 'tsx', 'ingest/main.ts'], { env, stdio: 'inherit' });
+      const exited = new Promise((r) => child.once('exit', r));
+      return { child, exited };
+    };
+    const sleepUntilSim = async (sim: number) => {
+      while (clock.now() < sim) await new Promise((r) => setTimeout(r, 20));
+    };
+    const minute = (i: number) => simStart + i * 60_000;
+
+    let poller = startPoller();
+    await sleepUntilSim(minute(3) - 5_000);
+    // Minute 3's blockchain answer is slow: the poller is killed while it waits for it.
+    live.inject('blockchain', { kind: 'slow', ms: 1_500 });
+    await sleepUntilSim(minute(3) + 8_000);
+    expect(poller.child.exitCode, 'poller still running when killed').toBeNull();
+    poller.child.kill('SIGKILL');
+    await poller.exited;
+    poller = startPoller();
+    await sleepUntilSim(minute(7) + 30_000);
+    expect(poller.child.exitCode, 'restarted poller still running').toBeNull();
+    poller.child.kill('SIGTERM');
+    await poller.exited;
+    await live.stop();
+
+    const from = minute(1);
+    const to = minute(7);
+    const servedMinutes = new Set(
+      live.served.filter((s) => s.valid && s.minute >= from && s.minute < to).map((s) => s.minute),
+    );
+    // Every minute of the window was served (minute 3 after the restart), and each is in `rates` exactly once.
+    expect([...servedMinutes].sort()).toEqual([1, 2, 3, 4, 5, 6].map(minute));
+    const db = makeDb(config, 1);
+    try {
+      await expectExactly(db, live, from, to, 6);
+    } finally {
+      await db.end();
+    }
+    const s3 = makeS3(config);
+    const { duplicateIds } = await archivedEnvelopes(s3, config, from, to);
+    s3.destroy();
+    expect(duplicateIds).toEqual([]);
+  }, 120_000);
+});
