@@ -191,6 +191,11 @@ export const VARIABLES = {
     default: String(512 * 1024 * 1024),
     doc: 'size bound of the local spool for undeliverable records',
   },
+  FORECAST_DELAY_SECONDS: {
+    schema: z.coerce.number({ error: 'must be a number' }).int().min(0).max(59),
+    default: '20',
+    doc: "seconds after each minute at which the forecaster runs (time for that minute's polls to land)",
+  },
   CLOCK_SPEED: {
     schema: z.coerce.number({ error: 'must be a number' }).positive().max(10_000),
     default: '1',

@@ -9,6 +9,7 @@ import { systemClock } from '../common/clock.ts';
 import { loadConfigOrExit } from '../common/config.ts';
 import { makeLogger } from '../common/log.ts';
 import { makeDb } from '../sql/db.ts';
+import { makeIlp } from '../sql/ilp.ts';
 import { makeJobs } from './registry.ts';
 import { makeRunStore } from './run-store.ts';
 import { makeRunner } from './runner.ts';
@@ -17,7 +18,8 @@ const config = loadConfigOrExit();
 const log = makeLogger('jobs', config.LOG_LEVEL);
 const clock = systemClock;
 const db = makeDb(config, 2);
-const jobs = makeJobs({ db, clock, log, config });
+const ilp = await makeIlp(config, { retryTimeoutMs: 5_000 });
+const jobs = makeJobs({ db, ilp, clock, log, config });
 for (const job of jobs)
   if (!validate(job.schedule)) throw new Error(`job ${job.name}: invalid cron expression "${job.schedule}"`);
 const runner = makeRunner({ jobs, store: makeRunStore(db), clock, log });
@@ -41,6 +43,7 @@ async function shutdown(signal: string): Promise<void> {
   log.info({ signal }, 'stopping: schedules first, then running jobs, then the database pool');
   for (const t of tasks) await t.stop();
   await runner.stop();
+  await ilp.close().catch(() => {});
   await db.end();
   for (const t of tasks) await t.destroy();
   log.info('stopped');

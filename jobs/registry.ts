@@ -14,11 +14,13 @@ import type { Clock } from '../common/types.ts';
 import type { Config } from '../common/config.ts';
 import type { Log } from '../common/log.ts';
 import type { Db } from '../sql/db.ts';
+import type { Ilp } from '../sql/ilp.ts';
+import { makeScoringJob } from '../forecast/scoring.ts';
 import type { Job } from './runner.ts';
 import { makeViewHealthJob } from './view-health.ts';
 
-export type JobDeps = { db: Db; clock: Clock; log: Log; config: Config };
+export type JobDeps = { db: Db; ilp: Ilp; clock: Clock; log: Log; config: Config };
 
 export function makeJobs(deps: JobDeps): Job[] {
-  return [makeViewHealthJob({ db: deps.db, clock: deps.clock })];
+  return [makeViewHealthJob({ db: deps.db, clock: deps.clock }), makeScoringJob(deps)];
 }

@@ -1,0 +1,131 @@
+/**
+ * The forecaster's minute: read the last hour of every series, project +1, +5 and +10 minutes with each model
+ * (persistence always among them), and write the forecasts with their 50% and 90% intervals. A series that
+ * cannot be forecast (too few points, flat, a failed fit, stale) is skipped with a logged reason; nothing here
+ * throws for one bad series.
+ */
+import type { Log } from '../common/log.ts';
+import type { Db } from '../sql/db.ts';
+import type { Ilp } from '../sql/ilp.ts';
+import { loadQueries, pick } from '../sql/loader.ts';
+import { PRODUCTION_MODELS, unusable, Z50, Z90, type Model } from './models.ts';
+import { groupSeries, type RateRow } from './series.ts';
+
+const Q = loadQueries('./forecast.sql', new URL('../sql/', import.meta.url));
+
+export const HORIZONS = [1, 5, 10] as const;
+export const WINDOW_MINUTES = 60;
+export const MIN_POINTS = 10;
+/** A series whose last rate is older than this is not projected (its source has stopped). */
+export const MAX_STALENESS_MINUTES = 10;
+
+export type ForecastRow = {
+  ts: number;
+  madeAt: number;
+  horizon: number;
+  source: string;
+  currency: string;
+  model: string;
+  mean: number;
+  lo50: number;
+  hi50: number;
+  lo90: number;
+  hi90: number;
+  points: number;
+  fitMs: number;
+};
+
+export type Skip = { source: string; currency: string; model: string | null; reason: string };
+
+/** Forecast every series of `rows` at origin minute `origin` (epoch ms). Pure apart from timing. */
+export function forecastAll(
+  rows: RateRow[],
+  origin: number,
+  models: readonly Model[] = PRODUCTION_MODELS,
+): { forecasts: ForecastRow[]; skipped: Skip[] } {
+  const windowStart = origin - WINDOW_MINUTES * 60_000;
+  const forecasts: ForecastRow[] = [];
+  const skipped: Skip[] = [];
+  const originX = WINDOW_MINUTES;
+  for (const s of groupSeries(rows, windowStart)) {
+    const stale = (origin - s.lastTs) / 60_000 > MAX_STALENESS_MINUTES;
+    const why = stale ? `no rate for ${MAX_STALENESS_MINUTES}+ minutes` : unusable(s.window, MIN_POINTS);
+    if (why) {
+      skipped.push({ source: s.source, currency: s.currency, model: null, reason: why });
+      continue;
+    }
+    for (const model of models) {
+      const t0 = performance.now();
+      try {
+        const projections = model.project(s.window, originX, HORIZONS);
+        const fitMs = performance.now() - t0;
+        for (const p of projections) {
+          if (!Number.isFinite(p.mean) || !Number.isFinite(p.sd))
+            throw new Error(`non-finite projection at +${p.horizon}`);
+          forecasts.push({
+            ts: origin + p.horizon * 60_000,
+            madeAt: origin,
+            horizon: p.horizon,
+            source: s.source,
+            currency: s.currency,
+            model: model.name,
+            mean: p.mean,
+            lo50: p.mean - Z50 * p.sd,
+            hi50: p.mean + Z50 * p.sd,
+            lo90: p.mean - Z90 * p.sd,
+            hi90: p.mean + Z90 * p.sd,
+            points: s.window.x.length,
+            fitMs,
+          });
+        }
+      } catch (err) {
+        skipped.push({
+          source: s.source,
+          currency: s.currency,
+          model: model.name,
+          reason: `fit failed: ${(err as Error).message}`,
+        });
+      }
+    }
+  }
+  return { forecasts, skipped };
+}
+
+/** Write forecast rows through ILP (DEDUP keys make a re-run of a minute harmless). */
+export async function writeForecasts(ilp: Ilp, rows: ForecastRow[]): Promise<void> {
+  await ilp.write(async (s) => {
+    for (const f of rows) {
+      await s
+        .table('forecasts')
+        .symbol('source', f.source)
+        .symbol('currency', f.currency)
+        .symbol('model', f.model)
+        .timestampColumn('made_at', f.madeAt, 'ms')
+        .intColumn('horizon', f.horizon)
+        .floatColumn('mean', f.mean)
+        .floatColumn('lo50', f.lo50)
+        .floatColumn('hi50', f.hi50)
+        .floatColumn('lo90', f.lo90)
+        .floatColumn('hi90', f.hi90)
+        .intColumn('points', f.points)
+        .floatColumn('fit_ms', f.fitMs)
+        .at(f.ts, 'ms');
+    }
+  });
+}
+
+/** One forecasting round: read, fit, write. Returns counts for the log. */
+export async function runForecastMinute(
+  deps: { db: Db; ilp: Ilp; log: Log },
+  origin: number,
+): Promise<{ series: number; forecasts: number; skipped: number; ms: number }> {
+  const t0 = performance.now();
+  const from = new Date(origin - WINDOW_MINUTES * 60_000).toISOString();
+  const rows = await deps.db.query<RateRow>(pick(Q, 'recentRates'), [from, new Date(origin).toISOString()]);
+  const { forecasts, skipped } = forecastAll(rows, origin);
+  for (const s of skipped)
+    deps.log.info({ source: s.source, currency: s.currency, model: s.model }, `skipped: ${s.reason}`);
+  if (forecasts.length) await writeForecasts(deps.ilp, forecasts);
+  const series = new Set(forecasts.map((f) => `${f.source}/${f.currency}`)).size;
+  return { series, forecasts: forecasts.length, skipped: skipped.length, ms: performance.now() - t0 };
+}

@@ -1,0 +1,99 @@
+/**
+ * Live scoring: matured forecasts joined to the rates of their target minutes, per series, model and horizon,
+ * over rolling spans ending now — RMSE, MAE, interval coverage and width, and skill against persistence on the
+ * same spans (1 − RMSE / RMSE of persistence). Kept in `forecast_scores`, read by the dashboard and the console.
+ */
+import type { Clock } from '../common/types.ts';
+import type { Db } from '../sql/db.ts';
+import type { Ilp } from '../sql/ilp.ts';
+import { loadQueries, pick } from '../sql/loader.ts';
+import type { Job } from '../jobs/runner.ts';
+
+const Q = loadQueries('./forecast.sql', new URL('../sql/', import.meta.url));
+
+export const SPANS = { '1h': 3_600_000, '24h': 86_400_000, '7d': 7 * 86_400_000 } as const;
+export type Span = keyof typeof SPANS;
+
+export type ScoreRow = {
+  source: string;
+  currency: string;
+  model: string;
+  horizon: number;
+  n: number;
+  rmse: number;
+  mae: number;
+  coverage50: number;
+  coverage90: number;
+  width90: number;
+};
+export type Scored = ScoreRow & { span: Span; skill: number | null };
+
+/** Attach skill against the persistence row of the same series and horizon. Pure. */
+export function withSkill(rows: ScoreRow[], span: Span): Scored[] {
+  const base = new Map<string, number>();
+  for (const r of rows)
+    if (r.model === 'persistence') base.set(`${r.source}|${r.currency}|${r.horizon}`, r.rmse);
+  return rows.map((r) => {
+    const b = base.get(`${r.source}|${r.currency}|${r.horizon}`);
+    return { ...r, span, skill: b !== undefined && b > 0 ? 1 - r.rmse / b : null };
+  });
+}
+
+/** Score every span ending at `end` and write the rows; returns how many were written. */
+export async function scoreAt(deps: { db: Db; ilp: Ilp }, end: number): Promise<number> {
+  const out: Scored[] = [];
+  for (const [span, ms] of Object.entries(SPANS) as [Span, number][]) {
+    const rows = await deps.db.query<Record<keyof ScoreRow, string | number>>(pick(Q, 'scoreSpan'), [
+      new Date(end - ms).toISOString(),
+      new Date(end).toISOString(),
+    ]);
+    // LONG and DOUBLE columns arrive as strings or numbers over the PG wire: make them numbers once, here.
+    const typed = rows.map((r) => ({
+      source: String(r.source),
+      currency: String(r.currency),
+      model: String(r.model),
+      horizon: Number(r.horizon),
+      n: Number(r.n),
+      rmse: Number(r.rmse),
+      mae: Number(r.mae),
+      coverage50: Number(r.coverage50),
+      coverage90: Number(r.coverage90),
+      width90: Number(r.width90),
+    }));
+    out.push(...withSkill(typed, span));
+  }
+  if (out.length === 0) return 0;
+  await deps.ilp.write(async (s) => {
+    for (const r of out) {
+      s.table('forecast_scores')
+        .symbol('span', r.span)
+        .symbol('source', r.source)
+        .symbol('currency', r.currency);
+      s.symbol('model', r.model).intColumn('horizon', r.horizon).intColumn('n', r.n);
+      s.floatColumn('rmse', r.rmse).floatColumn('mae', r.mae);
+      if (r.skill !== null) s.floatColumn('skill', r.skill);
+      await s
+        .floatColumn('coverage50', r.coverage50)
+        .floatColumn('coverage90', r.coverage90)
+        .floatColumn('width90', r.width90)
+        .at(end, 'ms');
+    }
+  });
+  return out.length;
+}
+
+/** The scoring job: every 5 minutes, the spans ending at the window's end. */
+export function makeScoringJob(deps: { db: Db; ilp: Ilp; clock: Clock }): Job {
+  return {
+    name: 'forecast-scoring',
+    schedule: '*/5 * * * *',
+    policy: {
+      windowMs: 5 * 60_000,
+      delayMs: 60_000,
+      catchUp: 'latest',
+      maxLookbackMs: 5 * 60_000,
+      maxBatch: 1,
+    },
+    run: async ({ window }) => ({ rows: await scoreAt(deps, window.end) }),
+  };
+}

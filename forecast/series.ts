@@ -1,0 +1,32 @@
+/** Rows from QuestDB → one window per (source, currency), on a real-time x axis. Pure. */
+import type { SeriesWindow } from './models.ts';
+
+export type RateRow = { ts: Date; source: string; currency: string; rate: number };
+export type Series = { source: string; currency: string; window: SeriesWindow; lastTs: number };
+
+/**
+ * Group rows (in time order) by series. x is minutes since `windowStart`, so a missing minute stays a gap in
+ * time rather than collapsing neighbours together.
+ */
+export function groupSeries(rows: RateRow[], windowStart: number): Series[] {
+  const acc = new Map<
+    string,
+    { source: string; currency: string; x: number[]; y: number[]; lastTs: number }
+  >();
+  for (const r of rows) {
+    if (!Number.isFinite(r.rate)) continue;
+    const key = `${r.source}\u0000${r.currency}`;
+    let s = acc.get(key);
+    if (!s) acc.set(key, (s = { source: r.source, currency: r.currency, x: [], y: [], lastTs: 0 }));
+    const t = r.ts.getTime();
+    s.x.push((t - windowStart) / 60_000);
+    s.y.push(r.rate);
+    s.lastTs = t;
+  }
+  return [...acc.values()].map((s) => ({
+    source: s.source,
+    currency: s.currency,
+    window: { x: Float64Array.from(s.x), y: Float64Array.from(s.y) },
+    lastTs: s.lastTs,
+  }));
+}
