@@ -54,8 +54,9 @@ export function choleskyWithJitter(
   for (let i = 0; i < n; i++) trace += a[i * n + i]!;
   // A zero (or broken) diagonal gives no scale to be relative to; unit scale keeps the jitter meaningful.
   const scale = trace > 0 && Number.isFinite(trace) ? trace / n : 1;
-  // The small slack keeps the last step from being skipped by rounding in the repeated ×10.
-  for (let rel = initial; rel <= max * (1 + 1e-9); rel *= 10) {
+  // The small slack keeps the last step from being skipped by rounding in the repeated ×10; a non-positive
+  // initial jitter would never grow, so it means "no jitter at all".
+  for (let rel = initial; rel > 0 && rel <= max * (1 + 1e-9); rel *= 10) {
     if (choleskyInto(a, n, l, rel * scale)) return rel * scale;
   }
   return Number.NaN;
@@ -75,7 +76,7 @@ export function cholesky(
   const jitter = choleskyWithJitter(a, n, l, options);
   if (Number.isNaN(jitter)) {
     throw new Error(
-      `matrix is not positive definite, even with jitter up to ${options.max ?? 1e-6} × its mean diagonal`,
+      `matrix is not positive definite, even with jitter up to ${(options.max ?? 1e-6).toExponential()} × its mean diagonal`,
     );
   }
   return { l, jitter };
