@@ -2,8 +2,7 @@
  * The poller service: wires configuration, HTTP, the raw archive (Firehose), QuestDB and the spool together and
  * polls until SIGINT/SIGTERM, then stops in reverse order.
  */
-import { resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { loadConfigOrExit, type Config } from '../common/config.ts';
 import { makeFirehose } from '../common/aws.ts';
 import { clockFromConfig } from '../common/clock.ts';
@@ -19,17 +18,10 @@ import { makeHttp } from './http.ts';
 import type { Previous } from './normalize.ts';
 import { makePoller, type PolledSource } from './poller.ts';
 import { adapterFor } from './sources/index.ts';
-import { makeSpool } from './spool.ts';
+import { makeSpool, spoolDir } from './spool.ts';
 import { makeQuestdbStore, type Batch } from './store.ts';
 
 const Q = loadQueries('./ingest.sql', new URL('../sql/', import.meta.url));
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-
-/** The folder of this poller's spool. */
-export function spoolDir(config: Config): string {
-  const base = config.SPOOL_DIR || resolve(ROOT, config.STACK_DIR, 'spool');
-  return resolve(ROOT, base, config.POLLER_ID);
-}
 
 /** Build a running poller from configuration; returns its stop function. */
 export async function startPoller(

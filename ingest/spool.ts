@@ -17,7 +17,9 @@ import {
   writeSync,
 } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Config } from '../common/config.ts';
 import { isAlive } from '../stack/lock.ts';
 
 export type SpoolChannel = 'archive' | 'store';
@@ -45,6 +47,17 @@ export class SpoolFull extends Error {
 }
 
 const CHANNELS: SpoolChannel[] = ['archive', 'store'];
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+/** The folder holding every poller's spool: SPOOL_DIR, or STACK_DIR/spool. */
+export function spoolBase(config: Pick<Config, 'SPOOL_DIR' | 'STACK_DIR'>): string {
+  return resolve(ROOT, config.SPOOL_DIR || resolve(ROOT, config.STACK_DIR, 'spool'));
+}
+
+/** The spool folder of the poller named POLLER_ID. */
+export function spoolDir(config: Pick<Config, 'SPOOL_DIR' | 'STACK_DIR' | 'POLLER_ID'>): string {
+  return resolve(spoolBase(config), config.POLLER_ID);
+}
 
 /** Open (creating) the spool under `dir`, taking its lock; throws when another live process holds it. */
 export function makeSpool(opts: { dir: string; maxBytes: number }): Spool {

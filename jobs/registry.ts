@@ -5,9 +5,6 @@
  * Planned here, written elsewhere:
  * - gap repair (the S3 replay engineer): `makeGapRepairJob(deps)` with policy `catchUp: 'each'`, hourly windows
  *   and a delay of a few minutes, so every missed hour is repaired once after downtime.
- * - spool housekeeping for the poller's local spool: deliberately not written yet; the spool's format and its
- *   ownership (one poller per folder, a lock file) are being designed in ingest/spool.ts, and housekeeping
- *   must not race the poller that drains it. Add it once that settles (a `latest` job, like view health).
  * - forecast backtest and scoring (the forecaster): `catchUp: 'each'` over hourly windows.
  */
 import type { Clock } from '../common/types.ts';
@@ -16,11 +13,22 @@ import type { Log } from '../common/log.ts';
 import type { Db } from '../sql/db.ts';
 import type { Ilp } from '../sql/ilp.ts';
 import { makeScoringJob } from '../forecast/scoring.ts';
+import { makeFirehose } from '../common/aws.ts';
+import { makeSpoolHousekeepingJob } from './spool-housekeeping.ts';
 import type { Job } from './runner.ts';
 import { makeViewHealthJob } from './view-health.ts';
 
 export type JobDeps = { db: Db; ilp: Ilp; clock: Clock; log: Log; config: Config };
 
 export function makeJobs(deps: JobDeps): Job[] {
-  return [makeViewHealthJob({ db: deps.db, clock: deps.clock }), makeScoringJob(deps)];
+  return [
+    makeViewHealthJob({ db: deps.db, clock: deps.clock }),
+    makeScoringJob(deps),
+    makeSpoolHousekeepingJob({
+      config: deps.config,
+      ilp: deps.ilp,
+      firehose: makeFirehose(deps.config),
+      log: deps.log,
+    }),
+  ];
 }
