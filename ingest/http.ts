@@ -45,6 +45,8 @@ export function parseRetryAfter(value: string | undefined, now: number): number 
   if (!value) return null;
   const trimmed = value.trim();
   if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
+  // Every HTTP-date form starts with a day name; without this check Date.parse reads "1.5" or "-1" as 2001.
+  if (!/^[A-Za-z]{3}/.test(trimmed)) return null;
   const date = Date.parse(trimmed);
   return Number.isFinite(date) ? Math.max(0, date - now) : null;
 }
