@@ -129,3 +129,15 @@ export async function runForecastMinute(
   const series = new Set(forecasts.map((f) => `${f.source}/${f.currency}`)).size;
   return { series, forecasts: forecasts.length, skipped: skipped.length, ms: performance.now() - t0 };
 }
+
+/** Skips grouped by reason (numbers in reasons folded), with a few examples each: one log line per round. */
+export function summarizeSkips(skipped: Skip[]): Record<string, { count: number; examples: string[] }> {
+  const out: Record<string, { count: number; examples: string[] }> = {};
+  for (const s of skipped) {
+    const key = s.reason.replace(/\d+(\.\d+)?/g, 'N');
+    const e = (out[key] ??= { count: 0, examples: [] });
+    e.count++;
+    if (e.examples.length < 3) e.examples.push(`${s.source}/${s.currency}${s.model ? `/${s.model}` : ''}`);
+  }
+  return out;
+}

@@ -21,6 +21,12 @@ export const JUMP_LOOKBACK_MS = 60 * 60_000;
 const MAX_ERROR_CHARS = 4000;
 
 /**
+ * Rejections that are part of a healthy response (Coinbase lists BTC priced in itself in every answer): still
+ * counted and described, but never the poll's `reason`, so "errors by reason" shows real problems only.
+ */
+export const BENIGN = new Set<string>(['self_quote']);
+
+/**
  * Normalize one envelope. `previous` holds the last accepted rate per currency of this source (for the jump
  * check, within JUMP_LOOKBACK_MS before this minute); it is read, not changed — the caller advances it with the
  * returned rates (see `advance`).
@@ -66,7 +72,7 @@ export function normalize(
       accepted: rates.length,
       rejected: rejections.length,
       archiveId: env.id,
-      reason: noResponse ? 'network' : (rejections[0]?.reason ?? ''),
+      reason: noResponse ? 'network' : (rejections.find((r) => !BENIGN.has(r.reason))?.reason ?? ''),
       error: describeRejections(rejections),
     },
     rates,

@@ -10,7 +10,7 @@ import { makeEnvelopes, type RawEnvelope } from './archive/envelope.ts';
 import { describeCurrency } from './currencies.ts';
 import type { Delivery, Outcome } from './delivery.ts';
 import type { Http } from './http.ts';
-import { advance, normalize, type Previous } from './normalize.ts';
+import { advance, BENIGN, normalize, type Previous } from './normalize.ts';
 import type { SourceAdapter } from './sources/index.ts';
 import type { Batch } from './store.ts';
 
@@ -84,7 +84,7 @@ export function makePoller(deps: PollerDeps) {
           currencies.push(describeCurrency(r.currency, minute, src.name));
         }
       }
-      if (n.rejections.length > 0)
+      if (n.rejections.some((r) => !BENIGN.has(r.reason)))
         log.warn(
           {
             source: src.name,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { gpWiener, incrementSd, persistence, unusable, Z90 } from '../../../forecast/models.ts';
 import { groupSeries } from '../../../forecast/series.ts';
-import { forecastAll } from '../../../forecast/forecaster.ts';
+import { forecastAll, summarizeSkips } from '../../../forecast/forecaster.ts';
 import { withSkill } from '../../../forecast/scoring.ts';
 
 const T0 = Date.UTC(2030, 0, 1, 12, 0);
@@ -120,5 +120,21 @@ describe('skill', () => {
       '1h',
     );
     expect(scored.map((s) => s.skill)).toEqual([0, 0.25, null]);
+  });
+});
+
+describe('skip summary', () => {
+  it('groups skips by reason with numbers folded, keeping a few examples', () => {
+    const skips = ['USD', 'EUR', 'GBP', 'JPY'].map((c, i) => ({
+      source: 'b',
+      currency: c,
+      model: null,
+      reason: `too few points (${i} < 10)`,
+    }));
+    skips.push({ source: 'b', currency: 'CHF', model: null, reason: 'flat series (every rate equal)' });
+    expect(summarizeSkips(skips)).toEqual({
+      'too few points (N < N)': { count: 4, examples: ['b/USD', 'b/EUR', 'b/GBP'] },
+      'flat series (every rate equal)': { count: 1, examples: ['b/CHF'] },
+    });
   });
 });
