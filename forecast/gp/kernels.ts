@@ -158,6 +158,13 @@ export function linear(
  * posterior mean stays flat (a martingale) and the variance grows by σ² per unit time: persistence with a √h
  * interval. Inputs before t₀ are treated as at t₀ rather than rejected, which keeps the kernel positive
  * semi-definite for any inputs.
+ *
+ * With white noise s and an observation at t₀, that observation is 0 by construction and has no latent
+ * variance, so its only likelihood term is log N(0 | 0, s): it rewards smaller noise by ½ per unit of log s and
+ * sends s to its lower bound, where the posterior runs through the data and forecasts the last value. That is
+ * the measured production behaviour (RMSE equal to persistence); leaving the anchor observation out of the
+ * likelihood instead lets s settle higher on about half of real windows and smooths the last value, which
+ * forecast slightly worse on the shared BTC data (RMSE ÷ persistence 1.011 at 1 minute).
  */
 export function wiener(options: { variance?: ParamOption; anchor?: number } & LabelOption = {}): Kernel {
   const label = options.label ?? 'wiener';
