@@ -14,7 +14,7 @@ export function recordingLog(level = 'debug'): { log: Log; lines: Line[] } {
 }
 
 /** One attempt as the HTTP client returns it, 200 with `body` unless told otherwise. */
-export function attempt(over: Partial<Attempt> & { body?: Buffer | string } = {}): Attempt {
+export function attempt(over: Omit<Partial<Attempt>, 'body'> & { body?: Buffer | string } = {}): Attempt {
   const body = over.body === undefined ? Buffer.alloc(0) : Buffer.from(over.body);
   return {
     attempt: 1,
@@ -33,7 +33,7 @@ export function attempt(over: Partial<Attempt> & { body?: Buffer | string } = {}
 export function envelope(
   source: SourceName,
   minute: number,
-  over: Partial<Attempt> & { body?: Buffer | string } = {},
+  over: Omit<Partial<Attempt>, 'body'> & { body?: Buffer | string } = {},
 ): RawEnvelope {
   const [e] = makeEnvelopes({
     source,
