@@ -71,7 +71,12 @@ export function makeFirehoseArchive(deps: {
             });
           }
           if (!res.FailedPutCount) break;
-          const failed = pending.filter((_, i) => res.RequestResponses?.[i]?.ErrorCode);
+          // A record without an answer of its own is owed too: a re-sent duplicate is recognizable by its id, a
+          // record taken for delivered that was not is lost for good.
+          const failed = pending.filter((_, i) => {
+            const answer = res.RequestResponses?.[i];
+            return !answer || answer.ErrorCode || !answer.RecordId;
+          });
           if (attempt >= (deps.retries ?? 3)) {
             const code = res.RequestResponses?.find((r) => r.ErrorCode)?.ErrorCode;
             pending = failed;
