@@ -42,15 +42,13 @@ export function normalize(
   let rejections: Rejection[];
   if (env.error !== null && env.status === 0) {
     rejections = [{ currency: null, reason: 'http_status', detail: `no response: ${env.error}` }];
+  } else if (env.bodyTruncated) {
+    // Only a prefix of the response was read. It is not parsed: a prefix can still be valid JSON (trailing
+    // padding cut off) and would pass for the whole answer.
+    rejections = [{ currency: null, reason: 'truncated', detail: env.error ?? 'body cut at the size cap' }];
   } else {
     const parsed = adapter.parse({ status: env.status, headers: env.headers, body: body.toString('utf8') });
     rejections = [...parsed.rejections];
-    if (env.bodyTruncated)
-      rejections.unshift({
-        currency: null,
-        reason: 'truncated',
-        detail: env.error ?? 'body cut at the size cap',
-      });
     for (const r of parsed.rates) {
       const prev = previous.get(r.currency);
       const recent = prev && prev.ts < ts && ts - prev.ts <= JUMP_LOOKBACK_MS ? prev.rate : undefined;
@@ -65,6 +63,7 @@ export function normalize(
       ts,
       source: env.source,
       attempt: env.attempt,
+      poller: env.poller,
       fetchedAt: Date.parse(env.fetchedAt),
       httpStatus: env.status,
       latencyMs: env.latencyMs,
