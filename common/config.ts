@@ -191,6 +191,19 @@ export const VARIABLES = {
     default: String(512 * 1024 * 1024),
     doc: 'size bound of the local spool for undeliverable records',
   },
+  FORECAST_SOURCES: {
+    schema: z
+      .string()
+      .transform((s) =>
+        s
+          .split(',')
+          .map((x) => x.trim())
+          .filter((x) => x.length > 0),
+      )
+      .pipe(z.array(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be source names'))),
+    default: '',
+    doc: 'comma-separated sources whose series the forecaster projects; empty means every source with data',
+  },
   FORECAST_DELAY_SECONDS: {
     schema: z.coerce.number({ error: 'must be a number' }).int().min(0).max(59),
     default: '20',
@@ -213,6 +226,11 @@ export const VARIABLES = {
   },
   WEB_HOST: { schema: z.string().min(1), default: '127.0.0.1', doc: 'dashboard bind address' },
   WEB_PORT: { schema: port, default: '8080', doc: 'dashboard port' },
+  QUESTDB_CONSOLE_URL: {
+    schema: optionalUrl,
+    default: '',
+    doc: "the QuestDB web console as the dashboard's users reach it (its links for ad hoc SQL); empty means http://QUESTDB_HOST:QUESTDB_HTTP_PORT/",
+  },
   FAKE_API_PORT: {
     schema: port,
     default: '8099',

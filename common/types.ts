@@ -21,6 +21,8 @@ export type Poll = {
   ts: number;
   source: string;
   attempt: number;
+  /** POLLER_ID of the process that made the call: two pollers' calls are two rows. */
+  poller: string;
   fetchedAt: number;
   httpStatus: number;
   latencyMs: number;

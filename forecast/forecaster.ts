@@ -116,12 +116,14 @@ export async function writeForecasts(ilp: Ilp, rows: ForecastRow[]): Promise<voi
 
 /** One forecasting round: read, fit, write. Returns counts for the log. */
 export async function runForecastMinute(
-  deps: { db: Db; ilp: Ilp; log: Log },
+  deps: { db: Db; ilp: Ilp; log: Log; sources?: readonly string[] },
   origin: number,
 ): Promise<{ series: number; forecasts: number; skipped: number; ms: number }> {
   const t0 = performance.now();
   const from = new Date(origin - WINDOW_MINUTES * 60_000).toISOString();
-  const rows = await deps.db.query<RateRow>(pick(Q, 'recentRates'), [from, new Date(origin).toISOString()]);
+  const all = await deps.db.query<RateRow>(pick(Q, 'recentRates'), [from, new Date(origin).toISOString()]);
+  const only = deps.sources?.length ? new Set(deps.sources) : null;
+  const rows = only ? all.filter((r) => only.has(r.source)) : all;
   const { forecasts, skipped } = forecastAll(rows, origin);
   for (const s of skipped)
     deps.log.info({ source: s.source, currency: s.currency, model: s.model }, `skipped: ${s.reason}`);

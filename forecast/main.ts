@@ -27,7 +27,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
       if (wait > 0) await clock.sleep(wait, abort.signal);
       if (abort.signal.aborted) break;
       try {
-        const r = await runForecastMinute({ db, ilp, log }, next);
+        const r = await runForecastMinute({ db, ilp, log, sources: config.FORECAST_SOURCES }, next);
         log.info({ origin: new Date(next).toISOString(), ...r }, 'forecast round');
       } catch (err) {
         log.warn(

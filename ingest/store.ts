@@ -43,7 +43,7 @@ export function makeQuestdbStore(ilp: Ilp): Store {
           await s.at(r.ts, 'ms');
         }
         for (const p of batch.polls ?? []) {
-          s.table('polls').symbol('source', p.source);
+          s.table('polls').symbol('source', p.source).symbol('poller', p.poller);
           if (p.reason) s.symbol('reason', p.reason);
           await s
             .intColumn('attempt', p.attempt)

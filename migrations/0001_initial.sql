@@ -22,13 +22,14 @@ CREATE TABLE IF NOT EXISTS sources (
   description VARCHAR
 ) TIMESTAMP(ts) PARTITION BY YEAR WAL DEDUP UPSERT KEYS(ts, id);
 
--- One row per API call (each retry is its own attempt), keyed by its scheduled minute: the lineage from every
--- normalized row back to the raw envelope in S3 (archive_id), with what happened (status, latency, size,
--- accepted/rejected counts, the main rejection reason and the full error text).
+-- One row per API call (each retry is its own attempt, each poller its own caller), keyed by its scheduled
+-- minute: the lineage from every normalized row back to the raw envelope in S3 (archive_id), with what happened
+-- (status, latency, size, accepted/rejected counts, the main rejection reason and the full error text).
 CREATE TABLE IF NOT EXISTS polls (
   ts TIMESTAMP,
   source SYMBOL,
   attempt INT,
+  poller SYMBOL,
   fetched_at TIMESTAMP,
   http_status INT,
   latency_ms DOUBLE,
@@ -38,7 +39,7 @@ CREATE TABLE IF NOT EXISTS polls (
   archive_id VARCHAR,
   reason SYMBOL,
   error VARCHAR
-) TIMESTAMP(ts) PARTITION BY DAY WAL DEDUP UPSERT KEYS(ts, source, attempt);
+) TIMESTAMP(ts) PARTITION BY DAY WAL DEDUP UPSERT KEYS(ts, source, attempt, poller);
 
 -- One row per (observation minute, source, currency). The minute, not the fetch time, is the key: retries,
 -- restarts, replays and redundant pollers all collapse into one row.
