@@ -47,6 +47,8 @@ export class SpoolFull extends Error {
 }
 
 const CHANNELS: SpoolChannel[] = ['archive', 'store'];
+/** A queued batch's file name: wall-clock stamp and sequence number, zero-padded so names sort in order. */
+const NAME = /^(\d{15})-(\d{9})\.json$/;
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 /** The folder holding every poller's spool: SPOOL_DIR, or STACK_DIR/spool. */
@@ -65,14 +67,24 @@ export function makeSpool(opts: { dir: string; maxBytes: number }): Spool {
   for (const c of CHANNELS) mkdirSync(join(dir, c), { recursive: true });
   const lockPath = join(dir, 'owner.pid');
   takeLock(lockPath);
+  // Names sort in queue order: a stamp that never goes back (the wall clock can, e.g. stepped by NTP between
+  // runs) and a sequence number for batches of the same stamp.
+  let stamp = 0;
   let seq = 0;
   // Sizes are tracked in memory after one scan, so the bound is checked without listing folders every time.
   const sizes = new Map<string, number>();
   for (const c of CHANNELS) {
     for (const f of readdirSync(join(dir, c))) {
-      if (f.endsWith('.tmp'))
+      if (f.endsWith('.tmp')) {
         unlinkSync(join(dir, c, f)); // a batch a crash left half-written was never queued
-      else sizes.set(`${c}/${f}`, statSync(join(dir, c, f)).size);
+        continue;
+      }
+      sizes.set(`${c}/${f}`, statSync(join(dir, c, f)).size);
+      const m = NAME.exec(f);
+      if (m && (Number(m[1]) > stamp || (Number(m[1]) === stamp && Number(m[2]) >= seq))) {
+        stamp = Number(m[1]);
+        seq = Number(m[2]) + 1;
+      }
     }
   }
   const total = () => [...sizes.values()].reduce((a, b) => a + b, 0);
@@ -82,7 +94,9 @@ export function makeSpool(opts: { dir: string; maxBytes: number }): Spool {
       const bytes = Buffer.byteLength(payload);
       const used = total();
       if (used + bytes > maxBytes) throw new SpoolFull(used, maxBytes);
-      const name = `${Date.now().toString().padStart(15, '0')}-${String(seq++).padStart(9, '0')}.json`;
+      const now = Date.now();
+      if (now > stamp) [stamp, seq] = [now, 0];
+      const name = `${String(stamp).padStart(15, '0')}-${String(seq++).padStart(9, '0')}.json`;
       const folder = join(dir, channel);
       const tmp = join(folder, `${name}.tmp`);
       const fd = openSync(tmp, 'wx');
