@@ -47,6 +47,7 @@ describe('normalize: one envelope of each source', () => {
       ts: MINUTE,
       source: 'blockchain',
       attempt: 2,
+      poller: 'test',
       fetchedAt: MINUTE + 1_000,
       httpStatus: 200,
       latencyMs: 42.5,
