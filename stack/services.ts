@@ -1,5 +1,6 @@
 /** The processes `npm start` runs, in start order; entries that do not exist yet are skipped. */
 import type { Config } from '../common/config.ts';
+import type { SourceName } from '../common/types.ts';
 
 export type ServiceSpec = { name: string; entry: string; demoOnly?: boolean };
 
@@ -11,14 +12,24 @@ export const SERVICES: ServiceSpec[] = [
   { name: 'web', entry: 'web/main.ts' },
 ];
 
+/** Each source's URL on the local fake APIs (test/fake) served at `base`. */
+export function fakeApiUrls(base: string): Record<SourceName, string> {
+  return {
+    blockchain: `${base}/blockchain/ticker`,
+    coinbase: `${base}/coinbase/v2/exchange-rates?currency=BTC`,
+    coingecko: `${base}/coingecko/api/v3/simple/price?ids=bitcoin&vs_currencies=usd,eur,gbp,jpy&include_last_updated_at=true`,
+    coindesk: `${base}/coindesk/v1/bpi/currentprice.json`,
+  };
+}
+
 /** Environment for `--demo`: every source polled from the local fake APIs instead of the internet. */
 export function demoEnv(config: Config): Record<string, string> {
-  const base = `http://127.0.0.1:${config.FAKE_API_PORT}`;
+  const urls = fakeApiUrls(`http://127.0.0.1:${config.FAKE_API_PORT}`);
   return {
     SOURCES: 'blockchain,coinbase,coingecko,coindesk',
-    BLOCKCHAIN_URL: `${base}/blockchain/ticker`,
-    COINBASE_URL: `${base}/coinbase/v2/exchange-rates?currency=BTC`,
-    COINGECKO_URL: `${base}/coingecko/api/v3/simple/price?ids=bitcoin&vs_currencies=usd,eur,gbp,jpy&include_last_updated_at=true`,
-    COINDESK_URL: `${base}/coindesk/v1/bpi/currentprice.json`,
+    BLOCKCHAIN_URL: urls.blockchain,
+    COINBASE_URL: urls.coinbase,
+    COINGECKO_URL: urls.coingecko,
+    COINDESK_URL: urls.coindesk,
   };
 }

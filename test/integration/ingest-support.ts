@@ -1,15 +1,11 @@
 /** Shared pieces of the ingest integration tests: a poller wired to the real services, and the exact checks. */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve as resolvePath } from 'node:path';
-import { makeS3 } from '../../common/aws.ts';
-import { installQuestdb, startQuestdb } from '../../stack/questdb.ts';
-import { installMoto, startMoto } from '../../stack/moto.ts';
-import { stopManaged } from '../../stack/process.ts';
-import { runMigrations } from '../../migrations/migrate.ts';
-import { runBootstrap } from '../../stack/bootstrap.ts';
-import { makeDb } from '../../sql/db.ts';
-import { testConfig, TEST_ENV, waitFor } from './stack-env.ts';
+import { join } from 'node:path';
+import { waitFor } from './stack-env.ts';
+export { startPrivateStack } from '../support/private-stack.ts';
+import { fakeUrls } from '../support/fake-urls.ts';
+export { fakeUrls };
 import type { Db } from '../../sql/db.ts';
 import type { FakeApi } from '../fake/server.ts';
 import { expect } from 'vitest';
@@ -29,16 +25,6 @@ import { makeSpool } from '../../ingest/spool.ts';
 import { makeQuestdbStore, type Batch } from '../../ingest/store.ts';
 
 export const ALL_SOURCES: SourceName[] = ['blockchain', 'coinbase', 'coingecko', 'coindesk'];
-
-/** The fake's URL of each source, as `npm start -- --demo` configures them. */
-export function fakeUrls(base: string): Record<SourceName, string> {
-  return {
-    blockchain: `${base}/blockchain/ticker`,
-    coinbase: `${base}/coinbase/v2/exchange-rates?currency=BTC`,
-    coingecko: `${base}/coingecko/api/v3/simple/price?ids=bitcoin&vs_currencies=usd,eur,gbp,jpy&include_last_updated_at=true`,
-    coindesk: `${base}/coindesk/v1/bpi/currentprice.json`,
-  };
-}
 
 /** A poller wired to the real QuestDB and Firehose of `config`, polling the fake at `base`. */
 export async function makeTestPoller(opts: {
@@ -135,77 +121,6 @@ export async function archivedEnvelopes(
     token = page.NextContinuationToken;
   } while (token);
   return { envelopes, duplicateIds };
-}
-
-/**
- * A QuestDB and an emulator of the test's own (ports shifted by `shift`), so a fault test can kill and restart
- * them without disturbing the shared test stack.
- */
-export async function startPrivateStack(shift: number) {
-  const shifted = (k: string) => String(Number(TEST_ENV[k]) + shift);
-  const config = testConfig({
-    QUESTDB_HTTP_PORT: shifted('QUESTDB_HTTP_PORT'),
-    QUESTDB_PG_PORT: shifted('QUESTDB_PG_PORT'),
-    QUESTDB_ILP_TCP_PORT: shifted('QUESTDB_ILP_TCP_PORT'),
-    QUESTDB_HEALTH_PORT: shifted('QUESTDB_HEALTH_PORT'),
-    MOTO_PORT: shifted('MOTO_PORT'),
-    AWS_ENDPOINT_URL: `http://127.0.0.1:${shifted('MOTO_PORT')}`,
-  });
-  const stackDir = resolvePath(process.cwd(), config.STACK_DIR);
-  const jar = await installQuestdb(stackDir, () => {});
-  const motoBin = await installMoto(stackDir, () => {});
-  const root = resolvePath(stackDir, 'test', `private-${shift}-${process.pid}`);
-  rmSync(root, { recursive: true, force: true });
-  const ports = {
-    http: config.QUESTDB_HTTP_PORT,
-    pg: config.QUESTDB_PG_PORT,
-    ilpTcp: config.QUESTDB_ILP_TCP_PORT,
-    health: config.QUESTDB_HEALTH_PORT,
-  };
-  const startDb = () => startQuestdb({ jar, root, host: '127.0.0.1', ports, name: 'questdb-private' });
-  const startAws = async () => {
-    const m = await startMoto({
-      bin: motoBin,
-      host: '127.0.0.1',
-      port: config.MOTO_PORT,
-      name: 'moto-private',
-    });
-    const s3 = makeS3(config);
-    const firehose = makeFirehose(config);
-    await runBootstrap({ s3, firehose }, config);
-    s3.destroy();
-    firehose.destroy();
-    return m;
-  };
-  let questdb = await startDb();
-  const db = makeDb(config, 1);
-  await runMigrations(db, makeLogger('migrate', 'silent'));
-  await db.end();
-  let moto = await startAws();
-  return {
-    config,
-    /** Crash QuestDB (SIGKILL: no clean shutdown). */
-    async killQuestdb() {
-      questdb.child.kill('SIGKILL');
-      await questdb.exited;
-    },
-    async restartQuestdb() {
-      questdb = await startDb();
-    },
-    async killMoto() {
-      moto.child.kill('SIGKILL');
-      await moto.exited;
-    },
-    /** The emulator keeps state in memory only: a restart comes back empty and is bootstrapped again. */
-    async restartMoto() {
-      moto = await startAws();
-    },
-    async stop() {
-      await stopManaged(moto);
-      await stopManaged(questdb);
-      rmSync(root, { recursive: true, force: true });
-    },
-  };
 }
 
 /** A time range no other test uses: a random day in 2031. */
