@@ -19,7 +19,10 @@ export function makeDelivery<T>(opts: {
   spool: Spool;
   send: (batch: T) => Promise<void>;
   log: Log;
-  /** Called when a batch cannot even be spooled (the spool is at its bound): the loss must be visible. */
+  /**
+   * Called when a batch cannot even be spooled (the spool is at its bound) with what was lost (of a partly
+   * delivered batch, the undelivered part): the loss must be visible.
+   */
   onLost?: (batch: T, err: Error) => void;
 }): Delivery<T> {
   const { channel, spool, send, log } = opts;
@@ -32,8 +35,10 @@ export function makeDelivery<T>(opts: {
       try {
         batch = JSON.parse(await spool.read(channel, file)) as T;
       } catch (err) {
-        // Our own files are written atomically; an unreadable one was damaged on disk. Keep it aside, loudly.
-        log.error({ channel, file, err: (err as Error).message }, 'unreadable spool file skipped');
+        // Our own files are written atomically; an unreadable one was damaged on disk. Left in the queue it would
+        // keep every later batch behind it for good: set it aside, loudly.
+        spool.setAside(channel, file);
+        log.error({ channel, file, err: (err as Error).message }, 'unreadable spool file set aside');
         continue;
       }
       try {
@@ -42,9 +47,18 @@ export function makeDelivery<T>(opts: {
         const rest = remainderOf(err);
         if (rest !== undefined) {
           // Part of the batch got through: queue only the rest (at the back: archive records carry their own
-          // minute and id, so their order in S3 does not matter), so nothing is sent twice.
-          spool.append(channel, JSON.stringify(rest));
-          spool.remove(channel, file);
+          // minute and id, so their order in S3 does not matter), so nothing is sent twice. When the rest does
+          // not fit beside the batch it replaces, the whole batch stays: a re-sent duplicate is harmless (ids,
+          // DEDUP keys), a throw here would lose the caller's new batch.
+          try {
+            spool.append(channel, JSON.stringify(rest));
+            spool.remove(channel, file);
+          } catch (appendErr) {
+            log.warn(
+              { channel, file, err: (appendErr as Error).message },
+              'kept the whole batch in the spool',
+            );
+          }
         }
         log.warn(
           { channel, pending: spool.list(channel).length, err: (err as Error).message },
@@ -87,7 +101,7 @@ export function makeDelivery<T>(opts: {
           { channel, err: e.message, full: err instanceof SpoolFull },
           'SPOOL FULL: batch could not be kept',
         );
-        opts.onLost?.(batch, e);
+        opts.onLost?.(toSpool, e);
         return 'lost';
       }
     },

@@ -32,6 +32,8 @@ export type Spool = {
   list(channel: SpoolChannel): string[];
   read(channel: SpoolChannel, file: string): Promise<string>;
   remove(channel: SpoolChannel, file: string): void;
+  /** Take a damaged batch out of the queue, kept beside it as `<file>.damaged` for a human to look at. */
+  setAside(channel: SpoolChannel, file: string): void;
   stats(): { channels: SpoolStats[]; bytes: number; maxBytes: number; full: boolean };
   close(): void;
 };
@@ -49,6 +51,7 @@ export class SpoolFull extends Error {
 const CHANNELS: SpoolChannel[] = ['archive', 'store'];
 /** A queued batch's file name: wall-clock stamp and sequence number, zero-padded so names sort in order. */
 const NAME = /^(\d{15})-(\d{9})\.json$/;
+const DAMAGED = '.damaged';
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 /** The folder holding every poller's spool: SPOOL_DIR, or STACK_DIR/spool. */
@@ -79,6 +82,7 @@ export function makeSpool(opts: { dir: string; maxBytes: number }): Spool {
         unlinkSync(join(dir, c, f)); // a batch a crash left half-written was never queued
         continue;
       }
+      if (f.endsWith(DAMAGED)) continue; // out of the queue, and not counted against the bound
       sizes.set(`${c}/${f}`, statSync(join(dir, c, f)).size);
       const m = NAME.exec(f);
       if (m && (Number(m[1]) > stamp || (Number(m[1]) === stamp && Number(m[2]) >= seq))) {
@@ -117,6 +121,11 @@ export function makeSpool(opts: { dir: string; maxBytes: number }): Spool {
     read: (channel, file) => readFile(join(dir, channel, file), 'utf8'),
     remove(channel, file) {
       unlinkSync(join(dir, channel, file));
+      syncDir(join(dir, channel));
+      sizes.delete(`${channel}/${file}`);
+    },
+    setAside(channel, file) {
+      renameSync(join(dir, channel, file), join(dir, channel, `${file}${DAMAGED}`));
       syncDir(join(dir, channel));
       sizes.delete(`${channel}/${file}`);
     },

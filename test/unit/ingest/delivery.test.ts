@@ -1,0 +1,216 @@
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { PartialDelivery } from '../../../ingest/archive/firehose.ts';
+import { makeDelivery } from '../../../ingest/delivery.ts';
+import { makeSpool, type Spool } from '../../../ingest/spool.ts';
+import { recordingLog } from './helpers.ts';
+
+type B = string[];
+
+const cleanup: (() => void)[] = [];
+afterEach(() => {
+  for (const f of cleanup.splice(0)) f();
+});
+
+function spoolOf(maxBytes = 1_000_000): { spool: Spool; dir: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'delivery-unit-'));
+  const spool = makeSpool({ dir, maxBytes });
+  cleanup.push(() => {
+    spool.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return { spool, dir };
+}
+
+/**
+ * A target that records what it received and fails while `down` is above zero (counting down per call);
+ * `partial` makes the next failure a PartialDelivery owing all but the first item.
+ */
+function target() {
+  const t = {
+    received: [] as B[],
+    calls: 0,
+    down: 0,
+    partial: false,
+    send: async (b: B) => {
+      t.calls++;
+      await new Promise((r) => setTimeout(r, 1));
+      if (t.down > 0) {
+        t.down--;
+        if (t.partial) {
+          t.received.push(b.slice(0, 1));
+          throw new PartialDelivery('some records failed', b.slice(1));
+        }
+        throw new Error('connect ECONNREFUSED');
+      }
+      t.received.push(b);
+    },
+  };
+  return t;
+}
+
+const queued = async (spool: Spool) =>
+  Promise.all(spool.list('archive').map(async (f) => JSON.parse(await spool.read('archive', f)) as B));
+
+describe('delivery', () => {
+  it('sends straight through while the target answers', async () => {
+    const { spool } = spoolOf();
+    const t = target();
+    const d = makeDelivery<B>({ channel: 'archive', spool, send: t.send, log: recordingLog().log });
+    expect(await d.deliver(['a'])).toBe('sent');
+    expect(await d.deliver(['b'])).toBe('sent');
+    expect(t.received).toEqual([['a'], ['b']]);
+    expect(spool.list('archive')).toEqual([]);
+  });
+
+  it('spools while the target is down, then sends the queue in order before anything new', async () => {
+    const { spool } = spoolOf();
+    const t = target();
+    const { log, lines } = recordingLog();
+    const d = makeDelivery<B>({ channel: 'archive', spool, send: t.send, log });
+    // b1's own try fails, then the drains b2 and b3 start (a batch behind a queue is not tried on its own).
+    t.down = 3;
+    expect(await d.deliver(['b1'])).toBe('spooled');
+    expect(await d.deliver(['b2'])).toBe('spooled');
+    expect(await d.deliver(['b3'])).toBe('spooled');
+    expect(await queued(spool)).toEqual([['b1'], ['b2'], ['b3']]);
+    expect(t.received).toEqual([]);
+    expect(lines.some((l) => l.msg === 'delivery failed; spooling' && l.level === 40)).toBe(true);
+    expect(await d.deliver(['b4'])).toBe('sent');
+    expect(t.received).toEqual([['b1'], ['b2'], ['b3'], ['b4']]);
+    expect(spool.list('archive')).toEqual([]);
+  });
+
+  it('a new batch waits behind the queue while the queue cannot be sent', async () => {
+    const { spool } = spoolOf();
+    const t = target();
+    const d = makeDelivery<B>({ channel: 'archive', spool, send: t.send, log: recordingLog().log });
+    t.down = 1;
+    expect(await d.deliver(['old'])).toBe('spooled');
+    t.down = 1; // the drain's try fails; the new batch must not overtake the queue
+    expect(await d.deliver(['new'])).toBe('spooled');
+    expect(t.received).toEqual([]);
+    expect(await queued(spool)).toEqual([['old'], ['new']]);
+    expect(await d.drain()).toBe(2);
+    expect(t.received).toEqual([['old'], ['new']]);
+  });
+
+  it('spools only what a partial delivery still owes', async () => {
+    const { spool } = spoolOf();
+    const t = target();
+    const d = makeDelivery<B>({ channel: 'archive', spool, send: t.send, log: recordingLog().log });
+    t.down = 1;
+    t.partial = true;
+    expect(await d.deliver(['x1', 'x2', 'x3'])).toBe('spooled');
+    expect(t.received).toEqual([['x1']]);
+    expect(await queued(spool)).toEqual([['x2', 'x3']]);
+    expect(await d.drain()).toBe(1);
+    expect(t.received).toEqual([['x1'], ['x2', 'x3']]);
+  });
+
+  it('a partial delivery while draining requeues only the rest of that batch', async () => {
+    const { spool } = spoolOf();
+    const t = target();
+    const d = makeDelivery<B>({ channel: 'archive', spool, send: t.send, log: recordingLog().log });
+    t.down = 2;
+    await d.deliver(['a1', 'a2']);
+    await d.deliver(['b1']);
+    t.down = 1;
+    t.partial = true;
+    expect(await d.drain()).toBe(0);
+    expect(await queued(spool)).toEqual([['b1'], ['a2']]);
+    t.partial = false;
+    expect(await d.drain()).toBe(2);
+    expect(t.received).toEqual([['a1'], ['b1'], ['a2']]);
+  });
+
+  it('a batch the spool cannot hold is lost, loudly: onLost gets what was not delivered', async () => {
+    const { spool } = spoolOf(30);
+    const t = target();
+    const { log, lines } = recordingLog();
+    const lost: B[] = [];
+    const d = makeDelivery<B>({
+      channel: 'archive',
+      spool,
+      send: t.send,
+      log,
+      onLost: (b, err) => {
+        expect(err.name).toBe('SpoolFull');
+        lost.push(b);
+      },
+    });
+    t.down = 10;
+    expect(await d.deliver(['fits'])).toBe('spooled');
+    expect(await d.deliver(['this one does not fit'])).toBe('lost');
+    expect(lost).toEqual([['this one does not fit']]);
+    expect(lines.find((l) => l.level === 50)?.msg).toMatch(/SPOOL FULL/);
+  });
+
+  it('of a partly delivered batch that cannot be spooled, only the undelivered part is reported lost', async () => {
+    const { spool } = spoolOf(30);
+    const t = target();
+    const lost: B[] = [];
+    const d = makeDelivery<B>({
+      channel: 'archive',
+      spool,
+      send: t.send,
+      log: recordingLog().log,
+      onLost: (b) => lost.push(b),
+    });
+    t.down = 1;
+    t.partial = true;
+    expect(await d.deliver(['delivered', 'x'.repeat(40)])).toBe('lost');
+    expect(t.received).toEqual([['delivered']]);
+    expect(lost).toEqual([['x'.repeat(40)]]);
+  });
+
+  it('never throws when the rest of a partly drained batch does not fit the spool', async () => {
+    const { spool } = spoolOf(40);
+    const t = target();
+    const d = makeDelivery<B>({ channel: 'archive', spool, send: t.send, log: recordingLog().log });
+    t.down = 1;
+    expect(await d.deliver(['aaaaaaaaaa', 'bbbbbbbbbb'])).toBe('spooled'); // 27 bytes of 40
+    t.down = 1;
+    t.partial = true;
+    // The rest (14 bytes) does not fit beside the batch it replaces: keep that batch, deliver the new one after.
+    await expect(d.deliver(['c'])).resolves.toBe('spooled');
+    t.partial = false;
+    expect(await d.drain()).toBe(2);
+    expect(t.received).toEqual([['aaaaaaaaaa'], ['aaaaaaaaaa', 'bbbbbbbbbb'], ['c']]);
+  });
+
+  it('concurrent deliveries send every batch once, the queue first', async () => {
+    const { spool } = spoolOf();
+    const t = target();
+    const d = makeDelivery<B>({ channel: 'archive', spool, send: t.send, log: recordingLog().log });
+    t.down = 3;
+    for (const b of ['q1', 'q2', 'q3']) expect(await d.deliver([b])).toBe('spooled');
+    const fresh = ['n1', 'n2', 'n3', 'n4', 'n5'];
+    const outcomes = await Promise.all([...fresh.map((b) => d.deliver([b])), d.drain(), d.drain()]);
+    expect(outcomes.slice(0, 5)).toEqual(Array(5).fill('sent'));
+    const got = t.received.map((b) => b[0]);
+    expect(got.slice(0, 3)).toEqual(['q1', 'q2', 'q3']);
+    expect([...got].sort()).toEqual(['n1', 'n2', 'n3', 'n4', 'n5', 'q1', 'q2', 'q3']);
+    expect(spool.list('archive')).toEqual([]);
+  });
+
+  it('sets an unreadable spool file aside instead of letting it hold up the queue', async () => {
+    const { spool, dir } = spoolOf();
+    const t = target();
+    const { log, lines } = recordingLog();
+    const d = makeDelivery<B>({ channel: 'archive', spool, send: t.send, log });
+    t.down = 1;
+    await d.deliver(['before']);
+    const damaged = `${String(Date.now() + 60_000).padStart(15, '0')}-000000000.json`;
+    writeFileSync(join(dir, 'archive', damaged), '{"torn');
+    expect(await d.deliver(['after'])).toBe('sent');
+    expect(t.received).toEqual([['before'], ['after']]);
+    expect(spool.list('archive')).toEqual([]);
+    // Kept for a human to look at, out of the queue.
+    expect(readdirSync(join(dir, 'archive'))).toEqual([`${damaged}.damaged`]);
+    expect(lines.find((l) => l.level === 50)).toMatchObject({ file: damaged });
+    expect(await d.deliver(['later'])).toBe('sent');
+  });
+});
