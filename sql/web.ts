@@ -1,0 +1,277 @@
+/**
+ * The dashboard's queries (`web.sql`) as typed functions. Every value is a bind parameter; the SAMPLE BY interval
+ * of the history chart picks one named query from a fixed list. QuestDB's LONG arrives over the PG wire as a
+ * string, so counts are converted here.
+ */
+import type { Db } from './db.ts';
+import { loadQueries, pick, type NamedQuery } from './loader.ts';
+
+/** History intervals read from the minute rows (exact spread inside each bucket). */
+export const HISTORY_RAW_INTERVALS = ['1m', '5m', '15m', '30m'] as const;
+/** History intervals read from the rates_1h view (spread of the hourly means). */
+export const HISTORY_VIEW_INTERVALS = ['1h', '4h', '1d', '1w'] as const;
+export type HistoryInterval =
+  (typeof HISTORY_RAW_INTERVALS)[number] | (typeof HISTORY_VIEW_INTERVALS)[number];
+
+const HISTORY_QUERIES: Record<HistoryInterval, string> = {
+  '1m': 'historyRaw1min',
+  '5m': 'historyRaw5min',
+  '15m': 'historyRaw15min',
+  '30m': 'historyRaw30min',
+  '1h': 'historyView1hour',
+  '4h': 'historyView4hour',
+  '1d': 'historyView1day',
+  '1w': 'historyView1week',
+};
+
+export type SeriesKey = { source: string; currency: string };
+/** One history bucket: n rows, their mean, M2 (sum of squared deviations from the mean), min, max, last. */
+export type HistoryBucket = {
+  ts: Date;
+  n: number;
+  mean: number;
+  m2: number;
+  min: number;
+  max: number;
+  last: number;
+};
+export type RatePoint = { ts: Date; rate: number };
+export type LatestRate = { ts: Date; currency: string; rate: number };
+export type Forecast = {
+  ts: Date;
+  madeAt: Date;
+  horizon: number;
+  model: string;
+  mean: number;
+  lo50: number;
+  hi50: number;
+  lo90: number;
+  hi90: number;
+  points: number;
+};
+export type Score = {
+  ts: Date;
+  span: string;
+  model: string;
+  horizon: number;
+  n: number;
+  rmse: number | null;
+  mae: number | null;
+  skill: number | null;
+  coverage50: number | null;
+  coverage90: number | null;
+  width90: number | null;
+};
+export type SuccessfulPoll = {
+  ts: Date;
+  source: string;
+  fetchedAt: Date;
+  latencyMs: number;
+  accepted: number;
+};
+export type LastPoll = {
+  ts: Date;
+  source: string;
+  attempt: number;
+  httpStatus: number;
+  reason: string | null;
+  error: string | null;
+};
+export type ReasonCount = { source: string; reason: string; n: number; lastTs: Date };
+export type SpoolDepth = {
+  ts: Date;
+  poller: string;
+  channel: string;
+  files: number;
+  bytes: number;
+  maxBytes: number;
+  full: boolean;
+  lost: number;
+};
+export type JobRun = {
+  ts: Date;
+  job: string;
+  windowEnd: Date;
+  startedAt: Date;
+  status: string;
+  durationMs: number | null;
+  rowsTouched: number;
+  error: string | null;
+};
+export type JobRunCount = { job: string; status: string; n: number; lastStarted: Date };
+export type GapCount = { source: string; status: string; n: number; lastTs: Date };
+
+export type WebQueries = ReturnType<typeof makeWebQueries>;
+
+let cached: Map<string, NamedQuery> | undefined;
+/** The parsed `web.sql`, read once per process. */
+export function webQueries(): Map<string, NamedQuery> {
+  cached ??= loadQueries('./web.sql', import.meta.url);
+  return cached;
+}
+
+type Row = Record<string, unknown>;
+const num = (v: unknown): number => Number(v);
+const numOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+const iso = (ms: number): string => new Date(ms).toISOString();
+
+/** Typed access to `web.sql`. Times are epoch milliseconds UTC; ranges are [from, to). */
+export function makeWebQueries(db: Db) {
+  const Q = webQueries();
+  // Resolve every name now, so a missing query fails at start-up rather than on first use.
+  const sql = Object.fromEntries([...Q.keys()].map((k) => [k, pick(Q, k)])) as Record<string, string>;
+  const need = (name: string): string => {
+    const s = sql[name];
+    if (s === undefined) throw new Error(`web.sql has no query ${name}`);
+    return s;
+  };
+  for (const name of Object.values(HISTORY_QUERIES)) need(name);
+  const rows = (name: string, params: unknown[] = []) => db.query<Row>(need(name), params);
+
+  return {
+    async ping(): Promise<void> {
+      await rows('ping');
+    },
+    async tableNames(): Promise<Set<string>> {
+      return new Set((await rows('tableNames')).map((r) => String(r.table_name)));
+    },
+    async seriesKeys(recentSince: number): Promise<SeriesKey[]> {
+      return (await rows('seriesKeys', [iso(recentSince)])).map((r) => ({
+        source: String(r.source),
+        currency: String(r.currency),
+      }));
+    },
+    async sourceIds(): Promise<string[]> {
+      return (await rows('sourceIds')).map((r) => String(r.id));
+    },
+    async currencyCodes(): Promise<string[]> {
+      return (await rows('currencyCodes')).map((r) => String(r.code));
+    },
+    async history(
+      key: SeriesKey,
+      interval: HistoryInterval,
+      from: number,
+      to: number,
+    ): Promise<HistoryBucket[]> {
+      const r = await rows(HISTORY_QUERIES[interval], [key.source, key.currency, iso(from), iso(to)]);
+      return r.map((x) => ({
+        ts: x.ts as Date,
+        n: num(x.n),
+        mean: num(x.mean),
+        m2: num(x.m2 ?? 0),
+        min: num(x.min_rate),
+        max: num(x.max_rate),
+        last: num(x.last_rate),
+      }));
+    },
+    async recentRates(key: SeriesKey, from: number, to: number): Promise<RatePoint[]> {
+      return (await rows('recentRates', [key.source, key.currency, iso(from), iso(to)])).map((r) => ({
+        ts: r.ts as Date,
+        rate: num(r.rate),
+      }));
+    },
+    async latestRates(source: string, since: number): Promise<LatestRate[]> {
+      return (await rows('latestRates', [source, iso(since)])).map((r) => ({
+        ts: r.ts as Date,
+        currency: String(r.currency),
+        rate: num(r.rate),
+      }));
+    },
+    async latestForecasts(key: SeriesKey, since: number): Promise<Forecast[]> {
+      return (await rows('latestForecasts', [key.source, key.currency, iso(since)])).map((r) => ({
+        ts: r.ts as Date,
+        madeAt: r.made_at as Date,
+        horizon: num(r.horizon),
+        model: String(r.model),
+        mean: num(r.mean),
+        lo50: num(r.lo50),
+        hi50: num(r.hi50),
+        lo90: num(r.lo90),
+        hi90: num(r.hi90),
+        points: num(r.points),
+      }));
+    },
+    async latestScores(key: SeriesKey, since: number): Promise<Score[]> {
+      return (await rows('latestScores', [key.source, key.currency, iso(since)])).map((r) => ({
+        ts: r.ts as Date,
+        span: String(r.span),
+        model: String(r.model),
+        horizon: num(r.horizon),
+        n: num(r.n),
+        rmse: numOrNull(r.rmse),
+        mae: numOrNull(r.mae),
+        skill: numOrNull(r.skill),
+        coverage50: numOrNull(r.coverage50),
+        coverage90: numOrNull(r.coverage90),
+        width90: numOrNull(r.width90),
+      }));
+    },
+    async lastSuccessfulPolls(since: number): Promise<SuccessfulPoll[]> {
+      return (await rows('lastSuccessfulPolls', [iso(since)])).map((r) => ({
+        ts: r.ts as Date,
+        source: String(r.source),
+        fetchedAt: r.fetched_at as Date,
+        latencyMs: num(r.latency_ms),
+        accepted: num(r.accepted),
+      }));
+    },
+    async lastPolls(since: number): Promise<LastPoll[]> {
+      return (await rows('lastPolls', [iso(since)])).map((r) => ({
+        ts: r.ts as Date,
+        source: String(r.source),
+        attempt: num(r.attempt),
+        httpStatus: num(r.http_status),
+        reason: (r.reason as string | null) ?? null,
+        error: (r.error as string | null) || null,
+      }));
+    },
+    async errorsByReason(since: number): Promise<ReasonCount[]> {
+      return (await rows('errorsByReason', [iso(since)])).map((r) => ({
+        source: String(r.source),
+        reason: String(r.reason),
+        n: num(r.n),
+        lastTs: r.last_ts as Date,
+      }));
+    },
+    async spoolDepth(since: number): Promise<SpoolDepth[]> {
+      return (await rows('spoolDepth', [iso(since)])).map((r) => ({
+        ts: r.ts as Date,
+        poller: String(r.poller),
+        channel: String(r.channel),
+        files: num(r.files),
+        bytes: num(r.bytes),
+        maxBytes: num(r.max_bytes),
+        full: r.full === true,
+        lost: num(r.lost),
+      }));
+    },
+    async recentJobRuns(since: number): Promise<JobRun[]> {
+      return (await rows('recentJobRuns', [iso(since)])).map((r) => ({
+        ts: r.ts as Date,
+        job: String(r.job),
+        windowEnd: r.window_end as Date,
+        startedAt: r.started_at as Date,
+        status: String(r.status),
+        durationMs: numOrNull(r.duration_ms),
+        rowsTouched: num(r.rows_touched ?? 0),
+        error: (r.error as string | null) || null,
+      }));
+    },
+    async jobRunCounts(since: number): Promise<JobRunCount[]> {
+      return (await rows('jobRunCounts', [iso(since)])).map((r) => ({
+        job: String(r.job),
+        status: String(r.status),
+        n: num(r.n),
+        lastStarted: r.last_started as Date,
+      }));
+    },
+    async gapCounts(since: number): Promise<GapCount[]> {
+      return (await rows('gapCounts', [iso(since)])).map((r) => ({
+        source: String(r.source),
+        status: String(r.status),
+        n: num(r.n),
+        lastTs: r.last_ts as Date,
+      }));
+    },
+  };
+}

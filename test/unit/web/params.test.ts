@@ -1,0 +1,87 @@
+/** Query parameters: typed values or one reasoned ParamError, whatever the text. */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { ParamError, parseInstant, parseQuery, parseRange } from '../../../web/params.ts';
+
+const NOW = Date.parse('2026-11-27T20:35:30Z');
+const q = (s: string) => new URLSearchParams(s);
+
+describe('parseQuery', () => {
+  it('reads allowed parameters, treating empty values as absent', () => {
+    expect(
+      parseQuery(q('source=blockchain&currency=USD&window=1h&from='), [
+        'source',
+        'currency',
+        'window',
+        'from',
+      ]),
+    ).toEqual({
+      source: 'blockchain',
+      currency: 'USD',
+      window: '1h',
+    });
+  });
+
+  it('reports every problem at once', () => {
+    expect(() => parseQuery(q('window=2h&grain=x&y=1'), ['window', 'grain'])).toThrow(
+      /window must be one of 30m, 1h, 1d; grain must be one of hour, day; unknown parameter "y"/,
+    );
+  });
+
+  it('throws only ParamError, for any text in any parameter', () => {
+    fc.assert(
+      fc.property(
+        fc.string({ maxLength: 200 }),
+        fc.constantFrom('source', 'currency', 'range', 'from', 'window', 'refresh'),
+        (v, name) => {
+          try {
+            const p = parseQuery(new URLSearchParams([[name, v]]), [
+              'source',
+              'currency',
+              'range',
+              'from',
+              'window',
+              'refresh',
+            ]);
+            const got = (p as Record<string, string | undefined>)[name];
+            if (got !== undefined && (name === 'source' || name === 'currency'))
+              expect(got).toMatch(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/);
+          } catch (err) {
+            expect(err).toBeInstanceOf(ParamError);
+          }
+        },
+      ),
+    );
+  });
+});
+
+describe('parseInstant and parseRange', () => {
+  it('reads dates and datetime-local values as UTC', () => {
+    expect(parseInstant('2026-01-31', 'from')).toBe(Date.UTC(2026, 0, 31));
+    expect(parseInstant('2026-01-31T13:45', 'from')).toBe(Date.UTC(2026, 0, 31, 13, 45));
+    expect(parseInstant('2026-01-31T13:45:10.5Z', 'from')).toBe(Date.UTC(2026, 0, 31, 13, 45, 10));
+    expect(() => parseInstant('2026-02-29', 'from')).toThrow(/not a real date/);
+    expect(() => parseInstant('2026-01-31T24:00', 'from')).toThrow(/not a real date/);
+    expect(() => parseInstant('yesterday', 'from')).toThrow(/ISO date/);
+  });
+
+  it('a preset ends now (rounded up to the minute); from/to are then checked but not used', () => {
+    expect(parseRange({ range: '1d', from: '2026-01-01', to: '2026-01-02' }, NOW, '7d')).toEqual({
+      from: Date.parse('2026-11-26T20:36:00Z'),
+      to: Date.parse('2026-11-27T20:36:00Z'),
+      range: '1d',
+    });
+    expect(() => parseRange({ range: '1d', from: 'x' }, NOW, '7d')).toThrow(ParamError);
+    expect(parseRange({}, NOW, '7d').range).toBe('7d');
+  });
+
+  it('from/to without a range make a chosen range', () => {
+    expect(parseRange({ from: '2026-01-01', to: '2026-01-02' }, NOW, '7d')).toEqual({
+      from: Date.UTC(2026, 0, 1),
+      to: Date.UTC(2026, 0, 2),
+      range: 'custom',
+    });
+    expect(() => parseRange({ from: '2026-01-01', to: '2037-01-02' }, NOW, '7d')).toThrow(/future/);
+    expect(() => parseRange({ from: '2010-01-01', to: '2026-01-02' }, NOW, '7d')).toThrow(/10 years/);
+  });
+});

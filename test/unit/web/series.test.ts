@@ -1,0 +1,123 @@
+/** The history chart's arithmetic against an independent two-pass computation over the minute rows. */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { HistoryBucket } from '../../../sql/web.ts';
+import { chooseInterval, effectiveWindowMs, MAX_POINTS, rollingFromBuckets } from '../../../web/series.ts';
+
+const MIN = 60_000;
+const DAY = 86_400_000;
+
+/** Minute rows → buckets of `size` ms, each with n, two-pass mean and M2, min, max, last. */
+function bucketsOf(rows: { ts: number; rate: number }[], size: number): HistoryBucket[] {
+  const groups = new Map<number, number[]>();
+  for (const r of rows) {
+    const k = Math.floor(r.ts / size) * size;
+    const g = groups.get(k) ?? [];
+    g.push(r.rate);
+    groups.set(k, g);
+  }
+  return [...groups.entries()]
+    .sort((a, b) => a[0] - b[0])
+    .map(([ts, xs]) => {
+      const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
+      return {
+        ts: new Date(ts),
+        n: xs.length,
+        mean,
+        m2: xs.reduce((a, x) => a + (x - mean) ** 2, 0),
+        min: Math.min(...xs),
+        max: Math.max(...xs),
+        last: xs.at(-1)!,
+      };
+    });
+}
+
+/** Mean and sample std of the rows in [end - window, end), two-pass. */
+function direct(rows: { ts: number; rate: number }[], end: number, window: number) {
+  const xs = rows.filter((r) => r.ts >= end - window && r.ts < end).map((r) => r.rate);
+  const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
+  const std = xs.length > 1 ? Math.sqrt(xs.reduce((a, x) => a + (x - mean) ** 2, 0) / (xs.length - 1)) : null;
+  return { n: xs.length, mean, std };
+}
+
+describe('rollingFromBuckets', () => {
+  it('equals the mean and std of the minute rows in each window, gaps included', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.boolean(), fc.double({ min: -50, max: 50, noNaN: true })), {
+          minLength: 30,
+          maxLength: 400,
+        }),
+        fc.constantFrom(1, 5, 15, 30),
+        fc.constantFrom(30, 60, 1440),
+        (steps, bucketMin, windowMin) => {
+          const start = Date.UTC(2026, 0, 1);
+          let price = 40_000;
+          const rows: { ts: number; rate: number }[] = [];
+          steps.forEach(([present, d], i) => {
+            price += d;
+            if (present) rows.push({ ts: start + i * MIN, rate: price });
+          });
+          if (rows.length === 0) return;
+          const size = bucketMin * MIN;
+          const window = Math.max(windowMin * MIN, size);
+          const points = rollingFromBuckets(bucketsOf(rows, size), window);
+          for (const p of points) {
+            const want = direct(rows, p.ts + size, window);
+            expect(p.windowN).toBe(want.n);
+            expect(p.rollingMean).toBeCloseTo(want.mean, 6);
+            if (want.std === null) expect(p.rollingStd).toBeNull();
+            else expect(Math.abs(p.rollingStd! - want.std)).toBeLessThan(1e-9 * Math.max(1, want.std));
+          }
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
+  it('returns only the buckets from emitFrom on, with the earlier ones filling their windows', () => {
+    const rows = Array.from({ length: 120 }, (_, i) => ({ ts: i * MIN, rate: i }));
+    const points = rollingFromBuckets(bucketsOf(rows, MIN), 60 * MIN, 60 * MIN);
+    expect(points).toHaveLength(60);
+    expect(points[0]!.windowN).toBe(60);
+    expect(points[0]!.rollingMean).toBeCloseTo(30.5, 9);
+  });
+
+  it('is empty for no buckets', () => {
+    expect(rollingFromBuckets([], MIN)).toEqual([]);
+  });
+});
+
+describe('chooseInterval', () => {
+  it('gives a day minutes, a week 5 minutes, and reads the hourly view beyond a week', () => {
+    expect(chooseInterval(DAY)).toBe('1m');
+    expect(chooseInterval(7 * DAY)).toBe('5m');
+    expect(chooseInterval(30 * DAY)).toBe('1h');
+    expect(chooseInterval(90 * DAY)).toBe('1h');
+    expect(chooseInterval(365 * DAY)).toBe('4h');
+    expect(chooseInterval(3660 * DAY)).toBe('1w');
+  });
+
+  it('never asks for more than MAX_POINTS buckets for any range up to 10 years', () => {
+    const sizes: Record<string, number> = {
+      '1m': MIN,
+      '5m': 5 * MIN,
+      '15m': 15 * MIN,
+      '30m': 30 * MIN,
+      '1h': 60 * MIN,
+      '4h': 240 * MIN,
+      '1d': DAY,
+      '1w': 7 * DAY,
+    };
+    fc.assert(
+      fc.property(fc.integer({ min: MIN, max: 3660 * DAY }), (span) => {
+        expect(Math.ceil(span / sizes[chooseInterval(span)]!)).toBeLessThanOrEqual(MAX_POINTS);
+      }),
+    );
+  });
+
+  it('widens a window shorter than a bucket to the bucket', () => {
+    expect(effectiveWindowMs('30m', '4h')).toBe(4 * 60 * MIN);
+    expect(effectiveWindowMs('1d', '5m')).toBe(DAY);
+  });
+});

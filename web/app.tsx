@@ -1,0 +1,172 @@
+/**
+ * The dashboard as a Hono app, built from its dependencies (no listening here: web/main.ts serves it, tests
+ * call `app.request()`). One sub-app per area; full pages go through the one layout, HTMX requests get
+ * fragments. Errors become statuses only here: a bad parameter 400 with its message, QuestDB unreachable 503
+ * with a banner that retries by itself, anything else 500.
+ */
+import { Hono, type Context } from 'hono';
+import { secureHeaders } from 'hono/secure-headers';
+import type { Config } from '../common/config.ts';
+import type { Log } from '../common/log.ts';
+import type { Clock } from '../common/types.ts';
+import { makeAnalytics } from '../sql/analytics.ts';
+import type { Db } from '../sql/db.ts';
+import { makeWebQueries } from '../sql/web.ts';
+import { apiRoutes } from './api.ts';
+import { makeCatalog } from './catalog.ts';
+import type { Checks } from './checks.ts';
+import { AREAS, isUnavailable, type AreaDeps } from './context.ts';
+import { ErrorBox, Layout, Refused, Unavailable, url } from './layout.tsx';
+import { aggregatesRoutes } from './pages/aggregates.tsx';
+import { forecastRoutes } from './pages/forecast.tsx';
+import { healthRoutes } from './pages/health.tsx';
+import { historyRoutes } from './pages/history.tsx';
+import { ParamError } from './params.ts';
+import { staticRoutes } from './static.ts';
+
+export type WebDeps = {
+  db: Db;
+  clock: Clock;
+  checks: Checks;
+  config: Pick<Config, 'QUESTDB_HOST' | 'QUESTDB_HTTP_PORT' | 'QUESTDB_CONSOLE_URL'>;
+  log?: Log;
+  /** How long the lists of sources and currencies are reused (default 30 s). */
+  catalogTtlMs?: number;
+};
+
+/** Where the "QuestDB console" links point: the configured URL, else QuestDB's own HTTP port. */
+export function consoleUrl(config: WebDeps['config']): string {
+  return config.QUESTDB_CONSOLE_URL || `http://${config.QUESTDB_HOST}:${config.QUESTDB_HTTP_PORT}/`;
+}
+
+/** Only this site's own files: no inline script, no inline style, no other origin. */
+export const CSP = {
+  defaultSrc: ["'self'"],
+  scriptSrc: ["'self'"],
+  styleSrc: ["'self'"],
+  imgSrc: ["'self'", 'data:'],
+  connectSrc: ["'self'"],
+  fontSrc: ["'self'"],
+  objectSrc: ["'none'"],
+  baseUri: ["'none'"],
+  formAction: ["'self'"],
+  frameAncestors: ["'none'"],
+};
+
+export function makeApp(deps: WebDeps): Hono {
+  const queries = makeWebQueries(deps.db);
+  const area: AreaDeps = {
+    queries,
+    analytics: makeAnalytics(deps.db),
+    catalog: makeCatalog({
+      queries,
+      clock: deps.clock,
+      ...(deps.catalogTtlMs ? { ttlMs: deps.catalogTtlMs } : {}),
+    }),
+    checks: deps.checks,
+    clock: deps.clock,
+    consoleUrl: consoleUrl(deps.config),
+  };
+  const app = new Hono();
+
+  app.use(
+    secureHeaders({
+      contentSecurityPolicy: CSP,
+      // Served over plain HTTP on loopback: HSTS would mean nothing (and would stick to the host name).
+      strictTransportSecurity: false,
+      crossOriginEmbedderPolicy: 'require-corp',
+      referrerPolicy: 'no-referrer',
+      permissionsPolicy: { camera: [], microphone: [], geolocation: [], payment: [], usb: [] },
+    }),
+  );
+  app.use(async (c, next) => {
+    const t0 = performance.now();
+    await next();
+    if (!c.req.path.startsWith('/static/')) c.header('Cache-Control', 'no-store');
+    // Server time per request, for the benchmark and the browser's devtools.
+    c.header('Server-Timing', `app;dur=${(performance.now() - t0).toFixed(1)}`);
+    deps.log?.debug({ method: c.req.method, path: c.req.path, status: c.res.status }, 'request');
+  });
+
+  app.get('/', (c) => c.redirect('/forecast', 302));
+  app.route('/static', staticRoutes());
+  app.route('/forecast', forecastRoutes(area));
+  app.route('/history', historyRoutes(area));
+  app.route('/aggregates', aggregatesRoutes(area));
+  app.route('/health', healthRoutes(area));
+  app.route('/api', apiRoutes(area));
+
+  app.notFound((c) =>
+    c.req.path.startsWith('/api')
+      ? c.json({ error: `no such endpoint ${c.req.path}; see /api` }, 404)
+      : c.html(
+          <Layout title="Not found" active="" consoleUrl={area.consoleUrl}>
+            <Refused
+              message={`there is no page ${c.req.path}`}
+              status={404}
+              back={{ href: '/', label: 'the dashboard' }}
+            />
+          </Layout>,
+          404,
+        ),
+  );
+
+  app.onError((err, c) => {
+    const status = err instanceof ParamError ? 400 : isUnavailable(err) ? 503 : 500;
+    if (status === 500) deps.log?.error({ err, path: c.req.path }, 'request failed');
+    else if (status === 503) deps.log?.warn({ err: err.message, path: c.req.path }, 'QuestDB unavailable');
+    const message =
+      status === 400
+        ? err.message
+        : status === 503
+          ? 'QuestDB is not reachable'
+          : 'internal error (see the log)';
+    return respondError(c, status, message, area.consoleUrl);
+  });
+
+  return app;
+}
+
+/** An error in the shape the request asked for: JSON for /api, a fragment for htmx, else a full page. */
+function respondError(c: Context, status: 400 | 500 | 503, message: string, consoleLink: string) {
+  const path = c.req.path;
+  const search = new URL(c.req.url).searchParams;
+  if (path.startsWith('/api')) return c.json({ error: message }, status);
+  const segment = path.split('/')[1] ?? '';
+  const area = (AREAS as readonly string[]).includes(segment) ? segment : null;
+  // Retrying a part of the page asks for the same fragment again; a full page retries its area's body.
+  const retryUrl =
+    area && path === `/${area}` ? url(`/${area}/panel`, Object.fromEntries(search)) : c.req.url;
+  if (c.req.header('HX-Request') === 'true') {
+    if (status === 503) {
+      const target = c.req.header('HX-Target') ?? `${area ?? 'main'}-body`;
+      c.header('HX-Reswap', 'outerHTML');
+      return c.html(<Unavailable id={target} retryUrl={relative(retryUrl)} />, status);
+    }
+    // The message goes to the area's message line, keeping the controls that sent the request.
+    c.header('HX-Retarget', '#messages');
+    c.header('HX-Reswap', 'innerHTML');
+    return c.html(<ErrorBox message={message} status={status} />, status);
+  }
+  const title = area ? area[0]!.toUpperCase() + area.slice(1) : 'Error';
+  return c.html(
+    <Layout title={title} active={area ? `/${area}` : ''} consoleUrl={consoleLink}>
+      {status === 503 && area ? (
+        <Unavailable id={`${area}-body`} retryUrl={relative(retryUrl)} />
+      ) : (
+        <Refused
+          message={message}
+          status={status}
+          {...(area ? { back: { href: `/${area}`, label: `${title} with the default choices` } } : {})}
+        />
+      )}
+    </Layout>,
+    status,
+  );
+}
+
+/** Path and query of a URL (fragments are fetched from the same origin). */
+const relative = (u: string) => {
+  const x = new URL(u, 'http://localhost');
+  return x.pathname + x.search;
+};

@@ -1,0 +1,228 @@
+/**
+ * The one layout every full page renders through, and the pieces the areas share: the series selectors, the
+ * chart element, and the states that are not data (QuestDB down, waiting for the first poll, a bad request).
+ * No inline scripts or style attributes anywhere: the Content-Security-Policy allows only this site's files.
+ */
+import type { Child, FC, PropsWithChildren } from 'hono/jsx';
+import type { SeriesKey } from '../sql/web.ts';
+import type { CatalogData } from './catalog.ts';
+
+export const NAV = [
+  { href: '/forecast', label: 'Forecast' },
+  { href: '/history', label: 'History' },
+  { href: '/aggregates', label: 'Aggregates' },
+  { href: '/health', label: 'Health' },
+] as const;
+
+/**
+ * htmx settings: no inline indicator <style> (the CSP would refuse it), no eval, no scripts from fragments,
+ * and error responses swapped in like any other, so a 400's message or a 503's banner is shown in place.
+ */
+const HTMX_CONFIG = JSON.stringify({
+  includeIndicatorStyles: false,
+  allowEval: false,
+  allowScriptTags: false,
+  historyCacheSize: 0,
+  responseHandling: [
+    { code: '204', swap: false },
+    { code: '[2345]..', swap: true, error: false },
+  ],
+});
+
+/** A URL with the defined parameters as its query string. */
+export function url(path: string, params: Record<string, string | number | undefined>): string {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== '') q.set(k, String(v));
+  const s = q.toString();
+  return s ? `${path}?${s}` : path;
+}
+
+export const Layout: FC<PropsWithChildren<{ title: string; active: string; consoleUrl: string }>> = (p) => (
+  <html lang="en">
+    <head>
+      <meta charset="utf-8" />
+      <meta name="viewport" content="width=device-width, initial-scale=1" />
+      <meta name="htmx-config" content={HTMX_CONFIG} />
+      <title>{`${p.title} · BTC rates`}</title>
+      <link rel="icon" href="data:," />
+      <link rel="stylesheet" href="/static/vendor/uPlot.min.css" />
+      <link rel="stylesheet" href="/static/app.css" />
+      <script src="/static/vendor/htmx.min.js" defer></script>
+      <script src="/static/vendor/uPlot.iife.min.js" defer></script>
+      <script src="/static/app.js" defer></script>
+    </head>
+    <body>
+      <header class="top">
+        <a class="brand" href="/">
+          BTC rates
+        </a>
+        <nav aria-label="Pages">
+          <ul>
+            {NAV.map((n) => (
+              <li>
+                <a href={n.href} aria-current={n.href === p.active ? 'page' : undefined}>
+                  {n.label}
+                </a>
+              </li>
+            ))}
+          </ul>
+        </nav>
+        <a class="console" href={p.consoleUrl} target="_blank" rel="noopener noreferrer">
+          QuestDB console (ad hoc SQL)
+        </a>
+      </header>
+      <main id="main">
+        <h1>{p.title}</h1>
+        {p.children}
+      </main>
+      <footer>
+        Times are UTC. Data as JSON and CSV under <a href="/api">/api</a>. Ad hoc SQL runs in the{' '}
+        <a href={p.consoleUrl} target="_blank" rel="noopener noreferrer">
+          QuestDB console
+        </a>
+        ; this dashboard runs only its own queries.
+      </footer>
+    </body>
+  </html>
+);
+
+/** Shown instead of content while QuestDB does not answer; it asks again every 5 s and is replaced on success. */
+export const Unavailable: FC<{ id: string; retryUrl: string; detail?: string }> = (p) => (
+  <div
+    id={p.id}
+    class="banner down"
+    role="alert"
+    hx-get={p.retryUrl}
+    hx-trigger="every 5s"
+    hx-swap="outerHTML"
+  >
+    <strong>QuestDB is not reachable.</strong> Nothing can be shown until it answers again; this part of the
+    page retries every 5 seconds and comes back by itself.
+    {p.detail ? <span class="detail"> ({p.detail})</span> : null}
+  </div>
+);
+
+/** A fresh install: no rates yet. Checks again every 30 s. */
+export const Waiting: FC<{ id: string; retryUrl: string }> = (p) => (
+  <div
+    id={p.id}
+    class="banner waiting"
+    role="status"
+    hx-get={p.retryUrl}
+    hx-trigger="every 30s"
+    hx-swap="outerHTML"
+  >
+    <strong>Waiting for the first poll.</strong> No rates are stored yet: the poller writes one row per
+    currency every minute, and this page fills in by itself when the first ones arrive.
+  </div>
+);
+
+/** A refused request: the message says what was wrong. */
+export const ErrorBox: FC<{ id?: string; message: string; status: number }> = (p) => (
+  <div id={p.id} class="banner error" role="alert">
+    <strong>{p.status === 400 ? 'Bad request' : p.status === 404 ? 'Not found' : 'Error'}:</strong>{' '}
+    {p.message}
+  </div>
+);
+
+/** A full page's answer to a refused request, with a way back. */
+export const Refused: FC<{ message: string; status: number; back?: { href: string; label: string } }> = (
+  p,
+) => (
+  <>
+    <ErrorBox message={p.message} status={p.status} />
+    {p.back ? (
+      <p>
+        <a href={p.back.href}>Back to {p.back.label}</a>
+      </p>
+    ) : null}
+  </>
+);
+
+/** What a chart draws, read by static/app.js from the element's data-chart attribute. */
+export type ChartSpec = {
+  /** Unix seconds. */
+  x: number[];
+  series: {
+    label: string;
+    values: (number | null)[];
+    color: string;
+    width?: number;
+    dash?: number[];
+    points?: boolean;
+    fill?: string;
+  }[];
+  /** Fill between two series (indexes into `series`), e.g. a ± std band. */
+  bands?: { upper: number; lower: number; fill: string }[];
+  /** Optional vertical marker, unix seconds (the forecast's "now"). */
+  marker?: number;
+};
+
+export const Chart: FC<{ spec: ChartSpec; label: string; id?: string }> = (p) => (
+  <figure class="chart-box">
+    <div class="chart" id={p.id} role="img" aria-label={p.label} data-chart={JSON.stringify(p.spec)}></div>
+    <figcaption>{p.label}</figcaption>
+  </figure>
+);
+
+export type Option = { value: string; label: string };
+
+export const Select: FC<{ name: string; label: string; value: string; options: Option[]; id: string }> = (
+  p,
+) => (
+  <div class="field">
+    <label for={p.id}>{p.label}</label>
+    <select id={p.id} name={p.name}>
+      {p.options.map((o) => (
+        <option value={o.value} selected={o.value === p.value}>
+          {o.label}
+        </option>
+      ))}
+    </select>
+  </div>
+);
+
+/** The source and currency selectors: the source's currencies with data, plus the chosen one if it has none. */
+export const SeriesFields: FC<{ area: string; data: CatalogData; series: SeriesKey }> = (p) => {
+  const currencies = p.data.currenciesBySource.get(p.series.source) ?? [];
+  const list = currencies.includes(p.series.currency) ? currencies : [p.series.currency, ...currencies];
+  return (
+    <>
+      <Select
+        id={`${p.area}-source`}
+        name="source"
+        label="Source"
+        value={p.series.source}
+        options={p.data.sources.map((s) => ({ value: s, label: s }))}
+      />
+      <Select
+        id={`${p.area}-currency`}
+        name="currency"
+        label="Currency"
+        value={p.series.currency}
+        options={list.map((c) => ({ value: c, label: c }))}
+      />
+    </>
+  );
+};
+
+/**
+ * The controls of an area: a plain GET form (works without JavaScript), which htmx turns into a fragment
+ * swap of the area's body on every change.
+ */
+export const Controls: FC<PropsWithChildren<{ area: string; panelPath: string; pagePath: string }>> = (p) => (
+  <form
+    class="controls"
+    action={p.pagePath}
+    method="get"
+    hx-get={p.panelPath}
+    hx-target={`#${p.area}-body`}
+    hx-swap="outerHTML"
+    hx-trigger="change, submit"
+  >
+    {p.children}
+    <button type="submit">Show</button>
+  </form>
+);
+
+export type Children = Child;

@@ -1,0 +1,62 @@
+/**
+ * The dashboard service: configuration, QuestDB pool, archive reachability checks, the Hono app served on
+ * WEB_HOST:WEB_PORT (127.0.0.1 unless configured otherwise); SIGINT/SIGTERM close the server, then the pool
+ * and the AWS clients.
+ */
+import { serve } from '@hono/node-server';
+import { pathToFileURL } from 'node:url';
+import { makeFirehose, makeS3 } from '../common/aws.ts';
+import { clockFromConfig } from '../common/clock.ts';
+import { loadConfigOrExit, type Config } from '../common/config.ts';
+import { makeLogger, type Log } from '../common/log.ts';
+import { makeDb } from '../sql/db.ts';
+import { makeApp } from './app.tsx';
+import { makeAwsChecks } from './checks.ts';
+
+/** Start serving; resolves to the stop function once listening. */
+export async function startWeb(config: Config, log: Log): Promise<() => Promise<void>> {
+  const clock = clockFromConfig(config);
+  const db = makeDb(config, 4);
+  const s3 = makeS3(config);
+  const firehose = makeFirehose(config);
+  const checks = makeAwsChecks({
+    s3,
+    firehose,
+    bucket: config.RAW_BUCKET,
+    stream: config.FIREHOSE_STREAM,
+    clock,
+  });
+  const app = makeApp({ db, clock, checks, config, log });
+  const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
+    const s = serve({ fetch: app.fetch, hostname: config.WEB_HOST, port: config.WEB_PORT }, () => resolve(s));
+    s.once('error', reject);
+  });
+  log.info({ url: `http://${config.WEB_HOST}:${config.WEB_PORT}/` }, 'dashboard listening');
+  return async () => {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await db.end();
+    s3.destroy();
+    firehose.destroy();
+  };
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const config = loadConfigOrExit();
+  const log = makeLogger('web', config.LOG_LEVEL);
+  startWeb(config, log).then(
+    (stop) => {
+      const shutdown = () => {
+        log.info('stopping');
+        // Open keep-alive and polling connections must not hold the process past a few seconds.
+        setTimeout(() => process.exit(0), 5_000).unref();
+        void stop().then(() => process.exit(0));
+      };
+      process.once('SIGINT', shutdown);
+      process.once('SIGTERM', shutdown);
+    },
+    (err: unknown) => {
+      log.fatal({ err }, 'dashboard failed to start');
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,182 @@
+/**
+ * Aggregates: min, max and mean per hour or per UTC day of one series, from the rates_1h / rates_1d views
+ * (sql/analytics.ts), as a chart and a table, over a preset or chosen range.
+ */
+import { Hono } from 'hono';
+import type { FC } from 'hono/jsx';
+import type { Bucket } from '../../sql/analytics.ts';
+import type { SeriesKey } from '../../sql/web.ts';
+import type { CatalogData } from '../catalog.ts';
+import type { AreaDeps } from '../context.ts';
+import { fmtInt, fmtRate, fmtTime } from '../format.ts';
+import { Chart, Controls, Layout, Select, SeriesFields, url, Waiting, type ChartSpec } from '../layout.tsx';
+import { checkGrainSpan, parseQuery, parseRange, RANGES, type Grain, type TimeRange } from '../params.ts';
+import { RangeFields } from './range-fields.tsx';
+
+const PARAMS = ['source', 'currency', 'grain', 'range', 'from', 'to'] as const;
+/** The table shows the newest rows; the CSV has them all. */
+const TABLE_ROWS = 200;
+
+export type AggregatesRequest = {
+  series: SeriesKey | null;
+  grain: Grain;
+  range: TimeRange;
+  data: CatalogData;
+};
+
+/** Validate a request: parameters first (no SQL), then the names against the catalog. */
+export async function parseAggregatesRequest(
+  deps: AreaDeps,
+  query: URLSearchParams,
+): Promise<AggregatesRequest> {
+  const p = parseQuery(query, PARAMS);
+  const grain = p.grain ?? 'hour';
+  const range = parseRange(p, deps.clock.now(), grain === 'hour' ? '7d' : '90d');
+  checkGrainSpan(grain, range);
+  const { key, data } = await deps.catalog.resolve(p);
+  return { series: key, grain, range, data };
+}
+
+/** The buckets of a request, oldest first. */
+export function loadAggregates(
+  deps: AreaDeps,
+  r: AggregatesRequest & { series: SeriesKey },
+): Promise<Bucket[]> {
+  const { source, currency } = r.series;
+  return r.grain === 'hour'
+    ? deps.analytics.hourly(source, currency, r.range.from, r.range.to)
+    : deps.analytics.daily(source, currency, r.range.from, r.range.to);
+}
+
+function chartSpec(buckets: Bucket[]): ChartSpec {
+  return {
+    x: buckets.map((b) => b.ts.getTime() / 1000),
+    series: [
+      { label: 'max', values: buckets.map((b) => b.max), color: '#b45309', width: 1 },
+      { label: 'mean', values: buckets.map((b) => b.mean), color: '#1d4ed8', width: 2 },
+      { label: 'min', values: buckets.map((b) => b.min), color: '#047857', width: 1 },
+    ],
+    bands: [{ upper: 0, lower: 2, fill: 'rgba(29, 78, 216, 0.12)' }],
+  };
+}
+
+const query = (r: AggregatesRequest) => ({
+  source: r.series?.source,
+  currency: r.series?.currency,
+  grain: r.grain,
+  range: r.range.range,
+  ...(r.range.range === 'custom'
+    ? {
+        from: new Date(r.range.from).toISOString().slice(0, 16),
+        to: new Date(r.range.to).toISOString().slice(0, 16),
+      }
+    : {}),
+});
+
+const Results: FC<{ r: AggregatesRequest; buckets: Bucket[] }> = ({ r, buckets }) => {
+  const s = r.series!;
+  const what = `${r.grain === 'hour' ? 'Hourly' : 'Daily'} min, max and mean of BTC-${s.currency} from ${s.source}`;
+  if (buckets.length === 0)
+    return (
+      <p class="empty" role="status">
+        No {r.grain === 'hour' ? 'hourly' : 'daily'} data for {s.source} {s.currency} between{' '}
+        {fmtTime(r.range.from)} and {fmtTime(r.range.to)}.
+      </p>
+    );
+  const newest = [...buckets].reverse().slice(0, TABLE_ROWS);
+  const csv = url('/api/aggregates', { ...query(r), format: 'csv' });
+  return (
+    <>
+      <Chart
+        spec={chartSpec(buckets)}
+        label={`${what}, ${fmtTime(buckets[0]!.ts)} to ${fmtTime(buckets.at(-1)!.ts)}`}
+      />
+      <div class="table-wrap">
+        <table>
+          <caption>
+            {what}:{' '}
+            {buckets.length > TABLE_ROWS
+              ? `the newest ${TABLE_ROWS} of ${buckets.length} buckets`
+              : `${buckets.length} buckets`}{' '}
+            (<a href={csv}>CSV</a>, <a href={url('/api/aggregates', query(r))}>JSON</a>)
+          </caption>
+          <thead>
+            <tr>
+              <th scope="col">{r.grain === 'hour' ? 'Hour' : 'Day'} (UTC)</th>
+              <th scope="col">Min</th>
+              <th scope="col">Max</th>
+              <th scope="col">Mean</th>
+              <th scope="col">Rows</th>
+            </tr>
+          </thead>
+          <tbody>
+            {newest.map((b) => (
+              <tr>
+                <td>{r.grain === 'hour' ? fmtTime(b.ts) : b.ts.toISOString().slice(0, 10)}</td>
+                <td class="num">{fmtRate(b.min)}</td>
+                <td class="num">{fmtRate(b.max)}</td>
+                <td class="num">{fmtRate(b.mean)}</td>
+                <td class="num">{fmtInt(b.count)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </>
+  );
+};
+
+/** The area's body: controls and results. It is also the fragment every control change swaps in. */
+const Body: FC<{ r: AggregatesRequest; buckets: Bucket[] }> = ({ r, buckets }) => (
+  <div id="aggregates-body">
+    <div id="messages" aria-live="polite"></div>
+    <Controls area="aggregates" panelPath="/aggregates/panel" pagePath="/aggregates">
+      <SeriesFields area="aggregates" data={r.data} series={r.series!} />
+      <Select
+        id="aggregates-grain"
+        name="grain"
+        label="Per"
+        value={r.grain}
+        options={[
+          { value: 'hour', label: 'hour (rates_1h)' },
+          { value: 'day', label: 'day (rates_1d)' },
+        ]}
+      />
+      <RangeFields
+        area="aggregates"
+        range={r.range}
+        presets={Object.keys(RANGES).filter((k) => k !== '1h' && k !== '6h')}
+      />
+    </Controls>
+    <section class="results" aria-label="Aggregates">
+      <Results r={r} buckets={buckets} />
+    </section>
+  </div>
+);
+
+async function renderBody(deps: AreaDeps, query: URLSearchParams) {
+  const r = await parseAggregatesRequest(deps, query);
+  if (!r.series || r.data.empty)
+    return <Waiting id="aggregates-body" retryUrl={url('/aggregates/panel', {})} />;
+  const buckets = await loadAggregates(deps, { ...r, series: r.series });
+  return <Body r={r} buckets={buckets} />;
+}
+
+export function aggregatesRoutes(deps: AreaDeps): Hono {
+  const app = new Hono();
+  app.get('/', async (c) => {
+    const body = await renderBody(deps, new URL(c.req.url).searchParams);
+    return c.html(
+      <Layout title="Aggregates" active="/aggregates" consoleUrl={deps.consoleUrl}>
+        {body}
+      </Layout>,
+    );
+  });
+  app.get('/panel', async (c) => {
+    const q = new URL(c.req.url).searchParams;
+    const body = await renderBody(deps, q);
+    c.header('HX-Push-Url', url('/aggregates', Object.fromEntries(q)));
+    return c.html(body);
+  });
+  return app;
+}

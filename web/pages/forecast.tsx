@@ -1,0 +1,304 @@
+/**
+ * Forecast: the latest rate, the 1-, 5- and 10-minute projections of every model with their 50% and 90%
+ * intervals over a chart of the last hour, and each model's live skill against persistence and its interval
+ * coverage. The live part polls its own fragment (every 60 s by default; `refresh` shortens it), so a new poll
+ * shows up without a reload.
+ */
+import { Hono } from 'hono';
+import type { FC } from 'hono/jsx';
+import type { Forecast, LatestRate, RatePoint, Score, SeriesKey } from '../../sql/web.ts';
+import type { CatalogData } from '../catalog.ts';
+import type { AreaDeps } from '../context.ts';
+import { fmtAge, fmtInt, fmtPct, fmtRate, fmtTime } from '../format.ts';
+import { Chart, Controls, Layout, Select, SeriesFields, url, Waiting, type ChartSpec } from '../layout.tsx';
+import { parseQuery, REFRESH_SECONDS } from '../params.ts';
+
+const PARAMS = ['source', 'currency', 'refresh'] as const;
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+
+export type ForecastRequest = { series: SeriesKey | null; refresh: string; data: CatalogData };
+export type ForecastView = {
+  now: number;
+  recent: RatePoint[];
+  forecasts: Forecast[];
+  scores: Score[];
+  latest: LatestRate[];
+};
+
+export async function parseForecastRequest(deps: AreaDeps, query: URLSearchParams): Promise<ForecastRequest> {
+  const p = parseQuery(query, PARAMS);
+  const { key, data } = await deps.catalog.resolve(p);
+  return { series: key, refresh: p.refresh ?? '60', data };
+}
+
+export async function loadForecast(deps: AreaDeps, series: SeriesKey): Promise<ForecastView> {
+  const now = deps.clock.now();
+  const [recent, forecasts, scores, latest] = await Promise.all([
+    deps.queries.recentRates(series, now - HOUR, now + 60_000),
+    deps.queries.latestForecasts(series, now - DAY),
+    deps.queries.latestScores(series, now - 7 * DAY),
+    deps.queries.latestRates(series.source, now - DAY),
+  ]);
+  forecasts.sort((a, b) => a.horizon - b.horizon || a.model.localeCompare(b.model));
+  scores.sort(
+    (a, b) => a.span.localeCompare(b.span) || a.horizon - b.horizon || a.model.localeCompare(b.model),
+  );
+  latest.sort((a, b) => a.currency.localeCompare(b.currency));
+  return { now, recent, forecasts, scores, latest };
+}
+
+/** The model drawn with its bands: the first that is not the persistence baseline. */
+const primaryModel = (f: Forecast[]) =>
+  [...new Set(f.map((x) => x.model))].sort().find((m) => m !== 'persistence') ?? f[0]?.model;
+
+function chartSpec(v: ForecastView): ChartSpec {
+  const model = primaryModel(v.forecasts);
+  const own = v.forecasts.filter((f) => f.model === model);
+  const persistence = v.forecasts.filter((f) => f.model === 'persistence');
+  const last = v.recent.at(-1);
+  const xs = [
+    ...new Set([...v.recent.map((p) => p.ts.getTime()), ...v.forecasts.map((f) => f.ts.getTime())]),
+  ].sort((a, b) => a - b);
+  const at = (pts: { ts: Date; value: number }[]) => {
+    const m = new Map(pts.map((p) => [p.ts.getTime(), p.value]));
+    return xs.map((x) => m.get(x) ?? null);
+  };
+  // Forecast lines start at the last observed rate so they read as continuations of it.
+  const start = last ? [{ ts: last.ts, value: last.rate }] : [];
+  const line = (fs: Forecast[], pick: (f: Forecast) => number) =>
+    at([...start, ...fs.map((f) => ({ ts: f.ts, value: pick(f) }))]);
+  const series: ChartSpec['series'] = [
+    {
+      label: 'rate',
+      values: at(v.recent.map((p) => ({ ts: p.ts, value: p.rate }))),
+      color: '#111827',
+      width: 2,
+    },
+  ];
+  if (own.length > 0) {
+    series.push(
+      { label: `${model} mean`, values: line(own, (f) => f.mean), color: '#1d4ed8', width: 2, points: true },
+      { label: `${model} 90% high`, values: line(own, (f) => f.hi90), color: '#93c5fd', width: 1 },
+      { label: `${model} 90% low`, values: line(own, (f) => f.lo90), color: '#93c5fd', width: 1 },
+      { label: `${model} 50% high`, values: line(own, (f) => f.hi50), color: '#60a5fa', width: 1 },
+      { label: `${model} 50% low`, values: line(own, (f) => f.lo50), color: '#60a5fa', width: 1 },
+    );
+  }
+  if (persistence.length > 0 && model !== 'persistence')
+    series.push({
+      label: 'persistence',
+      values: line(persistence, (f) => f.mean),
+      color: '#b45309',
+      width: 1,
+      dash: [6, 4],
+    });
+  return {
+    x: xs.map((x) => x / 1000),
+    series,
+    bands:
+      own.length > 0
+        ? [
+            { upper: 2, lower: 3, fill: 'rgba(29, 78, 216, 0.10)' },
+            { upper: 4, lower: 5, fill: 'rgba(29, 78, 216, 0.18)' },
+          ]
+        : [],
+    ...(last ? { marker: last.ts.getTime() / 1000 } : {}),
+  };
+}
+
+const Scores: FC<{ scores: Score[] }> = ({ scores }) =>
+  scores.length === 0 ? (
+    <p class="empty">No live scores yet: they appear once forecasts have matured against observed rates.</p>
+  ) : (
+    <div class="table-wrap">
+      <table>
+        <caption>
+          Live skill against persistence (1 − RMSE / RMSE of persistence on the same minutes) and interval
+          coverage
+        </caption>
+        <thead>
+          <tr>
+            <th scope="col">Span</th>
+            <th scope="col">Horizon</th>
+            <th scope="col">Model</th>
+            <th scope="col">Scored</th>
+            <th scope="col">RMSE</th>
+            <th scope="col">Skill</th>
+            <th scope="col">50% covered</th>
+            <th scope="col">90% covered</th>
+          </tr>
+        </thead>
+        <tbody>
+          {scores.map((s) => (
+            <tr>
+              <td>{s.span}</td>
+              <td class="num">{s.horizon} min</td>
+              <td>{s.model}</td>
+              <td class="num">{fmtInt(s.n)}</td>
+              <td class="num">{fmtRate(s.rmse)}</td>
+              <td
+                class={`num ${s.skill !== null && s.skill > 0 ? 'good' : s.skill !== null && s.skill < 0 ? 'bad' : ''}`}
+              >
+                {fmtPct(s.skill)}
+              </td>
+              <td class="num">{fmtPct(s.coverage50)}</td>
+              <td class="num">{fmtPct(s.coverage90)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+
+/** The part of the page that refreshes itself. */
+export const Live: FC<{ r: ForecastRequest; v: ForecastView }> = ({ r, v }) => {
+  const s = r.series!;
+  const last = v.recent.at(-1) ?? v.latest.find((l) => l.currency === s.currency);
+  const self = url('/forecast/live', { source: s.source, currency: s.currency, refresh: r.refresh });
+  return (
+    <div
+      id="forecast-live"
+      class="live"
+      hx-get={self}
+      hx-trigger={`every ${r.refresh}s`}
+      hx-swap="outerHTML"
+      data-latest={last ? last.ts.toISOString() : ''}
+    >
+      <p class="headline" role="status">
+        {last ? (
+          <>
+            BTC-{s.currency} <strong class="rate">{fmtRate(last.rate)}</strong> from {s.source} at{' '}
+            <time datetime={last.ts.toISOString()}>{fmtTime(last.ts)}</time> (
+            {fmtAge(v.now - last.ts.getTime())} ago; this part updates every {r.refresh} s)
+          </>
+        ) : (
+          <>
+            No rate for {s.source} {s.currency} in the last day.
+          </>
+        )}
+      </p>
+      {v.recent.length > 0 ? (
+        <Chart
+          spec={chartSpec(v)}
+          label={`Last hour of BTC-${s.currency} from ${s.source} with the newest forecasts and their 50% and 90% intervals`}
+        />
+      ) : null}
+      {v.forecasts.length === 0 ? (
+        <p class="empty">
+          No forecasts yet for {s.source} {s.currency}: the forecaster writes them every minute once it has an
+          hour of data.
+        </p>
+      ) : (
+        <div class="table-wrap">
+          <table>
+            <caption>Newest projections, made at {fmtTime(v.forecasts[0]!.madeAt)}</caption>
+            <thead>
+              <tr>
+                <th scope="col">Horizon</th>
+                <th scope="col">For (UTC)</th>
+                <th scope="col">Model</th>
+                <th scope="col">Mean</th>
+                <th scope="col">50% interval</th>
+                <th scope="col">90% interval</th>
+              </tr>
+            </thead>
+            <tbody>
+              {v.forecasts.map((f) => (
+                <tr>
+                  <td class="num">{f.horizon} min</td>
+                  <td>{fmtTime(f.ts)}</td>
+                  <td>{f.model}</td>
+                  <td class="num">{fmtRate(f.mean)}</td>
+                  <td class="num">
+                    {fmtRate(f.lo50)} – {fmtRate(f.hi50)}
+                  </td>
+                  <td class="num">
+                    {fmtRate(f.lo90)} – {fmtRate(f.hi90)}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      <Scores scores={v.scores} />
+      {v.latest.length > 0 ? (
+        <details class="latest">
+          <summary>Latest rates of every currency from {s.source}</summary>
+          <div class="table-wrap">
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">Currency</th>
+                  <th scope="col">Rate</th>
+                  <th scope="col">At (UTC)</th>
+                </tr>
+              </thead>
+              <tbody>
+                {v.latest.map((l) => (
+                  <tr>
+                    <td>{l.currency}</td>
+                    <td class="num">{fmtRate(l.rate)}</td>
+                    <td>{fmtTime(l.ts)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        </details>
+      ) : null}
+    </div>
+  );
+};
+
+const Body: FC<{ r: ForecastRequest; v: ForecastView }> = ({ r, v }) => (
+  <div id="forecast-body">
+    <div id="messages" aria-live="polite"></div>
+    <Controls area="forecast" panelPath="/forecast/panel" pagePath="/forecast">
+      <SeriesFields area="forecast" data={r.data} series={r.series!} />
+      <Select
+        id="forecast-refresh"
+        name="refresh"
+        label="Update every"
+        value={r.refresh}
+        options={REFRESH_SECONDS.map((s) => ({ value: s, label: `${s} s` }))}
+      />
+    </Controls>
+    <section class="results" aria-label="Forecast">
+      <Live r={r} v={v} />
+    </section>
+  </div>
+);
+
+async function render(deps: AreaDeps, query: URLSearchParams, live: boolean) {
+  const r = await parseForecastRequest(deps, query);
+  if (!r.series || r.data.empty)
+    return live ? (
+      <Waiting id="forecast-live" retryUrl={url('/forecast/live', Object.fromEntries(query))} />
+    ) : (
+      <Waiting id="forecast-body" retryUrl="/forecast/panel" />
+    );
+  const v = await loadForecast(deps, r.series);
+  return live ? <Live r={r} v={v} /> : <Body r={r} v={v} />;
+}
+
+export function forecastRoutes(deps: AreaDeps): Hono {
+  const app = new Hono();
+  app.get('/', async (c) => {
+    const body = await render(deps, new URL(c.req.url).searchParams, false);
+    return c.html(
+      <Layout title="Forecast" active="/forecast" consoleUrl={deps.consoleUrl}>
+        {body}
+      </Layout>,
+    );
+  });
+  app.get('/panel', async (c) => {
+    const q = new URL(c.req.url).searchParams;
+    const body = await render(deps, q, false);
+    c.header('HX-Push-Url', url('/forecast', Object.fromEntries(q)));
+    return c.html(body);
+  });
+  app.get('/live', async (c) => c.html(await render(deps, new URL(c.req.url).searchParams, true)));
+  return app;
+}

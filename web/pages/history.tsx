@@ -1,0 +1,195 @@
+/**
+ * History: one series over the last day, the last week or a chosen range, with the rolling mean and a ± one
+ * rolling standard deviation band. The server downsamples with SAMPLE BY to at most MAX_POINTS buckets (minute
+ * rows up to a week, the hourly view beyond), and combines the buckets into the rolling window exactly
+ * (web/series.ts), so a year costs about what a day does.
+ */
+import { Hono } from 'hono';
+import type { FC } from 'hono/jsx';
+import { INTERVAL_MS } from '../../sql/analytics.ts';
+import type { HistoryInterval, SeriesKey } from '../../sql/web.ts';
+import type { CatalogData } from '../catalog.ts';
+import type { AreaDeps } from '../context.ts';
+import { fmtAge, fmtRate, fmtTime } from '../format.ts';
+import { Chart, Controls, Layout, Select, SeriesFields, url, Waiting, type ChartSpec } from '../layout.tsx';
+import { parseQuery, parseRange, type RollingWindow, type TimeRange } from '../params.ts';
+import {
+  chooseInterval,
+  effectiveWindowMs,
+  RAW_SPAN_LIMIT_MS,
+  rollingFromBuckets,
+  WINDOW_MS,
+  type HistoryPoint,
+} from '../series.ts';
+import { RangeFields } from './range-fields.tsx';
+
+const PARAMS = ['source', 'currency', 'range', 'from', 'to', 'window'] as const;
+const INTERVAL_LABELS: Record<HistoryInterval, string> = {
+  '1m': '1 minute',
+  '5m': '5 minutes',
+  '15m': '15 minutes',
+  '30m': '30 minutes',
+  '1h': '1 hour',
+  '4h': '4 hours',
+  '1d': '1 day',
+  '1w': '1 week',
+};
+
+export type HistoryRequest = {
+  series: SeriesKey | null;
+  range: TimeRange;
+  window: RollingWindow;
+  data: CatalogData;
+};
+
+export type HistoryResult = { interval: HistoryInterval; windowMs: number; points: HistoryPoint[] };
+
+export async function parseHistoryRequest(deps: AreaDeps, query: URLSearchParams): Promise<HistoryRequest> {
+  const p = parseQuery(query, PARAMS);
+  const range = parseRange(p, deps.clock.now(), '1d');
+  const { key, data } = await deps.catalog.resolve(p);
+  return { series: key, range, window: p.window ?? '1h', data };
+}
+
+/** Buckets of the range (and of one window before it, to fill the first windows), rolled up. */
+export async function loadHistory(
+  deps: AreaDeps,
+  r: HistoryRequest & { series: SeriesKey },
+): Promise<HistoryResult> {
+  const interval = chooseInterval(r.range.to - r.range.from);
+  const size = INTERVAL_MS[interval];
+  const windowMs = effectiveWindowMs(r.window, interval);
+  const from = Math.floor(r.range.from / size) * size;
+  // Weeks start on Monday in QuestDB's SAMPLE BY; fetching a week more covers the alignment either way.
+  const buckets = await deps.queries.history(r.series, interval, from - windowMs - size, r.range.to);
+  return { interval, windowMs, points: rollingFromBuckets(buckets, windowMs, from) };
+}
+
+function chartSpec(points: HistoryPoint[]): ChartSpec {
+  return {
+    x: points.map((p) => p.ts / 1000),
+    series: [
+      { label: 'rate (bucket mean)', values: points.map((p) => p.mean), color: '#374151', width: 1 },
+      { label: 'rolling mean', values: points.map((p) => p.rollingMean), color: '#1d4ed8', width: 2 },
+      {
+        label: '+1 std',
+        values: points.map((p) => (p.rollingStd === null ? null : p.rollingMean + p.rollingStd)),
+        color: '#93c5fd',
+        width: 1,
+      },
+      {
+        label: '−1 std',
+        values: points.map((p) => (p.rollingStd === null ? null : p.rollingMean - p.rollingStd)),
+        color: '#93c5fd',
+        width: 1,
+      },
+    ],
+    bands: [{ upper: 2, lower: 3, fill: 'rgba(29, 78, 216, 0.15)' }],
+  };
+}
+
+const query = (r: HistoryRequest) => ({
+  source: r.series?.source,
+  currency: r.series?.currency,
+  range: r.range.range,
+  window: r.window,
+  ...(r.range.range === 'custom'
+    ? {
+        from: new Date(r.range.from).toISOString().slice(0, 16),
+        to: new Date(r.range.to).toISOString().slice(0, 16),
+      }
+    : {}),
+});
+
+const Results: FC<{ r: HistoryRequest; h: HistoryResult }> = ({ r, h }) => {
+  const s = r.series!;
+  if (h.points.length === 0)
+    return (
+      <p class="empty" role="status">
+        No data for {s.source} {s.currency} between {fmtTime(r.range.from)} and {fmtTime(r.range.to)}.
+      </p>
+    );
+  const last = h.points.at(-1)!;
+  const fromView = r.range.to - r.range.from > RAW_SPAN_LIMIT_MS;
+  return (
+    <>
+      <Chart
+        spec={chartSpec(h.points)}
+        label={`BTC-${s.currency} from ${s.source}, ${fmtTime(h.points[0]!.ts)} to ${fmtTime(last.ts)}: bucket means, rolling mean and ± 1 rolling standard deviation`}
+      />
+      <dl class="facts">
+        <dt>Buckets</dt>
+        <dd>
+          {h.points.length} of {INTERVAL_LABELS[h.interval]} (
+          {fromView ? 'from the hourly view rates_1h' : 'SAMPLE BY over the minute rows'})
+        </dd>
+        <dt>Rolling window</dt>
+        <dd>
+          {fmtAge(h.windowMs)}
+          {h.windowMs > WINDOW_MS[r.window] ? ' (widened to one bucket)' : ''}
+          {fromView ? '; the spread is that of the hourly means' : ''}
+        </dd>
+        <dt>Latest</dt>
+        <dd>
+          {fmtRate(last.last)} at {fmtTime(last.ts)}; rolling mean {fmtRate(last.rollingMean)} ±{' '}
+          {fmtRate(last.rollingStd)}
+        </dd>
+        <dt>Data</dt>
+        <dd>
+          <a href={url('/api/history', { ...query(r), format: 'csv' })}>CSV</a>,{' '}
+          <a href={url('/api/history', query(r))}>JSON</a>
+        </dd>
+      </dl>
+    </>
+  );
+};
+
+const Body: FC<{ r: HistoryRequest; h: HistoryResult }> = ({ r, h }) => (
+  <div id="history-body">
+    <div id="messages" aria-live="polite"></div>
+    <Controls area="history" panelPath="/history/panel" pagePath="/history">
+      <SeriesFields area="history" data={r.data} series={r.series!} />
+      <RangeFields area="history" range={r.range} presets={['1h', '6h', '1d', '7d', '30d', '90d', '1y']} />
+      <Select
+        id="history-window"
+        name="window"
+        label="Rolling window"
+        value={r.window}
+        options={[
+          { value: '30m', label: '30 minutes' },
+          { value: '1h', label: '1 hour' },
+          { value: '1d', label: '1 day' },
+        ]}
+      />
+    </Controls>
+    <section class="results" aria-label="History">
+      <Results r={r} h={h} />
+    </section>
+  </div>
+);
+
+async function renderBody(deps: AreaDeps, query: URLSearchParams) {
+  const r = await parseHistoryRequest(deps, query);
+  if (!r.series || r.data.empty) return <Waiting id="history-body" retryUrl="/history/panel" />;
+  const h = await loadHistory(deps, { ...r, series: r.series });
+  return <Body r={r} h={h} />;
+}
+
+export function historyRoutes(deps: AreaDeps): Hono {
+  const app = new Hono();
+  app.get('/', async (c) => {
+    const body = await renderBody(deps, new URL(c.req.url).searchParams);
+    return c.html(
+      <Layout title="History" active="/history" consoleUrl={deps.consoleUrl}>
+        {body}
+      </Layout>,
+    );
+  });
+  app.get('/panel', async (c) => {
+    const q = new URL(c.req.url).searchParams;
+    const body = await renderBody(deps, q);
+    c.header('HX-Push-Url', url('/history', Object.fromEntries(q)));
+    return c.html(body);
+  });
+  return app;
+}

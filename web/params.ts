@@ -1,0 +1,169 @@
+/**
+ * Query parameters: untrusted text turned into typed values or one reasoned rejection, before any SQL runs.
+ * Names and values come from fixed sets (ranges, grains, windows, refresh periods) or a strict token shape
+ * (source, currency: checked against the tables afterwards by `web/catalog.ts`). Unknown or repeated
+ * parameters are refused too, so a typo is reported rather than silently ignored. Pure.
+ */
+import { z } from 'zod';
+import { ROLLING_WINDOWS, type RollingWindow } from '../sql/analytics.ts';
+
+/** A request the dashboard refuses with 400 and this message. */
+export class ParamError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ParamError';
+  }
+}
+
+export const MAX_PARAM_LENGTH = 64;
+const MIN = 60_000;
+const HOUR = 60 * MIN;
+const DAY = 24 * HOUR;
+
+/** Preset ranges, ending now. */
+export const RANGES = {
+  '1h': HOUR,
+  '6h': 6 * HOUR,
+  '1d': DAY,
+  '7d': 7 * DAY,
+  '30d': 30 * DAY,
+  '90d': 90 * DAY,
+  '1y': 365 * DAY,
+} as const;
+export type RangeName = keyof typeof RANGES;
+export const RANGE_LABELS: Record<RangeName | 'custom', string> = {
+  '1h': 'last hour',
+  '6h': 'last 6 hours',
+  '1d': 'last day',
+  '7d': 'last week',
+  '30d': 'last 30 days',
+  '90d': 'last 90 days',
+  '1y': 'last year',
+  custom: 'chosen range (from / to)',
+};
+
+export const GRAINS = ['hour', 'day'] as const;
+export type Grain = (typeof GRAINS)[number];
+/** The forecast page's refresh periods in seconds (short ones for tests and demos). */
+export const REFRESH_SECONDS = ['5', '15', '30', '60'] as const;
+export const FORMATS = ['json', 'csv'] as const;
+export type Format = (typeof FORMATS)[number];
+
+/** The earliest instant any range may start: the first Bitcoin block. */
+export const EARLIEST = Date.UTC(2009, 0, 3);
+/** Longest chosen range. */
+export const MAX_SPAN_MS = 3660 * DAY;
+/** Longest range of the hourly grain (about 2,200 buckets). */
+export const MAX_HOURLY_SPAN_MS = 92 * DAY;
+
+const token = (what: string) =>
+  z
+    .string()
+    .max(MAX_PARAM_LENGTH, `${what} is longer than ${MAX_PARAM_LENGTH} characters`)
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, `${what} must be letters, digits, ".", "_" or "-"`);
+
+const oneOf = <T extends string>(what: string, values: readonly T[]) =>
+  z.enum(values as [T, ...T[]], { error: `${what} must be one of ${values.join(', ')}` });
+
+// ISO 8601 dates as an <input type="datetime-local"> or a script sends them; no zone or Z means UTC.
+const INSTANT = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,3})?)?)?Z?$/;
+
+/** Parse an ISO date or date-time (UTC) into epoch ms; rejects impossible dates like 2026-02-30. */
+export function parseInstant(text: string, what: string): number {
+  const m = INSTANT.exec(text);
+  if (!m)
+    throw new ParamError(`${what} must be an ISO date or date-time like 2026-01-31 or 2026-01-31T13:45`);
+  const [y, mo, d, h = '0', mi = '0', s = '0'] = m.slice(1).map((x) => x ?? undefined) as string[];
+  const ms = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s));
+  const back = new Date(ms);
+  if (
+    back.getUTCFullYear() !== Number(y) ||
+    back.getUTCMonth() !== Number(mo) - 1 ||
+    back.getUTCDate() !== Number(d) ||
+    Number(h) > 23 ||
+    Number(mi) > 59 ||
+    Number(s) > 59
+  )
+    throw new ParamError(`${what} is not a real date: ${text}`);
+  return ms;
+}
+
+const FIELDS = {
+  source: token('source'),
+  currency: token('currency'),
+  range: oneOf('range', [...(Object.keys(RANGES) as RangeName[]), 'custom']),
+  from: z.string().max(MAX_PARAM_LENGTH, `from is longer than ${MAX_PARAM_LENGTH} characters`),
+  to: z.string().max(MAX_PARAM_LENGTH, `to is longer than ${MAX_PARAM_LENGTH} characters`),
+  grain: oneOf('grain', GRAINS),
+  window: oneOf('window', ROLLING_WINDOWS),
+  refresh: oneOf('refresh', REFRESH_SECONDS),
+  format: oneOf('format', FORMATS),
+} as const;
+type FieldName = keyof typeof FIELDS;
+type Parsed<K extends FieldName> = { [P in K]?: z.output<(typeof FIELDS)[P]> };
+
+/**
+ * Read the named parameters of `query`: each at most once, none other, each valid. Empty values count as
+ * absent (an HTML form sends empty inputs). All problems are reported together.
+ */
+export function parseQuery<K extends FieldName>(query: URLSearchParams, allowed: readonly K[]): Parsed<K> {
+  const problems: string[] = [];
+  const out: Record<string, unknown> = {};
+  const seen = new Set<string>();
+  for (const [name, value] of query) {
+    const shownName = name.length > MAX_PARAM_LENGTH ? `${name.slice(0, 20)}...` : name;
+    if (!(allowed as readonly string[]).includes(name)) {
+      problems.push(`unknown parameter "${shownName}"; allowed: ${allowed.join(', ')}`);
+      continue;
+    }
+    if (seen.has(name)) {
+      problems.push(`parameter "${name}" given more than once`);
+      continue;
+    }
+    seen.add(name);
+    if (value === '') continue;
+    const r = FIELDS[name as FieldName].safeParse(value);
+    if (r.success) out[name] = r.data;
+    else problems.push(r.error.issues.map((i) => i.message).join('; '));
+  }
+  if (problems.length > 0) throw new ParamError(problems.join('; '));
+  return out as Parsed<K>;
+}
+
+/** A resolved time range [from, to) in epoch ms, and how it was chosen (for the form). */
+export type TimeRange = { from: number; to: number; range: RangeName | 'custom' };
+
+/**
+ * The range of a request: a preset ending at `now` (rounded up to the minute), or `from`/`to` with range=custom
+ * or no range (both then, from before to, within EARLIEST .. now + 1 day, at most MAX_SPAN_MS long). With a
+ * preset, from/to are still checked but not used: the form sends the shown range's bounds with every change.
+ */
+export function parseRange(
+  p: { range?: RangeName | 'custom'; from?: string; to?: string },
+  now: number,
+  fallback: RangeName,
+): TimeRange {
+  const from = p.from === undefined ? undefined : parseInstant(p.from, 'from');
+  const to = p.to === undefined ? undefined : parseInstant(p.to, 'to');
+  const end = Math.ceil(now / MIN) * MIN;
+  const custom = p.range === 'custom' || (p.range === undefined && (from !== undefined || to !== undefined));
+  if (!custom) {
+    const range = (p.range as RangeName | undefined) ?? fallback;
+    return { from: end - RANGES[range], to: end, range };
+  }
+  if (from === undefined || to === undefined)
+    throw new ParamError('a chosen range needs both from and to (ISO dates, UTC)');
+  if (from >= to) throw new ParamError('from must be before to');
+  if (from < EARLIEST) throw new ParamError('from is before 2009-01-03, the first Bitcoin block');
+  if (to > now + DAY) throw new ParamError('to is more than a day in the future');
+  if (to - from > MAX_SPAN_MS) throw new ParamError('a range may span at most 10 years');
+  return { from, to, range: 'custom' };
+}
+
+/** The hourly grain reads at most MAX_HOURLY_SPAN_MS; longer ranges must use the daily grain. */
+export function checkGrainSpan(grain: Grain, range: TimeRange): void {
+  if (grain === 'hour' && range.to - range.from > MAX_HOURLY_SPAN_MS)
+    throw new ParamError('hourly aggregates cover at most 92 days; choose grain=day for a longer range');
+}
+
+export type { RollingWindow };

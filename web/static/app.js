@@ -1,0 +1,153 @@
+// The dashboard's only script. It mounts a uPlot chart on every element with a data-chart attribute that htmx
+// loads: the first page and every fragment swapped in later (htmx.onLoad), and frees it when htmx removes it.
+// The chart's data comes from that attribute as JSON (see ChartSpec in web/layout.tsx), so the page needs no
+// inline script and the Content-Security-Policy allows only this site's files. uPlot sets its sizes through
+// element.style (CSSOM), which that policy permits.
+/* global htmx, uPlot, ResizeObserver, document */
+(function () {
+  'use strict';
+
+  var AXIS = '#374151';
+  var GRID = '#e5e7eb';
+
+  function fmt(v) {
+    if (v === null || v === undefined || !isFinite(v)) return '–';
+    return v.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+  }
+
+  function fmtAxis(v) {
+    var abs = Math.abs(v);
+    var digits = abs >= 1000 ? 0 : abs >= 10 ? 1 : 3;
+    return v.toLocaleString('en-US', { maximumFractionDigits: digits });
+  }
+
+  function pad(n) {
+    return n < 10 ? '0' + n : String(n);
+  }
+
+  // Tick labels in UTC, 24-hour: times within a day or two, dates beyond (with the time when it is not midnight).
+  function timeTicks(u, splits) {
+    var span = u.scales.x.max - u.scales.x.min;
+    return splits.map(function (ts) {
+      var d = new Date(ts * 1e3);
+      var hm = pad(d.getUTCHours()) + ':' + pad(d.getUTCMinutes());
+      if (span <= 2 * 86400) return hm;
+      var md = d.getUTCFullYear() + '-' + pad(d.getUTCMonth() + 1) + '-' + pad(d.getUTCDate());
+      return hm === '00:00' ? md : md + ' ' + hm;
+    });
+  }
+
+  function heightFor(width) {
+    return width < 600 ? 240 : 340;
+  }
+
+  // A vertical dashed line at spec.marker (the newest observed minute on the forecast chart).
+  function markerPlugin(at) {
+    return {
+      hooks: {
+        draw: function (u) {
+          var x = Math.round(u.valToPos(at, 'x', true));
+          var ctx = u.ctx;
+          ctx.save();
+          ctx.strokeStyle = '#6b7280';
+          ctx.setLineDash([4, 4]);
+          ctx.lineWidth = 1;
+          ctx.beginPath();
+          ctx.moveTo(x, u.bbox.top);
+          ctx.lineTo(x, u.bbox.top + u.bbox.height);
+          ctx.stroke();
+          ctx.restore();
+        },
+      },
+    };
+  }
+
+  function mount(el) {
+    if (el.__chart) return;
+    var spec;
+    try {
+      spec = JSON.parse(el.getAttribute('data-chart'));
+    } catch {
+      el.textContent = 'This chart could not be read.';
+      return;
+    }
+    var width = Math.max(280, el.clientWidth || 600);
+    var series = [{ label: 'time (UTC)' }].concat(
+      spec.series.map(function (s) {
+        return {
+          label: s.label,
+          stroke: s.color,
+          width: s.width || 1,
+          dash: s.dash,
+          fill: s.fill,
+          spanGaps: true,
+          points: { show: Boolean(s.points), size: 6, fill: s.color },
+          value: function (u, v) {
+            return fmt(v);
+          },
+        };
+      }),
+    );
+    var opts = {
+      width: width,
+      height: heightFor(width),
+      series: series,
+      bands: (spec.bands || []).map(function (b) {
+        return { series: [b.upper + 1, b.lower + 1], fill: b.fill };
+      }),
+      scales: { x: { time: true } },
+      tzDate: function (ts) {
+        return uPlot.tzDate(new Date(ts * 1e3), 'Etc/UTC');
+      },
+      axes: [
+        {
+          stroke: AXIS,
+          grid: { stroke: GRID, width: 1 },
+          ticks: { stroke: GRID },
+          values: timeTicks,
+          space: 70,
+        },
+        {
+          stroke: AXIS,
+          grid: { stroke: GRID, width: 1 },
+          ticks: { stroke: GRID },
+          size: 70,
+          values: function (u, vals) {
+            return vals.map(fmtAxis);
+          },
+        },
+      ],
+      plugins: spec.marker ? [markerPlugin(spec.marker)] : [],
+    };
+    var data = [spec.x].concat(
+      spec.series.map(function (s) {
+        return s.values;
+      }),
+    );
+    var chart = new uPlot(opts, data, el);
+    var observer = new ResizeObserver(function () {
+      var w = Math.max(280, el.clientWidth);
+      if (w !== chart.width) chart.setSize({ width: w, height: heightFor(w) });
+    });
+    observer.observe(el);
+    el.__chart = chart;
+    el.__observer = observer;
+    el.setAttribute('data-mounted', String(spec.x.length));
+  }
+
+  function unmount(el) {
+    if (!el.__chart) return;
+    el.__observer.disconnect();
+    el.__chart.destroy();
+    el.__chart = null;
+  }
+
+  htmx.onLoad(function (root) {
+    if (root.matches && root.matches('[data-chart]')) mount(root);
+    if (root.querySelectorAll) root.querySelectorAll('[data-chart]').forEach(mount);
+  });
+
+  document.addEventListener('htmx:beforeCleanupElement', function (e) {
+    unmount(e.target);
+  });
+})();
