@@ -133,17 +133,21 @@ export function makePoller(deps: PollerDeps) {
    */
   async function run(signal: AbortSignal): Promise<void> {
     const every = deps.intervalMs;
-    let next = Math.floor(clock.now() / every) * every;
-    if (clock.now() - next > (every * 3) / 4) next += every;
+    /** The interval to poll at `now`: the one under way if less than 3/4 of it has passed, else the next. */
+    const firstDue = (now: number) => {
+      const current = Math.floor(now / every) * every;
+      return now - current > (every * 3) / 4 ? current + every : current;
+    };
+    let next = firstDue(clock.now());
     while (!signal.aborted) {
       const wait = next - clock.now();
       if (wait > 0) await clock.sleep(wait, signal);
       if (signal.aborted) break;
       await pollRound(next);
-      const after = clock.now();
       const due = next + every;
-      // Intervals that passed while this round ran (a stalled machine) are skipped, not polled late.
-      next = due > after ? due : Math.floor(after / every) * every + every;
+      // After an overrun (a stalled machine, slow targets), intervals that passed entirely are skipped, not polled
+      // late; the one under way is polled at once by the same rule as at start.
+      next = Math.max(due, firstDue(clock.now()));
       if (next > due)
         log.warn({ skipped: (next - due) / every }, 'poll rounds skipped: the previous round overran');
     }
