@@ -25,6 +25,13 @@ const optionalUrl = z
 
 const positiveInt = z.coerce.number({ error: 'must be a number' }).int('must be a whole number').positive();
 
+const wholeNumber = z
+  .string()
+  .trim()
+  .regex(/^\d+$/, 'must be a whole number >= 0')
+  .transform(Number)
+  .pipe(z.number().max(Number.MAX_SAFE_INTEGER, 'must be at most 9007199254740991'));
+
 const bool = z
   .string()
   .trim()
@@ -235,6 +242,16 @@ export const VARIABLES = {
     schema: port,
     default: '8099',
     doc: 'port of the local fake rate APIs (`npm start -- --demo`, tests)',
+  },
+  FAKE_SEED: {
+    schema: wholeNumber,
+    default: '1',
+    doc: "the fake rate APIs' random walk: the same seed serves the same prices for the same minute",
+  },
+  FAKE_MAX_SERVED: {
+    schema: wholeNumber,
+    default: '20000',
+    doc: 'how many served responses the fake rate APIs remember for `GET /_control/served` (oldest dropped first)',
   },
 } satisfies Record<string, Variable>;
 

@@ -3,6 +3,8 @@ import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { floorToMinute } from '../../../common/clock.ts';
+import { parseConfig } from '../../../common/config.ts';
 import { renderCoindesk } from '../../fake/formats.ts';
 import type { ServedResponse } from '../../fake/server.ts';
 
@@ -63,9 +65,50 @@ describe('fake API process', () => {
     expect(proc.output()).toContain('"msg":"stopped"');
   }, 20_000);
 
+  it("serves the minute of the services' clock when it runs accelerated", async () => {
+    const port = await freePort();
+    const speed = 60;
+    const simStart = Date.UTC(2031, 2, 4, 5, 6);
+    const realStart = Date.now();
+    const sim = (real: number) => simStart + (real - realStart) * speed;
+    const proc = run({
+      FAKE_API_PORT: String(port),
+      FAKE_SEED: '8',
+      CLOCK_SPEED: String(speed),
+      CLOCK_SIM_START: new Date(simStart).toISOString(),
+      CLOCK_REAL_START: String(realStart),
+    });
+    try {
+      await waitFor(() => proc.output().includes('fake rate APIs listening'), 15_000);
+      const before = Date.now();
+      const body = await (await fetch(`http://127.0.0.1:${port}/coindesk/v1/bpi/currentprice.json`)).text();
+      const after = Date.now();
+      const served = (await (
+        await fetch(`http://127.0.0.1:${port}/_control/served`)
+      ).json()) as ServedResponse[];
+      const minute = served[0]?.minute ?? 0;
+      expect(minute).toBeGreaterThanOrEqual(floorToMinute(sim(before)));
+      expect(minute).toBeLessThanOrEqual(floorToMinute(sim(after)));
+      expect(body).toBe(renderCoindesk(minute, 8));
+    } finally {
+      proc.child.kill('SIGTERM');
+    }
+    expect(await proc.exited).toBe(0);
+  }, 20_000);
+
   it('refuses a bad FAKE_SEED with status 2', async () => {
     const proc = run({ FAKE_SEED: 'one' });
     expect(await proc.exited).toBe(2);
     expect(proc.output()).toContain('FAKE_SEED="one"');
   }, 20_000);
+
+  it('reads FAKE_SEED and FAKE_MAX_SERVED through the config schema, with defaults', () => {
+    expect(parseConfig({})).toMatchObject({ FAKE_SEED: 1, FAKE_MAX_SERVED: 20_000 });
+    expect(parseConfig({ FAKE_SEED: ' 0 ', FAKE_MAX_SERVED: '5' })).toMatchObject({
+      FAKE_SEED: 0,
+      FAKE_MAX_SERVED: 5,
+    });
+    for (const bad of ['-5', '1.5', '', 'many', '9007199254740992'])
+      expect(() => parseConfig({ FAKE_MAX_SERVED: bad }), bad).toThrow(/FAKE_MAX_SERVED=/);
+  });
 });
