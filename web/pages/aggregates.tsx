@@ -154,18 +154,22 @@ const Body: FC<{ r: AggregatesRequest; buckets: Bucket[] }> = ({ r, buckets }) =
   </div>
 );
 
-async function renderBody(deps: AreaDeps, query: URLSearchParams) {
-  const r = await parseAggregatesRequest(deps, query);
+/** The body and the canonical page URL of a request (what a control change pushes into the history). */
+async function renderBody(deps: AreaDeps, q: URLSearchParams) {
+  const r = await parseAggregatesRequest(deps, q);
   if (!r.series || r.data.empty)
-    return <Waiting id="aggregates-body" retryUrl={url('/aggregates/panel', {})} />;
+    return {
+      body: <Waiting id="aggregates-body" retryUrl={url('/aggregates/panel', {})} />,
+      page: '/aggregates',
+    };
   const buckets = await loadAggregates(deps, { ...r, series: r.series });
-  return <Body r={r} buckets={buckets} />;
+  return { body: <Body r={r} buckets={buckets} />, page: url('/aggregates', query(r)) };
 }
 
 export function aggregatesRoutes(deps: AreaDeps): Hono {
   const app = new Hono();
   app.get('/', async (c) => {
-    const body = await renderBody(deps, new URL(c.req.url).searchParams);
+    const { body } = await renderBody(deps, new URL(c.req.url).searchParams);
     return c.html(
       <Layout title="Aggregates" active="/aggregates" consoleUrl={deps.consoleUrl}>
         {body}
@@ -173,9 +177,8 @@ export function aggregatesRoutes(deps: AreaDeps): Hono {
     );
   });
   app.get('/panel', async (c) => {
-    const q = new URL(c.req.url).searchParams;
-    const body = await renderBody(deps, q);
-    c.header('HX-Push-Url', url('/aggregates', Object.fromEntries(q)));
+    const { body, page } = await renderBody(deps, new URL(c.req.url).searchParams);
+    c.header('HX-Push-Url', page);
     return c.html(body);
   });
   return app;

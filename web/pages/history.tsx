@@ -168,17 +168,19 @@ const Body: FC<{ r: HistoryRequest; h: HistoryResult }> = ({ r, h }) => (
   </div>
 );
 
-async function renderBody(deps: AreaDeps, query: URLSearchParams) {
-  const r = await parseHistoryRequest(deps, query);
-  if (!r.series || r.data.empty) return <Waiting id="history-body" retryUrl="/history/panel" />;
+/** The body and the canonical page URL of a request (what a control change pushes into the history). */
+async function renderBody(deps: AreaDeps, q: URLSearchParams) {
+  const r = await parseHistoryRequest(deps, q);
+  if (!r.series || r.data.empty)
+    return { body: <Waiting id="history-body" retryUrl="/history/panel" />, page: '/history' };
   const h = await loadHistory(deps, { ...r, series: r.series });
-  return <Body r={r} h={h} />;
+  return { body: <Body r={r} h={h} />, page: url('/history', query(r)) };
 }
 
 export function historyRoutes(deps: AreaDeps): Hono {
   const app = new Hono();
   app.get('/', async (c) => {
-    const body = await renderBody(deps, new URL(c.req.url).searchParams);
+    const { body } = await renderBody(deps, new URL(c.req.url).searchParams);
     return c.html(
       <Layout title="History" active="/history" consoleUrl={deps.consoleUrl}>
         {body}
@@ -186,9 +188,8 @@ export function historyRoutes(deps: AreaDeps): Hono {
     );
   });
   app.get('/panel', async (c) => {
-    const q = new URL(c.req.url).searchParams;
-    const body = await renderBody(deps, q);
-    c.header('HX-Push-Url', url('/history', Object.fromEntries(q)));
+    const { body, page } = await renderBody(deps, new URL(c.req.url).searchParams);
+    c.header('HX-Push-Url', page);
     return c.html(body);
   });
   return app;
