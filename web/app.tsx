@@ -139,7 +139,9 @@ function respondError(c: Context, status: 400 | 500 | 503, message: string, cons
     area && path === `/${area}` ? url(`/${area}/panel`, Object.fromEntries(search)) : c.req.url;
   if (c.req.header('HX-Request') === 'true') {
     if (status === 503) {
-      const target = c.req.header('HX-Target') ?? `${area ?? 'main'}-body`;
+      // The element being replaced keeps its id (a header value: only a plain id is taken over).
+      const asked = c.req.header('HX-Target') ?? '';
+      const target = /^[a-z][a-z-]{0,40}$/.test(asked) ? asked : `${area ?? 'main'}-body`;
       c.header('HX-Reswap', 'outerHTML');
       return c.html(<Unavailable id={target} retryUrl={relative(retryUrl)} />, status);
     }
