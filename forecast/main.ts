@@ -1,7 +1,7 @@
 /**
  * The forecaster service: every minute, FORECAST_DELAY_SECONDS after it, forecast every series from the hour
- * up to that minute and write the projections. A failed round (QuestDB down) is logged and the next minute
- * tries again: forecasts are derived data, recomputed rather than spooled.
+ * up to that minute and write the projections. A failed round (QuestDB down) is retried until it succeeds, and
+ * the origins missed meanwhile are caught up in order (bounded), so an outage leaves no minute unforecast.
  */
 import { pathToFileURL } from 'node:url';
 import { clockFromConfig, floorToMinute } from '../common/clock.ts';
@@ -20,6 +20,9 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const abort = new AbortController();
   const delay = config.FORECAST_DELAY_SECONDS * 1000;
 
+  // Origins missed while QuestDB was down are caught up when it returns (at most this many), so every minute with
+  // an hour of data gets its forecast; the numbers are the same as on time, computed from the same hour.
+  const MAX_CATCH_UP = 60;
   const loop = async () => {
     let next = floorToMinute(clock.now() - delay) + 60_000;
     while (!abort.signal.aborted) {
@@ -29,14 +32,14 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
       try {
         const r = await runForecastMinute({ db, ilp, log, sources: config.FORECAST_SOURCES }, next);
         log.info({ origin: new Date(next).toISOString(), ...r }, 'forecast round');
+        next = Math.max(next + 60_000, floorToMinute(clock.now() - delay) - MAX_CATCH_UP * 60_000);
       } catch (err) {
         log.warn(
           { origin: new Date(next).toISOString(), err: (err as Error).message },
-          'forecast round failed',
+          'forecast round failed; will retry',
         );
+        await clock.sleep(5_000, abort.signal);
       }
-      // A round that overran skips to the current minute: old origins are not worth computing late.
-      next = Math.max(next + 60_000, floorToMinute(clock.now() - delay));
     }
   };
   const running = loop();

@@ -1,0 +1,240 @@
+/**
+ * The soak's end checks, each a comparison of what the system holds with what the fake actually served (or with
+ * what the test computes itself), reporting its differences so a failure points at its cause.
+ */
+import { adapterFor } from '../../ingest/sources/index.ts';
+import { bodyBytes, type RawEnvelope } from '../../ingest/archive/envelope.ts';
+import type { Db } from '../../sql/db.ts';
+import type { ServedResponse } from '../fake/server.ts';
+
+export type Check = { name: string; ok: boolean; detail: string; differences: string[] };
+
+const iso = (ms: number) => new Date(ms).toISOString();
+const sample = (xs: string[], n = 8) => xs.slice(0, n);
+
+type RateRow = { ts: Date; source: string; currency: string; rate: number };
+
+/** Every minute the fake served a valid rate is in `rates` exactly once per (source, currency), with its value. */
+export async function checkRates(db: Db, served: ServedResponse[], from: number, to: number): Promise<Check> {
+  const expected = new Map<string, number>();
+  for (const s of served) {
+    if (!s.valid || s.minute < from || s.minute >= to) continue;
+    for (const r of adapterFor(s.source).parse({ status: s.status, headers: s.headers, body: s.body }).rates)
+      expected.set(`${iso(s.minute)} ${s.source} ${r.currency}`, r.rate);
+  }
+  const rows = await db.query<RateRow>(
+    `SELECT ts, source, currency, rate FROM rates WHERE ts >= $1 AND ts < $2`,
+    [iso(from), iso(to)],
+  );
+  const got = new Map<string, number>();
+  const doubled: string[] = [];
+  for (const r of rows) {
+    const k = `${iso(r.ts.getTime())} ${r.source} ${r.currency}`;
+    if (got.has(k)) doubled.push(`doubled: ${k} (DEDUP keys missing?)`);
+    got.set(k, r.rate);
+  }
+  const missing = [...expected.keys()].filter((k) => !got.has(k)).map((k) => `missing: ${k}`);
+  const extra = [...got.keys()].filter((k) => !expected.has(k)).map((k) => `not served: ${k}`);
+  const wrong = [...expected.entries()]
+    .filter(([k, v]) => got.has(k) && got.get(k) !== v)
+    .map(([k, v]) => `value: ${k} expected ${v} got ${got.get(k)}`);
+  const differences = [...doubled, ...missing, ...extra, ...wrong];
+  return {
+    name: 'rates: every served valid minute exactly once',
+    ok: differences.length === 0,
+    detail: `${expected.size} expected, ${rows.length} rows; ${doubled.length} doubled, ${missing.length} missing, ${extra.length} unexpected, ${wrong.length} wrong`,
+    differences: sample(differences),
+  };
+}
+
+/** Every response the fake served is in S3 exactly once, byte-identical. */
+export function checkArchive(
+  served: ServedResponse[],
+  envelopes: RawEnvelope[],
+  from: number,
+  to: number,
+): Check {
+  const ids = new Map<string, number>();
+  for (const e of envelopes) ids.set(e.id, (ids.get(e.id) ?? 0) + 1);
+  const dupIds = [...ids.entries()]
+    .filter(([, n]) => n > 1)
+    .map(([id, n]) => `envelope ${id} stored ${n} times`);
+  // Match served responses to envelopes by (source, minute, body bytes), each envelope used once.
+  const pool = new Map<string, RawEnvelope[]>();
+  for (const e of envelopes) {
+    if (e.status === 0) continue; // no response came: nothing was served
+    const k = `${e.source} ${e.minute} ${bodyBytes(e).toString('base64')}`;
+    pool.set(k, [...(pool.get(k) ?? []), e]);
+  }
+  const unarchived: string[] = [];
+  let matched = 0;
+  for (const s of served) {
+    if (s.minute < from || s.minute >= to) continue;
+    const k = `${s.source} ${iso(s.minute)} ${Buffer.from(s.body).toString('base64')}`;
+    const list = pool.get(k);
+    if (list?.length) {
+      list.pop();
+      matched++;
+    } else
+      unarchived.push(
+        `served but not archived: ${s.source} ${iso(s.minute)} status ${s.status}${s.fault ? ` (${s.fault})` : ''}`,
+      );
+  }
+  const surplus = [...pool.values()].flat().map((e) => `archived twice or never served: ${e.id}`);
+  const differences = [...dupIds, ...unarchived, ...surplus];
+  return {
+    name: 'S3: every served response exactly once, byte-identical',
+    ok: differences.length === 0,
+    detail: `${matched} served responses matched; ${envelopes.length} envelopes; ${dupIds.length} duplicate ids, ${unarchived.length} unarchived, ${surplus.length} surplus`,
+    differences: sample(differences),
+  };
+}
+
+/** Every rejected payload the fake served is in `polls` with its reason. */
+export async function checkRejections(
+  db: Db,
+  served: ServedResponse[],
+  from: number,
+  to: number,
+): Promise<Check> {
+  const rows = await db.query<{ ts: Date; source: string; http_status: number; reason: string | null }>(
+    `SELECT ts, source, http_status, reason FROM polls WHERE ts >= $1 AND ts < $2 AND accepted = 0`,
+    [iso(from), iso(to)],
+  );
+  const have = new Map<string, number>();
+  for (const r of rows) {
+    if (!r.reason) continue;
+    const k = `${r.source} ${iso(r.ts.getTime())} ${r.http_status}`;
+    have.set(k, (have.get(k) ?? 0) + 1);
+  }
+  const rejected = served.filter((s) => !s.valid && s.minute >= from && s.minute < to);
+  const missing: string[] = [];
+  for (const s of rejected) {
+    const k = `${s.source} ${iso(s.minute)} ${s.status}`;
+    const n = have.get(k) ?? 0;
+    if (n > 0) have.set(k, n - 1);
+    else missing.push(`no polls row with a reason for ${k} (${s.fault ?? 'invalid'})`);
+  }
+  return {
+    name: 'polls: every rejected payload with its reason',
+    ok: missing.length === 0,
+    detail: `${rejected.length} rejected payloads served, ${missing.length} without a polls row`,
+    differences: sample(missing),
+  };
+}
+
+type Agg = { min: number; max: number; sum: number; count: number; first: number; last: number };
+
+/** The 1-hour and 1-day views equal the aggregates computed here from the raw rows. */
+export async function checkViews(db: Db, from: number, to: number): Promise<Check> {
+  const rows = await db.query<RateRow>(
+    `SELECT ts, source, currency, rate FROM rates WHERE ts >= $1 AND ts < $2 ORDER BY ts`,
+    [iso(from), iso(to)],
+  );
+  const differences: string[] = [];
+  let compared = 0;
+  for (const [view, bucket] of [
+    ['rates_1h', 3_600_000],
+    ['rates_1d', 86_400_000],
+  ] as const) {
+    const mine = new Map<string, Agg>();
+    for (const r of rows) {
+      const b = Math.floor(r.ts.getTime() / bucket) * bucket;
+      const k = `${iso(b)} ${r.source} ${r.currency}`;
+      const a = mine.get(k);
+      if (!a) mine.set(k, { min: r.rate, max: r.rate, sum: r.rate, count: 1, first: r.rate, last: r.rate });
+      else {
+        a.min = Math.min(a.min, r.rate);
+        a.max = Math.max(a.max, r.rate);
+        a.sum += r.rate;
+        a.count++;
+        a.last = r.rate;
+      }
+    }
+    const lo = Math.floor(from / bucket) * bucket;
+    const vrows = await db.query<{
+      ts: Date;
+      source: string;
+      currency: string;
+      min_rate: number;
+      max_rate: number;
+      avg_rate: number;
+      count: string | number;
+    }>(
+      `SELECT ts, source, currency, min_rate, max_rate, avg_rate, count FROM ${view} WHERE ts >= $1 AND ts < $2`,
+      [iso(lo), iso(to)],
+    );
+    const theirs = new Map(vrows.map((v) => [`${iso(v.ts.getTime())} ${v.source} ${v.currency}`, v]));
+    for (const [k, a] of mine) {
+      // Buckets cut by the run's edges hold rows from outside it: compare whole buckets only.
+      const start = Date.parse(k.split(' ')[0]!);
+      if (start < from || start + bucket > to) continue;
+      compared++;
+      const v = theirs.get(k);
+      if (!v) {
+        differences.push(`${view}: no row for ${k}`);
+        continue;
+      }
+      const mean = a.sum / a.count;
+      if (
+        v.min_rate !== a.min ||
+        v.max_rate !== a.max ||
+        Number(v.count) !== a.count ||
+        Math.abs(v.avg_rate - mean) > 1e-9 * Math.abs(mean)
+      )
+        differences.push(
+          `${view} ${k}: view min/max/avg/count ${v.min_rate}/${v.max_rate}/${v.avg_rate}/${v.count}, rows ${a.min}/${a.max}/${mean}/${a.count}`,
+        );
+    }
+  }
+  return {
+    name: 'views: rates_1h and rates_1d equal aggregates of the raw rows',
+    ok: differences.length === 0,
+    detail: `${compared} whole buckets compared, ${differences.length} differ`,
+    differences: sample(differences),
+  };
+}
+
+/** A forecast exists for every minute that had an hour of data (per forecast series), and scoring covered them. */
+export async function checkForecasts(db: Db, sources: string[], from: number, to: number): Promise<Check> {
+  const differences: string[] = [];
+  const firstOrigin = from + 60 * 60_000;
+  const lastOrigin = to - 2 * 60_000;
+  const rates = await db.query<{ source: string; currency: string; ts: Date }>(
+    `SELECT source, currency, ts FROM rates WHERE ts >= $1 AND ts < $2`,
+    [iso(from), iso(to)],
+  );
+  const bySeries = new Map<string, number[]>();
+  for (const r of rates) {
+    if (!sources.includes(r.source)) continue;
+    const k = `${r.source} ${r.currency}`;
+    bySeries.set(k, [...(bySeries.get(k) ?? []), r.ts.getTime()]);
+  }
+  const made = await db.query<{ source: string; currency: string; made_at: Date }>(
+    `SELECT DISTINCT source, currency, made_at FROM forecasts WHERE model = 'persistence' AND ts >= $1 AND ts < $2`,
+    [iso(firstOrigin), iso(to + 11 * 60_000)],
+  );
+  const have = new Set(made.map((m) => `${m.source} ${m.currency} ${iso(m.made_at.getTime())}`));
+  let expected = 0;
+  for (const [series, times] of bySeries) {
+    times.sort((a, b) => a - b);
+    for (let o = firstOrigin; o <= lastOrigin; o += 60_000) {
+      // The forecaster needs 10 points in the hour before the origin and a rate within its last 10 minutes.
+      const inHour = times.filter((t) => t > o - 3_600_000 && t <= o);
+      if (inHour.length < 10 || o - inHour[inHour.length - 1]! > 10 * 60_000) continue;
+      expected++;
+      if (!have.has(`${series} ${iso(o)}`)) differences.push(`no forecast for ${series} made at ${iso(o)}`);
+    }
+  }
+  const scores = await db.query<{ n: string | number }>(
+    `SELECT n FROM forecast_scores WHERE ts >= $1 AND ts <= $2`,
+    [iso(firstOrigin), iso(to + 60 * 60_000)],
+  );
+  if (expected > 0 && scores.length === 0) differences.push('forecast_scores is empty: scoring never ran');
+  return {
+    name: 'forecasts: every minute with an hour of data, and scored',
+    ok: differences.length === 0,
+    detail: `${expected} (series, minute) origins expected, ${differences.length} missing; ${scores.length} score rows`,
+    differences: sample(differences),
+  };
+}

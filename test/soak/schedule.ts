@@ -1,0 +1,98 @@
+/**
+ * The soak's fault schedule: a pure function of (minutes, seed), so the same seed strikes the same faults at the
+ * same simulated minutes. Faults are spread evenly over the run, never in its first hour (the forecaster needs an
+ * hour of data) nor its last minutes (the system needs time to settle before the checks), and outages of the
+ * two targets never overlap each other, so every outage is one clean story in the logs.
+ */
+import type { SourceName } from '../../common/types.ts';
+
+export type FaultKind =
+  | 'questdb-down'
+  | 'emulator-down'
+  | 'api-5xx'
+  | 'api-429'
+  | 'api-hang'
+  | 'api-garbage'
+  | 'poller-kill'
+  | 'second-poller';
+
+export const FAULT_KINDS: readonly FaultKind[] = [
+  'questdb-down',
+  'emulator-down',
+  'api-5xx',
+  'api-429',
+  'api-hang',
+  'api-garbage',
+  'poller-kill',
+  'second-poller',
+];
+
+export type FaultEvent = {
+  /** Simulated minute index from the start at which the fault strikes. */
+  at: number;
+  kind: FaultKind;
+  /** For outages and the second poller: how many minutes it lasts. */
+  minutes: number;
+  source: SourceName;
+  /** For api-garbage: which garbage. */
+  variant: 'truncated' | 'malformed' | 'html';
+};
+
+/** A small seeded PRNG (mulberry32): the schedule must not depend on Math.random. */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const SOURCES: SourceName[] = ['blockchain', 'coinbase', 'coingecko', 'coindesk'];
+const WARMUP = 62;
+const SETTLE = 15;
+
+/**
+ * Faults for a run of `minutes`: each kind `perKind` times (at least 1; more for longer runs when not given),
+ * at distinct minutes between the warm-up and the settling tail.
+ */
+export function makeSchedule(minutes: number, seed: number, perKind?: number): FaultEvent[] {
+  const rnd = prng(seed);
+  const span = minutes - WARMUP - SETTLE;
+  if (span < FAULT_KINDS.length * 6)
+    throw new Error(`a soak needs at least ${WARMUP + SETTLE + FAULT_KINDS.length * 6} minutes`);
+  const per = perKind ?? Math.max(1, Math.min(6, Math.floor(span / (FAULT_KINDS.length * 20))));
+  const slots = FAULT_KINDS.length * per;
+  const stride = span / slots;
+  // Kinds in a seeded shuffled order, each repeated `per` times, one per slot.
+  const kinds: FaultKind[] = [];
+  for (let r = 0; r < per; r++) {
+    const order = [...FAULT_KINDS];
+    for (let i = order.length - 1; i > 0; i--) {
+      const j = Math.floor(rnd() * (i + 1));
+      [order[i], order[j]] = [order[j]!, order[i]!];
+    }
+    kinds.push(...order);
+  }
+  return kinds.map((kind, i) => {
+    const at = WARMUP + Math.floor(i * stride + rnd() * Math.max(1, stride / 3));
+    const outage = kind === 'questdb-down' || kind === 'emulator-down' || kind === 'second-poller';
+    return {
+      at,
+      kind,
+      // Outages end well before the next slot starts.
+      minutes: outage ? Math.max(2, Math.min(Math.floor(stride / 2), 2 + Math.floor(rnd() * 4))) : 0,
+      source: SOURCES[Math.floor(rnd() * SOURCES.length)]!,
+      variant: (['truncated', 'malformed', 'html'] as const)[Math.floor(rnd() * 3)]!,
+    };
+  });
+}
+
+/** How many faults of each kind a schedule holds. */
+export function countKinds(events: FaultEvent[]): Record<FaultKind, number> {
+  const out = Object.fromEntries(FAULT_KINDS.map((k) => [k, 0])) as Record<FaultKind, number>;
+  for (const e of events) out[e.kind]++;
+  return out;
+}

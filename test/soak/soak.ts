@@ -1,0 +1,523 @@
+/**
+ * `npm run soak -- --minutes N --seed S [--speed X] [--sabotage no-dedup|drop-spool]`
+ *
+ * The whole stack — a QuestDB and an AWS emulator of its own, the fake APIs, the poller, forecaster, jobs and web
+ * processes — on one accelerated clock, while a seeded fault schedule strikes (see schedule.ts). At the end it
+ * checks that nothing was lost or doubled, prints a table and exits non-zero with the differences if anything
+ * failed. `--sabotage` breaks one thing on purpose, to show the soak cannot pass vacuously.
+ */
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir, cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { makeS3 } from '../../common/aws.ts';
+import { makeScaledClock } from '../../common/clock.ts';
+import type { Config } from '../../common/config.ts';
+import { makeLogger } from '../../common/log.ts';
+import { parseEnvelope, type RawEnvelope } from '../../ingest/archive/envelope.ts';
+import { makeDb, type Db } from '../../sql/db.ts';
+import { runMigrations } from '../../migrations/migrate.ts';
+import { makeFakeApi } from '../fake/server.ts';
+import { fakeUrls } from '../support/fake-urls.ts';
+import { startPrivateStack } from '../support/private-stack.ts';
+import {
+  checkArchive,
+  checkForecasts,
+  checkRates,
+  checkRejections,
+  checkViews,
+  type Check,
+} from './checks.ts';
+import { countKinds, makeSchedule, type FaultEvent } from './schedule.ts';
+import { SOAK_SERVICES, startService, type Service } from './services.ts';
+
+type Args = {
+  minutes: number;
+  seed: number;
+  speed: number;
+  sabotage: 'none' | 'no-dedup' | 'drop-spool';
+  perKind?: number;
+};
+
+function parseArgs(argv: string[]): Args {
+  const get = (name: string) => {
+    const i = argv.indexOf(`--${name}`);
+    return i >= 0 ? argv[i + 1] : undefined;
+  };
+  const num = (name: string, dflt: number) => {
+    const v = get(name);
+    if (v === undefined) return dflt;
+    const n = Number(v);
+    if (!Number.isFinite(n) || n <= 0)
+      throw new Error(`--${name} must be a positive number, got ${JSON.stringify(v)}`);
+    return n;
+  };
+  const sabotage = get('sabotage') ?? 'none';
+  if (!['none', 'no-dedup', 'drop-spool'].includes(sabotage))
+    throw new Error(`--sabotage must be no-dedup or drop-spool`);
+  const perKind = get('faults-per-kind');
+  return {
+    minutes: Math.floor(num('minutes', 180)),
+    seed: Math.floor(num('seed', 1)),
+    speed: num('speed', 60),
+    sabotage: sabotage as Args['sabotage'],
+    ...(perKind ? { perKind: Math.floor(num('faults-per-kind', 1)) } : {}),
+  };
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+async function listEnvelopes(
+  s3: S3Client,
+  config: Config,
+): Promise<{ objects: Map<string, Buffer>; envelopes: RawEnvelope[]; corrupt: string[] }> {
+  const objects = new Map<string, Buffer>();
+  const envelopes: RawEnvelope[] = [];
+  const corrupt: string[] = [];
+  let token: string | undefined;
+  do {
+    const page = await s3.send(
+      new ListObjectsV2Command({
+        Bucket: config.RAW_BUCKET,
+        Prefix: config.RAW_PREFIX,
+        ContinuationToken: token,
+      }),
+    );
+    for (const o of page.Contents ?? []) {
+      const body = Buffer.from(
+        await (
+          await s3.send(new GetObjectCommand({ Bucket: config.RAW_BUCKET, Key: o.Key }))
+        ).Body!.transformToByteArray(),
+      );
+      objects.set(o.Key!, body);
+      for (const line of body.toString('utf8').split('\n')) {
+        if (!line) continue;
+        const p = parseEnvelope(line);
+        if (p.ok) envelopes.push(p.envelope);
+        else corrupt.push(`${o.Key}: ${p.error}`);
+      }
+    }
+    token = page.NextContinuationToken;
+  } while (token);
+  return { objects, envelopes, corrupt };
+}
+
+async function waitUntil(probe: () => Promise<boolean>, ms: number): Promise<boolean> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (await probe().catch(() => false)) return true;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return false;
+}
+
+/** WAL tables applied up to their sequencer, and views refreshed up to their base. */
+async function settle(db: Db): Promise<boolean> {
+  return waitUntil(async () => {
+    const wal = await db.query<{ n: string }>(
+      `SELECT count() n FROM wal_tables() WHERE writerTxn < sequencerTxn OR suspended`,
+    );
+    const views = await db.query<{ n: string }>(
+      `SELECT count() n FROM materialized_views() WHERE refresh_base_table_txn < base_table_txn`,
+    );
+    return Number(wal[0]?.n) === 0 && Number(views[0]?.n) === 0;
+  }, 90_000);
+}
+
+function spoolFiles(dir: string): number {
+  return spoolUsage(dir).files;
+}
+
+/** Batch files and bytes queued in every spool under `dir`. */
+function spoolUsage(dir: string): { files: number; bytes: number } {
+  if (!existsSync(dir)) return { files: 0, bytes: 0 };
+  let files = 0;
+  let bytes = 0;
+  for (const p of readdirSync(dir, { recursive: true }) as string[]) {
+    if (!p.endsWith('.json')) continue;
+    files++;
+    try {
+      bytes += statSync(join(dir, p)).size;
+    } catch {
+      /* delivered meanwhile */
+    }
+  }
+  return { files, bytes };
+}
+
+async function main(): Promise<number> {
+  const args = parseArgs(process.argv.slice(2));
+  const t0 = Date.now();
+  const say = (s: string) =>
+    process.stdout.write(`[soak ${((Date.now() - t0) / 1000).toFixed(0).padStart(4)}s] ${s}\n`);
+  const schedule = makeSchedule(args.minutes, args.seed, args.perKind);
+  say(
+    `${args.minutes} simulated minutes at ${args.speed}x, seed ${args.seed}, ${schedule.length} faults${args.sabotage !== 'none' ? `, SABOTAGE ${args.sabotage}` : ''}`,
+  );
+
+  const work = mkdtempSync(join(tmpdir(), 'soak-'));
+  const logFile = join('test-results', `soak-${args.seed}.log`);
+  mkdirSync('test-results', { recursive: true });
+  const logLines: string[] = [];
+  const log = (l: string) => logLines.push(l);
+
+  const stack = await startPrivateStack(800 + (Number(process.env.TEST_PORT_OFFSET ?? 0) % 100));
+  const { config } = stack;
+  const db = makeDb(config, 2);
+  const s3 = makeS3(config);
+  const services: Service[] = [];
+  const mirror = new Map<string, Buffer>();
+  /** Copy the objects that appeared in the bucket since the last sync. */
+  const syncMirror = async () => {
+    let token: string | undefined;
+    do {
+      const page = await s3.send(
+        new ListObjectsV2Command({ Bucket: config.RAW_BUCKET, ContinuationToken: token }),
+      );
+      for (const o of page.Contents ?? []) {
+        if (mirror.has(o.Key!)) continue;
+        const obj = await s3.send(new GetObjectCommand({ Bucket: config.RAW_BUCKET, Key: o.Key }));
+        mirror.set(o.Key!, Buffer.from(await obj.Body!.transformToByteArray()));
+      }
+      token = page.NextContinuationToken;
+    } while (token);
+  };
+  try {
+    if (args.sabotage === 'no-dedup') await db.query('ALTER TABLE rates DEDUP DISABLE');
+
+    // The simulated run ends shortly before the real present: Firehose names objects by real arrival time, so
+    // every envelope arrives (by its key) after its minute, as in production, and replay-s3 finds it.
+    const simStart = Math.floor(Date.now() / 60_000) * 60_000 - (args.minutes + 10) * 60_000;
+    const realStart = Date.now() + 4_000;
+    const clock = makeScaledClock({ speed: args.speed, simStart, realStart });
+    const fake = makeFakeApi({ seed: args.seed, clock });
+    const urls = fakeUrls(await fake.start(0));
+    const maxOutage = Math.max(1, ...schedule.filter((e) => e.kind.endsWith('-down')).map((e) => e.minutes));
+    // The spool's bound: what the longest outage spools, with room to spare. An outage lasts its scheduled minutes
+    // plus the target's restart (QuestDB takes up to ~20 s of real time: 20 simulated minutes at 60x). The four
+    // sources spool about 50 KB a minute (envelopes and rows, measured); the report shows the peak fill.
+    const perMinute = 60_000;
+    const restartMinutes = Math.ceil((20 * args.speed) / 60);
+    const spoolMax = Math.ceil(perMinute * (maxOutage + restartMinutes) * 1.25);
+    const spoolBase = join(work, 'spool');
+    const env = (extra: Record<string, string>) => ({
+      ...process.env,
+      LOG_LEVEL: 'warn',
+      QUESTDB_HOST: config.QUESTDB_HOST,
+      QUESTDB_HTTP_PORT: String(config.QUESTDB_HTTP_PORT),
+      QUESTDB_PG_PORT: String(config.QUESTDB_PG_PORT),
+      QUESTDB_HEALTH_PORT: String(config.QUESTDB_HEALTH_PORT),
+      QUESTDB_ILP_TCP_PORT: String(config.QUESTDB_ILP_TCP_PORT),
+      MOTO_PORT: String(config.MOTO_PORT),
+      AWS_ENDPOINT_URL: config.AWS_ENDPOINT_URL,
+      AWS_ACCESS_KEY_ID: 'test',
+      AWS_SECRET_ACCESS_KEY: 'test',
+      RAW_BUCKET: config.RAW_BUCKET,
+      FIREHOSE_STREAM: config.FIREHOSE_STREAM,
+      SOURCES: 'blockchain,coinbase,coingecko,coindesk',
+      BLOCKCHAIN_URL: urls.blockchain,
+      COINBASE_URL: urls.coinbase,
+      COINGECKO_URL: urls.coingecko,
+      COINDESK_URL: urls.coindesk,
+      SPOOL_DIR: spoolBase,
+      SPOOL_MAX_BYTES: String(spoolMax),
+      HTTP_TIMEOUT_MS: String(Math.max(200, Math.round(30_000 / args.speed))),
+      HTTP_CONNECT_TIMEOUT_MS: '300',
+      HTTP_RETRY_BASE_MS: '1000',
+      FORECAST_SOURCES: 'blockchain',
+      WEB_PORT: String(Number(config.WEB_PORT) + 800),
+      CLOCK_SPEED: String(args.speed),
+      CLOCK_SIM_START: iso(simStart),
+      CLOCK_REAL_START: String(realStart),
+      ...extra,
+    });
+    let poller = startService('poller', 'ingest/main.ts', env({ POLLER_ID: 'main', LOG_LEVEL: 'info' }), log);
+    let second: Service | null = null;
+    for (const s of SOAK_SERVICES) services.push(startService(s.name, s.entry, env({}), log));
+    const webUrl = SOAK_SERVICES.some((s) => s.name === 'web')
+      ? `http://127.0.0.1:${Number(config.WEB_PORT) + 800}`
+      : null;
+
+    const minuteAt = (i: number) => simStart + i * 60_000;
+    const waitSim = async (sim: number) => {
+      while (clock.now() < sim) await new Promise((r) => setTimeout(r, 10));
+    };
+    const faults = [...schedule].sort((a, b) => a.at - b.at);
+    const pending: { at: number; run: () => Promise<void> }[] = [];
+    const probes: { ms: number; ok: boolean }[] = [];
+    const peakSpool = { files: 0, bytes: 0 };
+    const strike = async (e: FaultEvent) => {
+      say(
+        `minute ${e.at}: ${e.kind}${e.minutes ? ` for ${e.minutes} min` : ''}${e.kind.startsWith('api') ? ` on ${e.source}` : ''}`,
+      );
+      switch (e.kind) {
+        case 'questdb-down':
+          await stack.killQuestdb();
+          pending.push({ at: minuteAt(e.at + e.minutes) + 30_000, run: () => stack.restartQuestdb() });
+          if (args.sabotage === 'drop-spool')
+            pending.push({
+              at: minuteAt(e.at + e.minutes) + 10_000,
+              run: async () => {
+                // Sabotage: what the poller kept for QuestDB during the outage is thrown away.
+                rmSync(join(spoolBase, 'main', 'store'), { recursive: true, force: true });
+                mkdirSync(join(spoolBase, 'main', 'store'), { recursive: true });
+              },
+            });
+          break;
+        case 'emulator-down': {
+          // The emulator keeps S3 in memory only; real S3 is durable. Its objects are mirrored as they appear and
+          // put back after the restart. It goes down mid-minute, when no poll is writing, right after a last sync.
+          await waitSim(minuteAt(e.at) + 30_000);
+          await syncMirror();
+          await stack.killMoto();
+          pending.push({
+            at: minuteAt(e.at + e.minutes) + 30_000,
+            run: async () => {
+              await stack.restartMoto();
+              for (const [Key, Body] of mirror)
+                await s3.send(new PutObjectCommand({ Bucket: config.RAW_BUCKET, Key, Body }));
+            },
+          });
+          break;
+        }
+        case 'api-5xx':
+          fake.inject(e.source, { kind: 'status', status: 503 }, 2);
+          break;
+        case 'api-429':
+          fake.inject(e.source, { kind: 'rate_limit', retryAfterSeconds: 5 }, 1);
+          break;
+        case 'api-hang':
+          fake.inject(e.source, { kind: 'hang' }, 1);
+          break;
+        case 'api-garbage':
+          fake.inject(
+            e.source,
+            e.variant === 'html' ? { kind: 'html', status: 200 } : { kind: e.variant },
+            1,
+          );
+          break;
+        case 'poller-kill':
+          // Kill it while it waits for a slow answer: mid-poll, then start it again.
+          fake.inject('blockchain', { kind: 'slow', ms: Math.round(20_000 / args.speed) }, 1);
+          pending.push({
+            at: minuteAt(e.at) + 8_000,
+            run: async () => {
+              await poller.stop('SIGKILL');
+              poller = startService(
+                'poller',
+                'ingest/main.ts',
+                env({ POLLER_ID: 'main', LOG_LEVEL: 'info' }),
+                log,
+              );
+            },
+          });
+          break;
+        case 'second-poller':
+          second = startService('poller-2', 'ingest/main.ts', env({ POLLER_ID: 'second' }), log);
+          pending.push({ at: minuteAt(e.at + e.minutes), run: async () => void (await second?.stop()) });
+          break;
+      }
+    };
+
+    for (let i = 0; i < args.minutes; i++) {
+      const minute = minuteAt(i);
+      // API faults are queued just before their minute; process faults strike at it.
+      for (const e of faults.filter((f) => f.at === i && f.kind.startsWith('api'))) {
+        await waitSim(minute - 5_000);
+        await strike(e);
+      }
+      await waitSim(minute);
+      for (const e of faults.filter((f) => f.at === i && !f.kind.startsWith('api'))) await strike(e);
+      for (const p of [...pending].sort((a, b) => a.at - b.at)) {
+        if (p.at > minute + 60_000) continue;
+        await waitSim(p.at);
+        pending.splice(pending.indexOf(p), 1);
+        await p.run();
+      }
+      const usage = spoolUsage(spoolBase);
+      peakSpool.files = Math.max(peakSpool.files, usage.files);
+      peakSpool.bytes = Math.max(peakSpool.bytes, usage.bytes);
+      if (i % 5 === 0) await syncMirror().catch(() => {}); // fails while the emulator is down: synced later
+      if (webUrl) {
+        const s = performance.now();
+        const ok = await fetch(`${webUrl}/health`, { signal: AbortSignal.timeout(5_000) })
+          .then(async (r) => (await r.arrayBuffer(), r.status < 500))
+          .catch(() => false);
+        probes.push({ ms: performance.now() - s, ok });
+      }
+      if (i % 30 === 0) say(`minute ${i} of ${args.minutes}`);
+    }
+    for (const p of pending.sort((a, b) => a.at - b.at)) await p.run();
+    const to = minuteAt(args.minutes);
+    await waitSim(to + 3 * 60_000);
+    say('settling: waiting for the spools to drain');
+    const drained = await waitUntil(async () => spoolFiles(spoolBase) === 0, 120_000);
+    await poller.stop();
+    if (second) await (second as Service).stop();
+    await settle(db);
+    say('checking');
+
+    const from = simStart;
+    const served = fake.served;
+    const final = await listEnvelopes(s3, config);
+    const checks: Check[] = [];
+    checks.push(await checkRates(db, served, from, to));
+    checks.push(
+      checkArchive(
+        served,
+        final.envelopes.filter((e) => Date.parse(e.minute) >= from && Date.parse(e.minute) < to),
+        from,
+        to,
+      ),
+    );
+    checks.push(await checkRejections(db, served, from, to));
+    checks.push(await checkViews(db, from, to));
+    if (SOAK_SERVICES.some((s) => s.name === 'forecaster'))
+      checks.push(await checkForecasts(db, ['blockchain'], from, to));
+    checks.push({
+      name: 'spools drained',
+      ok: drained,
+      detail: `peak ${peakSpool.files} batch files, ${peakSpool.bytes} bytes = ${((100 * peakSpool.bytes) / spoolMax).toFixed(0)}% of the ${spoolMax}-byte bound (all spools)`,
+      differences: drained ? [] : [`${spoolFiles(spoolBase)} batch files still spooled`],
+    });
+    checks.push({
+      name: 'archive objects parse',
+      ok: final.corrupt.length === 0,
+      detail: `${final.objects.size} objects`,
+      differences: final.corrupt.slice(0, 8),
+    });
+    if (webUrl) {
+      const sorted = probes.map((p) => p.ms).sort((a, b) => a - b);
+      const errors = probes.filter((p) => !p.ok).length;
+      checks.push({
+        name: 'dashboard answered throughout',
+        ok: errors === 0,
+        detail: `${probes.length} probes, ${errors} errors, p95 ${(sorted[Math.floor(sorted.length * 0.95)] ?? 0).toFixed(1)} ms`,
+        differences: errors ? [`${errors} probes failed`] : [],
+      });
+    }
+    for (const s of services) await s.stop();
+    services.length = 0;
+    checks.push(await checkReplay(db, config, from, to, say));
+
+    const counts = countKinds(schedule);
+    const lines = [
+      `# Soak report`,
+      '',
+      `${args.minutes} simulated minutes at ${args.speed}x (seed ${args.seed}${args.sabotage !== 'none' ? `, sabotage ${args.sabotage}` : ''}), ${((Date.now() - t0) / 1000).toFixed(0)} s wall; ${cpus()[0]?.model ?? '?'} × ${cpus().length}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB`,
+      '',
+      '| fault | count |',
+      '|---|---|',
+      ...Object.entries(counts).map(([k, n]) => `| ${k} | ${n} |`),
+      '',
+      '| check | result | detail |',
+      '|---|---|---|',
+      ...checks.map((c) => `| ${c.name} | ${c.ok ? 'PASS' : 'FAIL'} | ${c.detail} |`),
+    ];
+    const failed = checks.filter((c) => !c.ok);
+    for (const c of failed) lines.push('', `## ${c.name}`, ...c.differences.map((d) => `- ${d}`));
+    const report = lines.join('\n');
+    process.stdout.write(`\n${report}\n`);
+    writeFileSync(join('test-results', `soak-${args.seed}.md`), report + '\n');
+    writeFileSync(
+      join('test-results', `soak-${args.seed}.json`),
+      JSON.stringify({ args, counts, checks, schedule }, null, 2),
+    );
+    writeFileSync(logFile, logLines.join('\n') + '\n');
+    say(`services' logs: ${logFile}`);
+    await fake.stop();
+    return failed.length === 0 ? 0 : 1;
+  } finally {
+    for (const s of services) await s.stop();
+    s3.destroy();
+    await db.end();
+    await stack.stop();
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/** Drop every table, migrate again, replay S3 over the run: the tables must come back row for row. */
+async function checkReplay(
+  db: Db,
+  config: Config,
+  from: number,
+  to: number,
+  say: (s: string) => void,
+): Promise<Check> {
+  const replay = 'migrations/backfills/replay-s3.ts';
+  if (!existsSync(replay))
+    return {
+      name: 'replay from S3 rebuilds the tables',
+      ok: false,
+      detail: 'replay-s3 backfill not present',
+      differences: [],
+    };
+  const snapshot = async () => ({
+    rates: (
+      await db.query(
+        `SELECT ts, source, currency, rate, quote_ts FROM rates WHERE ts >= $1 AND ts < $2 ORDER BY ts, source, currency`,
+        [iso(from), iso(to)],
+      )
+    ).map((r) => JSON.stringify(r)),
+    polls: (
+      await db.query(
+        `SELECT ts, source, attempt, poller, fetched_at, http_status, latency_ms, bytes, accepted, rejected, archive_id, reason, error FROM polls WHERE ts >= $1 AND ts < $2 ORDER BY ts, source, attempt, poller`,
+        [iso(from), iso(to)],
+      )
+    ).map((r) => JSON.stringify(r)),
+  });
+  const before = await snapshot();
+  say(
+    `replay: dropping every table (${before.rates.length} rates, ${before.polls.length} polls rows in the run)`,
+  );
+  for (const v of await db.query<{ view_name: string }>(`SELECT view_name FROM materialized_views()`))
+    await db.query(`DROP MATERIALIZED VIEW IF EXISTS ${v.view_name}`);
+  for (const t of await db.query<{ table_name: string }>(`SELECT table_name FROM tables()`))
+    await db.query(`DROP TABLE IF EXISTS ${t.table_name}`);
+  await runMigrations(db, makeLogger('migrate', 'silent'));
+  const env = {
+    ...process.env,
+    LOG_LEVEL: 'warn',
+    QUESTDB_HTTP_PORT: String(config.QUESTDB_HTTP_PORT),
+    QUESTDB_PG_PORT: String(config.QUESTDB_PG_PORT),
+    AWS_ENDPOINT_URL: config.AWS_ENDPOINT_URL,
+    AWS_ACCESS_KEY_ID: 'test',
+    AWS_SECRET_ACCESS_KEY: 'test',
+    RAW_BUCKET: config.RAW_BUCKET,
+  };
+  const r = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', 'migrations/backfill.ts', 'replay-s3', '--from', iso(from), '--to', iso(to)],
+    { env, encoding: 'utf8' },
+  );
+  say(`replay-s3 exited ${r.status}`);
+  await settle(db);
+  const after = await snapshot();
+  const diff = (a: string[], b: string[]) => {
+    const sb = new Set(b);
+    return a.filter((x) => !sb.has(x));
+  };
+  const differences = [
+    ...diff(before.rates, after.rates).map((x) => `rates row lost by replay: ${x}`),
+    ...diff(after.rates, before.rates).map((x) => `rates row only after replay: ${x}`),
+    ...diff(before.polls, after.polls).map((x) => `polls row lost by replay: ${x}`),
+    ...diff(after.polls, before.polls).map((x) => `polls row only after replay: ${x}`),
+  ];
+  if (r.status !== 0)
+    differences.unshift(`replay-s3 exited ${r.status}: ${(r.stderr || r.stdout).slice(-400)}`);
+  return {
+    name: 'replay from S3 rebuilds the tables row for row',
+    ok: differences.length === 0,
+    detail: `rates ${before.rates.length} → ${after.rates.length}, polls ${before.polls.length} → ${after.polls.length}`,
+    differences: differences.slice(0, 8),
+  };
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    process.stderr.write(`soak failed to run: ${(err as Error).stack ?? String(err)}\n`);
+    process.exit(2);
+  },
+);
