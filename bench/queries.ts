@@ -8,7 +8,7 @@
  * Options: --currencies N (25), --days N (365), --iterations N (50).
  */
 import { spawnSync } from 'node:child_process';
-import { cpus, totalmem, release } from 'node:os';
+import { cpus, loadavg, release, totalmem } from 'node:os';
 import { rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -136,6 +136,11 @@ async function settled(db: Db, timeoutMs = 20 * 60_000): Promise<void> {
   }
 }
 
+const load = () =>
+  loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' / ');
+
 /** Nearest-rank percentile of sorted samples. */
 const percentile = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
@@ -236,7 +241,9 @@ async function main(): Promise<void> {
   }
   const db = makeDb(config, 2);
   try {
-    await runMigrations(db, makeLogger('migrate', 'warn'));
+    await runMigrations(db, makeLogger('migrate', 'warn')).catch((err: unknown) => {
+      throw new Error(`the kept bench data predates a schema change: run again with --fresh`, { cause: err });
+    });
     const have = Number((await db.query<{ n: string }>(pick(Q, 'countRows'), [SOURCE]))[0]?.n ?? 0);
     if (have === EXPECTED_ROWS) say(`data already there: ${have.toLocaleString('en-US')} rows`);
     else {
@@ -255,6 +262,9 @@ async function main(): Promise<void> {
     say(`  cpu      ${cpu[0]?.model ?? '?'} x ${cpu.length} cores`);
     say(`  memory   ${(totalmem() / 2 ** 30).toFixed(1)} GiB, Linux ${release()}`);
     say(`  node     ${process.version}`);
+    say(
+      `  load     ${load()} (1/5/15 min) before measuring: other work on the machine shows up in the latencies`,
+    );
     say(`  questdb  ${build.replace('Build Information: ', '')}`);
     say(`  jvm      ${java}; -Xmx2g, shared.worker.count=2 (stack/questdb.ts)`);
     say('inputs');
@@ -305,6 +315,7 @@ async function main(): Promise<void> {
       ]);
     }
     say('');
+    say(`load after measuring: ${load()}`);
     const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
     for (const row of rows)
       say(row.map((cell, i) => (i >= 2 ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!))).join('  '));
