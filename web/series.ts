@@ -50,13 +50,16 @@ export type HistoryPoint = {
   rollingStd: number | null;
 };
 
+/** Sliding sums are recomputed exactly this often, so rounding cannot build up along a year of buckets. */
+const REFRESH_EVERY = 32;
+
 /**
  * Rolling statistics from buckets sorted by time. The window of bucket i holds the buckets starting in
  * (ts_i - windowMs, ts_i], that is the rows in [ts_i + bucketMs - windowMs, ts_i + bucketMs) when windowMs is a
  * multiple of bucketMs; a gap leaves fewer rows, it never reaches further back. Buckets combine exactly
- * (Chan et al.): N = Σn, mean = Σn·m / N, M2 = Σ(M2 + n(m - mean)²), two passes over each window's buckets
- * rather than sliding sums, so no cancellation builds up along a year of buckets (at most a few million
- * additions for a day of minutes with a one-day window). Points before `emitFrom` only fill the first windows.
+ * (Chan et al.): with c a reference level, Σn(m - c) and Σ(M2 + n(m - c)²) are additive, and
+ * M2 = Σ(M2 + n(m - c)²) - N(mean - c)². The sums slide in O(1) per bucket and are recomputed from scratch, centred
+ * on the current bucket, every REFRESH_EVERY buckets. Points before `emitFrom` only fill the first windows.
  */
 export function rollingFromBuckets(
   buckets: readonly HistoryBucket[],
@@ -65,27 +68,32 @@ export function rollingFromBuckets(
 ): HistoryPoint[] {
   const out: HistoryPoint[] = [];
   const ts = buckets.map((b) => b.ts.getTime());
+  const add = (b: HistoryBucket, sign: 1 | -1) => {
+    const d = b.mean - c;
+    n += sign * b.n;
+    s1 += sign * b.n * d;
+    s2 += sign * (b.m2 + b.n * d * d);
+  };
+  let c = 0;
+  let n = 0;
+  let s1 = 0;
+  let s2 = 0;
   let lo = 0;
   for (let i = 0; i < buckets.length; i++) {
     const t = ts[i]!;
-    while (ts[lo]! <= t - windowMs) lo++;
-    if (t < emitFrom) continue;
     const b = buckets[i]!;
-    // Centre on this bucket's mean: the sums stay small next to rates near 100 000.
-    const c = b.mean;
-    let n = 0;
-    let s1 = 0;
-    for (let j = lo; j <= i; j++) {
-      const x = buckets[j]!;
-      n += x.n;
-      s1 += x.n * (x.mean - c);
+    if (i % REFRESH_EVERY === 0) {
+      while (ts[lo]! <= t - windowMs) lo++;
+      c = b.mean;
+      n = s1 = s2 = 0;
+      for (let j = lo; j <= i; j++) add(buckets[j]!, 1);
+    } else {
+      add(b, 1);
+      while (ts[lo]! <= t - windowMs) add(buckets[lo++]!, -1);
     }
-    const mean = c + s1 / n;
-    let m2 = 0;
-    for (let j = lo; j <= i; j++) {
-      const x = buckets[j]!;
-      m2 += x.m2 + x.n * (x.mean - mean) ** 2;
-    }
+    if (t < emitFrom) continue;
+    const d = s1 / n;
+    const m2 = Math.max(s2 - n * d * d, 0);
     out.push({
       ts: t,
       n: b.n,
@@ -94,7 +102,7 @@ export function rollingFromBuckets(
       max: b.max,
       last: b.last,
       windowN: n,
-      rollingMean: mean,
+      rollingMean: c + d,
       rollingStd: n > 1 ? Math.sqrt(m2 / (n - 1)) : null,
     });
   }
