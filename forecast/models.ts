@@ -4,10 +4,17 @@
  * white noise free to shrink towards zero) — measured to match persistence on real one-minute BTC data, with an
  * honest √h interval, where stationary kernels lost to it out of sample.
  */
-import { fitGp, white, wiener, sum } from './gp/index.ts';
+import { fitGp, white, wiener, sum, type GpModel } from './gp/index.ts';
 
-/** One series' recent history: times in minutes since the window start (gaps are gaps), and rates. */
-export type SeriesWindow = { x: Float64Array; y: Float64Array };
+/**
+ * One series' recent history: times in minutes since the window start (gaps are gaps), and rates. `related`
+ * holds other series' windows on the same x axis, nothing after the origin (other sources or currencies of
+ * the same coin) for multi-output models; single-series models ignore it.
+ */
+export type SeriesWindow = { x: Float64Array; y: Float64Array; related?: readonly RelatedWindow[] };
+
+/** Another series' window on the target's x axis, named for reports (e.g. `coinbase/USD`). */
+export type RelatedWindow = { name: string; x: Float64Array; y: Float64Array };
 
 /** A projection `horizon` minutes past the origin: predictive mean and standard deviation. */
 export type Projection = { horizon: number; mean: number; sd: number };
@@ -55,26 +62,33 @@ export const persistence: Model = {
 };
 
 /**
- * GP with a Wiener + white kernel on raw rates, targets anchored at the first observation; hyperparameters
- * by maximum marginal likelihood (one start and two seeded restarts, deterministic).
+ * The production GP's fit of one window: Wiener + white kernel on raw rates, targets anchored at the first
+ * observation; hyperparameters by maximum marginal likelihood (one start and `restarts` seeded restarts,
+ * deterministic).
  */
+export function fitWiener(w: SeriesWindow, restarts = 2): GpModel {
+  const kernel = sum(
+    wiener({ anchor: w.x[0]!, variance: { value: 1, bounds: [1e-6, 1e6] } }),
+    white({ noise: { value: 1e-2, bounds: [1e-10, 1e3] } }),
+  );
+  return fitGp({ x: w.x, y: w.y, kernel, normalize: 'anchor', optimizer: { restarts }, seed: 1 });
+}
+
+/** Means and marginal sds of a fitted GP at originX + h. */
+export function projectGp(model: GpModel, originX: number, horizons: readonly number[]): Projection[] {
+  const p = model.predict(horizons.map((h) => originX + h));
+  const m = horizons.length;
+  return horizons.map((h, i) => ({
+    horizon: h,
+    mean: p.mean[i]!,
+    sd: Math.sqrt(Math.max(0, p.cov[i * m + i]!)),
+  }));
+}
+
+/** The production GP (`fitWiener`): a martingale forecast with an honest √h interval. */
 export const gpWiener: Model = {
   name: 'gp-wiener',
-  project(w, originX, horizons) {
-    const anchor = w.x[0]!;
-    const kernel = sum(
-      wiener({ anchor, variance: { value: 1, bounds: [1e-6, 1e6] } }),
-      white({ noise: { value: 1e-2, bounds: [1e-10, 1e3] } }),
-    );
-    const model = fitGp({ x: w.x, y: w.y, kernel, normalize: 'anchor', optimizer: { restarts: 2 }, seed: 1 });
-    const p = model.predict(horizons.map((h) => originX + h));
-    const m = horizons.length;
-    return horizons.map((h, i) => ({
-      horizon: h,
-      mean: p.mean[i]!,
-      sd: Math.sqrt(Math.max(0, p.cov[i * m + i]!)),
-    }));
-  },
+  project: (w, originX, horizons) => projectGp(fitWiener(w), originX, horizons),
 };
 
 /** The models the forecaster runs, baseline first. */

@@ -1,0 +1,234 @@
+/**
+ * Backtests, pure apart from timing: every model forecasts from rolling windows of one series (the hour before
+ * each origin, on a real-time axis, gaps kept), and is scored per horizon against the observed rate of the
+ * target minute and against persistence on exactly the same origins — RMSE and its ratio to persistence, a
+ * Diebold–Mariano test of the difference (dm.ts: positive = worse than persistence), 50% and 90% interval
+ * coverage, mean 90% width and mean fit time. Nothing after an origin reaches a model: the window and every
+ * related series are cut at the origin.
+ */
+import { dieboldMariano, hacLag, type DmResult } from './dm.ts';
+import { persistence, unusable, Z50, Z90, type Model, type Projection, type SeriesWindow } from './models.ts';
+
+/** A series of observations: epoch ms (ascending, on minutes) and values. */
+export type TimeSeries = { name: string; t: Float64Array; y: Float64Array };
+
+export type BacktestOptions = {
+  /** Candidate models; persistence, the baseline, is added first when missing. */
+  models: readonly Model[];
+  horizons?: readonly number[];
+  windowMinutes?: number;
+  /** Minutes between consecutive origins. */
+  stride?: number;
+  minPoints?: number;
+  maxStalenessMinutes?: number;
+  /** Origins in [from, to) (epoch ms); default: every origin with a full window and a scoreable target. */
+  from?: number;
+  to?: number;
+};
+
+/** One model at one horizon over the paired origins (those where it and persistence both forecast). */
+export type BacktestRow = {
+  model: string;
+  horizon: number;
+  origins: number;
+  rmse: number;
+  /** RMSE ÷ RMSE of persistence on the same origins. */
+  ratio: number;
+  dm: DmResult;
+  coverage50: number;
+  coverage90: number;
+  width90: number;
+  /** Mean time of one `project` call (all horizons at once), ms. */
+  fitMs: number;
+  /** Origins where the model threw or returned a non-finite projection. */
+  failures: number;
+};
+
+export type BacktestResult = {
+  target: string;
+  related: string[];
+  stride: number;
+  /** First and last origin evaluated, epoch ms (NaN when none). */
+  from: number;
+  to: number;
+  /** Origins tried, and those skipped before any model ran, by reason. */
+  origins: number;
+  skipped: Record<string, number>;
+  rows: BacktestRow[];
+  /** Every `project` time per model, ms, for distributions (the bench's p50/p95). */
+  fitTimes: Record<string, number[]>;
+};
+
+const MIN = 60_000;
+
+/** Index of the first t[i] > v (t ascending). */
+function upperBound(t: Float64Array, v: number): number {
+  let lo = 0;
+  let hi = t.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (t[mid]! <= v) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** The observations in (start, origin] on minutes since `start`. */
+function windowOf(s: TimeSeries, start: number, origin: number): { x: Float64Array; y: Float64Array } {
+  const a = upperBound(s.t, start);
+  const b = upperBound(s.t, origin);
+  return { x: Float64Array.from(s.t.subarray(a, b), (t) => (t - start) / MIN), y: s.y.slice(a, b) };
+}
+
+function valueAt(s: TimeSeries, ts: number): number | undefined {
+  const i = upperBound(s.t, ts) - 1;
+  return i >= 0 && s.t[i] === ts ? s.y[i] : undefined;
+}
+
+type Acc = { e: number[]; base: number[]; in50: number; in90: number; width: number };
+
+/**
+ * The backtest as steps: yields after each origin with progress, returns the result. Callers that must stay
+ * responsive (a job, a CLI drawing progress) can pause between steps; `runBacktest` runs it straight through.
+ */
+export function* backtestSteps(
+  input: { target: TimeSeries; related?: readonly TimeSeries[] },
+  options: BacktestOptions,
+): Generator<{ done: number; total: number }, BacktestResult> {
+  const { target } = input;
+  const related = input.related ?? [];
+  const horizons = options.horizons ?? [1, 5, 10];
+  const wMin = options.windowMinutes ?? 60;
+  const stride = options.stride ?? 1;
+  const minPoints = options.minPoints ?? 10;
+  const staleMs = (options.maxStalenessMinutes ?? 10) * MIN;
+  const models = options.models.some((m) => m.name === persistence.name)
+    ? [...options.models].sort(
+        (a, b) => Number(b.name === persistence.name) - Number(a.name === persistence.name),
+      )
+    : [persistence, ...options.models];
+  if (!Number.isInteger(stride) || stride < 1)
+    throw new RangeError(`stride must be a whole number ≥ 1, got ${stride}`);
+
+  const n = target.t.length;
+  const minH = Math.min(...horizons);
+  let first = n > 0 ? target.t[0]! + (wMin - 1) * MIN : 0;
+  const last = n > 0 ? target.t[n - 1]! - minH * MIN : -1;
+  if (options.from !== undefined) first = Math.max(first, Math.ceil(options.from / MIN) * MIN);
+  const end = Math.min(last + 1, options.to ?? Infinity);
+  const total = end > first ? Math.ceil((end - first) / (stride * MIN)) : 0;
+
+  const acc = new Map<string, Acc>();
+  const failures = new Map<string, number>(models.map((m) => [m.name, 0]));
+  const fitTimes: Record<string, number[]> = Object.fromEntries(models.map((m) => [m.name, []]));
+  for (const m of models)
+    for (const h of horizons) acc.set(`${m.name}|${h}`, { e: [], base: [], in50: 0, in90: 0, width: 0 });
+  const skipped: Record<string, number> = {};
+  let lo = NaN;
+  let hi = NaN;
+
+  for (let k = 0; k < total; k++) {
+    const origin = first + k * stride * MIN;
+    const start = origin - wMin * MIN;
+    const w: SeriesWindow = windowOf(target, start, origin);
+    const lastX = w.x[w.x.length - 1];
+    const why =
+      lastX === undefined || start + lastX * MIN < origin - staleMs
+        ? 'stale or empty window'
+        : unusable(w, minPoints);
+    if (why) {
+      skipped[why.replace(/\d+/g, 'N')] = (skipped[why.replace(/\d+/g, 'N')] ?? 0) + 1;
+      yield { done: k + 1, total };
+      continue;
+    }
+    if (related.length) w.related = related.map((r) => ({ name: r.name, ...windowOf(r, start, origin) }));
+    const actual = horizons.map((h) => valueAt(target, origin + h * MIN));
+    let base: Projection[] | null = null;
+    for (const m of models) {
+      const t0 = performance.now();
+      let p: Projection[];
+      try {
+        p = m.project(w, wMin, horizons);
+        if (p.some((q) => !Number.isFinite(q.mean) || !Number.isFinite(q.sd))) throw new Error('non-finite');
+      } catch {
+        failures.set(m.name, failures.get(m.name)! + 1);
+        if (m.name === persistence.name) break;
+        continue;
+      }
+      fitTimes[m.name]!.push(performance.now() - t0);
+      base ??= p;
+      horizons.forEach((h, i) => {
+        const a = actual[i];
+        if (a === undefined) return;
+        const q = p[i]!;
+        const r = acc.get(`${m.name}|${h}`)!;
+        const e = q.mean - a;
+        r.e.push(e);
+        r.base.push(base![i]!.mean - a);
+        if (Math.abs(e) <= Z50 * q.sd) r.in50++;
+        if (Math.abs(e) <= Z90 * q.sd) r.in90++;
+        r.width += 2 * Z90 * q.sd;
+      });
+    }
+    if (base) {
+      lo = Number.isNaN(lo) ? origin : lo;
+      hi = origin;
+    }
+    yield { done: k + 1, total };
+  }
+
+  const rows: BacktestRow[] = [];
+  for (const m of models) {
+    const times = fitTimes[m.name]!;
+    const fitMs = times.length ? times.reduce((a, b) => a + b, 0) / times.length : NaN;
+    for (const h of horizons) {
+      const r = acc.get(`${m.name}|${h}`)!;
+      const count = r.e.length;
+      const sse = r.e.reduce((a, e) => a + e * e, 0);
+      const sseBase = r.base.reduce((a, e) => a + e * e, 0);
+      const d = Float64Array.from(r.e, (e, i) => e * e - r.base[i]! ** 2);
+      rows.push({
+        model: m.name,
+        horizon: h,
+        origins: count,
+        rmse: Math.sqrt(sse / count),
+        ratio: Math.sqrt(sse / sseBase),
+        dm: dieboldMariano(d, { lag: hacLag(h, stride) }),
+        coverage50: r.in50 / count,
+        coverage90: r.in90 / count,
+        width90: r.width / count,
+        fitMs,
+        failures: failures.get(m.name)!,
+      });
+    }
+  }
+  return {
+    target: target.name,
+    related: related.map((r) => r.name),
+    stride,
+    from: lo,
+    to: hi,
+    origins: total,
+    skipped,
+    rows,
+    fitTimes,
+  };
+}
+
+/** Run a backtest to the end (see `backtestSteps`). */
+export function runBacktest(
+  input: { target: TimeSeries; related?: readonly TimeSeries[] },
+  options: BacktestOptions,
+): BacktestResult {
+  const steps = backtestSteps(input, options);
+  for (;;) {
+    const s = steps.next();
+    if (s.done) return s.value;
+  }
+}
+
+/** 'better' / 'worse' when the DM test rejects equal accuracy at `alpha` (two-sided), else 'same'. */
+export function verdict(row: Pick<BacktestRow, 'dm'>, alpha = 0.05): 'better' | 'worse' | 'same' {
+  if (!(row.dm.p < alpha)) return 'same';
+  return row.dm.stat < 0 ? 'better' : 'worse';
+}

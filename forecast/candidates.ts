@@ -1,0 +1,130 @@
+/**
+ * The candidate models a backtest compares: the production pair (persistence and the Wiener GP) and, for the
+ * record, the kernels the issue measured losing to persistence out of sample — a stationary RBF on raw prices,
+ * a Matérn-1/2 on one-minute increments, and Wiener + RBF — plus the multi-output model (multi.ts). A new idea is
+ * added here and must beat persistence in a long backtest before it goes anywhere near production.
+ */
+import { constant, fitGp, matern, product, rbf, sum, white, wiener, type Kernel } from './gp/index.ts';
+import {
+  gpWiener,
+  incrementSd,
+  persistence,
+  type Model,
+  type Projection,
+  type SeriesWindow,
+} from './models.ts';
+import { gpIcm } from './multi.ts';
+
+/** Fit `kernel` to (x, y) and project the means and marginal sds at originX + h. */
+function projectWith(
+  w: SeriesWindow,
+  kernel: Kernel,
+  normalize: 'standardize' | 'anchor',
+  originX: number,
+  horizons: readonly number[],
+): Projection[] {
+  const model = fitGp({ x: w.x, y: w.y, kernel, normalize, optimizer: { restarts: 1 }, seed: 1 });
+  const p = model.predict(horizons.map((h) => originX + h));
+  const m = horizons.length;
+  return horizons.map((h, i) => ({
+    horizon: h,
+    mean: p.mean[i]!,
+    sd: Math.sqrt(Math.max(0, p.cov[i * m + i]!)),
+  }));
+}
+
+/** Constant × RBF + white on raw prices, standardized: mean-reverting to the window's level (sklearn's default GP). */
+export const gpRbf: Model = {
+  name: 'gp-rbf',
+  project(w, originX, horizons) {
+    const kernel = sum(
+      product(
+        constant({ value: { value: 1, bounds: [1e-3, 1e3] } }),
+        rbf({ lengthScale: { value: 10, bounds: [0.5, 1e3] } }),
+      ),
+      white({ noise: { value: 1e-2, bounds: [1e-8, 10] } }),
+    );
+    return projectWith(w, kernel, 'standardize', originX, horizons);
+  },
+};
+
+/** Wiener + constant × RBF + white, anchored: a random walk plus a smooth local wiggle. */
+export const gpWienerRbf: Model = {
+  name: 'gp-wiener-rbf',
+  project(w, originX, horizons) {
+    const kernel = sum(
+      sum(
+        wiener({ anchor: w.x[0]!, variance: { value: 1, bounds: [1e-6, 1e6] } }),
+        product(
+          constant({ value: { value: 0.1, bounds: [1e-6, 1e3] } }),
+          rbf({ lengthScale: { value: 5, bounds: [0.5, 1e3] } }),
+        ),
+      ),
+      white({ noise: { value: 1e-2, bounds: [1e-10, 1e3] } }),
+    );
+    return projectWith(w, kernel, 'anchor', originX, horizons);
+  },
+};
+
+/**
+ * Constant × Matérn-1/2 + white on one-minute increments (pairs of observations one minute apart; a gap breaks
+ * the chain), scaled by their standard deviation but not centred, so a mean increment is not read as a trend.
+ * The level at originX + h is the last value plus the predicted increments after it, and its variance is the sum
+ * of the increments' full predictive covariance.
+ */
+export const gpMatern12: Model = {
+  name: 'gp-matern12',
+  project(w, originX, horizons) {
+    const xs: number[] = [];
+    const ds: number[] = [];
+    for (let i = 1; i < w.x.length; i++) {
+      if (Math.abs(w.x[i]! - w.x[i - 1]! - 1) > 1e-9) continue;
+      xs.push(w.x[i]!);
+      ds.push(w.y[i]! - w.y[i - 1]!);
+    }
+    const scale = incrementSd(w) || 1;
+    if (xs.length < 5) return persistence.project(w, originX, horizons);
+    const kernel = sum(
+      product(
+        constant({ value: { value: 0.1, bounds: [1e-4, 10] } }),
+        matern({ nu: 0.5, lengthScale: { value: 2, bounds: [0.1, 100] } }),
+      ),
+      white({ noise: { value: 1, bounds: [1e-4, 10] } }),
+    );
+    const model = fitGp({
+      x: xs,
+      y: ds.map((d) => d / scale),
+      kernel,
+      normalize: 'none',
+      optimizer: { restarts: 1 },
+      seed: 1,
+    });
+    const lastX = w.x[w.x.length - 1]!;
+    const steps = Math.round(originX + Math.max(...horizons) - lastX);
+    const future = Array.from({ length: steps }, (_, i) => lastX + i + 1);
+    const p = model.predict(future);
+    const last = w.y[w.y.length - 1]!;
+    return horizons.map((h) => {
+      const k = Math.round(originX + h - lastX);
+      let mean = 0;
+      let v = 0;
+      for (let i = 0; i < k; i++) {
+        mean += p.mean[i]!;
+        for (let j = 0; j < k; j++) v += p.cov[i * steps + j]!;
+      }
+      return { horizon: h, mean: last + mean * scale, sd: Math.sqrt(Math.max(0, v)) * scale };
+    });
+  },
+};
+
+/** Every candidate, baseline first. */
+export const CANDIDATES: readonly Model[] = [persistence, gpWiener, gpRbf, gpMatern12, gpWienerRbf, gpIcm];
+
+/** Candidates by name, for `--models a,b`; throws naming the known ones. */
+export function pickModels(names: readonly string[]): Model[] {
+  return names.map((n) => {
+    const m = CANDIDATES.find((c) => c.name === n);
+    if (!m) throw new Error(`unknown model "${n}"; known: ${CANDIDATES.map((c) => c.name).join(', ')}`);
+    return m;
+  });
+}

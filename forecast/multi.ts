@@ -1,0 +1,397 @@
+/**
+ * A multi-output GP (intrinsic coregionalization model) that forecasts one series from its own window and the
+ * latest values of related series — other sources or currencies of the same coin, which refresh at different
+ * moments (a 30–60 s cache, a 15-minute delay) or follow a common BTC price.
+ *
+ * Each output s is normalized (minus its first value, over the sd of its one-minute increments) and observed at
+ * latent time u = x − δ_s, with δ_target = 0 and δ_s < 0 for a series that leads the target:
+ *   f_s(u) = w_s·g(u) + a_s(u),  y_s = f_s(u) + ε_s,  ε_s ~ N(0, σ_s²),
+ * g a standard Wiener process anchored at the earliest latent time (shared), a_s independent random walks with
+ * variance κ_s per minute and a level ~ N(0, C). So Cov(f_s(u), f_t(u′)) = B_st·min(u − u₀, u′ − u₀) + [s = t]·C
+ * with B = wwᵀ + diag(κ): K = B ⊗ k_Wiener, the ICM, with per-output time shifts.
+ *
+ * Every term is a random walk, so the model is a small linear state space [g, a_1..a_S] whose Kalman filter gives
+ * the exact GP likelihood and posterior in O(n·S²) instead of O(n³) (multi.test.ts holds it to the dense GP).
+ *
+ * Fitting, per window: each output's own increment and noise variances come from the production Wiener fit of
+ * that output alone (so the target's own data is read exactly as gp-wiener reads it); each related series'
+ * shift is grid-searched on the pair likelihood; it is used only if sharing raises the pair likelihood by
+ * `minGain` over independence (a guard against chance alignments among ~65 shifts); then the shared fractions
+ * ρ_s (w_s = √(q_s ρ_s), κ_s = q_s (1 − ρ_s)) of the target and the used series are fitted by maximum likelihood.
+ * With no series used, the forecast is exactly gp-wiener's: the model can only depart from persistence where
+ * another series carries information.
+ */
+import { minimizeBounded } from './gp/index.ts';
+import type { GpModel } from './gp/index.ts';
+import {
+  fitWiener,
+  incrementSd,
+  projectGp,
+  type Model,
+  type Projection,
+  type SeriesWindow,
+} from './models.ts';
+
+/** Observations of all outputs in latent-time order. */
+export type IcmData = { u: Float64Array; z: Float64Array; out: Int32Array; outputs: number };
+
+/** Hyperparameters, one entry per output (natural units of the normalized data). */
+export type IcmParams = { w: Float64Array; kappa: Float64Array; noise: Float64Array; level: number };
+
+/** A latent value to predict: output `out` at latent time `u`. */
+export type IcmQuery = { out: number; u: number };
+
+/** Level variance C of each output, in squared increment sds: the first value, minus itself, is ~0. */
+export const LEVEL_VARIANCE = 0.01;
+
+/**
+ * Kalman filter over `data` in latent-time order: log marginal likelihood and, for each query, the posterior
+ * mean and variance of the latent f (no noise) given every observation — queries are frozen copies of the
+ * state appended when the filter passes their time, so later observations still update them (fixed-point
+ * smoothing). Observations may share a time; queries may lie before, among or after them.
+ */
+export function icmFilter(
+  data: IcmData,
+  p: IcmParams,
+  queries: readonly IcmQuery[] = [],
+): { lml: number; mean: Float64Array; variance: Float64Array } {
+  const S = data.outputs;
+  const Q = queries.length;
+  const d = 1 + S + Q;
+  const m = new Float64Array(d);
+  const P = new Float64Array(d * d);
+  const ph = new Float64Array(d);
+  const { w, kappa, noise } = p;
+  for (let s = 0; s < S; s++) P[(1 + s) * d + 1 + s] = p.level;
+  const order = queries.map((q, i) => ({ ...q, i })).sort((a, b) => a.u - b.u);
+  const n = data.u.length;
+  let now = Math.min(n ? data.u[0]! : 0, order.length ? order[0]!.u : Infinity);
+  let quad = 0;
+  let logDet = 0;
+  // Σ log S_j as the log of running products: one Math.log per ~dozens of observations instead of each.
+  let prod = 1;
+  let qi = 0;
+  for (let j = 0; j <= n; j++) {
+    const u = j < n ? data.u[j]! : Infinity;
+    // Queries up to this observation's time are frozen first: f_out(u_q) = w·g + a_out joins the state.
+    for (; qi < order.length && order[qi]!.u <= u; qi++) {
+      const q = order[qi]!;
+      const du = q.u - now;
+      if (du > 0) {
+        P[0]! += du;
+        for (let s = 0; s < S; s++) P[(1 + s) * d + 1 + s]! += kappa[s]! * du;
+        now = q.u;
+      }
+      const k = 1 + S + q.i;
+      const wq = w[q.out]!;
+      const a = 1 + q.out;
+      for (let i = 0; i < d; i++) ph[i] = wq * P[i * d]! + P[i * d + a]!;
+      m[k] = wq * m[0]! + m[a]!;
+      for (let i = 0; i < d; i++) {
+        P[k * d + i] = ph[i]!;
+        P[i * d + k] = ph[i]!;
+      }
+      P[k * d + k] = wq * ph[0]! + ph[a]!;
+    }
+    if (j === n) break;
+    const du = u - now;
+    if (du > 0) {
+      P[0]! += du;
+      for (let s = 0; s < S; s++) P[(1 + s) * d + 1 + s]! += kappa[s]! * du;
+      now = u;
+    }
+    const s = data.out[j]!;
+    const ws = w[s]!;
+    const a = 1 + s;
+    for (let i = 0; i < d; i++) ph[i] = ws * P[i * d]! + P[i * d + a]!;
+    const sv = ws * ph[0]! + ph[a]! + noise[s]!;
+    if (!(sv > 0)) return { lml: -Infinity, mean: new Float64Array(Q), variance: new Float64Array(Q) };
+    const innov = data.z[j]! - (ws * m[0]! + m[a]!);
+    quad += (innov * innov) / sv;
+    prod *= sv;
+    if (prod > 1e150 || prod < 1e-150) {
+      logDet += Math.log(prod);
+      prod = 1;
+    }
+    const gain = innov / sv;
+    for (let i = 0; i < d; i++) {
+      const phi = ph[i]!;
+      m[i]! += phi * gain;
+      const c = phi / sv;
+      const row = i * d;
+      for (let k = 0; k <= i; k++) {
+        const v = P[row + k]! - c * ph[k]!;
+        P[row + k] = v;
+        P[k * d + i] = v;
+      }
+    }
+  }
+  logDet += Math.log(prod);
+  const lml = -0.5 * (quad + logDet + n * Math.log(2 * Math.PI));
+  const mean = Float64Array.from({ length: Q }, (_, i) => m[1 + S + i]!);
+  const variance = Float64Array.from({ length: Q }, (_, i) => Math.max(0, P[(1 + S + i) * d + 1 + S + i]!));
+  return { lml, mean, variance };
+}
+
+/** One output: its normalized window and its own Wiener fit's increment and noise variances (normalized units). */
+type Output = {
+  name: string;
+  x: Float64Array;
+  z: Float64Array;
+  offset: number;
+  scale: number;
+  q: number;
+  noise: number;
+};
+
+/** Smallest noise variance the filter uses: below it rounding, not information, decides. */
+const NOISE_FLOOR = 1e-6;
+
+/** Normalize a window and read its marginal dynamics off the production Wiener fit. */
+function makeOutput(name: string, w: SeriesWindow, model: GpModel): Output | null {
+  const scale = incrementSd(w);
+  if (!(scale > 0) || w.x.length < 2) return null;
+  const s2 = (model.normalization.scale / scale) ** 2;
+  return {
+    name,
+    x: w.x,
+    z: w.y.map((v) => (v - w.y[0]!) / scale),
+    offset: w.y[0]!,
+    scale,
+    q: Math.max(1e-6, model.params[0]!.value * s2),
+    noise: Math.max(NOISE_FLOOR, model.params[1]!.value * s2),
+  };
+}
+
+/** Merge outputs (each in time order) shifted by `shifts` into latent-time order; ties in output order. */
+export function buildData(
+  outputs: readonly { x: Float64Array; z: Float64Array }[],
+  shifts: readonly number[],
+): IcmData {
+  const S = outputs.length;
+  const n = outputs.reduce((a, o) => a + o.x.length, 0);
+  const data: IcmData = {
+    u: new Float64Array(n),
+    z: new Float64Array(n),
+    out: new Int32Array(n),
+    outputs: S,
+  };
+  const next = new Int32Array(S);
+  for (let j = 0; j < n; j++) {
+    let best = -1;
+    let bu = Infinity;
+    for (let s = 0; s < S; s++) {
+      const o = outputs[s]!;
+      const i = next[s]!;
+      if (i < o.x.length && o.x[i]! - shifts[s]! < bu) {
+        bu = o.x[i]! - shifts[s]!;
+        best = s;
+      }
+    }
+    data.u[j] = bu;
+    data.z[j] = outputs[best]!.z[next[best]!]!;
+    data.out[j] = best;
+    next[best]!++;
+  }
+  return data;
+}
+
+/**
+ * Filter parameters from shared fractions ρ: w_s = √(q_s ρ_s), κ_s = q_s (1 − ρ_s), so each output keeps the
+ * increment variance its own fit found and ρ only decides how much of it is common (latent correlation √(ρ_s ρ_t)).
+ */
+function paramsFor(outputs: readonly Output[], rho: ArrayLike<number>): IcmParams {
+  return {
+    w: Float64Array.from(outputs, (o, s) => Math.sqrt(o.q * rho[s]!)),
+    kappa: Float64Array.from(outputs, (o, s) => o.q * (1 - rho[s]!) + 1e-12),
+    noise: Float64Array.from(outputs, (o) => o.noise),
+    level: LEVEL_VARIANCE,
+  };
+}
+
+const RHO_BOUNDS = [1e-4, 1] as const;
+
+/**
+ * Maximum-likelihood shared fractions ρ for fixed shifts. For a pair only ρ_target·ρ_related is identified (each
+ * output's own variance is fixed), so a pair gets one common ρ by golden-section search on log ρ; more outputs
+ * get one ρ each by bounded L-BFGS (forward-difference gradients) from the pairs' answer.
+ */
+function fitShared(
+  outputs: readonly Output[],
+  shifts: readonly number[],
+  start = 0.5,
+): { rho: Float64Array; lml: number } {
+  const data = buildData(outputs, shifts);
+  const S = outputs.length;
+  const lo = Math.log(RHO_BOUNDS[0]);
+  const hi = Math.log(RHO_BOUNDS[1]);
+  const negLml = (theta: Float64Array) => -icmFilter(data, paramsFor(outputs, theta.map(Math.exp))).lml;
+  if (S === 2) {
+    const f = (t: number) => negLml(Float64Array.of(t, t));
+    const g = (Math.sqrt(5) - 1) / 2;
+    let [a, b] = [lo, hi];
+    let c = b - g * (b - a);
+    let d = a + g * (b - a);
+    let fc = f(c);
+    let fd = f(d);
+    while (b - a > 1e-3) {
+      if (fc < fd) {
+        [b, d, fd] = [d, c, fc];
+        c = b - g * (b - a);
+        fc = f(c);
+      } else {
+        [a, c, fc] = [c, d, fd];
+        d = a + g * (b - a);
+        fd = f(d);
+      }
+    }
+    // The optimum is often on the bound ρ = 1 (one price seen twice): try it exactly.
+    const [x, fx] = fc < fd ? [c, fc] : [d, fd];
+    const fHi = f(hi);
+    const best = fHi <= fx ? hi : x;
+    return { rho: Float64Array.of(Math.exp(best), Math.exp(best)), lml: -Math.min(fHi, fx) };
+  }
+  const lower = new Float64Array(S).fill(lo);
+  const upper = new Float64Array(S).fill(hi);
+  const t = new Float64Array(S);
+  const r = minimizeBounded(
+    (theta, grad) => {
+      const f = negLml(theta);
+      t.set(theta);
+      for (let i = 0; i < S; i++) {
+        const h = theta[i]! + 1e-6 > upper[i]! ? -1e-6 : 1e-6;
+        t[i] = theta[i]! + h;
+        grad[i] = (negLml(t) - f) / h;
+        t[i] = theta[i]!;
+      }
+      return f;
+    },
+    new Float64Array(S).fill(Math.log(start)),
+    lower,
+    upper,
+    { gtol: 1e-3, ftol: 1e-8, maxIterations: 30 },
+  );
+  return { rho: r.x.map(Math.exp), lml: -r.f };
+}
+
+export type IcmOptions = {
+  /** Largest |δ| tried, minutes. Default 16 (covers a 15-minute delayed source). */
+  maxShift?: number;
+  /** Grid step of δ, minutes. Default 0.5 (a 30–60 s cache sits between minutes). */
+  shiftStep?: number;
+  /** Related windows with fewer points are ignored. Default 10. */
+  minPoints?: number;
+  /**
+   * A related series is used only when, at its best shift, sharing raises the pair's log likelihood by at
+   * least this much over treating the two as independent. Default 8: the best of ~65 shifts of an unrelated
+   * series rarely gains that by chance, while a real lead–lag gains far more.
+   */
+  minGain?: number;
+  /** At most this many related series are used, those with the largest gains. Default 2. */
+  maxRelated?: number;
+};
+
+/** A related series considered: its chosen shift and likelihood gain, and whether the model uses it. */
+export type RelatedUse = { name: string; shift: number; gain: number; used: boolean };
+
+export type IcmFit = {
+  /** The target alone (the production Wiener fit), used when no related series earns its place. */
+  own: GpModel;
+  outputs: readonly Output[];
+  shifts: number[];
+  rho: Float64Array;
+  lml: number;
+  related: RelatedUse[];
+};
+
+/**
+ * Fit the ICM to a target window and its related windows: each output's own dynamics from the production
+ * Wiener fit, each related series' shift by grid search on the pair likelihood, a likelihood-gain test for
+ * whether it is used at all, then the shared fractions of the target and the used series jointly.
+ */
+export function fitIcm(w: SeriesWindow, options: IcmOptions = {}): IcmFit {
+  const { maxShift = 16, shiftStep = 0.5, minPoints = 10, minGain = 8, maxRelated = 2 } = options;
+  const own = fitWiener(w);
+  const target = makeOutput('target', w, own);
+  const fit: IcmFit = { own, outputs: [], shifts: [], rho: new Float64Array(0), lml: NaN, related: [] };
+  if (!target) return fit;
+  const used: { o: Output; shift: number; rho: number; lml: number; gain: number }[] = [];
+  for (const r of w.related ?? []) {
+    if (r.x.length < minPoints) continue;
+    let o: Output | null = null;
+    try {
+      o = makeOutput(r.name, r, fitWiener(r, 0));
+    } catch {
+      // An unusable related window is simply not used.
+    }
+    if (!o) continue;
+    const pair = [target, o];
+    const shift = searchShift(pair, maxShift, shiftStep);
+    const independent = icmFilter(buildData(pair, [0, shift]), paramsFor(pair, [0, 0])).lml;
+    const shared = fitShared(pair, [0, shift]);
+    const gain = shared.lml - independent;
+    fit.related.push({ name: r.name, shift, gain, used: false });
+    if (gain >= minGain) used.push({ o, shift, rho: shared.rho[0]!, lml: shared.lml, gain });
+  }
+  used.sort((a, b) => b.gain - a.gain).splice(maxRelated);
+  for (const r of fit.related) r.used = used.some((u) => u.o.name === r.name);
+  if (used.length === 0) return fit;
+  const outputs = [target, ...used.map((u) => u.o)];
+  const shifts = [0, ...used.map((u) => u.shift)];
+  if (used.length === 1) {
+    const u = used[0]!;
+    return { ...fit, outputs, shifts, rho: Float64Array.of(u.rho, u.rho), lml: u.lml };
+  }
+  const { rho, lml } = fitShared(outputs, shifts, Math.max(...used.map((u) => u.rho)));
+  return { ...fit, outputs, shifts, rho, lml };
+}
+
+/**
+ * The shift of `pair[1]` that maximizes the pair's likelihood under a strongly shared prior (ρ = 0.9): whole
+ * minutes across ±maxShift first, then `step` around the best.
+ */
+function searchShift(pair: readonly Output[], maxShift: number, step: number): number {
+  const strong = paramsFor(pair, [0.9, 0.9]);
+  const lml = (delta: number) => icmFilter(buildData(pair, [0, delta]), strong).lml;
+  let best = { shift: 0, lml: -Infinity };
+  const consider = (delta: number) => {
+    const v = lml(delta);
+    if (v > best.lml) best = { shift: delta, lml: v };
+  };
+  for (let d = -Math.floor(maxShift); d <= maxShift; d++) consider(d);
+  const whole = best.shift;
+  for (let d = whole - 1 + step; d < whole + 1 - 1e-9; d += step)
+    if (d !== whole && Math.abs(d) <= maxShift) consider(d);
+  return best.shift;
+}
+
+/** Project the target of a fitted ICM to originX + h: mean and sd of a new observation, in data units. */
+export function projectIcm(fit: IcmFit, originX: number, horizons: readonly number[]): Projection[] {
+  if (fit.outputs.length < 2) return projectGp(fit.own, originX, horizons);
+  const params = paramsFor(fit.outputs, fit.rho);
+  const data = buildData(fit.outputs, fit.shifts);
+  const r = icmFilter(
+    data,
+    params,
+    horizons.map((h) => ({ out: 0, u: originX + h })),
+  );
+  const t = fit.outputs[0]!;
+  return horizons.map((h, i) => ({
+    horizon: h,
+    mean: t.offset + t.scale * r.mean[i]!,
+    sd: t.scale * Math.sqrt(r.variance[i]! + params.noise[0]!),
+  }));
+}
+
+/**
+ * The multi-output model. Without a related series that passes the gain test it is exactly the production
+ * Wiener GP, so it can only differ from persistence where another series carries information.
+ */
+export function makeGpIcm(options: IcmOptions = {}): Model {
+  return {
+    name: 'gp-icm',
+    project: (w, originX, horizons) => projectIcm(fitIcm(w, options), originX, horizons),
+  };
+}
+
+export const gpIcm: Model = makeGpIcm();
