@@ -3,9 +3,12 @@
 const rateFmt = new Intl.NumberFormat('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
 const intFmt = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
 
-/** A rate with two decimals and thousands separators; "–" for none. */
+/** A rate with two decimals and thousands separators; "–" for none. (Intl is slow for a table of them.) */
 export function fmtRate(v: number | null | undefined): string {
-  return v === null || v === undefined || !Number.isFinite(v) ? '–' : rateFmt.format(v);
+  if (v === null || v === undefined || !Number.isFinite(v)) return '–';
+  if (Math.abs(v) >= 1e15) return rateFmt.format(v);
+  const [int, frac] = Math.abs(v).toFixed(2).split('.') as [string, string];
+  return `${v < 0 && `${int}.${frac}` !== '0.00' ? '-' : ''}${int.replace(/\B(?=(\d{3})+(?!\d))/g, ',')}.${frac}`;
 }
 
 export function fmtInt(v: number | null | undefined): string {

@@ -159,18 +159,14 @@ export type ChartSpec = {
 };
 
 /** Chart values to the cent: what the eye can see, and half the bytes of full doubles. */
-const toCents = (_key: string, v: unknown) =>
-  typeof v === 'number' && !Number.isInteger(v) ? Math.round(v * 100) / 100 : v;
+function chartJson(spec: ChartSpec): string {
+  const cents = (v: number | null) => (v === null ? null : Math.round(v * 100) / 100);
+  return JSON.stringify({ ...spec, series: spec.series.map((s) => ({ ...s, values: s.values.map(cents) })) });
+}
 
 export const Chart: FC<{ spec: ChartSpec; label: string; id?: string }> = (p) => (
   <figure class="chart-box">
-    <div
-      class="chart"
-      id={p.id}
-      role="img"
-      aria-label={p.label}
-      data-chart={JSON.stringify(p.spec, toCents)}
-    ></div>
+    <div class="chart" id={p.id} role="img" aria-label={p.label} data-chart={chartJson(p.spec)}></div>
     <figcaption>{p.label}</figcaption>
   </figure>
 );
