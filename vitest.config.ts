@@ -12,6 +12,8 @@ export default defineConfig({
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
           environment: 'node',
+          // Property tests run thousands of cases: generous on a loaded 2-core machine.
+          testTimeout: 30_000,
         },
       },
       {

@@ -17,6 +17,7 @@ import {
   writeSync,
 } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Config } from '../common/config.ts';
@@ -156,21 +157,31 @@ function syncDir(path: string): void {
   }
 }
 
+/**
+ * The lock file holds "host pid". A pid only means something on the host (PID namespace) that wrote it: a lock
+ * written by another host — another container sharing the volume — is never taken over, since whether its
+ * owner lives cannot be told from here. An old bare-pid lock is read as this host's.
+ */
 function takeLock(path: string): void {
+  const me = `${hostname()} ${process.pid}`;
   for (let i = 0; i < 2; i++) {
     try {
       const fd = openSync(path, 'wx');
-      writeSync(fd, String(process.pid));
+      writeSync(fd, me);
       closeSync(fd);
       return;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      let pid = NaN;
+      let owner = '';
       try {
-        pid = Number(readFileSync(path, 'utf8').trim());
+        owner = readFileSync(path, 'utf8').trim();
       } catch {
         /* unreadable: treat as stale */
       }
+      const [host, pidText] = owner.includes(' ') ? owner.split(' ') : [hostname(), owner];
+      const pid = Number(pidText);
+      if (host !== hostname())
+        throw new Error(`spool ${path} is locked by ${owner} on another host: not taken over from here`);
       if (Number.isInteger(pid) && pid !== process.pid && isAlive(pid))
         throw new Error(`spool ${path} is in use by process ${pid}: give each poller its own POLLER_ID`);
       unlinkSync(path);

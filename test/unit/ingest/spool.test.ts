@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -155,7 +156,15 @@ describe('spool lock', () => {
     writeFileSync(join(dir, 'owner.pid'), String(pid)); // as a crashed poller leaves it
     const b = spoolAt(dir);
     expect(await readAll(b, 'store')).toEqual(['left behind']);
-    expect(readFileSync(join(dir, 'owner.pid'), 'utf8')).toBe(String(process.pid));
+    expect(readFileSync(join(dir, 'owner.pid'), 'utf8')).toBe(`${hostname()} ${process.pid}`);
+  });
+
+  it('never takes over a lock written on another host (a container sharing the volume)', () => {
+    const dir = freshDir();
+    spoolAt(dir).close();
+    // Its pid means nothing here: whether that owner lives cannot be told, so the spool is left to it.
+    writeFileSync(join(dir, 'owner.pid'), `another-host 999999`);
+    expect(() => makeSpool({ dir, maxBytes: 1_000 })).toThrow(/another-host 999999 on another host/);
   });
 
   it('takes over an unreadable lock file', () => {
@@ -165,10 +174,10 @@ describe('spool lock', () => {
     expect(() => spoolAt(dir)).not.toThrow();
   });
 
-  it('writes its own pid, and close() releases the lock', () => {
+  it('writes its host and pid, and close() releases the lock', () => {
     const dir = freshDir();
     const s = makeSpool({ dir, maxBytes: 1_000 });
-    expect(readFileSync(join(dir, 'owner.pid'), 'utf8')).toBe(String(process.pid));
+    expect(readFileSync(join(dir, 'owner.pid'), 'utf8')).toBe(`${hostname()} ${process.pid}`);
     s.close();
     expect(existsSync(join(dir, 'owner.pid'))).toBe(false);
   });
