@@ -55,7 +55,8 @@ export function defaultSeries(data: CatalogData, source?: string, currency?: str
     (data.currenciesBySource.has(PREFERRED_SOURCE) ? PREFERRED_SOURCE : withData[0]) ??
     data.sources[0];
   if (s === undefined) return null;
-  const list = data.currenciesBySource.get(s) ?? [];
+  // A source without data yet still gets a currency, so its page says "no data" rather than nothing.
+  const list = data.currenciesBySource.get(s) ?? [...data.knownCurrencies].sort();
   const c = currency ?? (list.includes(PREFERRED_CURRENCY) ? PREFERRED_CURRENCY : list[0]);
   if (c === undefined) return null;
   return { source: s, currency: c };

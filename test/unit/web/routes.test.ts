@@ -248,6 +248,13 @@ describe('validation: a bad parameter is a 400 with a message, before any SQL', 
     expect(await res2.text()).toContain('unknown source &quot;nosuch&quot;');
   });
 
+  it('a source without data, named alone, gets a known currency and says it has no data', async () => {
+    const { app } = makeTestApp();
+    const res = await app.request('/history?source=coinbase');
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain('No data for coinbase USD');
+  });
+
   it('accepts a source that is only in the sources table, and shows it has no data', async () => {
     const { app } = makeTestApp();
     const res = await app.request('/history?source=coinbase&currency=USD');
