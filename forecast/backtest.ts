@@ -227,8 +227,44 @@ export function runBacktest(
   }
 }
 
+/**
+ * A difference too small to matter even when the DM test finds it: |RMSE ratio − 1| < 0.05%. A model that
+ * reproduces persistence to within rounding (gp-wiener) can differ from it consistently by a hair, and with
+ * thousands of origins the test notices; the table says so instead of calling it a loss.
+ */
+export function negligible(row: Pick<BacktestRow, 'ratio'>): boolean {
+  return Math.abs(row.ratio - 1) < 5e-4;
+}
+
 /** 'better' / 'worse' when the DM test rejects equal accuracy at `alpha` (two-sided), else 'same'. */
 export function verdict(row: Pick<BacktestRow, 'dm'>, alpha = 0.05): 'better' | 'worse' | 'same' {
   if (!(row.dm.p < alpha)) return 'same';
   return row.dm.stat < 0 ? 'better' : 'worse';
+}
+
+/**
+ * Run a backtest while staying responsive: progress every `everyMs` and a turn of the event loop with it, and
+ * an abort between origins (a job being stopped, Ctrl-C).
+ */
+export async function runBacktestYielding(
+  input: { target: TimeSeries; related?: readonly TimeSeries[] },
+  options: BacktestOptions,
+  control: {
+    onProgress?: (done: number, total: number) => void;
+    signal?: AbortSignal;
+    everyMs?: number;
+  } = {},
+): Promise<BacktestResult> {
+  const steps = backtestSteps(input, options);
+  let last = performance.now();
+  for (;;) {
+    const s = steps.next();
+    if (s.done) return s.value;
+    if (performance.now() - last >= (control.everyMs ?? 100)) {
+      last = performance.now();
+      control.onProgress?.(s.value.done, s.value.total);
+      await new Promise((r) => setImmediate(r));
+      if (control.signal?.aborted) throw new Error('backtest aborted', { cause: control.signal.reason });
+    }
+  }
 }

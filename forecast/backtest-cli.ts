@@ -1,0 +1,275 @@
+/**
+ * `npm run backtest`: every candidate model against persistence on rolling windows of one series (or several,
+ * for the multi-output model), printed as a table and stored in `backtests` under a run id.
+ *
+ *   npm run backtest -- --source blockchain --currency USD --from 2026-01-01 --to 2026-01-08 [--related auto]
+ *   npm run backtest -- --csv closes.csv [--derive-sources]
+ *   npm run backtest -- --synthetic lead-lag
+ */
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { loadConfigOrExit } from '../common/config.ts';
+import { parseTimestamp } from '../migrations/backfills/candles.ts';
+import { makeDb, type Db } from '../sql/db.ts';
+import { makeIlp, type Ilp } from '../sql/ilp.ts';
+import { runBacktestYielding, type TimeSeries } from './backtest.ts';
+import { formatResult, formatWins } from './backtest-report.ts';
+import { listSeries, makeRunId, readSeries, writeBacktest, type SeriesKey } from './backtest-store.ts';
+import { CANDIDATES, pickModels } from './candidates.ts';
+import { parseCloses } from './closes.ts';
+import { recommendModel } from './selection.ts';
+import { deriveSources, makeLeadLag } from './synthetic.ts';
+
+const USAGE = `usage:
+  npm run backtest -- --source S --currency C --from T --to T [--related auto|S/C,...] [options]
+  npm run backtest -- --csv FILE [--derive-sources] [--source S] [--currency C] [options]
+  npm run backtest -- --synthetic lead-lag [--minutes N] [--seed N] [options]
+
+  --source, --currency  the series in rates (QuestDB); with --csv, only the labels stored (default csv, USD)
+  --from, --to          origins in [from, to), ISO 8601 (UTC unless a zone is given)
+  --related             other series the multi-output model (gp-icm) may use: auto = the same currency from
+                        every other source with data, or a list source/currency,...
+  --csv FILE            one-minute closes: "timestamp,close" or candles "timestamp,open,high,low,close[,volume]"
+  --derive-sources      with --csv: also derive a 30-60 s cached copy and a 15-minute-delayed copy of the file
+                        (labelled derived) and backtest each of the three with the other two as related series
+  --synthetic lead-lag  generated leader, follower (1.5-minute lag + noise), leader in EUR, independent walk
+  --models a,b          default: every candidate (${CANDIDATES.map((m) => m.name).join(', ')}); gp-icm only
+                        when there are related series
+  --stride N            minutes between origins (default 5)
+  --horizons 1,5,10     minutes ahead (default 1,5,10)
+  --no-store            print only; otherwise rows go to the backtests table under a new run id
+Exit status: 0 ok, 1 failed (QuestDB unreachable, no data), 2 bad usage.`;
+
+export type CliOptions = {
+  mode: 'questdb' | 'csv' | 'synthetic';
+  source: string;
+  currency: string;
+  from: number;
+  to: number;
+  related: 'auto' | SeriesKey[];
+  csv: string;
+  deriveSources: boolean;
+  minutes: number;
+  seed: number;
+  models: string[] | null;
+  stride: number;
+  horizons: number[];
+  store: boolean;
+};
+
+const int = (v: string | undefined, name: string, errors: string[], min = 1): number => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min) errors.push(`${name} must be a whole number ≥ ${min}, got "${v}"`);
+  return n;
+};
+
+/** Parse and check the command line, reporting every problem at once. Pure. */
+export function parseBacktestArgs(args: string[]): CliOptions | { errors: string[] } {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args,
+      options: {
+        source: { type: 'string' },
+        currency: { type: 'string' },
+        from: { type: 'string' },
+        to: { type: 'string' },
+        related: { type: 'string' },
+        csv: { type: 'string' },
+        'derive-sources': { type: 'boolean', default: false },
+        synthetic: { type: 'string' },
+        minutes: { type: 'string', default: '2880' },
+        seed: { type: 'string', default: '7' },
+        models: { type: 'string' },
+        stride: { type: 'string', default: '5' },
+        horizons: { type: 'string', default: '1,5,10' },
+        'no-store': { type: 'boolean', default: false },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (err) {
+    return { errors: [(err as Error).message] };
+  }
+  const errors: string[] = [];
+  const mode = values.csv !== undefined ? 'csv' : values.synthetic !== undefined ? 'synthetic' : 'questdb';
+  if (values.csv !== undefined && values.synthetic !== undefined)
+    errors.push('give --csv or --synthetic, not both');
+  if (values.synthetic !== undefined && values.synthetic !== 'lead-lag')
+    errors.push(`--synthetic "${values.synthetic}": the only generator is lead-lag`);
+  const time = (name: 'from' | 'to') => {
+    const ms = parseTimestamp(values[name] ?? '');
+    if (typeof ms === 'number') return ms;
+    if (mode === 'questdb') errors.push(`--${name}: ${ms}`);
+    return NaN;
+  };
+  const from = time('from');
+  const to = time('to');
+  if (mode === 'questdb') {
+    if (!values.source) errors.push('--source is required (or --csv FILE, or --synthetic lead-lag)');
+    if (!values.currency) errors.push('--currency is required');
+    if (from >= to) errors.push('--from must be before --to');
+  }
+  let related: CliOptions['related'] = [];
+  if (values.related === 'auto') related = 'auto';
+  else if (values.related) {
+    related = values.related.split(',').map((s) => {
+      const [source = '', currency = ''] = s.trim().split('/');
+      if (!source || !currency) errors.push(`--related "${s}": use source/currency`);
+      return { source, currency: currency.toUpperCase() };
+    });
+  }
+  if (values.related && mode !== 'questdb') errors.push('--related is for series read from QuestDB');
+  if (values['derive-sources'] && mode !== 'csv') errors.push('--derive-sources needs --csv');
+  const horizons = values.horizons.split(',').map((h) => int(h, '--horizons', errors));
+  const models = values.models ? values.models.split(',').map((m) => m.trim()) : null;
+  if (models) {
+    try {
+      pickModels(models);
+    } catch (err) {
+      errors.push((err as Error).message);
+    }
+  }
+  const opts: CliOptions = {
+    mode,
+    source: values.source ?? (mode === 'synthetic' ? 'synthetic' : 'csv'),
+    currency: (values.currency ?? 'USD').toUpperCase(),
+    from,
+    to,
+    related,
+    csv: values.csv ?? '',
+    deriveSources: values['derive-sources'],
+    minutes: int(values.minutes, '--minutes', errors, 120),
+    seed: int(values.seed, '--seed', errors, 0),
+    models,
+    stride: int(values.stride, '--stride', errors),
+    horizons,
+    store: !values['no-store'],
+  };
+  return errors.length ? { errors } : opts;
+}
+
+type Target = { key: SeriesKey; series: TimeSeries; related: TimeSeries[] };
+type Out = { write(s: string): unknown; isTTY?: boolean };
+
+/** Each series with every other one as related. */
+const eachWithOthers = (all: { key: SeriesKey; series: TimeSeries }[]): Target[] =>
+  all.map((a) => ({ ...a, related: all.filter((b) => b !== a).map((b) => b.series) }));
+
+/** The series to backtest, from a file, a generator or QuestDB. */
+async function loadTargets(o: CliOptions, db: Db | null, err: Out): Promise<Target[]> {
+  if (o.mode === 'synthetic') {
+    const all = makeLeadLag({ minutes: o.minutes, seed: o.seed });
+    return eachWithOthers(
+      all.map((series) => ({ key: { source: o.source, currency: series.name }, series })),
+    );
+  }
+  if (o.mode === 'csv') {
+    const parsed = parseCloses(readFileSync(o.csv, 'utf8'), `${basename(o.csv)}`);
+    for (const b of parsed.bad.slice(0, 20)) err.write(`${o.csv}:${b.line}: skipped: ${b.reason}\n`);
+    if (parsed.bad.length > 20) err.write(`... and ${parsed.bad.length - 20} more bad lines\n`);
+    err.write(
+      `${o.csv}: ${parsed.lines} lines${parsed.header ? ' (a header)' : ''}, ${parsed.series.t.length} closes, ${parsed.bad.length} skipped\n`,
+    );
+    const key = { source: o.source, currency: o.currency };
+    if (!o.deriveSources) return [{ key, series: parsed.series, related: [] }];
+    const suffixes = ['', '+cache30-60s', '+delay15m'];
+    return eachWithOthers(
+      deriveSources(parsed.series).map((series, i) => ({
+        key: { ...key, source: o.source + suffixes[i] },
+        series,
+      })),
+    );
+  }
+  const pad = 60 * 60_000;
+  const maxH = Math.max(...o.horizons) * 60_000;
+  const key = { source: o.source, currency: o.currency };
+  let relatedKeys = o.related === 'auto' ? [] : o.related;
+  if (o.related === 'auto')
+    relatedKeys = (await listSeries(db!, o.from, o.to, 60)).filter(
+      (k) => k.currency === o.currency && k.source !== o.source,
+    );
+  const read = (k: SeriesKey) => readSeries(db!, k, o.from - pad, o.to + maxH);
+  const series = await read(key);
+  if (series.t.length === 0) throw new Error(`no rates for ${key.source}/${key.currency} in the range`);
+  return [{ key, series, related: await Promise.all(relatedKeys.map(read)) }];
+}
+
+/** A progress line on stderr: redrawn on a terminal, every 10 s otherwise. */
+function makeProgressLine(err: Out, label: string): (done: number, total: number) => void {
+  const t0 = performance.now();
+  let lastPlain = t0;
+  return (done, total) => {
+    const s = (performance.now() - t0) / 1000;
+    const eta = done > 0 ? (s * (total - done)) / done : NaN;
+    const text = `${label}: ${done}/${total} origins, ${(done / s).toFixed(0)}/s, ETA ${Number.isFinite(eta) ? Math.round(eta) : '?'} s`;
+    if (err.isTTY) err.write(`\r${text}\x1b[K`);
+    else if (performance.now() - lastPlain > 10_000) {
+      lastPlain = performance.now();
+      err.write(`${text}\n`);
+    }
+  };
+}
+
+/** The whole run; returns the exit status. */
+export async function runBacktestCli(
+  o: CliOptions,
+  deps: { db: Db | null; ilp: Ilp | null; out: Out; err: Out; now: number },
+): Promise<number> {
+  const { out, err } = deps;
+  const targets = await loadTargets(o, deps.db, err);
+  const run = { id: makeRunId(deps.now), ts: deps.now };
+  const wins: string[] = [];
+  let stored = 0;
+  for (const t of targets) {
+    const names =
+      o.models ?? CANDIDATES.map((m) => m.name).filter((n) => n !== 'gp-icm' || t.related.length > 0);
+    const label = `${t.key.source}/${t.key.currency}`;
+    const range = o.mode === 'questdb' ? { from: o.from, to: o.to } : {};
+    const progress = makeProgressLine(err, label);
+    const result = await runBacktestYielding(
+      { target: t.series, related: t.related },
+      { models: pickModels(names), stride: o.stride, horizons: o.horizons, ...range },
+      { onProgress: progress, everyMs: 200 },
+    );
+    if (err.isTTY) err.write('\r\x1b[K');
+    const rec = recommendModel(result.rows, result.to - result.from);
+    out.write(`${formatResult(label, result, rec)}\n\n`);
+    wins.push(...formatWins(label, result));
+    if (deps.ilp) stored += await writeBacktest(deps.ilp, run, t.key, result);
+  }
+  out.write(wins.length ? `${wins.join('\n')}\n` : 'No model beats persistence significantly anywhere.\n');
+  if (deps.ilp) out.write(`stored ${stored} rows in backtests, run_id = '${run.id}'\n`);
+  return 0;
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const parsed = parseBacktestArgs(process.argv.slice(2));
+  if ('errors' in parsed) {
+    for (const e of parsed.errors) process.stderr.write(`backtest: ${e}\n`);
+    process.stderr.write(`${USAGE}\n`);
+    process.exit(2);
+  }
+  const needsDb = parsed.mode === 'questdb';
+  const config = needsDb || parsed.store ? loadConfigOrExit() : null;
+  const db = config && needsDb ? makeDb(config, 2) : null;
+  const ilp = config && parsed.store ? await makeIlp(config) : null;
+  let status = 1;
+  try {
+    status = await runBacktestCli(parsed, {
+      db,
+      ilp,
+      out: process.stdout,
+      err: process.stderr,
+      now: Date.now(),
+    });
+  } catch (e) {
+    process.stderr.write(`backtest failed: ${(e as Error).message}\n`);
+  } finally {
+    await ilp?.close().catch(() => {});
+    await db?.end();
+  }
+  process.exit(status);
+}

@@ -1,0 +1,14 @@
+-- Queries of backtests (forecast/backtest-cli.ts and the backtest job).
+
+-- name: seriesRates :many
+-- One series' rates in [from, to), oldest first: the backtest's target or a related series.
+SELECT ts, rate FROM rates
+WHERE source = $1 AND currency = $2 AND ts >= $3 AND ts < $4
+ORDER BY ts;
+
+-- name: seriesWithData :many
+-- Every series with at least $3 rates in [from, to): what the daily backtest job covers.
+SELECT source, currency, n FROM (
+  SELECT source, currency, count() n FROM rates WHERE ts >= $1 AND ts < $2
+) WHERE n >= $3
+ORDER BY source, currency;

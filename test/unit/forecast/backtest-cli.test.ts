@@ -1,0 +1,172 @@
+/**
+ * The backtest's edges that need no database: reading a closes file (bad lines by number), the command line,
+ * the production choice from backtest rows, the printed table, and a whole CLI run on a file without storing.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { BacktestRow } from '../../../forecast/backtest.ts';
+import { parseBacktestArgs, runBacktestCli, type CliOptions } from '../../../forecast/backtest-cli.ts';
+import { describeRow } from '../../../forecast/backtest-report.ts';
+import { makeRunId } from '../../../forecast/backtest-store.ts';
+import { parseCloses } from '../../../forecast/closes.ts';
+import { dieboldMariano } from '../../../forecast/dm.ts';
+import { recommendModel } from '../../../forecast/selection.ts';
+
+describe('parseCloses', () => {
+  it('reads timestamp,close and candle lines, reporting bad ones by line number', () => {
+    const text = [
+      'open_time,open,high,low,close,volume',
+      '2023-03-01 00:00:00+00:00,1,2,0.5,1.5,3',
+      '2023-03-01T00:01:30Z,1.6',
+      'yesterday,1.7',
+      '2023-03-01T00:02:00Z,-4',
+      '2023-03-01T00:01:00Z,1.8',
+      '2023-03-01T00:03:00Z,1,2',
+      '',
+      '1677629040,1.9',
+    ].join('\n');
+    const p = parseCloses(text, 'f');
+    expect(p.header).toBe(true);
+    expect(p.lines).toBe(9);
+    expect([...p.series.y]).toEqual([1.5, 1.6, 1.9]);
+    expect([...p.series.t]).toEqual([0, 1, 4].map((m) => Date.UTC(2023, 2, 1, 0, m)));
+    expect(p.bad.map((b) => b.line)).toEqual([4, 5, 6, 7]);
+    expect(p.bad[0]!.reason).toMatch(/neither ISO 8601/);
+    expect(p.bad[1]!.reason).toMatch(/not a positive number/);
+    expect(p.bad[2]!.reason).toMatch(/not after the previous minute/);
+    expect(p.bad[3]!.reason).toMatch(/expected 2 fields/);
+  });
+});
+
+describe('parseBacktestArgs', () => {
+  it('reads the three modes and reports every problem at once', () => {
+    const q = parseBacktestArgs(
+      '--source blockchain --currency usd --from 2026-01-01 --to 2026-01-08 --related auto --stride 3'.split(
+        ' ',
+      ),
+    );
+    expect(q).toMatchObject({
+      mode: 'questdb',
+      currency: 'USD',
+      from: Date.UTC(2026, 0, 1),
+      related: 'auto',
+      stride: 3,
+      store: true,
+    });
+    expect(
+      parseBacktestArgs(['--csv', 'f.csv', '--no-store', '--models', 'persistence,gp-wiener']),
+    ).toMatchObject({
+      mode: 'csv',
+      source: 'csv',
+      currency: 'USD',
+      store: false,
+      models: ['persistence', 'gp-wiener'],
+    });
+    expect(parseBacktestArgs(['--synthetic', 'lead-lag'])).toMatchObject({
+      mode: 'synthetic',
+      minutes: 2880,
+    });
+    const bad = parseBacktestArgs(['--from', 'soon', '--stride', '0', '--models', 'gp-magic']);
+    expect('errors' in bad && bad.errors).toEqual([
+      expect.stringMatching(/--from: "soon"/),
+      expect.stringMatching(/--to: ""/),
+      '--source is required (or --csv FILE, or --synthetic lead-lag)',
+      '--currency is required',
+      expect.stringMatching(/unknown model "gp-magic"/),
+      '--stride must be a whole number ≥ 1, got "0"',
+    ]);
+  });
+});
+
+const row = (model: string, horizon: number, ratio: number, stat: number, p: number, coverage90 = 0.9) =>
+  ({
+    model,
+    horizon,
+    origins: 1000,
+    rmse: ratio,
+    ratio,
+    dm: { ...dieboldMariano([0, 0], { lag: 0 }), stat, p },
+    coverage50: 0.5,
+    coverage90,
+    width90: 1,
+    fitMs: 1,
+    failures: 0,
+  }) satisfies BacktestRow;
+
+describe('recommendModel', () => {
+  const week = 8 * 86_400_000;
+  const base = [1, 5].flatMap((h) => [
+    row('persistence', h, 1, 0, 1),
+    row('gp-wiener', h, 1.0001, 2.5, 0.01),
+  ]);
+
+  it('keeps the persistence-equivalent GP unless a candidate wins significantly at every horizon', () => {
+    const winner = [row('gp-icm', 1, 0.6, -8, 1e-9), row('gp-icm', 5, 0.9, -3, 0.003)];
+    expect(recommendModel([...base, ...winner], week).model).toBe('gp-icm');
+    const partial = [row('gp-icm', 1, 0.6, -8, 1e-9), row('gp-icm', 5, 0.99, -1, 0.3)];
+    expect(recommendModel([...base, ...partial], week)).toMatchObject({
+      model: 'gp-wiener',
+      reason: expect.stringMatching(/no candidate beat persistence/),
+    });
+    const overconfident = [row('gp-icm', 1, 0.6, -8, 1e-9, 0.7), row('gp-icm', 5, 0.9, -3, 0.003, 0.7)];
+    expect(recommendModel([...base, ...overconfident], week).model).toBe('gp-wiener');
+  });
+
+  it('never chooses from a short span, and falls back to persistence when the GP is clearly worse', () => {
+    const winner = [row('gp-icm', 1, 0.6, -8, 1e-9), row('gp-icm', 5, 0.9, -3, 0.003)];
+    expect(recommendModel([...base, ...winner], 86_400_000)).toMatchObject({
+      model: 'gp-wiener',
+      reason: expect.stringMatching(/too short/),
+    });
+    const worse = [1, 5].map((h) => row('gp-wiener', h, 1.05, 3, 0.001));
+    expect(recommendModel(worse, week).model).toBe('persistence');
+  });
+});
+
+describe('report', () => {
+  it('says better or worse only when significant, and notes negligible differences', () => {
+    expect(describeRow(row('persistence', 1, 1, 0, 1))).toBe('baseline');
+    expect(describeRow(row('gp-icm', 1, 0.6, -8, 1e-9))).toBe('BEATS persistence');
+    expect(describeRow(row('gp-rbf', 1, 1.2, 5, 1e-6))).toBe('WORSE than persistence');
+    expect(describeRow(row('gp-wiener', 1, 1.0001, 2.5, 0.01))).toBe('sig. worse but negligible');
+    expect(describeRow(row('gp-wiener', 1, 1.01, 1, 0.3))).toBe('no sig. diff.');
+    expect(makeRunId(Date.UTC(2026, 0, 27, 20, 13, 5), () => 0.5)).toBe('bt-20260127T201305Z-8000');
+  });
+});
+
+describe('runBacktestCli', () => {
+  it('backtests a file of closes without a database and prints the table', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bt-cli-'));
+    const file = join(dir, 'closes.csv');
+    let v = 100;
+    const lines = ['ts,close'];
+    for (let i = 0; i < 150; i++)
+      lines.push(`${Date.UTC(2030, 0, 1, 0, i) / 1000},${(v += Math.sin(i * 2.3))}`);
+    lines.splice(40, 0, 'oops,1');
+    writeFileSync(file, lines.join('\n'));
+    const opts = parseBacktestArgs([
+      '--csv',
+      file,
+      '--no-store',
+      '--models',
+      'persistence,gp-wiener',
+    ]) as CliOptions;
+    let out = '';
+    let err = '';
+    const status = await runBacktestCli(opts, {
+      db: null,
+      ilp: null,
+      out: { write: (s: string) => (out += s) },
+      err: { write: (s: string) => (err += s) },
+      now: 0,
+    });
+    expect(status).toBe(0);
+    expect(err).toContain('closes.csv:41: skipped');
+    expect(err).toContain('150 closes, 1 skipped');
+    expect(out).toMatch(/csv\/USD\n {2}origins 2030-01-01T00:59Z .. 2030-01-01T02:24Z: 18 every 5 min/);
+    expect(out).toMatch(/gp-wiener +10 +\d+/);
+    expect(out).toContain('production choice: ');
+  });
+});
