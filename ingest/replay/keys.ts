@@ -1,0 +1,71 @@
+/**
+ * Where the raw archive keeps what: Firehose names each object `<prefix>YYYY/MM/DD/HH/<stream>-<version>-
+ * YYYY-MM-DD-HH-MM-SS-<uuid>` by ARRIVAL time (UTC). An envelope arrives at or after its minute — seconds later
+ * normally, hours later when a poller's spool re-sends after an outage — so a reader of minutes [from, to) lists
+ * the hours from `from` up to `to` plus a slack. Pure.
+ */
+
+const HOUR_MS = 3_600_000;
+const MINUTE_MS = 60_000;
+
+/**
+ * Arrival can trail the minute (buffering, re-sends) but should never precede it; a few minutes of lead still
+ * cover a Firehose clock slightly behind the poller's.
+ */
+export const CLOCK_LEAD_MS = 2 * MINUTE_MS;
+
+const pad = (n: number, w = 2) => String(n).padStart(w, '0');
+
+/** The key prefix of the hour holding `ms`: `raw/2031/01/05/13/`. */
+export function hourPrefix(prefix: string, ms: number): string {
+  const d = new Date(ms);
+  return `${prefix}${d.getUTCFullYear()}/${pad(d.getUTCMonth() + 1)}/${pad(d.getUTCDate())}/${pad(d.getUTCHours())}/`;
+}
+
+/** Every hour (start, epoch ms) that overlaps [from, to), oldest first. */
+export function hoursCovering(from: number, to: number): number[] {
+  const out: number[] = [];
+  for (let h = Math.floor(from / HOUR_MS) * HOUR_MS; h < to; h += HOUR_MS) out.push(h);
+  return out;
+}
+
+/**
+ * The arrival times an envelope of minute `m` may have to be replayed: up to the end of its minute plus the
+ * slack. An envelope arriving later is "late" and left out, the same way by every run (so a resumed run and an
+ * uninterrupted one decide alike).
+ */
+export function arrivalDeadline(minute: number, slackMs: number): number {
+  return minute + MINUTE_MS + slackMs;
+}
+
+/** The arrival window to list for minutes [from, to). */
+export function listingWindow(from: number, to: number, slackMs: number): { from: number; to: number } {
+  return { from: from - CLOCK_LEAD_MS, to: arrivalDeadline(to - MINUTE_MS, slackMs) + 1 };
+}
+
+const NAME_TIME = /-(\d{4})-(\d{2})-(\d{2})-(\d{2})-(\d{2})-(\d{2})-[^/]*$/;
+
+/**
+ * When an object arrived, from the time in its Firehose name; null when the name has none (or one outside its
+ * hour folder) — then only the folder's hour is known.
+ */
+export function arrivalOf(key: string, hourStart: number): number | null {
+  const m = NAME_TIME.exec(key);
+  if (!m) return null;
+  const [y, mo, d, h, mi, s] = m.slice(1).map(Number) as [number, number, number, number, number, number];
+  const t = Date.UTC(y, mo - 1, d, h, mi, s);
+  return t >= hourStart && t < hourStart + HOUR_MS ? t : null;
+}
+
+const MINUTE_FIELD = /"minute":"([^"]{10,40})"/;
+
+/**
+ * The minute of an archive line without parsing it (epoch ms), or null. Lets a reader drop the many lines
+ * outside its range cheaply; a line it keeps is still parsed and checked in full.
+ */
+export function minuteHint(line: string): number | null {
+  const m = MINUTE_FIELD.exec(line.length > 2_000 ? line.slice(0, 2_000) : line);
+  if (!m) return null;
+  const t = Date.parse(m[1] as string);
+  return Number.isFinite(t) ? t : null;
+}

@@ -1,0 +1,41 @@
+/**
+ * The lines of an archive object as its body streams in, so a large object is never held whole. A gzip body
+ * (a delivery stream configured with compression) is recognized by its magic bytes and inflated on the way.
+ */
+import { pipeline, Readable } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
+import { createGunzip } from 'node:zlib';
+
+const GZIP_MAGIC = [0x1f, 0x8b];
+
+/** Each line of `chunks` (LF or CRLF), without its terminator; a last line without one is yielded too. */
+export async function* splitLines(chunks: AsyncIterable<Uint8Array | string>): AsyncGenerator<string> {
+  const decoder = new StringDecoder('utf8');
+  let tail = '';
+  for await (const chunk of chunks) {
+    const text = tail + (typeof chunk === 'string' ? chunk : decoder.write(Buffer.from(chunk)));
+    let start = 0;
+    for (let nl = text.indexOf('\n'); nl !== -1; nl = text.indexOf('\n', start)) {
+      yield text.charCodeAt(nl - 1) === 13 && nl > start ? text.slice(start, nl - 1) : text.slice(start, nl);
+      start = nl + 1;
+    }
+    tail = text.slice(start);
+  }
+  tail += decoder.end();
+  if (tail) yield tail;
+}
+
+/** The body's chunks, inflated when the body is gzip. */
+export async function* maybeGunzip(body: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+  const it = body[Symbol.asyncIterator]();
+  const first = await it.next();
+  if (first.done) return;
+  const head = first.value;
+  async function* all(): AsyncGenerator<Uint8Array> {
+    yield head;
+    for (let r = await it.next(); !r.done; r = await it.next()) yield r.value;
+  }
+  if (head[0] !== GZIP_MAGIC[0] || head[1] !== GZIP_MAGIC[1]) return yield* all();
+  // pipeline() destroys both streams on an error in either, so a corrupt gzip throws here, not later.
+  yield* pipeline(Readable.from(all()), createGunzip(), () => {}) as AsyncIterable<Uint8Array>;
+}

@@ -1,0 +1,89 @@
+/**
+ * Replay's side of normalization: a minute's envelopes, in order, through the same `normalize` the poller calls,
+ * with the same jump-check memory (`previous`, advanced by accepted rates) and the same first-seen rule for
+ * `currencies`. Its state is plain data so a killed replay resumes with exactly what it had. Pure.
+ */
+import type { Currency, Poll, Rate, SourceName } from '../../common/types.ts';
+import type { RawEnvelope } from '../archive/envelope.ts';
+import { describeCurrency } from '../currencies.ts';
+import { advance, normalize, type Previous } from '../normalize.ts';
+import { adapterFor, type Rejection } from '../sources/index.ts';
+
+/** The jump check's memory: last accepted rate per source and currency. JSON-safe. */
+export type PreviousState = Record<string, Record<string, Previous>>;
+
+export type MinuteOutput = {
+  minute: number;
+  polls: Poll[];
+  rates: Rate[];
+  /** First sightings: codes unknown so far, or seen earlier than recorded. */
+  currencies: Currency[];
+  rejections: (Rejection & { source: SourceName })[];
+};
+
+export type ReplayNormalizer = {
+  normalizeMinute(minute: number, envelopes: RawEnvelope[]): MinuteOutput;
+  /** The jump-check memory as data (to save with the progress). */
+  state(): PreviousState;
+};
+
+export const rateKey = (r: { ts: number; source: string; currency: string }) =>
+  `${r.ts}|${r.source}|${r.currency}`;
+/** The `polls` DEDUP key: each poller's each attempt is its own row. */
+export const pollKey = (p: { ts: number; source: string; attempt: number; poller: string }) =>
+  `${p.ts}|${p.source}|${p.attempt}|${p.poller}`;
+
+/**
+ * `previous`: the jump check's starting memory (QuestDB's last accepted rates, or a saved state).
+ * `firstSeen`: first-seen minute of every known currency code; a code is written again only when seen earlier.
+ */
+export function makeReplayNormalizer(opts: {
+  previous: PreviousState;
+  firstSeen: Map<string, number>;
+}): ReplayNormalizer {
+  const previous = new Map<string, Map<string, Previous>>(
+    Object.entries(opts.previous).map(([s, m]) => [s, new Map(Object.entries(m))]),
+  );
+  const firstSeen = opts.firstSeen;
+  return {
+    normalizeMinute(minute, envelopes) {
+      // Keyed like the tables' DEDUP keys: when two envelopes give one key, the later in order stands, as a later
+      // write would in QuestDB.
+      const polls = new Map<string, Poll>();
+      const rates = new Map<string, Map<string, Rate>>(); // source → currency → rate
+      const rejections: MinuteOutput['rejections'] = [];
+      const sighted = new Map<string, { fetchedAt: number; source: string }>();
+      for (const env of envelopes) {
+        let prev = previous.get(env.source);
+        if (!prev) previous.set(env.source, (prev = new Map()));
+        const n = normalize(env, adapterFor(env.source), prev);
+        advance(prev, n.rates);
+        polls.set(pollKey(n.poll), n.poll);
+        const fetchedAt = Date.parse(env.fetchedAt);
+        let bySource = rates.get(env.source);
+        if (!bySource) rates.set(env.source, (bySource = new Map()));
+        for (const r of n.rates) {
+          bySource.set(r.currency, r);
+          const known = firstSeen.get(r.currency);
+          const s = sighted.get(r.currency);
+          if ((known === undefined || minute < known) && (!s || fetchedAt < s.fetchedAt))
+            sighted.set(r.currency, { fetchedAt, source: env.source });
+        }
+        for (const j of n.rejections) rejections.push({ ...j, source: env.source });
+      }
+      const currencies: Currency[] = [];
+      for (const [code, s] of sighted) {
+        firstSeen.set(code, minute);
+        currencies.push(describeCurrency(code, minute, s.source));
+      }
+      const all: Rate[] = [];
+      for (const bySource of rates.values()) for (const r of bySource.values()) all.push(r);
+      return { minute, polls: [...polls.values()], rates: all, currencies, rejections };
+    },
+    state() {
+      const out: PreviousState = {};
+      for (const [s, m] of previous) out[s] = Object.fromEntries(m);
+      return out;
+    },
+  };
+}

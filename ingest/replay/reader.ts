@@ -1,0 +1,142 @@
+/**
+ * Reading the raw archive back: the objects of an arrival window, hour folder by hour folder, in arrival order,
+ * several fetched at once but handed out in order, each streamed line by line into the envelopes a replay wants.
+ * A line that is not an envelope is reported with its object's key and line number and skipped; a failure to
+ * list or fetch (S3 unreachable) throws, so a replay stops where it was instead of passing over data.
+ */
+import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { parseEnvelope, type RawEnvelope } from '../archive/envelope.ts';
+import { arrivalDeadline, arrivalOf, hourPrefix, hoursCovering, minuteHint } from './keys.ts';
+import { maybeGunzip, splitLines } from './lines.ts';
+
+/** The archive as the reader needs it: S3, or an in-memory double in tests. */
+export type ArchiveStore = {
+  /** Every object under `prefix`: key and size. */
+  list(prefix: string): Promise<{ key: string; size: number }[]>;
+  /** The object's body as it streams in. */
+  open(key: string): Promise<AsyncIterable<Uint8Array>>;
+};
+
+export function makeS3ArchiveStore(s3: S3Client, bucket: string): ArchiveStore {
+  return {
+    async list(prefix) {
+      const out: { key: string; size: number }[] = [];
+      let token: string | undefined;
+      do {
+        const page = await s3.send(
+          new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }),
+        );
+        for (const o of page.Contents ?? []) if (o.Key) out.push({ key: o.Key, size: o.Size ?? 0 });
+        token = page.NextContinuationToken;
+      } while (token);
+      return out;
+    },
+    async open(key) {
+      const res = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+      if (!res.Body) throw new Error(`s3://${bucket}/${key} has no body`);
+      return res.Body as AsyncIterable<Uint8Array>;
+    },
+  };
+}
+
+export type BadLine = { line: number; error: string };
+
+export type ArchiveObject = {
+  key: string;
+  arrival: number;
+  bytes: number;
+  /** Envelopes of wanted minutes that arrived by their deadline, in file order. */
+  envelopes: RawEnvelope[];
+  /** Envelopes of wanted minutes that arrived after their deadline (left out). */
+  late: number;
+  bad: BadLine[];
+};
+
+export type ReadOptions = {
+  prefix: string;
+  /** Arrival window to list, epoch ms [from, to). */
+  arrival: { from: number; to: number };
+  /** Minutes wanted, [from, to). */
+  from: number;
+  to: number;
+  slackMs: number;
+  /** Further filter (sources, or the exact minutes a gap repair looks for). */
+  want?: (e: RawEnvelope) => boolean;
+  /** Objects fetched at once. */
+  concurrency: number;
+};
+
+/** Read one object into the envelopes wanted. Body errors of a corrupt gzip count as bad lines. */
+async function readObject(
+  store: ArchiveStore,
+  o: { key: string; size: number; arrival: number },
+  opts: ReadOptions,
+): Promise<ArchiveObject> {
+  const out: ArchiveObject = {
+    key: o.key,
+    arrival: o.arrival,
+    bytes: o.size,
+    envelopes: [],
+    late: 0,
+    bad: [],
+  };
+  const inRange = (m: number) => m >= opts.from && m < opts.to;
+  const body = await store.open(o.key);
+  let n = 0;
+  try {
+    for await (const line of splitLines(maybeGunzip(body))) {
+      n++;
+      if (!line.trim()) continue;
+      const hint = minuteHint(line);
+      if (hint !== null && !inRange(hint)) continue;
+      const p = parseEnvelope(line);
+      if (!p.ok) {
+        out.bad.push({ line: n, error: p.error });
+        continue;
+      }
+      const minute = Date.parse(p.envelope.minute);
+      if (!inRange(minute) || (opts.want && !opts.want(p.envelope))) continue;
+      if (o.arrival > arrivalDeadline(minute, opts.slackMs)) out.late++;
+      else out.envelopes.push(p.envelope);
+    }
+  } catch (err) {
+    const code = (err as { code?: string }).code ?? '';
+    if (!code.startsWith('Z_')) throw err;
+    out.bad.push({ line: n + 1, error: `corrupt gzip: ${(err as Error).message}` });
+  }
+  return out;
+}
+
+/** The objects of the window in arrival order (ties by key), `concurrency` fetched ahead. */
+export async function* readArchive(store: ArchiveStore, opts: ReadOptions): AsyncGenerator<ArchiveObject> {
+  async function* keys() {
+    for (const hour of hoursCovering(opts.arrival.from, opts.arrival.to)) {
+      const listed = (await store.list(hourPrefix(opts.prefix, hour)))
+        .map((o) => {
+          const exact = arrivalOf(o.key, hour);
+          return { ...o, arrival: exact ?? hour, latest: exact ?? hour + 3_599_999 };
+        })
+        // An object that arrived before the window holds only minutes before it (arrival follows the minute).
+        .filter((o) => o.latest >= opts.arrival.from && o.arrival < opts.arrival.to)
+        .sort((a, b) => a.arrival - b.arrival || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+      yield* listed;
+    }
+  }
+  const ahead: Promise<ArchiveObject>[] = [];
+  const source = keys();
+  let exhausted = false;
+  const fill = async () => {
+    while (!exhausted && ahead.length < Math.max(1, opts.concurrency)) {
+      const next = await source.next();
+      if (next.done) exhausted = true;
+      else {
+        const p = readObject(store, next.value, opts).catch((err: unknown) => {
+          throw new Error(`reading s3 object ${next.value.key}: ${(err as Error).message}`, { cause: err });
+        });
+        p.catch(() => {}); // awaited in order below; this only keeps an early failure from being "unhandled"
+        ahead.push(p);
+      }
+    }
+  };
+  for (await fill(); ahead.length > 0; await fill()) yield await (ahead.shift() as Promise<ArchiveObject>);
+}

@@ -1,0 +1,34 @@
+-- Queries of the replay from the raw archive (ingest/replay/), shared by `replay-s3` and the gap-repair job.
+-- Timestamps travel as ISO-8601 strings: compared with a column (`ts >= $1`) they take its type; elsewhere they
+-- are cast `$n::varchar::timestamp` (QuestDB 9.3.4 types a bare `$n::timestamp` parameter as DOUBLE).
+
+-- name: walTables :many
+-- How far each WAL table has applied what it acknowledged: a replay reads the tables only once they have
+-- caught up, so rows written just before (a killed run's last batch) are seen.
+SELECT name, suspended, writerTxn, sequencerTxn FROM wal_tables();
+
+-- name: seedPrevious :many
+-- The jump check's memory at the first minute replayed: the last accepted rate per (source, currency) within
+-- the look-back before it.
+SELECT ts, source, currency, rate FROM rates
+WHERE ts >= $1 AND ts < $2
+LATEST ON ts PARTITION BY source, currency;
+
+-- name: currenciesFirstSeen :many
+SELECT code, first_seen FROM currencies;
+
+-- name: rateKeys :many
+-- The rows already stored in a span of minutes: what a replay without --force leaves alone.
+SELECT ts, source, currency FROM rates WHERE ts >= $1 AND ts < $2;
+
+-- name: pollKeys :many
+SELECT ts, source, attempt, poller FROM polls WHERE ts >= $1 AND ts < $2;
+
+-- name: loadProgress :many
+SELECT done_until, status, state FROM replay_progress WHERE run_key = $1;
+
+-- name: saveProgress :exec
+-- One row per run; each save replaces it (DEDUP UPSERT KEYS(ts, run_key)).
+INSERT INTO replay_progress (ts, run_key, range_to, done_until, status, last_key, args, state, updated_at)
+VALUES ($1::varchar::timestamp, $2, $3::varchar::timestamp, $4::varchar::timestamp, $5, $6, $7, $8,
+  $9::varchar::timestamp);

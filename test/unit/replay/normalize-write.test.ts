@@ -1,0 +1,162 @@
+/**
+ * Replay's normalization against the poller's own loop (the same rows from the same envelopes, the jump check
+ * included), its resumable state, and the choice of rows to write.
+ */
+import { describe, expect, it } from 'vitest';
+import type { Currency, Poll, Rate } from '../../../common/types.ts';
+import type { RawEnvelope } from '../../../ingest/archive/envelope.ts';
+import { describeCurrency } from '../../../ingest/currencies.ts';
+import { advance, normalize, type Previous } from '../../../ingest/normalize.ts';
+import { makeReplayNormalizer, pollKey, rateKey } from '../../../ingest/replay/normalizer.ts';
+import { makePipeline, selectRows } from '../../../ingest/replay/writer.ts';
+import { adapterFor } from '../../../ingest/sources/index.ts';
+import { renderBlockchain } from '../../fake/formats.ts';
+import { envelope } from '../ingest/helpers.ts';
+
+const MIN = 60_000;
+const T = Date.UTC(2031, 4, 6, 7, 0);
+
+/** Blockchain bodies for minutes 0..n-1, USD multiplied by `jump` at minute `at` (an absurd move). */
+function minutes(n: number, jump = { at: -1, factor: 1 }): RawEnvelope[] {
+  return Array.from({ length: n }, (_, i) => {
+    const body = JSON.parse(renderBlockchain(T + i * MIN, 3, { codes: ['USD', 'EUR'] })) as Record<
+      string,
+      { last: number }
+    >;
+    if (i === jump.at) body.USD!.last *= jump.factor;
+    return envelope('blockchain', T + i * MIN, { body: JSON.stringify(body) });
+  });
+}
+
+/** What the poller does with the same envelopes (ingest/poller.ts, pollSource). */
+function pollerWay(envs: RawEnvelope[]) {
+  const prev = new Map<string, Previous>();
+  const known = new Set<string>();
+  const out = { polls: [] as Poll[], rates: [] as Rate[], currencies: [] as Currency[] };
+  for (const env of envs) {
+    const n = normalize(env, adapterFor(env.source), prev);
+    out.polls.push(n.poll);
+    advance(prev, n.rates);
+    for (const r of n.rates) {
+      out.rates.push(r);
+      if (!known.has(r.currency)) {
+        known.add(r.currency);
+        out.currencies.push(describeCurrency(r.currency, Date.parse(env.minute), env.source));
+      }
+    }
+  }
+  return out;
+}
+
+function replayWay(envs: RawEnvelope[], split = envs.length) {
+  const out = { polls: [] as Poll[], rates: [] as Rate[], currencies: [] as Currency[] };
+  const firstSeen = new Map<string, number>();
+  let n = makeReplayNormalizer({ previous: {}, firstSeen });
+  envs.forEach((env, i) => {
+    // A kill and resume at `split`: a new normalizer from the saved (JSON) state.
+    if (i === split) n = makeReplayNormalizer({ previous: JSON.parse(JSON.stringify(n.state())), firstSeen });
+    const o = n.normalizeMinute(Date.parse(env.minute), [env]);
+    out.polls.push(...o.polls);
+    out.rates.push(...o.rates);
+    out.currencies.push(...o.currencies);
+  });
+  return out;
+}
+
+describe('replay normalization', () => {
+  it('gives the poller’s rows: polls, rates, first-seen currencies, an absurd jump rejected alike', () => {
+    const envs = minutes(6, { at: 3, factor: 10 });
+    const poller = pollerWay(envs);
+    expect(poller.rates.filter((r) => r.ts === T + 3 * MIN).map((r) => r.currency)).toEqual(['EUR']);
+    expect(replayWay(envs)).toEqual(poller);
+  });
+
+  it('resumed from its saved state, decides exactly as an uninterrupted run', () => {
+    const envs = minutes(6, { at: 4, factor: 10 });
+    expect(replayWay(envs, 4)).toEqual(replayWay(envs));
+    expect(replayWay(envs, 4).rates.some((r) => r.ts === T + 4 * MIN && r.currency === 'USD')).toBe(false);
+  });
+
+  it('writes a currency only when unknown or seen earlier than recorded', () => {
+    const [e] = minutes(1);
+    const firstSeen = new Map([
+      ['USD', T - MIN],
+      ['EUR', T + MIN],
+    ]);
+    const o = makeReplayNormalizer({ previous: {}, firstSeen }).normalizeMinute(T, [e!]);
+    expect(o.currencies.map((c) => [c.code, c.firstSeen, c.firstSource])).toEqual([['EUR', T, 'blockchain']]);
+    expect(firstSeen.get('EUR')).toBe(T);
+  });
+
+  it('collapses one key given twice in a minute (two pollers) to the later in order', () => {
+    const [a] = minutes(1);
+    const b = { ...a!, id: `${a!.id}-b`, poller: 'two', fetchedAt: new Date(T + 2_000).toISOString() };
+    const o = makeReplayNormalizer({ previous: {}, firstSeen: new Map() }).normalizeMinute(T, [a!, b]);
+    expect(o.rates).toHaveLength(2);
+    expect(o.polls.map((p) => p.poller)).toEqual(['test', 'two']);
+  });
+});
+
+describe('selectRows', () => {
+  const o = makeReplayNormalizer({ previous: {}, firstSeen: new Map() }).normalizeMinute(T, minutes(1));
+  const usd = o.rates.find((r) => r.currency === 'USD')!;
+  const none = { rates: new Set<string>(), polls: new Set<string>() };
+
+  it('without force writes what is absent only; a second pass writes nothing', () => {
+    expect(selectRows([o], none, { force: false }).batch.rates).toHaveLength(2);
+    const stored = { rates: new Set(o.rates.map(rateKey)), polls: new Set(o.polls.map(pollKey)) };
+    const again = selectRows([o], stored, { force: false });
+    expect([again.batch.rates.length, again.batch.polls.length, again.kept]).toEqual([0, 0, 2]);
+  });
+
+  it('with force rewrites every row and counts stored rows the archive no longer gives', () => {
+    const gone = rateKey({ ts: T, source: 'blockchain', currency: 'XYZ' });
+    const elsewhere = rateKey({ ts: T, source: 'coinbase', currency: 'XYZ' });
+    const stored = { rates: new Set([rateKey(usd), gone, elsewhere]), polls: new Set<string>() };
+    const s = selectRows([o], stored, { force: true });
+    expect([s.batch.rates.length, s.replaced, s.stale]).toEqual([2, 1, [gone]]);
+  });
+
+  it('narrowed to the keys a gap repair asks for', () => {
+    const s = selectRows([o], none, {
+      force: false,
+      only: { rate: (r) => r.currency === 'USD', poll: () => false },
+    });
+    expect([s.batch.rates, s.batch.polls]).toEqual([[usd], []]);
+  });
+});
+
+describe('the write pipeline', () => {
+  it('writes in order, saves each batch after its write, reads ahead, and stops at the first failure', async () => {
+    const log: string[] = [];
+    const gate: Record<number, () => void> = {};
+    const p = makePipeline<number, number>({
+      prepare: async (n) => (log.push(`prepare ${n}`), n),
+      write: (n) => new Promise<void>((r) => (gate[n] = () => (log.push(`write ${n}`), r()))),
+      save: async (n) => void log.push(`save ${n}`),
+    });
+    await p.submit(1);
+    const second = p.submit(2);
+    await Promise.resolve();
+    expect(log).toEqual(['prepare 1', 'prepare 2']);
+    gate[1]!();
+    await second;
+    await new Promise((r) => setTimeout(r, 0));
+    gate[2]!();
+    await p.finish();
+    expect(log).toEqual(['prepare 1', 'prepare 2', 'write 1', 'save 1', 'write 2', 'save 2']);
+
+    const failing = makePipeline<number, number>({
+      prepare: async (n) => n,
+      write: async (n) => {
+        if (n === 1) throw new Error('QuestDB down');
+      },
+      save: async () => {
+        throw new Error('never saved');
+      },
+    });
+    await failing.submit(1);
+    await expect(failing.submit(2)).rejects.toThrow('QuestDB down');
+    await expect(failing.finish()).rejects.toThrow('QuestDB down');
+  });
+});

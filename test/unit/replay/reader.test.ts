@@ -1,0 +1,117 @@
+/** Reading the archive back from an in-memory store: order, filters, late arrivals, corrupt lines, failures. */
+import { describe, expect, it } from 'vitest';
+import { serializeEnvelope, type RawEnvelope } from '../../../ingest/archive/envelope.ts';
+import { hourPrefix, listingWindow } from '../../../ingest/replay/keys.ts';
+import { readArchive, type ArchiveObject, type ArchiveStore } from '../../../ingest/replay/reader.ts';
+import { envelope } from '../ingest/helpers.ts';
+
+const MIN = 60_000;
+const H = 3_600_000;
+const T = Date.UTC(2031, 6, 1, 10, 0);
+
+const pad = (n: number) => String(n).padStart(2, '0');
+function keyAt(arrival: number, tag: string): string {
+  const d = new Date(arrival);
+  const t = `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}-${pad(d.getUTCHours())}-${pad(d.getUTCMinutes())}-${pad(d.getUTCSeconds())}`;
+  return `${hourPrefix('raw/', arrival)}stream-1-${t}-${tag}`;
+}
+
+/** An archive held in a map; `fail` names keys whose fetch fails (S3 unreachable). */
+function memoryStore(
+  objects: Map<string, string>,
+  fail = new Set<string>(),
+): ArchiveStore & { opened: string[] } {
+  const opened: string[] = [];
+  return {
+    opened,
+    async list(prefix) {
+      // Listed out of order on purpose: the reader sorts by arrival.
+      return [...objects.keys()]
+        .filter((k) => k.startsWith(prefix))
+        .reverse()
+        .map((key) => ({ key, size: objects.get(key)!.length }));
+    },
+    async open(key) {
+      opened.push(key);
+      if (fail.has(key)) throw new Error('connect ECONNREFUSED');
+      const text = objects.get(key)!;
+      return (async function* () {
+        for (let i = 0; i < text.length; i += 7) yield Buffer.from(text.slice(i, i + 7));
+      })();
+    },
+  };
+}
+
+const body = (...envs: RawEnvelope[]) => envs.map(serializeEnvelope).join('');
+const read = async (store: ArchiveStore, from: number, to: number, slackMs: number, concurrency = 3) => {
+  const out: ArchiveObject[] = [];
+  for await (const o of readArchive(store, {
+    prefix: 'raw/',
+    arrival: listingWindow(from, to, slackMs),
+    from,
+    to,
+    slackMs,
+    concurrency,
+  }))
+    out.push(o);
+  return out;
+};
+
+describe('readArchive', () => {
+  const e = (i: number, over = {}) => envelope('coindesk', T + i * MIN, over);
+
+  it('hands out objects in arrival order across hours, with the wanted minutes only', async () => {
+    const objects = new Map([
+      [keyAt(T + 1_000, 'a'), body(e(0))],
+      [keyAt(T + 59 * MIN + 30_000, 'b'), body(e(59))],
+      [keyAt(T + 60 * MIN + 2_000, 'c'), body(e(60), e(61))],
+      [keyAt(T - 10 * MIN, 'before'), body(envelope('coindesk', T - 11 * MIN))],
+    ]);
+    const store = memoryStore(objects);
+    const got = await read(store, T, T + 61 * MIN, 0);
+    expect(got.map((o) => o.key.slice(-1))).toEqual(['a', 'b', 'c']);
+    expect(got.map((o) => o.envelopes.map((x) => x.minute))).toEqual([
+      [e(0).minute],
+      [e(59).minute],
+      [e(60).minute],
+    ]);
+    // The object that arrived before the range is not even fetched.
+    expect(store.opened.some((k) => k.endsWith('before'))).toBe(false);
+  });
+
+  it('counts an envelope that arrived after its minute plus the slack as late, and leaves it out', async () => {
+    const objects = new Map([
+      [keyAt(T + 1_000, 'on-time'), body(e(0))],
+      [keyAt(T + 45 * MIN, 'resent'), body(e(0, { attempt: 2 }), e(44))],
+    ]);
+    const strict = await read(memoryStore(objects), T, T + 60 * MIN, 30 * MIN);
+    expect(strict.map((o) => [o.envelopes.length, o.late])).toEqual([
+      [1, 0],
+      [1, 1],
+    ]);
+    const lenient = await read(memoryStore(objects), T, T + 60 * MIN, H);
+    expect(lenient.map((o) => [o.envelopes.length, o.late])).toEqual([
+      [1, 0],
+      [2, 0],
+    ]);
+  });
+
+  it('reports corrupt lines with their numbers and keeps the good ones', async () => {
+    const text = `${serializeEnvelope(e(0))}{"v":1,"id":"x"\n\n<html>oops</html>\n${JSON.stringify({ ...e(1), v: 2 })}\n`;
+    const [o] = await read(memoryStore(new Map([[keyAt(T + 30_000, 'bad'), text]])), T, T + 5 * MIN, 0);
+    expect(o?.envelopes.map((x) => x.minute)).toEqual([e(0).minute]);
+    expect(o?.bad).toEqual([
+      { line: 2, error: expect.stringMatching(/^not JSON/) },
+      { line: 4, error: expect.stringMatching(/^not JSON/) },
+      { line: 5, error: expect.stringMatching(/^bad envelope: v/) },
+    ]);
+  });
+
+  it('stops with the key when an object cannot be fetched, instead of passing over it', async () => {
+    const bad = keyAt(T + 2_000, 'x');
+    const store = memoryStore(new Map([[bad, body(e(0))]]), new Set([bad]));
+    await expect(read(store, T, T + MIN, 0)).rejects.toThrow(
+      `reading s3 object ${bad}: connect ECONNREFUSED`,
+    );
+  });
+});
