@@ -1,0 +1,264 @@
+/**
+ * `npm run backfill -- replay-s3 --from T --to T [options]`: rebuild `rates`, `polls` and first-seen `currencies`
+ * rows of a range of minutes from the raw archive in S3 (see ingest/replay/replay.ts for what is written and
+ * why). Resumable: a killed run, run again with the same options, continues where it had got to.
+ */
+import { parseArgs } from 'node:util';
+import { makeS3 } from '../../common/aws.ts';
+import { systemClock } from '../../common/clock.ts';
+import { SOURCE_NAMES, type SourceName } from '../../common/types.ts';
+import { makeQuestdbStore } from '../../ingest/store.ts';
+import { makeS3ArchiveStore } from '../../ingest/replay/reader.ts';
+import { runReplay, type ReplayOptions, type ReplaySummary } from '../../ingest/replay/replay.ts';
+import { makeDb } from '../../sql/db.ts';
+import { makeIlp } from '../../sql/ilp.ts';
+import { formatDuration, makeProgress } from './progress.ts';
+import type { Backfill } from './registry.ts';
+
+export type ReplayCliOptions = ReplayOptions & { allowSkips: boolean; progressEveryMs: number };
+
+const USAGE = `usage: npm run backfill -- replay-s3 --from <time> --to <time> [options]
+
+  --from, --to      the minutes to rebuild, [from, to): ISO 8601 (UTC unless a zone is given) or a date.
+  --sources         comma-separated sources to replay (default: all of ${SOURCE_NAMES.join(', ')}).
+  --force           rewrite every row, replacing stored ones: after fixing a parser. Without it only rows
+                    that are absent are written, and what is stored stays as it is.
+  --slack           how long after its minute a response may have arrived in S3 and still count (default 24h;
+                    spool re-sends after an outage arrive late). Objects are listed up to --to plus this.
+  --allow-skips     exit 0 even when corrupt objects were skipped (they are still reported).
+  --fresh           ignore the saved progress of an interrupted run with the same options; start over.
+  --batch-size      rows per ILP request (default 20000).
+  --concurrency     S3 objects fetched at once (default 8).
+  --progress-every  seconds between plain progress lines when not on a terminal (default 5).
+
+examples:
+  npm run backfill -- replay-s3 --from 2031-01-05 --to 2031-01-06            # a lost day, after DROP PARTITION
+  npm run backfill -- replay-s3 --from 2031-01-01 --to 2031-02-01 --sources coinbase --force   # a parser fix
+  npm run backfill -- replay-s3 --from 2031-01-05T10:00Z --to 2031-01-05T11:00Z --slack 72h
+
+Interrupted (Ctrl-C, a crash, a kill), the same command continues from the last batch QuestDB acknowledged.
+Exit status: 0 ok, 1 corrupt objects skipped (without --allow-skips) or failed, 2 bad usage, 130 interrupted.`;
+
+/** `24h`, `90m`, `30s`, `2d`, `0` → ms; null when not a duration. Pure. */
+export function parseDuration(s: string): number | null {
+  const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?$/.exec(s.trim());
+  if (!m) return null;
+  const unit = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] ?? 's'] as number;
+  return Math.round(Number(m[1]) * unit);
+}
+
+/** An ISO 8601 time or date, UTC unless it names a zone; null when unreadable. Pure. */
+export function parseTime(s: string): number | null {
+  const t = s.trim();
+  if (!/^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?$/.test(t)) return null;
+  const zoned = /(Z|[+-]\d{2}:?\d{2})$/.test(t) || t.length === 10;
+  const ms = Date.parse(zoned ? t : `${t}Z`);
+  return Number.isFinite(ms) ? ms : null;
+}
+
+/** Parse and check the command line; every problem is reported at once. Pure. */
+export function parseReplayArgs(args: string[]): ReplayCliOptions | { errors: string[] } {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args,
+      options: {
+        from: { type: 'string' },
+        to: { type: 'string' },
+        sources: { type: 'string' },
+        force: { type: 'boolean', default: false },
+        slack: { type: 'string', default: '24h' },
+        'allow-skips': { type: 'boolean', default: false },
+        fresh: { type: 'boolean', default: false },
+        'batch-size': { type: 'string', default: '20000' },
+        concurrency: { type: 'string', default: '8' },
+        'progress-every': { type: 'string', default: '5' },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (err) {
+    return { errors: [(err as Error).message] };
+  }
+  const errors: string[] = [];
+  const time = (name: 'from' | 'to') => {
+    const v = values[name];
+    if (v === undefined) errors.push(`--${name} is required`);
+    else if (parseTime(v) === null) errors.push(`--${name} "${v}" is not an ISO 8601 time or date`);
+    return v === undefined ? null : parseTime(v);
+  };
+  const [fromRaw, toRaw] = [time('from'), time('to')];
+  const from = fromRaw === null ? NaN : Math.floor(fromRaw / 60_000) * 60_000;
+  const to = toRaw === null ? NaN : Math.ceil(toRaw / 60_000) * 60_000;
+  if (from >= to) errors.push('--from must be before --to');
+  let sources: SourceName[] | null = null;
+  if (values.sources !== undefined) {
+    const names = values.sources
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
+    const unknown = names.filter((n) => !(SOURCE_NAMES as readonly string[]).includes(n));
+    if (unknown.length || names.length === 0)
+      errors.push(
+        `--sources: unknown ${unknown.join(', ') || '(none given)'}; known: ${SOURCE_NAMES.join(', ')}`,
+      );
+    sources = names as SourceName[];
+  }
+  const slackMs = parseDuration(values.slack);
+  if (slackMs === null) errors.push(`--slack "${values.slack}" is not a duration such as 24h, 90m or 0`);
+  const int = (name: 'batch-size' | 'concurrency', max: number) => {
+    const n = Number(values[name]);
+    if (!Number.isInteger(n) || n < 1 || n > max)
+      errors.push(`--${name} must be a whole number from 1 to ${max}`);
+    return n;
+  };
+  const batchRows = int('batch-size', 1_000_000);
+  const concurrency = int('concurrency', 64);
+  const progressEvery = Number(values['progress-every']);
+  if (!Number.isFinite(progressEvery) || progressEvery < 0)
+    errors.push('--progress-every must be seconds >= 0');
+  if (errors.length) return { errors };
+  return {
+    from,
+    to,
+    sources,
+    force: values.force,
+    slackMs: slackMs as number,
+    batchRows,
+    concurrency,
+    resumable: true,
+    fresh: values.fresh,
+    allowSkips: values['allow-skips'],
+    progressEveryMs: progressEvery * 1000,
+  };
+}
+
+/** The process exit status for a finished (or interrupted) replay. Pure. */
+export function replayExitStatus(s: ReplaySummary, allowSkips: boolean): number {
+  if (s.interrupted) return 130;
+  return (s.counters.badObjects ?? 0) > 0 && !allowSkips ? 1 : 0;
+}
+
+const int = (n: number | undefined) => Math.round(n ?? 0).toLocaleString('en-US');
+const minuteIso = (ms: number) => new Date(ms).toISOString().slice(0, 16) + 'Z';
+
+/** The closing report, plain text. Pure. */
+export function formatReplaySummary(
+  opts: ReplayCliOptions,
+  archive: string,
+  s: ReplaySummary,
+  elapsedMs: number,
+): string {
+  const c = s.counters;
+  const mode = opts.force ? '--force: every row rewritten' : 'only absent rows written';
+  const lines = [
+    `replay-s3 ${archive} minutes ${minuteIso(opts.from)} .. ${minuteIso(opts.to)}, ` +
+      `${opts.sources ? opts.sources.join(', ') : 'all sources'}, ${mode}`,
+  ];
+  if (s.resumedFrom !== null)
+    lines.push(`  resumed     from ${minuteIso(s.resumedFrom)} (an interrupted run's progress)`);
+  lines.push(
+    `  objects     ${int(c.objects)} read (${((c.bytes ?? 0) / 1e6).toFixed(1)} MB); ${int(c.badObjects)} with corrupt lines skipped (${int(c.badLines)} lines)`,
+    `  envelopes   ${int(c.envelopes)} in range; ${int(c.duplicates)} duplicates skipped; ${int(c.late)} arrived more than --slack ${formatDuration(opts.slackMs)} after their minute (left out)`,
+    `  rates       ${int(c.rates)} normalized: ${int(c.ratesWritten)} written` +
+      (opts.force
+        ? ` (${int(c.ratesReplaced)} replacing stored rows)`
+        : `, ${int(c.ratesKept)} already stored`),
+    `  polls       ${int(c.polls)} normalized: ${int(c.pollsWritten)} written`,
+    `  currencies  ${int(c.currencies)} first-seen rows written`,
+  );
+  if ((c.stale ?? 0) > 0)
+    lines.push(
+      `  stale       ${int(c.stale)} stored rates rows the archive no longer gives (on ${s.staleDays.join(', ')}); ` +
+        `QuestDB cannot delete single rows: drop those days' partitions and replay them`,
+    );
+  lines.push(
+    `  elapsed     ${formatDuration(elapsedMs)} (${int((s.ratesThisRun * 1000) / Math.max(1, elapsedMs))} rows/s)`,
+  );
+  if (s.interrupted) lines.push('  INTERRUPTED: run the same command again to continue');
+  return lines.join('\n');
+}
+
+/** Corrupt objects named one by one up to here, then only counted. */
+const REPORT_LIMIT = 200;
+
+export const replayS3: Backfill = {
+  name: 'replay-s3',
+  summary: 'rebuild rates, polls and currencies of a range of minutes from the raw archive in S3',
+  usage: USAGE,
+  async run(args, { config, log }) {
+    const opts = parseReplayArgs(args);
+    if ('errors' in opts) {
+      process.stderr.write(`${opts.errors.map((e) => `replay-s3: ${e}`).join('\n')}\n\n${USAGE}\n`);
+      return 2;
+    }
+    const archiveName = `s3://${config.RAW_BUCKET}/${config.RAW_PREFIX}`;
+    const db = makeDb(config, 2);
+    const ilp = await makeIlp(config, { requestTimeoutMs: 60_000, retryTimeoutMs: 30_000 });
+    const s3 = makeS3(config);
+    const abort = new AbortController();
+    const onSigint = () => {
+      process.stderr.write('\nreplay-s3: stopping after the batch under way (Ctrl-C again to kill)\n');
+      process.off('SIGINT', onSigint);
+      abort.abort();
+    };
+    process.on('SIGINT', onSigint);
+    const clock = systemClock;
+    const progress = makeProgress(process.stderr, clock, { plainEveryMs: opts.progressEveryMs });
+    const started = clock.now();
+    let reported = 0;
+    let position = { bytes: 0, totalBytes: 1, rows: 0, skipped: 0, elapsedMs: 0 };
+    try {
+      const summary = await runReplay(opts, {
+        db,
+        store: makeQuestdbStore(ilp),
+        archive: makeS3ArchiveStore(s3, config.RAW_BUCKET),
+        prefix: config.RAW_PREFIX,
+        archiveName,
+        clock,
+        signal: abort.signal,
+        onStart: (i) => {
+          if (i.resumedFrom !== null)
+            progress.note(`replay-s3: resuming an interrupted run from ${minuteIso(i.resumedFrom)}`);
+        },
+        onObject: (o) => {
+          if (o.bad.length === 0) return;
+          if (++reported <= REPORT_LIMIT) {
+            for (const b of o.bad.slice(0, 3)) progress.note(`${o.key}: line ${b.line}: ${b.error}`);
+            if (o.bad.length > 3) progress.note(`${o.key}: ${o.bad.length - 3} more corrupt lines`);
+          } else if (reported === REPORT_LIMIT + 1)
+            progress.note('(more corrupt objects follow; only counted from here on)');
+        },
+        onProgress: (p) => {
+          // Time through the arrival window is the measure of how far along the run is.
+          const end = Math.min(p.listTo, clock.now());
+          position = {
+            bytes: Math.max(0, p.arrival - p.listFrom),
+            totalBytes: Math.max(1, end - p.listFrom),
+            rows: p.writtenThisRun,
+            skipped: p.counters.badObjects ?? 0,
+            elapsedMs: clock.now() - started,
+          };
+          progress.update(position);
+        },
+      });
+      if (summary.interrupted) progress.done(position);
+      else progress.done({ ...position, bytes: position.totalBytes, elapsedMs: clock.now() - started });
+      process.stdout.write(`${formatReplaySummary(opts, archiveName, summary, clock.now() - started)}\n`);
+      const status = replayExitStatus(summary, opts.allowSkips);
+      if (status === 1)
+        process.stderr.write(
+          `replay-s3: ${summary.counters.badObjects} corrupt object(s) skipped; --allow-skips accepts that\n`,
+        );
+      return status;
+    } catch (err) {
+      log.error({ err }, 'replay failed; run the same command again to continue from the last batch written');
+      return 1;
+    } finally {
+      process.off('SIGINT', onSigint);
+      await ilp.close().catch(() => {});
+      s3.destroy();
+      await db.end();
+    }
+  },
+};
