@@ -3,8 +3,6 @@
  * in `makeJobs`; its name becomes its key in `job_runs`, so never rename a job that has run.
  *
  * Planned here, written elsewhere:
- * - gap repair (the S3 replay engineer): `makeGapRepairJob(deps)` with policy `catchUp: 'each'`, hourly windows
- *   and a delay of a few minutes, so every missed hour is repaired once after downtime.
  * - forecast backtest and scoring (the forecaster): `catchUp: 'each'` over hourly windows.
  */
 import type { Clock } from '../common/types.ts';
@@ -15,9 +13,9 @@ import type { Ilp } from '../sql/ilp.ts';
 import { makeScoringJob } from '../forecast/scoring.ts';
 import { makeFirehose } from '../common/aws.ts';
 import { makeSpoolHousekeepingJob } from './spool-housekeeping.ts';
-import { makeBacktestJob } from './backtest.ts';
 import type { Job } from './runner.ts';
 import { makeViewHealthJob } from './view-health.ts';
+import { makeGapRepairJob } from './gap-repair.ts';
 
 export type JobDeps = { db: Db; ilp: Ilp; clock: Clock; log: Log; config: Config };
 
@@ -25,12 +23,12 @@ export function makeJobs(deps: JobDeps): Job[] {
   return [
     makeViewHealthJob({ db: deps.db, clock: deps.clock }),
     makeScoringJob(deps),
-    makeBacktestJob(deps),
     makeSpoolHousekeepingJob({
       config: deps.config,
       ilp: deps.ilp,
       firehose: makeFirehose(deps.config),
       log: deps.log,
     }),
+    makeGapRepairJob({ db: deps.db, ilp: deps.ilp, clock: deps.clock, config: deps.config }),
   ];
 }

@@ -1,0 +1,204 @@
+/**
+ * Gap repair: every hour, find the minutes of the last window a (source, currency) series has no `rates` row for,
+ * and refill them from the raw archive through the replay (same normalization, same jump-check memory). A series
+ * is expected when it has a row in the window or the day before it (a currency never seen has no gaps; a source
+ * down for the whole window still has its gaps found). Each gap is recorded in `gaps`: repaired, rejected (the
+ * archived response gives no rate for it) or missing (the archive has no response). A missing minute young
+ * enough for a late arrival is searched once more after the arrival slack, then final; nothing is retried
+ * forever. Rows touched = rates rows repaired.
+ */
+import { makeS3 } from '../common/aws.ts';
+import type { Config } from '../common/config.ts';
+import type { Clock, SourceName } from '../common/types.ts';
+import { rateKey, type MinuteOutput } from '../ingest/replay/normalizer.ts';
+import { makeS3ArchiveStore, type ArchiveStore } from '../ingest/replay/reader.ts';
+import { runReplay } from '../ingest/replay/replay.ts';
+import { waitForWal } from '../ingest/replay/tables.ts';
+import { makeQuestdbStore } from '../ingest/store.ts';
+import type { Db } from '../sql/db.ts';
+import type { Ilp } from '../sql/ilp.ts';
+import { loadQueries, pick } from '../sql/loader.ts';
+import { classifyGaps, gridGaps, isFinal, spansOf, type Gap } from './gaps.ts';
+import type { Job, JobContext } from './runner.ts';
+
+const Q = loadQueries('../sql/gaps.sql', import.meta.url);
+const MIN = 60_000;
+const HOUR = 3_600_000;
+const iso = (ms: number) => new Date(ms).toISOString();
+
+export type GapRepairOptions = {
+  db: Db;
+  ilp: Ilp;
+  clock: Clock;
+  config: Pick<
+    Config,
+    | 'SOURCES'
+    | 'RAW_BUCKET'
+    | 'RAW_PREFIX'
+    | 'AWS_REGION'
+    | 'AWS_ENDPOINT_URL'
+    | 'AWS_ACCESS_KEY_ID'
+    | 'AWS_SECRET_ACCESS_KEY'
+  >;
+  /** The archive for one run (default: S3 from the configuration, closed after the run). */
+  openArchive?: () => { store: ArchiveStore; close(): void };
+  /** How late a response may arrive in the archive (as replay-s3 --slack). */
+  slackMs?: number;
+  /** A series is expected in a window when it has a row this far before it, or in it. */
+  seriesLookbackMs?: number;
+};
+
+type Recorded = {
+  ts: Date;
+  source: string;
+  currency: string;
+  status: string;
+  final: boolean;
+  found_at: Date;
+};
+
+/** The job's work for one window; resolves to the rates rows repaired. */
+export function makeGapRepair(
+  opts: GapRepairOptions,
+): (ctx: Pick<JobContext, 'window' | 'signal' | 'log'>) => Promise<{ rows: number }> {
+  const { db, ilp, clock, config } = opts;
+  const slackMs = opts.slackMs ?? 24 * HOUR;
+  const lookbackMs = opts.seriesLookbackMs ?? 24 * HOUR;
+  const openArchive =
+    opts.openArchive ??
+    (() => {
+      const s3 = makeS3(config);
+      return { store: makeS3ArchiveStore(s3, config.RAW_BUCKET), close: () => s3.destroy() };
+    });
+
+  /** The gaps of the window on the expected grid. */
+  async function findGaps(start: number, end: number): Promise<Gap[]> {
+    const sources = new Set<string>(config.SOURCES);
+    const counts = new Map(
+      (
+        await db.query<{ source: string; currency: string; n: string }>(pick(Q, 'seriesCounts'), [
+          iso(start),
+          iso(end),
+        ])
+      ).map((r) => [`${r.source}|${r.currency}`, Number(r.n)]),
+    );
+    const minutes = Math.ceil((end - start) / MIN); // windows are whole minutes
+    const incomplete = (
+      await db.query<{ source: string; currency: string }>(pick(Q, 'seriesSeen'), [
+        iso(start - lookbackMs),
+        iso(end),
+      ])
+    ).filter((s) => sources.has(s.source) && (counts.get(`${s.source}|${s.currency}`) ?? 0) < minutes);
+    const present = new Set<string>();
+    for (const source of new Set(incomplete.map((s) => s.source)))
+      for (const r of await db.query<{ ts: Date; currency: string }>(pick(Q, 'sourceRows'), [
+        source,
+        iso(start),
+        iso(end),
+      ]))
+        present.add(rateKey({ ts: r.ts.getTime(), source, currency: r.currency }));
+    return gridGaps({ start, end }, incomplete, present);
+  }
+
+  return async ({ window, signal, log }) => {
+    const now = clock.now();
+    await waitForWal(db, ['rates', 'gaps']);
+    const recorded = new Map<string, Recorded>();
+    for (const g of await db.query<Recorded>(pick(Q, 'recordedGaps'), [iso(window.start), iso(window.end)]))
+      recorded.set(rateKey({ ...g, ts: g.ts.getTime() }), g);
+    const fresh = (await findGaps(window.start, window.end)).filter((g) => !recorded.has(rateKey(g)));
+    const due = (await db.query<Recorded>(pick(Q, 'dueGaps'), [iso(now - slackMs - MIN)])).map((g) => {
+      recorded.set(rateKey({ ...g, ts: g.ts.getTime() }), g);
+      return { ts: g.ts.getTime(), source: g.source, currency: g.currency };
+    });
+    const search = [...new Map([...fresh, ...due].map((g) => [rateKey(g), g])).values()];
+    if (search.length === 0) return { rows: 0 };
+
+    const gapKeys = new Set(search.map(rateKey));
+    const gapMinutes = new Set(search.map((g) => `${g.ts}|${g.source}`));
+    const outs: MinuteOutput[] = [];
+    const archive = openArchive();
+    try {
+      for (const span of spansOf(
+        search.map((g) => g.ts),
+        HOUR,
+      )) {
+        const sources = [
+          ...new Set(search.filter((g) => g.ts >= span.from && g.ts < span.to).map((g) => g.source)),
+        ];
+        await runReplay(
+          {
+            ...span,
+            sources: sources as SourceName[],
+            force: false,
+            slackMs,
+            batchRows: 20_000,
+            concurrency: 4,
+            resumable: false,
+            fresh: false,
+          },
+          {
+            db,
+            store: makeQuestdbStore(ilp),
+            archive: archive.store,
+            prefix: config.RAW_PREFIX,
+            archiveName: `s3://${config.RAW_BUCKET}/${config.RAW_PREFIX}`,
+            clock,
+            signal,
+            select: {
+              rate: (r) => gapKeys.has(rateKey(r)),
+              poll: (p) => gapMinutes.has(`${p.ts}|${p.source}`),
+            },
+            onMinute: (o) => {
+              if (o.polls.some((p) => gapMinutes.has(`${p.ts}|${p.source}`))) outs.push(o);
+            },
+          },
+        );
+      }
+    } finally {
+      archive.close();
+    }
+
+    const verdicts = classifyGaps(search, outs);
+    const tally = { repaired: 0, rejected: 0, missing: 0 };
+    await ilp.write(async (s) => {
+      for (const g of search) {
+        const key = rateKey(g);
+        const v = verdicts.get(key)!;
+        tally[v.status]++;
+        await s
+          .table('gaps')
+          .symbol('source', g.source)
+          .symbol('currency', g.currency)
+          .symbol('status', v.status)
+          .booleanColumn('final', isFinal(v.status, g.ts, now, slackMs))
+          .stringColumn('reason', v.reason)
+          .timestampColumn('found_at', recorded.get(key)?.found_at.getTime() ?? now, 'ms')
+          .timestampColumn('checked_at', now, 'ms')
+          .at(g.ts, 'ms');
+      }
+    });
+    log.info(
+      { found: fresh.length, searchedAgain: due.length, ...tally },
+      'gaps searched in the raw archive',
+    );
+    return { rows: tally.repaired };
+  };
+}
+
+/** The registered job: hourly windows, 15 minutes after each hour (Firehose buffers up to 15 minutes). */
+export function makeGapRepairJob(opts: GapRepairOptions): Job {
+  const repair = makeGapRepair(opts);
+  return {
+    name: 'gap-repair',
+    schedule: '20 * * * *',
+    policy: {
+      windowMs: HOUR,
+      delayMs: 15 * MIN,
+      catchUp: 'each',
+      maxLookbackMs: 7 * 24 * HOUR,
+      maxBatch: 24,
+    },
+    run: (ctx) => repair(ctx),
+  };
+}

@@ -1,0 +1,90 @@
+/**
+ * The pure core of gap repair: the expected-minutes grid of each series against the rows present, the spans of
+ * minutes worth one replay each, and what the archive said about each gap. (QuestDB 9.3.4 cannot do the grid in
+ * one query: keyed SAMPLE BY refuses FROM/TO, and FILL(NULL) with a bound TO does not fill after the last row.)
+ */
+import { arrivalDeadline } from '../ingest/replay/keys.ts';
+import { rateKey, type MinuteOutput } from '../ingest/replay/normalizer.ts';
+import type { Window } from './scheduler.ts';
+
+const MIN = 60_000;
+
+export type Series = { source: string; currency: string };
+export type Gap = Series & { ts: number };
+export type GapStatus = 'repaired' | 'rejected' | 'missing';
+export type Verdict = { status: GapStatus; reason: string };
+
+/** Every minute of `window` each series has no row for (`present` holds rateKey()s). Pure. */
+export function gridGaps(window: Window, series: Series[], present: Set<string>): Gap[] {
+  const out: Gap[] = [];
+  for (const s of series)
+    for (let ts = Math.ceil(window.start / MIN) * MIN; ts < window.end; ts += MIN)
+      if (!present.has(rateKey({ ts, ...s }))) out.push({ ts, ...s });
+  return out;
+}
+
+/**
+ * Spans [from, to) of whole minutes covering `minutes`, a new span wherever the next minute is more than `joinMs`
+ * after the last: one replay reads the archive once for gaps close together. Pure.
+ */
+export function spansOf(minutes: number[], joinMs: number): { from: number; to: number }[] {
+  const sorted = [...new Set(minutes)].sort((a, b) => a - b);
+  const out: { from: number; to: number }[] = [];
+  for (const m of sorted) {
+    const last = out[out.length - 1];
+    if (last && m - (last.to - MIN) <= joinMs) last.to = m + MIN;
+    else out.push({ from: m, to: m + MIN });
+  }
+  return out;
+}
+
+/**
+ * What the archive holds for each gap, from the minutes a replay normalized: `repaired` when it gives the rate;
+ * `rejected` when it has the source's response for that minute but no accepted rate for the currency (with the
+ * reason of the last attempt); `missing` when it has no response at all. Pure.
+ */
+export function classifyGaps(gaps: Gap[], outs: MinuteOutput[]): Map<string, Verdict> {
+  const produced = new Set<string>();
+  const answered = new Map<string, { attempt: number; accepted: number; reason: string; error: string }>();
+  const refused = new Map<string, string>();
+  for (const o of outs) {
+    for (const r of o.rates) produced.add(rateKey(r));
+    for (const p of o.polls) {
+      const k = `${p.ts}|${p.source}`;
+      const seen = answered.get(k);
+      if (!seen || p.attempt >= seen.attempt) answered.set(k, p);
+    }
+    for (const j of o.rejections)
+      if (j.currency !== null)
+        refused.set(
+          rateKey({ ts: o.minute, source: j.source, currency: j.currency }),
+          `${j.reason}: ${j.detail}`,
+        );
+  }
+  const out = new Map<string, Verdict>();
+  for (const g of gaps) {
+    const key = rateKey(g);
+    const poll = answered.get(`${g.ts}|${g.source}`);
+    if (produced.has(key)) out.set(key, { status: 'repaired', reason: '' });
+    else if (!poll)
+      out.set(key, {
+        status: 'missing',
+        reason: 'no response of this source for this minute in the archive',
+      });
+    else
+      out.set(key, {
+        status: 'rejected',
+        reason:
+          refused.get(key) ??
+          (poll.accepted > 0 || !poll.reason
+            ? 'the currency is not in the response'
+            : poll.error || poll.reason),
+      });
+  }
+  return out;
+}
+
+/** A verdict stands for good unless the archive may still receive the response (a late spool re-send). Pure. */
+export function isFinal(status: GapStatus, ts: number, now: number, slackMs: number): boolean {
+  return status !== 'missing' || now > arrivalDeadline(ts, slackMs);
+}

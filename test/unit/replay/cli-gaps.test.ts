@@ -1,0 +1,184 @@
+/** The `replay-s3` command line and report, and the pure core of the gap-repair job. */
+import { describe, expect, it } from 'vitest';
+import { makeGapRepairJob, type GapRepairOptions } from '../../../jobs/gap-repair.ts';
+import { classifyGaps, gridGaps, isFinal, spansOf } from '../../../jobs/gaps.ts';
+import { validatePolicy } from '../../../jobs/scheduler.ts';
+import { makeReplayNormalizer, rateKey } from '../../../ingest/replay/normalizer.ts';
+import type { ReplaySummary } from '../../../ingest/replay/replay.ts';
+import {
+  formatReplaySummary,
+  parseDuration,
+  parseReplayArgs,
+  parseTime,
+  replayExitStatus,
+  type ReplayCliOptions,
+} from '../../../migrations/backfills/replay-s3.ts';
+import { renderBlockchain } from '../../fake/formats.ts';
+import { envelope } from '../ingest/helpers.ts';
+
+const MIN = 60_000;
+const H = 3_600_000;
+const T = Date.UTC(2031, 0, 5);
+
+describe('replay-s3 arguments', () => {
+  it('reads dates, times and durations; floors --from and ceils --to to whole minutes', () => {
+    expect(parseTime('2031-01-05')).toBe(T);
+    expect(parseTime('2031-01-05T10:00')).toBe(T + 10 * H);
+    expect(parseTime('2031-01-05T12:00+02:00')).toBe(T + 10 * H);
+    expect(parseTime('yesterday')).toBeNull();
+    expect([parseDuration('24h'), parseDuration('90m'), parseDuration('0'), parseDuration('2d')]).toEqual([
+      24 * H,
+      90 * MIN,
+      0,
+      48 * H,
+    ]);
+    expect(parseDuration('soon')).toBeNull();
+    const o = parseReplayArgs(['--from', '2031-01-05T00:00:30Z', '--to', '2031-01-05T01:00:01Z']);
+    expect(o).toMatchObject({
+      from: T,
+      to: T + H + MIN,
+      sources: null,
+      force: false,
+      slackMs: 24 * H,
+      batchRows: 20_000,
+      concurrency: 8,
+      resumable: true,
+      fresh: false,
+      allowSkips: false,
+      progressEveryMs: 5_000,
+    });
+  });
+
+  it('reports every problem at once', () => {
+    const r = parseReplayArgs([
+      '--to',
+      '2031-01-04',
+      '--sources',
+      'blockchain,kraken',
+      '--slack',
+      'later',
+      '--batch-size',
+      '0',
+    ]);
+    expect('errors' in r && r.errors).toEqual([
+      '--from is required',
+      '--sources: unknown kraken; known: blockchain, coinbase, coingecko, coindesk',
+      '--slack "later" is not a duration such as 24h, 90m or 0',
+      '--batch-size must be a whole number from 1 to 1000000',
+    ]);
+    expect(parseReplayArgs(['--from', '2031-01-05', '--to', '2031-01-05'])).toEqual({
+      errors: ['--from must be before --to'],
+    });
+    expect(parseReplayArgs(['--from', '2031-01-05', '--to', '2031-01-06', '--what'])).toMatchObject({
+      errors: [expect.stringMatching(/what/)],
+    });
+  });
+
+  const summary = (counters: Record<string, number>, over: Partial<ReplaySummary> = {}): ReplaySummary => ({
+    runKey: 'k',
+    resumedFrom: null,
+    counters,
+    ratesThisRun: 1_000,
+    staleDays: [],
+    interrupted: false,
+    ...over,
+  });
+
+  it('exits 1 when objects were skipped unless --allow-skips, 130 when interrupted', () => {
+    expect(replayExitStatus(summary({ badObjects: 0 }), false)).toBe(0);
+    expect(replayExitStatus(summary({ badObjects: 2 }), false)).toBe(1);
+    expect(replayExitStatus(summary({ badObjects: 2 }), true)).toBe(0);
+    expect(replayExitStatus(summary({}, { interrupted: true }), true)).toBe(130);
+  });
+
+  it('summarizes what was read, written, kept, skipped and stale', () => {
+    const opts = parseReplayArgs([
+      '--from',
+      '2031-01-05',
+      '--to',
+      '2031-01-06',
+      '--force',
+    ]) as ReplayCliOptions;
+    const text = formatReplaySummary(
+      opts,
+      's3://b/raw/',
+      summary(
+        {
+          objects: 3,
+          badObjects: 1,
+          badLines: 2,
+          envelopes: 10,
+          duplicates: 1,
+          rates: 1_000,
+          ratesWritten: 1_000,
+          ratesReplaced: 990,
+          stale: 4,
+        },
+        { resumedFrom: T + H, staleDays: ['2031-01-05'] },
+      ),
+      2_000,
+    );
+    expect(text).toContain(
+      'replay-s3 s3://b/raw/ minutes 2031-01-05T00:00Z .. 2031-01-06T00:00Z, all sources, --force',
+    );
+    expect(text).toContain('resumed     from 2031-01-05T01:00Z');
+    expect(text).toContain('1 with corrupt lines skipped (2 lines)');
+    expect(text).toContain('1,000 normalized: 1,000 written (990 replacing stored rows)');
+    expect(text).toMatch(/stale +4 stored rates rows .*\(on 2031-01-05\)/);
+    expect(text).toContain('(500 rows/s)');
+  });
+});
+
+describe('gap repair, pure parts', () => {
+  it('puts every series on the minute grid of the window', () => {
+    const present = new Set([
+      rateKey({ ts: T, source: 'a', currency: 'X' }),
+      rateKey({ ts: T + 2 * MIN, source: 'a', currency: 'X' }),
+    ]);
+    expect(gridGaps({ start: T, end: T + 3 * MIN }, [{ source: 'a', currency: 'X' }], present)).toEqual([
+      { ts: T + MIN, source: 'a', currency: 'X' },
+    ]);
+    expect(gridGaps({ start: T, end: T + 2 * MIN }, [{ source: 'b', currency: 'Y' }], present)).toHaveLength(
+      2,
+    );
+  });
+
+  it('joins minutes close together into one span', () => {
+    expect(spansOf([T + 50 * MIN, T, T + 2 * MIN, T + 3 * H, T], H)).toEqual([
+      { from: T, to: T + 51 * MIN },
+      { from: T + 3 * H, to: T + 3 * H + MIN },
+    ]);
+  });
+
+  it('tells repaired from rejected (with the reason) from missing', () => {
+    const ok = envelope('blockchain', T, { body: renderBlockchain(T, 1, { codes: ['USD'] }) });
+    const down = envelope('blockchain', T + MIN, { status: 500, body: 'oops' });
+    const n = makeReplayNormalizer({ previous: {}, firstSeen: new Map() });
+    const outs = [n.normalizeMinute(T, [ok]), n.normalizeMinute(T + MIN, [down])];
+    const gaps = [
+      { ts: T, source: 'blockchain', currency: 'USD' },
+      { ts: T, source: 'blockchain', currency: 'EUR' },
+      { ts: T + MIN, source: 'blockchain', currency: 'USD' },
+      { ts: T + 2 * MIN, source: 'blockchain', currency: 'USD' },
+    ];
+    expect([...classifyGaps(gaps, outs).values()]).toEqual([
+      { status: 'repaired', reason: '' },
+      { status: 'rejected', reason: 'the currency is not in the response' },
+      { status: 'rejected', reason: expect.stringMatching(/^http_status/) },
+      { status: 'missing', reason: expect.stringMatching(/no response/) },
+    ]);
+  });
+
+  it('keeps a missing minute open until a late arrival is no longer possible', () => {
+    expect(isFinal('missing', T, T + H, 24 * H)).toBe(false);
+    expect(isFinal('missing', T, T + 25 * H, 24 * H)).toBe(true);
+    expect(isFinal('rejected', T, T + H, 24 * H)).toBe(true);
+  });
+
+  it('is registered as an hourly job catching up every missed window', () => {
+    const job = makeGapRepairJob({} as GapRepairOptions);
+    expect(job.name).toBe('gap-repair');
+    expect(job.policy).toMatchObject({ windowMs: H, catchUp: 'each' });
+    expect(() => validatePolicy(job.name, job.policy)).not.toThrow();
+  });
+});
