@@ -53,12 +53,14 @@ const primaryModel = (f: Forecast[]) =>
   [...new Set(f.map((x) => x.model))].sort().find((m) => m !== 'persistence') ?? f[0]?.model;
 
 function chartSpec(v: ForecastView): ChartSpec {
-  const model = primaryModel(v.forecasts);
-  const own = v.forecasts.filter((f) => f.model === model);
-  const persistence = v.forecasts.filter((f) => f.model === 'persistence');
+  // Only forecasts made within the charted hour belong on it (a stopped forecaster's last ones do not).
+  const current = v.forecasts.filter((f) => f.madeAt.getTime() >= v.now - HOUR);
+  const model = primaryModel(current);
+  const own = current.filter((f) => f.model === model);
+  const persistence = current.filter((f) => f.model === 'persistence');
   const last = v.recent.at(-1);
   const xs = [
-    ...new Set([...v.recent.map((p) => p.ts.getTime()), ...v.forecasts.map((f) => f.ts.getTime())]),
+    ...new Set([...v.recent.map((p) => p.ts.getTime()), ...current.map((f) => f.ts.getTime())]),
   ].sort((a, b) => a - b);
   const at = (pts: { ts: Date; value: number }[]) => {
     const m = new Map(pts.map((p) => [p.ts.getTime(), p.value]));
@@ -192,7 +194,16 @@ export const Live: FC<{ r: ForecastRequest; v: ForecastView }> = ({ r, v }) => {
       ) : (
         <div class="table-wrap">
           <table>
-            <caption>Newest projections, made at {fmtTime(v.forecasts[0]!.madeAt)}</caption>
+            <caption>
+              Newest projections, made at {fmtTime(v.forecasts[0]!.madeAt)}
+              {v.now - v.forecasts[0]!.madeAt.getTime() > 5 * 60_000 ? (
+                <strong class="warn">
+                  {' '}
+                  ({fmtAge(v.now - v.forecasts[0]!.madeAt.getTime())} ago: the forecaster is behind or
+                  stopped)
+                </strong>
+              ) : null}
+            </caption>
             <thead>
               <tr>
                 <th scope="col">Horizon</th>

@@ -378,3 +378,29 @@ describe('security and static files', () => {
     expect((await app.request('/static/vendor/htmx.js')).status).toBe(404);
   });
 });
+
+describe('forecast freshness', () => {
+  it('says so when the newest forecasts are old, and leaves them off the chart', async () => {
+    const answers = sampleAnswers();
+    const old = new Date(Date.parse('2026-11-27T14:00:00Z'));
+    answers.latestForecasts = [
+      {
+        ts: new Date(old.getTime() + 60_000),
+        made_at: old,
+        horizon: 1,
+        model: 'gp',
+        mean: 1,
+        lo50: 1,
+        hi50: 1,
+        lo90: 1,
+        hi90: 1,
+        points: 60,
+      },
+    ];
+    const { app } = makeTestApp(answers);
+    const html = await (await app.request('/forecast')).text();
+    expect(html).toContain('the forecaster is behind or stopped');
+    const spec = /data-chart="([^"]*)"/.exec(html)![1]!.replace(/&quot;/g, '"');
+    expect(spec).not.toContain('gp mean');
+  });
+});
