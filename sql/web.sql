@@ -34,11 +34,11 @@ SELECT DISTINCT code FROM currencies;
 -- weighted by their counts (centred on the mean of the range for precision, as sql/analytics.sql does).
 
 -- name: historyRaw1min :many
-SELECT ts, count() AS n, avg(rate) AS mean, coalesce(var_samp(rate) * (count() - 1), 0.0) AS m2,
-  min(rate) AS min_rate, max(rate) AS max_rate, last(rate) AS last_rate
+-- One-minute buckets are the minute rows themselves (DEDUP keeps one per minute): no GROUP BY, and two columns
+-- instead of seven over the wire (sql/web.ts fills in n = 1, M2 = 0, min = max = last = rate).
+SELECT ts, rate
 FROM rates
-WHERE source = $1 AND currency = $2 AND ts >= $3::varchar::timestamp AND ts < $4::varchar::timestamp
-SAMPLE BY 1m;
+WHERE source = $1 AND currency = $2 AND ts >= $3::varchar::timestamp AND ts < $4::varchar::timestamp;
 
 -- name: historyRaw5min :many
 SELECT ts, count() AS n, avg(rate) AS mean, coalesce(var_samp(rate) * (count() - 1), 0.0) AS m2,

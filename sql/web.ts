@@ -154,6 +154,11 @@ export function makeWebQueries(db: Db) {
       to: number,
     ): Promise<HistoryBucket[]> {
       const r = await rows(HISTORY_QUERIES[interval], [key.source, key.currency, iso(from), iso(to)]);
+      if (interval === '1m')
+        return r.map((x) => {
+          const rate = num(x.rate);
+          return { ts: x.ts as Date, n: 1, mean: rate, m2: 0, min: rate, max: rate, last: rate };
+        });
       return r.map((x) => ({
         ts: x.ts as Date,
         n: num(x.n),

@@ -83,15 +83,7 @@ export function sampleAnswers(): Answers {
     historyRaw1min: (params) =>
       params[0] !== 'blockchain'
         ? []
-        : Array.from({ length: 120 }, (_, i) => ({
-            ts: t(NOW - 120 * MIN + i * MIN),
-            n: '1',
-            mean: 90_000 + i,
-            m2: 0,
-            min_rate: 90_000 + i,
-            max_rate: 90_000 + i,
-            last_rate: 90_000 + i,
-          })),
+        : Array.from({ length: 120 }, (_, i) => ({ ts: t(NOW - 120 * MIN + i * MIN), rate: 90_000 + i })),
     recentRates: Array.from({ length: 60 }, (_, i) => ({ ts: t(last - (59 - i) * MIN), rate: 91_000 + i })),
     latestRates: [
       { ts: t(last), currency: 'USD', rate: 91_059 },
