@@ -8,7 +8,7 @@
  * .stack/bench/web-questdb-N so later runs skip generation; `--fresh` starts over) and the real dashboard
  * service (web/main.ts) as a child process, its clock fixed at the end of the data so "last day" means the
  * newest day generated. Options: --currencies N (25), --days N (365), --requests N (300 per route),
- * --connections N (2).
+ * --connections N (1: a dashboard has few users, and on 2 cores more would measure queueing).
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -41,7 +41,7 @@ const { values: opts } = parseArgs({
     currencies: { type: 'string', default: '25' },
     days: { type: 'string', default: '365' },
     requests: { type: 'string', default: '300' },
-    connections: { type: 'string', default: '2' },
+    connections: { type: 'string', default: '1' },
     fresh: { type: 'boolean', default: false },
   },
 });
