@@ -9,7 +9,7 @@
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir, cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { makeS3 } from '../../common/aws.ts';
 import { makeScaledClock } from '../../common/clock.ts';
@@ -486,11 +486,19 @@ async function checkReplay(
     AWS_SECRET_ACCESS_KEY: 'test',
     RAW_BUCKET: config.RAW_BUCKET,
   };
-  const r = spawnSync(
-    process.execPath,
-    ['--import', 'tsx', 'migrations/backfill.ts', 'replay-s3', '--from', iso(from), '--to', iso(to)],
-    { env, encoding: 'utf8' },
-  );
+  // Not spawnSync: this process must keep reading the emulator's and QuestDB's output pipes meanwhile, or the
+  // emulator blocks writing its access log and the replay waits on it forever.
+  const r = await new Promise<{ status: number | null; out: string }>((resolve) => {
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'migrations/backfill.ts', 'replay-s3', '--from', iso(from), '--to', iso(to)],
+      { env, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-4000)));
+    child.stderr.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-4000)));
+    child.once('exit', (status) => resolve({ status, out }));
+  });
   say(`replay-s3 exited ${r.status}`);
   await settle(db);
   const after = await snapshot();
@@ -504,8 +512,7 @@ async function checkReplay(
     ...diff(before.polls, after.polls).map((x) => `polls row lost by replay: ${x}`),
     ...diff(after.polls, before.polls).map((x) => `polls row only after replay: ${x}`),
   ];
-  if (r.status !== 0)
-    differences.unshift(`replay-s3 exited ${r.status}: ${(r.stderr || r.stdout).slice(-400)}`);
+  if (r.status !== 0) differences.unshift(`replay-s3 exited ${r.status}: ${r.out.slice(-400)}`);
   return {
     name: 'replay from S3 rebuilds the tables row for row',
     ok: differences.length === 0,
