@@ -2,7 +2,7 @@
 import { existsSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { MOTO_VERSION } from './versions.ts';
-import { run, spawnManaged, waitForHttp, type Managed } from './process.ts';
+import { isUp, run, spawnManaged, waitForHttp, type Managed } from './process.ts';
 
 export function motoBin(stackDir: string): string {
   return resolve(stackDir, 'venv', 'bin', 'moto_server');
@@ -37,6 +37,10 @@ export async function startMoto(opts: {
   out?: (line: string) => void;
   name?: string;
 }): Promise<Managed> {
+  if (await isUp(`http://${opts.host}:${opts.port}/moto-api/data.json`))
+    throw new Error(
+      `an AWS emulator already answers on ${opts.host}:${opts.port}: stop it or choose another port`,
+    );
   const m = spawnManaged(opts.name ?? 'moto', opts.bin, ['-H', opts.host, '-p', String(opts.port)], {
     out: opts.out ?? (() => {}),
     pretty: false,

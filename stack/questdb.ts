@@ -2,7 +2,7 @@
 import { existsSync, mkdirSync, readdirSync, writeFileSync, renameSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { QUESTDB_NEEDS_JAVA, QUESTDB_VERSION } from './versions.ts';
-import { run, spawnManaged, waitForHttp, type Managed } from './process.ts';
+import { isUp, run, spawnManaged, waitForHttp, type Managed } from './process.ts';
 
 export type QuestdbPorts = { http: number; pg: number; ilpTcp: number; health: number };
 
@@ -71,6 +71,9 @@ export async function startQuestdb(opts: {
   name?: string;
 }): Promise<Managed> {
   const { jar, root, host, ports } = opts;
+  // Another QuestDB already answering there would pass the health check below in this one's place.
+  if (await isUp(`http://${host}:${ports.health}/`))
+    throw new Error(`a QuestDB already answers on ${host}:${ports.health}: stop it or choose other ports`);
   mkdirSync(join(root, 'conf'), { recursive: true });
   const tmp = join(root, 'tmp');
   mkdirSync(tmp, { recursive: true });
