@@ -137,7 +137,8 @@ export function* backtestSteps(
         ? 'stale or empty window'
         : unusable(w, minPoints);
     if (why) {
-      skipped[why.replace(/\d+/g, 'N')] = (skipped[why.replace(/\d+/g, 'N')] ?? 0) + 1;
+      const key = why.replace(/\d+/g, 'N');
+      skipped[key] = (skipped[key] ?? 0) + 1;
       yield { done: k + 1, total };
       continue;
     }

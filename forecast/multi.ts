@@ -13,13 +13,13 @@
  * Every term is a random walk, so the model is a small linear state space [g, a_1..a_S] whose Kalman filter gives
  * the exact GP likelihood and posterior in O(n·S²) instead of O(n³) (multi.test.ts holds it to the dense GP).
  *
- * Fitting, per window: each output's own increment and noise variances come from the production Wiener fit of
- * that output alone (so the target's own data is read exactly as gp-wiener reads it); each related series'
- * shift is grid-searched on the pair likelihood; it is used only if sharing raises the pair likelihood by
- * `minGain` over independence (a guard against chance alignments among ~65 shifts); then the shared fractions
- * ρ_s (w_s = √(q_s ρ_s), κ_s = q_s (1 − ρ_s)) of the target and the used series are fitted by maximum likelihood.
- * With no series used, the forecast is exactly gp-wiener's: the model can only depart from persistence where
- * another series carries information.
+ * Fitting, per window: each output's noise and one-minute variance q come from the production Wiener fit of that
+ * output alone (so the target's own data is read exactly as gp-wiener reads it); each related series' shift is
+ * grid-searched on the pair likelihood; it is used only if sharing raises the pair likelihood by `minGain` over
+ * independence (a guard against chance alignments among ~65 shifts); then the loadings w and idiosyncratic
+ * variances κ of the target and the used series are fitted jointly by maximum likelihood. With no series used,
+ * the forecast is exactly gp-wiener's: the model can only depart from persistence where another series carries
+ * information.
  */
 import { minimizeBounded } from './gp/index.ts';
 import type { GpModel } from './gp/index.ts';
@@ -41,8 +41,12 @@ export type IcmParams = { w: Float64Array; kappa: Float64Array; noise: Float64Ar
 /** A latent value to predict: output `out` at latent time `u`. */
 export type IcmQuery = { out: number; u: number };
 
-/** Level variance C of each output, in squared increment sds: the first value, minus itself, is ~0. */
-export const LEVEL_VARIANCE = 0.01;
+/**
+ * Level variance C of each output, in squared one-minute increment sds: diffuse, so two sources may sit at
+ * different levels (a spread, or a delayed copy whose window starts 15 minutes earlier in price) and only their
+ * moves are shared.
+ */
+export const LEVEL_VARIANCE = 100;
 
 /**
  * Kalman filter over `data` in latent-time order: log marginal likelihood and, for each query, the posterior
@@ -197,68 +201,63 @@ export function buildData(
 }
 
 /**
- * Filter parameters from shared fractions ρ: w_s = √(q_s ρ_s), κ_s = q_s (1 − ρ_s), so each output keeps the
- * increment variance its own fit found and ρ only decides how much of it is common (latent correlation √(ρ_s ρ_t)).
+ * Filter parameters from log loadings and log idiosyncratic variances, θ = [log w_1..w_S, log κ_1..κ_S];
+ * noise stays at each output's own fit.
  */
-function paramsFor(outputs: readonly Output[], rho: ArrayLike<number>): IcmParams {
+function paramsFrom(outputs: readonly Output[], theta: Float64Array): IcmParams {
+  const S = outputs.length;
   return {
-    w: Float64Array.from(outputs, (o, s) => Math.sqrt(o.q * rho[s]!)),
-    kappa: Float64Array.from(outputs, (o, s) => o.q * (1 - rho[s]!) + 1e-12),
+    w: Float64Array.from(outputs, (_, s) => Math.exp(theta[s]!)),
+    kappa: Float64Array.from(outputs, (_, s) => Math.exp(theta[S + s]!)),
     noise: Float64Array.from(outputs, (o) => o.noise),
     level: LEVEL_VARIANCE,
   };
 }
 
-const RHO_BOUNDS = [1e-4, 1] as const;
+/** θ with a fraction `shared` of each output's own increment variance q on the common process. */
+function thetaShared(outputs: readonly Output[], shared: number): Float64Array {
+  return Float64Array.from([
+    ...outputs.map((o) => 0.5 * Math.log(Math.max(1e-12, shared * o.q))),
+    ...outputs.map((o) => Math.log(Math.max(1e-8 * o.q, (1 - shared) * o.q))),
+  ]);
+}
+
+/** The two outputs as independent walks: no common loading, each with its own increment variance. */
+function independentParams(outputs: readonly Output[]): IcmParams {
+  return {
+    w: new Float64Array(outputs.length),
+    kappa: Float64Array.from(outputs, (o) => o.q),
+    noise: Float64Array.from(outputs, (o) => o.noise),
+    level: LEVEL_VARIANCE,
+  };
+}
 
 /**
- * Maximum-likelihood shared fractions ρ for fixed shifts. For a pair only ρ_target·ρ_related is identified (each
- * output's own variance is fixed), so a pair gets one common ρ by golden-section search on log ρ; more outputs
- * get one ρ each by bounded L-BFGS (forward-difference gradients) from the pairs' answer.
+ * Maximum-likelihood loadings w and idiosyncratic variances κ for fixed shifts: bounded L-BFGS in log space
+ * with forward-difference gradients (a few microseconds per filter pass), from a mostly-shared start.
  */
 function fitShared(
   outputs: readonly Output[],
   shifts: readonly number[],
-  start = 0.5,
-): { rho: Float64Array; lml: number } {
+  start: Float64Array = thetaShared(outputs, 0.9),
+): { theta: Float64Array; lml: number } {
   const data = buildData(outputs, shifts);
   const S = outputs.length;
-  const lo = Math.log(RHO_BOUNDS[0]);
-  const hi = Math.log(RHO_BOUNDS[1]);
-  const negLml = (theta: Float64Array) => -icmFilter(data, paramsFor(outputs, theta.map(Math.exp))).lml;
-  if (S === 2) {
-    const f = (t: number) => negLml(Float64Array.of(t, t));
-    const g = (Math.sqrt(5) - 1) / 2;
-    let [a, b] = [lo, hi];
-    let c = b - g * (b - a);
-    let d = a + g * (b - a);
-    let fc = f(c);
-    let fd = f(d);
-    while (b - a > 1e-3) {
-      if (fc < fd) {
-        [b, d, fd] = [d, c, fc];
-        c = b - g * (b - a);
-        fc = f(c);
-      } else {
-        [a, c, fc] = [c, d, fd];
-        d = a + g * (b - a);
-        fd = f(d);
-      }
-    }
-    // The optimum is often on the bound ρ = 1 (one price seen twice): try it exactly.
-    const [x, fx] = fc < fd ? [c, fc] : [d, fd];
-    const fHi = f(hi);
-    const best = fHi <= fx ? hi : x;
-    return { rho: Float64Array.of(Math.exp(best), Math.exp(best)), lml: -Math.min(fHi, fx) };
-  }
-  const lower = new Float64Array(S).fill(lo);
-  const upper = new Float64Array(S).fill(hi);
-  const t = new Float64Array(S);
+  const lower = Float64Array.from([
+    ...outputs.map((o) => 0.5 * Math.log(1e-6 * o.q)),
+    ...outputs.map((o) => Math.log(1e-8 * o.q)),
+  ]);
+  const upper = Float64Array.from([
+    ...outputs.map((o) => 0.5 * Math.log(100 * o.q)),
+    ...outputs.map((o) => Math.log(10 * o.q)),
+  ]);
+  const negLml = (theta: Float64Array) => -icmFilter(data, paramsFrom(outputs, theta)).lml;
+  const t = new Float64Array(2 * S);
   const r = minimizeBounded(
     (theta, grad) => {
       const f = negLml(theta);
       t.set(theta);
-      for (let i = 0; i < S; i++) {
+      for (let i = 0; i < 2 * S; i++) {
         const h = theta[i]! + 1e-6 > upper[i]! ? -1e-6 : 1e-6;
         t[i] = theta[i]! + h;
         grad[i] = (negLml(t) - f) / h;
@@ -266,12 +265,12 @@ function fitShared(
       }
       return f;
     },
-    new Float64Array(S).fill(Math.log(start)),
+    start,
     lower,
     upper,
-    { gtol: 1e-3, ftol: 1e-8, maxIterations: 30 },
+    { gtol: 1e-3, ftol: 1e-9, maxIterations: 60 },
   );
-  return { rho: r.x.map(Math.exp), lml: -r.f };
+  return { theta: r.x, lml: -r.f };
 }
 
 export type IcmOptions = {
@@ -299,10 +298,19 @@ export type IcmFit = {
   own: GpModel;
   outputs: readonly Output[];
   shifts: number[];
-  rho: Float64Array;
+  /** Fitted log loadings and log idiosyncratic variances (see `paramsFrom`), target first. */
+  theta: Float64Array;
   lml: number;
   related: RelatedUse[];
 };
+
+/** Correlation of the one-minute latent moves of the target and output s under a fit. */
+export function latentCorrelation(fit: IcmFit, s: number): number {
+  const S = fit.outputs.length;
+  const w = (i: number) => Math.exp(fit.theta[i]!);
+  const k = (i: number) => Math.exp(fit.theta[S + i]!);
+  return (w(0) * w(s)) / Math.sqrt((w(0) ** 2 + k(0)) * (w(s) ** 2 + k(s)));
+}
 
 /**
  * Fit the ICM to a target window and its related windows: each output's own dynamics from the production
@@ -313,9 +321,9 @@ export function fitIcm(w: SeriesWindow, options: IcmOptions = {}): IcmFit {
   const { maxShift = 16, shiftStep = 0.5, minPoints = 10, minGain = 8, maxRelated = 2 } = options;
   const own = fitWiener(w);
   const target = makeOutput('target', w, own);
-  const fit: IcmFit = { own, outputs: [], shifts: [], rho: new Float64Array(0), lml: NaN, related: [] };
+  const fit: IcmFit = { own, outputs: [], shifts: [], theta: new Float64Array(0), lml: NaN, related: [] };
   if (!target) return fit;
-  const used: { o: Output; shift: number; rho: number; lml: number; gain: number }[] = [];
+  const used: { o: Output; shift: number; theta: Float64Array; lml: number; gain: number }[] = [];
   for (const r of w.related ?? []) {
     if (r.x.length < minPoints) continue;
     let o: Output | null = null;
@@ -327,11 +335,11 @@ export function fitIcm(w: SeriesWindow, options: IcmOptions = {}): IcmFit {
     if (!o) continue;
     const pair = [target, o];
     const shift = searchShift(pair, maxShift, shiftStep);
-    const independent = icmFilter(buildData(pair, [0, shift]), paramsFor(pair, [0, 0])).lml;
+    const independent = icmFilter(buildData(pair, [0, shift]), independentParams(pair)).lml;
     const shared = fitShared(pair, [0, shift]);
     const gain = shared.lml - independent;
     fit.related.push({ name: r.name, shift, gain, used: false });
-    if (gain >= minGain) used.push({ o, shift, rho: shared.rho[0]!, lml: shared.lml, gain });
+    if (gain >= minGain) used.push({ o, shift, theta: shared.theta, lml: shared.lml, gain });
   }
   used.sort((a, b) => b.gain - a.gain).splice(maxRelated);
   for (const r of fit.related) r.used = used.some((u) => u.o.name === r.name);
@@ -340,10 +348,19 @@ export function fitIcm(w: SeriesWindow, options: IcmOptions = {}): IcmFit {
   const shifts = [0, ...used.map((u) => u.shift)];
   if (used.length === 1) {
     const u = used[0]!;
-    return { ...fit, outputs, shifts, rho: Float64Array.of(u.rho, u.rho), lml: u.lml };
+    return { ...fit, outputs, shifts, theta: u.theta, lml: u.lml };
   }
-  const { rho, lml } = fitShared(outputs, shifts, Math.max(...used.map((u) => u.rho)));
-  return { ...fit, outputs, shifts, rho, lml };
+  // Start from the best pair's target parameters and each related series' own pair fit.
+  const start = thetaShared(outputs, 0.9);
+  const best = used[0]!.theta;
+  start[0] = best[0]!;
+  start[outputs.length] = best[2]!;
+  used.forEach((u, i) => {
+    start[1 + i] = u.theta[1]!;
+    start[outputs.length + 1 + i] = u.theta[3]!;
+  });
+  const { theta, lml } = fitShared(outputs, shifts, start);
+  return { ...fit, outputs, shifts, theta, lml };
 }
 
 /**
@@ -351,7 +368,7 @@ export function fitIcm(w: SeriesWindow, options: IcmOptions = {}): IcmFit {
  * minutes across ±maxShift first, then `step` around the best.
  */
 function searchShift(pair: readonly Output[], maxShift: number, step: number): number {
-  const strong = paramsFor(pair, [0.9, 0.9]);
+  const strong = paramsFrom(pair, thetaShared(pair, 0.9));
   const lml = (delta: number) => icmFilter(buildData(pair, [0, delta]), strong).lml;
   let best = { shift: 0, lml: -Infinity };
   const consider = (delta: number) => {
@@ -368,7 +385,7 @@ function searchShift(pair: readonly Output[], maxShift: number, step: number): n
 /** Project the target of a fitted ICM to originX + h: mean and sd of a new observation, in data units. */
 export function projectIcm(fit: IcmFit, originX: number, horizons: readonly number[]): Projection[] {
   if (fit.outputs.length < 2) return projectGp(fit.own, originX, horizons);
-  const params = paramsFor(fit.outputs, fit.rho);
+  const params = paramsFrom(fit.outputs, fit.theta);
   const data = buildData(fit.outputs, fit.shifts);
   const r = icmFilter(
     data,
