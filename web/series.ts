@@ -11,8 +11,8 @@ import {
   type HistoryInterval,
 } from '../sql/web.ts';
 
-/** About what a chart a screen wide can show; a year of 4-hour buckets fits. */
-export const MAX_POINTS = 2200;
+/** About what a chart a screen wide can show (a day of minutes); fewer rows to read, parse and draw. */
+export const MAX_POINTS = 1500;
 /** Up to this span the chart reads the minute rows; beyond it the hourly view. */
 export const RAW_SPAN_LIMIT_MS = 7 * 86_400_000;
 

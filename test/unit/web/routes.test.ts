@@ -99,10 +99,10 @@ describe('pages', () => {
     expect(spec.bands).toHaveLength(1);
   });
 
-  it('history: a year reads the hourly view in 4-hour buckets', async () => {
+  it('history: a year reads the hourly view in 1-day buckets', async () => {
     const { app, calls } = makeTestApp();
     expect((await app.request('/history?range=1y')).status).toBe(200);
-    expect(calls.map((c) => c.name)).toContain('historyView4hour');
+    expect(calls.map((c) => c.name)).toContain('historyView1day');
   });
 
   it('forecast: latest rate, projections of every model with intervals, skill and coverage, polling itself', async () => {

@@ -101,12 +101,12 @@ describe('rollingFromBuckets', () => {
 });
 
 describe('chooseInterval', () => {
-  it('gives a day minutes, a week 5 minutes, and reads the hourly view beyond a week', () => {
+  it('gives a day minutes, a week 15 minutes, and reads the hourly view beyond a week', () => {
     expect(chooseInterval(DAY)).toBe('1m');
-    expect(chooseInterval(7 * DAY)).toBe('5m');
+    expect(chooseInterval(7 * DAY)).toBe('15m');
     expect(chooseInterval(30 * DAY)).toBe('1h');
-    expect(chooseInterval(90 * DAY)).toBe('1h');
-    expect(chooseInterval(365 * DAY)).toBe('4h');
+    expect(chooseInterval(90 * DAY)).toBe('4h');
+    expect(chooseInterval(365 * DAY)).toBe('1d');
     expect(chooseInterval(3660 * DAY)).toBe('1w');
   });
 
