@@ -9,7 +9,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { cpus, loadavg, release, totalmem } from 'node:os';
-import { rmSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -319,6 +319,16 @@ async function main(): Promise<void> {
     const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
     for (const row of rows)
       say(row.map((cell, i) => (i >= 2 ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!))).join('  '));
+    // The table as data, for the combined report of `npm run bench`.
+    mkdirSync('bench/results', { recursive: true });
+    writeFileSync(
+      'bench/results/queries.json',
+      JSON.stringify(
+        { at: new Date().toISOString(), targetP95Ms: TARGET_P95_MS, load: load(), table: rows },
+        null,
+        2,
+      ),
+    );
   } finally {
     await db.end();
     if (started) await stopManaged(started, 30_000);
