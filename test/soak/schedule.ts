@@ -58,11 +58,11 @@ const SETTLE = 15;
  * Faults for a run of `minutes`: each kind `perKind` times (at least 1; more for longer runs when not given),
  * at distinct minutes between the warm-up and the settling tail.
  */
-export function makeSchedule(minutes: number, seed: number, perKind?: number): FaultEvent[] {
+export function makeSchedule(minutes: number, seed: number, perKind?: number, warmup = WARMUP): FaultEvent[] {
   const rnd = prng(seed);
-  const span = minutes - WARMUP - SETTLE;
+  const span = minutes - warmup - SETTLE;
   if (span < FAULT_KINDS.length * 6)
-    throw new Error(`a soak needs at least ${WARMUP + SETTLE + FAULT_KINDS.length * 6} minutes`);
+    throw new Error(`a soak needs at least ${warmup + SETTLE + FAULT_KINDS.length * 6} minutes`);
   const per = perKind ?? Math.max(1, Math.min(6, Math.floor(span / (FAULT_KINDS.length * 20))));
   const slots = FAULT_KINDS.length * per;
   const stride = span / slots;
@@ -77,13 +77,19 @@ export function makeSchedule(minutes: number, seed: number, perKind?: number): F
     kinds.push(...order);
   }
   return kinds.map((kind, i) => {
-    const at = WARMUP + Math.floor(i * stride + rnd() * Math.max(1, stride / 3));
+    const at = warmup + Math.floor(i * stride + rnd() * Math.max(1, stride / 3));
     const outage = kind === 'questdb-down' || kind === 'emulator-down' || kind === 'second-poller';
     return {
       at,
       kind,
-      // Outages end well before the next slot starts.
-      minutes: outage ? Math.max(2, Math.min(Math.floor(stride / 2), 2 + Math.floor(rnd() * 4))) : 0,
+      // Outages end well before the next slot starts. A second poller runs long enough to start up and overlap
+      // (a process start takes seconds of real time: minutes of simulated time at 60x).
+      minutes: outage
+        ? Math.max(
+            kind === 'second-poller' ? 8 : 2,
+            Math.min(Math.floor(stride / 2), 2 + Math.floor(rnd() * 4)),
+          )
+        : 0,
       source: SOURCES[Math.floor(rnd() * SOURCES.length)]!,
       variant: (['truncated', 'malformed', 'html'] as const)[Math.floor(rnd() * 3)]!,
     };
