@@ -9,14 +9,15 @@ export { fakeUrls };
 import type { Db } from '../../sql/db.ts';
 import type { FakeApi } from '../fake/server.ts';
 import { expect } from 'vitest';
-import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { readWholeArchive } from '../support/archive.ts';
 import type { Config } from '../../common/config.ts';
 import { makeFirehose } from '../../common/aws.ts';
 import { makeLogger } from '../../common/log.ts';
 import type { Clock, SourceName } from '../../common/types.ts';
 import { makeIlp } from '../../sql/ilp.ts';
 import { makeFirehoseArchive } from '../../ingest/archive/firehose.ts';
-import { parseEnvelope, type RawEnvelope } from '../../ingest/archive/envelope.ts';
+import type { RawEnvelope } from '../../ingest/archive/envelope.ts';
 import { makeDelivery } from '../../ingest/delivery.ts';
 import { makeHttp } from '../../ingest/http.ts';
 import { makePoller } from '../../ingest/poller.ts';
@@ -91,35 +92,15 @@ export async function archivedEnvelopes(
   from: number,
   to: number,
 ): Promise<{ envelopes: RawEnvelope[]; duplicateIds: string[] }> {
-  const envelopes: RawEnvelope[] = [];
+  const all = await readWholeArchive(s3, config.RAW_BUCKET, config.RAW_PREFIX);
+  if (all.corrupt.length) throw new Error(all.corrupt.join('; '));
+  const envelopes = all.envelopes.filter((e) => Date.parse(e.minute) >= from && Date.parse(e.minute) < to);
   const seen = new Set<string>();
   const duplicateIds: string[] = [];
-  let token: string | undefined;
-  do {
-    const page = await s3.send(
-      new ListObjectsV2Command({
-        Bucket: config.RAW_BUCKET,
-        Prefix: config.RAW_PREFIX,
-        ContinuationToken: token,
-      }),
-    );
-    for (const o of page.Contents ?? []) {
-      const text = await (
-        await s3.send(new GetObjectCommand({ Bucket: config.RAW_BUCKET, Key: o.Key }))
-      ).Body!.transformToString();
-      for (const line of text.split('\n')) {
-        if (!line) continue;
-        const p = parseEnvelope(line);
-        if (!p.ok) throw new Error(`${o.Key}: ${p.error}`);
-        const m = Date.parse(p.envelope.minute);
-        if (m < from || m >= to) continue;
-        if (seen.has(p.envelope.id)) duplicateIds.push(p.envelope.id);
-        seen.add(p.envelope.id);
-        envelopes.push(p.envelope);
-      }
-    }
-    token = page.NextContinuationToken;
-  } while (token);
+  for (const e of envelopes) {
+    if (seen.has(e.id)) duplicateIds.push(e.id);
+    seen.add(e.id);
+  }
   return { envelopes, duplicateIds };
 }
 

@@ -5,6 +5,7 @@
  * two targets never overlap each other, so every outage is one clean story in the logs.
  */
 import type { SourceName } from '../../common/types.ts';
+import { mulberry32 } from '../../forecast/gp/index.ts';
 
 export type FaultKind =
   | 'questdb-down'
@@ -38,18 +39,6 @@ export type FaultEvent = {
   variant: 'truncated' | 'malformed' | 'html';
 };
 
-/** A small seeded PRNG (mulberry32): the schedule must not depend on Math.random. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const SOURCES: SourceName[] = ['blockchain', 'coinbase', 'coingecko', 'coindesk'];
 const WARMUP = 62;
 const SETTLE = 15;
@@ -59,7 +48,8 @@ const SETTLE = 15;
  * at distinct minutes between the warm-up and the settling tail.
  */
 export function makeSchedule(minutes: number, seed: number, perKind?: number, warmup = WARMUP): FaultEvent[] {
-  const rnd = prng(seed);
+  // Seeded, never Math.random: the same seed must give the same schedule.
+  const rnd = mulberry32(seed);
   const span = minutes - warmup - SETTLE;
   if (span < FAULT_KINDS.length * 6)
     throw new Error(`a soak needs at least ${warmup + SETTLE + FAULT_KINDS.length * 6} minutes`);

@@ -10,17 +10,17 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync, e
 import { tmpdir, cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
-import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { makeS3 } from '../../common/aws.ts';
 import { makeScaledClock } from '../../common/clock.ts';
 import type { Config } from '../../common/config.ts';
 import { makeLogger } from '../../common/log.ts';
-import { parseEnvelope, type RawEnvelope } from '../../ingest/archive/envelope.ts';
 import { makeDb, type Db } from '../../sql/db.ts';
 import { runMigrations } from '../../migrations/migrate.ts';
 import { makeFakeApi } from '../fake/server.ts';
 import { fakeUrls } from '../support/fake-urls.ts';
 import { startPrivateStack } from '../support/private-stack.ts';
+import { readWholeArchive } from '../support/archive.ts';
 import {
   archivedMinutes,
   checkArchive,
@@ -72,41 +72,6 @@ function parseArgs(argv: string[]): Args {
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
-
-async function listEnvelopes(
-  s3: S3Client,
-  config: Config,
-): Promise<{ objects: Map<string, Buffer>; envelopes: RawEnvelope[]; corrupt: string[] }> {
-  const objects = new Map<string, Buffer>();
-  const envelopes: RawEnvelope[] = [];
-  const corrupt: string[] = [];
-  let token: string | undefined;
-  do {
-    const page = await s3.send(
-      new ListObjectsV2Command({
-        Bucket: config.RAW_BUCKET,
-        Prefix: config.RAW_PREFIX,
-        ContinuationToken: token,
-      }),
-    );
-    for (const o of page.Contents ?? []) {
-      const body = Buffer.from(
-        await (
-          await s3.send(new GetObjectCommand({ Bucket: config.RAW_BUCKET, Key: o.Key }))
-        ).Body!.transformToByteArray(),
-      );
-      objects.set(o.Key!, body);
-      for (const line of body.toString('utf8').split('\n')) {
-        if (!line) continue;
-        const p = parseEnvelope(line);
-        if (p.ok) envelopes.push(p.envelope);
-        else corrupt.push(`${o.Key}: ${p.error}`);
-      }
-    }
-    token = page.NextContinuationToken;
-  } while (token);
-  return { objects, envelopes, corrupt };
-}
 
 async function waitUntil(probe: () => Promise<boolean>, ms: number): Promise<boolean> {
   const end = Date.now() + ms;
@@ -371,7 +336,7 @@ async function main(): Promise<number> {
 
     const from = simStart;
     const served = fake.served;
-    const final = await listEnvelopes(s3, config);
+    const final = await readWholeArchive(s3, config.RAW_BUCKET, config.RAW_PREFIX);
     const checks: Check[] = [];
     const runEnvelopes = final.envelopes.filter(
       (e) => Date.parse(e.minute) >= from - 60_000 && Date.parse(e.minute) < to + 60_000,
