@@ -11,6 +11,7 @@ import { makeS3 } from '../common/aws.ts';
 import type { Config } from '../common/config.ts';
 import type { Clock, SourceName } from '../common/types.ts';
 import { rateKey, type MinuteOutput } from '../ingest/replay/normalizer.ts';
+import { inProcessProducer } from '../ingest/replay/producers.ts';
 import { makeS3ArchiveStore, type ArchiveStore } from '../ingest/replay/reader.ts';
 import { runReplay } from '../ingest/replay/replay.ts';
 import { waitForWal } from '../ingest/replay/tables.ts';
@@ -140,7 +141,7 @@ export function makeGapRepair(
           {
             db,
             store: makeQuestdbStore(ilp),
-            archive: archive.store,
+            producer: inProcessProducer(archive.store),
             prefix: config.RAW_PREFIX,
             archiveName: `s3://${config.RAW_BUCKET}/${config.RAW_PREFIX}`,
             clock,

@@ -4,6 +4,7 @@ import type { Db } from '../../sql/db.ts';
 import { loadQueries, pick } from '../../sql/loader.ts';
 import { JUMP_LOOKBACK_MS } from '../normalize.ts';
 import { pollKey, rateKey, type PreviousState } from './normalizer.ts';
+import type { Counters } from './types.ts';
 import type { StoredKeys } from './writer.ts';
 
 const Q = loadQueries('../../sql/replay.sql', import.meta.url);
@@ -63,7 +64,6 @@ export async function readKeys(db: Db, from: number, to: number): Promise<Stored
   };
 }
 
-export type Counters = Record<string, number>;
 export type SavedState = { previous: PreviousState; counters: Counters };
 export type Progress = { doneUntil: number; status: 'running' | 'done'; state: SavedState };
 

@@ -4,11 +4,10 @@
  * why). Resumable: a killed run, run again with the same options, continues where it had got to.
  */
 import { parseArgs } from 'node:util';
-import { makeS3 } from '../../common/aws.ts';
 import { systemClock } from '../../common/clock.ts';
 import { SOURCE_NAMES, type SourceName } from '../../common/types.ts';
 import { makeQuestdbStore } from '../../ingest/store.ts';
-import { makeS3ArchiveStore } from '../../ingest/replay/reader.ts';
+import { workerProducer } from '../../ingest/replay/producers.ts';
 import { runReplay, type ReplayOptions, type ReplaySummary } from '../../ingest/replay/replay.ts';
 import { makeDb } from '../../sql/db.ts';
 import { makeIlp } from '../../sql/ilp.ts';
@@ -195,7 +194,6 @@ export const replayS3: Backfill = {
     const archiveName = `s3://${config.RAW_BUCKET}/${config.RAW_PREFIX}`;
     const db = makeDb(config, 2);
     const ilp = await makeIlp(config, { requestTimeoutMs: 60_000, retryTimeoutMs: 30_000 });
-    const s3 = makeS3(config);
     const abort = new AbortController();
     const onSigint = () => {
       process.stderr.write('\nreplay-s3: stopping after the batch under way (Ctrl-C again to kill)\n');
@@ -212,7 +210,7 @@ export const replayS3: Backfill = {
       const summary = await runReplay(opts, {
         db,
         store: makeQuestdbStore(ilp),
-        archive: makeS3ArchiveStore(s3, config.RAW_BUCKET),
+        producer: workerProducer(config),
         prefix: config.RAW_PREFIX,
         archiveName,
         clock,
@@ -257,7 +255,6 @@ export const replayS3: Backfill = {
     } finally {
       process.off('SIGINT', onSigint);
       await ilp.close().catch(() => {});
-      s3.destroy();
       await db.end();
     }
   },

@@ -9,6 +9,7 @@ import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeS3 } from '../../common/aws.ts';
 import { systemClock } from '../../common/clock.ts';
+import { inProcessProducer } from '../../ingest/replay/producers.ts';
 import { makeS3ArchiveStore } from '../../ingest/replay/reader.ts';
 import { runReplay, type ReplayOptions } from '../../ingest/replay/replay.ts';
 import { makeQuestdbStore } from '../../ingest/store.ts';
@@ -30,7 +31,7 @@ import {
 } from './replay-support.ts';
 
 const MIN = 60_000;
-const N = 30;
+const N = 20;
 let stack: Awaited<ReturnType<typeof startPrivateStack>>;
 let fake: FakeApi;
 let db: Db;
@@ -91,7 +92,7 @@ const replay = async (opts: Partial<ReplayOptions> = {}) => {
       {
         db,
         store: makeQuestdbStore(ilp),
-        archive: makeS3ArchiveStore(s3, config.RAW_BUCKET),
+        producer: inProcessProducer(makeS3ArchiveStore(s3, config.RAW_BUCKET)),
         prefix: config.RAW_PREFIX,
         archiveName: `s3://${config.RAW_BUCKET}/${config.RAW_PREFIX}`,
         clock: systemClock,
