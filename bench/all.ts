@@ -146,7 +146,8 @@ async function main(): Promise<number> {
   const runs: { name: Bench; code: number | null; seconds: number; out: string }[] = [];
   for (const name of chosen) {
     process.stdout.write(`\n=== bench:${name} ===\n`);
-    if (!existsSync(`bench/${name}.ts`)) runs.push({ name, code: null, seconds: 0, out: 'not in this checkout' });
+    if (!existsSync(`bench/${name}.ts`))
+      runs.push({ name, code: null, seconds: 0, out: 'not in this checkout' });
     else runs.push({ name, ...(await run(name)) });
   }
   const rows: Row[] = [];

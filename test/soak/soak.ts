@@ -159,7 +159,8 @@ async function main(): Promise<number> {
     // The simulated run ends shortly before the real present: Firehose names objects by real arrival time, so
     // every envelope arrives (by its key) after its minute, as in production, and replay-s3 finds it.
     const simStart = Math.floor(Date.now() / 60_000) * 60_000 - (args.minutes + 10) * 60_000;
-    const realStart = Date.now() + 4_000;
+    // Time for the services to start (the dashboard is probed from minute 0) before the simulated run begins.
+    const realStart = Date.now() + 12_000;
     const clock = makeScaledClock({ speed: args.speed, simStart, realStart });
     const fake = makeFakeApi({ seed: args.seed, clock });
     const urls = fakeUrls(await fake.start(0));
@@ -208,6 +209,11 @@ async function main(): Promise<number> {
     const webUrl = SOAK_SERVICES.some((s) => s.name === 'web')
       ? `http://127.0.0.1:${Number(config.WEB_PORT) + 800}`
       : null;
+    if (webUrl)
+      await waitUntil(
+        async () => (await fetch(`${webUrl}/health`, { signal: AbortSignal.timeout(2_000) })).status > 0,
+        30_000,
+      );
 
     const minuteAt = (i: number) => simStart + i * 60_000;
     const waitSim = async (sim: number) => {
@@ -238,8 +244,16 @@ async function main(): Promise<number> {
         case 'emulator-down': {
           // The emulator keeps S3 in memory only; real S3 is durable. Its objects are mirrored as they appear and
           // put back after the restart. It goes down mid-minute, when no poll is writing, right after a last sync.
-          await waitSim(minuteAt(e.at) + 30_000);
-          await syncMirror();
+          // A sync can take many simulated seconds on a loaded machine: repeat it until a pass finds nothing new,
+          // in the quiet middle of a minute (pollers write at its start), then kill at once.
+          await waitSim(minuteAt(e.at) + 20_000);
+          for (;;) {
+            const before = mirror.size;
+            await syncMirror();
+            const second = clock.now() % 60_000;
+            if (mirror.size === before && second >= 15_000 && second < 50_000) break;
+            if (second >= 50_000) await waitSim(clock.now() - second + 80_000);
+          }
           await stack.killMoto();
           pending.push({
             at: minuteAt(e.at + e.minutes) + 30_000,
