@@ -54,7 +54,7 @@ export type DoneEvent = { kind: 'done' };
 
 export type ProducerEvent = ObjectEvent | CutEvent | DoneEvent;
 
-/** Read and normalize until the range is done or `stop()` says so (checked after each object). */
+/** Read and normalize until the range is done or `stop()` says so (checked after each object and cut). */
 export async function* produceCuts(
   input: ProduceInput,
   archive: ArchiveStore,
@@ -71,7 +71,10 @@ export async function* produceCuts(
       const out = normalizer.normalizeMinute(g.minute, g.envelopes);
       outs.push(out);
       rows += out.rates.length + out.polls.length;
-      if (rows >= input.batchRows) yield* cut(g.minute + MINUTE);
+      if (rows >= input.batchRows) {
+        yield* cut(g.minute + MINUTE);
+        if (stop()) return;
+      }
     }
   }
   function* cut(to: number): Generator<CutEvent> {
@@ -108,6 +111,7 @@ export async function* produceCuts(
       if (stop()) return;
     }
   yield* normalizeGroups(buffer.takeAll());
+  if (stop()) return;
   yield* cut(input.to);
   yield { kind: 'done' };
 }

@@ -19,6 +19,8 @@ import { makePipeline, selectRows, type StoredKeys } from './writer.ts';
 
 export * from './types.ts';
 
+const SAVE_EVERY_MS = 2_000;
+
 type Cut = { from: number; to: number; outs: MinuteOutput[]; state: T.SavedState; written: number };
 
 export async function runReplay(opts: ReplayOptions, deps: ReplayDeps): Promise<ReplaySummary> {
@@ -56,6 +58,7 @@ export async function runReplay(opts: ReplayOptions, deps: ReplayDeps): Promise<
   const pos = { arrival: 0, ratesThisRun: 0, writtenThisRun: 0, lastKey: '' };
   const report = () => deps.onProgress?.({ ...pos, listFrom: listing.from, listTo: listing.to, counters: c });
 
+  let lastSave = -Infinity;
   const pipeline = makePipeline<Cut, StoredKeys>({
     prepare: (cut) => T.readKeys(db, cut.from, cut.to),
     async write(cut, stored) {
@@ -80,15 +83,19 @@ export async function runReplay(opts: ReplayOptions, deps: ReplayDeps): Promise<
       cut.written = batch.rates.length;
     },
     async save(cut) {
-      if (opts.resumable)
+      // Every batch acknowledged is safe to resume after, but saving each one costs QuestDB a WAL transaction:
+      // save the first, then at most every SAVE_EVERY_MS (a resumed run finds the rest stored and keeps it).
+      if (opts.resumable && clock.now() - lastSave >= SAVE_EVERY_MS) {
+        lastSave = clock.now();
         await T.saveProgress(db, run, {
           doneUntil: cut.to,
           status: 'running',
           state: cut.state,
           lastKey: pos.lastKey,
-          at: clock.now(),
+          at: lastSave,
         });
-      // Reported once saved: a progress display never shows rows a resumed run would not count as done.
+      }
+      // Reported after its save: the first rows a display shows are rows a resumed run counts as done.
       pos.writtenThisRun += cut.written;
       report();
     },
@@ -148,6 +155,7 @@ export async function runReplay(opts: ReplayOptions, deps: ReplayDeps): Promise<
           written: 0,
         });
         production.ack();
+        if (deps.signal?.aborted) production.stop();
       }
     }
   } catch (err) {
