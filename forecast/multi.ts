@@ -15,11 +15,12 @@
  *
  * Fitting, per window: each output's noise and one-minute variance q come from the production Wiener fit of that
  * output alone (so the target's own data is read exactly as gp-wiener reads it); each related series' shift is
- * grid-searched on the pair likelihood; it is used only if sharing raises the pair likelihood by `minGain` over
- * independence (a guard against chance alignments among ~65 shifts); then the loadings w and idiosyncratic
- * variances κ of the target and the used series are fitted jointly by maximum likelihood. With no series used,
- * the forecast is exactly gp-wiener's: the model can only depart from persistence where another series carries
- * information.
+ * the one whose one-minute moves correlate best with the target's (whole and half minutes over ±16); it is a
+ * candidate only if it leads the target (δ < 0) and sharing raises the pair likelihood by `minGain` over
+ * independence (a guard against chance alignments among ~65 shifts); the best candidate's (`maxRelated`)
+ * loadings w and idiosyncratic variances κ are then fitted with the target's by maximum likelihood. With no
+ * series used, the forecast is exactly gp-wiener's: the model can only depart from persistence where another
+ * series carries information.
  */
 import { minimizeBounded } from './gp/index.ts';
 import type { GpModel } from './gp/index.ts';
@@ -281,12 +282,16 @@ export type IcmOptions = {
   /** Related windows with fewer points are ignored. Default 10. */
   minPoints?: number;
   /**
-   * A related series is used only when, at its best shift, sharing raises the pair's log likelihood by at
-   * least this much over treating the two as independent. Default 8: the best of ~65 shifts of an unrelated
+   * A related series is used only when it leads the target (its best shift δ < 0) and, at that shift, sharing
+   * raises the pair's log likelihood by at least this much over treating the two as independent. Default 8: the best of ~65 shifts of an unrelated
    * series rarely gains that by chance, while a real lead–lag gains far more.
    */
   minGain?: number;
-  /** At most this many related series are used, those with the largest gains. Default 2. */
+  /**
+   * At most this many related series are used, those with the largest gains. Default 1: on the derived
+   * multi-source data a second leading source added nothing and its joint fit (six hyperparameters on nearly
+   * collinear series) sometimes settled badly, costing accuracy and four times the fit time.
+   */
   maxRelated?: number;
 };
 
@@ -318,7 +323,7 @@ export function latentCorrelation(fit: IcmFit, s: number): number {
  * whether it is used at all, then the shared fractions of the target and the used series jointly.
  */
 export function fitIcm(w: SeriesWindow, options: IcmOptions = {}): IcmFit {
-  const { maxShift = 16, shiftStep = 0.5, minPoints = 10, minGain = 8, maxRelated = 2 } = options;
+  const { maxShift = 16, shiftStep = 0.5, minPoints = 10, minGain = 8, maxRelated = 1 } = options;
   const own = fitWiener(w);
   const target = makeOutput('target', w, own);
   const fit: IcmFit = { own, outputs: [], shifts: [], theta: new Float64Array(0), lml: NaN, related: [] };
@@ -334,12 +339,13 @@ export function fitIcm(w: SeriesWindow, options: IcmOptions = {}): IcmFit {
     }
     if (!o) continue;
     const pair = [target, o];
-    const shift = searchShift(pair, maxShift, shiftStep);
+    const shift = searchShift(target, o, maxShift, shiftStep);
     const independent = icmFilter(buildData(pair, [0, shift]), independentParams(pair)).lml;
     const shared = fitShared(pair, [0, shift]);
     const gain = shared.lml - independent;
     fit.related.push({ name: r.name, shift, gain, used: false });
-    if (gain >= minGain) used.push({ o, shift, theta: shared.theta, lml: shared.lml, gain });
+    // Only a series that leads the target (δ < 0) can tell it something about its future.
+    if (gain >= minGain && shift < 0) used.push({ o, shift, theta: shared.theta, lml: shared.lml, gain });
   }
   used.sort((a, b) => b.gain - a.gain).splice(maxRelated);
   for (const r of fit.related) r.used = used.some((u) => u.o.name === r.name);
@@ -363,22 +369,52 @@ export function fitIcm(w: SeriesWindow, options: IcmOptions = {}): IcmFit {
   return { ...fit, outputs, shifts, theta, lml };
 }
 
+/** Linear interpolation of (x, z) at t, or NaN outside the observed range (the Wiener posterior mean between points). */
+function interpolate(x: Float64Array, z: Float64Array, t: number): number {
+  const n = x.length;
+  if (n === 0 || t < x[0]! || t > x[n - 1]!) return NaN;
+  let lo = 0;
+  let hi = n - 1;
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >> 1;
+    if (x[mid]! <= t) lo = mid;
+    else hi = mid;
+  }
+  const span = x[hi]! - x[lo]!;
+  return span > 0 ? z[lo]! + ((t - x[lo]!) / span) * (z[hi]! - z[lo]!) : z[lo]!;
+}
+
 /**
- * The shift of `pair[1]` that maximizes the pair's likelihood under a strongly shared prior (ρ = 0.9): whole
- * minutes across ±maxShift first, then `step` around the best.
+ * The shift δ of `related` (related at clock time x + δ shows what the target shows at x) that maximizes the
+ * correlation of one-minute moves: the target's move over (x − 1, x] against the related series' over
+ * (x − 1 + δ, x + δ], interpolated between its points. Correlation ignores each source's level and scale, which
+ * a likelihood at fixed hyperparameters does not; the likelihood then decides whether the series is used at all.
+ * Whole and half minutes over ±maxShift by `step`; 0 when fewer than 10 moves overlap at every shift.
  */
-function searchShift(pair: readonly Output[], maxShift: number, step: number): number {
-  const strong = paramsFrom(pair, thetaShared(pair, 0.9));
-  const lml = (delta: number) => icmFilter(buildData(pair, [0, delta]), strong).lml;
-  let best = { shift: 0, lml: -Infinity };
-  const consider = (delta: number) => {
-    const v = lml(delta);
-    if (v > best.lml) best = { shift: delta, lml: v };
-  };
-  for (let d = -Math.floor(maxShift); d <= maxShift; d++) consider(d);
-  const whole = best.shift;
-  for (let d = whole - 1 + step; d < whole + 1 - 1e-9; d += step)
-    if (d !== whole && Math.abs(d) <= maxShift) consider(d);
+function searchShift(target: Output, related: Output, maxShift: number, step: number): number {
+  let best = { shift: 0, corr: -Infinity };
+  const k = Math.round(maxShift / step);
+  for (let i = -k; i <= k; i++) {
+    const delta = i * step;
+    let sab = 0;
+    let saa = 0;
+    let sbb = 0;
+    let m = 0;
+    for (let j = 1; j < target.x.length; j++) {
+      if (target.x[j]! - target.x[j - 1]! !== 1) continue;
+      const b1 = interpolate(related.x, related.z, target.x[j]! + delta);
+      const b0 = interpolate(related.x, related.z, target.x[j - 1]! + delta);
+      if (Number.isNaN(b1) || Number.isNaN(b0)) continue;
+      const a = target.z[j]! - target.z[j - 1]!;
+      const b = b1 - b0;
+      sab += a * b;
+      saa += a * a;
+      sbb += b * b;
+      m++;
+    }
+    const corr = m >= 10 && saa > 0 && sbb > 0 ? sab / Math.sqrt(saa * sbb) : -Infinity;
+    if (corr > best.corr) best = { shift: delta, corr };
+  }
   return best.shift;
 }
 
