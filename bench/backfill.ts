@@ -1,0 +1,376 @@
+/**
+ * `npm run bench:backfill`: `replay-s3` throughput against the raw ILP ceiling, measured in the same run.
+ *
+ * Puts about a million rates rows' worth of raw envelopes (Coinbase bodies with 172 codes, rendered by the fake
+ * APIs, one per minute, 15 to an object as a buffering Firehose would write them) into an emulator's bucket,
+ * then alternates: the ceiling — the very rows the replay produces, already built, written straight through the
+ * ILP client in the same batch sizes — and the replay from S3 (list, fetch, parse, normalize, check what is
+ * stored, write). Between runs the day partitions are dropped, so each run writes into the same empty days.
+ *
+ * Runs its own QuestDB and moto (ports 29100/28912/29109/29103 and 24666, plus BENCH_PORT_OFFSET; data in
+ * .stack/bench/backfill-<offset>/). Options: --envelopes N (6000), --rounds N (2), --batch-size N (20000),
+ * --concurrency N (8). Writes bench/results/backfill.json.
+ */
+import { cpus, loadavg, release, totalmem } from 'node:os';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { makeFirehose, makeS3 } from '../common/aws.ts';
+import { parseConfig, type Config } from '../common/config.ts';
+import { makeLogger } from '../common/log.ts';
+import { systemClock } from '../common/clock.ts';
+import type { Rate } from '../common/types.ts';
+import { serializeEnvelope, type RawEnvelope } from '../ingest/archive/envelope.ts';
+import { hourPrefix } from '../ingest/replay/keys.ts';
+import { makeReplayNormalizer } from '../ingest/replay/normalizer.ts';
+import { inProcessProducer, workerProducer } from '../ingest/replay/producers.ts';
+import { makeS3ArchiveStore } from '../ingest/replay/reader.ts';
+import { runReplay } from '../ingest/replay/replay.ts';
+import { makeQuestdbStore } from '../ingest/store.ts';
+import { runMigrations } from '../migrations/migrate.ts';
+import { makeDb, type Db } from '../sql/db.ts';
+import { makeIlp } from '../sql/ilp.ts';
+import { loadQueries, pick } from '../sql/loader.ts';
+import { runBootstrap } from '../stack/bootstrap.ts';
+import { installMoto, startMoto } from '../stack/moto.ts';
+import { isUp, stopManaged, type Managed } from '../stack/process.ts';
+import { installQuestdb, startQuestdb } from '../stack/questdb.ts';
+import { renderCoinbase } from '../test/fake/formats.ts';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const Q = loadQueries('./queries.sql', import.meta.url);
+const MIN = 60_000;
+export const START = Date.UTC(2025, 2, 1); // in the past: a replay lists no further than the present
+const PER_OBJECT = 15;
+const TARGET = 0.8;
+const say = (s: string) => process.stdout.write(`${s}\n`);
+const int = (n: number) => Math.round(n).toLocaleString('en-US');
+
+const { values: opts } = parseArgs({
+  options: {
+    envelopes: { type: 'string', default: '6000' },
+    rounds: { type: 'string', default: '2' },
+    'batch-size': { type: 'string', default: '20000' },
+    concurrency: { type: 'string', default: '8' },
+    'in-process': { type: 'boolean', default: false },
+  },
+});
+const ENVELOPES = Number(opts.envelopes);
+const ROUNDS = Number(opts.rounds);
+const BATCH = Number(opts['batch-size']);
+const CONCURRENCY = Number(opts.concurrency);
+export const END = START + ENVELOPES * MIN;
+
+const offset = Number(process.env.BENCH_PORT_OFFSET ?? 0);
+export const config = parseConfig({
+  LOG_LEVEL: 'warn',
+  QUESTDB_HTTP_PORT: String(29100 + offset),
+  QUESTDB_PG_PORT: String(28912 + offset),
+  QUESTDB_ILP_TCP_PORT: String(29109 + offset),
+  QUESTDB_HEALTH_PORT: String(29103 + offset),
+  MOTO_PORT: String(24666 + offset),
+  AWS_ENDPOINT_URL: `http://127.0.0.1:${24666 + offset}`,
+  AWS_ACCESS_KEY_ID: 'test',
+  AWS_SECRET_ACCESS_KEY: 'test',
+  RAW_BUCKET: 'btc-rates-bench',
+  FIREHOSE_STREAM: 'btc-rates-bench',
+});
+
+/** One minute's Coinbase response as the poller would have archived it. */
+function envelopeAt(i: number): RawEnvelope {
+  const minute = START + i * MIN;
+  return {
+    v: 1,
+    id: `bench-${i}`,
+    source: 'coinbase',
+    url: 'https://api.coinbase.com/v2/exchange-rates?currency=BTC',
+    minute: new Date(minute).toISOString(),
+    attempt: 1,
+    final: true,
+    fetchedAt: new Date(minute + 412).toISOString(),
+    latencyMs: 187.25,
+    status: 200,
+    headers: { 'content-type': 'application/json; charset=utf-8' },
+    body: renderCoinbase(minute, 42),
+    bodyEncoding: 'utf8',
+    bodyTruncated: false,
+    error: null,
+    poller: 'bench',
+  };
+}
+
+/** Objects of PER_OBJECT envelopes under Firehose-like keys, put `CONCURRENCY` at a time. */
+export async function fillBucket(s3: S3Client): Promise<{ objects: number; bytes: number }> {
+  const pad = (n: number) => String(n).padStart(2, '0');
+  let bytes = 0;
+  const jobs: (() => Promise<void>)[] = [];
+  for (let i = 0; i < ENVELOPES; i += PER_OBJECT) {
+    const envs = Array.from({ length: Math.min(PER_OBJECT, ENVELOPES - i) }, (_, k) => envelopeAt(i + k));
+    const body = envs.map(serializeEnvelope).join('');
+    bytes += Buffer.byteLength(body);
+    const d = new Date(Date.parse(envs.at(-1)!.fetchedAt) + 1_000);
+    const stamp = `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}-${pad(d.getUTCHours())}-${pad(d.getUTCMinutes())}-${pad(d.getUTCSeconds())}`;
+    const key = `${hourPrefix(config.RAW_PREFIX, d.getTime())}${config.FIREHOSE_STREAM}-1-${stamp}-obj${i}`;
+    jobs.push(async () => {
+      await s3.send(new PutObjectCommand({ Bucket: config.RAW_BUCKET, Key: key, Body: body }));
+    });
+  }
+  const objects = jobs.length;
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      for (let job = jobs.shift(); job; job = jobs.shift()) await job();
+    }),
+  );
+  return { objects, bytes };
+}
+
+/** The rows the replay will produce, built once, outside any timing. */
+export function buildRates(): Rate[] {
+  const n = makeReplayNormalizer({ previous: {}, firstSeen: new Map() });
+  const out: Rate[] = [];
+  for (let i = 0; i < ENVELOPES; i++) out.push(...n.normalizeMinute(START + i * MIN, [envelopeAt(i)]).rates);
+  return out;
+}
+
+async function count(db: Db, table: string): Promise<number> {
+  const [r] = await db.query<{ n: string }>(`SELECT count() n FROM ${table} WHERE ts >= $1 AND ts < $2`, [
+    new Date(START).toISOString(),
+    new Date(END).toISOString(),
+  ]);
+  return Number(r?.n ?? 0);
+}
+
+/**
+ * Drop the bench's days from rates and polls and wait until QuestDB has applied everything. (DROP PARTITION
+ * takes no bind parameters; the list is built from dates this file computes.)
+ */
+export async function emptyDays(db: Db): Promise<void> {
+  const days = new Set<string>();
+  for (let t = START; t < END; t += MIN) days.add(new Date(t).toISOString().slice(0, 10));
+  const list = [...days].map((d) => `'${d}'`).join(',');
+  for (const table of ['rates', 'polls']) {
+    if ((await count(db, table)) > 0) await db.query(`ALTER TABLE ${table} DROP PARTITION LIST ${list}`);
+  }
+  for (;;) {
+    const wal = await db.query<{ name: string; writerTxn: string; sequencerTxn: string }>(
+      pick(Q, 'walTables'),
+    );
+    const idle = wal.every((w) => w.writerTxn === w.sequencerTxn);
+    if (idle && (await count(db, 'rates')) === 0 && (await count(db, 'polls')) === 0) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** CPU seconds a process has used so far (Linux /proc), or null where unknown. */
+function cpuOf(pid: number | undefined): number | null {
+  if (pid === undefined) return null;
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100;
+  } catch {
+    return null;
+  }
+}
+
+type Cpu = { node: number; questdb: number | null; moto: number | null };
+
+/** Run `work`, measuring the CPU this process (worker threads included), QuestDB and moto used meanwhile. */
+async function withCpu<T>(
+  pids: { questdb?: number; moto?: number },
+  work: () => Promise<T>,
+): Promise<[T, Cpu]> {
+  const [q0, m0, n0] = [cpuOf(pids.questdb), cpuOf(pids.moto), process.cpuUsage()];
+  const result = await work();
+  const n = process.cpuUsage(n0);
+  const [q1, m1] = [cpuOf(pids.questdb), cpuOf(pids.moto)];
+  const diff = (a: number | null, b: number | null) => (a === null || b === null ? null : b - a);
+  return [result, { node: (n.user + n.system) / 1e6, questdb: diff(q0, q1), moto: diff(m0, m1) }];
+}
+
+const fmtCpu = (c: Cpu) =>
+  `CPU: node ${c.node.toFixed(1)} s, QuestDB ${c.questdb?.toFixed(1) ?? '?'} s, moto ${c.moto?.toFixed(1) ?? '?'} s`;
+
+export async function timeBaseline(rates: Rate[]): Promise<number> {
+  const ilp = await makeIlp(config, { requestTimeoutMs: 120_000, retryTimeoutMs: 60_000 });
+  const store = makeQuestdbStore(ilp);
+  const t0 = performance.now();
+  for (let i = 0; i < rates.length; i += BATCH) await store.write({ rates: rates.slice(i, i + BATCH) });
+  const s = (performance.now() - t0) / 1000;
+  await ilp.close();
+  return s;
+}
+
+export async function timeReplay(db: Db, s3: S3Client): Promise<{ seconds: number; rows: number }> {
+  const ilp = await makeIlp(config, { requestTimeoutMs: 120_000, retryTimeoutMs: 60_000 });
+  const t0 = performance.now();
+  const summary = await runReplay(
+    {
+      from: START,
+      to: END,
+      sources: null,
+      force: false,
+      slackMs: 86_400_000,
+      batchRows: BATCH,
+      concurrency: CONCURRENCY,
+      resumable: true,
+      fresh: true,
+    },
+    {
+      db,
+      store: makeQuestdbStore(ilp),
+      producer: opts['in-process']
+        ? inProcessProducer(makeS3ArchiveStore(s3, config.RAW_BUCKET))
+        : workerProducer(config),
+      prefix: config.RAW_PREFIX,
+      archiveName: `s3://${config.RAW_BUCKET}/${config.RAW_PREFIX}`,
+      clock: systemClock,
+    },
+  );
+  const seconds = (performance.now() - t0) / 1000;
+  await ilp.close();
+  if ((summary.counters.badObjects ?? 0) > 0) throw new Error('the replay skipped objects');
+  return { seconds, rows: summary.counters.ratesWritten ?? 0 };
+}
+
+async function startStack(): Promise<{ started: Managed[]; pids: { questdb?: number; moto?: number } }> {
+  const stackDir = resolve(ROOT, '.stack');
+  const started: Managed[] = [];
+  const pids: { questdb?: number; moto?: number } = {};
+  if (!(await isUp(`http://127.0.0.1:${config.QUESTDB_HEALTH_PORT}/`))) {
+    const root = resolve(stackDir, 'bench', `backfill-${offset}`);
+    rmSync(root, { recursive: true, force: true });
+    const jar = await installQuestdb(stackDir, say);
+    say(`starting a QuestDB of its own on ${config.QUESTDB_HTTP_PORT} (data in ${root}) ...`);
+    const ports = {
+      http: config.QUESTDB_HTTP_PORT,
+      pg: config.QUESTDB_PG_PORT,
+      ilpTcp: config.QUESTDB_ILP_TCP_PORT,
+      health: config.QUESTDB_HEALTH_PORT,
+    };
+    const q = await startQuestdb({ jar, root, host: '127.0.0.1', ports, name: 'questdb-bench' });
+    started.push(q);
+    pids.questdb = q.child.pid;
+  } else say(`reusing the QuestDB answering on ${config.QUESTDB_HTTP_PORT}`);
+  if (!(await isUp(`http://127.0.0.1:${config.MOTO_PORT}/moto-api/data.json`))) {
+    const bin = await installMoto(stackDir, say);
+    say(`starting moto of its own on ${config.MOTO_PORT} ...`);
+    const m = await startMoto({ bin, host: '127.0.0.1', port: config.MOTO_PORT, name: 'moto-bench' });
+    started.push(m);
+    pids.moto = m.child.pid;
+  } else say(`reusing the emulator answering on ${config.MOTO_PORT}`);
+  return { started, pids };
+}
+
+async function main(config_: Config = config): Promise<void> {
+  const { started, pids } = await startStack();
+  const db = makeDb(config_, 2);
+  const s3 = makeS3(config_);
+  try {
+    await runMigrations(db, makeLogger('migrate', 'warn'));
+    const firehose = makeFirehose(config_);
+    await runBootstrap({ s3, firehose }, config_);
+    firehose.destroy();
+    say(`putting ${int(ENVELOPES)} envelopes into s3://${config_.RAW_BUCKET}/${config_.RAW_PREFIX} ...`);
+    const { objects, bytes } = await fillBucket(s3);
+    const rates = buildRates();
+    const build = (await db.query<{ build: string }>(pick(Q, 'build')))[0]?.build ?? '?';
+    const cpu = cpus();
+    say('');
+    say('machine');
+    say(`  cpu      ${cpu[0]?.model ?? '?'} x ${cpu.length} cores`);
+    say(`  memory   ${(totalmem() / 2 ** 30).toFixed(1)} GiB, Linux ${release()}`);
+    say(`  node     ${process.version}`);
+    say(`  questdb  ${build.replace('Build Information: ', '')}; moto server as S3`);
+    say('inputs');
+    say(
+      `  archive  ${int(ENVELOPES)} Coinbase envelopes in ${int(objects)} objects (${(bytes / 1e6).toFixed(1)} MB)`,
+    );
+    say(`  rows     ${int(rates.length)} rates rows (+ ${int(ENVELOPES)} polls rows by the replay)`);
+    say(
+      `  runs     ${ROUNDS} rounds of ceiling then replay, batches of ${int(BATCH)} rows, ${CONCURRENCY} objects ` +
+        `fetched at once, reading ${opts['in-process'] ? 'in the writing thread' : 'in a worker thread'}`,
+    );
+    say(
+      `  load     ${loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ')} (1/5/15-minute load average at the start)`,
+    );
+    say('');
+
+    type Run = { kind: 'ceiling' | 'replay'; seconds: number; rowsPerSec: number; cpu: Cpu };
+    const runs: Run[] = [];
+    for (let r = 0; r < ROUNDS; r++) {
+      await emptyDays(db);
+      const [b, bc] = await withCpu(pids, () => timeBaseline(rates));
+      runs.push({ kind: 'ceiling', seconds: b, rowsPerSec: rates.length / b, cpu: bc });
+      say(
+        `  round ${r + 1}: ILP ceiling ${int(rates.length / b).padStart(9)} rows/s (${b.toFixed(2)} s; ${fmtCpu(bc)})`,
+      );
+      await emptyDays(db);
+      const [p, pc] = await withCpu(pids, () => timeReplay(db, s3));
+      if (p.rows !== rates.length)
+        throw new Error(`the replay wrote ${p.rows} rows, expected ${rates.length}`);
+      runs.push({ kind: 'replay', seconds: p.seconds, rowsPerSec: p.rows / p.seconds, cpu: pc });
+      say(
+        `  round ${r + 1}: replay-s3   ${int(p.rows / p.seconds).padStart(9)} rows/s (${p.seconds.toFixed(2)} s; ${fmtCpu(pc)})`,
+      );
+    }
+    const best = (k: string) => Math.max(...runs.filter((x) => x.kind === k).map((x) => x.rowsPerSec));
+    const [ceiling, replay] = [best('ceiling'), best('replay')];
+    const ratio = replay / ceiling;
+    say('');
+    say(
+      `best of ${ROUNDS}: replay ${int(replay)} rows/s vs ILP ceiling ${int(ceiling)} rows/s = ${(ratio * 100).toFixed(0)}% ` +
+        `(target >= ${TARGET * 100}%: ${ratio >= TARGET ? 'met' : 'NOT MET'})`,
+    );
+    const dir = resolve(ROOT, 'bench', 'results');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(
+      resolve(dir, 'backfill.json'),
+      JSON.stringify(
+        {
+          at: new Date().toISOString(),
+          machine: {
+            cpu: cpu[0]?.model,
+            cores: cpu.length,
+            memGiB: totalmem() / 2 ** 30,
+            node: process.version,
+            questdb: build,
+            loadAvg: loadavg(),
+          },
+          inputs: {
+            envelopes: ENVELOPES,
+            objects,
+            bytes,
+            rows: rates.length,
+            batchRows: BATCH,
+            concurrency: CONCURRENCY,
+          },
+          runs,
+          best: {
+            ceilingRowsPerSec: ceiling,
+            replayRowsPerSec: replay,
+            ratio,
+            target: TARGET,
+            met: ratio >= TARGET,
+          },
+        },
+        null,
+        2,
+      ) + '\n',
+    );
+    say(`written to bench/results/backfill.json`);
+  } finally {
+    s3.destroy();
+    await db.end();
+    for (const m of started.reverse()) await stopManaged(m, 30_000);
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href)
+  main().catch((err: unknown) => {
+    process.stderr.write(`bench failed: ${(err as Error).stack ?? String(err)}\n`);
+    process.exitCode = 1;
+  });
