@@ -26,7 +26,7 @@ const USAGE = `usage: npm run backfill -- replay-s3 --from <time> --to <time> [o
                     spool re-sends after an outage arrive late). Objects are listed up to --to plus this.
   --allow-skips     exit 0 even when corrupt objects were skipped (they are still reported).
   --fresh           ignore the saved progress of an interrupted run with the same options; start over.
-  --batch-size      rows per ILP request (default 20000).
+  --batch-size      rates and polls rows per ILP request (default 20000).
   --concurrency     S3 objects fetched at once (default 8).
   --progress-every  seconds between plain progress lines when not on a terminal (default 5).
 
@@ -35,7 +35,7 @@ examples:
   npm run backfill -- replay-s3 --from 2031-01-01 --to 2031-02-01 --sources coinbase --force   # a parser fix
   npm run backfill -- replay-s3 --from 2031-01-05T10:00Z --to 2031-01-05T11:00Z --slack 72h
 
-Interrupted (Ctrl-C, a crash, a kill), the same command continues from the last batch QuestDB acknowledged.
+Interrupted (Ctrl-C, a crash, a kill), the same command continues after the last batch it saved as done.
 Exit status: 0 ok, 1 corrupt objects skipped (without --allow-skips) or failed, 2 bad usage, 130 interrupted.`;
 
 /** `24h`, `90m`, `30s`, `2d`, `0` → ms; null when not a duration. Pure. */
