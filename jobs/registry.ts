@@ -13,6 +13,7 @@ import type { Ilp } from '../sql/ilp.ts';
 import { makeScoringJob } from '../forecast/scoring.ts';
 import { makeFirehose } from '../common/aws.ts';
 import { makeSpoolHousekeepingJob } from './spool-housekeeping.ts';
+import { makeBacktestJob } from './backtest.ts';
 import type { Job } from './runner.ts';
 import { makeViewHealthJob } from './view-health.ts';
 import { makeGapRepairJob } from './gap-repair.ts';
@@ -23,6 +24,7 @@ export function makeJobs(deps: JobDeps): Job[] {
   return [
     makeViewHealthJob({ db: deps.db, clock: deps.clock }),
     makeScoringJob(deps),
+    makeBacktestJob(deps),
     makeSpoolHousekeepingJob({
       config: deps.config,
       ilp: deps.ilp,
