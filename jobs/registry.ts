@@ -1,9 +1,8 @@
 /**
  * The jobs the scheduler runs, by name. A new job is a module exporting `make<Name>Job(deps): Job` and one line
  * in `makeJobs`; its name becomes its key in `job_runs`, so never rename a job that has run.
- *
- * Planned here, written elsewhere:
- * - forecast backtest and scoring (the forecaster): `catchUp: 'each'` over hourly windows.
+ * Jobs: view health and forecast scoring (every 5 min), spool housekeeping (every 10 min), gap repair (hourly
+ * windows, caught up one by one after downtime), the forecast backtest (daily).
  */
 import type { Clock } from '../common/types.ts';
 import type { Config } from '../common/config.ts';
