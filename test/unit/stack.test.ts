@@ -18,6 +18,12 @@ describe('local stack pieces', () => {
     expect(conf).toContain('line.udp.enabled=false');
   });
 
+  it('lets idle QuestDB workers sleep soon instead of spinning on a small machine', () => {
+    const conf = serverConf('127.0.0.1', { http: 1, pg: 2, ilpTcp: 3, health: 4 });
+    for (const pool of ['shared.worker', 'wal.apply.worker'])
+      expect(conf).toMatch(new RegExp(`^${pool.replace(/\./g, '\\.')}\\.sleep\\.threshold=50$`, 'm'));
+  });
+
   it('formats pino lines for the console and passes other lines through', () => {
     const line = JSON.stringify({
       level: 40,
