@@ -15,7 +15,8 @@ export type FaultKind =
   | 'api-hang'
   | 'api-garbage'
   | 'poller-kill'
-  | 'second-poller';
+  | 'second-poller'
+  | 'spool-pressure';
 
 export const FAULT_KINDS: readonly FaultKind[] = [
   'questdb-down',
@@ -26,13 +27,17 @@ export const FAULT_KINDS: readonly FaultKind[] = [
   'api-garbage',
   'poller-kill',
   'second-poller',
+  'spool-pressure',
 ];
 
 export type FaultEvent = {
   /** Simulated minute index from the start at which the fault strikes. */
   at: number;
   kind: FaultKind;
-  /** For outages and the second poller: how many minutes it lasts. */
+  /**
+   * For outages and the second poller: how many minutes it lasts. For spool-pressure: the most it may last (it
+   * ends as soon as the spool is near its bound).
+   */
   minutes: number;
   source: SourceName;
   /** For api-garbage: which garbage. */
@@ -41,6 +46,8 @@ export type FaultEvent = {
 
 const SOURCES: SourceName[] = ['blockchain', 'coinbase', 'coingecko', 'coindesk'];
 const WARMUP = 62;
+/** The longest a spool-pressure fault may take to bring its spool near the bound. */
+export const PRESSURE_MAX_MINUTES = 30;
 const SETTLE = 15;
 
 /**
@@ -73,13 +80,17 @@ export function makeSchedule(minutes: number, seed: number, perKind?: number, wa
       at,
       kind,
       // Outages end well before the next slot starts. A second poller runs long enough to start up and overlap
-      // (a process start takes seconds of real time: minutes of simulated time at 60x).
-      minutes: outage
-        ? Math.max(
-            kind === 'second-poller' ? 8 : 2,
-            Math.min(Math.floor(stride / 2), 2 + Math.floor(rnd() * 4)),
-          )
-        : 0,
+      // (a process start takes seconds of real time: minutes of simulated time at 60x). Spool pressure gets
+      // room to fill its spool (it runs beside the other faults, on a poller and spool of its own).
+      minutes:
+        kind === 'spool-pressure'
+          ? Math.min(PRESSURE_MAX_MINUTES, minutes - SETTLE - at - 1)
+          : outage
+            ? Math.max(
+                kind === 'second-poller' ? 8 : 2,
+                Math.min(Math.floor(stride / 2), 2 + Math.floor(rnd() * 4)),
+              )
+            : 0,
       source: SOURCES[Math.floor(rnd() * SOURCES.length)]!,
       variant: (['truncated', 'malformed', 'html'] as const)[Math.floor(rnd() * 3)]!,
     };

@@ -73,6 +73,17 @@ function parseArgs(argv: string[]): Args {
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
+/**
+ * Spool pressure: a poller of its own with a small spool bound, cut off from Firehose (a closed port) while QuestDB
+ * stays reachable, polls until its spool holds PRESSURE_FILL of the bound; then it is restarted with Firehose
+ * back and must drain everything it kept. A minute of four sources' envelopes is about 10% of this bound, so the
+ * fill stops between 70% and the bound without reaching it.
+ */
+const PRESSURE_MAX_BYTES = 200_000;
+const PRESSURE_FILL = 0.7;
+const UNREACHABLE = 'http://127.0.0.1:9';
+type PressureRun = { at: number; poller: string; peak: number; filled: boolean; drained: boolean };
+
 async function waitUntil(probe: () => Promise<boolean>, ms: number): Promise<boolean> {
   const end = Date.now() + ms;
   while (Date.now() < end) {
@@ -137,6 +148,8 @@ async function main(): Promise<number> {
   const db = makeDb(config, 2);
   const s3 = makeS3(config);
   const services: Service[] = [];
+  /** Spool-pressure pollers running now (stopped in the end whatever happens). */
+  const pressurePollers = new Set<Service>();
   const mirror = new Map<string, Buffer>();
   /** Copy the objects that appeared in the bucket since the last sync. */
   const syncMirror = async () => {
@@ -223,6 +236,8 @@ async function main(): Promise<number> {
     const pending: { at: number; run: () => Promise<void> }[] = [];
     const probes: { ms: number; ok: boolean; status: number }[] = [];
     const peakSpool = { files: 0, bytes: 0 };
+    const pressures: PressureRun[] = [];
+    const pressureTasks: Promise<void>[] = [];
     const strike = async (e: FaultEvent) => {
       say(
         `minute ${e.at}: ${e.kind}${e.minutes ? ` for ${e.minutes} min` : ''}${e.kind.startsWith('api') ? ` on ${e.source}` : ''}`,
@@ -301,6 +316,51 @@ async function main(): Promise<number> {
           second = startService('poller-2', 'ingest/main.ts', env({ POLLER_ID: 'second' }), log);
           pending.push({ at: minuteAt(e.at + e.minutes), run: async () => void (await second?.stop()) });
           break;
+        case 'spool-pressure': {
+          const run: PressureRun = {
+            at: e.at,
+            poller: `pressure-${pressures.length + 1}`,
+            peak: 0,
+            filled: false,
+            drained: false,
+          };
+          pressures.push(run);
+          const dir = join(spoolBase, run.poller);
+          const start = (extra: Record<string, string>) => {
+            const svc = startService(
+              run.poller,
+              'ingest/main.ts',
+              env({ POLLER_ID: run.poller, SPOOL_MAX_BYTES: String(PRESSURE_MAX_BYTES), ...extra }),
+              log,
+            );
+            pressurePollers.add(svc);
+            return svc;
+          };
+          const stop = async (svc: Service) => {
+            await svc.stop();
+            pressurePollers.delete(svc);
+          };
+          const deadline = minuteAt(e.at + e.minutes);
+          pressureTasks.push(
+            (async () => {
+              const cutOff = start({ AWS_ENDPOINT_URL: UNREACHABLE });
+              for (;;) {
+                const fill = spoolUsage(dir).bytes / PRESSURE_MAX_BYTES;
+                run.peak = Math.max(run.peak, fill);
+                if (fill >= PRESSURE_FILL || clock.now() >= deadline) break;
+                await new Promise((r) => setTimeout(r, 100));
+              }
+              await stop(cutOff);
+              run.peak = Math.max(run.peak, spoolUsage(dir).bytes / PRESSURE_MAX_BYTES);
+              run.filled = run.peak >= PRESSURE_FILL;
+              say(`${run.poller}: spool at ${(run.peak * 100).toFixed(0)}% of its bound; Firehose back`);
+              const back = start({});
+              run.drained = await waitUntil(async () => spoolFiles(dir) === 0, 120_000);
+              await stop(back);
+            })(),
+          );
+          break;
+        }
       }
     };
 
@@ -339,6 +399,7 @@ async function main(): Promise<number> {
       if (i % 30 === 0) say(`minute ${i} of ${args.minutes}`);
     }
     for (const p of pending.sort((a, b) => a.at - b.at)) await p.run();
+    await Promise.all(pressureTasks);
     const to = minuteAt(args.minutes);
     await waitSim(to + 3 * 60_000);
     say('settling: waiting for the spools to drain');
@@ -369,6 +430,21 @@ async function main(): Promise<number> {
       differences: drained ? [] : [`${spoolFiles(spoolBase)} batch files still spooled`],
     });
     checks.push({
+      name: 'spool near its bound, then drained',
+      ok: pressures.every((p) => p.filled && p.drained),
+      detail:
+        pressures.length === 0
+          ? 'no spool-pressure fault in this run'
+          : `${pressures.length} poller${pressures.length === 1 ? '' : 's'} cut off from Firehose with a ${PRESSURE_MAX_BYTES}-byte bound: peaks ${pressures.map((p) => `${(p.peak * 100).toFixed(0)}%`).join(', ')} of it (target ${PRESSURE_FILL * 100}%), then drained`,
+      differences: pressures
+        .filter((p) => !p.filled || !p.drained)
+        .map((p) =>
+          !p.filled
+            ? `${p.poller} (minute ${p.at}): its spool reached only ${(p.peak * 100).toFixed(0)}% of the bound`
+            : `${p.poller} (minute ${p.at}): its spool did not drain`,
+        ),
+    });
+    checks.push({
       name: 'archive objects parse',
       ok: final.corrupt.length === 0,
       detail: `${final.objects.size} objects`,
@@ -388,7 +464,10 @@ async function main(): Promise<number> {
     }
     for (const s of services) await s.stop();
     services.length = 0;
-    checks.push(await checkReplay(db, config, from, to, say));
+    // Simulated minutes lie in the past of the real arrival times of their objects by up to the time since the
+    // simulated start (more than a day for a 24-hour soak): the replay's arrival slack must cover that.
+    const slackMinutes = Math.ceil((Date.now() - simStart) / 60_000) + 10;
+    checks.push(await checkReplay(db, config, { from, to, slackMinutes }, say));
 
     const counts = countKinds(schedule);
     const lines = [
@@ -418,7 +497,7 @@ async function main(): Promise<number> {
     await fake.stop();
     return failed.length === 0 ? 0 : 1;
   } finally {
-    for (const s of services) await s.stop();
+    for (const s of [...services, ...pressurePollers]) await s.stop();
     s3.destroy();
     await db.end();
     await stack.stop();
@@ -430,10 +509,10 @@ async function main(): Promise<number> {
 async function checkReplay(
   db: Db,
   config: Config,
-  from: number,
-  to: number,
+  range: { from: number; to: number; slackMinutes: number },
   say: (s: string) => void,
 ): Promise<Check> {
+  const { from, to } = range;
   const replay = 'migrations/backfills/replay-s3.ts';
   if (!existsSync(replay))
     return {
@@ -480,7 +559,10 @@ async function checkReplay(
   const r = await new Promise<{ status: number | null; out: string }>((resolve) => {
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', 'migrations/backfill.ts', 'replay-s3', '--from', iso(from), '--to', iso(to)],
+      [
+        ...['--import', 'tsx', 'migrations/backfill.ts', 'replay-s3'],
+        ...['--from', iso(from), '--to', iso(to), '--slack', `${range.slackMinutes}m`],
+      ],
       { env, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let out = '';
