@@ -4,7 +4,7 @@
  * what the poller wrote (and a parser fix reaches old data by replaying).
  */
 import type { Poll, Rate } from '../common/types.ts';
-import { bodyBytes, type RawEnvelope } from './archive/envelope.ts';
+import { bodyByteLength, bodyText, type RawEnvelope } from './archive/envelope.ts';
 import { checkJump, type Rejection, type SourceAdapter } from './sources/index.ts';
 
 export type Normalized = { poll: Poll; rates: Rate[]; rejections: Rejection[] };
@@ -37,7 +37,6 @@ export function normalize(
   previous: ReadonlyMap<string, Previous>,
 ): Normalized {
   const ts = Date.parse(env.minute);
-  const body = bodyBytes(env);
   const rates: Rate[] = [];
   let rejections: Rejection[];
   if (env.error !== null && env.status === 0) {
@@ -47,7 +46,7 @@ export function normalize(
     // padding cut off) and would pass for the whole answer.
     rejections = [{ currency: null, reason: 'truncated', detail: env.error ?? 'body cut at the size cap' }];
   } else {
-    const parsed = adapter.parse({ status: env.status, headers: env.headers, body: body.toString('utf8') });
+    const parsed = adapter.parse({ status: env.status, headers: env.headers, body: bodyText(env) });
     rejections = [...parsed.rejections];
     for (const r of parsed.rates) {
       const prev = previous.get(r.currency);
@@ -67,7 +66,7 @@ export function normalize(
       fetchedAt: Date.parse(env.fetchedAt),
       httpStatus: env.status,
       latencyMs: env.latencyMs,
-      bytes: body.length,
+      bytes: bodyByteLength(env),
       accepted: rates.length,
       rejected: rejections.length,
       archiveId: env.id,

@@ -73,6 +73,22 @@ export function bodyBytes(e: Pick<RawEnvelope, 'body' | 'bodyEncoding'>): Buffer
   return e.bodyEncoding === 'base64' ? Buffer.from(e.body, 'base64') : Buffer.from(e.body, 'utf8');
 }
 
+/** No lone surrogate (which a UTF-8 round trip would replace). String.prototype.isWellFormed, Node 20+. */
+const wellFormed = (s: string) => (s as string & { isWellFormed(): boolean }).isWellFormed();
+
+/**
+ * The body bytes decoded as UTF-8: what the adapters parse. For text that is well-formed UTF-16 (every body the
+ * poller archives as `utf8`) that is the string itself, without encoding and decoding it again.
+ */
+export function bodyText(e: Pick<RawEnvelope, 'body' | 'bodyEncoding'>): string {
+  return e.bodyEncoding === 'utf8' && wellFormed(e.body) ? e.body : bodyBytes(e).toString('utf8');
+}
+
+/** The length of the body in bytes (what `bodyBytes(e).length` gives, without building the buffer for text). */
+export function bodyByteLength(e: Pick<RawEnvelope, 'body' | 'bodyEncoding'>): number {
+  return e.bodyEncoding === 'base64' ? bodyBytes(e).length : Buffer.byteLength(e.body, 'utf8');
+}
+
 /** A new envelope id: minute, source and attempt for humans, random bits for uniqueness across pollers. */
 export function envelopeId(source: string, minute: number, attempt: number): string {
   const stamp = new Date(minute).toISOString().slice(0, 16).replace(/[-:]/g, '');

@@ -4,10 +4,10 @@
  * `currencies`. Its state is plain data so a killed replay resumes with exactly what it had. Pure.
  */
 import type { Currency, Poll, Rate, SourceName } from '../../common/types.ts';
-import { bodyBytes, type RawEnvelope } from '../archive/envelope.ts';
+import type { RawEnvelope } from '../archive/envelope.ts';
 import { describeCurrency } from '../currencies.ts';
 import { advance, normalize, type Previous } from '../normalize.ts';
-import { adapterFor, type ParseResult, type Rejection, type SourceAdapter } from '../sources/index.ts';
+import { adapterFor, type Rejection } from '../sources/index.ts';
 
 /** The jump check's memory: last accepted rate per source and currency. JSON-safe. */
 export type PreviousState = Record<string, Record<string, Previous>>;
@@ -22,11 +22,6 @@ export type MinuteOutput = {
 };
 
 export type ReplayNormalizer = {
-  /**
-   * Parse an envelope's body ahead of time (as it streams in, while other objects are still being fetched). The
-   * adapters are pure, so `normalize` given the cached result decides exactly as if it parsed the body itself.
-   */
-  prepare(env: RawEnvelope): void;
   normalizeMinute(minute: number, envelopes: RawEnvelope[]): MinuteOutput;
   /** The jump-check memory as data (to save with the progress). */
   state(): PreviousState;
@@ -37,9 +32,6 @@ export const rateKey = (r: { ts: number; source: string; currency: string }) =>
 /** The `polls` DEDUP key: each poller's each attempt is its own row. */
 export const pollKey = (p: { ts: number; source: string; attempt: number; poller: string }) =>
   `${p.ts}|${p.source}|${p.attempt}|${p.poller}`;
-
-/** No lone surrogate (which a UTF-8 round trip would replace). String.prototype.isWellFormed, Node 20+. */
-const wellFormed = (s: string) => (s as string & { isWellFormed(): boolean }).isWellFormed();
 
 /**
  * `previous`: the jump check's starting memory (QuestDB's last accepted rates, or a saved state).
@@ -53,21 +45,7 @@ export function makeReplayNormalizer(opts: {
     Object.entries(opts.previous).map(([s, m]) => [s, new Map(Object.entries(m))]),
   );
   const firstSeen = opts.firstSeen;
-  const parsed = new WeakMap<RawEnvelope, ParseResult>();
-  const adapterOf = (env: RawEnvelope): SourceAdapter => {
-    const adapter = adapterFor(env.source);
-    const result = parsed.get(env);
-    return result ? { ...adapter, parse: () => result } : adapter;
-  };
   return {
-    prepare(env) {
-      if (env.status === 0 || env.bodyTruncated) return; // normalize does not parse these
-      // normalize() hands the adapter the body bytes decoded as UTF-8: for a well-formed UTF-8 envelope body that
-      // is the string itself, without the round trip through a Buffer.
-      const text =
-        env.bodyEncoding === 'utf8' && wellFormed(env.body) ? env.body : bodyBytes(env).toString('utf8');
-      parsed.set(env, adapterFor(env.source).parse({ status: env.status, headers: env.headers, body: text }));
-    },
     normalizeMinute(minute, envelopes) {
       // Keyed like the tables' DEDUP keys: when two envelopes give one key, the later in order stands, as a later
       // write would in QuestDB.
@@ -78,7 +56,7 @@ export function makeReplayNormalizer(opts: {
       for (const env of envelopes) {
         let prev = previous.get(env.source);
         if (!prev) previous.set(env.source, (prev = new Map()));
-        const n = normalize(env, adapterOf(env), prev);
+        const n = normalize(env, adapterFor(env.source), prev);
         advance(prev, n.rates);
         polls.set(pollKey(n.poll), n.poll);
         const fetchedAt = Date.parse(env.fetchedAt);

@@ -93,7 +93,6 @@ export async function* produceCuts(
       slackMs: input.slackMs,
       concurrency: input.concurrency,
       want: (e) => sources.has(e.source),
-      prepare: (e) => normalizer.prepare(e),
     })) {
       let kept = 0;
       for (const e of o.envelopes) if (buffer.add(e, Date.parse(e.minute))) kept++;

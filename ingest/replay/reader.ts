@@ -64,8 +64,6 @@ export type ReadOptions = {
   want?: (e: RawEnvelope) => boolean;
   /** Objects fetched at once. */
   concurrency: number;
-  /** Called with each envelope kept, as its object streams in (to parse bodies while fetches are in flight). */
-  prepare?: (e: RawEnvelope) => void;
 };
 
 /** Read one object into the envelopes wanted. Body errors of a corrupt gzip count as bad lines. */
@@ -99,10 +97,7 @@ async function readObject(
       const minute = Date.parse(p.envelope.minute);
       if (!inRange(minute) || (opts.want && !opts.want(p.envelope))) continue;
       if (o.arrival > arrivalDeadline(minute, opts.slackMs)) out.late++;
-      else {
-        opts.prepare?.(p.envelope);
-        out.envelopes.push(p.envelope);
-      }
+      else out.envelopes.push(p.envelope);
     }
   } catch (err) {
     const code = (err as { code?: string }).code ?? '';

@@ -47,6 +47,8 @@ export function own(record: Record<string, unknown>, key: string): unknown {
 
 /** Parse a payload key into a currency code. ASCII is required first: "ß".toUpperCase() is "SS". */
 export function parseCurrencyCode(key: string): Checked<string> {
+  // The common case first: a key that is already a code is its own upper case.
+  if (CURRENCY_CODE.test(key)) return { ok: true, value: key };
   if (!/^[A-Za-z0-9]+$/.test(key) || !CURRENCY_CODE.test(key.toUpperCase()))
     return bad('bad_currency_code', `currency key ${show(key, 30)} is not 2-10 letters or digits`);
   return { ok: true, value: key.toUpperCase() };

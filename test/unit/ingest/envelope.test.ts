@@ -1,7 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  bodyByteLength,
   bodyBytes,
+  bodyText,
   encodeBody,
   makeEnvelopes,
   parseEnvelope,
@@ -74,6 +76,33 @@ describe('envelope bodies', () => {
       }),
       { numRuns: 500 },
     );
+  });
+});
+
+describe('bodyText and bodyByteLength', () => {
+  it('are the decoded text and the length of bodyBytes for any bytes', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 300 }), (arr) => {
+        const e = encodeBody(Buffer.from(arr));
+        expect(bodyText(e)).toBe(bodyBytes(e).toString('utf8'));
+        expect(bodyByteLength(e)).toBe(bodyBytes(e).length);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('the same for a text body holding lone surrogates (an envelope edited by hand, or corrupt)', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 60 }), (s) => {
+        const e = { body: s, bodyEncoding: 'utf8' as const };
+        expect(bodyText(e)).toBe(bodyBytes(e).toString('utf8'));
+        expect(bodyByteLength(e)).toBe(bodyBytes(e).length);
+      }),
+      { numRuns: 2000 },
+    );
+    const lone = { body: 'a\ud800b', bodyEncoding: 'utf8' as const };
+    expect(bodyText(lone)).toBe('a\ufffdb');
+    expect(bodyByteLength(lone)).toBe(5);
   });
 });
 
