@@ -1,0 +1,114 @@
+/** The summary table of `npm run bench`: the figures with a target or a same-run baseline, from each benchmark's JSON. Pure. */
+
+export const BENCHES = ['ingest', 'backfill', 'queries', 'forecast', 'web'] as const;
+export type Bench = (typeof BENCHES)[number];
+
+export type Row = {
+  bench: Bench;
+  figure: string;
+  value: string;
+  baseline: string;
+  ratio: string;
+  target: string;
+  met: string;
+};
+
+/** The figures with a target or a baseline, from each benchmark's JSON. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- each benchmark's own JSON shape, read defensively
+export function summarize(name: Bench, j: Record<string, any>): Row[] {
+  const f = (x: number, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : '—');
+  const rows: Row[] = [];
+  const row = (r: Omit<Row, 'bench'>) => rows.push({ bench: name, ...r });
+  if (name === 'ingest') {
+    const l = j.latencyMs;
+    row({
+      figure: 'response → queryable p50 (ms)',
+      value: f(l.pipeline.p50),
+      baseline: `bare ILP row ${f(l.baseline.p50)}`,
+      ratio: f(l.ratio.p50, 2),
+      target: '—',
+      met: '—',
+    });
+    row({
+      figure: 'response → queryable p95 (ms)',
+      value: f(l.pipeline.p95),
+      baseline: `bare ILP row ${f(l.baseline.p95)}`,
+      ratio: f(l.ratio.p95, 2),
+      target: '—',
+      met: '—',
+    });
+    for (const n of j.normalizer ?? [])
+      row({
+        figure: `normalizer ${n.source} (rows/s)`,
+        value: f(n.normalizeRowsPerS, 0),
+        baseline: `JSON.parse ${f(n.jsonParseRowsPerS, 0)}`,
+        ratio: f(n.normalizeRowsPerS / n.jsonParseRowsPerS, 2),
+        target: '—',
+        met: '—',
+      });
+  } else if (name === 'backfill') {
+    const b = j.best;
+    row({
+      figure: 'replay-s3 (rows/s)',
+      value: f(b.replayRowsPerSec, 0),
+      baseline: `raw ILP ceiling ${f(b.ceilingRowsPerSec, 0)}`,
+      ratio: f(b.ratio, 2),
+      target: `≥ ${b.target}`,
+      met: b.met ? 'yes' : 'NO',
+    });
+  } else if (name === 'queries') {
+    const t: string[][] = j.table ?? [];
+    let current = '';
+    for (const r of t.slice(1)) {
+      if (r[0]) current = r[0];
+      if (r[1] === 'view') {
+        const base = t[t.indexOf(r) + 1];
+        row({
+          figure: `${current} p95 (ms)`,
+          value: r[3] ?? '',
+          baseline: `raw SAMPLE BY ${base?.[3] ?? '?'}`,
+          ratio: base ? f(Number(r[3]) / Number(base[3]), 2) : '',
+          target: `< ${j.targetP95Ms}`,
+          met: r[4] === 'yes' ? 'yes' : 'NO',
+        });
+      }
+    }
+  } else if (name === 'forecast') {
+    for (const h of j.horizons ?? [])
+      row({
+        figure: `GP RMSE ÷ persistence +${h.horizon} min (DM ${f(h.dm, 2)}, p ${f(h.dmP, 2)}); 90% coverage ${f(h.coverage90, 3)}`,
+        value: f(h.ratio, 4),
+        baseline: 'persistence 1.0000',
+        ratio: f(h.ratio, 4),
+        target: '≤ 1.000, coverage 0.88–0.92',
+        met: h.ratioMet && h.coverageMet ? 'yes' : 'NO',
+      });
+    row({
+      figure: 'fit + search per 60-point window, CPU p50 (ms)',
+      value: f(j.fitMs.cpuP50, 2),
+      baseline: `scikit-learn ~${j.targets.sklearnMsPerWindow} (external)`,
+      ratio: '',
+      target: `≤ ${j.targets.fitMs}`,
+      met: j.fitMs.cpuP50 <= j.targets.fitMs ? 'yes' : 'NO',
+    });
+    row({
+      figure: '25-currency cycle, wall p50 (ms)',
+      value: f(j.cycleMs.wallP50),
+      baseline: '',
+      ratio: '',
+      target: `< ${j.targets.cycleMs}`,
+      met: j.cycleMs.wallP50 < j.targets.cycleMs ? 'yes' : 'NO',
+    });
+  } else if (name === 'web') {
+    for (const r of j.results ?? [])
+      row({
+        figure: `${r.route} (${r.kind}) server p95 (ms)`,
+        value: f(r.serverP95),
+        baseline: `p50 ${f(r.serverP50)}`,
+        ratio: '',
+        target: `< ${j.targetP95Ms}`,
+        met: r.ok ? 'yes' : 'NO',
+      });
+  }
+  return rows;
+}
