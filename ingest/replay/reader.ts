@@ -107,20 +107,33 @@ async function readObject(
   return out;
 }
 
+/** Hour folders listed ahead of the one being read: a folder holds few objects, and a listing is a round trip. */
+const LIST_AHEAD = 4;
+
 /** The objects of the window in arrival order (ties by key), `concurrency` fetched ahead. */
 export async function* readArchive(store: ArchiveStore, opts: ReadOptions): AsyncGenerator<ArchiveObject> {
+  const listHour = async (hour: number) =>
+    (await store.list(hourPrefix(opts.prefix, hour)))
+      .map((o) => {
+        const exact = arrivalOf(o.key, hour);
+        return { ...o, arrival: exact ?? hour, latest: exact ?? hour + 3_599_999 };
+      })
+      // An object that arrived before the window holds only minutes before it (arrival follows the minute).
+      .filter((o) => o.latest >= opts.arrival.from && o.arrival < opts.arrival.to)
+      .sort((a, b) => a.arrival - b.arrival || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   async function* keys() {
-    for (const hour of hoursCovering(opts.arrival.from, opts.arrival.to)) {
-      const listed = (await store.list(hourPrefix(opts.prefix, hour)))
-        .map((o) => {
-          const exact = arrivalOf(o.key, hour);
-          return { ...o, arrival: exact ?? hour, latest: exact ?? hour + 3_599_999 };
-        })
-        // An object that arrived before the window holds only minutes before it (arrival follows the minute).
-        .filter((o) => o.latest >= opts.arrival.from && o.arrival < opts.arrival.to)
-        .sort((a, b) => a.arrival - b.arrival || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-      yield* listed;
-    }
+    const hours = hoursCovering(opts.arrival.from, opts.arrival.to);
+    const listings: ReturnType<typeof listHour>[] = [];
+    let next = 0;
+    const listMore = () => {
+      while (listings.length < LIST_AHEAD && next < hours.length) {
+        const listing = listHour(hours[next++]!);
+        listing.catch(() => {}); // awaited in order below; a failure throws there
+        listings.push(listing);
+      }
+    };
+    for (listMore(); listings.length > 0; listMore())
+      yield* await (listings.shift() as ReturnType<typeof listHour>);
   }
   const ahead: Promise<ArchiveObject>[] = [];
   const source = keys();

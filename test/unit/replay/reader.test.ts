@@ -107,6 +107,55 @@ describe('readArchive', () => {
     ]);
   });
 
+  it('lists hour folders ahead of reading them, yet hands out every object in order', async () => {
+    const objects = new Map<string, string>();
+    for (let h = 0; h < 6; h++) objects.set(keyAt(T + h * H + 2_000, `h${h}`), body(e(h * 60)));
+    const listed: string[] = [];
+    let inFlight = 0;
+    let most = 0;
+    const inner = memoryStore(objects);
+    const store: ArchiveStore = {
+      ...inner,
+      async list(prefix) {
+        listed.push(prefix);
+        most = Math.max(most, ++inFlight);
+        await new Promise((r) => setTimeout(r, 5));
+        inFlight--;
+        return inner.list(prefix);
+      },
+    };
+    const got = await read(store, T, T + 6 * H, 0, 1);
+    expect(got.map((o) => o.key)).toEqual([...objects.keys()]);
+    expect(most).toBeGreaterThan(1); // listings overlap
+    expect(new Set(listed).size).toBe(listed.length); // each folder once
+  });
+
+  it('stops at a folder that cannot be listed, after the folders before it', async () => {
+    const objects = new Map([[keyAt(T + 2_000, 'a'), body(e(0))]]);
+    const inner = memoryStore(objects);
+    const store: ArchiveStore = {
+      ...inner,
+      async list(prefix) {
+        if (prefix === hourPrefix('raw/', T + H)) throw new Error('connect ECONNREFUSED');
+        return inner.list(prefix);
+      },
+    };
+    const got: string[] = [];
+    const run = async () => {
+      for await (const o of readArchive(store, {
+        prefix: 'raw/',
+        arrival: listingWindow(T, T + 2 * H, 0),
+        from: T,
+        to: T + 2 * H,
+        slackMs: 0,
+        concurrency: 1,
+      }))
+        got.push(o.key);
+    };
+    await expect(run()).rejects.toThrow('connect ECONNREFUSED');
+    expect(got).toEqual([keyAt(T + 2_000, 'a')]);
+  });
+
   it('stops with the key when an object cannot be fetched, instead of passing over it', async () => {
     const bad = keyAt(T + 2_000, 'x');
     const store = memoryStore(new Map([[bad, body(e(0))]]), new Set([bad]));
