@@ -36,10 +36,10 @@ export async function installQuestdb(stackDir: string, say: (s: string) => void)
   return jar;
 }
 
-/** server.conf text: every listener on loopback, telemetry off. Pure, so it is unit-tested. */
 /** Worker pools whose idle spinning is cut short (see serverConf). */
 const SPIN_LIMITS = ['shared.worker', 'wal.apply.worker'];
 
+/** server.conf text: every listener on loopback, telemetry off, small idle pools. Pure, so it is unit-tested. */
 export function serverConf(host: string, ports: QuestdbPorts): string {
   return [
     `http.net.bind.to=${host}:${ports.http}`,

@@ -15,7 +15,7 @@ describe('soak', () => {
         'tsx',
         'test/soak/soak.ts',
         '--minutes',
-        '75',
+        '80',
         '--warmup',
         '10',
         '--seed',

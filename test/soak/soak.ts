@@ -90,7 +90,14 @@ function nameTime(key: string): number | null {
 const PRESSURE_MAX_BYTES = 200_000;
 const PRESSURE_FILL = 0.7;
 const UNREACHABLE = 'http://127.0.0.1:9';
-type PressureRun = { at: number; poller: string; peak: number; filled: boolean; drained: boolean };
+type PressureRun = {
+  at: number;
+  poller: string;
+  peak: number;
+  filled: boolean;
+  drained: boolean;
+  error?: string;
+};
 
 async function waitUntil(probe: () => Promise<boolean>, ms: number): Promise<boolean> {
   const end = Date.now() + ms;
@@ -383,7 +390,10 @@ async function main(): Promise<number> {
               const back = start({});
               run.drained = await waitUntil(async () => spoolFiles(dir) === 0, 120_000);
               await stop(back);
-            })(),
+            })().catch((err: unknown) => {
+              // Reported by the check below; the run goes on so the other checks still say what they found.
+              run.error = (err as Error).message;
+            }),
           );
           break;
         }
@@ -457,17 +467,19 @@ async function main(): Promise<number> {
     });
     checks.push({
       name: 'spool near its bound, then drained',
-      ok: pressures.every((p) => p.filled && p.drained),
+      ok: pressures.every((p) => p.filled && p.drained && !p.error),
       detail:
         pressures.length === 0
           ? 'no spool-pressure fault in this run'
           : `${pressures.length} poller${pressures.length === 1 ? '' : 's'} cut off from Firehose with a ${PRESSURE_MAX_BYTES}-byte bound: peaks ${pressures.map((p) => `${(p.peak * 100).toFixed(0)}%`).join(', ')} of it (target ${PRESSURE_FILL * 100}%), then drained`,
       differences: pressures
-        .filter((p) => !p.filled || !p.drained)
+        .filter((p) => !p.filled || !p.drained || p.error)
         .map((p) =>
-          !p.filled
-            ? `${p.poller} (minute ${p.at}): its spool reached only ${(p.peak * 100).toFixed(0)}% of the bound`
-            : `${p.poller} (minute ${p.at}): its spool did not drain`,
+          p.error
+            ? `${p.poller} (minute ${p.at}): ${p.error}`
+            : !p.filled
+              ? `${p.poller} (minute ${p.at}): its spool reached only ${(p.peak * 100).toFixed(0)}% of the bound`
+              : `${p.poller} (minute ${p.at}): its spool did not drain`,
         ),
     });
     checks.push({
