@@ -20,14 +20,14 @@ import { makeDb, type Db } from '../sql/db.ts';
 import { makeIlp } from '../sql/ilp.ts';
 import { loadQueries, pick } from '../sql/loader.ts';
 import { runMigrations } from '../migrations/migrate.ts';
-import { readViewStates } from '../jobs/view-health.ts';
+import { mulberry32 } from '../forecast/gp/index.ts';
 import { findJava, installQuestdb, startQuestdb } from '../stack/questdb.ts';
 import { isUp, stopManaged, type Managed } from '../stack/process.ts';
+import { waitSettled, writeRandomWalk } from './year-data.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const Q = loadQueries('./queries.sql', import.meta.url);
 const SOURCE = 'bench';
-const MIN = 60_000;
 const DAY = 86_400_000;
 const START = Date.UTC(2023, 0, 1);
 const TARGET_P95_MS = 50;
@@ -59,81 +59,15 @@ const config = parseConfig({
   QUESTDB_HEALTH_PORT: String(29003 + offset),
 });
 
-/** A deterministic generator (mulberry32): the same data on every machine. */
-function rng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let x = Math.imul(a ^ (a >>> 15), 1 | a);
-    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** A geometric random walk per currency, minute by minute, written in 100k-row ILP requests. */
-async function generate(db: Db): Promise<void> {
+/** Write the year of data, then wait for QuestDB to apply it. */
+async function generate(): Promise<void> {
   const ilp = await makeIlp(config, { requestTimeoutMs: 120_000, retryTimeoutMs: 60_000 });
-  const r = rng(42);
-  const price = CURRENCIES.map((_, i) => 20_000 * (1 + i * 0.37));
-  const minutesPerBatch = Math.max(1, Math.floor(100_000 / CURRENCIES.length));
-  const t0 = performance.now();
-  let written = 0;
-  let lastReport = t0;
   try {
-    for (let m = START; m < END; m += minutesPerBatch * MIN) {
-      const upTo = Math.min(END, m + minutesPerBatch * MIN);
-      await ilp.write(async (sender) => {
-        for (let ts = m; ts < upTo; ts += MIN)
-          for (const [i, currency] of CURRENCIES.entries()) {
-            price[i] = price[i]! * Math.exp((r() - 0.5) * 0.002);
-            await sender
-              .table('rates')
-              .symbol('source', SOURCE)
-              .symbol('currency', currency)
-              .floatColumn('rate', price[i]!)
-              .at(ts, 'ms');
-          }
-      });
-      written += ((upTo - m) / MIN) * CURRENCIES.length;
-      if (performance.now() - lastReport > 5_000) {
-        lastReport = performance.now();
-        const rate = written / ((lastReport - t0) / 1000);
-        say(
-          `  generated ${written.toLocaleString('en-US')} rows (${Math.round(rate).toLocaleString('en-US')} rows/s)`,
-        );
-      }
-    }
+    await writeRandomWalk(ilp, { source: SOURCE, currencies: CURRENCIES, start: START, end: END, say });
   } finally {
     await ilp.close();
   }
-  say(
-    `  sent ${written.toLocaleString('en-US')} rows in ${((performance.now() - t0) / 1000).toFixed(1)} s; waiting for WAL apply and view refresh ...`,
-  );
-  const t1 = performance.now();
-  await settled(db);
-  say(`  settled after ${((performance.now() - t1) / 1000).toFixed(1)} s more`);
-}
-
-/** Wait until `rates` has applied its WAL and both views have caught up with it. */
-async function settled(db: Db, timeoutMs = 20 * 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  const names = ['rates', 'rates_1h', 'rates_1d'];
-  for (;;) {
-    const wal = (
-      await db.query<{ name: string; suspended: boolean; writerTxn: string; sequencerTxn: string }>(
-        pick(Q, 'walTables'),
-      )
-    ).filter((w) => names.includes(w.name));
-    if (wal.some((w) => w.suspended)) throw new Error(`WAL suspended: ${JSON.stringify(wal)}`);
-    const views = await readViewStates(db);
-    const viewsDone = ['rates_1h', 'rates_1d'].every((v) => {
-      const s = views.get(v);
-      return s !== undefined && s.status !== 'invalid' && s.refreshTxn >= s.baseTxn;
-    });
-    if (viewsDone && wal.length === names.length && wal.every((w) => w.writerTxn === w.sequencerTxn)) return;
-    if (Date.now() > deadline) throw new Error('QuestDB did not settle in time');
-    await new Promise((res) => setTimeout(res, 500));
-  }
+  say('  waiting for WAL apply and view refresh ...');
 }
 
 const load = () =>
@@ -250,9 +184,9 @@ async function main(): Promise<void> {
       say(
         `generating ${EXPECTED_ROWS.toLocaleString('en-US')} rows through ILP (have ${have.toLocaleString('en-US')}) ...`,
       );
-      await generate(db);
+      await generate();
     }
-    await settled(db);
+    await waitSettled(db, { timeoutMs: 20 * 60_000, pollMs: 500 });
     const build = (await db.query<{ build: string }>(pick(Q, 'build')))[0]?.build ?? '?';
     const java = spawnSync(findJava(), ['-version'], { encoding: 'utf8' }).stderr.split('\n')[0] ?? '?';
 
@@ -279,7 +213,7 @@ async function main(): Promise<void> {
     );
     say('');
 
-    const r = rng(7);
+    const r = mulberry32(7);
     const rows: string[][] = [['query', 'from', 'p50 ms', 'p95 ms', `p95 < ${TARGET_P95_MS} ms`]];
     for (const c of cases(db)) {
       const currency = CURRENCIES[0]!;

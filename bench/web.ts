@@ -19,14 +19,15 @@ import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { parseConfig } from '../common/config.ts';
 import { makeLogger } from '../common/log.ts';
-import { makeDb, type Db } from '../sql/db.ts';
+import { makeDb } from '../sql/db.ts';
 import { makeIlp } from '../sql/ilp.ts';
 import { loadQueries, pick } from '../sql/loader.ts';
 import { runMigrations } from '../migrations/migrate.ts';
-import { readViewStates } from '../jobs/view-health.ts';
+import { mulberry32 } from '../forecast/gp/index.ts';
 import { installQuestdb, startQuestdb } from '../stack/questdb.ts';
 import { isUp, stopManaged, waitForHttp, type Managed } from '../stack/process.ts';
 import { writeSeed } from '../test/integration/web-support.ts';
+import { waitSettled, writeRandomWalk } from './year-data.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const Q = loadQueries('./queries.sql', import.meta.url);
@@ -72,78 +73,15 @@ const env = {
 };
 const config = parseConfig(env);
 
-/** A deterministic generator (mulberry32): the same data on every machine. */
-function rng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let x = Math.imul(a ^ (a >>> 15), 1 | a);
-    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** A geometric random walk per currency, minute by minute, in 100k-row ILP requests; then forecasts, polls... */
+/** Write the year of data, then the rows the forecast and health pages read. */
 async function generate(): Promise<void> {
   const ilp = await makeIlp(config, { requestTimeoutMs: 120_000, retryTimeoutMs: 60_000 });
-  const r = rng(42);
-  const price = CURRENCIES.map((_, i) => 20_000 * (1 + i * 0.37));
-  const minutesPerBatch = Math.max(1, Math.floor(100_000 / CURRENCIES.length));
-  const t0 = performance.now();
-  let written = 0;
-  let lastReport = t0;
   try {
-    for (let m = START; m < END; m += minutesPerBatch * MIN) {
-      const upTo = Math.min(END, m + minutesPerBatch * MIN);
-      await ilp.write(async (sender) => {
-        for (let ts = m; ts < upTo; ts += MIN)
-          for (const [i, currency] of CURRENCIES.entries()) {
-            price[i] = price[i]! * Math.exp((r() - 0.5) * 0.002);
-            await sender
-              .table('rates')
-              .symbol('source', SOURCE)
-              .symbol('currency', currency)
-              .floatColumn('rate', price[i]!)
-              .at(ts, 'ms');
-          }
-      });
-      written += ((upTo - m) / MIN) * CURRENCIES.length;
-      if (performance.now() - lastReport > 5_000) {
-        lastReport = performance.now();
-        const rate = written / ((lastReport - t0) / 1000);
-        const eta = (EXPECTED_ROWS - written) / rate;
-        say(
-          `  ${written.toLocaleString('en-US')} of ${EXPECTED_ROWS.toLocaleString('en-US')} rows (${Math.round(rate).toLocaleString('en-US')} rows/s, ${Math.round(eta)} s to go)`,
-        );
-      }
-    }
+    await writeRandomWalk(ilp, { source: SOURCE, currencies: CURRENCIES, start: START, end: END, say });
     // The forecast and health pages' tables: forecasts, scores, polls, spool and a job run at the end.
     await writeSeed(ilp, { source: SOURCE, currencies: CURRENCIES, from: END, to: END + MIN });
   } finally {
     await ilp.close();
-  }
-  say(`  sent ${written.toLocaleString('en-US')} rows in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-}
-
-/** Wait until `rates` has applied its WAL and both views have caught up with it. */
-async function settled(db: Db, timeoutMs = 30 * 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  const names = ['rates', 'rates_1h', 'rates_1d'];
-  for (;;) {
-    const wal = (
-      await db.query<{ name: string; suspended: boolean; writerTxn: string; sequencerTxn: string }>(
-        pick(Q, 'walTables'),
-      )
-    ).filter((w) => names.includes(w.name));
-    if (wal.some((w) => w.suspended)) throw new Error(`WAL suspended: ${JSON.stringify(wal)}`);
-    const views = await readViewStates(db);
-    const viewsDone = ['rates_1h', 'rates_1d'].every((v) => {
-      const s = views.get(v);
-      return s !== undefined && s.status !== 'invalid' && s.refreshTxn >= s.baseTxn;
-    });
-    if (viewsDone && wal.length === names.length && wal.every((w) => w.writerTxn === w.sequencerTxn)) return;
-    if (Date.now() > deadline) throw new Error('QuestDB did not settle in time');
-    await new Promise((res) => setTimeout(res, 1_000));
   }
 }
 
@@ -211,7 +149,7 @@ type Result = {
 };
 
 async function drive(route: Route, amount: number, connections: number): Promise<Result> {
-  const r = rng(7);
+  const r = mulberry32(7);
   const pickPath = () => route.path(CURRENCIES[Math.floor(r() * CURRENCIES.length)]!);
   const serverMs: number[] = [];
   const headers = route.kind === 'fragment' ? { 'HX-Request': 'true' } : {};
@@ -286,7 +224,7 @@ async function main(): Promise<void> {
       await generate();
     }
     say('waiting for WAL apply and the views ...');
-    await settled(db);
+    await waitSettled(db, { timeoutMs: 30 * 60_000, pollMs: 1_000 });
     const build = (await db.query<{ build: string }>(pick(Q, 'build')))[0]?.build ?? '?';
 
     say(

@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeDb } from '../../sql/db.ts';
 import { makeIlp } from '../../sql/ilp.ts';
+import { mulberry32 } from '../../forecast/gp/index.ts';
 import { SAMPLE_INTERVALS, makeAnalytics, type SampleInterval } from '../../sql/analytics.ts';
 import { testConfig } from './stack-env.ts';
 import { waitForSettled } from './views-support.ts';
@@ -26,17 +27,6 @@ const t = (s: string) => Date.parse(s);
 type Row = { ts: number; rate: number };
 const series: Record<string, Map<number, number>> = { EUR: new Map(), USD: new Map() };
 
-/** A small deterministic generator (mulberry32), so a failure can be replayed. */
-function rng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let x = Math.imul(a ^ (a >>> 15), 1 | a);
-    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function minutes(from: string, to: string, keep: () => boolean = () => true): number[] {
   const out: number[] = [];
   for (let m = t(from); m < t(to); m += MIN) if (keep()) out.push(m);
@@ -44,7 +34,7 @@ function minutes(from: string, to: string, keep: () => boolean = () => true): nu
 }
 
 function buildData(): Record<string, Row[]> {
-  const r = rng(20210314);
+  const r = mulberry32(20210314);
   const stamps = [
     t('2021-02-28T12:00:00Z'),
     // 2021-03-14 is a Sunday: this run crosses midnight into Monday, a new ISO week.
