@@ -9,8 +9,9 @@ import type { SeriesKey } from '../../sql/web.ts';
 import type { CatalogData } from '../catalog.ts';
 import type { AreaDeps } from '../context.ts';
 import { fmtInt, fmtRate, fmtTime } from '../format.ts';
-import { Chart, Controls, Layout, Select, SeriesFields, url, Waiting, type ChartSpec } from '../layout.tsx';
+import { Chart, Controls, Select, SeriesFields, url, Waiting, type ChartSpec } from '../layout.tsx';
 import { checkGrainSpan, parseQuery, parseRange, RANGES, type Grain, type TimeRange } from '../params.ts';
+import { pageAndPanel } from '../page-routes.tsx';
 import { RangeFields } from './range-fields.tsx';
 
 const PARAMS = ['source', 'currency', 'grain', 'range', 'from', 'to'] as const;
@@ -168,18 +169,11 @@ async function renderBody(deps: AreaDeps, q: URLSearchParams) {
 
 export function aggregatesRoutes(deps: AreaDeps): Hono {
   const app = new Hono();
-  app.get('/', async (c) => {
-    const { body } = await renderBody(deps, new URL(c.req.url).searchParams);
-    return c.html(
-      <Layout title="Aggregates" active="/aggregates" consoleUrl={deps.consoleUrl}>
-        {body}
-      </Layout>,
-    );
-  });
-  app.get('/panel', async (c) => {
-    const { body, page } = await renderBody(deps, new URL(c.req.url).searchParams);
-    c.header('HX-Push-Url', page);
-    return c.html(body);
+  pageAndPanel(app, {
+    title: 'Aggregates',
+    path: '/aggregates',
+    consoleUrl: deps.consoleUrl,
+    render: (q) => renderBody(deps, q),
   });
   return app;
 }

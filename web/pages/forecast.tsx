@@ -10,7 +10,8 @@ import type { Forecast, LatestRate, RatePoint, Score, SeriesKey } from '../../sq
 import type { CatalogData } from '../catalog.ts';
 import type { AreaDeps } from '../context.ts';
 import { fmtAge, fmtInt, fmtPct, fmtRate, fmtTime } from '../format.ts';
-import { Chart, Controls, Layout, Select, SeriesFields, url, Waiting, type ChartSpec } from '../layout.tsx';
+import { Chart, Controls, Select, SeriesFields, url, Waiting, type ChartSpec } from '../layout.tsx';
+import { pageAndPanel } from '../page-routes.tsx';
 import { parseQuery, REFRESH_SECONDS } from '../params.ts';
 
 const PARAMS = ['source', 'currency', 'refresh'] as const;
@@ -296,19 +297,14 @@ async function render(deps: AreaDeps, query: URLSearchParams, live: boolean) {
 
 export function forecastRoutes(deps: AreaDeps): Hono {
   const app = new Hono();
-  app.get('/', async (c) => {
-    const body = await render(deps, new URL(c.req.url).searchParams, false);
-    return c.html(
-      <Layout title="Forecast" active="/forecast" consoleUrl={deps.consoleUrl}>
-        {body}
-      </Layout>,
-    );
-  });
-  app.get('/panel', async (c) => {
-    const q = new URL(c.req.url).searchParams;
-    const body = await render(deps, q, false);
-    c.header('HX-Push-Url', url('/forecast', Object.fromEntries(q)));
-    return c.html(body);
+  pageAndPanel(app, {
+    title: 'Forecast',
+    path: '/forecast',
+    consoleUrl: deps.consoleUrl,
+    render: async (q) => ({
+      body: await render(deps, q, false),
+      page: url('/forecast', Object.fromEntries(q)),
+    }),
   });
   app.get('/live', async (c) => c.html(await render(deps, new URL(c.req.url).searchParams, true)));
   return app;

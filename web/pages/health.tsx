@@ -17,7 +17,7 @@ import type {
 import type { AwsReach, Reach } from '../checks.ts';
 import { isUnavailable, type AreaDeps } from '../context.ts';
 import { fmtAge, fmtBytes, fmtInt, fmtTime } from '../format.ts';
-import { Layout } from '../layout.tsx';
+import { pageAndPanel } from '../page-routes.tsx';
 import { parseQuery } from '../params.ts';
 
 const DAY = 86_400_000;
@@ -356,20 +356,15 @@ export const HealthBody: FC<{ v: HealthView }> = ({ v }) => (
 
 export function healthRoutes(deps: AreaDeps): Hono {
   const app = new Hono();
-  app.get('/', async (c) => {
-    parseQuery(new URL(c.req.url).searchParams, []);
-    const v = await loadHealth(deps);
-    return c.html(
-      <Layout title="Health" active="/health" consoleUrl={deps.consoleUrl}>
-        <HealthBody v={v} />
-      </Layout>,
-      v.db ? 200 : 503,
-    );
-  });
-  app.get('/panel', async (c) => {
-    parseQuery(new URL(c.req.url).searchParams, []);
-    const v = await loadHealth(deps);
-    return c.html(<HealthBody v={v} />, v.db ? 200 : 503);
+  pageAndPanel(app, {
+    title: 'Health',
+    path: '/health',
+    consoleUrl: deps.consoleUrl,
+    render: async (q) => {
+      parseQuery(q, []);
+      const v = await loadHealth(deps);
+      return { body: <HealthBody v={v} />, status: v.db ? 200 : 503 };
+    },
   });
   return app;
 }

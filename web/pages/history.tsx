@@ -11,7 +11,8 @@ import type { HistoryInterval, SeriesKey } from '../../sql/web.ts';
 import type { CatalogData } from '../catalog.ts';
 import type { AreaDeps } from '../context.ts';
 import { fmtAge, fmtRate, fmtTime } from '../format.ts';
-import { Chart, Controls, Layout, Select, SeriesFields, url, Waiting, type ChartSpec } from '../layout.tsx';
+import { Chart, Controls, Select, SeriesFields, url, Waiting, type ChartSpec } from '../layout.tsx';
+import { pageAndPanel } from '../page-routes.tsx';
 import { parseQuery, parseRange, type RollingWindow, type TimeRange } from '../params.ts';
 import {
   chooseInterval,
@@ -179,18 +180,11 @@ async function renderBody(deps: AreaDeps, q: URLSearchParams) {
 
 export function historyRoutes(deps: AreaDeps): Hono {
   const app = new Hono();
-  app.get('/', async (c) => {
-    const { body } = await renderBody(deps, new URL(c.req.url).searchParams);
-    return c.html(
-      <Layout title="History" active="/history" consoleUrl={deps.consoleUrl}>
-        {body}
-      </Layout>,
-    );
-  });
-  app.get('/panel', async (c) => {
-    const { body, page } = await renderBody(deps, new URL(c.req.url).searchParams);
-    c.header('HX-Push-Url', page);
-    return c.html(body);
+  pageAndPanel(app, {
+    title: 'History',
+    path: '/history',
+    consoleUrl: deps.consoleUrl,
+    render: (q) => renderBody(deps, q),
   });
   return app;
 }
