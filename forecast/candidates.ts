@@ -9,6 +9,7 @@ import {
   gpWiener,
   incrementSd,
   persistence,
+  projectGp,
   type Model,
   type Projection,
   type SeriesWindow,
@@ -24,13 +25,7 @@ function projectWith(
   horizons: readonly number[],
 ): Projection[] {
   const model = fitGp({ x: w.x, y: w.y, kernel, normalize, optimizer: { restarts: 1 }, seed: 1 });
-  const p = model.predict(horizons.map((h) => originX + h));
-  const m = horizons.length;
-  return horizons.map((h, i) => ({
-    horizon: h,
-    mean: p.mean[i]!,
-    sd: Math.sqrt(Math.max(0, p.cov[i * m + i]!)),
-  }));
+  return projectGp(model, originX, horizons);
 }
 
 /** Constant × RBF + white on raw prices, standardized: mean-reverting to the window's level (sklearn's default GP). */
