@@ -21,9 +21,11 @@ import type { RawEnvelope } from '../../ingest/archive/envelope.ts';
 import { makeDelivery } from '../../ingest/delivery.ts';
 import { makeHttp } from '../../ingest/http.ts';
 import { makePoller } from '../../ingest/poller.ts';
+
+type PollerDeps = Parameters<typeof makePoller>[0];
 import { adapterFor } from '../../ingest/sources/index.ts';
 import { makeSpool } from '../../ingest/spool.ts';
-import { makeQuestdbStore, type Batch } from '../../ingest/store.ts';
+import { makeQuestdbStore, type Batch, type Store } from '../../ingest/store.ts';
 
 export const ALL_SOURCES: SourceName[] = ['blockchain', 'coinbase', 'coingecko', 'coindesk'];
 
@@ -36,6 +38,8 @@ export async function makeTestPoller(opts: {
   sources?: SourceName[];
   spoolDir?: string;
   httpTimeoutMs?: number;
+  /** In place of the spooling QuestDB delivery: for a test that loses writes on purpose. */
+  store?: (write: Store['write']) => PollerDeps['store'];
 }) {
   const { config, clock } = opts;
   const log = makeLogger(`poller-${opts.pollerId ?? 'test'}`, 'silent');
@@ -64,7 +68,9 @@ export async function makeTestPoller(opts: {
     })),
     http,
     archive: makeDelivery<RawEnvelope[]>({ channel: 'archive', spool, send: (b) => archive.put(b), log }),
-    store: makeDelivery<Batch>({ channel: 'store', spool, send: (b) => store.write(b), log }),
+    store: opts.store
+      ? opts.store((b) => store.write(b))
+      : makeDelivery<Batch>({ channel: 'store', spool, send: (b) => store.write(b), log }),
     clock,
     log,
     pollerId: opts.pollerId ?? 'test',

@@ -2,9 +2,6 @@
  * Pieces of the replay and gap-repair tests: an archive laid out as Firehose would have written it on the
  * simulated clock, table snapshots, and a poller whose QuestDB writes can be held back for chosen minutes.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import {
   CopyObjectCommand,
   DeleteObjectCommand,
@@ -12,22 +9,13 @@ import {
   ListObjectsV2Command,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { makeFirehose } from '../../common/aws.ts';
 import type { Config } from '../../common/config.ts';
-import { makeLogger } from '../../common/log.ts';
 import type { Clock, SourceName } from '../../common/types.ts';
-import { parseEnvelope, type RawEnvelope } from '../../ingest/archive/envelope.ts';
-import { makeFirehoseArchive } from '../../ingest/archive/firehose.ts';
-import { makeDelivery } from '../../ingest/delivery.ts';
-import { makeHttp } from '../../ingest/http.ts';
-import { makePoller } from '../../ingest/poller.ts';
+import { parseEnvelope } from '../../ingest/archive/envelope.ts';
 import { hourPrefix, hoursCovering } from '../../ingest/replay/keys.ts';
-import { adapterFor } from '../../ingest/sources/index.ts';
-import { makeSpool } from '../../ingest/spool.ts';
-import { makeQuestdbStore, type Batch } from '../../ingest/store.ts';
+import type { Batch } from '../../ingest/store.ts';
 import type { Db } from '../../sql/db.ts';
-import { makeIlp } from '../../sql/ilp.ts';
-import { ALL_SOURCES, fakeUrls } from './ingest-support.ts';
+import { makeTestPoller } from './ingest-support.ts';
 import { exec, TEST_ENV, waitFor } from './stack-env.ts';
 
 const pad = (n: number) => String(n).padStart(2, '0');
@@ -189,57 +177,19 @@ export async function makeGappyPoller(opts: {
   hold: (minute: number, source: string) => boolean;
   sources?: SourceName[];
 }) {
-  const { config, clock } = opts;
-  const log = makeLogger('poller-gappy', 'silent');
-  const spool = makeSpool({ dir: mkdtempSync(join(tmpdir(), 'spool-')), maxBytes: 50_000_000 });
-  const firehose = makeFirehose(config);
-  const ilp = await makeIlp(config, { retryTimeoutMs: 500, requestTimeoutMs: 3_000 });
-  const store = makeQuestdbStore(ilp);
-  const archive = makeFirehoseArchive({ firehose, stream: config.FIREHOSE_STREAM });
-  const urls = fakeUrls(opts.base);
-  const http = makeHttp({
-    clock,
-    connectTimeoutMs: 1_000,
-    bodyTimeoutMs: 2_000,
-    maxBytes: 262_144,
-    maxAttempts: 3,
-    baseDelayMs: 1_000,
-    random: () => 0.5,
-  });
   const held: Batch[] = [];
-  const poller = makePoller({
-    sources: (opts.sources ?? ALL_SOURCES).map((name) => ({
-      name,
-      adapter: adapterFor(name),
-      url: urls[name],
-      headers: {},
-    })),
-    http,
-    archive: makeDelivery<RawEnvelope[]>({ channel: 'archive', spool, send: (b) => archive.put(b), log }),
-    store: {
+  const t = await makeTestPoller({
+    ...opts,
+    pollerId: 'gappy',
+    store: (write) => ({
       deliver: async (b) => {
         const p = b.polls?.[0];
         if (p && opts.hold(p.ts, p.source)) held.push(b);
-        else await store.write(b);
+        else await write(b);
         return 'sent';
       },
       drain: async () => 0,
-    },
-    clock,
-    log,
-    pollerId: 'gappy',
-    intervalMs: 60_000,
-    knownCurrencies: new Set(),
-    previous: new Map(),
+    }),
   });
-  return {
-    poller,
-    held,
-    async close() {
-      await http.close();
-      await ilp.close().catch(() => {});
-      firehose.destroy();
-      spool.close();
-    },
-  };
+  return { poller: t.poller, held, close: t.close };
 }
