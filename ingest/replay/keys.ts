@@ -22,6 +22,19 @@ export function hourPrefix(prefix: string, ms: number): string {
   return `${prefix}${d.getUTCFullYear()}/${pad(d.getUTCMonth() + 1)}/${pad(d.getUTCDate())}/${pad(d.getUTCHours())}/`;
 }
 
+const HOUR_FOLDER = /^(\d{4})\/(\d{2})\/(\d{2})\/(\d{2})\//;
+
+/** The hour (start, epoch ms) of the folder a key is in, or null when it is not in an hour folder under `prefix`. */
+export function hourOfKey(prefix: string, key: string): number | null {
+  if (!key.startsWith(prefix)) return null;
+  const m = HOUR_FOLDER.exec(key.slice(prefix.length));
+  if (!m) return null;
+  const [y, mo, d, h] = m.slice(1).map(Number) as [number, number, number, number];
+  const t = Date.UTC(y, mo - 1, d, h);
+  // 2031/02/30 is not a folder Firehose writes (Date.UTC would roll it over into March).
+  return hourPrefix(prefix, t) === key.slice(0, prefix.length + 14) ? t : null;
+}
+
 /** Every hour (start, epoch ms) that overlaps [from, to), oldest first. */
 export function hoursCovering(from: number, to: number): number[] {
   const out: number[] = [];

@@ -1,35 +1,52 @@
 /**
- * Reading the raw archive back: the objects of an arrival window, hour folder by hour folder, in arrival order,
- * several fetched at once but handed out in order, each streamed line by line into the envelopes a replay wants.
- * A line that is not an envelope is reported with its object's key and line number and skipped; a failure to
- * list or fetch (S3 unreachable) throws, so a replay stops where it was instead of passing over data.
+ * Reading the raw archive back: the objects of an arrival window in arrival order, listed in one pass over the
+ * hour folders (from the first hour of the window until a key of a later hour appears), several fetched at once
+ * but handed out in order, each streamed line by line into the envelopes a replay wants. A line that is not an
+ * envelope is reported with its object's key and line number and skipped; a failure to list or fetch (S3
+ * unreachable) throws, so a replay stops where it was instead of passing over data.
  */
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { parseEnvelope, type RawEnvelope } from '../archive/envelope.ts';
-import { arrivalDeadline, arrivalOf, hourPrefix, hoursCovering, minuteHint } from './keys.ts';
+import { arrivalDeadline, arrivalOf, hourOfKey, hourPrefix, minuteHint } from './keys.ts';
 import { maybeGunzip, splitLines } from './lines.ts';
+
+export type Listed = { key: string; size: number };
 
 /** The archive as the reader needs it: S3, or an in-memory double in tests. */
 export type ArchiveStore = {
-  /** Every object under `prefix`: key and size. */
-  list(prefix: string): Promise<{ key: string; size: number }[]>;
+  /**
+   * The keys under `prefix` that sort after `startAfter`, in key order (as S3 lists a general purpose bucket), a
+   * page at a time; the reader stops iterating once it is past its window, which stops the listing.
+   */
+  list(prefix: string, startAfter: string): AsyncIterable<Listed[]>;
   /** The object's body as it streams in. */
   open(key: string): Promise<AsyncIterable<Uint8Array>>;
 };
 
 export function makeS3ArchiveStore(s3: S3Client, bucket: string): ArchiveStore {
   return {
-    async list(prefix) {
-      const out: { key: string; size: number }[] = [];
-      let token: string | undefined;
-      do {
-        const page = await s3.send(
-          new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }),
+    async *list(prefix, startAfter) {
+      const page = (token?: string) =>
+        s3.send(
+          new ListObjectsV2Command({
+            Bucket: bucket,
+            Prefix: prefix,
+            StartAfter: startAfter,
+            ContinuationToken: token,
+          }),
         );
-        for (const o of page.Contents ?? []) if (o.Key) out.push({ key: o.Key, size: o.Size ?? 0 });
-        token = page.NextContinuationToken;
-      } while (token);
-      return out;
+      // One page requested ahead: a page is a round trip, and its 1,000 keys are quickly handed on.
+      let pending = page();
+      for (;;) {
+        const res = await pending;
+        const token = res.NextContinuationToken;
+        if (token) {
+          pending = page(token);
+          pending.catch(() => {}); // awaited on the next turn; a reader that stops early never asks for it
+        }
+        yield (res.Contents ?? []).flatMap((o) => (o.Key ? [{ key: o.Key, size: o.Size ?? 0 }] : []));
+        if (!token) return;
+      }
     },
     async open(key) {
       const res = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
@@ -107,33 +124,40 @@ async function readObject(
   return out;
 }
 
-/** Hour folders listed ahead of the one being read: a folder holds few objects, and a listing is a round trip. */
-const LIST_AHEAD = 4;
+const HOUR_MS = 3_600_000;
 
 /** The objects of the window in arrival order (ties by key), `concurrency` fetched ahead. */
 export async function* readArchive(store: ArchiveStore, opts: ReadOptions): AsyncGenerator<ArchiveObject> {
-  const listHour = async (hour: number) =>
-    (await store.list(hourPrefix(opts.prefix, hour)))
+  if (opts.arrival.to <= opts.arrival.from) return;
+  const first = Math.floor(opts.arrival.from / HOUR_MS) * HOUR_MS;
+  // One hour folder's objects in arrival order. An object that arrived before the window holds only minutes
+  // before it (arrival follows the minute).
+  const inOrder = (hour: number, listed: Listed[]) =>
+    listed
       .map((o) => {
         const exact = arrivalOf(o.key, hour);
-        return { ...o, arrival: exact ?? hour, latest: exact ?? hour + 3_599_999 };
+        return { ...o, arrival: exact ?? hour, latest: exact ?? hour + HOUR_MS - 1 };
       })
-      // An object that arrived before the window holds only minutes before it (arrival follows the minute).
       .filter((o) => o.latest >= opts.arrival.from && o.arrival < opts.arrival.to)
       .sort((a, b) => a.arrival - b.arrival || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  // Hour folders sort in time order, so one listing from the first folder of the window covers it; it ends at
+  // the first key of a folder after the window. Keys outside hour folders are not Firehose's and are passed by.
   async function* keys() {
-    const hours = hoursCovering(opts.arrival.from, opts.arrival.to);
-    const listings: ReturnType<typeof listHour>[] = [];
-    let next = 0;
-    const listMore = () => {
-      while (listings.length < LIST_AHEAD && next < hours.length) {
-        const listing = listHour(hours[next++]!);
-        listing.catch(() => {}); // awaited in order below; a failure throws there
-        listings.push(listing);
+    let hour = first;
+    let folder: Listed[] = [];
+    for await (const page of store.list(opts.prefix, hourPrefix(opts.prefix, first))) {
+      for (const o of page) {
+        const h = hourOfKey(opts.prefix, o.key);
+        if (h === null || h < first) continue;
+        if (h !== hour) {
+          yield* inOrder(hour, folder);
+          if (h >= opts.arrival.to) return;
+          [hour, folder] = [h, []];
+        }
+        folder.push(o);
       }
-    };
-    for (listMore(); listings.length > 0; listMore())
-      yield* await (listings.shift() as ReturnType<typeof listHour>);
+    }
+    yield* inOrder(hour, folder);
   }
   const ahead: Promise<ArchiveObject>[] = [];
   const source = keys();

@@ -7,6 +7,7 @@ import {
   arrivalDeadline,
   arrivalOf,
   hourPrefix,
+  hourOfKey,
   hoursCovering,
   listingWindow,
   minuteHint,
@@ -31,6 +32,16 @@ describe('archive keys', () => {
   it('names the hour folder Firehose writes to, in UTC', () => {
     expect(hourPrefix('raw/', T + 59 * MIN)).toBe('raw/2031/01/05/13/');
     expect(hourPrefix('p/', Date.UTC(2031, 11, 31, 23, 59))).toBe('p/2031/12/31/23/');
+  });
+
+  it('finds the hour folder of a key, and nothing for keys outside hour folders', () => {
+    expect(hourOfKey('raw/', 'raw/2031/01/05/13/btc-rates-1-2031-01-05-13-42-07-x')).toBe(T);
+    expect(hourOfKey('raw/', 'raw/2031/01/05/13/')).toBe(T);
+    expect(hourOfKey('raw/', 'raw/2031/02/30/13/x')).toBeNull(); // no 30 February
+    expect(hourOfKey('raw/', 'raw/2031/01/05/24/x')).toBeNull();
+    expect(hourOfKey('raw/', 'raw/2031/01/05/13x')).toBeNull();
+    expect(hourOfKey('raw/', 'raw/errors/2031/01/05/13/x')).toBeNull();
+    expect(hourOfKey('raw/', 'other/2031/01/05/13/x')).toBeNull();
   });
 
   it('covers [from, to) with whole hours', () => {

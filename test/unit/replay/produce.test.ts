@@ -49,10 +49,12 @@ function archive(perObject: number): ArchiveStore {
     );
   }
   return {
-    list: async (prefix) =>
-      [...objects.keys()]
-        .filter((k) => k.startsWith(prefix))
-        .map((k) => ({ key: k, size: objects.get(k)!.length })),
+    async *list(prefix, startAfter) {
+      yield [...objects.keys()]
+        .filter((k) => k.startsWith(prefix) && k > startAfter)
+        .sort()
+        .map((k) => ({ key: k, size: objects.get(k)!.length }));
+    },
     open: async (k) =>
       (async function* () {
         yield Buffer.from(objects.get(k)!);

@@ -16,20 +16,26 @@ function keyAt(arrival: number, tag: string): string {
   return `${hourPrefix('raw/', arrival)}stream-1-${t}-${tag}`;
 }
 
-/** An archive held in a map; `fail` names keys whose fetch fails (S3 unreachable). */
+/**
+ * An archive held in a map, listed as S3 lists: in key order after `startAfter`, `pageSize` keys per request
+ * (each request recorded by its first key). `fail` names keys whose fetch fails (S3 unreachable).
+ */
 function memoryStore(
   objects: Map<string, string>,
   fail = new Set<string>(),
-): ArchiveStore & { opened: string[] } {
+  pageSize = 1_000,
+): ArchiveStore & { opened: string[]; pages: string[] } {
   const opened: string[] = [];
+  const pages: string[] = [];
   return {
     opened,
-    async list(prefix) {
-      // Listed out of order on purpose: the reader sorts by arrival.
-      return [...objects.keys()]
-        .filter((k) => k.startsWith(prefix))
-        .reverse()
-        .map((key) => ({ key, size: objects.get(key)!.length }));
+    pages,
+    async *list(prefix, startAfter) {
+      const keys = [...objects.keys()].filter((k) => k.startsWith(prefix) && k > startAfter).sort();
+      for (let i = 0; i < keys.length; i += pageSize) {
+        pages.push(keys[i]!);
+        yield keys.slice(i, i + pageSize).map((key) => ({ key, size: objects.get(key)!.length }));
+      }
     },
     async open(key) {
       opened.push(key);
@@ -107,52 +113,60 @@ describe('readArchive', () => {
     ]);
   });
 
-  it('lists hour folders ahead of reading them, yet hands out every object in order', async () => {
+  it('lists the window in one pass from its first hour folder, and stops at the first folder after it', async () => {
     const objects = new Map<string, string>();
     for (let h = 0; h < 6; h++) objects.set(keyAt(T + h * H + 2_000, `h${h}`), body(e(h * 60)));
-    const listed: string[] = [];
-    let inFlight = 0;
-    let most = 0;
-    const inner = memoryStore(objects);
-    const store: ArchiveStore = {
-      ...inner,
-      async list(prefix) {
-        listed.push(prefix);
-        most = Math.max(most, ++inFlight);
-        await new Promise((r) => setTimeout(r, 5));
-        inFlight--;
-        return inner.list(prefix);
-      },
-    };
+    // Not Firehose's: passed by, not fetched.
+    objects.set(`${hourPrefix('raw/', T).slice(0, -1)}x.txt`, 'x'); // sorts inside the window
+    objects.set(`${hourPrefix('raw/', T + 2 * H)}nested/x`, body(e(121)));
+    // Before the window, and many hours after it.
+    objects.set(keyAt(T - 3 * H, 'early'), body(envelope('coindesk', T - 3 * H)));
+    for (let h = 7; h < 40; h++)
+      objects.set(keyAt(T + h * H, `late${h}`), body(envelope('coindesk', T + h * H)));
+    const store = memoryStore(objects, new Set(), 2);
     const got = await read(store, T, T + 6 * H, 0, 1);
-    expect(got.map((o) => o.key)).toEqual([...objects.keys()]);
-    expect(most).toBeGreaterThan(1); // listings overlap
-    expect(new Set(listed).size).toBe(listed.length); // each folder once
+    const nested = `${hourPrefix('raw/', T + 2 * H)}nested/x`; // no time in its name: its folder's hour
+    const hourly = (h: number) => keyAt(T + h * H + 2_000, `h${h}`);
+    expect(got.map((o) => o.key)).toEqual(
+      [0, 1, 'n', 2, 3, 4, 5].map((h) => (h === 'n' ? nested : hourly(h as number))),
+    );
+    expect(store.opened).not.toContain(keyAt(T - 3 * H, 'early'));
+    // Pages of two: the window's eight keys fill four, the fifth starts after the window and ends the listing.
+    expect(store.pages).toHaveLength(5);
+    expect(store.opened.some((k) => k.includes('late'))).toBe(false);
   });
 
-  it('stops at a folder that cannot be listed, after the folders before it', async () => {
-    const objects = new Map([[keyAt(T + 2_000, 'a'), body(e(0))]]);
-    const inner = memoryStore(objects);
+  it('stops at a page that cannot be listed, after the objects before it', async () => {
+    const objects = new Map([
+      [keyAt(T + 2_000, 'a'), body(e(0))],
+      [keyAt(T + H + 2_000, 'b'), body(e(60))],
+      [keyAt(T + 2 * H + 2_000, 'c'), body(e(120))],
+    ]);
+    const inner = memoryStore(objects, new Set(), 1);
     const store: ArchiveStore = {
       ...inner,
-      async list(prefix) {
-        if (prefix === hourPrefix('raw/', T + H)) throw new Error('connect ECONNREFUSED');
-        return inner.list(prefix);
+      async *list(prefix, startAfter) {
+        let n = 0;
+        for await (const page of inner.list(prefix, startAfter)) {
+          if (n++ === 2) throw new Error('connect ECONNREFUSED');
+          yield page;
+        }
       },
     };
     const got: string[] = [];
     const run = async () => {
       for await (const o of readArchive(store, {
         prefix: 'raw/',
-        arrival: listingWindow(T, T + 2 * H, 0),
+        arrival: listingWindow(T, T + 3 * H, 0),
         from: T,
-        to: T + 2 * H,
+        to: T + 3 * H,
         slackMs: 0,
         concurrency: 1,
       }))
         got.push(o.key);
     };
     await expect(run()).rejects.toThrow('connect ECONNREFUSED');
+    // An hour folder is handed out once the listing has passed it: a's, not b's (its folder may go on).
     expect(got).toEqual([keyAt(T + 2_000, 'a')]);
   });
 
