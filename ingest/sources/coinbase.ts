@@ -3,13 +3,37 @@
  * Rates are decimal strings; the map includes "BTC": "1.00000000", which is the base quoting itself and
  * becomes a `self_quote` rejection. There is no timestamp.
  */
-import { parseEnvelope } from './envelope.ts';
+import { parseEnvelope, rejectResponse } from './envelope.ts';
 import { makeCollector, neverThrows } from './collect.ts';
+import { onlyWhitespaceFrom, scanStringMembers } from './string-members.ts';
 import { BASE_CURRENCY, isRecord, own, show } from './validate.ts';
 import type { ParseResult, RawResponse, SourceAdapter } from './types.ts';
 
+/** How every Coinbase answer for BTC begins (compact JSON, base first), up to the opening brace of the rates. */
+const COMPACT_HEAD = '{"data":{"currency":"BTC","rates":';
+
+/**
+ * The rates of a compact answer of plain string rates, read without JSON.parse (see string-members.ts), or null
+ * for anything else. Where it answers, JSON.parse and `parseCoinbaseJson` would give the same rates.
+ */
+function compactRates(res: RawResponse): [string, string][] | null {
+  if (!res.body.startsWith(COMPACT_HEAD) || rejectResponse(res) !== null) return null;
+  const scanned = scanStringMembers(res.body, COMPACT_HEAD.length);
+  if (!scanned || !res.body.startsWith('}}', scanned.end)) return null;
+  return onlyWhitespaceFrom(res.body, scanned.end + 2) ? scanned.members : null;
+}
+
 /** Parse a Coinbase exchange-rates response for base currency BTC. */
 export function parseCoinbase(res: RawResponse): ParseResult {
+  const members = typeof res.body === 'string' ? compactRates(res) : null;
+  if (!members) return parseCoinbaseJson(res);
+  const out = makeCollector();
+  for (const [key, value] of members) out.rate(key, value, null, true);
+  return out.finish();
+}
+
+/** The same through JSON.parse: every shape, valid or not. */
+export function parseCoinbaseJson(res: RawResponse): ParseResult {
   const env = parseEnvelope(res);
   if (!env.ok) return { rates: [], rejections: [env.rejection] };
   const out = makeCollector();

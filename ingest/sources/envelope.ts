@@ -22,13 +22,15 @@ export function headerValue(headers: Record<string, string>, name: string): stri
 }
 
 /**
- * Parse the envelope of a response into JSON, or say why not. Status comes first: an error page with a JSON
- * body (Coinbase's 429) must not be read as rates.
+ * Why a response cannot hold rates before its body is parsed: a non-2xx status, an empty body, an HTML page;
+ * null when it should be parsed. Status comes first: an error page with a JSON body (Coinbase's 429) must not
+ * be read as rates.
  */
-export function parseEnvelope(res: RawResponse): Envelope {
-  const fail = (reason: Rejection['reason'], detail: string): Envelope => ({
-    ok: false,
-    rejection: { currency: null, reason, detail },
+export function rejectResponse(res: RawResponse): Rejection | null {
+  const fail = (reason: Rejection['reason'], detail: string): Rejection => ({
+    currency: null,
+    reason,
+    detail,
   });
   const body = typeof res.body === 'string' ? res.body : '';
   if (!Number.isInteger(res.status) || res.status < 200 || res.status > 299) {
@@ -41,11 +43,23 @@ export function parseEnvelope(res: RawResponse): Envelope {
     // Proxies and CDNs answer with HTML error pages, sometimes with status 200.
     return fail('html_page', `HTML instead of JSON (content-type ${type || 'absent'}): ${excerpt(body, 80)}`);
   }
+  return null;
+}
+
+/** Parse the envelope of a response into JSON, or say why not (`rejectResponse`, then JSON syntax). */
+export function parseEnvelope(res: RawResponse): Envelope {
+  const rejected = rejectResponse(res);
+  if (rejected) return { ok: false, rejection: rejected };
+  const body = res.body;
   try {
     // A byte-order mark is legal in a UTF-8 body but not in JSON.parse input.
     return { ok: true, json: JSON.parse(body.replace(/^\uFEFF/, '')) as unknown };
   } catch (err) {
     const why = err instanceof Error ? err.message : String(err);
+    const fail = (reason: Rejection['reason'], detail: string): Envelope => ({
+      ok: false,
+      rejection: { currency: null, reason, detail },
+    });
     if (looksCutOff(body))
       return fail('truncated', `JSON ends early after ${body.length} characters (${why})`);
     return fail('not_json', `not JSON (${why}): ${excerpt(body, 80)}`);
