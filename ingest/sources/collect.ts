@@ -18,6 +18,9 @@ export type Collector = {
 export function makeCollector(): Collector {
   const rates: ParsedRate[] = [];
   const rejections: Rejection[] = [];
+  // Whether a currency came twice, noticed as rates arrive, so a clean payload skips the recount.
+  const seen = new Set<string>();
+  let repeated = false;
   let entries = 0;
   return {
     rate(key, value, quoteTs, allowStrings) {
@@ -33,6 +36,8 @@ export function makeCollector(): Collector {
         });
       const rate = parseRateValue(value, allowStrings);
       if (!rate.ok) return void rejections.push({ currency, ...pick(rate) });
+      if (seen.has(currency)) repeated = true;
+      else seen.add(currency);
       rates.push({ currency, rate: rate.value, quoteTs });
     },
     reject(currency, reason, detail) {
@@ -40,7 +45,7 @@ export function makeCollector(): Collector {
       rejections.push({ currency, reason, detail });
     },
     finish(emptyDetail = 'the payload lists no currencies') {
-      const kept = dropDuplicates(rates, rejections);
+      const kept = repeated ? dropDuplicates(rates, rejections) : rates;
       if (kept.length === 0) {
         const why = [...new Set(rejections.map((r) => r.reason))].join(', ');
         const detail =
