@@ -14,6 +14,7 @@ COPY web ./web
 COPY migrations ./migrations
 COPY stack ./stack
 COPY test/fake ./test/fake
-RUN mkdir -p /spool && chown node:node /spool
+# node_modules/.cache: where replay-s3 writes its bundled reader worker (it falls back to tsx where it cannot).
+RUN mkdir -p /spool node_modules/.cache && chown node:node /spool node_modules/.cache
 USER node
 CMD ["node", "--import", "tsx", "migrations/migrate.ts"]
