@@ -3,9 +3,9 @@
  *
  * Puts about a million rates rows' worth of raw envelopes (Coinbase bodies with 172 codes, rendered by the fake
  * APIs, one per minute, 15 to an object as a buffering Firehose would write them) into an emulator's bucket,
- * then alternates: the ceiling — the very rows the replay produces, already built, written straight through the
- * ILP client in the same batch sizes — and the replay from S3 (list, fetch, parse, normalize, check what is
- * stored, write). Between runs the day partitions are dropped, so each run writes into the same empty days.
+ * then alternates: the ceiling — the very rows the replay writes (rates and polls), already built, written
+ * straight through the ILP client in the replay's batches — and the replay from S3 (list, fetch, parse,
+ * normalize, check what is stored, write). Both are reported in rates rows per second. Between runs the day partitions are dropped, so each run writes into the same empty days.
  *
  * Runs its own QuestDB and moto (ports 29100/28912/29109/29103 and 24666, plus BENCH_PORT_OFFSET; data in
  * .stack/bench/backfill-<offset>/). Options: --envelopes N (6000), --rounds N (2), --batch-size N (20000),
@@ -21,14 +21,13 @@ import { makeFirehose, makeS3 } from '../common/aws.ts';
 import { parseConfig, type Config } from '../common/config.ts';
 import { makeLogger } from '../common/log.ts';
 import { systemClock } from '../common/clock.ts';
-import type { Rate } from '../common/types.ts';
 import { serializeEnvelope, type RawEnvelope } from '../ingest/archive/envelope.ts';
 import { hourPrefix } from '../ingest/replay/keys.ts';
 import { makeReplayNormalizer } from '../ingest/replay/normalizer.ts';
 import { inProcessProducer, workerProducer } from '../ingest/replay/producers.ts';
 import { makeS3ArchiveStore } from '../ingest/replay/reader.ts';
 import { runReplay } from '../ingest/replay/replay.ts';
-import { makeQuestdbStore } from '../ingest/store.ts';
+import { makeQuestdbStore, type Batch } from '../ingest/store.ts';
 import { runMigrations } from '../migrations/migrate.ts';
 import { makeDb, type Db } from '../sql/db.ts';
 import { makeIlp } from '../sql/ilp.ts';
@@ -126,12 +125,26 @@ export async function fillBucket(s3: S3Client): Promise<{ objects: number; bytes
   return { objects, bytes };
 }
 
-/** The rows the replay will produce, built once, outside any timing. */
-export function buildRates(): Rate[] {
+/**
+ * What the replay writes, built once outside any timing: each minute's rates and polls rows, in batches cut the
+ * way the replay cuts them (at a minute boundary once BATCH rows are reached), so the ceiling sends the same
+ * requests. (First-seen currency rows are left out: 172 rows, written once.)
+ */
+export function buildBatches(): Batch[] {
   const n = makeReplayNormalizer({ previous: {}, firstSeen: new Map() });
-  const out: Rate[] = [];
-  for (let i = 0; i < ENVELOPES; i++) out.push(...n.normalizeMinute(START + i * MIN, [envelopeAt(i)]).rates);
-  return out;
+  const batches: Batch[] = [];
+  let batch: Required<Pick<Batch, 'rates' | 'polls'>> = { rates: [], polls: [] };
+  for (let i = 0; i < ENVELOPES; i++) {
+    const out = n.normalizeMinute(START + i * MIN, [envelopeAt(i)]);
+    batch.rates.push(...out.rates);
+    batch.polls.push(...out.polls);
+    if (batch.rates.length + batch.polls.length >= BATCH) {
+      batches.push(batch);
+      batch = { rates: [], polls: [] };
+    }
+  }
+  if (batch.rates.length > 0) batches.push(batch);
+  return batches;
 }
 
 async function count(db: Db, table: string): Promise<number> {
@@ -192,11 +205,11 @@ async function withCpu<T>(
 const fmtCpu = (c: Cpu) =>
   `CPU: node ${c.node.toFixed(1)} s, QuestDB ${c.questdb?.toFixed(1) ?? '?'} s, moto ${c.moto?.toFixed(1) ?? '?'} s`;
 
-export async function timeBaseline(rates: Rate[]): Promise<number> {
+export async function timeBaseline(batches: Batch[]): Promise<number> {
   const ilp = await makeIlp(config, { requestTimeoutMs: 120_000, retryTimeoutMs: 60_000 });
   const store = makeQuestdbStore(ilp);
   const t0 = performance.now();
-  for (let i = 0; i < rates.length; i += BATCH) await store.write({ rates: rates.slice(i, i + BATCH) });
+  for (const batch of batches) await store.write(batch);
   const s = (performance.now() - t0) / 1000;
   await ilp.close();
   return s;
@@ -283,7 +296,8 @@ async function main(config_: Config = config): Promise<void> {
     firehose.destroy();
     say(`putting ${int(ENVELOPES)} envelopes into s3://${config_.RAW_BUCKET}/${config_.RAW_PREFIX} ...`);
     const { objects, bytes } = await fillBucket(s3);
-    const rates = buildRates();
+    const batches = buildBatches();
+    const rates = batches.flatMap((b) => b.rates ?? []);
     const build = (await db.query<{ build: string }>(pick(Q, 'build')))[0]?.build ?? '?';
     const cpu = cpus();
     say('');
@@ -296,7 +310,9 @@ async function main(config_: Config = config): Promise<void> {
     say(
       `  archive  ${int(ENVELOPES)} Coinbase envelopes in ${int(objects)} objects (${(bytes / 1e6).toFixed(1)} MB)`,
     );
-    say(`  rows     ${int(rates.length)} rates rows (+ ${int(ENVELOPES)} polls rows by the replay)`);
+    say(
+      `  rows     ${int(rates.length)} rates rows and ${int(ENVELOPES)} polls rows, in ${batches.length} batches`,
+    );
     say(
       `  runs     ${ROUNDS} rounds of ceiling then replay, batches of ${int(BATCH)} rows, ${CONCURRENCY} objects ` +
         `fetched at once, reading ${opts['in-process'] ? 'in the writing thread' : 'in a worker thread'}`,
@@ -318,7 +334,7 @@ async function main(config_: Config = config): Promise<void> {
     const runs: Run[] = [];
     for (let r = 0; r < ROUNDS; r++) {
       await emptyDays(db);
-      const [b, bc] = await withCpu(pids, () => timeBaseline(rates));
+      const [b, bc] = await withCpu(pids, () => timeBaseline(batches));
       runs.push({ kind: 'ceiling', seconds: b, rowsPerSec: rates.length / b, cpu: bc });
       say(
         `  round ${r + 1}: ILP ceiling ${int(rates.length / b).padStart(9)} rows/s (${b.toFixed(2)} s; ${fmtCpu(bc)})`,
