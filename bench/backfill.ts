@@ -8,7 +8,7 @@
  * normalize, check what is stored, write). Both are reported in rates rows per second. Between runs the day partitions are dropped, so each run writes into the same empty days.
  *
  * Runs its own QuestDB and moto (ports 29100/28912/29109/29103 and 24666, plus BENCH_PORT_OFFSET; data in
- * .stack/bench/backfill-<offset>/). Options: --envelopes N (6000), --rounds N (2), --batch-size N (20000),
+ * .stack/bench/backfill-<offset>/). Options: --envelopes N (6000), --rounds N (3), --batch-size N (20000),
  * --concurrency N (8). Writes bench/results/backfill.json.
  */
 import { cpus, loadavg, release, totalmem } from 'node:os';
@@ -50,7 +50,7 @@ const int = (n: number) => Math.round(n).toLocaleString('en-US');
 const { values: opts } = parseArgs({
   options: {
     envelopes: { type: 'string', default: '6000' },
-    rounds: { type: 'string', default: '2' },
+    rounds: { type: 'string', default: '3' },
     'batch-size': { type: 'string', default: '20000' },
     concurrency: { type: 'string', default: '8' },
     'in-process': { type: 'boolean', default: false },
