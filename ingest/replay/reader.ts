@@ -141,17 +141,19 @@ export async function* readArchive(store: ArchiveStore, opts: ReadOptions): Asyn
       .filter((o) => o.latest >= opts.arrival.from && o.arrival < opts.arrival.to)
       .sort((a, b) => a.arrival - b.arrival || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   // Hour folders sort in time order, so one listing from the first folder of the window covers it; it ends at
-  // the first key of a folder after the window. Keys outside hour folders are not Firehose's and are passed by.
+  // the first key that sorts after the window's last folder (a later folder, or anything else under the prefix,
+  // such as an error output). Keys between that are not in hour folders are not Firehose's and are passed by.
+  const end = hourPrefix(opts.prefix, Math.ceil(opts.arrival.to / HOUR_MS) * HOUR_MS);
   async function* keys() {
     let hour = first;
     let folder: Listed[] = [];
     for await (const page of store.list(opts.prefix, hourPrefix(opts.prefix, first))) {
       for (const o of page) {
+        if (o.key >= end) return yield* inOrder(hour, folder);
         const h = hourOfKey(opts.prefix, o.key);
         if (h === null || h < first) continue;
         if (h !== hour) {
           yield* inOrder(hour, folder);
-          if (h >= opts.arrival.to) return;
           [hour, folder] = [h, []];
         }
         folder.push(o);

@@ -136,6 +136,23 @@ describe('readArchive', () => {
     expect(store.opened.some((k) => k.includes('late'))).toBe(false);
   });
 
+  it('stops listing at the first key past the window, in an hour folder or not', async () => {
+    const objects = new Map([
+      [keyAt(T + 2_000, 'a'), body(e(0))],
+      [keyAt(T + H + 2_000, 'b'), body(e(60))],
+    ]);
+    // Sorted after every hour folder: an error output Firehose was configured to write under the same prefix.
+    for (let i = 0; i < 5; i++) objects.set(`raw/processing-failed/x${i}`, 'x');
+    const store = memoryStore(objects, new Set(), 1);
+    const got = await read(store, T, T + 2 * H, 0);
+    expect(got.map((o) => o.key)).toEqual([keyAt(T + 2_000, 'a'), keyAt(T + H + 2_000, 'b')]);
+    expect(store.pages).toEqual([
+      keyAt(T + 2_000, 'a'),
+      keyAt(T + H + 2_000, 'b'),
+      'raw/processing-failed/x0',
+    ]);
+  });
+
   it('stops at a page that cannot be listed, after the objects before it', async () => {
     const objects = new Map([
       [keyAt(T + 2_000, 'a'), body(e(0))],
