@@ -51,7 +51,7 @@ export async function startPoller(
   const firehose = makeFirehose(config);
   const ilp = await makeIlp(config, { retryTimeoutMs: 5_000, requestTimeoutMs: 10_000 });
   const store = makeQuestdbStore(ilp);
-  const archive = makeFirehoseArchive({ firehose, stream: config.FIREHOSE_STREAM });
+  const archive = makeFirehoseArchive({ firehose, stream: config.FIREHOSE_STREAM, clock });
   const lost = { archive: 0, store: 0 };
   const archiveDelivery = makeDelivery<RawEnvelope[]>({
     channel: 'archive',

@@ -1,9 +1,11 @@
 /**
  * The raw archive's writer: envelopes into Kinesis Firehose with PutRecordBatch, which delivers them to S3 under
- * raw/YYYY/MM/DD/HH/. Records Firehose reports as failed are retried; a batch that still fails throws, so the
- * caller spools it whole (envelope ids make a re-sent duplicate recognizable).
+ * raw/YYYY/MM/DD/HH/. Records Firehose reports as failed are retried after a growing pause; a batch that still
+ * fails throws, so the caller spools it whole (envelope ids make a re-sent duplicate recognizable).
  */
 import { PutRecordBatchCommand, type FirehoseClient } from '@aws-sdk/client-firehose';
+import { systemClock } from '../../common/clock.ts';
+import type { Clock } from '../../common/types.ts';
 import { serializeEnvelope, type RawEnvelope } from './envelope.ts';
 
 const MAX_RECORDS = 500; // PutRecordBatch limits
@@ -41,11 +43,26 @@ export function chunkRecords<T extends { data: Buffer }>(records: T[]): T[][] {
   return out;
 }
 
+/**
+ * The pause before retry `attempt` (0 for the first): 100 ms doubling up to 1 s, half of it random (`r` in
+ * [0, 1)) so two pollers throttled together do not retry together. Records fail mostly for throttling
+ * (ServiceUnavailableException), which an immediate retry meets again. Pure.
+ */
+export function retryPauseMs(attempt: number, r: number): number {
+  const full = Math.min(1_000, 100 * 2 ** attempt);
+  return full / 2 + (full / 2) * r;
+}
+
 export function makeFirehoseArchive(deps: {
   firehose: FirehoseClient;
   stream: string;
   retries?: number;
+  /** Whose time the pauses between retries take (the poller's clock). */
+  clock?: Pick<Clock, 'sleep'>;
+  random?: () => number;
 }): Archive {
+  const clock = deps.clock ?? systemClock;
+  const random = deps.random ?? Math.random;
   return {
     async put(envelopes) {
       const records = envelopes.map((envelope) => ({
@@ -86,6 +103,7 @@ export function makeFirehoseArchive(deps: {
             );
           }
           pending = failed;
+          await clock.sleep(retryPauseMs(attempt, random()));
         }
       }
     },

@@ -48,7 +48,7 @@ export async function makeTestPoller(opts: {
   const firehose = makeFirehose(config);
   const ilp = await makeIlp(config, { retryTimeoutMs: 500, requestTimeoutMs: 3_000 });
   const store = makeQuestdbStore(ilp);
-  const archive = makeFirehoseArchive({ firehose, stream: config.FIREHOSE_STREAM });
+  const archive = makeFirehoseArchive({ firehose, stream: config.FIREHOSE_STREAM, clock });
   const urls = fakeUrls(opts.base);
   const http = makeHttp({
     clock,

@@ -4,7 +4,12 @@
  */
 import type { FirehoseClient, PutRecordBatchCommand } from '@aws-sdk/client-firehose';
 import { describe, expect, it } from 'vitest';
-import { chunkRecords, makeFirehoseArchive, PartialDelivery } from '../../../ingest/archive/firehose.ts';
+import {
+  chunkRecords,
+  makeFirehoseArchive,
+  PartialDelivery,
+  retryPauseMs,
+} from '../../../ingest/archive/firehose.ts';
 import { parseEnvelope, type RawEnvelope } from '../../../ingest/archive/envelope.ts';
 import { envelope } from './helpers.ts';
 
@@ -70,6 +75,12 @@ const failing = (n: number, failed: number[]): Reply => ({
   ),
 });
 
+/** A clock that records the pauses asked of it instead of taking them. */
+function pausesClock() {
+  const pauses: number[] = [];
+  return { pauses, clock: { sleep: async (ms: number) => void pauses.push(ms) } };
+}
+
 const envs = (n: number, body = '{}') =>
   Array.from({ length: n }, (_, i) => envelope('coinbase', MINUTE + i * 60_000, { body }));
 const ids = (es: RawEnvelope[]) => es.map((e) => e.id);
@@ -83,13 +94,20 @@ describe('makeFirehoseArchive', () => {
     expect(calls[0]).toEqual(batch);
   });
 
-  it('retries only the records Firehose reports as failed', async () => {
+  it('retries only the records Firehose reports as failed, pausing longer each time', async () => {
     const batch = envs(5);
     const { firehose, calls } = stubFirehose((call, sent) =>
       call === 1 ? failing(5, [1, 3]) : call === 2 ? failing(2, [1]) : ok(sent.length),
     );
-    await makeFirehoseArchive({ firehose, stream: 'raw' }).put(batch);
+    const { pauses, clock } = pausesClock();
+    await makeFirehoseArchive({ firehose, stream: 'raw', clock, random: () => 0.999 }).put(batch);
     expect(calls.map(ids)).toEqual([ids(batch), ids([batch[1]!, batch[3]!]), ids([batch[3]!])]);
+    expect(pauses.map(Math.round)).toEqual([100, 200]);
+  });
+
+  it('pauses 100 ms doubling up to 1 s, at least half of it, the rest random', () => {
+    expect([0, 1, 2, 3, 4, 5].map((a) => retryPauseMs(a, 0))).toEqual([50, 100, 200, 400, 500, 500]);
+    expect([0, 1, 2, 3, 4, 5].map((a) => retryPauseMs(a, 1))).toEqual([100, 200, 400, 800, 1000, 1000]);
   });
 
   it('gives up after its retries with PartialDelivery holding exactly the records still failing', async () => {
@@ -97,13 +115,15 @@ describe('makeFirehoseArchive', () => {
     const { firehose, calls } = stubFirehose((call, sent) =>
       call === 1 ? failing(4, [0, 2]) : failing(sent.length, [sent.length - 1]),
     );
-    const err = await makeFirehoseArchive({ firehose, stream: 'raw', retries: 2 })
+    const { pauses, clock } = pausesClock();
+    const err = await makeFirehoseArchive({ firehose, stream: 'raw', retries: 2, clock })
       .put(batch)
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(PartialDelivery);
     expect(ids((err as PartialDelivery<RawEnvelope[]>).remaining)).toEqual(ids([batch[2]!]));
     expect((err as Error).message).toMatch(/ServiceUnavailableException/);
     expect(calls).toHaveLength(3); // the first try and two retries
+    expect(pauses).toHaveLength(2); // before each retry, none after giving up
   });
 
   it('a failure in a later batch owes only that batch and the ones after it', async () => {
@@ -126,7 +146,7 @@ describe('makeFirehoseArchive', () => {
     const { firehose } = stubFirehose((call, sent) =>
       call === 1 ? ok(sent.length) : failing(sent.length, [0]),
     );
-    const err = await makeFirehoseArchive({ firehose, stream: 'raw', retries: 1 })
+    const err = await makeFirehoseArchive({ firehose, stream: 'raw', retries: 1, clock: pausesClock().clock })
       .put(big)
       .catch((e: unknown) => e);
     expect(ids((err as PartialDelivery<RawEnvelope[]>).remaining)).toEqual(ids([big[2]!, ...big.slice(4)]));
@@ -137,7 +157,7 @@ describe('makeFirehoseArchive', () => {
     const { firehose, calls } = stubFirehose((call, sent) =>
       call === 1 ? { FailedPutCount: 2, RequestResponses: [] } : ok(sent.length),
     );
-    await makeFirehoseArchive({ firehose, stream: 'raw' }).put(batch);
+    await makeFirehoseArchive({ firehose, stream: 'raw', clock: pausesClock().clock }).put(batch);
     expect(calls.map(ids)).toEqual([ids(batch), ids(batch)]);
   });
 });
