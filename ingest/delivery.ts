@@ -1,11 +1,12 @@
 /**
  * Delivery with a spool behind it: a batch goes to its target when the target answers, and to the spool when it
- * does not; queued batches are re-sent in order, oldest first, before anything new, so order is kept.
+ * does not; queued batches are re-sent in order, oldest first, before anything new, so order is kept. A batch the
+ * target refuses for good (`refusal`) is set aside on disk instead, so it cannot hold up the ones behind it.
  */
 import type { Log } from '../common/log.ts';
 import { SpoolFull, type Spool, type SpoolChannel } from './spool.ts';
 
-export type Outcome = 'sent' | 'spooled' | 'lost';
+export type Outcome = 'sent' | 'spooled' | 'refused' | 'lost';
 
 export type Delivery<T> = {
   /** Send `batch` (after draining the queue), or spool it. Resolves to what happened; never throws. */
@@ -20,8 +21,13 @@ export function makeDelivery<T>(opts: {
   send: (batch: T) => Promise<void>;
   log: Log;
   /**
-   * Called when a batch cannot even be spooled (the spool is at its bound) with what was lost (of a partly
-   * delivered batch, the undelivered part): the loss must be visible.
+   * Why the target refused a batch for good — it would refuse it again, so re-sending it would only keep the
+   * queue behind it waiting — or null for a failure worth retrying. Absent: every failure is retried.
+   */
+  refusal?: (err: unknown) => string | null;
+  /**
+   * Called when a batch cannot even be spooled (the spool is at its bound), or was refused, with what did not
+   * arrive (of a partly delivered batch, the undelivered part): the loss must be visible.
    */
   onLost?: (batch: T, err: Error) => void;
 }): Delivery<T> {
@@ -44,6 +50,16 @@ export function makeDelivery<T>(opts: {
       try {
         await send(batch);
       } catch (err) {
+        const why = opts.refusal?.(err);
+        if (why) {
+          spool.setAside(channel, file, 'refused');
+          log.error(
+            { channel, file: `${file}.refused`, why },
+            'spooled batch refused by its target: set aside',
+          );
+          opts.onLost?.(batch, err as Error);
+          continue;
+        }
         const rest = remainderOf(err);
         if (rest !== undefined) {
           // Part of the batch got through: queue only the rest (at the back: archive records carry their own
@@ -73,6 +89,21 @@ export function makeDelivery<T>(opts: {
     return sent;
   }
 
+  /** Keep a refused batch on disk beside the queue (a human may want it), and count it lost. */
+  function refused(batch: T, err: Error, why: string): Outcome {
+    let kept: string | null = null;
+    try {
+      const file = spool.append(channel, JSON.stringify(batch));
+      spool.setAside(channel, file, 'refused');
+      kept = `${file}.refused`;
+    } catch (keepErr) {
+      log.warn({ channel, err: (keepErr as Error).message }, 'refused batch not kept on disk');
+    }
+    log.error({ channel, file: kept, why }, 'batch refused by its target: set aside');
+    opts.onLost?.(batch, err);
+    return 'refused';
+  }
+
   const drain = (): Promise<number> => {
     draining ??= drainOnce().finally(() => (draining = null));
     return draining;
@@ -88,6 +119,8 @@ export function makeDelivery<T>(opts: {
           await send(batch);
           return 'sent';
         } catch (err) {
+          const why = opts.refusal?.(err);
+          if (why) return refused(batch, err as Error, why);
           toSpool = (remainderOf(err) as T | undefined) ?? batch;
           log.warn({ channel, err: (err as Error).message }, 'delivery failed; spooling');
         }

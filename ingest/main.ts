@@ -9,7 +9,7 @@ import { clockFromConfig } from '../common/clock.ts';
 import { makeLogger, type Log } from '../common/log.ts';
 import type { Clock } from '../common/types.ts';
 import { makeDb } from '../sql/db.ts';
-import { makeIlp } from '../sql/ilp.ts';
+import { ilpRefusal, makeIlp } from '../sql/ilp.ts';
 import { loadQueries, pick } from '../sql/loader.ts';
 import { makeFirehoseArchive } from './archive/firehose.ts';
 import type { RawEnvelope } from './archive/envelope.ts';
@@ -64,6 +64,8 @@ export async function startPoller(
     channel: 'store',
     spool,
     send: (b) => store.write(b),
+    // A batch QuestDB refuses (HTTP 400) would stall the queue for good; its rows can be replayed from S3.
+    refusal: ilpRefusal,
     log,
     onLost: () => (lost.store += 1),
   });

@@ -27,14 +27,17 @@ export type SpoolChannel = 'archive' | 'store';
 export type SpoolStats = { channel: SpoolChannel; files: number; bytes: number };
 
 export type Spool = {
-  /** Durably store one batch at the end of `channel`'s queue. Throws `SpoolFull` past the size bound. */
-  append(channel: SpoolChannel, payload: string): void;
+  /** Durably store one batch at the end of `channel`'s queue; its file name. Throws `SpoolFull` past the bound. */
+  append(channel: SpoolChannel, payload: string): string;
   /** The queued batches of `channel`, oldest first. */
   list(channel: SpoolChannel): string[];
   read(channel: SpoolChannel, file: string): Promise<string>;
   remove(channel: SpoolChannel, file: string): void;
-  /** Take a damaged batch out of the queue, kept beside it as `<file>.damaged` for a human to look at. */
-  setAside(channel: SpoolChannel, file: string): void;
+  /**
+   * Take a batch out of the queue, kept beside it for a human to look at: `<file>.damaged` (unreadable) or
+   * `<file>.refused` (its target refused it for good).
+   */
+  setAside(channel: SpoolChannel, file: string, why?: 'damaged' | 'refused'): void;
   stats(): { channels: SpoolStats[]; bytes: number; maxBytes: number; full: boolean };
   close(): void;
 };
@@ -52,7 +55,6 @@ export class SpoolFull extends Error {
 const CHANNELS: SpoolChannel[] = ['archive', 'store'];
 /** A queued batch's file name: wall-clock stamp and sequence number, zero-padded so names sort in order. */
 const NAME = /^(\d{15})-(\d{9})\.json$/;
-const DAMAGED = '.damaged';
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 /** The folder holding every poller's spool: SPOOL_DIR, or STACK_DIR/spool. */
@@ -83,7 +85,7 @@ export function makeSpool(opts: { dir: string; maxBytes: number }): Spool {
         unlinkSync(join(dir, c, f)); // a batch a crash left half-written was never queued
         continue;
       }
-      if (f.endsWith(DAMAGED)) continue; // out of the queue, and not counted against the bound
+      if (!f.endsWith('.json')) continue; // set aside: out of the queue, and not counted against the bound
       sizes.set(`${c}/${f}`, statSync(join(dir, c, f)).size);
       const m = NAME.exec(f);
       if (m && (Number(m[1]) > stamp || (Number(m[1]) === stamp && Number(m[2]) >= seq))) {
@@ -114,6 +116,7 @@ export function makeSpool(opts: { dir: string; maxBytes: number }): Spool {
       renameSync(tmp, join(folder, name));
       syncDir(folder);
       sizes.set(`${channel}/${name}`, bytes);
+      return name;
     },
     list: (channel) =>
       readdirSync(join(dir, channel))
@@ -125,8 +128,8 @@ export function makeSpool(opts: { dir: string; maxBytes: number }): Spool {
       syncDir(join(dir, channel));
       sizes.delete(`${channel}/${file}`);
     },
-    setAside(channel, file) {
-      renameSync(join(dir, channel, file), join(dir, channel, `${file}${DAMAGED}`));
+    setAside(channel, file, why = 'damaged') {
+      renameSync(join(dir, channel, file), join(dir, channel, `${file}.${why}`));
       syncDir(join(dir, channel));
       sizes.delete(`${channel}/${file}`);
     },

@@ -34,6 +34,16 @@ export function ilpConfString(config: IlpConfig, opts: IlpOptions = {}): string 
   );
 }
 
+/**
+ * Why QuestDB refused an ILP batch for good, or null. HTTP 400 is its answer to a batch it will never take — a
+ * line it cannot parse, a value that does not fit its column — and it would answer the same again; anything else
+ * (connection refused, a timeout, a 5xx) may pass later.
+ */
+export function ilpRefusal(err: unknown): string | null {
+  const message = err instanceof Error ? err.message : String(err);
+  return /\bstatusCode=400\b/.test(message) ? `QuestDB refused the batch: ${message.slice(0, 300)}` : null;
+}
+
 export async function makeIlp(config: IlpConfig, opts: IlpOptions = {}): Promise<Ilp> {
   const sender = await Sender.fromConfig(ilpConfString(config, opts));
   let tail: Promise<unknown> = Promise.resolve();

@@ -15,7 +15,7 @@ import type { Config } from '../../common/config.ts';
 import { makeFirehose } from '../../common/aws.ts';
 import { makeLogger } from '../../common/log.ts';
 import type { Clock, SourceName } from '../../common/types.ts';
-import { makeIlp } from '../../sql/ilp.ts';
+import { ilpRefusal, makeIlp } from '../../sql/ilp.ts';
 import { makeFirehoseArchive } from '../../ingest/archive/firehose.ts';
 import type { RawEnvelope } from '../../ingest/archive/envelope.ts';
 import { makeDelivery } from '../../ingest/delivery.ts';
@@ -70,7 +70,13 @@ export async function makeTestPoller(opts: {
     archive: makeDelivery<RawEnvelope[]>({ channel: 'archive', spool, send: (b) => archive.put(b), log }),
     store: opts.store
       ? opts.store((b) => store.write(b))
-      : makeDelivery<Batch>({ channel: 'store', spool, send: (b) => store.write(b), log }),
+      : makeDelivery<Batch>({
+          channel: 'store',
+          spool,
+          send: (b) => store.write(b),
+          refusal: ilpRefusal,
+          log,
+        }),
     clock,
     log,
     pollerId: opts.pollerId ?? 'test',

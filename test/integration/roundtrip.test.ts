@@ -1,10 +1,18 @@
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { PutRecordBatchCommand } from '@aws-sdk/client-firehose';
 import { afterAll, describe, expect, it } from 'vitest';
 import { makeFirehose, makeS3 } from '../../common/aws.ts';
 import { makeDb } from '../../sql/db.ts';
-import { makeIlp } from '../../sql/ilp.ts';
+import { makeLogger } from '../../common/log.ts';
+import { serializeEnvelope } from '../../ingest/archive/envelope.ts';
+import { makeDelivery } from '../../ingest/delivery.ts';
+import { makeSpool } from '../../ingest/spool.ts';
+import { ilpRefusal, makeIlp } from '../../sql/ilp.ts';
+import { envelope } from '../unit/ingest/helpers.ts';
 import { testConfig, waitFor } from './stack-env.ts';
 
 const config = testConfig();
@@ -51,9 +59,11 @@ describe('round trips through the real services', () => {
   });
 
   it('records put through Firehose arrive unchanged in S3 under the raw/ prefix', async () => {
+    // Real envelopes (of a minute no other test reads): later tests parse the whole archive and count anything
+    // else as corrupt.
     const id = randomUUID();
-    const records = [0, 1, 2].map(
-      (i) => JSON.stringify({ id: `${id}-${i}`, body: `{"USD":{"last":${i}}}` }) + '\n',
+    const records = [0, 1, 2].map((i) =>
+      serializeEnvelope({ ...envelope('blockchain', Date.UTC(2020, 1, 2, 0, i)), id: `${id}-${i}` }),
     );
     const res = await firehose.send(
       new PutRecordBatchCommand({
@@ -84,5 +94,54 @@ describe('round trips through the real services', () => {
     const [key, ...rest] = (found[0] ?? '').split('\n');
     expect(key?.startsWith(`${config.RAW_PREFIX}${hour.slice(0, 13)}`)).toBe(true);
     expect(rest.join('\n')).toBe(records.join(''));
+  });
+
+  it('QuestDB refuses a value that does not fit its column (HTTP 400): set aside, and the queue goes on', async () => {
+    const source = `refused-${randomUUID().slice(0, 8)}`;
+    const ts = Date.UTC(2021, 0, 2, 0, 0);
+    const ilp = await makeIlp(config);
+    const row = (rate: number | string) =>
+      ilp.write(async (s) => {
+        s.table('rates').symbol('source', source).symbol('currency', 'EUR');
+        if (typeof rate === 'string') s.stringColumn('rate', rate);
+        else s.floatColumn('rate', rate);
+        await s.at(ts, 'ms');
+      });
+    const refusedErr = await row('not a number').catch((e: unknown) => e);
+    expect(ilpRefusal(refusedErr)).toMatch(/statusCode=400/);
+    // An unreachable QuestDB is not a refusal: that batch waits in the spool.
+    const away = await makeIlp({ ...config, QUESTDB_HTTP_PORT: 9 }, { retryTimeoutMs: 100 });
+    const awayErr = await away
+      .write((s) => s.table('rates').symbol('source', source).atNow())
+      .catch((e: unknown) => e);
+    expect(awayErr).toBeInstanceOf(Error);
+    expect(ilpRefusal(awayErr)).toBeNull();
+    await away.close().catch(() => {});
+
+    const dir = mkdtempSync(join(tmpdir(), 'refused-'));
+    const spool = makeSpool({ dir, maxBytes: 1_000_000 });
+    try {
+      const d = makeDelivery<number | string>({
+        channel: 'store',
+        spool,
+        send: row,
+        refusal: ilpRefusal,
+        log: makeLogger('refused-test', 'silent'),
+      });
+      expect(await d.deliver('still not a number')).toBe('refused');
+      expect(await d.deliver(42.5)).toBe('sent');
+      expect(spool.list('store')).toEqual([]);
+      expect(readdirSync(join(dir, 'store'))).toEqual([expect.stringMatching(/\.refused$/)]);
+      await waitFor(
+        async () => (await db.query(`SELECT rate FROM rates WHERE source = $1`, [source])).length === 1,
+        20_000,
+        'the good row',
+      );
+      expect(await db.query(`SELECT rate FROM rates WHERE source = $1`, [source])).toEqual([{ rate: 42.5 }]);
+    } finally {
+      spool.close();
+      rmSync(dir, { recursive: true, force: true });
+      await ilp.close();
+    }
   });
 });

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -212,5 +212,62 @@ describe('delivery', () => {
     expect(readdirSync(join(dir, 'archive'))).toEqual([`${damaged}.damaged`]);
     expect(lines.find((l) => l.level === 50)).toMatchObject({ file: damaged });
     expect(await d.deliver(['later'])).toBe('sent');
+  });
+
+  describe('a batch its target refuses for good', () => {
+    /** Refuses every batch holding 'bad' the way QuestDB answers a batch it will never take. */
+    const refusing = (t: ReturnType<typeof target>) => async (b: B) => {
+      if (b.includes('bad') && t.down === 0) throw new Error('HTTP request failed, statusCode=400, error=');
+      return t.send(b);
+    };
+    const refusal = (err: unknown) => (/statusCode=400/.test((err as Error).message) ? 'HTTP 400' : null);
+
+    it('is set aside from the queue, and the batches behind it go on', async () => {
+      const { spool, dir } = spoolOf();
+      const t = target();
+      const lost: B[] = [];
+      const { log, lines } = recordingLog();
+      const d = makeDelivery<B>({
+        channel: 'archive',
+        spool,
+        send: refusing(t),
+        refusal,
+        log,
+        onLost: (b) => lost.push(b),
+      });
+      t.down = 3; // QuestDB away: all three are spooled, the bad one among them
+      for (const b of [['q1'], ['bad'], ['q2']]) expect(await d.deliver(b)).toBe('spooled');
+      expect(await d.deliver(['new'])).toBe('sent');
+      expect(t.received).toEqual([['q1'], ['q2'], ['new']]);
+      expect(spool.list('archive')).toEqual([]);
+      const [aside] = readdirSync(join(dir, 'archive'));
+      expect(aside).toMatch(/\.json\.refused$/);
+      expect(JSON.parse(readFileSync(join(dir, 'archive', aside!), 'utf8'))).toEqual(['bad']);
+      expect(lost).toEqual([['bad']]);
+      expect(lines.find((l) => l.level === 50)).toMatchObject({ why: 'HTTP 400', file: aside });
+    });
+
+    it('is not spooled when refused at once: kept beside the queue, counted lost, the next goes straight on', async () => {
+      const { spool, dir } = spoolOf();
+      const t = target();
+      const lost: B[] = [];
+      const d = makeDelivery<B>({
+        channel: 'archive',
+        spool,
+        send: refusing(t),
+        refusal,
+        log: recordingLog().log,
+        onLost: (b) => lost.push(b),
+      });
+      expect(await d.deliver(['bad', 'x'])).toBe('refused');
+      expect(spool.list('archive')).toEqual([]);
+      expect(readdirSync(join(dir, 'archive'))).toEqual([expect.stringMatching(/\.json\.refused$/)]);
+      expect(await d.deliver(['ok'])).toBe('sent');
+      expect(lost).toEqual([['bad', 'x']]);
+      // Without a refusal rule the same failure is retried: spooled, and it holds the queue.
+      const plain = makeDelivery<B>({ channel: 'store', spool, send: refusing(t), log: recordingLog().log });
+      expect(await plain.deliver(['bad'])).toBe('spooled');
+      expect(await plain.deliver(['ok'])).toBe('spooled');
+    });
   });
 });

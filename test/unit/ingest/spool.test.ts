@@ -75,20 +75,24 @@ describe('spool', () => {
     expect(s.stats().bytes).toBe(1);
   });
 
-  it('sets a damaged batch aside: out of the queue and the bound, kept on disk, also after a re-open', () => {
+  it('sets a damaged or refused batch aside: out of the queue and the bound, kept on disk, also after a re-open', () => {
     const dir = freshDir();
     const s = spoolAt(dir, 100);
     s.append('store', 'x'.repeat(60));
+    const refused = s.append('store', 'y'.repeat(30));
     s.append('store', 'ok');
-    const [bad, good] = s.list('store');
+    const [bad, , good] = s.list('store');
     s.setAside('store', bad!);
+    s.setAside('store', refused, 'refused');
     expect(s.list('store')).toEqual([good]);
     expect(s.stats().bytes).toBe(2);
     s.close();
     const again = spoolAt(dir, 100);
     expect(again.list('store')).toEqual([good]);
     expect(again.stats().bytes).toBe(2);
-    expect(readdirSync(join(dir, 'store')).sort()).toEqual([`${bad}.damaged`, good].sort());
+    expect(readdirSync(join(dir, 'store')).sort()).toEqual(
+      [`${bad}.damaged`, `${refused}.refused`, good].sort(),
+    );
   });
 
   it('deletes half-written temp files on open: they were never queued', () => {
