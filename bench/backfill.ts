@@ -363,6 +363,16 @@ async function main(config_: Config = config): Promise<void> {
       `best of ${ROUNDS}: replay ${int(replay)} rows/s vs ILP ceiling ${int(ceiling)} rows/s = ${(ratio * 100).toFixed(0)}% ` +
         `(target >= ${TARGET * 100}%: ${ratio >= TARGET ? 'met' : 'NOT MET'})`,
     );
+    // Less flattering and steadier than best against best: each replay against the ceiling run just before it.
+    const perRound = Array.from(
+      { length: ROUNDS },
+      (_, r) => runs[2 * r + 1]!.rowsPerSec / runs[2 * r]!.rowsPerSec,
+    );
+    const median = [...perRound].sort((a, b) => a - b)[Math.floor((ROUNDS - 1) / 2)]!;
+    const pct = (x: number) => `${(x * 100).toFixed(0)}%`;
+    say(
+      `per round (replay / the ceiling just before it): ${perRound.map(pct).join(', ')}; median ${pct(median)}`,
+    );
     const dir = resolve(ROOT, 'bench', 'results');
     mkdirSync(dir, { recursive: true });
     writeFileSync(
@@ -387,6 +397,7 @@ async function main(config_: Config = config): Promise<void> {
             concurrency: CONCURRENCY,
           },
           runs,
+          perRound: { ratios: perRound, median },
           best: {
             ceilingRowsPerSec: ceiling,
             replayRowsPerSec: replay,

@@ -56,6 +56,15 @@ export function summarize(name: Bench, j: Record<string, any>): Row[] {
       target: `≥ ${b.target}`,
       met: b.met ? 'yes' : 'NO',
     });
+    if (j.perRound)
+      row({
+        figure: 'replay-s3 ÷ ceiling, median of rounds',
+        value: f(j.perRound.median, 2),
+        baseline: 'each round against its own ceiling run',
+        ratio: f(j.perRound.median, 2),
+        target: `≥ ${b.target}`,
+        met: j.perRound.median >= b.target ? 'yes' : 'NO',
+      });
   } else if (name === 'queries') {
     const t: string[][] = j.table ?? [];
     let current = '';
