@@ -5,7 +5,8 @@
  * APIs, one per minute, 15 to an object as a buffering Firehose would write them) into an emulator's bucket,
  * then alternates: the ceiling — the very rows the replay writes (rates and polls), already built, written
  * straight through the ILP client in the replay's batches — and the replay from S3 (list, fetch, parse,
- * normalize, check what is stored, write). Both are reported in rates rows per second. Between runs the day partitions are dropped, so each run writes into the same empty days.
+ * normalize, check what is stored, write). Both are reported in rates rows per second. Between runs the day
+ * partitions are dropped, so each run writes into the same empty days.
  *
  * Runs its own QuestDB and moto (ports 29100/28912/29109/29103 and 24666, plus BENCH_PORT_OFFSET; data in
  * .stack/bench/backfill-<offset>/). Options: --envelopes N (6000), --rounds N (3), --batch-size N (20000),
