@@ -9,7 +9,7 @@ import { clockFromConfig } from '../common/clock.ts';
 import { makeLogger, type Log } from '../common/log.ts';
 import type { Clock } from '../common/types.ts';
 import { makeDb } from '../sql/db.ts';
-import { ilpRefusal, makeIlp } from '../sql/ilp.ts';
+import { makeIlp } from '../sql/ilp.ts';
 import { loadQueries, pick } from '../sql/loader.ts';
 import { makeFirehoseArchive } from './archive/firehose.ts';
 import type { RawEnvelope } from './archive/envelope.ts';
@@ -19,7 +19,7 @@ import type { Previous } from './normalize.ts';
 import { makePoller, type PolledSource } from './poller.ts';
 import { adapterFor } from './sources/index.ts';
 import { makeSpool, spoolDir } from './spool.ts';
-import { makeQuestdbStore, type Batch } from './store.ts';
+import { makeQuestdbStore, makeStoreDelivery } from './store.ts';
 
 const Q = loadQueries('./ingest.sql', new URL('../sql/', import.meta.url));
 
@@ -60,15 +60,7 @@ export async function startPoller(
     log,
     onLost: (b) => (lost.archive += b.length),
   });
-  const storeDelivery = makeDelivery<Batch>({
-    channel: 'store',
-    spool,
-    send: (b) => store.write(b),
-    // A batch QuestDB refuses (HTTP 400) would stall the queue for good; its rows can be replayed from S3.
-    refusal: ilpRefusal,
-    log,
-    onLost: () => (lost.store += 1),
-  });
+  const storeDelivery = makeStoreDelivery({ spool, store, log, onLost: () => (lost.store += 1) });
   const http = makeHttp({
     clock,
     connectTimeoutMs: config.HTTP_CONNECT_TIMEOUT_MS,

@@ -9,12 +9,12 @@ import { join } from 'node:path';
 import type { FirehoseClient } from '@aws-sdk/client-firehose';
 import type { Config } from '../common/config.ts';
 import type { Log } from '../common/log.ts';
-import { ilpRefusal, type Ilp } from '../sql/ilp.ts';
+import type { Ilp } from '../sql/ilp.ts';
 import type { RawEnvelope } from '../ingest/archive/envelope.ts';
 import { makeFirehoseArchive } from '../ingest/archive/firehose.ts';
 import { makeDelivery } from '../ingest/delivery.ts';
 import { makeSpool, spoolBase } from '../ingest/spool.ts';
-import { makeQuestdbStore, type Batch } from '../ingest/store.ts';
+import { makeQuestdbStore, makeStoreDelivery } from '../ingest/store.ts';
 import type { Job } from './runner.ts';
 
 type Deps = {
@@ -48,13 +48,7 @@ export async function drainOrphanedSpools(
       result.orphans.push(name);
       const log = deps.log.child({ spool: name });
       const a = makeDelivery<RawEnvelope[]>({ channel: 'archive', spool, send: (b) => archive.put(b), log });
-      const s = makeDelivery<Batch>({
-        channel: 'store',
-        spool,
-        send: (b) => store.write(b),
-        refusal: ilpRefusal,
-        log,
-      });
+      const s = makeStoreDelivery({ spool, store, log });
       result.delivered += (await a.drain()) + (await s.drain());
       const left = spool.list('archive').length + spool.list('store').length;
       if (left > 0) log.warn({ left }, 'orphaned spool not fully delivered: targets unreachable?');

@@ -15,7 +15,7 @@ import type { Config } from '../../common/config.ts';
 import { makeFirehose } from '../../common/aws.ts';
 import { makeLogger } from '../../common/log.ts';
 import type { Clock, SourceName } from '../../common/types.ts';
-import { ilpRefusal, makeIlp } from '../../sql/ilp.ts';
+import { makeIlp } from '../../sql/ilp.ts';
 import { makeFirehoseArchive } from '../../ingest/archive/firehose.ts';
 import type { RawEnvelope } from '../../ingest/archive/envelope.ts';
 import { makeDelivery } from '../../ingest/delivery.ts';
@@ -25,7 +25,7 @@ import { makePoller } from '../../ingest/poller.ts';
 type PollerDeps = Parameters<typeof makePoller>[0];
 import { adapterFor } from '../../ingest/sources/index.ts';
 import { makeSpool } from '../../ingest/spool.ts';
-import { makeQuestdbStore, type Batch, type Store } from '../../ingest/store.ts';
+import { makeQuestdbStore, makeStoreDelivery, type Store } from '../../ingest/store.ts';
 
 export const ALL_SOURCES: SourceName[] = ['blockchain', 'coinbase', 'coingecko', 'coindesk'];
 
@@ -68,15 +68,7 @@ export async function makeTestPoller(opts: {
     })),
     http,
     archive: makeDelivery<RawEnvelope[]>({ channel: 'archive', spool, send: (b) => archive.put(b), log }),
-    store: opts.store
-      ? opts.store((b) => store.write(b))
-      : makeDelivery<Batch>({
-          channel: 'store',
-          spool,
-          send: (b) => store.write(b),
-          refusal: ilpRefusal,
-          log,
-        }),
+    store: opts.store ? opts.store((b) => store.write(b)) : makeStoreDelivery({ spool, store, log }),
     clock,
     log,
     pollerId: opts.pollerId ?? 'test',
