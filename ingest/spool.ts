@@ -10,18 +10,16 @@ import {
   mkdirSync,
   openSync,
   readdirSync,
-  readFileSync,
   renameSync,
   statSync,
   unlinkSync,
   writeSync,
 } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Config } from '../common/config.ts';
-import { isAlive } from '../stack/lock.ts';
+import { takePidLock } from '../common/pidlock.ts';
 
 export type SpoolChannel = 'archive' | 'store';
 export type SpoolStats = { channel: SpoolChannel; files: number; bytes: number };
@@ -72,7 +70,10 @@ export function makeSpool(opts: { dir: string; maxBytes: number }): Spool {
   const { dir, maxBytes } = opts;
   for (const c of CHANNELS) mkdirSync(join(dir, c), { recursive: true });
   const lockPath = join(dir, 'owner.pid');
-  takeLock(lockPath);
+  takePidLock(lockPath, {
+    busy: (pid) => `spool ${lockPath} is in use by process ${pid}: give each poller its own POLLER_ID`,
+    foreign: (owner) => `spool ${lockPath} is locked by ${owner} on another host: not taken over from here`,
+  });
   // Names sort in queue order: a stamp that never goes back (the wall clock can, e.g. stepped by NTP between
   // runs) and a sequence number for batches of the same stamp.
   let stamp = 0;
@@ -158,37 +159,4 @@ function syncDir(path: string): void {
   } finally {
     closeSync(fd);
   }
-}
-
-/**
- * The lock file holds "host pid". A pid only means something on the host (PID namespace) that wrote it: a lock
- * written by another host — another container sharing the volume — is never taken over, since whether its
- * owner lives cannot be told from here. An old bare-pid lock is read as this host's.
- */
-function takeLock(path: string): void {
-  const me = `${hostname()} ${process.pid}`;
-  for (let i = 0; i < 2; i++) {
-    try {
-      const fd = openSync(path, 'wx');
-      writeSync(fd, me);
-      closeSync(fd);
-      return;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      let owner = '';
-      try {
-        owner = readFileSync(path, 'utf8').trim();
-      } catch {
-        /* unreadable: treat as stale */
-      }
-      const [host, pidText] = owner.includes(' ') ? owner.split(' ') : [hostname(), owner];
-      const pid = Number(pidText);
-      if (host !== hostname())
-        throw new Error(`spool ${path} is locked by ${owner} on another host: not taken over from here`);
-      if (Number.isInteger(pid) && pid !== process.pid && isAlive(pid))
-        throw new Error(`spool ${path} is in use by process ${pid}: give each poller its own POLLER_ID`);
-      unlinkSync(path);
-    }
-  }
-  throw new Error(`could not lock spool ${path}`);
 }

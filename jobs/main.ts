@@ -1,8 +1,9 @@
 /**
  * The jobs service: one process runs every registered job on its node-cron schedule (UTC). At start it catches
  * up what it missed while down (each job's progress is read back from `job_runs`); ticks of a job that is still
- * running are skipped, not queued. SIGINT/SIGTERM stop the schedules, let running jobs finish (their signal
- * aborts), then close the database pool.
+ * running are skipped, not queued; a second scheduler against the same QuestDB on this host refuses to start
+ * (lock.ts), so runs never overlap across processes either. SIGINT/SIGTERM stop the schedules, let running jobs
+ * finish (their signal aborts), then close the database pool and release the lock.
  */
 import { schedule, validate, type ScheduledTask } from 'node-cron';
 import { clockFromConfig } from '../common/clock.ts';
@@ -10,12 +11,21 @@ import { loadConfigOrExit } from '../common/config.ts';
 import { makeLogger } from '../common/log.ts';
 import { makeDb } from '../sql/db.ts';
 import { makeIlp } from '../sql/ilp.ts';
+import type { PidLock } from '../common/pidlock.ts';
+import { takeSchedulerLock } from './lock.ts';
 import { makeJobs } from './registry.ts';
 import { makeRunStore } from './run-store.ts';
 import { makeRunner } from './runner.ts';
 
 const config = loadConfigOrExit();
 const log = makeLogger('jobs', config.LOG_LEVEL);
+let lock: PidLock;
+try {
+  lock = takeSchedulerLock(config);
+} catch (err) {
+  log.error((err as Error).message);
+  process.exit(1);
+}
 const clock = clockFromConfig(config);
 const db = makeDb(config, 2);
 const ilp = await makeIlp(config, { retryTimeoutMs: 5_000 });
@@ -53,6 +63,7 @@ async function shutdown(signal: string): Promise<void> {
   await ilp.close().catch(() => {});
   await db.end();
   for (const t of tasks) await t.destroy();
+  lock.release();
   log.info('stopped');
 }
 for (const s of ['SIGINT', 'SIGTERM'] as const)

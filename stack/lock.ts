@@ -3,17 +3,9 @@
  * its children's, so a later start can tell a live run (refuse) from a crashed one (clean its leftovers, go on).
  */
 import { linkSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { isAlive } from '../common/pidlock.ts';
 
 export type LockState = { pid: number; children: Record<string, number> };
-
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 function read(path: string): LockState | null {
   try {

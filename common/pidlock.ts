@@ -1,0 +1,61 @@
+/**
+ * One process per resource on a host: a lock file holding "host pid", created exclusively. A lock whose process
+ * is gone (a crash, a kill) is taken over; one written on another host — another container sharing the volume —
+ * never is, since whether its owner lives cannot be told from here (a PID means something only in its own PID
+ * namespace). An old bare-pid lock is read as this host's.
+ */
+import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { hostname } from 'node:os';
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export type PidLockMessages = {
+  /** A live process on this host holds it. */
+  busy(pid: number): string;
+  /** Another host's process holds it ("host pid"). */
+  foreign(owner: string): string;
+};
+
+export type PidLock = { release(): void };
+
+/** Take the lock at `path` or throw with the matching message. */
+export function takePidLock(path: string, messages: PidLockMessages): PidLock {
+  const me = `${hostname()} ${process.pid}`;
+  for (let i = 0; i < 2; i++) {
+    try {
+      const fd = openSync(path, 'wx');
+      writeSync(fd, me);
+      closeSync(fd);
+      return {
+        release() {
+          try {
+            if (readFileSync(path, 'utf8').trim() === me) unlinkSync(path);
+          } catch {
+            /* already gone */
+          }
+        },
+      };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      let owner = '';
+      try {
+        owner = readFileSync(path, 'utf8').trim();
+      } catch {
+        /* unreadable: treat as stale */
+      }
+      const [host, pidText] = owner.includes(' ') ? owner.split(' ') : [hostname(), owner];
+      const pid = Number(pidText);
+      if (host !== hostname()) throw new Error(messages.foreign(owner));
+      if (Number.isInteger(pid) && pid !== process.pid && isAlive(pid)) throw new Error(messages.busy(pid));
+      unlinkSync(path);
+    }
+  }
+  throw new Error(`could not take the lock ${path}`);
+}
