@@ -5,8 +5,18 @@
  * the same `produceCuts`; cuts come back as transferred columns, at most two ahead of the writer.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { build } from 'esbuild';
 import type { Config } from '../../common/config.ts';
@@ -41,12 +51,37 @@ export type WorkerMessage =
   | { kind: 'error'; message: string; stack: string };
 
 const CACHE = new URL('../../node_modules/.cache/btc-rates/', import.meta.url);
+const BUNDLE = /^replay-worker-[0-9a-f]{16}\.mjs(\.\d+\.tmp)?$/;
+/** Bundles of other versions of the worker's code unused for this long are deleted. */
+const KEEP_UNUSED_MS = 3_600_000;
+
+/**
+ * Delete bundles (and temp files a crash left) not used for `keepMs`, except `current`. A running worker has
+ * loaded its bundle already (its packages resolve from node_modules, not from the file), so only a replay that
+ * built an old bundle and had not yet started its worker could miss it: an hour is far beyond that moment.
+ */
+export function pruneBundles(dir: string, current: string, now: number, keepMs = KEEP_UNUSED_MS): string[] {
+  const removed: string[] = [];
+  for (const name of readdirSync(dir)) {
+    if (!BUNDLE.test(name) || name === current) continue;
+    const path = join(dir, name);
+    try {
+      if (now - statSync(path).mtimeMs < keepMs) continue;
+      unlinkSync(path);
+      removed.push(name);
+    } catch {
+      /* removed meanwhile by another replay */
+    }
+  }
+  return removed;
+}
 
 /**
  * The worker's entry as one ES module: our TypeScript bundled and stripped by esbuild (about 10 ms), packages
  * left to Node. The worker then starts without a TypeScript loader of its own (0.40 -> 0.28 s measured, most of
  * the rest is importing the AWS SDK and zod). Built at every start, so it is never older than the source; kept
- * under node_modules/.cache (by content hash, written atomically) so its imports resolve as the source's do.
+ * under node_modules/.cache (by content hash, written atomically; its modification time is its last use, and
+ * bundles of other versions unused for an hour are pruned) so its imports resolve as the source's do.
  */
 async function bundledEntry(): Promise<URL> {
   const out = await build({
@@ -60,17 +95,28 @@ async function bundledEntry(): Promise<URL> {
     logLevel: 'silent',
   });
   const code = out.outputFiles[0]!.text;
-  const file = new URL(
-    `replay-worker-${createHash('sha256').update(code).digest('hex').slice(0, 16)}.mjs`,
-    CACHE,
-  );
-  if (!existsSync(file)) {
-    mkdirSync(CACHE, { recursive: true });
-    const tmp = `${fileURLToPath(file)}.${process.pid}.tmp`;
+  const name = `replay-worker-${createHash('sha256').update(code).digest('hex').slice(0, 16)}.mjs`;
+  const dir = fileURLToPath(CACHE);
+  const file = join(dir, name);
+  if (existsSync(file)) {
+    const now = new Date();
+    try {
+      utimesSync(file, now, now);
+    } catch {
+      /* a read-only install: the bundle is still usable */
+    }
+  } else {
+    mkdirSync(dir, { recursive: true });
+    const tmp = `${file}.${process.pid}.tmp`;
     writeFileSync(tmp, code);
     renameSync(tmp, file);
   }
-  return file;
+  try {
+    pruneBundles(dir, name, Date.now());
+  } catch {
+    /* housekeeping only */
+  }
+  return pathToFileURL(file);
 }
 
 /** Where the bundle cannot be built or written (a read-only install), the TypeScript entry through tsx. */
