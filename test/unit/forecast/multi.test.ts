@@ -10,13 +10,11 @@ import { gpWiener } from '../../../forecast/models.ts';
 import {
   LEVEL_VARIANCE,
   buildData,
-  fitIcm,
-  gpIcm,
   icmFilter,
-  latentCorrelation,
   type IcmParams,
   type IcmQuery,
-} from '../../../forecast/multi.ts';
+} from '../../../forecast/icm-filter.ts';
+import { fitIcm, gpIcm, latentCorrelation } from '../../../forecast/multi.ts';
 import { makeLeadLag } from '../../../forecast/synthetic.ts';
 
 /** The ICM covariance of latent values and observations, straight from its definition. */
