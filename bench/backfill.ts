@@ -10,7 +10,8 @@
  *
  * Runs its own QuestDB and moto (ports 29100/28912/29109/29103 and 24666, plus BENCH_PORT_OFFSET; data in
  * .stack/bench/backfill-<offset>/). Options: --envelopes N (6000), --rounds N (3), --batch-size N (20000),
- * --concurrency N (8). Writes bench/results/backfill.json.
+ * --concurrency N (8), --slack D (24h, replay-s3's default; shorter slack lets the first minute be written after
+ * fewer objects — for weighing that rule, not the figure to report). Writes bench/results/backfill.json.
  */
 import { cpus, loadavg, release, totalmem } from 'node:os';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -34,6 +35,8 @@ import { makeDb, type Db } from '../sql/db.ts';
 import { makeIlp } from '../sql/ilp.ts';
 import { loadQueries, pick } from '../sql/loader.ts';
 import { runBootstrap } from '../stack/bootstrap.ts';
+import { formatDuration } from '../migrations/backfills/progress.ts';
+import { parseDuration } from '../migrations/backfills/replay-s3.ts';
 import { installMoto, startMoto } from '../stack/moto.ts';
 import { isUp, stopManaged, type Managed } from '../stack/process.ts';
 import { installQuestdb, startQuestdb } from '../stack/questdb.ts';
@@ -55,13 +58,19 @@ const { values: opts } = parseArgs({
     'batch-size': { type: 'string', default: '20000' },
     concurrency: { type: 'string', default: '8' },
     'in-process': { type: 'boolean', default: false },
+    slack: { type: 'string', default: '24h' },
   },
 });
 const ENVELOPES = Number(opts.envelopes);
 const ROUNDS = Number(opts.rounds);
 const BATCH = Number(opts['batch-size']);
 const CONCURRENCY = Number(opts.concurrency);
+const SLACK_MS = parseDuration(opts.slack) ?? badSlack(opts.slack);
 export const END = START + ENVELOPES * MIN;
+
+function badSlack(text: string): never {
+  throw new Error(`--slack "${text}" is not a duration such as 24h or 90m`);
+}
 
 const offset = Number(process.env.BENCH_PORT_OFFSET ?? 0);
 export const config = parseConfig({
@@ -223,7 +232,7 @@ export async function timeReplay(
   const ilp = await makeIlp(config, { requestTimeoutMs: 120_000, retryTimeoutMs: 60_000 });
   const t0 = performance.now();
   // When the first batch was acknowledged: before it the writer waits for the worker to start and for a day of
-  // objects to be read (a minute is final only once the 24 h arrival slack after it has been read).
+  // objects to be read (a minute is final only once the arrival slack after it, 24 h by default, has been read).
   let firstBatch: number | null = null;
   const summary = await runReplay(
     {
@@ -231,7 +240,7 @@ export async function timeReplay(
       to: END,
       sources: null,
       force: false,
-      slackMs: 86_400_000,
+      slackMs: SLACK_MS,
       batchRows: BATCH,
       concurrency: CONCURRENCY,
       resumable: true,
@@ -316,7 +325,8 @@ async function main(config_: Config = config): Promise<void> {
     );
     say(
       `  runs     ${ROUNDS} rounds of ceiling then replay, batches of ${int(BATCH)} rows, ${CONCURRENCY} objects ` +
-        `fetched at once, reading ${opts['in-process'] ? 'in the writing thread' : 'in a worker thread'}`,
+        `fetched at once, reading ${opts['in-process'] ? 'in the writing thread' : 'in a worker thread'}, ` +
+        `arrival slack ${formatDuration(SLACK_MS)}`,
     );
     say(
       `  load     ${loadavg()
@@ -396,6 +406,7 @@ async function main(config_: Config = config): Promise<void> {
             rows: rates.length,
             batchRows: BATCH,
             concurrency: CONCURRENCY,
+            slackMs: SLACK_MS,
           },
           runs,
           perRound: { ratios: perRound, median },
