@@ -3,7 +3,7 @@
  * up what it missed while down (each job's progress is read back from `job_runs`); ticks of a job that is still
  * running are skipped, not queued; a second scheduler against the same QuestDB on this host refuses to start
  * (lock.ts), so runs never overlap across processes either. SIGINT/SIGTERM stop the schedules, let running jobs
- * finish (their signal aborts), then close the database pool and release the lock.
+ * finish (their signal aborts), then close the database pool; the lock goes at exit.
  */
 import { schedule, validate, type ScheduledTask } from 'node-cron';
 import { clockFromConfig } from '../common/clock.ts';
@@ -11,7 +11,6 @@ import { loadConfigOrExit } from '../common/config.ts';
 import { makeLogger } from '../common/log.ts';
 import { makeDb } from '../sql/db.ts';
 import { makeIlp } from '../sql/ilp.ts';
-import type { PidLock } from '../common/pidlock.ts';
 import { takeSchedulerLock } from './lock.ts';
 import { makeJobs } from './registry.ts';
 import { makeRunStore } from './run-store.ts';
@@ -19,9 +18,11 @@ import { makeRunner } from './runner.ts';
 
 const config = loadConfigOrExit();
 const log = makeLogger('jobs', config.LOG_LEVEL);
-let lock: PidLock;
 try {
-  lock = takeSchedulerLock(config);
+  const lock = takeSchedulerLock(config);
+  // Released however the process exits (after SIGINT/SIGTERM, or a crash); one killed outright leaves it to be
+  // taken over by the next scheduler.
+  process.on('exit', () => lock.release());
 } catch (err) {
   log.error((err as Error).message);
   process.exit(1);
@@ -63,7 +64,6 @@ async function shutdown(signal: string): Promise<void> {
   await ilp.close().catch(() => {});
   await db.end();
   for (const t of tasks) await t.destroy();
-  lock.release();
   log.info('stopped');
 }
 for (const s of ['SIGINT', 'SIGTERM'] as const)

@@ -89,6 +89,6 @@ describe('jobs/main.ts', () => {
     expect(readFileSync(path, 'utf8')).toBe(`${hostname()} ${next.child.pid}`);
     next.child.kill('SIGTERM');
     await next.exited;
-    expect(existsSync(path)).toBe(false);
+    expect(existsSync(path), next.output()).toBe(false);
   }, 60_000);
 });
