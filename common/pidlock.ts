@@ -16,6 +16,15 @@ export function isAlive(pid: number): boolean {
   }
 }
 
+/** A process's command line (Linux /proc), or null where it cannot be read. */
+export function commandLine(pid: number): string | null {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
+  } catch {
+    return null;
+  }
+}
+
 export type PidLockMessages = {
   /** A live process on this host holds it. */
   busy(pid: number): string;
@@ -25,8 +34,15 @@ export type PidLockMessages = {
 
 export type PidLock = { release(): void };
 
-/** Take the lock at `path` or throw with the matching message. */
-export function takePidLock(path: string, messages: PidLockMessages): PidLock {
+/**
+ * Take the lock at `path` or throw with the matching message. `holds` says whether a live pid on this host is
+ * still the lock's owner (by default any live process is: a pid reused since is taken for the owner).
+ */
+export function takePidLock(
+  path: string,
+  messages: PidLockMessages,
+  holds: (pid: number) => boolean = isAlive,
+): PidLock {
   const me = `${hostname()} ${process.pid}`;
   for (let i = 0; i < 2; i++) {
     try {
@@ -53,7 +69,7 @@ export function takePidLock(path: string, messages: PidLockMessages): PidLock {
       const [host, pidText] = owner.includes(' ') ? owner.split(' ') : [hostname(), owner];
       const pid = Number(pidText);
       if (host !== hostname()) throw new Error(messages.foreign(owner));
-      if (Number.isInteger(pid) && pid !== process.pid && isAlive(pid)) throw new Error(messages.busy(pid));
+      if (Number.isInteger(pid) && pid !== process.pid && holds(pid)) throw new Error(messages.busy(pid));
       unlinkSync(path);
     }
   }

@@ -4,7 +4,7 @@
  * then runs every service that exists, streaming their logs with a prefix each. Ctrl-C stops everything in
  * reverse order. `npm start -- --demo` also runs the local fake rate APIs and polls them, fully offline.
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfigOrExit, type Config } from '../common/config.ts';
@@ -13,7 +13,7 @@ import { makeLogger } from '../common/log.ts';
 import { makeDb } from '../sql/db.ts';
 import { runMigrations } from '../migrations/migrate.ts';
 import { runBootstrap } from './bootstrap.ts';
-import { isAlive } from '../common/pidlock.ts';
+import { commandLine, isAlive } from '../common/pidlock.ts';
 import { acquireLock, AlreadyRunning, type Lock } from './lock.ts';
 import { installMoto, startMoto } from './moto.ts';
 import { installQuestdb, startQuestdb } from './questdb.ts';
@@ -35,7 +35,7 @@ async function main(): Promise<void> {
     lock = acquireLock(resolve(stackDir, 'run.lock'), (stale) => {
       // A crashed supervisor's children are stopped only if they still look like ours.
       for (const [name, pid] of Object.entries(stale.children)) {
-        if (isAlive(pid) && cmdline(pid).includes(stackDir.split('/').pop() ?? '.stack')) {
+        if (isAlive(pid) && (commandLine(pid) ?? '').includes(stackDir.split('/').pop() ?? '.stack')) {
           say(`stopping ${name} (pid ${pid}) left behind by a crashed run`);
           process.kill(pid, 'SIGTERM');
         }
@@ -170,14 +170,6 @@ async function main(): Promise<void> {
   } catch (err) {
     say(`failed: ${(err as Error).message}`);
     await stopAll(1);
-  }
-}
-
-function cmdline(pid: number): string {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
-  } catch {
-    return '';
   }
 }
 

@@ -1,7 +1,7 @@
 /**
- * One scheduler per QuestDB: the real jobs process refuses to start while another holds the lock, takes over a
- * lock its dead owner left, and releases its own on SIGTERM. No job runs against a database here: the port
- * given is one nothing listens on, and the refusal happens before any connection.
+ * One scheduler per QuestDB: the real jobs process refuses to start while another runs, takes over a lock its
+ * dead owner left, and releases its own on SIGTERM. The schedulers point at a port nothing listens on: their
+ * jobs fail to connect, which does not matter here, and the refusal comes before any connection.
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -55,40 +55,47 @@ describe('schedulerLockPath', () => {
     );
   });
 
-  it('refuses while a live process holds it, naming it; release leaves another’s lock alone', () => {
+  it('takes over a lock naming a live process that is no scheduler (a pid reused since); release leaves another’s lock alone', () => {
     const dir = mkdtempSync(join(tmpdir(), 'jobs-lock-'));
+    const path = schedulerLockPath(config, dir);
+    writeFileSync(path, `${hostname()} ${process.ppid}`); // alive, but not jobs/main.ts
     const held = takeSchedulerLock(config, dir);
-    // A process that is alive (the parent of this test) holding it, as a running scheduler would.
-    writeFileSync(schedulerLockPath(config, dir), `${hostname()} ${process.ppid}`);
-    expect(() => takeSchedulerLock(config, dir)).toThrow(
-      `another jobs scheduler (pid ${process.ppid}) already runs against QuestDB 127.0.0.1:${port}`,
-    );
-    // Release only removes a lock that is still its own.
+    expect(readFileSync(path, 'utf8')).toBe(`${hostname()} ${process.pid}`);
+    writeFileSync(path, `${hostname()} ${process.ppid}`);
     held.release();
-    expect(existsSync(schedulerLockPath(config, dir))).toBe(true);
+    expect(readFileSync(path, 'utf8')).toBe(`${hostname()} ${process.ppid}`);
   });
 });
 
 describe('jobs/main.ts', () => {
-  it('will not start beside a live scheduler, takes over a dead one’s lock and releases its own', async () => {
+  it('will not start beside a running scheduler, naming it, and releases its lock on SIGTERM', async () => {
     const path = schedulerLockPath(config);
-    const held = takeSchedulerLock(config); // this test process plays the running scheduler
+    const first = startJobs();
     try {
+      await until(() => first.output().includes('jobs scheduled'), 30_000, 'the scheduler to start');
+      expect(readFileSync(path, 'utf8')).toBe(`${hostname()} ${first.child.pid}`);
       const second = startJobs();
-      expect(await second.exited).toBe(1);
-      expect(second.output()).toContain(`another jobs scheduler (pid ${process.pid}) already runs`);
+      expect(await second.exited, second.output()).toBe(1);
+      expect(second.output()).toContain(`another jobs scheduler (pid ${first.child.pid}) already runs`);
       expect(second.output()).not.toContain('jobs scheduled');
     } finally {
-      held.release();
+      first.child.kill('SIGTERM');
+      await first.exited;
     }
+    expect(existsSync(path), first.output()).toBe(false);
+  }, 60_000);
 
-    // A scheduler killed outright leaves its lock behind; the next one takes it over.
-    writeFileSync(path, `${hostname()} 2147483646`);
+  it('takes over the lock of a scheduler that was killed outright', async () => {
+    const path = schedulerLockPath(config);
+    writeFileSync(path, `${hostname()} 2147483646`); // no such process
     const next = startJobs();
-    await until(() => next.output().includes('jobs scheduled'), 30_000, 'the scheduler to start');
-    expect(readFileSync(path, 'utf8')).toBe(`${hostname()} ${next.child.pid}`);
-    next.child.kill('SIGTERM');
-    await next.exited;
+    try {
+      await until(() => next.output().includes('jobs scheduled'), 30_000, 'the scheduler to start');
+      expect(readFileSync(path, 'utf8')).toBe(`${hostname()} ${next.child.pid}`);
+    } finally {
+      next.child.kill('SIGTERM');
+      await next.exited;
+    }
     expect(existsSync(path), next.output()).toBe(false);
   }, 60_000);
 });
