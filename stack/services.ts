@@ -12,6 +12,23 @@ export const SERVICES: ServiceSpec[] = [
   { name: 'web', entry: 'web/main.ts' },
 ];
 
+/** Restart delays of a service that exits: the first, and the most a crash loop backs off to. */
+export const RESTART_MIN_MS = 2_000;
+export const RESTART_MAX_MS = 60_000;
+/** A service that ran this long before exiting is restarted at the shortest delay again. */
+export const RESTART_STABLE_MS = 60_000;
+
+/**
+ * How long to wait before restarting a service that exited after running `ranMs`: the shortest delay after a
+ * run that lasted, twice the previous one (up to the maximum) when it exits again soon after starting, so a
+ * service that cannot start (a port taken, another scheduler holding the jobs lock) is retried without
+ * flooding the log. Pure.
+ */
+export function restartDelay(previousMs: number | null, ranMs: number): number {
+  if (previousMs === null || ranMs >= RESTART_STABLE_MS) return RESTART_MIN_MS;
+  return Math.min(RESTART_MAX_MS, previousMs * 2);
+}
+
 /** Each source's URL on the local fake APIs (test/fake) served at `base`. */
 export function fakeApiUrls(base: string): Record<SourceName, string> {
   return {

@@ -18,7 +18,7 @@ import { acquireLock, AlreadyRunning, type Lock } from './lock.ts';
 import { installMoto, startMoto } from './moto.ts';
 import { installQuestdb, startQuestdb } from './questdb.ts';
 import { isUp, spawnManaged, stopManaged, type Managed } from './process.ts';
-import { SERVICES, demoEnv } from './services.ts';
+import { SERVICES, demoEnv, restartDelay } from './services.ts';
 import { formatLogLine } from './logfmt.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -128,7 +128,9 @@ async function main(): Promise<void> {
 
     const services = SERVICES.filter((s) => (demo || !s.demoOnly) && existsSync(resolve(ROOT, s.entry)));
     for (const s of services) {
+      let delay: number | null = null;
       const start = (): Managed => {
+        const startedAt = Date.now();
         const m = spawnManaged(s.name, process.execPath, ['--import', 'tsx', resolve(ROOT, s.entry)], {
           cwd: ROOT,
           env,
@@ -136,13 +138,14 @@ async function main(): Promise<void> {
         });
         void m.exited.then((code) => {
           if (stopping) return;
-          say(`${s.name} exited with status ${code}; restarting in 2 s`);
+          delay = restartDelay(delay, Date.now() - startedAt);
+          say(`${s.name} exited with status ${code}; restarting in ${delay / 1000} s`);
           setTimeout(() => {
             if (stopping) return;
             const i = running.indexOf(m);
             running[i] = start();
             lock.update(children());
-          }, 2_000);
+          }, delay);
         });
         return m;
       };

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { serverConf } from '../../stack/questdb.ts';
 import { formatLogLine } from '../../stack/logfmt.ts';
 import { acquireLock, AlreadyRunning } from '../../stack/lock.ts';
+import { RESTART_MAX_MS, RESTART_MIN_MS, RESTART_STABLE_MS, restartDelay } from '../../stack/services.ts';
 
 describe('local stack pieces', () => {
   it('binds every QuestDB listener to the given host and turns telemetry off', () => {
@@ -54,5 +55,18 @@ describe('local stack pieces', () => {
     const again = acquireLock(path, (s) => stale.push(s));
     expect(stale).toEqual([{ pid: child.pid, children: { moto: 999999 } }]);
     again.release();
+  });
+});
+
+describe('restartDelay', () => {
+  it('backs a crash loop off to the maximum and starts over after a run that lasted', () => {
+    let delay: number | null = null;
+    const seen: number[] = [];
+    for (let i = 0; i < 8; i++) seen.push((delay = restartDelay(delay, 300)));
+    expect(seen).toEqual([2_000, 4_000, 8_000, 16_000, 32_000, 60_000, 60_000, 60_000]);
+    expect(Math.max(...seen)).toBe(RESTART_MAX_MS);
+    expect(restartDelay(delay, RESTART_STABLE_MS)).toBe(RESTART_MIN_MS);
+    expect(restartDelay(delay, RESTART_STABLE_MS - 1)).toBe(RESTART_MAX_MS);
+    expect(restartDelay(null, 10 * RESTART_STABLE_MS)).toBe(RESTART_MIN_MS);
   });
 });
