@@ -23,11 +23,12 @@ import { makeFirehose, makeS3 } from '../common/aws.ts';
 import { parseConfig, type Config } from '../common/config.ts';
 import { makeLogger } from '../common/log.ts';
 import { systemClock } from '../common/clock.ts';
+import { SOURCE_NAMES } from '../common/types.ts';
 import { serializeEnvelope, type RawEnvelope } from '../ingest/archive/envelope.ts';
-import { hourPrefix } from '../ingest/replay/keys.ts';
-import { makeReplayNormalizer } from '../ingest/replay/normalizer.ts';
+import { hourPrefix, listingWindow } from '../ingest/replay/keys.ts';
+import { produceCuts, type ProduceInput } from '../ingest/replay/produce.ts';
 import { inProcessProducer, workerProducer } from '../ingest/replay/producers.ts';
-import { makeS3ArchiveStore } from '../ingest/replay/reader.ts';
+import { makeS3ArchiveStore, type ArchiveStore } from '../ingest/replay/reader.ts';
 import { runReplay } from '../ingest/replay/replay.ts';
 import { makeQuestdbStore, type Batch } from '../ingest/store.ts';
 import { runMigrations } from '../migrations/migrate.ts';
@@ -110,50 +111,70 @@ function envelopeAt(i: number): RawEnvelope {
   };
 }
 
-/** Objects of PER_OBJECT envelopes under Firehose-like keys, put `CONCURRENCY` at a time. */
-export async function fillBucket(s3: S3Client): Promise<{ objects: number; bytes: number }> {
+/** The archive: objects of PER_OBJECT envelopes under Firehose-like keys (key -> body), in key order. */
+export function buildObjects(): Map<string, string> {
   const pad = (n: number) => String(n).padStart(2, '0');
-  let bytes = 0;
-  const jobs: (() => Promise<void>)[] = [];
+  const objects = new Map<string, string>();
   for (let i = 0; i < ENVELOPES; i += PER_OBJECT) {
     const envs = Array.from({ length: Math.min(PER_OBJECT, ENVELOPES - i) }, (_, k) => envelopeAt(i + k));
-    const body = envs.map(serializeEnvelope).join('');
-    bytes += Buffer.byteLength(body);
     const d = new Date(Date.parse(envs.at(-1)!.fetchedAt) + 1_000);
     const stamp = `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}-${pad(d.getUTCHours())}-${pad(d.getUTCMinutes())}-${pad(d.getUTCSeconds())}`;
     const key = `${hourPrefix(config.RAW_PREFIX, d.getTime())}${config.FIREHOSE_STREAM}-1-${stamp}-obj${i}`;
-    jobs.push(async () => {
-      await s3.send(new PutObjectCommand({ Bucket: config.RAW_BUCKET, Key: key, Body: body }));
-    });
+    objects.set(key, envs.map(serializeEnvelope).join(''));
   }
-  const objects = jobs.length;
+  return objects;
+}
+
+/** Put the objects into the bucket, `CONCURRENCY` at a time. */
+export async function fillBucket(s3: S3Client, objects: Map<string, string>): Promise<void> {
+  const jobs = [...objects];
   await Promise.all(
     Array.from({ length: CONCURRENCY }, async () => {
-      for (let job = jobs.shift(); job; job = jobs.shift()) await job();
+      for (let job = jobs.shift(); job; job = jobs.shift())
+        await s3.send(new PutObjectCommand({ Bucket: config.RAW_BUCKET, Key: job[0], Body: job[1] }));
     }),
   );
-  return { objects, bytes };
+}
+
+/** The same objects as an archive in memory. */
+function memoryArchive(objects: Map<string, string>): ArchiveStore {
+  const keys = [...objects.keys()].sort();
+  return {
+    async *list(prefix, startAfter) {
+      yield keys
+        .filter((k) => k.startsWith(prefix) && k > startAfter)
+        .map((key) => ({ key, size: Buffer.byteLength(objects.get(key)!) }));
+    },
+    open: async (key) =>
+      (async function* () {
+        yield Buffer.from(objects.get(key)!);
+      })(),
+  };
 }
 
 /**
- * What the replay writes, built once outside any timing: each minute's rates and polls rows, in batches cut the
- * way the replay cuts them (at a minute boundary once BATCH rows are reached), so the ceiling sends the same
- * requests. (First-seen currency rows are left out: 172 rows, written once.)
+ * What the replay writes, built once outside any timing by the replay's own read side (`produceCuts`, the same
+ * input a replay into the emptied days gets) over the archive held in memory: each cut's rates and polls rows
+ * as one batch, so the ceiling sends the same requests. (First-seen currency rows are left out: 172 rows,
+ * written by the first replay only, since the days emptied between runs do not hold them.)
  */
-export function buildBatches(): Batch[] {
-  const n = makeReplayNormalizer({ previous: {}, firstSeen: new Map() });
+export async function buildBatches(objects: Map<string, string>): Promise<Batch[]> {
+  const input: ProduceInput = {
+    prefix: config.RAW_PREFIX,
+    listing: listingWindow(START, END, SLACK_MS),
+    from: START,
+    to: END,
+    slackMs: SLACK_MS,
+    batchRows: BATCH,
+    concurrency: CONCURRENCY,
+    sources: [...SOURCE_NAMES],
+    previous: {},
+    firstSeen: [],
+  };
   const batches: Batch[] = [];
-  let batch: Required<Pick<Batch, 'rates' | 'polls'>> = { rates: [], polls: [] };
-  for (let i = 0; i < ENVELOPES; i++) {
-    const out = n.normalizeMinute(START + i * MIN, [envelopeAt(i)]);
-    batch.rates.push(...out.rates);
-    batch.polls.push(...out.polls);
-    if (batch.rates.length + batch.polls.length >= BATCH) {
-      batches.push(batch);
-      batch = { rates: [], polls: [] };
-    }
-  }
-  if (batch.rates.length > 0) batches.push(batch);
+  for await (const e of produceCuts(input, memoryArchive(objects)))
+    if (e.kind === 'cut')
+      batches.push({ rates: e.outs.flatMap((o) => o.rates), polls: e.outs.flatMap((o) => o.polls) });
   return batches;
 }
 
@@ -305,8 +326,11 @@ async function main(config_: Config = config): Promise<void> {
     await runBootstrap({ s3, firehose }, config_);
     firehose.destroy();
     say(`putting ${int(ENVELOPES)} envelopes into s3://${config_.RAW_BUCKET}/${config_.RAW_PREFIX} ...`);
-    const { objects, bytes } = await fillBucket(s3);
-    const batches = buildBatches();
+    const archive = buildObjects();
+    await fillBucket(s3, archive);
+    const objects = archive.size;
+    const bytes = [...archive.values()].reduce((n, body) => n + Buffer.byteLength(body), 0);
+    const batches = await buildBatches(archive);
     const rates = batches.flatMap((b) => b.rates ?? []);
     const build = (await db.query<{ build: string }>(pick(Q, 'build')))[0]?.build ?? '?';
     const cpu = cpus();
