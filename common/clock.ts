@@ -28,6 +28,7 @@ export function makeScaledClock(opts: { speed: number; simStart: number; realSta
   return {
     now: () => simStart + (Date.now() - realStart) * speed,
     sleep: (ms, signal) => systemClock.sleep(ms / speed, signal),
+    realMs: (ms) => ms / speed,
   };
 }
 

@@ -50,4 +50,6 @@ export type Currency = {
 export type Clock = {
   now(): number;
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
+  /** Wall-clock milliseconds that `ms` of this clock's time take (the same when absent): for real timeouts. */
+  realMs?(ms: number): number;
 };

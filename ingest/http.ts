@@ -94,7 +94,7 @@ export function makeHttp(opts: HttpOptions): Http {
     let status = 0;
     let resHeaders: Record<string, string> = {};
     let error: string | null = null;
-    const signal = AbortSignal.timeout(Math.max(1, budgetMs));
+    const signal = AbortSignal.timeout(Math.max(1, Math.round(budgetMs)));
     try {
       const res = await request(url, { method: 'GET', headers, dispatcher: agent, signal });
       status = res.statusCode;
@@ -130,7 +130,9 @@ export function makeHttp(opts: HttpOptions): Http {
     async fetchAttempts(url, headers, deadline) {
       const attempts: Attempt[] = [];
       for (let n = 1; n <= opts.maxAttempts; n++) {
-        const a = await once(n, url, headers, Math.min(opts.bodyTimeoutMs * 2, deadline - clock.now()));
+        // The deadline is on the poller's clock, the timeouts in real time (they differ on an accelerated clock).
+        const left = deadline - clock.now();
+        const a = await once(n, url, headers, Math.min(opts.bodyTimeoutMs * 2, clock.realMs?.(left) ?? left));
         attempts.push(a);
         if (!isRetryable(a) || a.bodyTruncated || n === opts.maxAttempts) break;
         const retryAfter =

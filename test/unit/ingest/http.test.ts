@@ -119,6 +119,30 @@ describe('makeHttp against the fake APIs', () => {
     expect(elapsed).toBeLessThan(TIMEOUT_MS * 2 + 1_000);
   });
 
+  it('times an attempt out by the deadline in real time when the clock runs faster (the soak, CLOCK_SPEED)', async () => {
+    // 6 s of a clock running 60 times faster is 100 ms of real time: shorter than the 600 ms body timeout.
+    const fast = { ...makeManualClock(NOW), realMs: (ms: number) => ms / 60 };
+    const quick = makeHttp({
+      clock: fast,
+      connectTimeoutMs: 1_000,
+      bodyTimeoutMs: TIMEOUT_MS,
+      maxBytes: 10_000,
+      maxAttempts: 2,
+      baseDelayMs: 1_000,
+      random: () => 1,
+    });
+    try {
+      fake.inject('coindesk', { kind: 'hang' });
+      const attempts = await quick.fetchAttempts(coindesk(), {}, fast.now() + 6_000);
+      expect(attempts.map((a) => [a.status, a.error])).toEqual([
+        [0, 'no complete response within 100 ms'],
+        [200, null],
+      ]);
+    } finally {
+      await quick.close();
+    }
+  });
+
   it('cuts a huge body at maxBytes, marks it, and does not retry', async () => {
     fake.inject('coindesk', { kind: 'huge', bytes: 200_000 });
     const attempts = await http.fetchAttempts(coindesk(), {}, clock.now() + HOUR);
