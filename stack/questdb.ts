@@ -1,4 +1,7 @@
-/** QuestDB from the Maven Central jar: install idempotently, configure for loopback, start, wait for health. */
+/**
+ * QuestDB from the Maven Central jar: install idempotently, configure for loopback and a quiet log, start, wait
+ * for health.
+ */
 import { existsSync, mkdirSync, readdirSync, writeFileSync, renameSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { QUESTDB_NEEDS_JAVA, QUESTDB_VERSION } from './versions.ts';
@@ -62,6 +65,24 @@ export function serverConf(host: string, ports: QuestdbPorts): string {
   ].join('\n');
 }
 
+/**
+ * log.conf text: QuestDB's log on stdout from errors up (errors, critical and advisory lines, such as the
+ * startup banner). Every consumer here drops INFO lines anyway (the supervisor shows errors only, tests and
+ * benchmarks discard the output), and they are not free: each one is handed to QuestDB's logging thread, whose
+ * idle loop spins and yields for thousands of rounds before it sleeps, so with a line every few milliseconds
+ * under load it never sleeps (measured in bench:backfill: that thread took 0.2-0.5 s of CPU a second while
+ * rows were written, QuestDB's CPU per replay 2.0-3.5 s at INFO against 1.2-2.1 s). `QDB_LOG_W_STDOUT_LEVEL=INFO`
+ * in the environment brings INFO back (QuestDB reads it over this file). Pure, so it is unit-tested.
+ */
+export function logConf(): string {
+  return [
+    'writers=stdout',
+    'w.stdout.class=io.questdb.log.LogConsoleWriter',
+    'w.stdout.level=ERROR',
+    '',
+  ].join('\n');
+}
+
 /** The java binary for the pinned QuestDB: Java 25 (Temurin, beside the default JDK) for 9.4+, else `java`. */
 export function findJava(env: NodeJS.ProcessEnv = process.env): string {
   if (env.QUESTDB_JAVA) return env.QUESTDB_JAVA;
@@ -89,6 +110,7 @@ export async function startQuestdb(opts: {
   const tmp = join(root, 'tmp');
   mkdirSync(tmp, { recursive: true });
   writeFileSync(join(root, 'conf', 'server.conf'), serverConf(host, ports));
+  writeFileSync(join(root, 'conf', 'log.conf'), logConf());
   const java = findJava();
   const jvmFlags = [
     '-Xms256m',

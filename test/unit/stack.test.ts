@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { serverConf } from '../../stack/questdb.ts';
+import { logConf, serverConf } from '../../stack/questdb.ts';
 import { formatLogLine } from '../../stack/logfmt.ts';
 import { acquireLock, AlreadyRunning } from '../../stack/lock.ts';
 import { RESTART_MAX_MS, RESTART_MIN_MS, RESTART_STABLE_MS, restartDelay } from '../../stack/services.ts';
@@ -23,6 +23,14 @@ describe('local stack pieces', () => {
     const conf = serverConf('127.0.0.1', { http: 1, pg: 2, ilpTcp: 3, health: 4 });
     for (const pool of ['shared.worker', 'wal.apply.worker'])
       expect(conf).toMatch(new RegExp(`^${pool.replace(/\./g, '\\.')}\\.sleep\\.threshold=50$`, 'm'));
+  });
+
+  it("keeps QuestDB's log to errors and up, so its logging thread is not kept spinning by INFO lines", () => {
+    const conf = logConf();
+    expect(conf).toMatch(/^writers=stdout$/m);
+    expect(conf).toMatch(/^w\.stdout\.class=io\.questdb\.log\.LogConsoleWriter$/m);
+    expect(conf).toMatch(/^w\.stdout\.level=ERROR$/m);
+    expect(conf).not.toMatch(/INFO/);
   });
 
   it('formats pino lines for the console and passes other lines through', () => {
