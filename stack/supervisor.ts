@@ -176,7 +176,10 @@ async function main(): Promise<void> {
   }
 }
 
-/** QuestDB logs every query at INFO; pass on only warnings and errors (and the one "enjoy" line). */
+/**
+ * QuestDB logs errors and up (its log.conf, stack/questdb.ts), advisory lines among them: startup details that are
+ * noise here. Pass on errors and critical lines only, and the one "enjoy" line that says it is ready.
+ */
 function quietJava(out: (line: string) => void): (line: string) => void {
   return (line) => {
     if (/ [EWC] |enjoy|Exception/.test(line)) out(line);
