@@ -124,6 +124,18 @@ export const VARIABLES = {
     default: 'arn:aws:iam::123456789012:role/firehose-raw-archive',
     doc: 'IAM role the delivery stream assumes to write to the bucket (bootstrap only)',
   },
+  FIREHOSE_BUFFER_SECONDS: {
+    schema: z.coerce
+      .number({ error: 'must be a number of seconds' })
+      .int('must be a whole number of seconds')
+      .min(0, 'must be 0-900 (Firehose buffers at most 15 minutes)')
+      .max(900, 'must be 0-900 (Firehose buffers at most 15 minutes)'),
+    default: '900',
+    doc:
+      'how long the delivery stream gathers envelopes into one S3 object (bootstrap only; 0-900): 900 makes an ' +
+      'object of 15 minutes, so a replay makes 15 times fewer GETs than at 60; the gap repair waits 15 minutes ' +
+      'for it. A stream that exists keeps its own',
+  },
   SOURCES: {
     schema: sourceList,
     default: 'blockchain',

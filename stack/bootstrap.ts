@@ -15,7 +15,12 @@ import { makeLogger } from '../common/log.ts';
 
 type BootstrapConfig = Pick<
   Config,
-  'RAW_BUCKET' | 'RAW_PREFIX' | 'FIREHOSE_STREAM' | 'FIREHOSE_ROLE_ARN' | 'AWS_REGION'
+  | 'RAW_BUCKET'
+  | 'RAW_PREFIX'
+  | 'FIREHOSE_STREAM'
+  | 'FIREHOSE_ROLE_ARN'
+  | 'FIREHOSE_BUFFER_SECONDS'
+  | 'AWS_REGION'
 >;
 
 /** Create the bucket and the delivery stream if missing; returns what was created. */
@@ -54,7 +59,9 @@ export async function runBootstrap(
           // With a plain prefix Firehose appends YYYY/MM/DD/HH/ (UTC) itself.
           Prefix: config.RAW_PREFIX,
           ErrorOutputPrefix: `errors/${config.RAW_PREFIX}`,
-          BufferingHints: { IntervalInSeconds: 60, SizeInMBs: 5 },
+          // Objects of FIREHOSE_BUFFER_SECONDS (15 minutes by default): a minute of every source is a few
+          // kB, far below 5 MB, so the interval decides. The emulator writes an object per call whatever this says.
+          BufferingHints: { IntervalInSeconds: config.FIREHOSE_BUFFER_SECONDS, SizeInMBs: 5 },
           CompressionFormat: 'UNCOMPRESSED',
         },
       }),

@@ -19,6 +19,14 @@ describe('configuration', () => {
     expect(c.STACK_EMULATOR).toBe(false);
   });
 
+  it('takes a Firehose buffer of 0 to 900 seconds, 900 by default', () => {
+    expect(parseConfig({}).FIREHOSE_BUFFER_SECONDS).toBe(900);
+    expect(parseConfig({ FIREHOSE_BUFFER_SECONDS: '60' }).FIREHOSE_BUFFER_SECONDS).toBe(60);
+    for (const bad of ['901', '-1', '1.5', 'soon'])
+      expect(() => parseConfig({ FIREHOSE_BUFFER_SECONDS: bad }), bad).toThrow(/FIREHOSE_BUFFER_SECONDS/);
+    expect(() => parseConfig({ FIREHOSE_BUFFER_SECONDS: '1800' })).toThrow(/0-900/);
+  });
+
   it('names every bad variable in one error', () => {
     let err: unknown;
     try {
