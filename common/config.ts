@@ -125,11 +125,7 @@ export const VARIABLES = {
     doc: 'IAM role the delivery stream assumes to write to the bucket (bootstrap only)',
   },
   FIREHOSE_BUFFER_SECONDS: {
-    schema: z.coerce
-      .number({ error: 'must be a number of seconds' })
-      .int('must be a whole number of seconds')
-      .min(0, 'must be 0-900 (Firehose buffers at most 15 minutes)')
-      .max(900, 'must be 0-900 (Firehose buffers at most 15 minutes)'),
+    schema: wholeNumber.pipe(z.number().max(900, 'must be 0-900 (Firehose buffers at most 15 minutes)')),
     default: '900',
     doc:
       'how long the delivery stream gathers envelopes into one S3 object (bootstrap only; 0-900): 900 makes an ' +

@@ -21,7 +21,7 @@ const hints = async () =>
 
 describe('bootstrap of the raw archive', () => {
   it('creates the delivery stream with the configured buffer, and leaves an existing stream as it is', async () => {
-    expect(testConfig().FIREHOSE_BUFFER_SECONDS).toBe(900); // the default: 15-minute objects
+    expect(config.FIREHOSE_BUFFER_SECONDS).toBe(900); // the default: 15-minute objects
     const first = await runBootstrap(
       { s3, firehose },
       { ...config, FIREHOSE_STREAM: stream, FIREHOSE_BUFFER_SECONDS: 300 },
