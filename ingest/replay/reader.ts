@@ -126,10 +126,20 @@ async function readObject(
 
 const HOUR_MS = 3_600_000;
 
-/** The objects of the window in arrival order (ties by key), `concurrency` fetched ahead. */
-export async function* readArchive(store: ArchiveStore, opts: ReadOptions): AsyncGenerator<ArchiveObject> {
-  if (opts.arrival.to <= opts.arrival.from) return;
-  const first = Math.floor(opts.arrival.from / HOUR_MS) * HOUR_MS;
+/** An object to read: its listing, and its arrival time as its key tells it. */
+export type Planned = Listed & { arrival: number };
+
+/**
+ * The objects whose arrival may fall in [from, to), in the order a replay reads them: arrival order, ties by key.
+ * Lists once, from the first hour folder of the window.
+ */
+export async function* objectsToRead(
+  store: ArchiveStore,
+  prefix: string,
+  arrival: { from: number; to: number },
+): AsyncGenerator<Planned> {
+  if (arrival.to <= arrival.from) return;
+  const first = Math.floor(arrival.from / HOUR_MS) * HOUR_MS;
   // One hour folder's objects in arrival order. An object that arrived before the window holds only minutes
   // before it (arrival follows the minute).
   const inOrder = (hour: number, listed: Listed[]) =>
@@ -138,31 +148,34 @@ export async function* readArchive(store: ArchiveStore, opts: ReadOptions): Asyn
         const exact = arrivalOf(o.key, hour);
         return { ...o, arrival: exact ?? hour, latest: exact ?? hour + HOUR_MS - 1 };
       })
-      .filter((o) => o.latest >= opts.arrival.from && o.arrival < opts.arrival.to)
-      .sort((a, b) => a.arrival - b.arrival || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+      .filter((o) => o.latest >= arrival.from && o.arrival < arrival.to)
+      .sort((a, b) => a.arrival - b.arrival || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+      .map(({ latest: _latest, ...o }) => o);
   // Hour folders sort in time order, so one listing from the first folder of the window covers it; it ends at
   // the first key that sorts after the window's last folder (a later folder, or anything else under the prefix,
   // such as an error output). Keys between that are not in hour folders are not Firehose's and are passed by.
-  const end = hourPrefix(opts.prefix, Math.ceil(opts.arrival.to / HOUR_MS) * HOUR_MS);
-  async function* keys() {
-    let hour = first;
-    let folder: Listed[] = [];
-    for await (const page of store.list(opts.prefix, hourPrefix(opts.prefix, first))) {
-      for (const o of page) {
-        if (o.key >= end) return yield* inOrder(hour, folder);
-        const h = hourOfKey(opts.prefix, o.key);
-        if (h === null || h < first) continue;
-        if (h !== hour) {
-          yield* inOrder(hour, folder);
-          [hour, folder] = [h, []];
-        }
-        folder.push(o);
+  const end = hourPrefix(prefix, Math.ceil(arrival.to / HOUR_MS) * HOUR_MS);
+  let hour = first;
+  let folder: Listed[] = [];
+  for await (const page of store.list(prefix, hourPrefix(prefix, first))) {
+    for (const o of page) {
+      if (o.key >= end) return yield* inOrder(hour, folder);
+      const h = hourOfKey(prefix, o.key);
+      if (h === null || h < first) continue;
+      if (h !== hour) {
+        yield* inOrder(hour, folder);
+        [hour, folder] = [h, []];
       }
+      folder.push(o);
     }
-    yield* inOrder(hour, folder);
   }
+  yield* inOrder(hour, folder);
+}
+
+/** The objects of the window in arrival order (ties by key), `concurrency` fetched ahead. */
+export async function* readArchive(store: ArchiveStore, opts: ReadOptions): AsyncGenerator<ArchiveObject> {
   const ahead: Promise<ArchiveObject>[] = [];
-  const source = keys();
+  const source = objectsToRead(store, opts.prefix, opts.arrival);
   let exhausted = false;
   const fill = async () => {
     while (!exhausted && ahead.length < Math.max(1, opts.concurrency)) {
