@@ -11,7 +11,10 @@
  * Runs its own QuestDB and moto (ports 29100/28912/29109/29103 and 24666, plus BENCH_PORT_OFFSET; data in
  * .stack/bench/backfill-<offset>/). Options: --envelopes N (6000), --rounds N (3), --batch-size N (20000),
  * --concurrency N (8), --slack D (24h, replay-s3's default; shorter slack lets the first minute be written after
- * fewer objects — for weighing that rule, not the figure to report). Writes bench/results/backfill.json.
+ * fewer objects — for weighing that rule, not the figure to report), --start-trials N (6: the replay's start to
+ * its first cut, with and without the head start, alternating; 0 skips it). Each run's CPU includes the share
+ * the host of a virtual machine took (steal), which on a shared VM can make one run differ widely from the next.
+ * Writes bench/results/backfill.json.
  */
 import { cpus, loadavg, release, totalmem } from 'node:os';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -60,6 +63,7 @@ const { values: opts } = parseArgs({
     concurrency: { type: 'string', default: '8' },
     'in-process': { type: 'boolean', default: false },
     slack: { type: 'string', default: '24h' },
+    'start-trials': { type: 'string', default: '6' },
   },
 });
 const ENVELOPES = Number(opts.envelopes);
@@ -67,6 +71,7 @@ const ROUNDS = Number(opts.rounds);
 const BATCH = Number(opts['batch-size']);
 const CONCURRENCY = Number(opts.concurrency);
 const SLACK_MS = parseDuration(opts.slack) ?? badSlack(opts.slack);
+const START_TRIALS = Number(opts['start-trials']);
 export const END = START + ENVELOPES * MIN;
 
 function badSlack(text: string): never {
@@ -218,23 +223,37 @@ function cpuOf(pid: number | undefined): number | null {
   }
 }
 
-type Cpu = { node: number; questdb: number | null; moto: number | null };
+/** The machine's CPU time so far by /proc/stat's columns (user, nice, system, idle, ..., steal), or null. */
+function machineTicks(): number[] | null {
+  try {
+    return readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1, 9).map(Number);
+  } catch {
+    return null;
+  }
+}
+
+/** `stolen`: the share of the machine's CPU time a virtual machine's host took meanwhile (steal), 0 to 1. */
+type Cpu = { node: number; questdb: number | null; moto: number | null; stolen: number | null };
 
 /** Run `work`, measuring the CPU this process (worker threads included), QuestDB and moto used meanwhile. */
 async function withCpu<T>(
   pids: { questdb?: number; moto?: number },
   work: () => Promise<T>,
 ): Promise<[T, Cpu]> {
-  const [q0, m0, n0] = [cpuOf(pids.questdb), cpuOf(pids.moto), process.cpuUsage()];
+  const [q0, m0, n0, t0] = [cpuOf(pids.questdb), cpuOf(pids.moto), process.cpuUsage(), machineTicks()];
   const result = await work();
   const n = process.cpuUsage(n0);
-  const [q1, m1] = [cpuOf(pids.questdb), cpuOf(pids.moto)];
+  const [q1, m1, t1] = [cpuOf(pids.questdb), cpuOf(pids.moto), machineTicks()];
   const diff = (a: number | null, b: number | null) => (a === null || b === null ? null : b - a);
-  return [result, { node: (n.user + n.system) / 1e6, questdb: diff(q0, q1), moto: diff(m0, m1) }];
+  const ticks = t0 && t1 ? t1.map((t, i) => t - t0[i]!) : null;
+  const total = ticks?.reduce((a, b) => a + b, 0) ?? 0;
+  const stolen = ticks && total > 0 ? (ticks[7] ?? 0) / total : null;
+  return [result, { node: (n.user + n.system) / 1e6, questdb: diff(q0, q1), moto: diff(m0, m1), stolen }];
 }
 
 const fmtCpu = (c: Cpu) =>
-  `CPU: node ${c.node.toFixed(1)} s, QuestDB ${c.questdb?.toFixed(1) ?? '?'} s, moto ${c.moto?.toFixed(1) ?? '?'} s`;
+  `CPU: node ${c.node.toFixed(1)} s, QuestDB ${c.questdb?.toFixed(1) ?? '?'} s, moto ${c.moto?.toFixed(1) ?? '?'} s, ` +
+  `stolen by the host ${c.stolen === null ? '?' : `${(c.stolen * 100).toFixed(0)}%`}`;
 
 export async function timeBaseline(batches: Batch[]): Promise<number> {
   const ilp = await makeIlp(config, { requestTimeoutMs: 120_000, retryTimeoutMs: 60_000 });
@@ -249,6 +268,7 @@ export async function timeBaseline(batches: Batch[]): Promise<number> {
 export async function timeReplay(
   db: Db,
   s3: S3Client,
+  headStart = true,
 ): Promise<{ seconds: number; rows: number; firstBatchSeconds: number | null }> {
   const ilp = await makeIlp(config, { requestTimeoutMs: 120_000, retryTimeoutMs: 60_000 });
   const t0 = performance.now();
@@ -272,7 +292,7 @@ export async function timeReplay(
       store: makeQuestdbStore(ilp),
       producer: opts['in-process']
         ? inProcessProducer(makeS3ArchiveStore(s3, config.RAW_BUCKET))
-        : workerProducer(config),
+        : workerProducer(config, { headStart }),
       prefix: config.RAW_PREFIX,
       archiveName: `s3://${config.RAW_BUCKET}/${config.RAW_PREFIX}`,
       clock: systemClock,
@@ -285,6 +305,45 @@ export async function timeReplay(
   await ilp.close();
   if ((summary.counters.badObjects ?? 0) > 0) throw new Error('the replay skipped objects');
   return { seconds, rows: summary.counters.ratesWritten ?? 0, firstBatchSeconds: firstBatch };
+}
+
+/**
+ * From starting the worker producer to its first cut: the replay's front phase (the worker starting, the listing,
+ * the day of objects the arrival slack asks for), which writes nothing. Without QuestDB: reading only.
+ */
+export async function timeFirstCut(headStart: boolean): Promise<number> {
+  const t0 = performance.now();
+  const production = workerProducer(config, { headStart })({
+    prefix: config.RAW_PREFIX,
+    listing: listingWindow(START, END, SLACK_MS),
+    from: START,
+    to: END,
+    slackMs: SLACK_MS,
+    batchRows: BATCH,
+    concurrency: CONCURRENCY,
+    sources: [...SOURCE_NAMES],
+    previous: {},
+    firstSeen: [],
+  });
+  for await (const e of production.events)
+    if (e.kind === 'cut') {
+      const seconds = (performance.now() - t0) / 1000;
+      production.stop(); // leaving the loop ends the worker
+      return seconds;
+    }
+  throw new Error('the replay produced no cut');
+}
+
+/** The middle value, the lower of the two middle ones for an even count. */
+const lowerMedian = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
+
+/** `trials` of each, alternating which goes first, so a drifting machine weighs on both alike. */
+async function compareHeadStart(trials: number): Promise<{ with: number[]; without: number[] }> {
+  const out = { with: [] as number[], without: [] as number[] };
+  for (let t = 0; t < trials; t++)
+    for (const headStart of t % 2 ? [false, true] : [true, false])
+      out[headStart ? 'with' : 'without'].push(await timeFirstCut(headStart));
+  return out;
 }
 
 async function startStack(): Promise<{ started: Managed[]; pids: { questdb?: number; moto?: number } }> {
@@ -403,11 +462,21 @@ async function main(config_: Config = config): Promise<void> {
       { length: ROUNDS },
       (_, r) => runs[2 * r + 1]!.rowsPerSec / runs[2 * r]!.rowsPerSec,
     );
-    const median = [...perRound].sort((a, b) => a - b)[Math.floor((ROUNDS - 1) / 2)]!;
+    const median = lowerMedian(perRound);
     const pct = (x: number) => `${(x * 100).toFixed(0)}%`;
     say(
       `per round (replay / the ceiling just before it): ${perRound.map(pct).join(', ')}; median ${pct(median)}`,
     );
+    let start: { with: number[]; without: number[] } | null = null;
+    if (START_TRIALS > 0) {
+      start = await compareHeadStart(START_TRIALS);
+      const fmt = (xs: number[]) =>
+        `${lowerMedian(xs).toFixed(2)} s (${Math.min(...xs).toFixed(2)}-${Math.max(...xs).toFixed(2)})`;
+      say(
+        `replay start to first cut, median of ${START_TRIALS} alternating trials: with the head start ` +
+          `${fmt(start.with)}, without ${fmt(start.without)}`,
+      );
+    }
     const dir = resolve(ROOT, 'bench', 'results');
     mkdirSync(dir, { recursive: true });
     writeFileSync(
@@ -434,6 +503,7 @@ async function main(config_: Config = config): Promise<void> {
           },
           runs,
           perRound: { ratios: perRound, median },
+          firstCutSeconds: start,
           best: {
             ceilingRowsPerSec: ceiling,
             replayRowsPerSec: replay,

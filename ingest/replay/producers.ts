@@ -2,7 +2,8 @@
  * Where a replay reads and normalizes: in the calling thread (any ArchiveStore: tests, the gap repair's few
  * minutes), or in a worker thread with S3 of its own (replay-s3, the benchmark), so fetching, parsing and
  * normalizing run beside the thread that builds ILP requests instead of taking turns with it. The worker runs
- * the same `produceCuts`; cuts come back as transferred columns, at most two ahead of the writer.
+ * the same `produceCuts`; cuts come back as transferred columns, at most two ahead of the writer. Until the
+ * first cut, the calling thread has nothing to write and fetches for the worker instead (head-start.ts).
  */
 import { createHash } from 'node:crypto';
 import {
@@ -19,9 +20,11 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { build } from 'esbuild';
+import { makeS3 } from '../../common/aws.ts';
 import type { Config } from '../../common/config.ts';
+import { startHead, type HeadMessage } from './head-start.ts';
 import { produceCuts, type ProduceInput, type ProducerEvent } from './produce.ts';
-import type { ArchiveStore } from './reader.ts';
+import { makeS3ArchiveStore, type ArchiveStore } from './reader.ts';
 import { unpackOuts, type PackedOuts } from './transfer.ts';
 
 /** Events of a replay's read side; `ack()` after consuming each cut, `stop()` to end after the object in hand. */
@@ -130,9 +133,38 @@ async function startWorker(workerData: unknown): Promise<Worker> {
   }
 }
 
-export function workerProducer(config: WorkerConfig): Producer {
+/** How much of the archive the starting thread fetches at most before the first cut (see head-start.ts). */
+const HEAD_START_BYTES = 64 * 2 ** 20;
+
+/** `headStart: false` leaves all reading to the worker (to measure what the head start gains). */
+export function workerProducer(config: WorkerConfig, opts: { headStart?: boolean } = {}): Producer {
+  const headStart = opts.headStart ?? true;
   return (input) => {
-    const started = startWorker({ config, input });
+    const started = startWorker({ config, input, headStart });
+    // Until it has a cut to write, this thread lists and fetches for the worker (see head-start.ts).
+    const head = started.then((worker) => {
+      if (!headStart) return null;
+      const send = (m: HeadMessage, transfer: ArrayBuffer[] = []) => worker.postMessage(m, transfer);
+      try {
+        const s3 = makeS3(config);
+        const h = startHead(
+          makeS3ArchiveStore(s3, config.RAW_BUCKET),
+          { prefix: input.prefix, arrival: input.listing },
+          { concurrency: input.concurrency, maxBytes: HEAD_START_BYTES },
+          send,
+        );
+        void h.done.finally(() => s3.destroy());
+        return h;
+      } catch {
+        send({ kind: 'head:end' }); // no head start: the worker must not wait for one
+        return null;
+      }
+    });
+    const stopHead = () =>
+      void head.then(
+        (h) => h?.stop(),
+        () => {},
+      );
     const queue: ProducerEvent[] = [];
     let failure: Error | null = null;
     let finished = false;
@@ -141,7 +173,8 @@ export function workerProducer(config: WorkerConfig): Producer {
     const listening = started.then((worker) => {
       worker.on('message', (m: WorkerMessage) => {
         if (m.kind === 'error') failure = Object.assign(new Error(m.message), { stack: m.stack });
-        else if (m.kind === 'cut')
+        else if (m.kind === 'cut') {
+          stopHead(); // writing starts: from here the worker fetches for itself
           queue.push({
             kind: 'cut',
             from: m.from,
@@ -149,7 +182,7 @@ export function workerProducer(config: WorkerConfig): Producer {
             previous: m.previous,
             outs: unpackOuts(m.packed),
           });
-        else queue.push(m);
+        } else queue.push(m);
         notify();
       });
       worker.on('error', (err) => ((failure ??= err), notify()));
@@ -167,6 +200,7 @@ export function workerProducer(config: WorkerConfig): Producer {
           else await new Promise<void>((r) => (wake = r));
         }
       } finally {
+        stopHead();
         await worker.terminate();
       }
     }

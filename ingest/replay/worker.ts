@@ -1,10 +1,12 @@
 /**
- * The worker thread of `workerProducer`: reads and normalizes with S3 of its own and posts the events, a cut's
- * rates as transferred columns. It waits for the writer's ack when two cuts are unconsumed, so it never runs
- * far ahead of QuestDB, and ends after the object in hand when told to stop.
+ * The worker thread of `workerProducer`: reads and normalizes with S3 of its own (and what the starting thread
+ * fetched for it first) and posts the events, a cut's rates as transferred columns. It waits for the writer's
+ * ack when two cuts are unconsumed, so it never runs far ahead of QuestDB, and ends after the object in hand
+ * when told to stop.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { makeS3 } from '../../common/aws.ts';
+import { headStore, isHeadMessage, type HeadMessage } from './head-start.ts';
 import { produceCuts, type ProduceInput } from './produce.ts';
 import type { WorkerConfig, WorkerMessage } from './producers.ts';
 import { makeS3ArchiveStore } from './reader.ts';
@@ -12,21 +14,29 @@ import { packOuts, transferables } from './transfer.ts';
 
 const AHEAD = 2;
 const port = parentPort!;
-const { config, input } = workerData as { config: WorkerConfig; input: ProduceInput };
+const { config, input, headStart } = workerData as {
+  config: WorkerConfig;
+  input: ProduceInput;
+  headStart: boolean;
+};
+const s3 = makeS3(config);
+const own = makeS3ArchiveStore(s3, config.RAW_BUCKET);
+// What the starting thread lists and fetches for it until the first cut is served first (see head-start.ts).
+const head = headStart ? headStore(own) : null;
 let stopped = false;
 let unacked = 0;
 let resume: (() => void) | null = null;
-port.on('message', (m: { kind: 'ack' | 'stop' }) => {
+port.on('message', (m: { kind: 'ack' | 'stop' } | HeadMessage) => {
+  if (isHeadMessage(m)) return head?.receive(m);
   if (m.kind === 'stop') stopped = true;
   else unacked--;
   resume?.();
   resume = null;
 });
 
-const s3 = makeS3(config);
 const post = (m: WorkerMessage, transfer: ArrayBuffer[] = []) => port.postMessage(m, transfer);
 try {
-  for await (const e of produceCuts(input, makeS3ArchiveStore(s3, config.RAW_BUCKET), () => stopped)) {
+  for await (const e of produceCuts(input, head?.store ?? own, () => stopped)) {
     if (e.kind !== 'cut') {
       post(e);
       continue;
