@@ -157,6 +157,20 @@ function memoryArchive(objects: Map<string, string>): ArchiveStore {
   };
 }
 
+/** What the replay's read side gets for the whole archive, into emptied days (nothing before it is stored). */
+const replayInput = (): ProduceInput => ({
+  prefix: config.RAW_PREFIX,
+  listing: listingWindow(START, END, SLACK_MS),
+  from: START,
+  to: END,
+  slackMs: SLACK_MS,
+  batchRows: BATCH,
+  concurrency: CONCURRENCY,
+  sources: [...SOURCE_NAMES],
+  previous: {},
+  firstSeen: [],
+});
+
 /**
  * What the replay writes, built once outside any timing by the replay's own read side (`produceCuts`, the same
  * input a replay into the emptied days gets) over the archive held in memory: each cut's rates and polls rows
@@ -164,20 +178,8 @@ function memoryArchive(objects: Map<string, string>): ArchiveStore {
  * written by the first replay only, since the days emptied between runs do not hold them.)
  */
 export async function buildBatches(objects: Map<string, string>): Promise<Batch[]> {
-  const input: ProduceInput = {
-    prefix: config.RAW_PREFIX,
-    listing: listingWindow(START, END, SLACK_MS),
-    from: START,
-    to: END,
-    slackMs: SLACK_MS,
-    batchRows: BATCH,
-    concurrency: CONCURRENCY,
-    sources: [...SOURCE_NAMES],
-    previous: {},
-    firstSeen: [],
-  };
   const batches: Batch[] = [];
-  for await (const e of produceCuts(input, memoryArchive(objects)))
+  for await (const e of produceCuts(replayInput(), memoryArchive(objects)))
     if (e.kind === 'cut')
       batches.push({ rates: e.outs.flatMap((o) => o.rates), polls: e.outs.flatMap((o) => o.polls) });
   return batches;
@@ -313,18 +315,7 @@ export async function timeReplay(
  */
 export async function timeFirstCut(headStart: boolean): Promise<number> {
   const t0 = performance.now();
-  const production = workerProducer(config, { headStart })({
-    prefix: config.RAW_PREFIX,
-    listing: listingWindow(START, END, SLACK_MS),
-    from: START,
-    to: END,
-    slackMs: SLACK_MS,
-    batchRows: BATCH,
-    concurrency: CONCURRENCY,
-    sources: [...SOURCE_NAMES],
-    previous: {},
-    firstSeen: [],
-  });
+  const production = workerProducer(config, { headStart })(replayInput());
   for await (const e of production.events)
     if (e.kind === 'cut') {
       const seconds = (performance.now() - t0) / 1000;
