@@ -32,9 +32,14 @@ async function readWhole(store: ArchiveStore, key: string): Promise<Uint8Array> 
   return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
 }
 
-/** A body as its own ArrayBuffer, so it can be transferred (a small one may be a view of a shared pool). */
-function standalone(bytes: Uint8Array): Uint8Array {
-  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice();
+/**
+ * A body as the whole of an ArrayBuffer of its own, so transferring it moves nothing else: a Buffer may be a
+ * view of a pool other Buffers share (and Buffer#slice makes another view, not a copy).
+ */
+export function standalone(bytes: Uint8Array): Uint8Array {
+  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
+    ? bytes
+    : new Uint8Array(bytes);
 }
 
 export type HeadStart = {

@@ -4,7 +4,7 @@
  * exactly what it would have read alone, and asks S3 only for what it was not handed.
  */
 import { describe, expect, it } from 'vitest';
-import { headStore, startHead, type HeadMessage } from '../../../ingest/replay/head-start.ts';
+import { headStore, standalone, startHead, type HeadMessage } from '../../../ingest/replay/head-start.ts';
 import { listingWindow } from '../../../ingest/replay/keys.ts';
 import { readArchive, type ArchiveObject, type ArchiveStore } from '../../../ingest/replay/reader.ts';
 import { envelope } from '../ingest/helpers.ts';
@@ -70,6 +70,31 @@ describe('head start', () => {
         expect(inner.opened.filter((k) => starter.opened.includes(k))).toEqual([]);
         expect([...starter.opened, ...inner.opened].sort()).toEqual(alone.map((o) => o.key).sort());
       }
+  });
+
+  it('transfers each body as a buffer of its own, never a pool other buffers share', async () => {
+    const pooled = Buffer.from('small body'); // a view of Node's shared 8 KB pool
+    expect(pooled.buffer.byteLength).toBeGreaterThan(pooled.byteLength);
+    const own = standalone(pooled);
+    expect(own.buffer.byteLength).toBe(pooled.byteLength);
+    expect(Buffer.from(own).toString()).toBe('small body');
+    const whole = new Uint8Array(16);
+    expect(standalone(whole)).toBe(whole); // already its own: not copied
+
+    const transferred: [Uint8Array, ArrayBuffer[]][] = [];
+    const worker = headStore(memoryStore(objects));
+    await startHead(
+      memoryStore(objects),
+      WINDOW,
+      { concurrency: 2, maxBytes: Infinity },
+      (m, transfer = []) => {
+        if (m.kind === 'head:body' && m.bytes) transferred.push([m.bytes, transfer]);
+        worker.receive(m);
+      },
+    ).done;
+    expect(transferred).toHaveLength(30);
+    for (const [bytes, transfer] of transferred) expect(transfer).toEqual([bytes.buffer]);
+    for (const [bytes] of transferred) expect(bytes.buffer.byteLength).toBe(bytes.byteLength);
   });
 
   it('lists on from the last key handed over when the head start stopped within the listing', async () => {
