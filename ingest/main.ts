@@ -4,7 +4,7 @@
  */
 import { pathToFileURL } from 'node:url';
 import { loadConfigOrExit, type Config } from '../common/config.ts';
-import { makeFirehose } from '../common/aws.ts';
+import { makeFirehose } from '../common/firehose.ts';
 import { clockFromConfig } from '../common/clock.ts';
 import { makeLogger, type Log } from '../common/log.ts';
 import type { Clock } from '../common/types.ts';

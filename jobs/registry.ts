@@ -10,7 +10,7 @@ import type { Log } from '../common/log.ts';
 import type { Db } from '../sql/db.ts';
 import type { Ilp } from '../sql/ilp.ts';
 import { makeScoringJob } from '../forecast/scoring.ts';
-import { makeFirehose } from '../common/aws.ts';
+import { makeFirehose } from '../common/firehose.ts';
 import { makeSpoolHousekeepingJob } from './spool-housekeeping.ts';
 import { makeBacktestJob } from './backtest.ts';
 import type { Job } from './runner.ts';

@@ -10,7 +10,8 @@ import {
 } from '@aws-sdk/client-firehose';
 import { pathToFileURL } from 'node:url';
 import { loadConfigOrExit, type Config } from '../common/config.ts';
-import { makeFirehose, makeS3 } from '../common/aws.ts';
+import { makeS3 } from '../common/aws.ts';
+import { makeFirehose } from '../common/firehose.ts';
 import { makeLogger } from '../common/log.ts';
 
 type BootstrapConfig = Pick<

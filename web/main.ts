@@ -5,7 +5,8 @@
  */
 import { serve } from '@hono/node-server';
 import { pathToFileURL } from 'node:url';
-import { makeFirehose, makeS3 } from '../common/aws.ts';
+import { makeS3 } from '../common/aws.ts';
+import { makeFirehose } from '../common/firehose.ts';
 import { clockFromConfig } from '../common/clock.ts';
 import { loadConfigOrExit, type Config } from '../common/config.ts';
 import { makeLogger, type Log } from '../common/log.ts';

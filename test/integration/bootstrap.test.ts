@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { DeleteDeliveryStreamCommand, DescribeDeliveryStreamCommand } from '@aws-sdk/client-firehose';
 import { afterAll, describe, expect, it } from 'vitest';
-import { makeFirehose, makeS3 } from '../../common/aws.ts';
+import { makeS3 } from '../../common/aws.ts';
+import { makeFirehose } from '../../common/firehose.ts';
 import { runBootstrap } from '../../stack/bootstrap.ts';
 import { testConfig } from './stack-env.ts';
 

@@ -12,7 +12,7 @@ import { expect } from 'vitest';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { readWholeArchive } from '../support/archive.ts';
 import type { Config } from '../../common/config.ts';
-import { makeFirehose } from '../../common/aws.ts';
+import { makeFirehose } from '../../common/firehose.ts';
 import { makeLogger } from '../../common/log.ts';
 import type { Clock, SourceName } from '../../common/types.ts';
 import { makeIlp } from '../../sql/ilp.ts';

@@ -4,7 +4,8 @@
  */
 import { rmSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { makeFirehose, makeS3 } from '../../common/aws.ts';
+import { makeS3 } from '../../common/aws.ts';
+import { makeFirehose } from '../../common/firehose.ts';
 import { makeLogger } from '../../common/log.ts';
 import { runMigrations } from '../../migrations/migrate.ts';
 import { makeDb } from '../../sql/db.ts';
