@@ -249,7 +249,18 @@ async function main(): Promise<number> {
       CLOCK_REAL_START: String(realStart),
       ...extra,
     });
-    let poller = startService('poller', 'ingest/main.ts', env({ POLLER_ID: 'main', LOG_LEVEL: 'info' }), log);
+    // The main poller's lines, also shown to whatever waits for one (the poller-kill fault).
+    const pollerWatchers = new Set<(line: string) => void>();
+    const pollerLog = (line: string) => {
+      log(line);
+      for (const watch of pollerWatchers) watch(line);
+    };
+    let poller = startService(
+      'poller',
+      'ingest/main.ts',
+      env({ POLLER_ID: 'main', LOG_LEVEL: 'info' }),
+      pollerLog,
+    );
     let second: Service | null = null;
     for (const s of SOAK_SERVICES) services.push(startService(s.name, s.entry, env({}), log));
     const webUrl = SOAK_SERVICES.some((s) => s.name === 'web')
@@ -329,22 +340,50 @@ async function main(): Promise<number> {
             1,
           );
           break;
-        case 'poller-kill':
-          // Kill it while it waits for a slow answer: mid-poll, then start it again.
-          fake.inject('blockchain', { kind: 'slow', ms: Math.round(20_000 / args.speed) }, 1);
+        case 'poller-kill': {
+          // Kill it mid-poll, while blockchain's answer is slow (queued before the minute, so that minute's call
+          // gets it) and no other source of the minute is between its archive and its store: once the other
+          // sources have logged the minute as polled (written or spooled both ways). A kill between the two
+          // would leave a minute archived but not stored, which only the hourly gap repair brings back. The
+          // slow answer outlasts the fallback (20 s into the minute), so blockchain is mid-wait either way.
+          fake.inject('blockchain', { kind: 'slow', ms: Math.round(25_000 / args.speed) }, 1);
+          const minute = minuteAt(e.at);
+          const others = new Set(['coinbase', 'coingecko', 'coindesk']);
+          let allPolled = () => {};
+          const polled = new Promise<void>((resolve) => (allPolled = resolve));
+          const watch = (line: string) => {
+            const json = line.startsWith('poller | ') ? line.slice('poller | '.length) : null;
+            if (!json?.includes('"polled"')) return;
+            let j: { msg?: string; minute?: number; source?: string };
+            try {
+              j = JSON.parse(json) as typeof j;
+            } catch {
+              return; // not a log record
+            }
+            if (j.msg === 'polled' && j.minute === minute && j.source) others.delete(j.source);
+            if (others.size === 0) allPolled();
+          };
+          pollerWatchers.add(watch);
           pending.push({
-            at: minuteAt(e.at) + 8_000,
+            at: minute,
             run: async () => {
+              await Promise.race([polled, waitSim(minute + 20_000)]);
+              pollerWatchers.delete(watch);
               await poller.stop('SIGKILL');
+              const waiting = others.size ? `; ${[...others].join(', ')} not yet polled` : '';
+              say(
+                `poller killed ${((clock.now() - minute) / 1000).toFixed(1)} s into minute ${e.at}${waiting}`,
+              );
               poller = startService(
                 'poller',
                 'ingest/main.ts',
                 env({ POLLER_ID: 'main', LOG_LEVEL: 'info' }),
-                log,
+                pollerLog,
               );
             },
           });
           break;
+        }
         case 'second-poller':
           second = startService('poller-2', 'ingest/main.ts', env({ POLLER_ID: 'second' }), log);
           pending.push({ at: minuteAt(e.at + e.minutes), run: async () => void (await second?.stop()) });
@@ -402,13 +441,15 @@ async function main(): Promise<number> {
 
     for (let i = 0; i < args.minutes; i++) {
       const minute = minuteAt(i);
-      // API faults are queued just before their minute; process faults strike at it.
-      for (const e of faults.filter((f) => f.at === i && f.kind.startsWith('api'))) {
+      // API faults (and the poller kill's slow answer) are queued just before their minute; process faults
+      // strike at it.
+      const early = (f: FaultEvent) => f.kind.startsWith('api') || f.kind === 'poller-kill';
+      for (const e of faults.filter((f) => f.at === i && early(f))) {
         await waitSim(minute - 5_000);
         await strike(e);
       }
       await waitSim(minute);
-      for (const e of faults.filter((f) => f.at === i && !f.kind.startsWith('api'))) await strike(e);
+      for (const e of faults.filter((f) => f.at === i && !early(f))) await strike(e);
       for (const p of [...pending].sort((a, b) => a.at - b.at)) {
         if (p.at > minute + 60_000) continue;
         await waitSim(p.at);
