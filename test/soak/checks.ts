@@ -42,6 +42,36 @@ export function archivedMinutes(
   return out;
 }
 
+/**
+ * Responses the fake wrote just as their client gave up. On a loaded machine a request can time out while the
+ * fake is writing its answer: the fake counts as served what the poller never read. The poller's own record
+ * says so, an envelope of that source without a response ("no complete response within …"). Each such envelope
+ * excuses at most one served response that nothing archived matches: of its source, served after the request
+ * began, of the envelope's minute or the next (a late request gets the next minute's prices).
+ */
+export function abandonedResponses(
+  served: ServedResponse[],
+  envelopes: RawEnvelope[],
+  labels: Map<ServedResponse, number>,
+): Set<ServedResponse> {
+  const out = new Set<ServedResponse>();
+  const unmatched = served.filter((s) => !labels.has(s));
+  for (const e of envelopes) {
+    if (e.status !== 0 || !e.error?.startsWith('no complete response')) continue;
+    const minute = Date.parse(e.minute);
+    const s = unmatched.find(
+      (x) =>
+        !out.has(x) &&
+        x.source === e.source &&
+        x.minute >= minute &&
+        x.minute <= minute + 60_000 &&
+        x.at >= Date.parse(e.fetchedAt),
+    );
+    if (s) out.add(s);
+  }
+  return out;
+}
+
 /** Every minute the fake served a valid rate is in `rates` exactly once per (source, currency), with its value. */
 export async function checkRates(
   db: Db,
@@ -89,6 +119,8 @@ export function checkArchive(
   labels: Map<ServedResponse, number>,
   from: number,
   to: number,
+  /** Served responses left out as abandoned by their client (see `abandonedResponses`), for the report. */
+  abandoned = 0,
 ): Check {
   const ids = new Map<string, number>();
   for (const e of envelopes) ids.set(e.id, (ids.get(e.id) ?? 0) + 1);
@@ -110,7 +142,7 @@ export function checkArchive(
   return {
     name: 'S3: every served response exactly once, byte-identical',
     ok: differences.length === 0,
-    detail: `${matched} served responses matched; ${envelopes.length} envelopes; ${dupIds.length} duplicate ids, ${unarchived.length} unarchived, ${surplus.length ? answered - labels.size : 0} surplus`,
+    detail: `${matched} served responses matched; ${envelopes.length} envelopes; ${dupIds.length} duplicate ids, ${unarchived.length} unarchived, ${surplus.length ? answered - labels.size : 0} surplus${abandoned ? `; ${abandoned} abandoned by their client as the fake answered` : ''}`,
     differences: sample(differences),
   };
 }
@@ -263,4 +295,27 @@ export async function checkForecasts(db: Db, sources: string[], from: number, to
     detail: `${expected} (series, minute) origins expected, ${differences.length} missing; ${scores.length} score rows`,
     differences: sample(differences),
   };
+}
+
+/** The POLLER_ID each service's poller runs as (the pressure pollers are named after theirs). */
+const POLLER_IDS: Record<string, string> = { poller: 'main', 'poller-2': 'second' };
+
+/**
+ * The polls a poller logged as lost on the way to QuestDB (`store: "lost"`: the spool was full), as
+ * `minute|source|poller`. Their envelopes are in S3, so a replay brings back polls rows the live run never had.
+ */
+export function lostPolls(lines: string[]): Set<string> {
+  const out = new Set<string>();
+  for (const line of lines) {
+    if (!line.includes('"store":"lost"')) continue;
+    const [name, json] = [line.slice(0, line.indexOf(' | ')), line.slice(line.indexOf(' | ') + 3)];
+    try {
+      const j = JSON.parse(json) as { msg?: string; minute?: number; source?: string };
+      if (j.msg === 'polled' && typeof j.minute === 'number')
+        out.add(`${iso(j.minute)}|${j.source}|${POLLER_IDS[name] ?? name}`);
+    } catch {
+      /* not a log record */
+    }
+  }
+  return out;
 }
