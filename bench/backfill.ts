@@ -271,7 +271,6 @@ export async function timeBaseline(batches: Batch[]): Promise<number> {
 export async function timeReplay(
   db: Db,
   s3: S3Client,
-  headStart = true,
 ): Promise<{ seconds: number; rows: number; firstBatchSeconds: number | null }> {
   const ilp = await makeIlp(config, { requestTimeoutMs: 120_000, retryTimeoutMs: 60_000 });
   const t0 = performance.now();
@@ -295,7 +294,7 @@ export async function timeReplay(
       store: makeQuestdbStore(ilp),
       producer: opts['in-process']
         ? inProcessProducer(makeS3ArchiveStore(s3, config.RAW_BUCKET))
-        : workerProducer(config, { headStart }),
+        : workerProducer(config),
       prefix: config.RAW_PREFIX,
       archiveName: `s3://${config.RAW_BUCKET}/${config.RAW_PREFIX}`,
       clock: systemClock,

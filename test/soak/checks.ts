@@ -297,6 +297,20 @@ export async function checkForecasts(db: Db, sources: string[], from: number, to
   };
 }
 
+/** The fields of a poller's log record the soak reads. */
+type PollRecord = { msg?: string; minute?: number; source?: string; store?: string };
+
+/** A service's log line (`<service> | <pino JSON>`) as its service and record; null when it is not one. */
+export function logRecord(line: string): { service: string; record: PollRecord } | null {
+  const bar = line.indexOf(' | ');
+  if (bar < 0) return null;
+  try {
+    return { service: line.slice(0, bar), record: JSON.parse(line.slice(bar + 3)) as PollRecord };
+  } catch {
+    return null; // a line that is not a log record
+  }
+}
+
 /** The POLLER_ID each service's poller runs as (the pressure pollers are named after theirs). */
 const POLLER_IDS: Record<string, string> = { poller: 'main', 'poller-2': 'second' };
 
@@ -308,14 +322,9 @@ export function lostPolls(lines: string[]): Set<string> {
   const out = new Set<string>();
   for (const line of lines) {
     if (!line.includes('"store":"lost"')) continue;
-    const [name, json] = [line.slice(0, line.indexOf(' | ')), line.slice(line.indexOf(' | ') + 3)];
-    try {
-      const j = JSON.parse(json) as { msg?: string; minute?: number; source?: string };
-      if (j.msg === 'polled' && typeof j.minute === 'number')
-        out.add(`${iso(j.minute)}|${j.source}|${POLLER_IDS[name] ?? name}`);
-    } catch {
-      /* not a log record */
-    }
+    const r = logRecord(line);
+    if (r?.record.msg === 'polled' && typeof r.record.minute === 'number')
+      out.add(`${iso(r.record.minute)}|${r.record.source}|${POLLER_IDS[r.service] ?? r.service}`);
   }
   return out;
 }

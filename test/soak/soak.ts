@@ -24,6 +24,7 @@ import { readWholeArchive } from '../support/archive.ts';
 import {
   abandonedResponses,
   archivedMinutes,
+  logRecord,
   lostPolls,
   checkArchive,
   checkForecasts,
@@ -354,15 +355,10 @@ async function main(): Promise<number> {
           let allPolled = () => {};
           const polled = new Promise<void>((resolve) => (allPolled = resolve));
           const watch = (line: string) => {
-            const json = line.startsWith('poller | ') ? line.slice('poller | '.length) : null;
-            if (!json?.includes('"polled"')) return;
-            let j: { msg?: string; minute?: number; source?: string };
-            try {
-              j = JSON.parse(json) as typeof j;
-            } catch {
-              return; // not a log record
-            }
-            if (j.msg === 'polled' && j.minute === minute && j.source) others.delete(j.source);
+            if (!line.includes('"polled"')) return;
+            const r = logRecord(line);
+            if (r?.service !== 'poller' || r.record.msg !== 'polled' || r.record.minute !== minute) return;
+            if (r.record.source) others.delete(r.record.source);
             if (others.size === 0) allPolled();
           };
           pollerWatchers.add(watch);
