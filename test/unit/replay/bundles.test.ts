@@ -1,9 +1,12 @@
-/** The replay worker's bundle cache: other versions are pruned once unused for the keep time, nothing else. */
+/**
+ * The replay worker's bundle cache: other versions are pruned once unused for the keep time, nothing else. And the
+ * options the worker starts with: the parent's, less a TypeScript loader.
+ */
 import { existsSync, mkdtempSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { pruneBundles } from '../../../ingest/replay/producers.ts';
+import { pruneBundles, workerExecArgv } from '../../../ingest/replay/producers.ts';
 
 const H = 3_600_000;
 
@@ -35,5 +38,30 @@ describe('pruneBundles', () => {
         .sort(),
     );
     expect(existsSync(join(dir, 'notes.txt'))).toBe(true);
+  });
+});
+
+describe('workerExecArgv', () => {
+  it('drops tsx however it is loaded, in either spelling of the flag', () => {
+    expect(workerExecArgv(['--import', 'tsx'])).toEqual([]);
+    expect(workerExecArgv(['--import=tsx/esm'])).toEqual([]);
+    expect(workerExecArgv(['--require', 'tsx/cjs', '-r', 'tsx'])).toEqual([]);
+    expect(workerExecArgv(['--loader', 'file:///app/node_modules/tsx/dist/loader.mjs'])).toEqual([]);
+    expect(workerExecArgv(['--experimental-loader=C:\\app\\node_modules\\tsx\\dist\\loader.mjs'])).toEqual(
+      [],
+    );
+  });
+
+  it('keeps every other option, loaders of other names included, in order', () => {
+    const others = [
+      '--enable-source-maps',
+      '--import',
+      './telemetry.mjs',
+      '--max-old-space-size=4096',
+      '--require=tsx-like-but-not',
+      '--conditions',
+      'tsx',
+    ];
+    expect(workerExecArgv(['--import', 'tsx', ...others, '--import=tsx'])).toEqual(others);
   });
 });
