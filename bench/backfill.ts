@@ -32,7 +32,8 @@ import { serializeEnvelope, type RawEnvelope } from '../ingest/archive/envelope.
 import { hourPrefix, listingWindow } from '../ingest/replay/keys.ts';
 import { produceCuts, type ProduceInput } from '../ingest/replay/produce.ts';
 import { inProcessProducer, workerProducer } from '../ingest/replay/producers.ts';
-import { makeS3ArchiveStore, type ArchiveStore } from '../ingest/replay/reader.ts';
+import type { ArchiveStore } from '../ingest/replay/reader.ts';
+import { makeS3ArchiveStore } from '../ingest/replay/s3-store.ts';
 import { runReplay } from '../ingest/replay/replay.ts';
 import { makeQuestdbStore, type Batch } from '../ingest/store.ts';
 import { runMigrations } from '../migrations/migrate.ts';

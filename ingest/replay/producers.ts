@@ -11,12 +11,12 @@ import {
   mkdirSync,
   readdirSync,
   renameSync,
+  rmSync,
   statSync,
-  unlinkSync,
   utimesSync,
   writeFileSync,
 } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { build } from 'esbuild';
@@ -24,7 +24,8 @@ import { makeS3 } from '../../common/aws.ts';
 import type { Config } from '../../common/config.ts';
 import { startHead, type HeadMessage } from './head-start.ts';
 import { produceCuts, type ProduceInput, type ProducerEvent } from './produce.ts';
-import { makeS3ArchiveStore, type ArchiveStore } from './reader.ts';
+import type { ArchiveStore } from './reader.ts';
+import { makeS3ArchiveStore } from './s3-store.ts';
 import { unpackOuts, type PackedOuts } from './transfer.ts';
 
 /** Events of a replay's read side; `ack()` after consuming each cut, `stop()` to end after the object in hand. */
@@ -54,14 +55,16 @@ export type WorkerMessage =
   | { kind: 'error'; message: string; stack: string };
 
 const CACHE = new URL('../../node_modules/.cache/btc-rates/', import.meta.url);
-const BUNDLE = /^replay-worker-[0-9a-f]{16}\.mjs(\.\d+\.tmp)?$/;
+/** A bundle's folder (an earlier layout: one file), or a crash's leftover of either. */
+const BUNDLE = /^replay-worker-[0-9a-f]{16}(\.mjs)?(\.\d+\.tmp)?$/;
+const ENTRY = 'worker.mjs';
 /** Bundles of other versions of the worker's code unused for this long are deleted. */
 const KEEP_UNUSED_MS = 3_600_000;
 
 /**
- * Delete bundles (and temp files a crash left) not used for `keepMs`, except `current`. A running worker has
- * loaded its bundle already (its packages resolve from node_modules, not from the file), so only a replay that
- * built an old bundle and had not yet started its worker could miss it: an hour is far beyond that moment.
+ * Delete bundles (and what a crash left) not used for `keepMs`, except `current`. A worker loads its bundle when it
+ * starts and the chunk it loads later (S3) by its first cut, so only a replay that built an old bundle and had
+ * not yet got that far could miss it: an hour is far beyond that moment.
  */
 export function pruneBundles(dir: string, current: string, now: number, keepMs = KEEP_UNUSED_MS): string[] {
   const removed: string[] = [];
@@ -70,7 +73,7 @@ export function pruneBundles(dir: string, current: string, now: number, keepMs =
     const path = join(dir, name);
     try {
       if (now - statSync(path).mtimeMs < keepMs) continue;
-      unlinkSync(path);
+      rmSync(path, { recursive: true, force: true });
       removed.push(name);
     } catch {
       /* removed meanwhile by another replay */
@@ -80,16 +83,22 @@ export function pruneBundles(dir: string, current: string, now: number, keepMs =
 }
 
 /**
- * The worker's entry as one ES module: our TypeScript bundled and stripped by esbuild (about 10 ms), packages
- * left to Node. The worker then starts without a TypeScript loader of its own (0.40 -> 0.28 s measured, most of
- * the rest is importing the AWS SDK and zod). Built at every start, so it is never older than the source; kept
- * under node_modules/.cache (by content hash, written atomically; its modification time is its last use, and
- * bundles of other versions unused for an hour are pruned) so its imports resolve as the source's do.
+ * The worker's entry as ES modules: our TypeScript bundled and stripped by esbuild (about 10 ms), packages left to
+ * Node, and what the worker imports only when it needs it (S3) split into a chunk of its own, so its start does
+ * not wait for the AWS SDK (see worker.ts). The worker so starts without a TypeScript loader of its own (0.40 ->
+ * 0.28 s measured when the bundle came in). Built at every start, so it is never older than the source; kept
+ * under node_modules/.cache (a folder by content hash, written atomically; its modification time is its last use,
+ * and bundles of other versions unused for an hour are pruned) so its imports resolve as the source's do.
  */
 async function bundledEntry(): Promise<URL> {
+  const dir = fileURLToPath(CACHE);
   const out = await build({
-    entryPoints: [fileURLToPath(new URL('./worker.ts', import.meta.url))],
+    entryPoints: { worker: fileURLToPath(new URL('./worker.ts', import.meta.url)) },
     bundle: true,
+    splitting: true,
+    outdir: dir,
+    outExtension: { '.js': '.mjs' },
+    chunkNames: 'chunk-[hash]',
     packages: 'external',
     platform: 'node',
     format: 'esm',
@@ -97,29 +106,38 @@ async function bundledEntry(): Promise<URL> {
     write: false,
     logLevel: 'silent',
   });
-  const code = out.outputFiles[0]!.text;
-  const name = `replay-worker-${createHash('sha256').update(code).digest('hex').slice(0, 16)}.mjs`;
-  const dir = fileURLToPath(CACHE);
-  const file = join(dir, name);
-  if (existsSync(file)) {
+  const files = out.outputFiles
+    .map((f) => ({ name: relative(dir, f.path), text: f.text }))
+    .sort((x, y) => (x.name < y.name ? -1 : 1));
+  const hash = createHash('sha256');
+  for (const f of files) hash.update(`${f.name}\0${f.text}\0`);
+  const name = `replay-worker-${hash.digest('hex').slice(0, 16)}`;
+  const folder = join(dir, name);
+  if (existsSync(join(folder, ENTRY))) {
     const now = new Date();
     try {
-      utimesSync(file, now, now);
+      utimesSync(folder, now, now);
     } catch {
       /* a read-only install: the bundle is still usable */
     }
   } else {
-    mkdirSync(dir, { recursive: true });
-    const tmp = `${file}.${process.pid}.tmp`;
-    writeFileSync(tmp, code);
-    renameSync(tmp, file);
+    const tmp = `${folder}.${process.pid}.tmp`;
+    rmSync(tmp, { recursive: true, force: true });
+    mkdirSync(tmp, { recursive: true });
+    for (const f of files) writeFileSync(join(tmp, f.name), f.text);
+    try {
+      renameSync(tmp, folder);
+    } catch (err) {
+      rmSync(tmp, { recursive: true, force: true });
+      if (!existsSync(join(folder, ENTRY))) throw err; // else another replay wrote the same bundle first
+    }
   }
   try {
     pruneBundles(dir, name, Date.now());
   } catch {
     /* housekeeping only */
   }
-  return pathToFileURL(file);
+  return pathToFileURL(join(folder, ENTRY));
 }
 
 const LOADER_FLAGS = new Set(['--import', '--loader', '--experimental-loader', '--require', '-r']);

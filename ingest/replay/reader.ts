@@ -5,14 +5,13 @@
  * envelope is reported with its object's key and line number and skipped; a failure to list or fetch (S3
  * unreachable) throws, so a replay stops where it was instead of passing over data.
  */
-import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { parseEnvelope, type RawEnvelope } from '../archive/envelope.ts';
 import { arrivalDeadline, arrivalOf, hourOfKey, hourPrefix, minuteHint } from './keys.ts';
 import { maybeGunzip, splitLines } from './lines.ts';
 
 export type Listed = { key: string; size: number };
 
-/** The archive as the reader needs it: S3, or an in-memory double in tests. */
+/** The archive as the reader needs it: S3 (s3-store.ts), or an in-memory double in tests. */
 export type ArchiveStore = {
   /**
    * The keys under `prefix` that sort after `startAfter`, in key order (as S3 lists a general purpose bucket), a
@@ -22,39 +21,6 @@ export type ArchiveStore = {
   /** The object's body as it streams in. */
   open(key: string): Promise<AsyncIterable<Uint8Array>>;
 };
-
-export function makeS3ArchiveStore(s3: S3Client, bucket: string): ArchiveStore {
-  return {
-    async *list(prefix, startAfter) {
-      const page = (token?: string) =>
-        s3.send(
-          new ListObjectsV2Command({
-            Bucket: bucket,
-            Prefix: prefix,
-            StartAfter: startAfter,
-            ContinuationToken: token,
-          }),
-        );
-      // One page requested ahead: a page is a round trip, and its 1,000 keys are quickly handed on.
-      let pending = page();
-      for (;;) {
-        const res = await pending;
-        const token = res.NextContinuationToken;
-        if (token) {
-          pending = page(token);
-          pending.catch(() => {}); // awaited on the next turn; a reader that stops early never asks for it
-        }
-        yield (res.Contents ?? []).flatMap((o) => (o.Key ? [{ key: o.Key, size: o.Size ?? 0 }] : []));
-        if (!token) return;
-      }
-    },
-    async open(key) {
-      const res = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-      if (!res.Body) throw new Error(`s3://${bucket}/${key} has no body`);
-      return res.Body as AsyncIterable<Uint8Array>;
-    },
-  };
-}
 
 export type BadLine = { line: number; error: string };
 

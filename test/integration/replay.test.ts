@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeS3 } from '../../common/aws.ts';
 import { systemClock } from '../../common/clock.ts';
 import { inProcessProducer } from '../../ingest/replay/producers.ts';
-import { makeS3ArchiveStore } from '../../ingest/replay/reader.ts';
+import { makeS3ArchiveStore } from '../../ingest/replay/s3-store.ts';
 import { runReplay, type ReplayOptions } from '../../ingest/replay/replay.ts';
 import { makeQuestdbStore } from '../../ingest/store.ts';
 import { makeDb, type Db } from '../../sql/db.ts';
