@@ -85,10 +85,11 @@ export function pruneBundles(dir: string, current: string, now: number, keepMs =
 /**
  * The worker's entry as ES modules: our TypeScript bundled and stripped by esbuild (about 10 ms), packages left to
  * Node, and what the worker imports only when it needs it (S3) split into a chunk of its own, so its start does
- * not wait for the AWS SDK (see worker.ts). The worker so starts without a TypeScript loader of its own (0.40 ->
- * 0.28 s measured when the bundle came in). Built at every start, so it is never older than the source; kept
- * under node_modules/.cache (a folder by content hash, written atomically; its modification time is its last use,
- * and bundles of other versions unused for an hour are pruned) so its imports resolve as the source's do.
+ * not wait for the AWS SDK (see worker.ts). Running the bundle, the worker needs no TypeScript loader (0.40 ->
+ * 0.28 s measured when the bundle came in; see workerExecArgv). Built at every start, so it is never older than
+ * the source; kept under node_modules/.cache (a folder by content hash, written atomically; its modification time
+ * is its last use, and bundles of other versions unused for an hour are pruned) so its imports resolve as the
+ * source's do.
  */
 async function bundledEntry(): Promise<URL> {
   const dir = fileURLToPath(CACHE);
