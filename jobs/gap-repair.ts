@@ -7,13 +7,11 @@
  * enough for a late arrival is searched once more after the arrival slack, then final; nothing is retried
  * forever. Rows touched = rates rows repaired.
  */
-import { makeS3 } from '../common/aws.ts';
 import type { Config } from '../common/config.ts';
 import type { Clock, SourceName } from '../common/types.ts';
 import { rateKey, type MinuteOutput } from '../ingest/replay/normalizer.ts';
 import { inProcessProducer } from '../ingest/replay/producers.ts';
-import type { ArchiveStore } from '../ingest/replay/reader.ts';
-import { makeS3ArchiveStore } from '../ingest/replay/s3-store.ts';
+import { openS3Archive, type OpenArchive } from '../ingest/replay/s3-store.ts';
 import { runReplay } from '../ingest/replay/replay.ts';
 import { waitForWal } from '../ingest/replay/tables.ts';
 import { makeQuestdbStore } from '../ingest/store.ts';
@@ -43,7 +41,7 @@ export type GapRepairOptions = {
     | 'AWS_SECRET_ACCESS_KEY'
   >;
   /** The archive for one run (default: S3 from the configuration, closed after the run). */
-  openArchive?: () => { store: ArchiveStore; close(): void };
+  openArchive?: () => OpenArchive;
   /** How late a response may arrive in the archive (as replay-s3 --slack). */
   slackMs?: number;
   /** A series is expected in a window when it has a row this far before it, or in it. */
@@ -66,12 +64,7 @@ export function makeGapRepair(
   const { db, ilp, clock, config } = opts;
   const slackMs = opts.slackMs ?? 24 * HOUR;
   const lookbackMs = opts.seriesLookbackMs ?? 24 * HOUR;
-  const openArchive =
-    opts.openArchive ??
-    (() => {
-      const s3 = makeS3(config);
-      return { store: makeS3ArchiveStore(s3, config.RAW_BUCKET), close: () => s3.destroy() };
-    });
+  const openArchive = opts.openArchive ?? (() => openS3Archive(config));
 
   /** The gaps of the window on the expected grid. */
   async function findGaps(start: number, end: number): Promise<Gap[]> {

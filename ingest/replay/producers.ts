@@ -20,12 +20,11 @@ import { join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { build } from 'esbuild';
-import { makeS3 } from '../../common/aws.ts';
 import type { Config } from '../../common/config.ts';
 import { startHead, type HeadMessage } from './head-start.ts';
 import { produceCuts, type ProduceInput, type ProducerEvent } from './produce.ts';
 import type { ArchiveStore } from './reader.ts';
-import { makeS3ArchiveStore } from './s3-store.ts';
+import { openS3Archive } from './s3-store.ts';
 import { unpackOuts, type PackedOuts } from './transfer.ts';
 
 /** Events of a replay's read side; `ack()` after consuming each cut, `stop()` to end after the object in hand. */
@@ -194,14 +193,14 @@ export function workerProducer(config: WorkerConfig, opts: { headStart?: boolean
       if (!headStart) return null;
       const send = (m: HeadMessage, transfer: ArrayBuffer[] = []) => worker.postMessage(m, transfer);
       try {
-        const s3 = makeS3(config);
+        const archive = openS3Archive(config);
         const h = startHead(
-          makeS3ArchiveStore(s3, config.RAW_BUCKET),
+          archive.store,
           { prefix: input.prefix, arrival: input.listing },
           { concurrency: input.concurrency, maxBytes: HEAD_START_BYTES },
           send,
         );
-        void h.done.finally(() => s3.destroy());
+        void h.done.finally(archive.close);
         return h;
       } catch {
         send({ kind: 'head:end' }); // no head start: the worker must not wait for one

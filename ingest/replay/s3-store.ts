@@ -3,7 +3,17 @@
  * AWS SDK: the replay worker imports this module only when it first asks S3 itself (see worker.ts).
  */
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { makeS3, type AwsConfig } from '../../common/aws.ts';
+import type { Config } from '../../common/config.ts';
 import type { ArchiveStore } from './reader.ts';
+
+export type OpenArchive = { store: ArchiveStore; close(): void };
+
+/** The configured bucket's archive, over an S3 client of its own that `close` releases. */
+export function openS3Archive(config: AwsConfig & Pick<Config, 'RAW_BUCKET'>): OpenArchive {
+  const s3 = makeS3(config);
+  return { store: makeS3ArchiveStore(s3, config.RAW_BUCKET), close: () => s3.destroy() };
+}
 
 export function makeS3ArchiveStore(s3: S3Client, bucket: string): ArchiveStore {
   return {

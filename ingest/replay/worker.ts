@@ -5,11 +5,10 @@
  * when told to stop.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import type { S3Client } from '@aws-sdk/client-s3';
 import { headStore, isHeadMessage, type HeadMessage } from './head-start.ts';
 import { produceCuts, type ProduceInput } from './produce.ts';
 import type { WorkerConfig, WorkerMessage } from './producers.ts';
-import type { ArchiveStore } from './reader.ts';
+import type { OpenArchive } from './s3-store.ts';
 import { packOuts, transferables } from './transfer.ts';
 
 const AHEAD = 2;
@@ -25,13 +24,9 @@ const { config, input, headStart } = workerData as {
  * AWS SDK was most of the worker's start (created to imports done 0.62 -> 0.22 s, medians of 18 starts on a 2-vCPU
  * VM), and with a head start nothing is asked of S3 here before the first cut.
  */
-function lazyS3(): { store: ArchiveStore; close(): void } {
-  let loaded: Promise<{ s3: S3Client; store: ArchiveStore }> | null = null;
-  const load = () =>
-    (loaded ??= Promise.all([import('../../common/aws.ts'), import('./s3-store.ts')]).then(([aws, m]) => {
-      const s3 = aws.makeS3(config);
-      return { s3, store: m.makeS3ArchiveStore(s3, config.RAW_BUCKET) };
-    }));
+function lazyS3(): OpenArchive {
+  let loaded: Promise<OpenArchive> | null = null;
+  const load = () => (loaded ??= import('./s3-store.ts').then((m) => m.openS3Archive(config)));
   return {
     store: {
       async *list(prefix, startAfter) {
@@ -41,7 +36,7 @@ function lazyS3(): { store: ArchiveStore; close(): void } {
     },
     close: () =>
       void loaded?.then(
-        ({ s3 }) => s3.destroy(),
+        (archive) => archive.close(),
         () => {},
       ),
   };
