@@ -4,12 +4,14 @@
  * requests, so building a batch and flushing it happen together under one lock: a batch is sent whole, by its
  * own request, or fails whole (and the caller still holds its rows to spool them).
  */
-import { Sender } from '@questdb/nodejs-client';
+import { createTransport, Sender, SenderOptions } from '@questdb/nodejs-client';
 import type { Config } from '../common/config.ts';
 
 export type Ilp = {
   /** Build rows with `build` (`sender.table().symbol()...at(ts, 'ms')`) and flush them, after any batch under way. */
   write(build: (sender: Sender) => Promise<void> | void): Promise<void>;
+  /** Send rows built elsewhere into a buffer of the client's own (`createBuffer` with `ilpConfString`), in turn. */
+  send(data: Uint8Array): Promise<void>;
   close(): Promise<void>;
 };
 
@@ -45,9 +47,20 @@ export function ilpRefusal(err: unknown): string | null {
 }
 
 export async function makeIlp(config: IlpConfig, opts: IlpOptions = {}): Promise<Ilp> {
-  const sender = await Sender.fromConfig(ilpConfString(config, opts));
+  const conf = ilpConfString(config, opts);
+  const sender = await Sender.fromConfig(conf);
+  const transport = createTransport(await SenderOptions.fromConfig(conf));
   let tail: Promise<unknown> = Promise.resolve();
+  const inTurn = (run: () => Promise<void>) => {
+    const next = tail.then(run, run);
+    tail = next.catch(() => {});
+    return next;
+  };
   return {
+    send: (data) =>
+      inTurn(async () => {
+        await transport.send(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+      }),
     write(build) {
       const run = async () => {
         try {
@@ -59,9 +72,7 @@ export async function makeIlp(config: IlpConfig, opts: IlpOptions = {}): Promise
           throw err;
         }
       };
-      const next = tail.then(run, run);
-      tail = next.catch(() => {});
-      return next;
+      return inTurn(run);
     },
     async close() {
       await tail;

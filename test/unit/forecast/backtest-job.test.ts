@@ -58,7 +58,12 @@ function fakeIlp(): Ilp & { rows: Record<string, unknown>[] } {
       rows.push({ ...cur, ts });
     },
   };
-  return { rows, write: async (build) => build(sender as unknown as Sender), close: async () => {} };
+  return {
+    rows,
+    write: async (build) => build(sender as unknown as Sender),
+    send: () => Promise.reject(new Error('the backtest builds its own rows')),
+    close: async () => {},
+  };
 }
 
 describe('daily backtest job', () => {
