@@ -38,7 +38,7 @@ import { runReplay } from '../ingest/replay/replay.ts';
 import { makeQuestdbStore, type Batch } from '../ingest/store.ts';
 import { runMigrations } from '../migrations/migrate.ts';
 import { makeDb, type Db } from '../sql/db.ts';
-import { makeIlp } from '../sql/ilp.ts';
+import { ilpConfString, makeIlp } from '../sql/ilp.ts';
 import { loadQueries, pick } from '../sql/loader.ts';
 import { runBootstrap } from '../stack/bootstrap.ts';
 import { formatDuration } from '../migrations/backfills/progress.ts';
@@ -295,7 +295,7 @@ export async function timeReplay(
       store: makeQuestdbStore(ilp),
       producer: opts['in-process']
         ? inProcessProducer(makeS3ArchiveStore(s3, config.RAW_BUCKET))
-        : workerProducer(config),
+        : workerProducer(config, { ilpConf: ilpConfString(config) }),
       prefix: config.RAW_PREFIX,
       archiveName: `s3://${config.RAW_BUCKET}/${config.RAW_PREFIX}`,
       clock: systemClock,
@@ -400,7 +400,7 @@ async function main(config_: Config = config): Promise<void> {
     );
     say(
       `  runs     ${ROUNDS} rounds of ceiling then replay, batches of ${int(BATCH)} rows, ${CONCURRENCY} objects ` +
-        `fetched at once, reading ${opts['in-process'] ? 'in the writing thread' : 'in a worker thread'}, ` +
+        `fetched at once, reading ${opts['in-process'] ? 'in the writing thread' : 'in a worker thread (which builds rows while the writer is busy)'}, ` +
         `arrival slack ${formatDuration(SLACK_MS)}`,
     );
     say(

@@ -47,6 +47,8 @@ export type CutEvent = {
   to: number;
   outs: MinuteOutput[];
   previous: PreviousState;
+  /** Every row of `outs` as ILP, as the writer would build them were nothing stored (see prebuilt.ts). */
+  ilp?: Uint8Array;
 };
 
 /** The range is done (not sent when stopped early). */

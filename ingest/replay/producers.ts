@@ -47,10 +47,19 @@ export type WorkerConfig = Pick<
   'RAW_BUCKET' | 'AWS_REGION' | 'AWS_ENDPOINT_URL' | 'AWS_ACCESS_KEY_ID' | 'AWS_SECRET_ACCESS_KEY'
 >;
 
+export type Prebuild = 'when-busy' | 'always';
+
 /** Messages from the worker (see worker.ts). */
 export type WorkerMessage =
   | Exclude<ProducerEvent, { kind: 'cut' }>
-  | { kind: 'cut'; from: number; to: number; previous: ProduceInput['previous']; packed: PackedOuts }
+  | {
+      kind: 'cut';
+      from: number;
+      to: number;
+      previous: ProduceInput['previous'];
+      packed: PackedOuts;
+      ilp?: Uint8Array;
+    }
   | { kind: 'error'; message: string; stack: string };
 
 const CACHE = new URL('../../node_modules/.cache/btc-rates/', import.meta.url);
@@ -183,11 +192,24 @@ async function startWorker(workerData: unknown): Promise<Worker> {
 /** How much of the archive the starting thread fetches at most before the first cut (see head-start.ts). */
 const HEAD_START_BYTES = 64 * 2 ** 20;
 
-/** `headStart: false` leaves all reading to the worker (to measure what the head start gains). */
-export function workerProducer(config: WorkerConfig, opts: { headStart?: boolean } = {}): Producer {
+/**
+ * `headStart: false` leaves all reading to the worker (to measure what the head start gains). `ilpConf`, the
+ * writer's ILP configuration string, lets the worker build rows for the writer too (see prebuilt.ts): of the cuts
+ * it finishes while the writer is busy, or (`prebuild: 'always'`, for tests) of every cut.
+ */
+export function workerProducer(
+  config: WorkerConfig,
+  opts: { headStart?: boolean; ilpConf?: string; prebuild?: Prebuild } = {},
+): Producer {
   const headStart = opts.headStart ?? true;
   return (input) => {
-    const started = startWorker({ config, input, headStart });
+    const started = startWorker({
+      config,
+      input,
+      headStart,
+      ilpConf: opts.ilpConf ?? null,
+      prebuild: opts.prebuild ?? 'when-busy',
+    });
     // Until it has a cut to write, this thread lists and fetches for the worker (see head-start.ts).
     const head = started.then((worker) => {
       if (!headStart) return null;
@@ -228,6 +250,7 @@ export function workerProducer(config: WorkerConfig, opts: { headStart?: boolean
             to: m.to,
             previous: m.previous,
             outs: unpackOuts(m.packed),
+            ...(m.ilp ? { ilp: m.ilp } : {}),
           });
         } else queue.push(m);
         notify();

@@ -21,7 +21,14 @@ export * from './types.ts';
 
 const SAVE_EVERY_MS = 2_000;
 
-type Cut = { from: number; to: number; outs: MinuteOutput[]; state: T.SavedState; written: number };
+type Cut = {
+  from: number;
+  to: number;
+  outs: MinuteOutput[];
+  ilp?: Uint8Array;
+  state: T.SavedState;
+  written: number;
+};
 
 export async function runReplay(opts: ReplayOptions, deps: ReplayDeps): Promise<ReplaySummary> {
   const { db, clock } = deps;
@@ -65,8 +72,16 @@ export async function runReplay(opts: ReplayOptions, deps: ReplayDeps): Promise<
       const only = deps.select ? { only: deps.select } : {};
       const s = selectRows(cut.outs, stored, { force: opts.force, ...only });
       const { batch } = s;
-      if (batch.rates.length + batch.polls.length + batch.currencies.length > 0)
-        await deps.store.write(batch);
+      // Nothing of the cut stored and no `only`: every row goes, so rows the worker built go as they are.
+      const asBuilt =
+        cut.ilp !== undefined &&
+        deps.store.writeBuilt !== undefined &&
+        !deps.select &&
+        stored.rates.size + stored.polls.size === 0;
+      if (batch.rates.length + batch.polls.length + batch.currencies.length === 0) {
+        /* nothing to write */
+      } else if (asBuilt) await deps.store.writeBuilt!(cut.ilp!);
+      else await deps.store.write(batch);
       // What a batch adds to the counters goes into its saved state too, so a resumed run counts it.
       const counted = (k: string, n: number) => {
         add(k, n);
@@ -151,6 +166,7 @@ export async function runReplay(opts: ReplayOptions, deps: ReplayDeps): Promise<
           from: e.from,
           to: e.to,
           outs: e.outs,
+          ...(e.ilp ? { ilp: e.ilp } : {}),
           state: { previous: last, counters: { ...c } },
           written: 0,
         });

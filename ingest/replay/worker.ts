@@ -1,22 +1,26 @@
 /**
  * The worker thread of `workerProducer`: reads and normalizes with S3 of its own (and what the starting thread
- * fetched for it first) and posts the events, a cut's rates as transferred columns. It waits for the writer's
+ * fetched for it first) and posts the events, a cut's rates as transferred columns — with its rows built as ILP
+ * too when the writer is busy and gave its ILP configuration (prebuilt.ts). It waits for the writer's
  * ack when two cuts are unconsumed, so it never runs far ahead of QuestDB, and ends after the object in hand
  * when told to stop.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { headStore, isHeadMessage, type HeadMessage } from './head-start.ts';
 import { produceCuts, type ProduceInput } from './produce.ts';
-import type { WorkerConfig, WorkerMessage } from './producers.ts';
+import type { Prebuild, WorkerConfig, WorkerMessage } from './producers.ts';
 import type { OpenArchive } from './s3-store.ts';
+import { makeCutBuilder } from './prebuilt.ts';
 import { packOuts, transferables } from './transfer.ts';
 
 const AHEAD = 2;
 const port = parentPort!;
-const { config, input, headStart } = workerData as {
+const { config, input, headStart, ilpConf, prebuild } = workerData as {
   config: WorkerConfig;
   input: ProduceInput;
   headStart: boolean;
+  ilpConf: string | null;
+  prebuild: Prebuild;
 };
 
 /**
@@ -43,6 +47,10 @@ function lazyS3(): OpenArchive {
 }
 
 const own = lazyS3();
+
+// Started now so the client loads beside the first reads: it is needed from the second cut on.
+const builder = ilpConf ? makeCutBuilder(ilpConf) : null;
+builder?.warm().catch(() => {}); // a failure to load shows at the first build
 // What the starting thread lists and fetches for it until the first cut is served first (see head-start.ts).
 const head = headStart ? headStore(own.store) : null;
 let stopped = false;
@@ -64,7 +72,13 @@ try {
       continue;
     }
     const packed = packOuts(e.outs);
-    post({ kind: 'cut', from: e.from, to: e.to, previous: e.previous, packed }, transferables(packed));
+    // Built here only while the writer still has a cut in hand (see prebuilt.ts): a writer waiting for this one
+    // is better served by having it at once.
+    const ilp = builder && (prebuild === 'always' || unacked >= 1) ? await builder.build(e.outs) : null;
+    post(
+      { kind: 'cut', from: e.from, to: e.to, previous: e.previous, packed, ...(ilp ? { ilp } : {}) },
+      ilp ? [...transferables(packed), ilp.buffer as ArrayBuffer] : transferables(packed),
+    );
     unacked++;
     while (unacked >= AHEAD && !stopped) await new Promise<void>((r) => (resume = r));
     if (stopped) break;

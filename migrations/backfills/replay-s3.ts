@@ -10,7 +10,7 @@ import { makeQuestdbStore } from '../../ingest/store.ts';
 import { workerProducer } from '../../ingest/replay/producers.ts';
 import { runReplay, type ReplayOptions, type ReplaySummary } from '../../ingest/replay/replay.ts';
 import { makeDb } from '../../sql/db.ts';
-import { makeIlp } from '../../sql/ilp.ts';
+import { ilpConfString, makeIlp } from '../../sql/ilp.ts';
 import { formatDuration, makeProgress } from './progress.ts';
 import type { Backfill } from './registry.ts';
 
@@ -210,7 +210,7 @@ export const replayS3: Backfill = {
       const summary = await runReplay(opts, {
         db,
         store: makeQuestdbStore(ilp),
-        producer: workerProducer(config),
+        producer: workerProducer(config, { ilpConf: ilpConfString(config) }),
         prefix: config.RAW_PREFIX,
         archiveName,
         clock,
