@@ -77,6 +77,7 @@ export async function makeIlp(config: IlpConfig, opts: IlpOptions = {}): Promise
     async close() {
       await tail;
       await sender.close();
+      await transport.close();
     },
   };
 }

@@ -48,13 +48,12 @@ function lazyS3(): OpenArchive {
 
 const own = lazyS3();
 
-// Started now so the client loads beside the first reads: it is needed from the second cut on.
 const builder = ilpConf ? makeCutBuilder(ilpConf) : null;
-builder?.warm().catch(() => {}); // a failure to load shows at the first build
 // What the starting thread lists and fetches for it until the first cut is served first (see head-start.ts).
 const head = headStart ? headStore(own.store) : null;
 let stopped = false;
 let unacked = 0;
+let posted = 0;
 let resume: (() => void) | null = null;
 port.on('message', (m: { kind: 'ack' | 'stop' } | HeadMessage) => {
   if (isHeadMessage(m)) return head?.receive(m);
@@ -79,6 +78,8 @@ try {
       { kind: 'cut', from: e.from, to: e.to, previous: e.previous, packed, ...(ilp ? { ilp } : {}) },
       ilp ? [...transferables(packed), ilp.buffer as ArrayBuffer] : transferables(packed),
     );
+    // The client is needed from the second cut on: loaded once the first is out, off the replay's start.
+    if (posted++ === 0) builder?.warm().catch(() => {}); // a failure to load shows at the first build
     unacked++;
     while (unacked >= AHEAD && !stopped) await new Promise<void>((r) => (resume = r));
     if (stopped) break;
