@@ -73,15 +73,11 @@ export async function runReplay(opts: ReplayOptions, deps: ReplayDeps): Promise<
       const s = selectRows(cut.outs, stored, { force: opts.force, ...only });
       const { batch } = s;
       // Nothing of the cut stored and no `only`: every row goes, so rows the worker built go as they are.
-      const asBuilt =
-        cut.ilp !== undefined &&
-        deps.store.writeBuilt !== undefined &&
-        !deps.select &&
-        stored.rates.size + stored.polls.size === 0;
-      if (batch.rates.length + batch.polls.length + batch.currencies.length === 0) {
-        /* nothing to write */
-      } else if (asBuilt) await deps.store.writeBuilt!(cut.ilp!);
-      else await deps.store.write(batch);
+      const built = !deps.select && stored.rates.size + stored.polls.size === 0 ? cut.ilp : undefined;
+      if (batch.rates.length + batch.polls.length + batch.currencies.length > 0) {
+        if (built && deps.store.writeBuilt) await deps.store.writeBuilt(built);
+        else await deps.store.write(batch);
+      }
       // What a batch adds to the counters goes into its saved state too, so a resumed run counts it.
       const counted = (k: string, n: number) => {
         add(k, n);

@@ -53,7 +53,6 @@ const builder = ilpConf ? makeCutBuilder(ilpConf) : null;
 const head = headStart ? headStore(own.store) : null;
 let stopped = false;
 let unacked = 0;
-let posted = 0;
 let resume: (() => void) | null = null;
 port.on('message', (m: { kind: 'ack' | 'stop' } | HeadMessage) => {
   if (isHeadMessage(m)) return head?.receive(m);
@@ -78,8 +77,9 @@ try {
       { kind: 'cut', from: e.from, to: e.to, previous: e.previous, packed, ...(ilp ? { ilp } : {}) },
       ilp ? [...transferables(packed), ilp.buffer as ArrayBuffer] : transferables(packed),
     );
-    // The client is needed from the second cut on: loaded once the first is out, off the replay's start.
-    if (posted++ === 0) builder?.warm().catch(() => {}); // a failure to load shows at the first build
+    // The client is needed from the second cut on: loaded once the first is out, off the replay's start (a no-op
+    // after that; a failure to load shows at the first build).
+    builder?.warm().catch(() => {});
     unacked++;
     while (unacked >= AHEAD && !stopped) await new Promise<void>((r) => (resume = r));
     if (stopped) break;
