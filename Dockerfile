@@ -1,6 +1,6 @@
 # One image for every process of the pipeline (poller, jobs, forecaster, web, bootstrap); compose picks the
 # entry point per service. TypeScript runs through tsx, as in development.
-FROM node:20.20-bookworm-slim
+FROM node:24-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production
 COPY package.json package-lock.json ./
@@ -13,7 +13,7 @@ COPY forecast ./forecast
 COPY web ./web
 COPY migrations ./migrations
 COPY stack ./stack
-COPY test/fake ./test/fake
+COPY fakes ./fakes
 # node_modules/.cache: where replay-s3 writes its bundled reader worker (it falls back to tsx where it cannot).
 RUN mkdir -p /spool node_modules/.cache && chown node:node /spool node_modules/.cache
 USER node

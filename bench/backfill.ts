@@ -46,7 +46,7 @@ import { parseDuration } from '../migrations/backfills/replay-s3.ts';
 import { installMoto, startMoto } from '../stack/moto.ts';
 import { isUp, stopManaged, type Managed } from '../stack/process.ts';
 import { installQuestdb, startQuestdb } from '../stack/questdb.ts';
-import { renderCoinbase } from '../test/fake/formats.ts';
+import { renderCoinbase } from '../fakes/formats.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const Q = loadQueries('./queries.sql', import.meta.url);

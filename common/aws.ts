@@ -7,10 +7,6 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import type { Config } from './config.ts';
 
-// The project targets Node 20 on purpose (the machines run it); the SDK's notice about future releases needing
-// Node 22 is noted in the README and package-lock pins a release that supports 20, so keep it out of the logs.
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-
 export type AwsConfig = Pick<
   Config,
   'AWS_REGION' | 'AWS_ENDPOINT_URL' | 'AWS_ACCESS_KEY_ID' | 'AWS_SECRET_ACCESS_KEY'

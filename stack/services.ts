@@ -5,7 +5,7 @@ import type { SourceName } from '../common/types.ts';
 export type ServiceSpec = { name: string; entry: string; demoOnly?: boolean };
 
 export const SERVICES: ServiceSpec[] = [
-  { name: 'fake-api', entry: 'test/fake/main.ts', demoOnly: true },
+  { name: 'fake-api', entry: 'fakes/main.ts', demoOnly: true },
   { name: 'poller', entry: 'ingest/main.ts' },
   { name: 'jobs', entry: 'jobs/main.ts' },
   { name: 'forecaster', entry: 'forecast/main.ts' },

@@ -15,7 +15,7 @@ import { makeS3ArchiveStore } from '../../ingest/replay/s3-store.ts';
 import type { Batch } from '../../ingest/store.ts';
 import { makeDb } from '../../sql/db.ts';
 import { makeIlp, type Ilp } from '../../sql/ilp.ts';
-import { makeFakeApi, type FakeApi } from '../fake/server.ts';
+import { makeFakeApi, type FakeApi } from '../../fakes/server.ts';
 import { makeManualClock } from '../support/clocks.ts';
 import {
   countRows,

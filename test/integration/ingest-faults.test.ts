@@ -12,7 +12,7 @@ import { makeS3 } from '../../common/aws.ts';
 import { makeScaledClock } from '../../common/clock.ts';
 import type { RawEnvelope } from '../../ingest/archive/envelope.ts';
 import { makeDb } from '../../sql/db.ts';
-import { makeFakeApi, type FakeApi } from '../fake/server.ts';
+import { makeFakeApi, type FakeApi } from '../../fakes/server.ts';
 import { makeManualClock } from '../support/clocks.ts';
 import {
   archivedEnvelopes,

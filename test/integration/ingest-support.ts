@@ -7,7 +7,7 @@ export { startPrivateStack } from '../support/private-stack.ts';
 import { fakeUrls } from '../support/fake-urls.ts';
 export { fakeUrls };
 import type { Db } from '../../sql/db.ts';
-import type { FakeApi } from '../fake/server.ts';
+import type { FakeApi } from '../../fakes/server.ts';
 import { expect } from 'vitest';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { readWholeArchive } from '../support/archive.ts';

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeS3 } from '../../common/aws.ts';
 import { makeDb } from '../../sql/db.ts';
-import { makeFakeApi, type FakeApi } from '../fake/server.ts';
+import { makeFakeApi, type FakeApi } from '../../fakes/server.ts';
 import { makeManualClock } from '../support/clocks.ts';
 import { archivedEnvelopes, expectExactly, makeTestPoller, ownRange } from './ingest-support.ts';
 import { testConfig } from './stack-env.ts';

@@ -15,7 +15,7 @@ import { runReplay, type ReplayOptions } from '../../ingest/replay/replay.ts';
 import { makeQuestdbStore, type Store } from '../../ingest/store.ts';
 import { makeDb, type Db } from '../../sql/db.ts';
 import { ilpConfString, makeIlp } from '../../sql/ilp.ts';
-import { makeFakeApi, type FakeApi } from '../fake/server.ts';
+import { makeFakeApi, type FakeApi } from '../../fakes/server.ts';
 import { makeManualClock } from '../support/clocks.ts';
 import { expectedRows, makeTestPoller, startPrivateStack } from './ingest-support.ts';
 import { waitFor } from './stack-env.ts';

@@ -5,7 +5,7 @@
 import { adapterFor } from '../../ingest/sources/index.ts';
 import { bodyBytes, type RawEnvelope } from '../../ingest/archive/envelope.ts';
 import type { Db } from '../../sql/db.ts';
-import type { ServedResponse } from '../fake/server.ts';
+import type { ServedResponse } from '../../fakes/server.ts';
 
 export type Check = { name: string; ok: boolean; detail: string; differences: string[] };
 

@@ -17,7 +17,7 @@ import type { Config } from '../../common/config.ts';
 import { makeLogger } from '../../common/log.ts';
 import { makeDb, type Db } from '../../sql/db.ts';
 import { runMigrations } from '../../migrations/migrate.ts';
-import { makeFakeApi } from '../fake/server.ts';
+import { makeFakeApi } from '../../fakes/server.ts';
 import { fakeUrls } from '../support/fake-urls.ts';
 import { startPrivateStack } from '../support/private-stack.ts';
 import { readWholeArchive } from '../support/archive.ts';

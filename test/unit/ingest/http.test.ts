@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isRetryable, makeHttp, parseRetryAfter, retryDelay, type Http } from '../../../ingest/http.ts';
-import { makeFakeApi, type FakeApi } from '../../fake/server.ts';
-import { ROUTES } from '../../fake/routes.ts';
+import { makeFakeApi, type FakeApi } from '../../../fakes/server.ts';
+import { ROUTES } from '../../../fakes/routes.ts';
 import { makeManualClock } from '../../support/clocks.ts';
 
 const NOW = Date.UTC(2030, 0, 1, 12, 0, 0);

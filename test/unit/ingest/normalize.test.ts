@@ -8,7 +8,7 @@ import {
   type Previous,
 } from '../../../ingest/normalize.ts';
 import { adapterFor } from '../../../ingest/sources/index.ts';
-import { BLOCKCHAIN_CODES, COINBASE_CODES, COINDESK_CODES } from '../../fake/currencies.ts';
+import { BLOCKCHAIN_CODES, COINBASE_CODES, COINDESK_CODES } from '../../../fakes/currencies.ts';
 import {
   coindeskQuoteTime,
   coingeckoQuoteTime,
@@ -18,8 +18,8 @@ import {
   renderCoindesk,
   renderCoingecko,
   type CoingeckoQuery,
-} from '../../fake/formats.ts';
-import { formatPrice, priceAt } from '../../fake/walk.ts';
+} from '../../../fakes/formats.ts';
+import { formatPrice, priceAt } from '../../../fakes/walk.ts';
 import { envelope } from './helpers.ts';
 
 const SEED = 9;

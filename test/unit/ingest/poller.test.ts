@@ -11,8 +11,8 @@ import type { Previous } from '../../../ingest/normalize.ts';
 import { makePoller, type PolledSource } from '../../../ingest/poller.ts';
 import { adapterFor } from '../../../ingest/sources/index.ts';
 import type { Batch } from '../../../ingest/store.ts';
-import { BLOCKCHAIN_CODES, COINDESK_CODES } from '../../fake/currencies.ts';
-import { renderBlockchain, renderCoindesk } from '../../fake/formats.ts';
+import { BLOCKCHAIN_CODES, COINDESK_CODES } from '../../../fakes/currencies.ts';
+import { renderBlockchain, renderCoindesk } from '../../../fakes/formats.ts';
 import { makeManualClock } from '../../support/clocks.ts';
 import { attempt, recordingLog } from './helpers.ts';
 

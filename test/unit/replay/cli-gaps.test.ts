@@ -13,7 +13,7 @@ import {
   replayExitStatus,
   type ReplayCliOptions,
 } from '../../../migrations/backfills/replay-s3.ts';
-import { renderBlockchain } from '../../fake/formats.ts';
+import { renderBlockchain } from '../../../fakes/formats.ts';
 import { envelope } from '../ingest/helpers.ts';
 
 const MIN = 60_000;

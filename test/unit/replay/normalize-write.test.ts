@@ -10,7 +10,7 @@ import { advance, normalize, type Previous } from '../../../ingest/normalize.ts'
 import { makeReplayNormalizer, pollKey, rateKey } from '../../../ingest/replay/normalizer.ts';
 import { makePipeline, selectRows } from '../../../ingest/replay/writer.ts';
 import { adapterFor } from '../../../ingest/sources/index.ts';
-import { renderBlockchain } from '../../fake/formats.ts';
+import { renderBlockchain } from '../../../fakes/formats.ts';
 import { envelope } from '../ingest/helpers.ts';
 
 const MIN = 60_000;

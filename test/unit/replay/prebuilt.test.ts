@@ -11,7 +11,7 @@ import { makeReplayNormalizer, type MinuteOutput } from '../../../ingest/replay/
 import { makeCutBuilder } from '../../../ingest/replay/prebuilt.ts';
 import { selectRows } from '../../../ingest/replay/writer.ts';
 import { ilpConfString, makeIlp, type Ilp } from '../../../sql/ilp.ts';
-import { renderBlockchain } from '../../fake/formats.ts';
+import { renderBlockchain } from '../../../fakes/formats.ts';
 import { envelope } from '../ingest/helpers.ts';
 
 const MIN = 60_000;

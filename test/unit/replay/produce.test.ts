@@ -18,7 +18,7 @@ import {
   renderCoingecko,
   parseCoingeckoQuery,
   type CoingeckoQuery,
-} from '../../fake/formats.ts';
+} from '../../../fakes/formats.ts';
 import { envelope } from '../ingest/helpers.ts';
 
 const MIN = 60_000;

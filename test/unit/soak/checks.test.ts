@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type { SourceName } from '../../../common/types.ts';
 import { abandonedResponses, archivedMinutes, lostPolls } from '../../soak/checks.ts';
-import type { ServedResponse } from '../../fake/server.ts';
+import type { ServedResponse } from '../../../fakes/server.ts';
 import { envelope } from '../ingest/helpers.ts';
 
 const MIN = 60_000;

@@ -2,7 +2,7 @@
  * The fake's rate routes, the same paths as `demoEnv` in stack/services.ts under one base URL: which source a
  * path belongs to, and the normal reply for a minute. Pure.
  */
-import type { SourceName } from '../../common/types.ts';
+import type { SourceName } from '../common/types.ts';
 import { jsonReply, type Reply } from './faults.ts';
 import {
   coingeckoHasRates,

@@ -5,8 +5,8 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { floorToMinute } from '../../common/clock.ts';
-import type { SourceName } from '../../common/types.ts';
+import { floorToMinute } from '../common/clock.ts';
+import type { SourceName } from '../common/types.ts';
 import { applyFault, jsonReply, parseFaultRequest, type Fault, type Reply } from './faults.ts';
 import { normalReply, sourceOfPath } from './routes.ts';
 

@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ADAPTERS } from '../../../ingest/sources/index.ts';
 import type { SourceName } from '../../../common/types.ts';
-import { renderBlockchain, renderCoinbase, renderCoindesk, renderCoingecko } from '../../fake/formats.ts';
-import { makeFakeApi, type FakeApi, type ServedResponse } from '../../fake/server.ts';
+import { renderBlockchain, renderCoinbase, renderCoindesk, renderCoingecko } from '../../../fakes/formats.ts';
+import { makeFakeApi, type FakeApi, type ServedResponse } from '../../../fakes/server.ts';
 
 const MINUTE = Date.UTC(2025, 5, 1, 12, 0);
 const PATHS: Record<SourceName, string> = {

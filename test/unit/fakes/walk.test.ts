@@ -6,8 +6,8 @@ import {
   COINDESK_CODES,
   COINGECKO_CODES,
   CURRENCIES,
-} from '../../fake/currencies.ts';
-import { formatPrice, priceAt } from '../../fake/walk.ts';
+} from '../../../fakes/currencies.ts';
+import { formatPrice, priceAt } from '../../../fakes/walk.ts';
 
 const T0 = Date.UTC(2025, 0, 1);
 const MIN = 60_000;

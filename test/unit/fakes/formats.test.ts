@@ -2,7 +2,12 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ADAPTERS } from '../../../ingest/sources/index.ts';
 import type { ParsedRate } from '../../../ingest/sources/types.ts';
-import { BLOCKCHAIN_CODES, COINBASE_CODES, COINDESK_CODES, COINGECKO_CODES } from '../../fake/currencies.ts';
+import {
+  BLOCKCHAIN_CODES,
+  COINBASE_CODES,
+  COINDESK_CODES,
+  COINGECKO_CODES,
+} from '../../../fakes/currencies.ts';
 import {
   coindeskQuoteTime,
   coingeckoQuoteTime,
@@ -12,8 +17,8 @@ import {
   renderCoindesk,
   renderCoingecko,
   type CoingeckoQuery,
-} from '../../fake/formats.ts';
-import { priceAt } from '../../fake/walk.ts';
+} from '../../../fakes/formats.ts';
+import { priceAt } from '../../../fakes/walk.ts';
 
 const json = (body: string) => ({ status: 200, headers: { 'content-type': 'application/json' }, body });
 const minuteArb = fc.integer({ min: 21_000_000, max: 40_000_000 }).map((m) => m * 60_000); // 2009-2046

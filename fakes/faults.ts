@@ -3,7 +3,7 @@
  * faults (`slow`, `hang`), which cannot be expressed as a body.
  */
 import { z } from 'zod';
-import { SOURCE_NAMES, type SourceName } from '../../common/types.ts';
+import { SOURCE_NAMES, type SourceName } from '../common/types.ts';
 
 const FaultSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('status'), status: z.number().int().min(100).max(599) }),

@@ -5,8 +5,8 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { floorToMinute } from '../../../common/clock.ts';
 import { parseConfig } from '../../../common/config.ts';
-import { renderCoindesk } from '../../fake/formats.ts';
-import type { ServedResponse } from '../../fake/server.ts';
+import { renderCoindesk } from '../../../fakes/formats.ts';
+import type { ServedResponse } from '../../../fakes/server.ts';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 
@@ -24,7 +24,7 @@ function run(env: Record<string, string>): {
   output: () => string;
   exited: Promise<number | null>;
 } {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/fake/main.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'fakes/main.ts'], {
     cwd: ROOT,
     env: { ...process.env, LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

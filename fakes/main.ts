@@ -5,9 +5,9 @@
  * simulated minute the poller asks for). FAKE_SEED picks the walk; FAKE_MAX_SERVED bounds the record of served
  * responses that `GET /_control/served` returns.
  */
-import { loadConfigOrExit } from '../../common/config.ts';
-import { clockFromConfig } from '../../common/clock.ts';
-import { makeLogger } from '../../common/log.ts';
+import { loadConfigOrExit } from '../common/config.ts';
+import { clockFromConfig } from '../common/clock.ts';
+import { makeLogger } from '../common/log.ts';
 import { makeFakeApi } from './server.ts';
 
 const config = loadConfigOrExit();
