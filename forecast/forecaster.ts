@@ -7,6 +7,7 @@
 import type { Log } from '../common/log.ts';
 import type { Db } from '../sql/db.ts';
 import type { Ilp } from '../sql/ilp.ts';
+import type { Job } from '../jobs/runner.ts';
 import { loadQueries, pick } from '../sql/loader.ts';
 import { PRODUCTION_MODELS, unusable, Z50, Z90, type Model } from './models.ts';
 import { groupSeries, type RateRow } from './series.ts';
@@ -130,6 +131,30 @@ export async function runForecastMinute(
   if (forecasts.length) await writeForecasts(deps.ilp, forecasts);
   const series = new Set(forecasts.map((f) => `${f.source}/${f.currency}`)).size;
   return { series, forecasts: forecasts.length, skipped: skipped.length, ms: performance.now() - t0 };
+}
+
+/** Origins missed while QuestDB was down are caught up (at most an hour of them), oldest first. */
+export const FORECAST_POLICY = {
+  windowMs: 60_000,
+  catchUp: 'each',
+  maxLookbackMs: 3_600_000,
+  maxBatch: 60,
+} as const;
+
+/** The forecaster's minute as a job: window [m − 1 min, m) is forecast from origin m, `delayMs` after m. */
+export function makeForecastJob(
+  deps: { db: Db; ilp: Ilp; log: Log; sources?: readonly string[] },
+  delayMs: number,
+): Job {
+  return {
+    name: 'forecast',
+    policy: { ...FORECAST_POLICY, delayMs },
+    async run({ window, log }) {
+      const r = await runForecastMinute({ ...deps, log }, window.end);
+      log.info({ origin: new Date(window.end).toISOString(), ...r }, 'forecast round');
+      return { rows: r.forecasts };
+    },
+  };
 }
 
 /** Skips grouped by reason (numbers in reasons folded), with a few examples each: one log line per round. */

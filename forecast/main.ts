@@ -1,15 +1,17 @@
 /**
- * The forecaster service: every minute, FORECAST_DELAY_SECONDS after it, forecast every series from the hour
- * up to that minute and write the projections. A failed round (QuestDB down) is retried until it succeeds, and
- * the origins missed meanwhile are caught up in order (bounded), so an outage leaves no minute unforecast.
+ * The forecaster service: every minute, FORECAST_DELAY_SECONDS after it, forecast every series from the hour up
+ * to that minute and write the projections. It runs on the jobs' runner (one trigger, one catch-up rule): a
+ * failed round (QuestDB down) is retried, and the origins missed meanwhile are caught up in order (bounded).
  */
 import { pathToFileURL } from 'node:url';
-import { clockFromConfig, floorToMinute } from '../common/clock.ts';
+import { clockFromConfig } from '../common/clock.ts';
 import { loadConfigOrExit } from '../common/config.ts';
 import { makeLogger } from '../common/log.ts';
+import { makeMemoryRunStore } from '../jobs/run-store.ts';
+import { makeRunner } from '../jobs/runner.ts';
 import { makeDb } from '../sql/db.ts';
 import { makeIlp } from '../sql/ilp.ts';
-import { runForecastMinute } from './forecaster.ts';
+import { makeForecastJob } from './forecaster.ts';
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const config = loadConfigOrExit();
@@ -17,36 +19,18 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const clock = clockFromConfig(config);
   const db = makeDb(config, 1);
   const ilp = await makeIlp(config, { retryTimeoutMs: 2_000 });
+  const job = makeForecastJob(
+    { db, ilp, log, sources: config.FORECAST_SOURCES },
+    config.FORECAST_DELAY_SECONDS * 1000,
+  );
+  const runner = makeRunner({ jobs: [job], store: makeMemoryRunStore(), clock, log });
   const abort = new AbortController();
-  const delay = config.FORECAST_DELAY_SECONDS * 1000;
-
-  // Origins missed while QuestDB was down are caught up when it returns (at most this many), so every minute with
-  // an hour of data gets its forecast; the numbers are the same as on time, computed from the same hour.
-  const MAX_CATCH_UP = 60;
-  const loop = async () => {
-    let next = floorToMinute(clock.now() - delay) + 60_000;
-    while (!abort.signal.aborted) {
-      const wait = next + delay - clock.now();
-      if (wait > 0) await clock.sleep(wait, abort.signal);
-      if (abort.signal.aborted) break;
-      try {
-        const r = await runForecastMinute({ db, ilp, log, sources: config.FORECAST_SOURCES }, next);
-        log.info({ origin: new Date(next).toISOString(), ...r }, 'forecast round');
-        next = Math.max(next + 60_000, floorToMinute(clock.now() - delay) - MAX_CATCH_UP * 60_000);
-      } catch (err) {
-        log.warn(
-          { origin: new Date(next).toISOString(), err: (err as Error).message },
-          'forecast round failed; will retry',
-        );
-        await clock.sleep(5_000, abort.signal);
-      }
-    }
-  };
-  const running = loop();
+  const running = runner.run(abort.signal);
   log.info({ delaySeconds: config.FORECAST_DELAY_SECONDS }, 'forecaster started');
   const shutdown = () => {
     abort.abort();
     void running
+      .then(() => runner.stop())
       .then(() => ilp.close())
       .catch(() => {})
       .finally(() => void db.end().finally(() => process.exit(0)));

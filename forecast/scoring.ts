@@ -86,7 +86,6 @@ export async function scoreAt(deps: { db: Db; ilp: Ilp }, end: number): Promise<
 export function makeScoringJob(deps: { db: Db; ilp: Ilp; clock: Clock }): Job {
   return {
     name: 'forecast-scoring',
-    schedule: '*/5 * * * *',
     policy: {
       windowMs: 5 * 60_000,
       delayMs: 60_000,

@@ -72,8 +72,7 @@ export function makeBacktestJob(
 ): Job {
   return {
     name: 'forecast-backtest',
-    schedule: '30 3 * * *',
-    policy: { windowMs: DAY, delayMs: 3 * 3_600_000, catchUp: 'latest', maxLookbackMs: DAY, maxBatch: 1 },
+    policy: { windowMs: DAY, delayMs: 3.5 * 3_600_000, catchUp: 'latest', maxLookbackMs: DAY, maxBatch: 1 },
     run: async ({ window, signal, log }) => ({
       rows: await runDailyBacktest(deps, window.end, { signal, log }, options),
     }),

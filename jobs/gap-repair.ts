@@ -186,10 +186,9 @@ export function makeGapRepairJob(opts: GapRepairOptions): Job {
   const repair = makeGapRepair(opts);
   return {
     name: 'gap-repair',
-    schedule: '20 * * * *',
     policy: {
       windowMs: HOUR,
-      delayMs: 15 * MIN,
+      delayMs: 20 * MIN, // Firehose buffers up to 15 minutes before an object lands
       catchUp: 'each',
       maxLookbackMs: 7 * 24 * HOUR,
       maxBatch: 24,

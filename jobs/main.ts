@@ -1,11 +1,10 @@
 /**
- * The jobs service: one process runs every registered job on its node-cron schedule (UTC). At start it catches
- * up what it missed while down (each job's progress is read back from `job_runs`); ticks of a job that is still
- * running are skipped, not queued; a second scheduler against the same QuestDB on this host refuses to start
- * (lock.ts), so runs never overlap across processes either. SIGINT/SIGTERM stop the schedules, let running jobs
- * finish (their signal aborts), then close the database pool; the lock goes at exit.
+ * The jobs service: one process runs every registered job whenever its next window is due (runner.run). At start
+ * it catches up what it missed while down (each job's progress is read back from `job_runs`); ticks of a job that
+ * is still running are skipped, not queued; a second scheduler against the same QuestDB on this host refuses to
+ * start (lock.ts), so runs never overlap across processes either. SIGINT/SIGTERM stop the schedule, let running
+ * jobs finish (their signal aborts), then close the database pool; the lock goes at exit.
  */
-import { schedule, validate, type ScheduledTask } from 'node-cron';
 import { clockFromConfig } from '../common/clock.ts';
 import { loadConfigOrExit } from '../common/config.ts';
 import { makeLogger } from '../common/log.ts';
@@ -31,39 +30,21 @@ const clock = clockFromConfig(config);
 const db = makeDb(config, 2);
 const ilp = await makeIlp(config, { retryTimeoutMs: 5_000 });
 const jobs = makeJobs({ db, ilp, clock, log, config });
-for (const job of jobs)
-  if (!validate(job.schedule)) throw new Error(`job ${job.name}: invalid cron expression "${job.schedule}"`);
 const runner = makeRunner({ jobs, store: makeRunStore(db), clock, log });
-
-const tick = (name: string) =>
-  void runner.tick(name).then((r) => {
-    if (r.outcome === 'busy') log.debug({ job: name }, 'still running: tick skipped');
-  });
-
-// On an accelerated clock (tests, the soak) cron's wall-clock schedule means nothing: every job is ticked once
-// per simulated minute instead, and plans its due windows from the simulated time as usual.
-const accelerated = config.CLOCK_SPEED !== 1;
-const tasks: ScheduledTask[] = accelerated
-  ? []
-  : jobs.map((job) => schedule(job.schedule, () => tick(job.name), { name: job.name, timezone: 'Etc/UTC' }));
-const simTimer = accelerated
-  ? setInterval(() => jobs.forEach((j) => tick(j.name)), 60_000 / config.CLOCK_SPEED)
-  : null;
-log.info({ jobs: jobs.map((j) => `${j.name} (${j.schedule})`) }, 'jobs scheduled');
-// Catch up at once rather than at the first cron tick.
-for (const job of jobs) tick(job.name);
+const schedule = new AbortController();
+const running = runner.run(schedule.signal);
+log.info({ jobs: jobs.map((j) => `${j.name} (every ${j.policy.windowMs / 60_000} min)`) }, 'jobs scheduled');
 
 let stopping = false;
 async function shutdown(signal: string): Promise<void> {
   if (stopping) return;
   stopping = true;
-  log.info({ signal }, 'stopping: schedules first, then running jobs, then the database pool');
-  if (simTimer) clearInterval(simTimer);
-  for (const t of tasks) await t.stop();
+  log.info({ signal }, 'stopping: the schedule first, then running jobs, then the database pool');
+  schedule.abort();
+  await running;
   await runner.stop();
   await ilp.close().catch(() => {});
   await db.end();
-  for (const t of tasks) await t.destroy();
   log.info('stopped');
 }
 for (const s of ['SIGINT', 'SIGTERM'] as const)

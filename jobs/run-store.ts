@@ -48,3 +48,15 @@ export function makeRunStore(db: Db): RunStore {
     },
   };
 }
+
+/** Progress kept in memory only: a service whose windows need no record (the forecaster) resumes from the present. */
+export function makeMemoryRunStore(): RunStore {
+  const done = new Map<string, number>();
+  return {
+    doneUntil: async () => new Map(done),
+    async record(r) {
+      if (r.status === 'ok' || r.status === 'skipped')
+        done.set(r.job, Math.max(done.get(r.job) ?? -Infinity, r.window.end));
+    },
+  };
+}

@@ -1,20 +1,20 @@
 /**
- * Runs registered jobs window by window: never two runs of one job at once, every run recorded in `job_runs`
- * ('running' when it starts, its outcome when it ends), missed windows caught up in order after downtime.
- * What triggers a tick (node-cron in jobs/main.ts, a test) is not its concern.
+ * Runs registered jobs window by window: never two runs of one job at once, every run recorded ('running' when it
+ * starts, its outcome when it ends), missed windows caught up in order after downtime. `run` is the one trigger of
+ * every periodic job (the jobs service and the forecaster): it ticks each job when its next window is due on the
+ * injected clock, so an accelerated clock fires the same trigger.
  */
 import type { Clock } from '../common/types.ts';
 import type { Log } from '../common/log.ts';
 import type { RunStore } from './run-store.ts';
-import { planWindows, validatePolicy, type Window, type WindowPolicy } from './scheduler.ts';
+import { DbUnavailable } from '../sql/db.ts';
+import { nextDueAt, planWindows, validatePolicy, type Window, type WindowPolicy } from './scheduler.ts';
 
 export type JobContext = { window: Window; signal: AbortSignal; log: Log };
 
-/** A job: its name (the key in job_runs), when to wake it, how it cuts time into windows, and its work. */
+/** A job: its name (the key in job_runs), how it cuts time into windows (which says when it is due), and its work. */
 export type Job = {
   name: string;
-  /** node-cron expression (UTC) for when to look for due windows. */
-  schedule: string;
   policy: WindowPolicy;
   /** Process one window; resolves to the number of rows (or objects) it touched. Must be idempotent. */
   run(ctx: JobContext): Promise<{ rows: number }>;
@@ -31,6 +31,8 @@ export type TickResult = {
 
 export type Runner = {
   tick(job: string): Promise<TickResult>;
+  /** Tick every job at once, then each again whenever its next window is due, until `signal` aborts. */
+  run(signal: AbortSignal): Promise<void>;
   /** Ask running jobs to stop (their signal aborts) and wait for them. */
   stop(): Promise<void>;
 };
@@ -44,6 +46,9 @@ export function describeError(err: unknown): string {
   }
   return parts.join(': caused by: ');
 }
+
+/** A failed tick is tried again after this long (or at its next window, when that comes sooner). */
+export const RETRY_MS = 60_000;
 
 export function makeRunner(deps: { jobs: Job[]; store: RunStore; clock: Clock; log: Log }): Runner {
   const { store, clock, log } = deps;
@@ -64,11 +69,13 @@ export function makeRunner(deps: { jobs: Job[]; store: RunStore; clock: Clock; l
     const jlog = log.child({ job: job.name, window: [iso(window.start), iso(window.end)] });
     await store.record({ ...base, status: 'running', durationMs: 0, rows: 0, error: '' });
     let outcome: { status: 'ok' | 'failed'; rows: number; error: string };
+    let unreachable = false;
     try {
       const { rows } = await job.run({ window, signal: abort.signal, log: jlog });
       outcome = { status: 'ok', rows, error: '' };
     } catch (err) {
       outcome = { status: 'failed', rows: 0, error: describeError(err) };
+      unreachable = err instanceof DbUnavailable;
     }
     const durationMs = clock.now() - startedAt;
     try {
@@ -81,7 +88,9 @@ export function makeRunner(deps: { jobs: Job[]; store: RunStore; clock: Clock; l
       jlog.info({ rows: outcome.rows, durationMs }, 'run ok');
       return { ok: true };
     }
-    jlog.error({ error: outcome.error, durationMs }, 'run failed');
+    // QuestDB away is an expected condition (the run is retried), not a fault of the job.
+    if (unreachable) jlog.warn({ error: outcome.error, durationMs }, 'run failed: QuestDB unreachable');
+    else jlog.error({ error: outcome.error, durationMs }, 'run failed');
     return { ok: false, error: outcome.error };
   }
 
@@ -124,20 +133,42 @@ export function makeRunner(deps: { jobs: Job[]; store: RunStore; clock: Clock; l
     } catch (err) {
       // The store is unreachable (QuestDB down): nothing advanced; the next tick tries again.
       const error = describeError(err);
-      log.error({ job: job.name, error }, 'tick failed');
+      if (err instanceof DbUnavailable)
+        log.warn({ job: job.name, error }, 'tick failed: QuestDB unreachable');
+      else log.error({ job: job.name, error }, 'tick failed');
       return result('failed', error);
     }
   }
 
+  function tick(name: string): Promise<TickResult> {
+    const job = jobs.get(name);
+    if (!job) return Promise.reject(new Error(`no job named ${name}`));
+    if (abort.signal.aborted) return Promise.resolve({ job: name, outcome: 'stopped', ran: 0 });
+    if (running.has(name)) return Promise.resolve({ job: name, outcome: 'busy', ran: 0 });
+    const p = runTick(job).finally(() => running.delete(name));
+    running.set(name, p);
+    return p;
+  }
+
   return {
-    tick(name) {
-      const job = jobs.get(name);
-      if (!job) return Promise.reject(new Error(`no job named ${name}`));
-      if (abort.signal.aborted) return Promise.resolve({ job: name, outcome: 'stopped', ran: 0 });
-      if (running.has(name)) return Promise.resolve({ job: name, outcome: 'busy', ran: 0 });
-      const p = runTick(job).finally(() => running.delete(name));
-      running.set(name, p);
-      return p;
+    tick,
+    async run(signal) {
+      const due = new Map<string, number>();
+      const fire = (job: Job) => {
+        due.set(job.name, nextDueAt(job.policy, clock.now()));
+        void tick(job.name).then((r) => {
+          const now = clock.now();
+          if (r.outcome === 'failed') due.set(job.name, Math.min(nextDueAt(job.policy, now), now + RETRY_MS));
+        });
+      };
+      for (const job of jobs.values()) fire(job);
+      while (!signal.aborted) {
+        // Wake at least every RETRY_MS, so a retry set after this sleep began is not missed.
+        const wait = Math.min(RETRY_MS, Math.min(...due.values()) - clock.now());
+        if (wait > 0) await clock.sleep(wait, signal);
+        for (const job of jobs.values())
+          if (!signal.aborted && (due.get(job.name) ?? 0) <= clock.now()) fire(job);
+      }
     },
     async stop() {
       abort.abort();

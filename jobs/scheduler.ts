@@ -62,3 +62,9 @@ export function planWindows(policy: WindowPolicy, doneUntil: number | null, now:
     windows.push({ start: s, end: s + w });
   return { windows, skipped };
 }
+
+/** The first instant after `now` at which one of the job's windows becomes due (a window's end plus the delay). Pure. */
+export function nextDueAt(policy: Pick<WindowPolicy, 'windowMs' | 'delayMs'>, now: number): number {
+  const w = policy.windowMs;
+  return (Math.floor((now - policy.delayMs) / w) + 1) * w + policy.delayMs;
+}

@@ -63,7 +63,6 @@ export async function drainOrphanedSpools(
 export function makeSpoolHousekeepingJob(deps: Deps): Job {
   return {
     name: 'spool-housekeeping',
-    schedule: '*/10 * * * *',
     policy: { windowMs: 10 * 60_000, delayMs: 0, catchUp: 'latest', maxLookbackMs: 10 * 60_000, maxBatch: 1 },
     run: async ({ log }) => {
       const r = await drainOrphanedSpools({ ...deps, log });

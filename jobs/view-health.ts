@@ -155,7 +155,6 @@ export function makeViewHealthJob(opts: ViewHealthOptions): Job {
   const check = makeViewHealth(opts);
   return {
     name: 'view-health',
-    schedule: '*/5 * * * *',
     policy: { windowMs: 5 * 60_000, delayMs: 0, catchUp: 'latest', maxLookbackMs: 5 * 60_000, maxBatch: 1 },
     run: (ctx) => check(ctx),
   };

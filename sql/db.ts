@@ -2,6 +2,23 @@
 import pg from 'pg';
 import type { Config } from '../common/config.ts';
 
+/**
+ * QuestDB could not be reached (refused, reset, timed out, pool exhausted): the one error callers branch on. An
+ * error QuestDB itself answered (bad SQL, a missing table) is passed through as it is.
+ */
+export class DbUnavailable extends Error {
+  override name = 'DbUnavailable';
+}
+
+/** pg marks answers from the server with a `severity`; anything else means the server was not reached. */
+export function asDbError(err: unknown, what = 'QuestDB'): unknown {
+  if (err instanceof DbUnavailable || (typeof err === 'object' && err !== null && 'severity' in err))
+    return err;
+  return new DbUnavailable(`${what} is not reachable: ${(err as Error)?.message ?? String(err)}`, {
+    cause: err,
+  });
+}
+
 /** What the project needs from a database connection. */
 export type Db = {
   query<R extends object = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<R[]>;
@@ -36,8 +53,11 @@ export function makeDb(
   pool.on('error', () => {});
   return {
     async query<R extends object>(sql: string, params?: unknown[]) {
-      const res = await pool.query(sql, params);
-      return res.rows as R[];
+      try {
+        return (await pool.query(sql, params)).rows as R[];
+      } catch (err) {
+        throw asDbError(err, `QuestDB (PG wire ${config.QUESTDB_HOST}:${config.QUESTDB_PG_PORT})`);
+      }
     },
     end: () => pool.end(),
   };

@@ -60,7 +60,6 @@ describe('job_runs', () => {
     const seen: number[] = [];
     const job: Job = {
       name,
-      schedule: '0 * * * *',
       policy: { windowMs: H, delayMs: 0, catchUp: 'each', maxLookbackMs: 24 * H, maxBatch: 10 },
       run: async ({ window }) => (seen.push((window.start - T0) / H), { rows: 1 }),
     };

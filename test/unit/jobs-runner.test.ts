@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { makeLogger } from '../../common/log.ts';
 import type { Clock } from '../../common/types.ts';
 import type { RunRecord, RunStore } from '../../jobs/run-store.ts';
-import { describeError, makeRunner, type Job, type JobContext } from '../../jobs/runner.ts';
+import { describeError, makeRunner, RETRY_MS, type Job, type JobContext } from '../../jobs/runner.ts';
 
 const H = 3_600_000;
 const T0 = Date.parse('2024-01-01T00:00:00Z');
@@ -34,7 +34,6 @@ function memoryStore(done: Record<string, number> = {}): RunStore & { runs: RunR
 function job(name: string, run: (ctx: JobContext) => Promise<{ rows: number }>): Job {
   return {
     name,
-    schedule: '0 * * * *',
     policy: { windowMs: H, delayMs: 0, catchUp: 'each', maxLookbackMs: 48 * H, maxBatch: 3 },
     run,
   };
@@ -187,5 +186,46 @@ describe('runner', () => {
 
   it('describes non-Error throws too', () => {
     expect(describeError('boom')).toBe('boom');
+  });
+
+  it('run: ticks each job when its window is due on the clock, and retries a failed tick after RETRY_MS', async () => {
+    // A clock whose sleep moves time on (after pending work has settled): the loop runs hours of schedule at once.
+    let now = T0 + 30 * 60_000;
+    const stopAt = T0 + 3 * H + 30 * 60_000;
+    const abort = new AbortController();
+    const clock: Clock = {
+      now: () => now,
+      sleep: async (ms) => {
+        await new Promise((r) => setImmediate(r));
+        now += ms;
+        if (now >= stopAt) abort.abort();
+      },
+    };
+    const ran: string[] = [];
+    let failures = 1;
+    const at = (w: { end: number }) => `${(w.end - T0) / H}h@${(now - T0) / 60_000}m`;
+    const runner = makeRunner({
+      jobs: [
+        job('a', async ({ window }) => {
+          ran.push(`a ${at(window)}`);
+          return { rows: 0 };
+        }),
+        {
+          ...job('b', async ({ window }) => {
+            if (window.end === T0 + 2 * H && failures-- > 0) throw new Error('down');
+            ran.push(`b ${at(window)}`);
+            return { rows: 0 };
+          }),
+          policy: { windowMs: H, delayMs: 10 * 60_000, catchUp: 'each', maxLookbackMs: 48 * H, maxBatch: 3 },
+        },
+      ],
+      store: memoryStore({ a: T0, b: T0 }),
+      clock,
+      log,
+    });
+    await runner.run(abort.signal);
+    await runner.stop();
+    const retried = 130 + RETRY_MS / 60_000;
+    expect(ran).toEqual(['a 1h@60m', 'b 1h@70m', 'a 2h@120m', `b 2h@${retried}m`, 'a 3h@180m', 'b 3h@190m']);
   });
 });

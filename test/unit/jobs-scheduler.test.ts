@@ -1,7 +1,8 @@
 /** Window arithmetic of the scheduler: what is due, catch-up after downtime, and its bounds. */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { planWindows, validatePolicy, type WindowPolicy } from '../../jobs/scheduler.ts';
+import { FORECAST_POLICY } from '../../forecast/forecaster.ts';
+import { nextDueAt, planWindows, validatePolicy, type WindowPolicy } from '../../jobs/scheduler.ts';
 
 const H = 3_600_000;
 const M = 60_000;
@@ -139,5 +140,81 @@ describe('validatePolicy', () => {
     expect(() => validatePolicy('x', { ...hourly, maxLookbackMs: M })).toThrow(/maxLookbackMs/);
     expect(() => validatePolicy('x', { ...hourly, maxBatch: 0, delayMs: -1 })).toThrow(/delayMs.*maxBatch/);
     expect(() => validatePolicy('x', hourly)).not.toThrow();
+  });
+});
+
+describe('nextDueAt', () => {
+  it('is the next window end plus the delay, strictly after now', () => {
+    expect(new Date(nextDueAt(hourly, t('2024-01-01T10:04:59Z'))).toISOString()).toBe(
+      '2024-01-01T10:05:00.000Z',
+    );
+    expect(new Date(nextDueAt(hourly, t('2024-01-01T10:05:00Z'))).toISOString()).toBe(
+      '2024-01-01T11:05:00.000Z',
+    );
+  });
+
+  it('never passes over an instant at which a new window becomes due (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 48 * 60 }).map((m) => m * M),
+        fc.integer({ min: 0, max: 6 * H }),
+        fc.integer({ min: 0, max: 4e12 }),
+        (windowMs, delayMs, now) => {
+          const policy = {
+            windowMs,
+            delayMs,
+            catchUp: 'each',
+            maxLookbackMs: windowMs,
+            maxBatch: 1,
+          } as const;
+          const next = nextDueAt(policy, now);
+          const newest = (at: number) => planWindows(policy, null, at).windows.at(-1)?.end ?? null;
+          expect(next).toBeGreaterThan(now);
+          expect(Math.abs((next - delayMs) % windowMs)).toBe(0);
+          // Nothing new is due between now and next; at next, the window ending at next - delay is.
+          expect(newest(next - 1)).toBe(newest(now));
+          expect(newest(next)).toBe(next - delayMs);
+        },
+      ),
+    );
+  });
+});
+
+describe("the forecaster's catch-up (its minute windows on the same planner)", () => {
+  const policy: WindowPolicy = { ...FORECAST_POLICY, delayMs: 20_000 };
+  const minutes = (ws: { start: number; end: number }[]) =>
+    ws.map((w) => new Date(w.end).toISOString().slice(11, 16));
+
+  it('forecasts the newest origin only after a start, and each minute once due 20 s after it', () => {
+    expect(minutes(planWindows(policy, null, t('2024-01-01T10:07:19Z')).windows)).toEqual(['10:06']);
+    expect(planWindows(policy, t('2024-01-01T10:07:00Z'), t('2024-01-01T10:07:19Z')).windows).toEqual([]);
+    expect(
+      minutes(planWindows(policy, t('2024-01-01T10:07:00Z'), t('2024-01-01T10:08:20Z')).windows),
+    ).toEqual(['10:08']);
+  });
+
+  it('after a ten-minute outage, forecasts every missed origin in order', () => {
+    const plan = planWindows(policy, t('2024-01-01T10:00:00Z'), t('2024-01-01T10:10:30Z'));
+    expect(minutes(plan.windows)).toEqual([
+      '10:01',
+      '10:02',
+      '10:03',
+      '10:04',
+      '10:05',
+      '10:06',
+      '10:07',
+      '10:08',
+      '10:09',
+      '10:10',
+    ]);
+    expect(plan.skipped).toBeNull();
+  });
+
+  it('after an outage longer than an hour, gives up the older origins and forecasts the last hour', () => {
+    const plan = planWindows(policy, t('2024-01-01T08:00:00Z'), t('2024-01-01T10:10:30Z'));
+    expect(plan.skipped && minutes([plan.skipped])).toEqual(['09:10']);
+    expect(new Date(plan.skipped!.start).toISOString()).toBe('2024-01-01T08:00:00.000Z');
+    expect(plan.windows).toHaveLength(60);
+    expect(minutes([plan.windows[0]!, plan.windows.at(-1)!])).toEqual(['09:11', '10:10']);
   });
 });

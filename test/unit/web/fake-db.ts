@@ -3,7 +3,7 @@
  * sql/web.sql and sql/analytics.sql with canned rows (or an error), so a test can assert that a refused request
  * ran no SQL at all.
  */
-import type { Db } from '../../../sql/db.ts';
+import { DbUnavailable, type Db } from '../../../sql/db.ts';
 import { analyticsQueries } from '../../../sql/analytics.ts';
 import { webQueries } from '../../../sql/web.ts';
 import { fixedChecks } from '../../../web/checks.ts';
@@ -37,7 +37,7 @@ export function makeFakeDb(answers: Answers = {}) {
     /** Make every query fail as a refused connection does (QuestDB down), or recover. */
     setDown(isDown: boolean) {
       down = isDown
-        ? Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:8812'), { code: 'ECONNREFUSED' })
+        ? new DbUnavailable('QuestDB is not reachable: connect ECONNREFUSED 127.0.0.1:8812')
         : null;
     },
   };
