@@ -35,207 +35,48 @@ FROM (
 )
 WHERE ts >= $3::varchar::timestamp;
 
--- Ad hoc SAMPLE BY over the minute rows, one pair of queries per allowed interval: `sampledX` returns only
--- buckets that hold rows; `sampledXFilled` returns every bucket in [$3, $4), empty ones with NULL statistics
--- and a count of 0 (FILL(PREV) or LINEAR would invent rates that were never observed).
+-- Ad hoc SAMPLE BY over the minute rows. `sampled` returns only buckets that hold rows; `sampledFilled` returns
+-- every bucket in [$3, $4), empty ones with NULL statistics and a count of 0 (FILL(PREV) or LINEAR would invent
+-- rates that were never observed). SAMPLE BY cannot take a bind parameter: its interval slot is filled from the
+-- fixed list in sql/analytics.ts, one statement per allowed interval.
 
--- name: sampled1min :many
--- Buckets of one minute.
+-- name: sampled :many
 SELECT ts, min(rate) AS min_rate, max(rate) AS max_rate, avg(rate) AS avg_rate,
   first(rate) AS first_rate, last(rate) AS last_rate, count() AS count
 FROM rates
 WHERE source = $1 AND currency = $2 AND ts >= $3::varchar::timestamp AND ts < $4::varchar::timestamp
-SAMPLE BY 1m;
+SAMPLE BY {interval};
 
--- name: sampled1minFilled :many
+-- name: sampledFilled :many
 SELECT ts, min(rate) AS min_rate, max(rate) AS max_rate, avg(rate) AS avg_rate,
   first(rate) AS first_rate, last(rate) AS last_rate, count() AS count
 FROM rates
 WHERE source = $1 AND currency = $2
-SAMPLE BY 1m FROM $3::varchar::timestamp TO $4::varchar::timestamp FILL(NULL, NULL, NULL, NULL, NULL, 0);
+SAMPLE BY {interval} FROM $3::varchar::timestamp TO $4::varchar::timestamp FILL(NULL, NULL, NULL, NULL, NULL, 0);
 
--- name: sampled5min :many
--- Buckets of one 5 minutes.
-SELECT ts, min(rate) AS min_rate, max(rate) AS max_rate, avg(rate) AS avg_rate,
-  first(rate) AS first_rate, last(rate) AS last_rate, count() AS count
-FROM rates
-WHERE source = $1 AND currency = $2 AND ts >= $3::varchar::timestamp AND ts < $4::varchar::timestamp
-SAMPLE BY 5m;
-
--- name: sampled5minFilled :many
-SELECT ts, min(rate) AS min_rate, max(rate) AS max_rate, avg(rate) AS avg_rate,
-  first(rate) AS first_rate, last(rate) AS last_rate, count() AS count
-FROM rates
-WHERE source = $1 AND currency = $2
-SAMPLE BY 5m FROM $3::varchar::timestamp TO $4::varchar::timestamp FILL(NULL, NULL, NULL, NULL, NULL, 0);
-
--- name: sampled15min :many
--- Buckets of one 15 minutes.
-SELECT ts, min(rate) AS min_rate, max(rate) AS max_rate, avg(rate) AS avg_rate,
-  first(rate) AS first_rate, last(rate) AS last_rate, count() AS count
-FROM rates
-WHERE source = $1 AND currency = $2 AND ts >= $3::varchar::timestamp AND ts < $4::varchar::timestamp
-SAMPLE BY 15m;
-
--- name: sampled15minFilled :many
-SELECT ts, min(rate) AS min_rate, max(rate) AS max_rate, avg(rate) AS avg_rate,
-  first(rate) AS first_rate, last(rate) AS last_rate, count() AS count
-FROM rates
-WHERE source = $1 AND currency = $2
-SAMPLE BY 15m FROM $3::varchar::timestamp TO $4::varchar::timestamp FILL(NULL, NULL, NULL, NULL, NULL, 0);
-
--- name: sampled30min :many
--- Buckets of one 30 minutes.
-SELECT ts, min(rate) AS min_rate, max(rate) AS max_rate, avg(rate) AS avg_rate,
-  first(rate) AS first_rate, last(rate) AS last_rate, count() AS count
-FROM rates
-WHERE source = $1 AND currency = $2 AND ts >= $3::varchar::timestamp AND ts < $4::varchar::timestamp
-SAMPLE BY 30m;
-
--- name: sampled30minFilled :many
-SELECT ts, min(rate) AS min_rate, max(rate) AS max_rate, avg(rate) AS avg_rate,
-  first(rate) AS first_rate, last(rate) AS last_rate, count() AS count
-FROM rates
-WHERE source = $1 AND currency = $2
-SAMPLE BY 30m FROM $3::varchar::timestamp TO $4::varchar::timestamp FILL(NULL, NULL, NULL, NULL, NULL, 0);
-
--- name: sampled1hour :many
--- Buckets of one hour.
-SELECT ts, min(rate) AS min_rate, max(rate) AS max_rate, avg(rate) AS avg_rate,
-  first(rate) AS first_rate, last(rate) AS last_rate, count() AS count
-FROM rates
-WHERE source = $1 AND currency = $2 AND ts >= $3::varchar::timestamp AND ts < $4::varchar::timestamp
-SAMPLE BY 1h;
-
--- name: sampled1hourFilled :many
-SELECT ts, min(rate) AS min_rate, max(rate) AS max_rate, avg(rate) AS avg_rate,
-  first(rate) AS first_rate, last(rate) AS last_rate, count() AS count
-FROM rates
-WHERE source = $1 AND currency = $2
-SAMPLE BY 1h FROM $3::varchar::timestamp TO $4::varchar::timestamp FILL(NULL, NULL, NULL, NULL, NULL, 0);
-
--- name: sampled4hour :many
--- Buckets of one 4 hours.
-SELECT ts, min(rate) AS min_rate, max(rate) AS max_rate, avg(rate) AS avg_rate,
-  first(rate) AS first_rate, last(rate) AS last_rate, count() AS count
-FROM rates
-WHERE source = $1 AND currency = $2 AND ts >= $3::varchar::timestamp AND ts < $4::varchar::timestamp
-SAMPLE BY 4h;
-
--- name: sampled4hourFilled :many
-SELECT ts, min(rate) AS min_rate, max(rate) AS max_rate, avg(rate) AS avg_rate,
-  first(rate) AS first_rate, last(rate) AS last_rate, count() AS count
-FROM rates
-WHERE source = $1 AND currency = $2
-SAMPLE BY 4h FROM $3::varchar::timestamp TO $4::varchar::timestamp FILL(NULL, NULL, NULL, NULL, NULL, 0);
-
--- name: sampled1day :many
--- Buckets of one UTC day.
-SELECT ts, min(rate) AS min_rate, max(rate) AS max_rate, avg(rate) AS avg_rate,
-  first(rate) AS first_rate, last(rate) AS last_rate, count() AS count
-FROM rates
-WHERE source = $1 AND currency = $2 AND ts >= $3::varchar::timestamp AND ts < $4::varchar::timestamp
-SAMPLE BY 1d;
-
--- name: sampled1dayFilled :many
-SELECT ts, min(rate) AS min_rate, max(rate) AS max_rate, avg(rate) AS avg_rate,
-  first(rate) AS first_rate, last(rate) AS last_rate, count() AS count
-FROM rates
-WHERE source = $1 AND currency = $2
-SAMPLE BY 1d FROM $3::varchar::timestamp TO $4::varchar::timestamp FILL(NULL, NULL, NULL, NULL, NULL, 0);
-
--- name: sampled1week :many
--- Buckets of one ISO week, Monday 00:00 UTC.
-SELECT ts, min(rate) AS min_rate, max(rate) AS max_rate, avg(rate) AS avg_rate,
-  first(rate) AS first_rate, last(rate) AS last_rate, count() AS count
-FROM rates
-WHERE source = $1 AND currency = $2 AND ts >= $3::varchar::timestamp AND ts < $4::varchar::timestamp
-SAMPLE BY 1w;
-
--- name: sampled1weekFilled :many
-SELECT ts, min(rate) AS min_rate, max(rate) AS max_rate, avg(rate) AS avg_rate,
-  first(rate) AS first_rate, last(rate) AS last_rate, count() AS count
-FROM rates
-WHERE source = $1 AND currency = $2
-SAMPLE BY 1w FROM $3::varchar::timestamp TO $4::varchar::timestamp FILL(NULL, NULL, NULL, NULL, NULL, 0);
-
--- name: sampled1month :many
--- Buckets of one calendar month.
-SELECT ts, min(rate) AS min_rate, max(rate) AS max_rate, avg(rate) AS avg_rate,
-  first(rate) AS first_rate, last(rate) AS last_rate, count() AS count
-FROM rates
-WHERE source = $1 AND currency = $2 AND ts >= $3::varchar::timestamp AND ts < $4::varchar::timestamp
-SAMPLE BY 1M;
-
--- name: sampled1monthFilled :many
-SELECT ts, min(rate) AS min_rate, max(rate) AS max_rate, avg(rate) AS avg_rate,
-  first(rate) AS first_rate, last(rate) AS last_rate, count() AS count
-FROM rates
-WHERE source = $1 AND currency = $2
-SAMPLE BY 1M FROM $3::varchar::timestamp TO $4::varchar::timestamp FILL(NULL, NULL, NULL, NULL, NULL, 0);
-
--- Rolling statistics over the minute rows, one query per allowed window: for each row in [$3, $4), the
--- mean and sample standard deviation of the rates in the window (t - w, t]. The frame is RANGE over the
--- designated timestamp, so a gap in the data leaves fewer rows in the window instead of reaching further back
--- (a ROWS frame would). The frame is written in microseconds, w minus 1 µs, because QuestDB's RANGE bound
--- is inclusive and the window is half-open like pandas' rolling('30min'): 30 minute rows when complete.
+-- Rolling statistics over the minute rows: for each row in [$3, $4), the mean and sample standard deviation of
+-- the rates in the window (t - w, t]. The frame is RANGE over the designated timestamp, so a gap in the data
+-- leaves fewer rows in the window instead of reaching further back (a ROWS frame would). QuestDB's RANGE bound is
+-- inclusive, so the frame is w minus 1 µs (a slot filled from the fixed list of windows in sql/analytics.ts)
+-- and the window is half-open like pandas' rolling('30min'): 30 minute rows when complete.
 --
 -- QuestDB 9.3.4 has no stddev window function, so the variance comes from windowed sums: with d = rate - c,
 -- var = (Σd² - (Σd)²/n) / (n - 1). Summing raw rates near 40 000 would cancel catastrophically; c, the mean
 -- of all rows the query reads, keeps d small, and ksum (Kahan summation) keeps the sliding sums exact to
 -- about 1e-15 relative. std is NULL when the window holds one row.
 
--- name: rolling30min :many
--- Window of 30 minutes.
+-- name: rolling :many
 WITH raw AS (
   SELECT ts, rate FROM rates
   WHERE source = $1 AND currency = $2
-    AND ts > dateadd('m', -30, $3::varchar::timestamp) AND ts < $4::varchar::timestamp
+    AND ts > $3::varchar::timestamp - {frame_us} - 1 AND ts < $4::varchar::timestamp
 ),
 ref AS (SELECT avg(rate) AS c FROM raw),
 centred AS (SELECT raw.ts, raw.rate, ref.c, raw.rate - ref.c AS d FROM raw CROSS JOIN ref),
 win AS (
   SELECT ts, rate, c, count() OVER w AS n, ksum(d) OVER w AS s1, ksum(d * d) OVER w AS s2
   FROM centred
-  WINDOW w AS (ORDER BY ts RANGE BETWEEN 1799999999 MICROSECONDS PRECEDING AND CURRENT ROW)
-)
-SELECT ts, rate, n AS count, c + s1 / n AS mean,
-  CASE WHEN n > 1 THEN sqrt(greatest(s2 - s1 * s1 / n, 0.0) / (n - 1)) END AS std
-FROM win
-WHERE ts >= $3::varchar::timestamp;
-
--- name: rolling1hour :many
--- Window of 1 hour.
-WITH raw AS (
-  SELECT ts, rate FROM rates
-  WHERE source = $1 AND currency = $2
-    AND ts > dateadd('h', -1, $3::varchar::timestamp) AND ts < $4::varchar::timestamp
-),
-ref AS (SELECT avg(rate) AS c FROM raw),
-centred AS (SELECT raw.ts, raw.rate, ref.c, raw.rate - ref.c AS d FROM raw CROSS JOIN ref),
-win AS (
-  SELECT ts, rate, c, count() OVER w AS n, ksum(d) OVER w AS s1, ksum(d * d) OVER w AS s2
-  FROM centred
-  WINDOW w AS (ORDER BY ts RANGE BETWEEN 3599999999 MICROSECONDS PRECEDING AND CURRENT ROW)
-)
-SELECT ts, rate, n AS count, c + s1 / n AS mean,
-  CASE WHEN n > 1 THEN sqrt(greatest(s2 - s1 * s1 / n, 0.0) / (n - 1)) END AS std
-FROM win
-WHERE ts >= $3::varchar::timestamp;
-
--- name: rolling1day :many
--- Window of 1 day.
-WITH raw AS (
-  SELECT ts, rate FROM rates
-  WHERE source = $1 AND currency = $2
-    AND ts > dateadd('d', -1, $3::varchar::timestamp) AND ts < $4::varchar::timestamp
-),
-ref AS (SELECT avg(rate) AS c FROM raw),
-centred AS (SELECT raw.ts, raw.rate, ref.c, raw.rate - ref.c AS d FROM raw CROSS JOIN ref),
-win AS (
-  SELECT ts, rate, c, count() OVER w AS n, ksum(d) OVER w AS s1, ksum(d * d) OVER w AS s2
-  FROM centred
-  WINDOW w AS (ORDER BY ts RANGE BETWEEN 86399999999 MICROSECONDS PRECEDING AND CURRENT ROW)
+  WINDOW w AS (ORDER BY ts RANGE BETWEEN {frame_us} MICROSECONDS PRECEDING AND CURRENT ROW)
 )
 SELECT ts, rate, n AS count, c + s1 / n AS mean,
   CASE WHEN n > 1 THEN sqrt(greatest(s2 - s1 * s1 / n, 0.0) / (n - 1)) END AS std

@@ -4,7 +4,7 @@
  * only picks one by name from a fixed list and binds values, so no caller text ever becomes SQL.
  */
 import type { Db } from './db.ts';
-import { loadQueries, pick, type NamedQuery } from './loader.ts';
+import { fillSlots, loadQueries, pick, type NamedQuery } from './loader.ts';
 
 /** SAMPLE BY intervals the product runs, in QuestDB's notation (`M` is a calendar month). */
 export const SAMPLE_INTERVALS = ['1m', '5m', '15m', '30m', '1h', '4h', '1d', '1w', '1M'] as const;
@@ -15,23 +15,6 @@ export const ROLLING_WINDOWS = ['30m', '1h', '1d'] as const;
 export type RollingWindow = (typeof ROLLING_WINDOWS)[number];
 
 /** The named query behind each interval and window: the whitelist between callers and SQL text. */
-export const SAMPLED_QUERIES: Record<SampleInterval, { plain: string; filled: string }> = {
-  '1m': { plain: 'sampled1min', filled: 'sampled1minFilled' },
-  '5m': { plain: 'sampled5min', filled: 'sampled5minFilled' },
-  '15m': { plain: 'sampled15min', filled: 'sampled15minFilled' },
-  '30m': { plain: 'sampled30min', filled: 'sampled30minFilled' },
-  '1h': { plain: 'sampled1hour', filled: 'sampled1hourFilled' },
-  '4h': { plain: 'sampled4hour', filled: 'sampled4hourFilled' },
-  '1d': { plain: 'sampled1day', filled: 'sampled1dayFilled' },
-  '1w': { plain: 'sampled1week', filled: 'sampled1weekFilled' },
-  '1M': { plain: 'sampled1month', filled: 'sampled1monthFilled' },
-};
-export const ROLLING_QUERIES: Record<RollingWindow, string> = {
-  '30m': 'rolling30min',
-  '1h': 'rolling1hour',
-  '1d': 'rolling1day',
-};
-
 /** Length of a fixed-length interval or window in ms; a month has none (see `alignDown`). */
 export const INTERVAL_MS: Record<Exclude<SampleInterval, '1M'>, number> = {
   '1m': 60_000,
@@ -135,6 +118,23 @@ export function analyticsQueries(): Map<string, NamedQuery> {
   return cached;
 }
 
+/** The statement of every allowed interval (plain and filled) and rolling window, from the .sql file's slots. */
+export function analyticsStatements(Q = analyticsQueries()) {
+  const sampled = Object.fromEntries(
+    SAMPLE_INTERVALS.map((interval) => [
+      interval,
+      {
+        plain: fillSlots(pick(Q, 'sampled'), { interval }),
+        filled: fillSlots(pick(Q, 'sampledFilled'), { interval }),
+      },
+    ]),
+  ) as Record<SampleInterval, { plain: string; filled: string }>;
+  const rolling = Object.fromEntries(
+    ROLLING_WINDOWS.map((w) => [w, fillSlots(pick(Q, 'rolling'), { frame_us: INTERVAL_MS[w] * 1000 - 1 })]),
+  ) as Record<RollingWindow, string>;
+  return { sampled, rolling };
+}
+
 /**
  * Typed analytics over one (source, currency) series. `from` is inclusive and `to` exclusive; sampled buckets
  * are calendar-aligned in UTC and returned whole (the range is widened to bucket boundaries).
@@ -143,16 +143,7 @@ export function makeAnalytics(db: Db) {
   const Q = analyticsQueries();
   // Resolve every name now, so a missing query fails at start-up rather than on first use.
   const sql = (name: string) => pick(Q, name);
-  const sampled = Object.fromEntries(
-    SAMPLE_INTERVALS.map((i) => [
-      i,
-      { plain: sql(SAMPLED_QUERIES[i].plain), filled: sql(SAMPLED_QUERIES[i].filled) },
-    ]),
-  ) as Record<SampleInterval, { plain: string; filled: string }>;
-  const rolling = Object.fromEntries(ROLLING_WINDOWS.map((w) => [w, sql(ROLLING_QUERIES[w])])) as Record<
-    RollingWindow,
-    string
-  >;
+  const { sampled, rolling } = analyticsStatements(Q);
   const hourly = sql('hourly');
   const daily = sql('daily');
   const trailing = sql('trailingDayMeanByHour');

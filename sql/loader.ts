@@ -1,6 +1,7 @@
 /**
  * `.sql` files with name headers (`-- name: appliedMigrations :many`), parsed once into named statements.
- * Values always travel as bind parameters ($1, $2, ...); SQL text is never built from values.
+ * Values always travel as bind parameters ($1, $2, ...); SQL text is never built from values. What SQL cannot bind
+ * (a SAMPLE BY interval, a window frame) is a `{slot}` filled from the caller's fixed list of constants.
  */
 import { readFileSync } from 'node:fs';
 
@@ -47,4 +48,13 @@ export function pick(queries: Map<string, NamedQuery>, name: string): string {
   const q = queries.get(name);
   if (!q) throw new Error(`no query named ${name}`);
   return q.sql;
+}
+
+/** Fill a query's `{slot}`s with constants (words, numbers); every slot must be given. Pure. */
+export function fillSlots(sql: string, values: Record<string, string | number>): string {
+  return sql.replace(/\{(\w+)\}/g, (_, slot: string) => {
+    const v = values[slot];
+    if (v === undefined || !/^\w+$/.test(String(v))) throw new Error(`no constant for slot {${slot}}`);
+    return String(v);
+  });
 }

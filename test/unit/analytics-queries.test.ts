@@ -1,27 +1,32 @@
-/** The whitelist between callers and SQL: every allowed interval and window has its own named, static query. */
+/** The whitelist between callers and SQL: every allowed interval and window has its own statement, from constants. */
 import { describe, expect, it } from 'vitest';
 import {
-  ROLLING_QUERIES,
   ROLLING_WINDOWS,
-  SAMPLED_QUERIES,
   SAMPLE_INTERVALS,
   alignDown,
   alignUp,
   analyticsQueries,
+  analyticsStatements,
   parseRollingWindow,
   parseSampleInterval,
 } from '../../sql/analytics.ts';
+import { fillSlots } from '../../sql/loader.ts';
 
 const queries = analyticsQueries();
-const sqlOf = (name: string) => queries.get(name)?.sql ?? '';
+const { sampled, rolling } = analyticsStatements();
+const statements = [
+  ...['hourly', 'daily', 'trailingDayMeanByHour'].map((n) => queries.get(n)?.sql ?? ''),
+  ...Object.values(sampled).flatMap((q) => [q.plain, q.filled]),
+  ...Object.values(rolling),
+];
 
 describe('analytics.sql', () => {
   it('has one plain and one filled SAMPLE BY query per allowed interval, at that interval', () => {
     for (const interval of SAMPLE_INTERVALS) {
-      const { plain, filled } = SAMPLED_QUERIES[interval];
-      expect(sqlOf(plain), plain).toMatch(new RegExp(`SAMPLE BY ${interval}\\s*$`));
-      expect(sqlOf(plain), plain).not.toMatch(/FILL/);
-      expect(sqlOf(filled), filled).toMatch(
+      const { plain, filled } = sampled[interval];
+      expect(plain, interval).toMatch(new RegExp(`SAMPLE BY ${interval}\\s*$`));
+      expect(plain, interval).not.toMatch(/FILL/);
+      expect(filled, interval).toMatch(
         new RegExp(`SAMPLE BY ${interval} FROM \\$3::varchar::timestamp TO \\$4::varchar::timestamp FILL\\(`),
       );
     }
@@ -30,31 +35,31 @@ describe('analytics.sql', () => {
   it('has one rolling query per allowed window, its RANGE frame one microsecond short of the window', () => {
     const windowUs = { '30m': 30 * 60e6, '1h': 3600e6, '1d': 86_400e6 };
     for (const w of ROLLING_WINDOWS) {
-      const sql = sqlOf(ROLLING_QUERIES[w]);
+      const sql = rolling[w];
       const frame = /RANGE BETWEEN (\d+) MICROSECONDS PRECEDING AND CURRENT ROW/.exec(sql);
       expect(Number(frame?.[1]), w).toBe(windowUs[w] - 1);
     }
   });
 
-  it('reaches every query through the whitelist, and nothing else', () => {
-    const reachable = new Set([
-      'hourly',
-      'daily',
-      'trailingDayMeanByHour',
-      ...Object.values(SAMPLED_QUERIES).flatMap((q) => [q.plain, q.filled]),
-      ...Object.values(ROLLING_QUERIES),
-    ]);
-    expect(new Set(queries.keys())).toEqual(reachable);
+  it('fills slots with constants only, every one of them', () => {
+    expect(new Set(queries.keys())).toEqual(
+      new Set(['hourly', 'daily', 'trailingDayMeanByHour', 'sampled', 'sampledFilled', 'rolling']),
+    );
+    for (const sql of statements) expect(sql).not.toMatch(/[{}]/);
+    expect(() => fillSlots('SAMPLE BY {interval}', {})).toThrow(/no constant for slot \{interval\}/);
+    expect(() => fillSlots('SAMPLE BY {interval}', { interval: "1h'; DROP TABLE rates" })).toThrow(
+      /no constant/,
+    );
   });
 
   it('binds every value: source, currency and the time range are $1..$4 in every query', () => {
-    for (const q of queries.values()) {
-      expect(q.sql, q.name).toMatch(/source = \$1 AND currency = \$2/);
-      expect(q.sql, q.name).toMatch(/\$3::varchar::timestamp/);
-      expect(q.sql, q.name).toMatch(/\$4::varchar::timestamp/);
-      expect(q.sql, q.name).not.toMatch(/\$[5-9]/);
+    for (const sql of statements) {
+      expect(sql).toMatch(/source = \$1 AND currency = \$2/);
+      expect(sql).toMatch(/\$3::varchar::timestamp/);
+      expect(sql).toMatch(/\$4::varchar::timestamp/);
+      expect(sql).not.toMatch(/\$[5-9]/);
       // A bare $n::timestamp is typed DOUBLE by QuestDB 9.3.4 and fails on ISO strings.
-      expect(q.sql, q.name).not.toMatch(/\$\d::timestamp/);
+      expect(sql).not.toMatch(/\$\d::timestamp/);
     }
   });
 });
