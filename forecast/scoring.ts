@@ -7,7 +7,7 @@ import type { Clock } from '../common/types.ts';
 import type { Db } from '../sql/db.ts';
 import type { Ilp } from '../sql/ilp.ts';
 import { loadQueries, pick } from '../sql/loader.ts';
-import { TABLES, writeRows } from '../sql/tables.ts';
+import { TABLES, writeRows, type ScoreRow } from '../sql/tables.ts';
 import type { Job } from '../jobs/runner.ts';
 
 const Q = loadQueries('./forecast.sql', new URL('../sql/', import.meta.url));
@@ -16,18 +16,7 @@ export const SPANS = { '1h': 3_600_000, '24h': 86_400_000, '7d': 7 * 86_400_000 
 export type Span = keyof typeof SPANS;
 
 /** One model's statistics over one span, before skill is attached. */
-export type SpanScore = {
-  source: string;
-  currency: string;
-  model: string;
-  horizon: number;
-  n: number;
-  rmse: number;
-  mae: number;
-  coverage50: number;
-  coverage90: number;
-  width90: number;
-};
+export type SpanScore = Omit<ScoreRow, 'ts' | 'span' | 'skill'>;
 export type Scored = SpanScore & { span: Span; skill: number | null };
 
 /** Attach skill against the persistence row of the same series and horizon. Pure. */

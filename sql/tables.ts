@@ -32,6 +32,9 @@ function table<R>(
   return { name, keys, columns: ordered, ts };
 }
 
+/** A row as read back over PG wire: the fields in `Times` arrive as Dates. */
+export type Stored<R, Times extends keyof R> = Omit<R, Times> & { [K in Times]: Date };
+
 /** Dimension rows share one constant designated timestamp, so DEDUP makes their code or id the key. */
 export const DIMENSION_TS = 0;
 
