@@ -1,7 +1,8 @@
 /**
  * The curated-lake export (lake/export.ts): once a day, after the UTC day has ended and gap repair has had its
- * hour, export that day of `rates` and `polls` to S3 as Parquet; then re-export every day of the week before it
- * whose rows changed since its export (a gap repaired, a replay-s3 backfill, late rows). Missed days after
+ * hour, export that day of `rates` and `polls` to S3 as Parquet; then re-export every exported day whose row count
+ * changed since (a gap repaired, a replay-s3 backfill, late rows), and any day of the week before that has rows
+ * but was never exported (history older than that is the export backfill's). Missed days after
  * downtime are caught up one by one (catchUp 'each', 30 days back). Rows touched = rows exported; a day without
  * rows writes nothing and is recorded in `lake_exports` with 0 rows.
  */
@@ -11,7 +12,7 @@ import type { Exporter } from '../lake/export.ts';
 import type { Db } from '../sql/db.ts';
 import type { Job, JobContext } from './runner.ts';
 
-/** How far back before its window a run looks for changed days to re-export. */
+/** How far back before its window a run looks for days with rows never exported. */
 export const RECHECK_DAYS = 7;
 
 export type LakeExportDeps = { db: Db; exporter: Exporter };

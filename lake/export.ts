@@ -18,6 +18,10 @@ const COUNTS: Record<LakeTable, string> = {
   rates: pick(Q, 'dayCountsRates'),
   polls: pick(Q, 'dayCountsPolls'),
 };
+const PARTITIONS: Record<LakeTable, string> = {
+  rates: pick(Q, 'partitionRowsRates'),
+  polls: pick(Q, 'partitionRowsPolls'),
+};
 const iso = (ms: number) => new Date(ms).toISOString();
 
 export type DayExport = { table: LakeTable; day: string; rows: number; key: string | null; bytes: number };
@@ -26,7 +30,10 @@ export type DayRef = { table: LakeTable; dayStart: number };
 export type Exporter = {
   /** Export (or re-export) one day of one table; resolves to what was written. */
   exportDay(table: LakeTable, dayStart: number, signal?: AbortSignal): Promise<DayExport>;
-  /** Days in [from, to) whose rows changed since their last export, or that have rows and were never exported. */
+  /**
+   * Days whose row count differs from their last export's (at any age: a repaired gap, a replay of an old day),
+   * and days in [from, to) that have rows but were never exported. Oldest first, per table.
+   */
   staleDays(from: number, to: number): Promise<DayRef[]>;
 };
 
@@ -43,6 +50,19 @@ export function makeExporter({ db, s3, clock, config }: ExporterDeps): Exporter 
   async function dayCounts(table: LakeTable, from: number, to: number): Promise<Map<number, number>> {
     const rows = await db.query<{ ts: Date; n: string | number }>(COUNTS[table], [iso(from), iso(to)]);
     return new Map(rows.map((r) => [r.ts.getTime(), Number(r.n)]));
+  }
+
+  /** Rows per UTC day over the table's whole history, from its partitions' metadata. */
+  async function partitionCounts(table: LakeTable): Promise<Map<number, number>> {
+    const out = new Map<number, number>();
+    for (const p of await db.query<{ name: string; numRows: string | number }>(PARTITIONS[table])) {
+      const day = /^\d{4}-\d{2}-\d{2}/.exec(p.name)?.[0];
+      if (!day)
+        throw new Error(`${table} partition "${p.name}" is not a day: the lake expects PARTITION BY DAY`);
+      const start = Date.parse(`${day}T00:00:00Z`);
+      out.set(start, (out.get(start) ?? 0) + Number(p.numRows));
+    }
+    return out;
   }
 
   /** The day as Parquet, written by QuestDB; fails unless the answer is a whole Parquet file. */
@@ -114,13 +134,12 @@ export function makeExporter({ db, s3, clock, config }: ExporterDeps): Exporter 
       const recorded = new Map<string, number>();
       for (const r of await db.query<{ ts: Date; tbl: string; rows_exported: string | number }>(
         pick(Q, 'exportedDays'),
-        [iso(from), iso(to)],
       ))
         recorded.set(`${r.tbl}|${r.ts.getTime()}`, Number(r.rows_exported));
       const out: DayRef[] = [];
       for (const table of LAKE_TABLES) {
-        const counts = await dayCounts(table, from, to);
-        const days = new Set([...counts.keys()]);
+        const counts = await partitionCounts(table);
+        const days = new Set([...counts.keys()].filter((d) => d >= from && d < to));
         for (const k of recorded.keys()) if (k.startsWith(`${table}|`)) days.add(Number(k.split('|')[1]));
         for (const dayStart of [...days].sort((a, b) => a - b)) {
           const was = recorded.get(`${table}|${dayStart}`);

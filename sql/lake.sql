@@ -28,12 +28,19 @@ SELECT ts, count() AS n FROM polls
 WHERE ts >= $1::varchar::timestamp AND ts < $2::varchar::timestamp
 SAMPLE BY 1d ALIGN TO CALENDAR;
 
+-- name: partitionRowsRates :many
+-- Rows per partition, from QuestDB's metadata (no scan): how changed days are found over the whole history.
+-- Both tables are PARTITION BY DAY; a partition split by out-of-order writes is named after its day too.
+SELECT name, numRows FROM table_partitions('rates');
+
+-- name: partitionRowsPolls :many
+SELECT name, numRows FROM table_partitions('polls');
+
 -- name: recordExport :exec
 -- One export of one day of one table; replaces the day's previous record (DEDUP UPSERT KEYS(ts, tbl)).
 INSERT INTO lake_exports (ts, tbl, rows_exported, object_key, bytes, exported_at)
 VALUES ($1::varchar::timestamp, $2, $3, $4, $5, $6::varchar::timestamp);
 
 -- name: exportedDays :many
--- The latest export of each day in [$1, $2), per table.
-SELECT ts, tbl, rows_exported FROM lake_exports
-WHERE ts >= $1::varchar::timestamp AND ts < $2::varchar::timestamp;
+-- The latest export of every day, per table.
+SELECT ts, tbl, rows_exported FROM lake_exports;

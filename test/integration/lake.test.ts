@@ -178,29 +178,40 @@ describe('curated lake export', () => {
     expect(Date.parse(String(rows[0]!.fetched_at))).toBe(polls[0]! + 500);
   });
 
-  it('finds a day whose rows changed since its export, and re-exports it', async () => {
-    expect(await exporter.staleDays(DAYS[0]!, DAYS[4]! + DAY_MS)).toEqual([]);
+  it('finds the days whose rows changed since their export, however old, and re-exports them', async () => {
+    const all = [DAYS[0]!, DAYS[4]! + DAY_MS] as const;
+    expect(await exporter.staleDays(...all)).toEqual([]);
+    // A late row on the empty day and a repaired gap on the oldest (another source: the views below stay as they were).
     const ilp = await makeIlp(config);
     try {
       await ilp.write(async (s) => {
-        await s
-          .table('rates')
-          .symbol('source', source)
-          .symbol('currency', 'CHF')
-          .floatColumn('rate', 1)
-          .at(t('2019-06-14T12:00:00Z'), 'ms');
+        for (const ts of [t('2019-06-14T12:00:00Z'), t('2019-06-10T12:00:00Z')])
+          await s
+            .table('rates')
+            .symbol('source', 'test-lake-late')
+            .symbol('currency', 'CHF')
+            .floatColumn('rate', 1)
+            .at(ts, 'ms');
       });
     } finally {
       await ilp.close();
     }
     await waitForSettled(db, { tables: ['rates'] });
-    expect(await exporter.staleDays(DAYS[0]!, DAYS[4]! + DAY_MS)).toEqual([
+    // Asked about a later week: both are found all the same, by their recorded counts.
+    const later = [t('2019-07-01T00:00:00Z'), t('2019-07-08T00:00:00Z')] as const;
+    expect(await exporter.staleDays(...later)).toEqual([
+      { table: 'rates', dayStart: DAYS[0] },
       { table: 'rates', dayStart: EMPTY_DAY },
     ]);
-    const e = await exporter.exportDay('rates', EMPTY_DAY);
-    expect(e).toMatchObject({ rows: 1, key: partKey('rates', EMPTY_DAY) });
+    expect(await exporter.exportDay('rates', EMPTY_DAY)).toMatchObject({
+      rows: 1,
+      key: partKey('rates', EMPTY_DAY),
+    });
+    expect(await exporter.exportDay('rates', DAYS[0]!)).toMatchObject({
+      rows: 2 * stamps.filter((s) => s < DAYS[1]!).length + 1,
+    });
     await waitForSettled(db, { tables: ['lake_exports'], views: [] });
-    expect(await exporter.staleDays(DAYS[0]!, DAYS[4]! + DAY_MS)).toEqual([]);
+    expect(await exporter.staleDays(...later)).toEqual([]);
   });
 
   it('never shows a half-written day: an export failing before or at the swap leaves the previous file', async () => {
