@@ -36,7 +36,7 @@ function fakeExporter(rowsOf: (table: LakeTable, day: string) => number, stale: 
 }
 
 describe('lake-export job', () => {
-  it("exports its window's day of every table, then re-exports the changed days of the week before", async () => {
+  it("exports its window's day of every table, then re-exports the days the exporter finds changed", async () => {
     const day = t('2031-01-10T00:00:00Z');
     const f = fakeExporter(
       (table, d) => (table === 'polls' && d === '2031-01-10' ? 0 : 100),
