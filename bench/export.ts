@@ -49,7 +49,8 @@ async function main(): Promise<void> {
   const { config } = stack;
   const db = makeDb(config, 2);
   const s3 = makeS3(config);
-  const exporter = makeExporter({ db, s3, clock: systemClock, config });
+  const exportIlp = await makeIlp(config);
+  const exporter = makeExporter({ db, ilp: exportIlp, s3, clock: systemClock, config });
   const day = new Date(DAY).toISOString().slice(0, 10);
   const iso = (ms: number) => new Date(ms).toISOString();
   try {
@@ -196,6 +197,7 @@ async function main(): Promise<void> {
     );
   } finally {
     s3.destroy();
+    await exportIlp.close();
     await db.end();
     await stack.stop();
   }

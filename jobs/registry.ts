@@ -38,6 +38,7 @@ export function makeJobs(deps: JobDeps): Job[] {
       db: deps.db,
       exporter: makeExporter({
         db: deps.db,
+        ilp: deps.ilp,
         s3: makeS3(deps.config),
         clock: deps.clock,
         config: deps.config,

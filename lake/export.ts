@@ -9,6 +9,8 @@ import { CopyObjectCommand, DeleteObjectCommand, PutObjectCommand, type S3Client
 import type { Config } from '../common/config.ts';
 import type { Clock } from '../common/types.ts';
 import type { Db } from '../sql/db.ts';
+import type { Ilp } from '../sql/ilp.ts';
+import { TABLES, writeRows } from '../sql/tables.ts';
 import { fillSlots, loadQueries, pick } from '../sql/loader.ts';
 import { DAY_MS, dayOf, isWholeParquet, LAKE_TABLES, partKey, stagingKey, type LakeTable } from './layout.ts';
 
@@ -39,12 +41,13 @@ export type Exporter = {
 
 export type ExporterDeps = {
   db: Db;
+  ilp: Ilp;
   s3: S3Client;
   clock: Clock;
   config: Pick<Config, 'QUESTDB_HOST' | 'QUESTDB_HTTP_PORT' | 'RAW_BUCKET'>;
 };
 
-export function makeExporter({ db, s3, clock, config }: ExporterDeps): Exporter {
+export function makeExporter({ db, ilp, s3, clock, config }: ExporterDeps): Exporter {
   const bucket = config.RAW_BUCKET;
 
   async function dayCounts(table: LakeTable, from: number, to: number): Promise<Map<number, number>> {
@@ -85,14 +88,15 @@ export function makeExporter({ db, s3, clock, config }: ExporterDeps): Exporter 
   }
 
   async function record(e: DayExport, dayStart: number): Promise<void> {
-    await db.query(pick(Q, 'recordExport'), [
-      iso(dayStart),
-      e.table,
-      e.rows,
-      e.key ?? '',
-      e.bytes,
-      iso(clock.now()),
-    ]);
+    const row = {
+      ts: dayStart,
+      table: e.table,
+      rows: e.rows,
+      key: e.key ?? '',
+      bytes: e.bytes,
+      exportedAt: clock.now(),
+    };
+    await ilp.write((s) => writeRows(s, TABLES.lakeExports, [row]));
   }
 
   return {

@@ -36,11 +36,6 @@ SELECT name, numRows FROM table_partitions('rates');
 -- name: partitionRowsPolls :many
 SELECT name, numRows FROM table_partitions('polls');
 
--- name: recordExport :exec
--- One export of one day of one table; replaces the day's previous record (DEDUP UPSERT KEYS(ts, tbl)).
-INSERT INTO lake_exports (ts, tbl, rows_exported, object_key, bytes, exported_at)
-VALUES ($1::varchar::timestamp, $2, $3, $4, $5, $6::varchar::timestamp);
-
 -- name: exportedDays :many
 -- The latest export of every day, per table.
 SELECT ts, tbl, rows_exported FROM lake_exports;

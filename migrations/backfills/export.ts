@@ -11,6 +11,7 @@ import { waitForWal } from '../../ingest/replay/tables.ts';
 import { makeExporter } from '../../lake/export.ts';
 import { DAY_MS, LAKE_TABLES, type LakeTable } from '../../lake/layout.ts';
 import { makeDb } from '../../sql/db.ts';
+import { makeIlp } from '../../sql/ilp.ts';
 import { formatDuration, makeProgress } from './progress.ts';
 import type { Backfill } from './registry.ts';
 
@@ -81,7 +82,8 @@ export const exportLake: Backfill = {
     const clock = systemClock;
     const db = makeDb(config, 2);
     const s3 = makeS3(config);
-    const exporter = makeExporter({ db, s3, clock, config });
+    const ilp = await makeIlp(config);
+    const exporter = makeExporter({ db, ilp, s3, clock, config });
     const abort = new AbortController();
     const onSigint = () => {
       process.stderr.write('\nexport: stopping after the day under way\n');
@@ -134,6 +136,7 @@ export const exportLake: Backfill = {
     } finally {
       process.off('SIGINT', onSigint);
       s3.destroy();
+      await ilp.close().catch(() => {});
       await db.end();
     }
   },

@@ -17,7 +17,7 @@ import { systemClock } from '../../common/clock.ts';
 import { makeLogger } from '../../common/log.ts';
 import { mulberry32 } from '../../forecast/gp/index.ts';
 import { makeLakeExport } from '../../jobs/lake-export.ts';
-import { compareRows, type AggRow } from '../../lake/compare.ts';
+import { compareRows, type AggRow } from '../support/lake-compare.ts';
 import { makeExporter } from '../../lake/export.ts';
 import { DAY_MS, partKey } from '../../lake/layout.ts';
 import { makeAnalytics } from '../../sql/analytics.ts';
@@ -31,7 +31,8 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const config = testConfig();
 const db = makeDb(config, 2);
 const s3 = makeS3(config);
-const exporter = makeExporter({ db, s3, clock: systemClock, config });
+const lakeIlp = await makeIlp(config);
+const exporter = makeExporter({ db, ilp: lakeIlp, s3, clock: systemClock, config });
 const MIN = 60_000;
 const t = (s: string) => Date.parse(s);
 const source = 'test-lake';
@@ -134,6 +135,7 @@ beforeAll(async () => {
 afterAll(async () => {
   if (tmp) rmSync(tmp, { recursive: true, force: true });
   s3.destroy();
+  await lakeIlp.close();
   await db.end();
 });
 
@@ -226,6 +228,7 @@ describe('curated lake export', () => {
     // QuestDB's HTTP unreachable: nothing is written.
     const noQuestdb = makeExporter({
       db,
+      ilp: lakeIlp,
       s3,
       clock: systemClock,
       config: { ...config, QUESTDB_HTTP_PORT: 1 },
@@ -236,7 +239,7 @@ describe('curated lake export', () => {
       send: (cmd: unknown) =>
         cmd instanceof CopyObjectCommand ? Promise.reject(new Error('copy refused')) : s3.send(cmd as never),
     } as unknown as S3Client;
-    const noSwap = makeExporter({ db, s3: failingCopy, clock: systemClock, config });
+    const noSwap = makeExporter({ db, ilp: lakeIlp, s3: failingCopy, clock: systemClock, config });
     await expect(noSwap.exportDay('rates', DAYS[0]!)).rejects.toThrow(/copy refused/);
     expect((await object()).equals(before)).toBe(true);
     const staging = await s3.send(

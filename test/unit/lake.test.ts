@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compareRows, relDiff } from '../../lake/compare.ts';
+import { compareRows, relDiff } from '../support/lake-compare.ts';
 import { daysIn, isWholeParquet, partKey, stagingKey } from '../../lake/layout.ts';
 import { parseExportArgs } from '../../migrations/backfills/export.ts';
 
