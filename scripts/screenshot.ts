@@ -5,6 +5,8 @@
  * minutes; waits until the page shows them, screenshots it in headless Chromium, and stops everything.
  */
 import { spawn } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
@@ -15,9 +17,14 @@ const port = (p: number) => String(p + offset);
 const web = `http://127.0.0.1:${port(38080)}`;
 const TIMEOUT_MS = 8 * 60_000;
 
+const STACK_DIR = '.stack/screenshot';
+// Every run starts from an empty database and spool (the installed QuestDB and moto stay).
+for (const dir of ['questdb/root', 'spool'])
+  rmSync(join(ROOT, STACK_DIR, dir), { recursive: true, force: true });
+
 const env = {
   ...process.env,
-  STACK_DIR: '.stack/screenshot',
+  STACK_DIR,
   QUESTDB_HTTP_PORT: port(39000),
   QUESTDB_PG_PORT: port(38812),
   QUESTDB_ILP_TCP_PORT: port(39009),
@@ -41,10 +48,12 @@ const exited = new Promise<number | null>((resolve) => stack.once('exit', (code)
 /** True once the demo has an hour of BTC-USD rates and forecasts of every horizon to show. */
 async function ready(): Promise<boolean> {
   try {
-    const q = 'source=blockchain&currency=USD';
-    const history = (await (await fetch(`${web}/api/history?${q}&range=1h`)).json()) as unknown[];
-    const forecasts = (await (await fetch(`${web}/api/forecasts?${q}`)).json()) as unknown[];
-    return history.length >= 55 && forecasts.length >= 3;
+    const rows = async (path: string) =>
+      ((await (await fetch(`${web}${path}`)).json()) as { rows?: unknown[] }).rows?.length ?? 0;
+    const series = 'source=blockchain&currency=USD';
+    return (
+      (await rows(`/api/history?${series}&range=1h`)) >= 55 && (await rows(`/api/forecasts?${series}`)) >= 6
+    );
   } catch {
     return false;
   }
