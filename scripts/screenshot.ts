@@ -18,9 +18,12 @@ const web = `http://127.0.0.1:${port(38080)}`;
 const TIMEOUT_MS = 8 * 60_000;
 
 const STACK_DIR = '.stack/screenshot';
-// Every run starts from an empty database and spool (the installed QuestDB and moto stay).
-for (const dir of ['questdb/root', 'spool'])
-  rmSync(join(ROOT, STACK_DIR, dir), { recursive: true, force: true });
+/** The demo's database and spool: emptied before and after each run (the installed QuestDB and moto stay). */
+const clean = () => {
+  for (const dir of ['questdb/root', 'spool'])
+    rmSync(join(ROOT, STACK_DIR, dir), { recursive: true, force: true });
+};
+clean();
 
 const env = {
   ...process.env,
@@ -92,4 +95,5 @@ try {
 }
 stack.kill('SIGTERM');
 await exited;
+clean();
 process.exit(code);
