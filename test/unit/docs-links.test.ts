@@ -80,7 +80,7 @@ describe('docs', () => {
     });
 
     it(`${page}: quotes no benchmark figure outside code`, () => {
-      expect(prose(md)).not.toMatch(BENCH_FIGURE);
+      expect(prose(md).match(BENCH_FIGURE)?.[0], `${page} quotes a figure`).toBeUndefined();
     });
 
     it(`${page}: every environment variable it names is in the configuration schema`, () => {
@@ -102,7 +102,7 @@ describe('docs', () => {
     });
 
     it('holds no date or timing figure outside code (bench/REPORT.md does)', () => {
-      expect(prose(readme)).not.toMatch(DATED_OR_TIMED);
+      expect(prose(readme).match(DATED_OR_TIMED)?.[0], 'README quotes a date or time').toBeUndefined();
       expect(readme).toContain('](bench/REPORT.md)');
     });
 
@@ -110,6 +110,18 @@ describe('docs', () => {
       expect(readme).toContain('](docs/img/dashboard.png)');
       expect(readme).toContain('npm run docs:screenshot');
       expect(existsSync('scripts/screenshot.ts')).toBe(true);
+    });
+
+    it('has its sections in order, with five console queries', () => {
+      const headings = [...readme.matchAll(/^## (.+)$/gm)].map((m) => m[1]);
+      expect(headings).toEqual([
+        'Quick start',
+        'Prerequisites',
+        'Ports',
+        'Five queries for the console',
+        'Where next',
+      ]);
+      expect(readme.match(/^```sql console$/gm)).toHaveLength(5);
     });
 
     it('links every docs page, and every docs page exists', () => {
