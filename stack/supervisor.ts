@@ -16,7 +16,7 @@ import { runMigrations } from '../migrations/migrate.ts';
 import { runBootstrap } from './bootstrap.ts';
 import { commandLine, isAlive } from '../common/pidlock.ts';
 import { acquireLock, AlreadyRunning, type Lock } from './lock.ts';
-import { installMoto, startMoto } from './moto.ts';
+import { emulatorDataDir, installMoto, startMoto } from './moto.ts';
 import { installQuestdb, startQuestdb } from './questdb.ts';
 import { isUp, spawnManaged, stopManaged, type Managed } from './process.ts';
 import { SERVICES, demoEnv, restartDelay } from './services.ts';
@@ -74,7 +74,7 @@ async function main(): Promise<void> {
         `port ${baseConfig.QUESTDB_HEALTH_PORT} already answers: another QuestDB is running there`,
       );
     const jar = await installQuestdb(stackDir, say);
-    const motoBin = baseConfig.STACK_EMULATOR ? await installMoto(stackDir, say) : null;
+    const motoPython = baseConfig.STACK_EMULATOR ? await installMoto(stackDir, say) : null;
 
     say(`starting QuestDB (data in ${resolve(stackDir, 'questdb', 'root')}) ...`);
     const out = (line: string) => process.stdout.write(line + '\n');
@@ -95,10 +95,19 @@ async function main(): Promise<void> {
     lock.update(children());
 
     const env: Record<string, string | undefined> = { ...process.env };
-    if (motoBin) {
-      say('starting the AWS emulator (moto server) ...');
+    if (motoPython) {
+      const dataDir = emulatorDataDir(baseConfig);
+      say(`starting the AWS emulator (moto server; S3 objects in ${dataDir}) ...`);
       running.push(
-        await startMoto({ bin: motoBin, host: '127.0.0.1', port: baseConfig.MOTO_PORT, out: () => {} }),
+        await startMoto({
+          python: motoPython,
+          dataDir,
+          host: '127.0.0.1',
+          port: baseConfig.MOTO_PORT,
+          out: (line) => {
+            if (/\| (durable S3 |Traceback|\w+Error)/.test(line)) out(line);
+          },
+        }),
       );
       lock.update(children());
       env.AWS_ENDPOINT_URL = `http://127.0.0.1:${baseConfig.MOTO_PORT}`;
@@ -159,7 +168,7 @@ async function main(): Promise<void> {
     if (services.some((s) => s.name === 'web'))
       say(`  dashboard         http://${config.WEB_HOST}:${config.WEB_PORT}`);
     say(`  PG wire           postgresql://${config.QUESTDB_USER}@${host}:${config.QUESTDB_PG_PORT}/qdb`);
-    if (motoBin) say(`  AWS emulator      ${env.AWS_ENDPOINT_URL}`);
+    if (motoPython) say(`  AWS emulator      ${env.AWS_ENDPOINT_URL}`);
     say(`  services          ${services.map((s) => s.name).join(', ') || '(none yet)'}`);
     say('press Ctrl-C to stop');
 
