@@ -1,8 +1,9 @@
 /**
  * `npm start`: one supervisor for the whole local stack, no Docker needed.
  * Installs what is missing, starts QuestDB and the AWS emulator, applies migrations, bootstraps the raw archive,
- * then runs every service that exists, streaming their logs with a prefix each. Ctrl-C stops everything in
- * reverse order. `npm start -- --demo` also runs the local fake rate APIs and polls them, fully offline.
+ * then runs every service that exists, streaming their logs with a prefix each. Ctrl-C, or SIGTERM to `npm start`
+ * (package.json execs this process, so npm's forwarded signals reach it), stops everything in reverse order; a
+ * second signal kills. `npm start -- --demo` also runs the local fake rate APIs and polls them, fully offline.
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -18,7 +19,7 @@ import { commandLine, isAlive } from '../common/pidlock.ts';
 import { acquireLock, AlreadyRunning, type Lock } from './lock.ts';
 import { emulatorDataDir, installMoto, startMoto } from './moto.ts';
 import { installQuestdb, startQuestdb } from './questdb.ts';
-import { isUp, spawnManaged, stopManaged, type Managed } from './process.ts';
+import { isUp, liveChildren, spawnManaged, stopManaged, type Managed } from './process.ts';
 import { SERVICES, demoEnv, restartDelay } from './services.ts';
 import { formatLogLine } from './logfmt.ts';
 
@@ -61,11 +62,28 @@ async function main(): Promise<void> {
       await stopManaged(m, m.name === 'questdb' ? 30_000 : 10_000);
       say(`${m.name} stopped`);
     }
+    // A process still starting when the stop came (QuestDB or the emulator not answering yet).
+    for (const m of liveChildren()) await stopManaged(m, 10_000);
     lock.release();
     process.exit(code);
   };
-  process.on('SIGINT', () => void stopAll(0));
-  process.on('SIGTERM', () => void stopAll(0));
+  // SIGINT (Ctrl-C), SIGTERM (kill, a process manager) and SIGHUP (the terminal closed) stop the stack in order. A
+  // second signal kills every child at once. Ctrl-C under `npm start` arrives twice (from the terminal, and
+  // forwarded by npm): a repeat within a second is the same request.
+  let firstSignalAt = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (!firstSignalAt) {
+      firstSignalAt = Date.now();
+      say(`${signal}: stopping (a second signal kills everything at once)`);
+      void stopAll(0);
+    } else if (Date.now() - firstSignalAt >= 1_000) {
+      say(`${signal} again: killing every service`);
+      for (const m of liveChildren()) m.child.kill('SIGKILL');
+      lock.release();
+      process.exit(1);
+    }
+  };
+  for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(s, onSignal);
 
   try {
     const host = baseConfig.QUESTDB_HOST;
