@@ -172,6 +172,17 @@ describe('the raw archive of `npm start`', () => {
     const second = await bucket();
     expectKept(first, second);
     expect(second.size).toBeGreaterThanOrEqual(first.size);
+    // The health page says so, and counts the objects of the last hour (the first run's among them).
+    let health = '';
+    await waitFor(async () => {
+      health = await fetch(`http://127.0.0.1:${env.WEB_PORT}/health`)
+        .then((r) => r.text())
+        .catch(() => '');
+      return health.includes('Raw archive');
+    }, 30_000);
+    expect(health).toContain('Raw archive durable:');
+    const lastHour = /([\d,.\s]+) objects stored in the last hour/.exec(health)?.[1] ?? '';
+    expect(Number(lastHour.replace(/\D/g, ''))).toBeGreaterThanOrEqual(first.size);
 
     // 3. SIGKILL of the emulator alone: the supervisor stops the rest; started again, the archive is all there.
     await waitFor(async () => (await bucket()).size > second.size + 5, 60_000, 'more archived objects');
