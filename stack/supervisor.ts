@@ -122,8 +122,9 @@ async function main(): Promise<void> {
           dataDir,
           host: '127.0.0.1',
           port: baseConfig.MOTO_PORT,
+          // Its own lines (what it loaded, why it failed), not werkzeug's request log and banner.
           out: (line) => {
-            if (/\| (durable S3 |Traceback|\w+Error)/.test(line)) out(line);
+            if (!/ - - \[|development server|Running on|CTRL\+C/.test(line)) out(line);
           },
         }),
       );

@@ -32,6 +32,7 @@ symlinkSync(questdbJarPath(shared), questdbJarPath(stackDir));
 symlinkSync(resolve(shared, 'venv'), resolve(stackDir, 'venv'));
 
 const SPEED = 30;
+// Below the ephemeral range (32768 and up), where an outgoing connection can hold a port for a moment.
 const port = (base: number) => String(base + TEST_PORT_OFFSET);
 // The simulated run stays behind real time: Firehose names objects by real arrival, after their minute.
 const simStart = Math.floor(Date.now() / 60_000) * 60_000 - 150 * 60_000;
@@ -39,13 +40,13 @@ const realStart = Date.now();
 const env: Record<string, string | undefined> = {
   ...process.env,
   STACK_DIR: stackDir,
-  QUESTDB_HTTP_PORT: port(39000),
-  QUESTDB_PG_PORT: port(38812),
-  QUESTDB_ILP_TCP_PORT: port(39009),
-  QUESTDB_HEALTH_PORT: port(39003),
-  MOTO_PORT: port(34566),
-  WEB_PORT: port(38080),
-  FAKE_API_PORT: port(38099),
+  QUESTDB_HTTP_PORT: port(26000),
+  QUESTDB_PG_PORT: port(26812),
+  QUESTDB_ILP_TCP_PORT: port(26009),
+  QUESTDB_HEALTH_PORT: port(26003),
+  MOTO_PORT: port(26566),
+  WEB_PORT: port(26080),
+  FAKE_API_PORT: port(26099),
   AWS_ENDPOINT_URL: '',
   LOG_LEVEL: 'warn',
   CLOCK_SPEED: String(SPEED),
