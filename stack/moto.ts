@@ -62,6 +62,7 @@ export async function startMoto(opts: {
     [MOTO_LAUNCHER, '--host', opts.host, '--port', String(opts.port), '--data-dir', opts.dataDir],
     { out: opts.out ?? (() => {}), pretty: false },
   );
-  await waitForHttp(`http://${opts.host}:${opts.port}/moto-api/data.json`, 30_000, m.exited);
+  // It answers once the folder is loaded: about 5 000 objects a second, so a long-kept archive takes minutes.
+  await waitForHttp(`http://${opts.host}:${opts.port}/moto-api/data.json`, 15 * 60_000, m.exited);
   return m;
 }
