@@ -3,7 +3,8 @@
  * Installs what is missing, starts QuestDB and the AWS emulator, applies migrations, bootstraps the raw archive,
  * then runs every service that exists, streaming their logs with a prefix each. Ctrl-C, or SIGTERM to `npm start`
  * (package.json execs this process, so npm's forwarded signals reach it), stops everything in reverse order; a
- * second signal kills. `npm start -- --demo` also runs the local fake rate APIs and polls them, fully offline.
+ * second signal kills. An emulator that dies is started again (its S3 is durable); QuestDB dying stops the rest.
+ * `npm start -- --demo` also runs the local fake rate APIs and polls them, fully offline.
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -113,21 +114,21 @@ async function main(): Promise<void> {
     lock.update(children());
 
     const env: Record<string, string | undefined> = { ...process.env };
+    const dataDir = emulatorDataDir(baseConfig);
+    const startEmulator = (python: string) =>
+      startMoto({
+        python,
+        dataDir,
+        host: '127.0.0.1',
+        port: baseConfig.MOTO_PORT,
+        // Its own lines (what it loaded, why it failed), not werkzeug's request log and banner.
+        out: (line) => {
+          if (!/ - - \[|development server|Running on|CTRL\+C/.test(line)) out(line);
+        },
+      });
     if (motoPython) {
-      const dataDir = emulatorDataDir(baseConfig);
       say(`starting the AWS emulator (moto server; S3 objects in ${dataDir}) ...`);
-      running.push(
-        await startMoto({
-          python: motoPython,
-          dataDir,
-          host: '127.0.0.1',
-          port: baseConfig.MOTO_PORT,
-          // Its own lines (what it loaded, why it failed), not werkzeug's request log and banner.
-          out: (line) => {
-            if (!/ - - \[|development server|Running on|CTRL\+C/.test(line)) out(line);
-          },
-        }),
-      );
+      running.push(await startEmulator(motoPython));
       lock.update(children());
       env.AWS_ENDPOINT_URL = `http://127.0.0.1:${baseConfig.MOTO_PORT}`;
       env.AWS_ACCESS_KEY_ID ||= 'test';
@@ -146,11 +147,17 @@ async function main(): Promise<void> {
     } finally {
       await db.end();
     }
-    const s3 = makeS3(config);
-    const firehose = makeFirehose(config);
-    await runBootstrap({ s3, firehose }, config);
-    s3.destroy();
-    firehose.destroy();
+    const bootstrap = async () => {
+      const s3 = makeS3(config);
+      const firehose = makeFirehose(config);
+      try {
+        await runBootstrap({ s3, firehose }, config);
+      } finally {
+        s3.destroy();
+        firehose.destroy();
+      }
+    };
+    await bootstrap();
     say(
       `raw archive: s3://${config.RAW_BUCKET}/${config.RAW_PREFIX} via Firehose stream ${config.FIREHOSE_STREAM}`,
     );
@@ -191,14 +198,30 @@ async function main(): Promise<void> {
     say(`  services          ${services.map((s) => s.name).join(', ') || '(none yet)'}`);
     say('press Ctrl-C to stop');
 
-    // Infrastructure dying under us is fatal: stop the rest rather than run half a stack.
-    for (const m of running.filter((r) => r.name === 'questdb' || r.name === 'moto')) {
-      void m.exited.then((code) => {
+    // QuestDB dying under us is fatal: stop the rest rather than run half a stack. The emulator is started again
+    // with its S3 folder, and its delivery stream (kept in memory) made again; the poller spools meanwhile.
+    const watch = (m: Managed) =>
+      void m.exited.then(async (code) => {
         if (stopping) return;
-        say(`${m.name} died (status ${code}); stopping everything`);
-        void stopAll(1);
+        if (m.name !== 'moto' || !motoPython) {
+          say(`${m.name} died (status ${code}); stopping everything`);
+          return void stopAll(1);
+        }
+        say(`the AWS emulator died (status ${code}); starting it again`);
+        try {
+          const again = await startEmulator(motoPython);
+          if (stopping) return void stopManaged(again);
+          running[running.indexOf(m)] = again;
+          lock.update(children());
+          await bootstrap();
+          say('the AWS emulator is back');
+          watch(again);
+        } catch (err) {
+          say(`the AWS emulator could not be started again (${(err as Error).message}); stopping everything`);
+          void stopAll(1);
+        }
       });
-    }
+    for (const m of running.filter((r) => r.name === 'questdb' || r.name === 'moto')) watch(m);
   } catch (err) {
     say(`failed: ${(err as Error).message}`);
     await stopAll(1);

@@ -1,7 +1,7 @@
 /**
  * Issue 20's acceptance on the real local stack: `npm start -- --demo` on a stack folder and ports of its own, on a
  * fast clock. The raw archive survives a SIGTERM of the top process (which stops every service within seconds)
- * and a SIGKILL of the emulator alone, byte for byte under the same keys; `replay-s3` into an empty QuestDB then
+ * and a SIGKILL of the emulator alone (the supervisor starts it again), byte for byte under the same keys; `replay-s3` into an empty QuestDB then
  * rebuilds `rates` row for row.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -185,13 +185,19 @@ describe('the raw archive of `npm start`', () => {
     const lastHour = /([\d,.\s]+) objects stored in the last hour/.exec(health)?.[1] ?? '';
     expect(Number(lastHour.replace(/\D/g, ''))).toBeGreaterThanOrEqual(first.size);
 
-    // 3. SIGKILL of the emulator alone: the supervisor stops the rest; started again, the archive is all there.
+    // 3. SIGKILL of the emulator alone: the supervisor starts it again, with the whole archive.
     await waitFor(async () => (await bucket()).size > second.size + 5, 60_000, 'more archived objects');
     const third = await bucket();
     process.kill(lock().children.moto!, 'SIGKILL');
-    await run.exited;
-    run = await startStack();
+    await waitFor(
+      async () => run.out().includes('the AWS emulator is back'),
+      60_000,
+      'the emulator restarted',
+    );
     expectKept(third, await bucket());
+    // Firehose deliveries go on after it (the delivery stream was made again).
+    const fourth = await bucket();
+    await waitFor(async () => (await bucket()).size > fourth.size, 30_000, 'a delivery after the restart');
 
     // 4. Stopped; the rows QuestDB holds, then replay-s3 from the archive into an empty QuestDB.
     await new Promise((r) => setTimeout(r, 3_000));
