@@ -358,9 +358,17 @@ async function startStack(): Promise<{ started: Managed[]; pids: { questdb?: num
     pids.questdb = q.child.pid;
   } else say(`reusing the QuestDB answering on ${config.QUESTDB_HTTP_PORT}`);
   if (!(await isUp(`http://127.0.0.1:${config.MOTO_PORT}/moto-api/data.json`))) {
-    const bin = await installMoto(stackDir, say);
+    const python = await installMoto(stackDir, say);
+    const dataDir = resolve(stackDir, 'bench', `backfill-${offset}-s3`);
+    rmSync(dataDir, { recursive: true, force: true });
     say(`starting moto of its own on ${config.MOTO_PORT} ...`);
-    const m = await startMoto({ bin, host: '127.0.0.1', port: config.MOTO_PORT, name: 'moto-bench' });
+    const m = await startMoto({
+      python,
+      dataDir,
+      host: '127.0.0.1',
+      port: config.MOTO_PORT,
+      name: 'moto-bench',
+    });
     started.push(m);
     pids.moto = m.child.pid;
   } else say(`reusing the emulator answering on ${config.MOTO_PORT}`);

@@ -104,6 +104,11 @@ export const VARIABLES = {
     doc: '`npm start` runs the moto emulator for S3 and Firehose; false uses the configured AWS endpoint instead',
   },
   MOTO_PORT: { schema: port, default: '4566', doc: 'port of the local AWS emulator (moto server)' },
+  EMULATOR_DATA_DIR: {
+    schema: z.string(),
+    default: '',
+    doc: 'folder where the local AWS emulator writes every S3 object as it is stored and loads them back on start (the raw archive survives restarts); empty means STACK_DIR/s3',
+  },
   RAW_BUCKET: {
     schema: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be a valid S3 bucket name'),
     default: 'btc-rates-raw',

@@ -1,24 +1,38 @@
-/** The AWS emulator (moto server) in a virtualenv under the stack folder: install idempotently, start, wait. */
+/**
+ * The AWS emulator (moto server) in a virtualenv under the stack folder: install idempotently, start, wait.
+ * It runs through stack/moto_archive.py, which makes its S3 durable: every object stored is written through to a
+ * folder and loaded back on start.
+ */
 import { existsSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Config } from '../common/config.ts';
 import { MOTO_VERSION } from './versions.ts';
 import { isUp, run, spawnManaged, waitForHttp, type Managed } from './process.ts';
 
-export function motoBin(stackDir: string): string {
-  return resolve(stackDir, 'venv', 'bin', 'moto_server');
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+export const MOTO_LAUNCHER = fileURLToPath(new URL('./moto_archive.py', import.meta.url));
+
+/** The virtualenv's python, which runs the launcher. */
+export function motoPython(stackDir: string): string {
+  return resolve(stackDir, 'venv', 'bin', 'python');
 }
 
-/** Create `<stackDir>/venv` with `moto[server]` pinned, unless it is already complete. */
+/** The folder of the emulator's S3 objects: EMULATOR_DATA_DIR, or STACK_DIR/s3. */
+export function emulatorDataDir(config: Pick<Config, 'EMULATOR_DATA_DIR' | 'STACK_DIR'>): string {
+  return resolve(ROOT, config.EMULATOR_DATA_DIR || resolve(ROOT, config.STACK_DIR, 's3'));
+}
+
+/** Create `<stackDir>/venv` with `moto[server]` pinned, unless it is already complete; returns its python. */
 export async function installMoto(stackDir: string, say: (s: string) => void): Promise<string> {
   const venv = resolve(stackDir, 'venv');
   const marker = join(venv, `.moto-${MOTO_VERSION}`);
-  const bin = motoBin(stackDir);
-  if (existsSync(marker) && existsSync(bin)) return bin;
+  const python = motoPython(stackDir);
+  if (existsSync(marker) && existsSync(python)) return python;
   say(`installing moto[server] ${MOTO_VERSION} into ${venv} (PyPI) ...`);
   // A half-made venv from an interrupted install is rebuilt from scratch.
   rmSync(venv, { recursive: true, force: true });
-  const python = process.env.PYTHON ?? 'python3';
-  await run(python, ['-m', 'venv', venv]);
+  await run(process.env.PYTHON ?? 'python3', ['-m', 'venv', venv]);
   await run(join(venv, 'bin', 'pip'), [
     'install',
     '-q',
@@ -26,14 +40,15 @@ export async function installMoto(stackDir: string, say: (s: string) => void): P
     `moto[server]==${MOTO_VERSION}`,
   ]);
   await run('touch', [marker]);
-  return bin;
+  return python;
 }
 
-/** Start moto server on host:port; resolves once it answers. */
+/** Start the emulator on host:port with its S3 objects in `dataDir`; resolves once it answers. */
 export async function startMoto(opts: {
-  bin: string;
+  python: string;
   host: string;
   port: number;
+  dataDir: string;
   out?: (line: string) => void;
   name?: string;
 }): Promise<Managed> {
@@ -41,10 +56,13 @@ export async function startMoto(opts: {
     throw new Error(
       `an AWS emulator already answers on ${opts.host}:${opts.port}: stop it or choose another port`,
     );
-  const m = spawnManaged(opts.name ?? 'moto', opts.bin, ['-H', opts.host, '-p', String(opts.port)], {
-    out: opts.out ?? (() => {}),
-    pretty: false,
-  });
-  await waitForHttp(`http://${opts.host}:${opts.port}/moto-api/data.json`, 30_000, m.exited);
+  const m = spawnManaged(
+    opts.name ?? 'moto',
+    opts.python,
+    [MOTO_LAUNCHER, '--host', opts.host, '--port', String(opts.port), '--data-dir', opts.dataDir],
+    { out: opts.out ?? (() => {}), pretty: false },
+  );
+  // It answers once the folder is loaded: about 5 000 objects a second, so a long-kept archive takes minutes.
+  await waitForHttp(`http://${opts.host}:${opts.port}/moto-api/data.json`, 15 * 60_000, m.exited);
   return m;
 }

@@ -5,6 +5,12 @@ import { formatLogLine } from './logfmt.ts';
 
 export type Managed = { name: string; child: ChildProcess; exited: Promise<number | null> };
 
+/** Every process spawned here that has not exited yet, so a supervisor can stop even one still starting. */
+const live = new Set<Managed>();
+export function liveChildren(): Managed[] {
+  return [...live];
+}
+
 /** Spawn `cmd` and stream its stdout/stderr line by line to `out`, each line prefixed with the service name. */
 export function spawnManaged(
   name: string,
@@ -30,7 +36,10 @@ export function spawnManaged(
       resolve(127);
     });
   });
-  return { name, child, exited };
+  const m = { name, child, exited };
+  live.add(m);
+  void exited.then(() => live.delete(m));
+  return m;
 }
 
 /** Poll `url` until it answers with a 2xx status, or fail after `timeoutMs` (or as soon as `exited` settles). */

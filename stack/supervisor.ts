@@ -1,8 +1,10 @@
 /**
  * `npm start`: one supervisor for the whole local stack, no Docker needed.
  * Installs what is missing, starts QuestDB and the AWS emulator, applies migrations, bootstraps the raw archive,
- * then runs every service that exists, streaming their logs with a prefix each. Ctrl-C stops everything in
- * reverse order. `npm start -- --demo` also runs the local fake rate APIs and polls them, fully offline.
+ * then runs every service that exists, streaming their logs with a prefix each. Ctrl-C, or SIGTERM to `npm start`
+ * (package.json execs this process, so npm's forwarded signals reach it), stops everything in reverse order; a
+ * second signal kills. An emulator that dies is started again (its S3 is durable); QuestDB dying stops the rest.
+ * `npm start -- --demo` also runs the local fake rate APIs and polls them, fully offline.
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -16,9 +18,9 @@ import { runMigrations } from '../migrations/migrate.ts';
 import { runBootstrap } from './bootstrap.ts';
 import { commandLine, isAlive } from '../common/pidlock.ts';
 import { acquireLock, AlreadyRunning, type Lock } from './lock.ts';
-import { installMoto, startMoto } from './moto.ts';
+import { emulatorDataDir, installMoto, startMoto } from './moto.ts';
 import { installQuestdb, startQuestdb } from './questdb.ts';
-import { isUp, nodeArgs, spawnManaged, stopManaged, type Managed } from './process.ts';
+import { isUp, liveChildren, nodeArgs, spawnManaged, stopManaged, type Managed } from './process.ts';
 import { SERVICES, demoEnv, restartDelay, type ServiceSpec } from './services.ts';
 import { formatLogLine } from './logfmt.ts';
 
@@ -61,11 +63,28 @@ async function main(): Promise<void> {
       await stopManaged(m, m.name === 'questdb' ? 30_000 : 10_000);
       say(`${m.name} stopped`);
     }
+    // A process still starting when the stop came (QuestDB or the emulator not answering yet).
+    for (const m of liveChildren()) await stopManaged(m, 10_000);
     lock.release();
     process.exit(code);
   };
-  process.on('SIGINT', () => void stopAll(0));
-  process.on('SIGTERM', () => void stopAll(0));
+  // SIGINT (Ctrl-C), SIGTERM (kill, a process manager) and SIGHUP (the terminal closed) stop the stack in order. A
+  // second signal kills every child at once. Ctrl-C under `npm start` arrives twice (from the terminal, and
+  // forwarded by npm): a repeat within a second is the same request.
+  let firstSignalAt = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (!firstSignalAt) {
+      firstSignalAt = Date.now();
+      say(`${signal}: stopping (a second signal kills everything at once)`);
+      void stopAll(0);
+    } else if (Date.now() - firstSignalAt >= 1_000) {
+      say(`${signal} again: killing every service`);
+      for (const m of liveChildren()) m.child.kill('SIGKILL');
+      lock.release();
+      process.exit(1);
+    }
+  };
+  for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(s, onSignal);
 
   try {
     const host = baseConfig.QUESTDB_HOST;
@@ -74,7 +93,7 @@ async function main(): Promise<void> {
         `port ${baseConfig.QUESTDB_HEALTH_PORT} already answers: another QuestDB is running there`,
       );
     const jar = await installQuestdb(stackDir, say);
-    const motoBin = baseConfig.STACK_EMULATOR ? await installMoto(stackDir, say) : null;
+    const motoPython = baseConfig.STACK_EMULATOR ? await installMoto(stackDir, say) : null;
 
     say(`starting QuestDB (data in ${resolve(stackDir, 'questdb', 'root')}) ...`);
     const out = (line: string) => process.stdout.write(line + '\n');
@@ -95,11 +114,21 @@ async function main(): Promise<void> {
     lock.update(children());
 
     const env: Record<string, string | undefined> = { ...process.env };
-    if (motoBin) {
-      say('starting the AWS emulator (moto server) ...');
-      running.push(
-        await startMoto({ bin: motoBin, host: '127.0.0.1', port: baseConfig.MOTO_PORT, out: () => {} }),
-      );
+    const dataDir = emulatorDataDir(baseConfig);
+    const startEmulator = (python: string) =>
+      startMoto({
+        python,
+        dataDir,
+        host: '127.0.0.1',
+        port: baseConfig.MOTO_PORT,
+        // Its own lines (what it loaded, why it failed), not werkzeug's request log and banner.
+        out: (line) => {
+          if (!/ - - \[|development server|Running on|CTRL\+C/.test(line)) out(line);
+        },
+      });
+    if (motoPython) {
+      say(`starting the AWS emulator (moto server; S3 objects in ${dataDir}) ...`);
+      running.push(await startEmulator(motoPython));
       lock.update(children());
       env.AWS_ENDPOINT_URL = `http://127.0.0.1:${baseConfig.MOTO_PORT}`;
       env.AWS_ACCESS_KEY_ID ||= 'test';
@@ -118,11 +147,17 @@ async function main(): Promise<void> {
     } finally {
       await db.end();
     }
-    const s3 = makeS3(config);
-    const firehose = makeFirehose(config);
-    await runBootstrap({ s3, firehose }, config);
-    s3.destroy();
-    firehose.destroy();
+    const bootstrap = async () => {
+      const s3 = makeS3(config);
+      const firehose = makeFirehose(config);
+      try {
+        await runBootstrap({ s3, firehose }, config);
+      } finally {
+        s3.destroy();
+        firehose.destroy();
+      }
+    };
+    await bootstrap();
     say(
       `raw archive: s3://${config.RAW_BUCKET}/${config.RAW_PREFIX} via Firehose stream ${config.FIREHOSE_STREAM}`,
     );
@@ -162,18 +197,34 @@ async function main(): Promise<void> {
     if (services.some((s) => s.name === 'web'))
       say(`  dashboard         http://${config.WEB_HOST}:${config.WEB_PORT}`);
     say(`  PG wire           postgresql://${config.QUESTDB_USER}@${host}:${config.QUESTDB_PG_PORT}/qdb`);
-    if (motoBin) say(`  AWS emulator      ${env.AWS_ENDPOINT_URL}`);
+    if (motoPython) say(`  AWS emulator      ${env.AWS_ENDPOINT_URL}`);
     say(`  services          ${services.map((s) => s.name).join(', ') || '(none yet)'}`);
     say('press Ctrl-C to stop');
 
-    // Infrastructure dying under us is fatal: stop the rest rather than run half a stack.
-    for (const m of running.filter((r) => r.name === 'questdb' || r.name === 'moto')) {
-      void m.exited.then((code) => {
+    // QuestDB dying under us is fatal: stop the rest rather than run half a stack. The emulator is started again
+    // with its S3 folder, and its delivery stream (kept in memory) made again; the poller spools meanwhile.
+    const watch = (m: Managed) =>
+      void m.exited.then(async (code) => {
         if (stopping) return;
-        say(`${m.name} died (status ${code}); stopping everything`);
-        void stopAll(1);
+        if (m.name !== 'moto' || !motoPython) {
+          say(`${m.name} died (status ${code}); stopping everything`);
+          return void stopAll(1);
+        }
+        say(`the AWS emulator died (status ${code}); starting it again`);
+        try {
+          const again = await startEmulator(motoPython);
+          if (stopping) return void stopManaged(again);
+          running[running.indexOf(m)] = again;
+          lock.update(children());
+          await bootstrap();
+          say('the AWS emulator is back');
+          watch(again);
+        } catch (err) {
+          say(`the AWS emulator could not be started again (${(err as Error).message}); stopping everything`);
+          void stopAll(1);
+        }
       });
-    }
+    for (const m of running.filter((r) => r.name === 'questdb' || r.name === 'moto')) watch(m);
   } catch (err) {
     say(`failed: ${(err as Error).message}`);
     await stopAll(1);

@@ -1,14 +1,19 @@
 /**
  * Reachability of the raw archive for the health page: one cheap call each to S3 (HeadBucket) and Firehose
  * (DescribeDeliveryStream), with a short timeout, the answers cached for `ttlMs` so a page refresh (or a
- * benchmark) does not become a stream of AWS calls.
+ * benchmark) does not become a stream of AWS calls. Also whether the archive is durable, and its objects of the
+ * last hour.
  */
-import { HeadBucketCommand, type S3Client } from '@aws-sdk/client-s3';
+import { HeadBucketCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { DescribeDeliveryStreamCommand, type FirehoseClient } from '@aws-sdk/client-firehose';
 import type { Clock } from '../common/types.ts';
+import { hourPrefix, hoursCovering } from '../ingest/replay/keys.ts';
 
 export type Reach = { ok: boolean; ms: number; detail: string; checkedAt: number };
-export type AwsReach = { s3: Reach; firehose: Reach };
+/** durable: true (real S3, or the emulator writing through to a folder), false (an in-memory emulator), null
+ * (unknown). lastHour: objects stored in the last hour (by wall-clock time, as S3 names and dates them). */
+export type ArchiveState = { durable: boolean | null; detail: string; lastHour: number | null };
+export type AwsReach = { s3: Reach; firehose: Reach; archive: ArchiveState };
 export type Checks = { aws(): Promise<AwsReach> };
 
 /** Time `probe` with a timeout; its answer (or error) becomes a Reach. */
@@ -31,20 +36,87 @@ export async function probeReach(
   }
 }
 
+/**
+ * Whether objects stored at `endpoint` survive a restart: real S3 (no endpoint) does; the project's emulator
+ * launcher (stack/moto_archive.py) says so at /moto-api/archive; a plain moto server keeps them in memory.
+ */
+export async function archiveDurability(
+  endpoint: string,
+  timeoutMs: number,
+): Promise<{ durable: boolean | null; detail: string }> {
+  if (!endpoint) return { durable: true, detail: 'AWS S3' };
+  const get = async (path: string) => {
+    try {
+      const res = await fetch(`${endpoint.replace(/\/$/, '')}${path}`, {
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      return res.ok ? await res.json() : null;
+    } catch {
+      return null;
+    }
+  };
+  const archive = (await get('/moto-api/archive')) as { durable?: boolean; dataDir?: string } | null;
+  if (archive?.durable === true)
+    return { durable: true, detail: `emulator writing every object through to ${archive.dataDir ?? 'disk'}` };
+  if (await get('/moto-api/data.json'))
+    return { durable: false, detail: 'emulator keeping S3 in memory: the archive is lost when it stops' };
+  return { durable: null, detail: `S3-compatible endpoint ${endpoint}: durability unknown` };
+}
+
+/** Objects under `prefix` stored in the hour before `now` (keys are named by their arrival hour). */
+export async function objectsLastHour(
+  s3: S3Client,
+  bucket: string,
+  prefix: string,
+  now: number,
+  abortSignal: AbortSignal,
+): Promise<number> {
+  let n = 0;
+  for (const hour of hoursCovering(now - 3_600_000, now + 1)) {
+    let token: string | undefined;
+    do {
+      const page = await s3.send(
+        new ListObjectsV2Command({
+          Bucket: bucket,
+          Prefix: hourPrefix(prefix, hour),
+          ContinuationToken: token,
+        }),
+        { abortSignal },
+      );
+      n += (page.Contents ?? []).filter((o) => (o.LastModified?.getTime() ?? 0) > now - 3_600_000).length;
+      token = page.NextContinuationToken;
+    } while (token);
+  }
+  return n;
+}
+
 /** Checks against the configured bucket and delivery stream. */
 export function makeAwsChecks(deps: {
   s3: S3Client;
   firehose: FirehoseClient;
   bucket: string;
   stream: string;
+  prefix: string;
+  /** AWS_ENDPOINT_URL: empty for real AWS. */
+  endpoint: string;
   clock: Clock;
   ttlMs?: number;
   timeoutMs?: number;
 }): Checks {
-  const { s3, firehose, bucket, stream, clock, ttlMs = 15_000, timeoutMs = 2_000 } = deps;
+  const { s3, firehose, bucket, stream, prefix, endpoint, clock, ttlMs = 15_000, timeoutMs = 2_000 } = deps;
   let cached: { at: number; value: Promise<AwsReach> } | null = null;
   const run = async (): Promise<AwsReach> => {
-    const [s3Reach, firehoseReach] = await Promise.all([
+    const lastHour = async () => {
+      try {
+        // Wall-clock time, not the (possibly simulated) service clock: S3 dates objects by it.
+        return await objectsLastHour(s3, bucket, prefix, Date.now(), AbortSignal.timeout(timeoutMs * 2));
+      } catch {
+        return null;
+      }
+    };
+    const [durability, count, s3Reach, firehoseReach] = await Promise.all([
+      archiveDurability(endpoint, timeoutMs),
+      lastHour(),
       probeReach(
         async (abortSignal) => {
           await s3.send(new HeadBucketCommand({ Bucket: bucket }), { abortSignal });
@@ -64,7 +136,7 @@ export function makeAwsChecks(deps: {
         timeoutMs,
       ),
     ]);
-    return { s3: s3Reach, firehose: firehoseReach };
+    return { s3: s3Reach, firehose: firehoseReach, archive: { ...durability, lastHour: count } };
   };
   return {
     aws() {
@@ -77,5 +149,6 @@ export function makeAwsChecks(deps: {
 /** For tests and for running without AWS: a fixed answer. */
 export function fixedChecks(ok: boolean, detail = ok ? 'test' : 'not configured'): Checks {
   const reach: Reach = { ok, ms: 0, detail, checkedAt: 0 };
-  return { aws: async () => ({ s3: reach, firehose: reach }) };
+  const archive: ArchiveState = { durable: ok, detail, lastHour: ok ? 0 : null };
+  return { aws: async () => ({ s3: reach, firehose: reach, archive }) };
 }

@@ -25,6 +25,8 @@ export async function startWeb(config: Config, log: Log): Promise<() => Promise<
     firehose,
     bucket: config.RAW_BUCKET,
     stream: config.FIREHOSE_STREAM,
+    prefix: config.RAW_PREFIX,
+    endpoint: config.AWS_ENDPOINT_URL,
     clock,
   });
   const app = makeApp({ db, clock, checks, config, log });

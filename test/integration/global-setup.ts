@@ -48,9 +48,13 @@ export default async function setup(): Promise<() => Promise<void>> {
   } else say('reusing the QuestDB already running on the test ports');
 
   if (!(await isUp(`http://127.0.0.1:${config.MOTO_PORT}/moto-api/data.json`))) {
-    const bin = await installMoto(stackDir, say);
-    say(`starting moto server on 127.0.0.1:${config.MOTO_PORT}`);
-    started.push(await startMoto({ bin, host: '127.0.0.1', port: config.MOTO_PORT, name: 'moto-test' }));
+    const python = await installMoto(stackDir, say);
+    const dataDir = resolve(stackDir, 'test', `s3-${TEST_PORT_OFFSET}`);
+    rmSync(dataDir, { recursive: true, force: true });
+    say(`starting moto server on 127.0.0.1:${config.MOTO_PORT} (S3 objects in ${dataDir})`);
+    started.push(
+      await startMoto({ python, dataDir, host: '127.0.0.1', port: config.MOTO_PORT, name: 'moto-test' }),
+    );
   } else say('reusing the AWS emulator already running on the test port');
 
   const teardown = async () => {

@@ -7,8 +7,10 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync 
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { isAlive } from '../../common/pidlock.ts';
+import type { LockState } from '../../stack/lock.ts';
 import { questdbJarPath } from '../../stack/questdb.ts';
-import { TEST_PORT_OFFSET } from './stack-env.ts';
+import { TEST_PORT_OFFSET, waitFor } from './stack-env.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const shared = resolve(ROOT, '.stack');
@@ -50,20 +52,26 @@ afterAll(() => {
   rmSync(stackDir, { recursive: true, force: true });
 });
 
+/** The supervisor, started and up. */
+async function startSupervisor() {
+  const sup = spawn(process.execPath, ['--import', 'tsx', 'stack/supervisor.ts'], { cwd: ROOT, env });
+  let out = '';
+  sup.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  sup.stderr.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<number | null>((r) => sup.once('exit', (c) => r(c)));
+  const deadline = Date.now() + 120_000;
+  while (!out.includes('press Ctrl-C to stop')) {
+    if (Date.now() > deadline || sup.exitCode !== null)
+      throw new Error(`supervisor did not come up:\n${out}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return { sup, exited, out: () => out };
+}
+
 describe('npm start (the supervisor)', () => {
   it('starts the stack, refuses a second start, and stops everything on Ctrl-C', async () => {
-    const sup = spawn(process.execPath, ['--import', 'tsx', 'stack/supervisor.ts'], { cwd: ROOT, env });
-    let out = '';
-    sup.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    sup.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    const exited = new Promise<number | null>((r) => sup.once('exit', (c) => r(c)));
-
-    const deadline = Date.now() + 120_000;
-    while (!out.includes('press Ctrl-C to stop')) {
-      if (Date.now() > deadline || sup.exitCode !== null)
-        throw new Error(`supervisor did not come up:\n${out}`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
+    const { sup, exited, out: output } = await startSupervisor();
+    const out = output();
     expect(out).toContain(`QuestDB console   http://127.0.0.1:${29000 + TEST_PORT_OFFSET}`);
 
     const res = await fetch(
@@ -86,7 +94,24 @@ describe('npm start (the supervisor)', () => {
 
     sup.kill('SIGINT');
     expect(await exited).toBe(0);
-    expect(out).toMatch(/questdb stopped/);
+    expect(output()).toMatch(/questdb stopped/);
     expect(processesUsing(stackDir)).toEqual([]);
+  }, 180_000);
+
+  it('a second signal kills every child at once', async () => {
+    const { sup, exited, out } = await startSupervisor();
+    const children = (JSON.parse(readFileSync(resolve(stackDir, 'run.lock'), 'utf8')) as LockState).children;
+    // A frozen service holds the orderly stop up for its grace period (it is stopped first: reverse order).
+    process.kill(children.web!, 'SIGSTOP');
+    sup.kill('SIGTERM');
+    while (!out().includes('stopping services')) await new Promise((r) => setTimeout(r, 100));
+    // A repeat within a second counts as the same request (Ctrl-C reaches the supervisor twice under npm).
+    await new Promise((r) => setTimeout(r, 1_200));
+    const t0 = Date.now();
+    sup.kill('SIGTERM');
+    expect(await exited).toBe(1);
+    expect(Date.now() - t0).toBeLessThan(3_000);
+    // SIGKILLed: gone as soon as the kernel has reaped them.
+    await waitFor(async () => Object.values(children).filter(isAlive).length === 0, 3_000, 'children killed');
   }, 180_000);
 });

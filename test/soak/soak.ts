@@ -10,7 +10,6 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync, e
 import { tmpdir, cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
-import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { makeS3 } from '../../common/aws.ts';
 import { makeScaledClock } from '../../common/clock.ts';
 import { configEnv, type Config } from '../../common/config.ts';
@@ -75,14 +74,6 @@ function parseArgs(argv: string[]): Args {
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
-
-/** The time in a Firehose object name (`<stream>-<version>-YYYY-MM-DD-HH-MM-SS-<uuid>`), or null. */
-function nameTime(key: string): number | null {
-  const m = /-(\d{4})-(\d{2})-(\d{2})-(\d{2})-(\d{2})-(\d{2})-[^/]*$/.exec(key);
-  if (!m) return null;
-  const [y, mo, d, h, mi, s] = m.slice(1).map(Number) as [number, number, number, number, number, number];
-  return Date.UTC(y, mo - 1, d, h, mi, s);
-}
 
 /**
  * Spool pressure: a poller of its own with a small spool bound, cut off from Firehose (a closed port) while QuestDB
@@ -168,40 +159,6 @@ async function main(): Promise<number> {
   const services: Service[] = [];
   /** Spool-pressure pollers running now (stopped in the end whatever happens). */
   const pressurePollers = new Set<Service>();
-  const mirror = new Map<string, Buffer>();
-  let syncedBefore = 0;
-  /**
-   * Copy the objects that appeared in the bucket since the last sync. Firehose names objects by their arrival
-   * time (to the second) and keys sort by it, so an object not mirrored yet was named after the previous pass
-   * began: a pass lists only the keys after the newest mirrored one named well before that. (Listing the whole
-   * bucket each time took longer than the quiet part of a simulated minute after half a day of objects.)
-   */
-  const syncMirror = async () => {
-    const started = Date.now();
-    let startAfter: string | undefined;
-    for (const key of mirror.keys()) {
-      const t = nameTime(key);
-      if (t !== null && t < syncedBefore - 5_000 && (startAfter === undefined || key > startAfter))
-        startAfter = key;
-    }
-    let token: string | undefined;
-    do {
-      const page = await s3.send(
-        new ListObjectsV2Command({
-          Bucket: config.RAW_BUCKET,
-          ContinuationToken: token,
-          ...(token ? {} : { StartAfter: startAfter }),
-        }),
-      );
-      for (const o of page.Contents ?? []) {
-        if (mirror.has(o.Key!)) continue;
-        const obj = await s3.send(new GetObjectCommand({ Bucket: config.RAW_BUCKET, Key: o.Key }));
-        mirror.set(o.Key!, Buffer.from(await obj.Body!.transformToByteArray()));
-      }
-      token = page.NextContinuationToken;
-    } while (token);
-    syncedBefore = started;
-  };
   try {
     if (args.sabotage === 'no-dedup') await db.query('ALTER TABLE rates DEDUP DISABLE');
 
@@ -294,27 +251,11 @@ async function main(): Promise<number> {
             });
           break;
         case 'emulator-down': {
-          // The emulator keeps S3 in memory only; real S3 is durable. Its objects are mirrored as they appear and
-          // put back after the restart. It goes down mid-minute, when no poll is writing, right after a last sync.
-          // A sync can take many simulated seconds on a loaded machine: repeat it until a pass finds nothing new,
-          // in the quiet middle of a minute (pollers write at its start), then kill at once.
+          // The emulator's S3 is durable (stack/moto_archive.py): what it stored survives the kill, with no copy
+          // kept here. It goes down mid-minute, when no poll is writing.
           await waitSim(minuteAt(e.at) + 20_000);
-          for (;;) {
-            const before = mirror.size;
-            await syncMirror();
-            const second = clock.now() % 60_000;
-            if (mirror.size === before && second >= 15_000 && second < 50_000) break;
-            if (second >= 50_000) await waitSim(clock.now() - second + 80_000);
-          }
           await stack.killMoto();
-          pending.push({
-            at: minuteAt(e.at + e.minutes) + 30_000,
-            run: async () => {
-              await stack.restartMoto();
-              for (const [Key, Body] of mirror)
-                await s3.send(new PutObjectCommand({ Bucket: config.RAW_BUCKET, Key, Body }));
-            },
-          });
+          pending.push({ at: minuteAt(e.at + e.minutes) + 30_000, run: () => stack.restartMoto() });
           break;
         }
         case 'api-5xx':
@@ -454,7 +395,6 @@ async function main(): Promise<number> {
       const usage = spoolUsage(spoolBase);
       peakSpool.files = Math.max(peakSpool.files, usage.files);
       peakSpool.bytes = Math.max(peakSpool.bytes, usage.bytes);
-      if (i % 5 === 0) await syncMirror().catch(() => {}); // fails while the emulator is down: synced later
       if (webUrl) {
         const s = performance.now();
         // Answering means a page within 5 s: 503 is the dashboard's designed answer while QuestDB is down (the

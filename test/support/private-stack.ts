@@ -28,9 +28,11 @@ export async function startPrivateStack(shift: number, overrides: Record<string,
   });
   const stackDir = resolve(process.cwd(), config.STACK_DIR);
   const jar = await installQuestdb(stackDir, () => {});
-  const motoBin = await installMoto(stackDir, () => {});
+  const python = await installMoto(stackDir, () => {});
   const root = resolve(stackDir, 'test', `private-${shift}-${process.pid}`);
+  const dataDir = `${root}-s3`;
   rmSync(root, { recursive: true, force: true });
+  rmSync(dataDir, { recursive: true, force: true });
   const ports = {
     http: config.QUESTDB_HTTP_PORT,
     pg: config.QUESTDB_PG_PORT,
@@ -40,7 +42,8 @@ export async function startPrivateStack(shift: number, overrides: Record<string,
   const startDb = () => startQuestdb({ jar, root, host: '127.0.0.1', ports, name: 'questdb-private' });
   const startAws = async () => {
     const m = await startMoto({
-      bin: motoBin,
+      python,
+      dataDir,
       host: '127.0.0.1',
       port: config.MOTO_PORT,
       name: 'moto-private',
@@ -71,7 +74,7 @@ export async function startPrivateStack(shift: number, overrides: Record<string,
       moto.child.kill('SIGKILL');
       await moto.exited;
     },
-    /** The emulator keeps state in memory only: a restart comes back empty and is bootstrapped again. */
+    /** The emulator comes back with its S3 objects (its folder) but no delivery stream: bootstrapped again. */
     async restartMoto() {
       moto = await startAws();
     },
@@ -79,6 +82,7 @@ export async function startPrivateStack(shift: number, overrides: Record<string,
       await stopManaged(moto);
       await stopManaged(questdb);
       rmSync(root, { recursive: true, force: true });
+      rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

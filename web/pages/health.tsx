@@ -91,6 +91,19 @@ const ReachRow: FC<{ name: string; r: Reach }> = ({ name, r }) => (
   </tr>
 );
 
+const Archive: FC<{ a: AwsReach['archive'] }> = ({ a }) => (
+  <p class={a.durable === false ? 'banner warn' : ''} role={a.durable === false ? 'alert' : undefined}>
+    <strong>
+      Raw archive{' '}
+      {a.durable === true ? 'durable' : a.durable === false ? 'NOT durable' : 'durability unknown'}:
+    </strong>{' '}
+    {a.detail}.{' '}
+    {a.lastHour === null
+      ? 'Objects of the last hour: unknown.'
+      : `${fmtInt(a.lastHour)} objects stored in the last hour.`}
+  </p>
+);
+
 const Sources: FC<{ v: HealthView }> = ({ v }) => {
   const db = v.db!;
   if (db.sources.length === 0) return <p class="empty">No sources known yet: waiting for the first poll.</p>;
@@ -326,6 +339,7 @@ export const HealthBody: FC<{ v: HealthView }> = ({ v }) => (
           </tbody>
         </table>
       </div>
+      <Archive a={v.aws.archive} />
     </section>
     {v.db ? (
       <>
