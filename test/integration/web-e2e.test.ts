@@ -32,7 +32,7 @@ const seed: Seed = {
 let db: Db;
 let ilp: Ilp;
 let browser: Browser;
-/** A Db in front of the real one that can be made to fail as a refused connection does. */
+/** Whether the outage test's Db sends its queries to an unreachable QuestDB instead of the real one. */
 let down = false;
 const servers: { close(cb: () => void): void }[] = [];
 
@@ -194,12 +194,11 @@ describe('the dashboard in Chromium', () => {
 
   it('QuestDB down: a banner, then the page recovers by itself when it answers again', async () => {
     down = false;
+    // "Down" is a real pool on a port nothing listens on, so the refusal takes the product's own error path.
+    const unreachable = makeDb(testConfig({ QUESTDB_PG_PORT: '9' }), 1);
     const flaky: Db = {
-      query: (sql, params) =>
-        down
-          ? Promise.reject(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }))
-          : db.query(sql, params),
-      end: async () => {},
+      query: (sql, params) => (down ? unreachable.query(sql, params) : db.query(sql, params)),
+      end: () => unreachable.end(),
     };
     const base = await listen(flaky);
     const { page, problems } = await watchedPage();
@@ -216,6 +215,7 @@ describe('the dashboard in Chromium', () => {
     // The outage itself shows as 503 answers; nothing else may have gone wrong.
     expect(problems.filter((p) => !/503/.test(p))).toEqual([]);
     await page.close();
+    await flaky.end();
   });
 
   it('links the QuestDB console, and serves the same data as CSV', async () => {
