@@ -173,6 +173,25 @@ describe('the dashboard in Chromium', () => {
     await page.close();
   });
 
+  it('choosing a custom range enables from / to with the shown bounds; a preset sends no bounds', async () => {
+    const base = await listen(db);
+    const { page, problems } = await watchedPage();
+    await page.goto(`${base}/aggregates?${q()}&range=1d`, { waitUntil: 'networkidle' });
+    expect(await page.isDisabled('#aggregates-from')).toBe(true);
+    const shownFrom = await page.inputValue('#aggregates-from');
+    await page.selectOption('#aggregates-range', 'custom');
+    await page.waitForURL(/range=custom/);
+    expect(page.url()).toContain(`from=${encodeURIComponent(shownFrom)}`);
+    expect(await page.isDisabled('#aggregates-from')).toBe(false);
+    await page.selectOption('#aggregates-range', '7d');
+    await page.waitForURL(/range=7d/);
+    expect(page.url()).not.toContain('from=');
+    await page.waitForSelector('#aggregates-body [data-chart][data-mounted]');
+    await expectChartsDrawn(page);
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
   it('the forecast part changes after a new minute of data, without a reload', async () => {
     const base = await listen(db);
     const { page, problems } = await watchedPage();

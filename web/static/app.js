@@ -147,6 +147,21 @@
     if (root.querySelectorAll) root.querySelectorAll('[data-chart]').forEach(mount);
   });
 
+  // A form's from / to are sent only with range "custom" (a preset with bounds is refused). This runs in the
+  // capture phase, before htmx reads the form on the same change.
+  document.addEventListener(
+    'change',
+    function (e) {
+      var t = e.target;
+      if (!t || t.name !== 'range' || !t.form) return;
+      ['from', 'to'].forEach(function (name) {
+        var input = t.form.elements.namedItem(name);
+        if (input) input.disabled = t.value !== 'custom';
+      });
+    },
+    true,
+  );
+
   document.addEventListener('htmx:beforeCleanupElement', function (e) {
     unmount(e.target);
   });
