@@ -434,3 +434,58 @@ describe('forecast freshness', () => {
     expect(spec).not.toContain('gp mean');
   });
 });
+
+describe('the first minutes', () => {
+  const MIN = 60_000;
+  const last = Math.floor(Date.parse('2026-11-27T20:35:30Z') / MIN) * MIN - MIN;
+  const minutes = (n: number) =>
+    Array.from({ length: n }, (_, i) => ({ ts: new Date(last - (n - 1 - i) * MIN), rate: 91_000 + i }));
+
+  it.each([
+    [
+      1,
+      /needs 10 minutes of rates within the last 60 minutes and has 1, so the first ones come in about 9 minutes/,
+    ],
+    [9, /has 9, so the first ones come in about 1 minute\./],
+    [12, /its 12 minutes of rates are enough \(the forecaster\s+needs 10\)/],
+  ])(
+    'with %i minutes of rates and no forecast, the forecast page states the real condition',
+    async (n, text) => {
+      const answers = sampleAnswers();
+      answers.recentRates = minutes(n);
+      answers.latestForecasts = [];
+      const { app } = makeTestApp(answers);
+      const html = await (await app.request('/forecast')).text();
+      expect(html).toMatch(text);
+      expect(html).not.toContain('hour of data');
+    },
+  );
+
+  it.each([
+    ['/aggregates?grain=hour&range=7d', 3600],
+    ['/aggregates?grain=day&range=90d', 86400],
+    ['/history?range=1d', 60],
+  ])('%s with one bucket charts it with its step, for the axis around it', async (path, step) => {
+    const answers = sampleAnswers();
+    const row = (ms: number) => ({
+      ts: new Date(ms),
+      min_rate: 1,
+      max_rate: 3,
+      avg_rate: 2,
+      first_rate: 1,
+      last_rate: 3,
+      count: '1',
+    });
+    answers.hourly = [row(last - (last % 3_600_000))];
+    answers.daily = [row(last - (last % 86_400_000))];
+    answers.historyRaw1min = [{ ts: new Date(last), rate: 2 }];
+    const { app } = makeTestApp(answers);
+    const html = await (await app.request(path)).text();
+    const spec = JSON.parse(/data-chart="([^"]*)"/.exec(html)![1]!.replace(/&quot;/g, '"')) as {
+      x: number[];
+      step: number;
+    };
+    expect(spec.step).toBe(step);
+    expect(spec.x).toHaveLength(1);
+  });
+});
