@@ -99,7 +99,7 @@ const Results: FC<{ r: AggregatesRequest; buckets: Bucket[] }> = ({ r, buckets }
             {what}:{' '}
             {buckets.length > TABLE_ROWS
               ? `the newest ${TABLE_ROWS} of ${buckets.length} buckets`
-              : `${buckets.length} buckets`}{' '}
+              : `${buckets.length} ${buckets.length === 1 ? 'bucket' : 'buckets'}`}{' '}
             (<a href={csv}>CSV</a>, <a href={url('/api/aggregates', query(r))}>JSON</a>)
           </caption>
           <thead>

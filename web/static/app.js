@@ -85,11 +85,13 @@
     10 * 365 * DAY,
   ];
 
-  // One instant on the x axis (a first bucket, a first minute): a range of a step either side, not uPlot's
-  // default of years around it.
+  // One instant on the x axis (a first bucket, a first minute): a step either side of it. uPlot itself would
+  // widen it to a day, which at second resolution is 86,400,000 s (years).
   function xRange(step) {
     return function (u, min, max) {
-      return min === max ? [min - step, max + step] : [min, max];
+      var xs = u.data[0];
+      if (xs.length > 0 && xs[0] === xs[xs.length - 1]) return [xs[0] - step, xs[0] + step];
+      return [min, max];
     };
   }
 
@@ -147,6 +149,7 @@
     var width = Math.max(280, el.clientWidth || 600);
     var series = [{ label: 'time (UTC)' }].concat(
       spec.series.map(function (s) {
+        var lone = present(s.values) < 2;
         return {
           label: s.label,
           stroke: s.color,
@@ -154,7 +157,9 @@
           dash: s.dash,
           fill: s.fill,
           spanGaps: true,
-          points: { show: Boolean(s.points) || present(s.values) < 2, size: 6, fill: s.color },
+          points: lone
+            ? { show: true, size: 9, fill: s.color }
+            : { show: Boolean(s.points), size: 6, fill: s.color },
           value: function (u, v) {
             return fmt(v);
           },
