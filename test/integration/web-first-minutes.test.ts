@@ -52,9 +52,10 @@ beforeAll(async () => {
   stack = await startPrivateStack(70);
   const config = stack.config;
   db = makeDb(config, 2);
-  // Simulated time starts on the hour (so the first hourly bucket is alone for a while) and ends before the
-  // real present, as in the soak (Firehose names objects by arrival time).
-  simStart = Math.floor(Date.now() / HOUR) * HOUR - HOUR;
+  // Simulated time starts five minutes into an hour, so the polls made while the services start (up to 15 s
+  // of real time, 2.5 simulated minutes, before it) and the fifteen minutes all fall in one hourly bucket; it
+  // ends before the real present, as in the soak (Firehose names objects by arrival time).
+  simStart = Math.floor(Date.now() / HOUR) * HOUR - HOUR + 5 * MIN;
   // Time for the services to start before the first simulated minute begins.
   const realStart = Date.now() + 15_000;
   clock = makeScaledClock({ speed: SPEED, simStart, realStart });
