@@ -76,6 +76,8 @@ export function makeApp(deps: WebDeps): Hono {
       strictTransportSecurity: false,
       crossOriginEmbedderPolicy: 'require-corp',
       referrerPolicy: 'no-referrer',
+      // The older header says what the CSP's frame-ancestors 'none' says.
+      xFrameOptions: 'DENY',
       permissionsPolicy: { camera: [], microphone: [], geolocation: [], payment: [], usb: [] },
     }),
   );
@@ -96,8 +98,25 @@ export function makeApp(deps: WebDeps): Hono {
   app.route('/health', healthRoutes(area));
   app.route('/api', apiRoutes(area));
 
-  app.notFound((c) =>
-    c.req.path.startsWith('/api')
+  // Every route answers GET (and so HEAD); another method on a path that exists is a 405, not a 404.
+  const getPaths = app.routes.filter((r) => r.method === 'GET').map((r) => r.path);
+  const exists = (path: string) =>
+    getPaths.some((p) => (p.endsWith('/*') ? path.startsWith(p.slice(0, -1)) : p === path));
+
+  app.notFound((c) => {
+    if (c.req.method !== 'GET' && c.req.method !== 'HEAD' && exists(c.req.path)) {
+      c.header('Allow', 'GET, HEAD');
+      const message = `${c.req.method} is not allowed on ${c.req.path}; it answers GET and HEAD`;
+      return c.req.path.startsWith('/api')
+        ? c.json({ error: message }, 405)
+        : c.html(
+            <Layout title="Method not allowed" active="" consoleUrl={area.consoleUrl}>
+              <Refused message={message} status={405} back={{ href: '/', label: 'the dashboard' }} />
+            </Layout>,
+            405,
+          );
+    }
+    return c.req.path.startsWith('/api')
       ? c.json({ error: `no such endpoint ${c.req.path}; see /api` }, 404)
       : c.html(
           <Layout title="Not found" active="" consoleUrl={area.consoleUrl}>
@@ -108,8 +127,8 @@ export function makeApp(deps: WebDeps): Hono {
             />
           </Layout>,
           404,
-        ),
-  );
+        );
+  });
 
   app.onError((err, c) => {
     const status = err instanceof ParamError ? 400 : isUnavailable(err) ? 503 : 500;

@@ -154,6 +154,8 @@ export type ChartSpec = {
   }[];
   /** Fill between two series (indexes into `series`), e.g. a ± std band. */
   bands?: { upper: number; lower: number; fill: string }[];
+  /** Seconds between points (the bucket size), for the axis around a single point; default a minute. */
+  step?: number;
   /** Optional vertical marker, unix seconds (the forecast's "now"). */
   marker?: number;
 };

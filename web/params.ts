@@ -5,6 +5,7 @@
  * parameters are refused too, so a typo is reported rather than silently ignored. Pure.
  */
 import { z } from 'zod';
+import { describeRefusal, parseIsoTime } from '../common/time.ts';
 import { ROLLING_WINDOWS, type RollingWindow } from '../sql/analytics.ts';
 
 /** A request the dashboard refuses with 400 and this message. */
@@ -65,27 +66,11 @@ const token = (what: string) =>
 const oneOf = <T extends string>(what: string, values: readonly T[]) =>
   z.enum(values as [T, ...T[]], { error: `${what} must be one of ${values.join(', ')}` });
 
-// ISO 8601 dates as an <input type="datetime-local"> or a script sends them; no zone or Z means UTC.
-const INSTANT = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,3})?)?)?Z?$/;
-
-/** Parse an ISO date or date-time (UTC) into epoch ms; rejects impossible dates like 2026-02-30. */
-export function parseInstant(text: string, what: string): number {
-  const m = INSTANT.exec(text);
-  if (!m)
-    throw new ParamError(`${what} must be an ISO date or date-time like 2026-01-31 or 2026-01-31T13:45`);
-  const [y, mo, d, h = '0', mi = '0', s = '0'] = m.slice(1).map((x) => x ?? undefined) as string[];
-  const ms = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s));
-  const back = new Date(ms);
-  if (
-    back.getUTCFullYear() !== Number(y) ||
-    back.getUTCMonth() !== Number(mo) - 1 ||
-    back.getUTCDate() !== Number(d) ||
-    Number(h) > 23 ||
-    Number(mi) > 59 ||
-    Number(s) > 59
-  )
-    throw new ParamError(`${what} is not a real date: ${text}`);
-  return ms;
+/** An ISO date or date-time (UTC unless it carries a zone) as epoch ms, or a ParamError naming the parameter. */
+function instant(text: string, what: string): number {
+  const t = parseIsoTime(text);
+  if (!t.ok) throw new ParamError(describeRefusal(what, text, t.reason));
+  return t.ms;
 }
 
 const FIELDS = {
@@ -102,9 +87,12 @@ const FIELDS = {
 type FieldName = keyof typeof FIELDS;
 type Parsed<K extends FieldName> = { [P in K]?: z.output<(typeof FIELDS)[P]> };
 
+/** The parameters an HTML form may send empty (a cleared date input): empty counts as absent. */
+const MAY_BE_EMPTY: readonly string[] = ['from', 'to'];
+
 /**
- * Read the named parameters of `query`: each at most once, none other, each valid. Empty values count as
- * absent (an HTML form sends empty inputs). All problems are reported together.
+ * Read the named parameters of `query`: each at most once, none other, each valid, none empty but from/to
+ * (empty counts as absent there). All problems are reported together.
  */
 export function parseQuery<K extends FieldName>(query: URLSearchParams, allowed: readonly K[]): Parsed<K> {
   const problems: string[] = [];
@@ -121,7 +109,10 @@ export function parseQuery<K extends FieldName>(query: URLSearchParams, allowed:
       continue;
     }
     seen.add(name);
-    if (value === '') continue;
+    if (value === '') {
+      if (!MAY_BE_EMPTY.includes(name)) problems.push(`${name} is empty; leave it out for the default`);
+      continue;
+    }
     const r = FIELDS[name as FieldName].safeParse(value);
     if (r.success) out[name] = r.data;
     else problems.push(r.error.issues.map((i) => i.message).join('; '));
@@ -135,19 +126,23 @@ export type TimeRange = { from: number; to: number; range: RangeName | 'custom' 
 
 /**
  * The range of a request: a preset ending at `now` (rounded up to the minute), or `from`/`to` with range=custom
- * or no range (both then, from before to, within EARLIEST .. now + 1 day, at most MAX_SPAN_MS long). With a
- * preset, from/to are still checked but not used: the form sends the shown range's bounds with every change.
+ * or no range (both then, from before to, within EARLIEST .. now + 1 day, at most MAX_SPAN_MS long). A preset
+ * together with from or to is a contradiction and refused.
  */
 export function parseRange(
   p: { range?: RangeName | 'custom'; from?: string; to?: string },
   now: number,
   fallback: RangeName,
 ): TimeRange {
-  const from = p.from === undefined ? undefined : parseInstant(p.from, 'from');
-  const to = p.to === undefined ? undefined : parseInstant(p.to, 'to');
+  const from = p.from === undefined ? undefined : instant(p.from, 'from');
+  const to = p.to === undefined ? undefined : instant(p.to, 'to');
   const end = Math.ceil(now / MIN) * MIN;
-  const custom = p.range === 'custom' || (p.range === undefined && (from !== undefined || to !== undefined));
-  if (!custom) {
+  const bounded = from !== undefined || to !== undefined;
+  if (p.range !== undefined && p.range !== 'custom' && bounded)
+    throw new ParamError(
+      `range=${p.range} contradicts from / to: give a preset range, or from and to (with range=custom or no range)`,
+    );
+  if (p.range !== 'custom' && !bounded) {
     const range = (p.range as RangeName | undefined) ?? fallback;
     return { from: end - RANGES[range], to: end, range };
   }

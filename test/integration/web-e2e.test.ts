@@ -32,7 +32,7 @@ const seed: Seed = {
 let db: Db;
 let ilp: Ilp;
 let browser: Browser;
-/** A Db in front of the real one that can be made to fail as a refused connection does. */
+/** Whether the outage test's Db sends its queries to an unreachable QuestDB instead of the real one. */
 let down = false;
 const servers: { close(cb: () => void): void }[] = [];
 
@@ -173,6 +173,25 @@ describe('the dashboard in Chromium', () => {
     await page.close();
   });
 
+  it('choosing a custom range enables from / to with the shown bounds; a preset sends no bounds', async () => {
+    const base = await listen(db);
+    const { page, problems } = await watchedPage();
+    await page.goto(`${base}/aggregates?${q()}&range=1d`, { waitUntil: 'networkidle' });
+    expect(await page.isDisabled('#aggregates-from')).toBe(true);
+    const shownFrom = await page.inputValue('#aggregates-from');
+    await page.selectOption('#aggregates-range', 'custom');
+    await page.waitForURL(/range=custom/);
+    expect(page.url()).toContain(`from=${encodeURIComponent(shownFrom)}`);
+    expect(await page.isDisabled('#aggregates-from')).toBe(false);
+    await page.selectOption('#aggregates-range', '7d');
+    await page.waitForURL(/range=7d/);
+    expect(page.url()).not.toContain('from=');
+    await page.waitForSelector('#aggregates-body [data-chart][data-mounted]');
+    await expectChartsDrawn(page);
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
   it('the forecast part changes after a new minute of data, without a reload', async () => {
     const base = await listen(db);
     const { page, problems } = await watchedPage();
@@ -194,12 +213,11 @@ describe('the dashboard in Chromium', () => {
 
   it('QuestDB down: a banner, then the page recovers by itself when it answers again', async () => {
     down = false;
+    // "Down" is a real pool on a port nothing listens on, so the refusal takes the product's own error path.
+    const unreachable = makeDb(testConfig({ QUESTDB_PG_PORT: '9' }), 1);
     const flaky: Db = {
-      query: (sql, params) =>
-        down
-          ? Promise.reject(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }))
-          : db.query(sql, params),
-      end: async () => {},
+      query: (sql, params) => (down ? unreachable.query(sql, params) : db.query(sql, params)),
+      end: () => unreachable.end(),
     };
     const base = await listen(flaky);
     const { page, problems } = await watchedPage();
@@ -216,6 +234,7 @@ describe('the dashboard in Chromium', () => {
     // The outage itself shows as 503 answers; nothing else may have gone wrong.
     expect(problems.filter((p) => !/503/.test(p))).toEqual([]);
     await page.close();
+    await flaky.end();
   });
 
   it('links the QuestDB console, and serves the same data as CSV', async () => {

@@ -49,9 +49,10 @@ export function loadAggregates(
     : deps.analytics.daily(source, currency, r.range.from, r.range.to);
 }
 
-function chartSpec(buckets: Bucket[]): ChartSpec {
+function chartSpec(buckets: Bucket[], grain: Grain): ChartSpec {
   return {
     x: buckets.map((b) => b.ts.getTime() / 1000),
+    step: grain === 'hour' ? 3600 : 86400,
     series: [
       { label: 'max', values: buckets.map((b) => b.max), color: '#b45309', width: 1 },
       { label: 'mean', values: buckets.map((b) => b.mean), color: '#1d4ed8', width: 2 },
@@ -89,7 +90,7 @@ const Results: FC<{ r: AggregatesRequest; buckets: Bucket[] }> = ({ r, buckets }
   return (
     <>
       <Chart
-        spec={chartSpec(buckets)}
+        spec={chartSpec(buckets, r.grain)}
         label={`${what}, ${fmtTime(buckets[0]!.ts)} to ${fmtTime(buckets.at(-1)!.ts)}`}
       />
       <div class="table-wrap">
@@ -98,7 +99,7 @@ const Results: FC<{ r: AggregatesRequest; buckets: Bucket[] }> = ({ r, buckets }
             {what}:{' '}
             {buckets.length > TABLE_ROWS
               ? `the newest ${TABLE_ROWS} of ${buckets.length} buckets`
-              : `${buckets.length} buckets`}{' '}
+              : `${buckets.length} ${buckets.length === 1 ? 'bucket' : 'buckets'}`}{' '}
             (<a href={csv}>CSV</a>, <a href={url('/api/aggregates', query(r))}>JSON</a>)
           </caption>
           <thead>

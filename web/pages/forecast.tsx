@@ -12,6 +12,7 @@ import type { AreaDeps } from '../context.ts';
 import { fmtAge, fmtInt, fmtPct, fmtRate, fmtTime } from '../format.ts';
 import { Chart, Controls, Select, SeriesFields, url, Waiting, type ChartSpec } from '../layout.tsx';
 import { pageAndPanel } from '../page-routes.tsx';
+import { MIN_POINTS, WINDOW_MINUTES } from '../../forecast/forecaster.ts';
 import { parseQuery, REFRESH_SECONDS } from '../params.ts';
 
 const PARAMS = ['source', 'currency', 'refresh'] as const;
@@ -154,6 +155,24 @@ const Scores: FC<{ scores: Score[] }> = ({ scores }) =>
     </div>
   );
 
+/** Why there is no forecast yet, with the forecaster's real condition: MIN_POINTS minutes in its window. */
+const NoForecastsYet: FC<{ s: SeriesKey; points: number }> = ({ s, points }) => {
+  const missing = MIN_POINTS - points;
+  return missing > 0 ? (
+    <>
+      No forecasts yet for {s.source} {s.currency}: the forecaster needs {MIN_POINTS} minutes of rates within
+      the last {WINDOW_MINUTES} minutes and has {points}, so the first ones come in about {missing}{' '}
+      {missing === 1 ? 'minute' : 'minutes'}.
+    </>
+  ) : (
+    <>
+      No forecasts yet for {s.source} {s.currency}, though its {points} minutes of rates are enough (the
+      forecaster needs {MIN_POINTS}): they come within a minute when the forecaster runs for this source
+      (FORECAST_SOURCES) and the rates are not all equal; see Health.
+    </>
+  );
+};
+
 /** The part of the page that refreshes itself. */
 export const Live: FC<{ r: ForecastRequest; v: ForecastView }> = ({ r, v }) => {
   const s = r.series!;
@@ -188,9 +207,8 @@ export const Live: FC<{ r: ForecastRequest; v: ForecastView }> = ({ r, v }) => {
         />
       ) : null}
       {v.forecasts.length === 0 ? (
-        <p class="empty">
-          No forecasts yet for {s.source} {s.currency}: the forecaster writes them every minute once it has an
-          hour of data.
+        <p class="empty" id="forecast-waiting">
+          <NoForecastsYet s={s} points={v.recent.length} />
         </p>
       ) : (
         <div class="table-wrap">

@@ -66,9 +66,10 @@ export async function loadHistory(
   return { interval, windowMs, points: rollingFromBuckets(buckets, windowMs, from) };
 }
 
-function chartSpec(points: HistoryPoint[]): ChartSpec {
+function chartSpec(points: HistoryPoint[], stepMs: number): ChartSpec {
   return {
     x: points.map((p) => p.ts / 1000),
+    step: stepMs / 1000,
     series: [
       { label: 'rate (bucket mean)', values: points.map((p) => p.mean), color: '#374151', width: 1 },
       { label: 'rolling mean', values: points.map((p) => p.rollingMean), color: '#1d4ed8', width: 2 },
@@ -115,7 +116,7 @@ const Results: FC<{ r: HistoryRequest; h: HistoryResult }> = ({ r, h }) => {
   return (
     <>
       <Chart
-        spec={chartSpec(h.points)}
+        spec={chartSpec(h.points, INTERVAL_MS[h.interval])}
         label={`BTC-${s.currency} from ${s.source}, ${fmtTime(h.points[0]!.ts)} to ${fmtTime(last.ts)}: bucket means, rolling mean and ± 1 rolling standard deviation`}
       />
       <dl class="facts">

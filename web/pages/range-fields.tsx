@@ -1,4 +1,8 @@
-/** The range controls shared by the aggregates and history pages: a preset, or from / to (UTC). */
+/**
+ * The range controls shared by the aggregates and history pages: a preset, or from / to (UTC). The date inputs
+ * are disabled (so not sent) unless the range is "custom": a preset with bounds is a contradiction the server
+ * refuses. static/app.js enables them when "custom" is chosen, keeping the shown bounds as its start.
+ */
 import type { FC } from 'hono/jsx';
 import { Select } from '../layout.tsx';
 import { RANGE_LABELS, type RangeName, type TimeRange } from '../params.ts';
@@ -6,25 +10,42 @@ import { RANGE_LABELS, type RangeName, type TimeRange } from '../params.ts';
 /** Minutes of an instant as an <input type="datetime-local"> shows them (the form says they are UTC). */
 const local = (ms: number) => new Date(ms).toISOString().slice(0, 16);
 
-export const RangeFields: FC<{ area: string; range: TimeRange; presets: string[] }> = (p) => (
-  <>
-    <Select
-      id={`${p.area}-range`}
-      name="range"
-      label="Range"
-      value={p.range.range}
-      options={[...p.presets, 'custom'].map((k) => ({
-        value: k,
-        label: RANGE_LABELS[k as RangeName | 'custom'],
-      }))}
-    />
-    <div class="field">
-      <label for={`${p.area}-from`}>From (UTC)</label>
-      <input id={`${p.area}-from`} type="datetime-local" name="from" step="60" value={local(p.range.from)} />
-    </div>
-    <div class="field">
-      <label for={`${p.area}-to`}>To (UTC)</label>
-      <input id={`${p.area}-to`} type="datetime-local" name="to" step="60" value={local(p.range.to)} />
-    </div>
-  </>
-);
+export const RangeFields: FC<{ area: string; range: TimeRange; presets: string[] }> = (p) => {
+  const custom = p.range.range === 'custom';
+  return (
+    <>
+      <Select
+        id={`${p.area}-range`}
+        name="range"
+        label="Range"
+        value={p.range.range}
+        options={[...p.presets, 'custom'].map((k) => ({
+          value: k,
+          label: RANGE_LABELS[k as RangeName | 'custom'],
+        }))}
+      />
+      <div class="field">
+        <label for={`${p.area}-from`}>From (UTC)</label>
+        <input
+          id={`${p.area}-from`}
+          type="datetime-local"
+          name="from"
+          step="60"
+          value={local(p.range.from)}
+          disabled={!custom}
+        />
+      </div>
+      <div class="field">
+        <label for={`${p.area}-to`}>To (UTC)</label>
+        <input
+          id={`${p.area}-to`}
+          type="datetime-local"
+          name="to"
+          step="60"
+          value={local(p.range.to)}
+          disabled={!custom}
+        />
+      </div>
+    </>
+  );
+};

@@ -1,25 +1,31 @@
 /** Query parameters: typed values or one reasoned ParamError, whatever the text. */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ParamError, parseInstant, parseQuery, parseRange } from '../../../web/params.ts';
+import { ParamError, parseQuery, parseRange } from '../../../web/params.ts';
 
 const NOW = Date.parse('2026-11-27T20:35:30Z');
 const q = (s: string) => new URLSearchParams(s);
 
 describe('parseQuery', () => {
-  it('reads allowed parameters, treating empty values as absent', () => {
+  it('reads allowed parameters, treating an empty from or to as absent', () => {
     expect(
-      parseQuery(q('source=blockchain&currency=USD&window=1h&from='), [
+      parseQuery(q('source=blockchain&currency=USD&window=1h&from=&to='), [
         'source',
         'currency',
         'window',
         'from',
+        'to',
       ]),
     ).toEqual({
       source: 'blockchain',
       currency: 'USD',
       window: '1h',
     });
+  });
+
+  it('refuses any other empty parameter, naming it', () => {
+    expect(() => parseQuery(q('source='), ['source'])).toThrow(/^source is empty/);
+    expect(() => parseQuery(q('source=a&window='), ['source', 'window'])).toThrow(/^window is empty/);
   });
 
   it('reports every problem at once', () => {
@@ -55,23 +61,28 @@ describe('parseQuery', () => {
   });
 });
 
-describe('parseInstant and parseRange', () => {
-  it('reads dates and datetime-local values as UTC', () => {
-    expect(parseInstant('2026-01-31', 'from')).toBe(Date.UTC(2026, 0, 31));
-    expect(parseInstant('2026-01-31T13:45', 'from')).toBe(Date.UTC(2026, 0, 31, 13, 45));
-    expect(parseInstant('2026-01-31T13:45:10.5Z', 'from')).toBe(Date.UTC(2026, 0, 31, 13, 45, 10));
-    expect(() => parseInstant('2026-02-29', 'from')).toThrow(/not a real date/);
-    expect(() => parseInstant('2026-01-31T24:00', 'from')).toThrow(/not a real date/);
-    expect(() => parseInstant('yesterday', 'from')).toThrow(/ISO date/);
+describe('parseRange', () => {
+  const span = (from: string, to = '2026-02-01') => parseRange({ range: 'custom', from, to }, NOW, '7d').from;
+
+  it('reads dates and datetime-local values as UTC, refusing impossible ones by name', () => {
+    expect(span('2026-01-31')).toBe(Date.UTC(2026, 0, 31));
+    expect(span('2026-01-31T13:45')).toBe(Date.UTC(2026, 0, 31, 13, 45));
+    expect(span('2026-01-31T13:45:10.5Z')).toBe(Date.UTC(2026, 0, 31, 13, 45, 10, 500));
+    expect(() => span('2026-02-29', '2026-03-01')).toThrow(/^from "2026-02-29": no such date/);
+    expect(() => span('2026-01-31T24:00')).toThrow(/^from "2026-01-31T24:00": no such time of day/);
+    expect(() => span('2026-01-01', 'yesterday')).toThrow(/^to "yesterday": not an ISO 8601 date/);
   });
 
-  it('a preset ends now (rounded up to the minute); from/to are then checked but not used', () => {
-    expect(parseRange({ range: '1d', from: '2026-01-01', to: '2026-01-02' }, NOW, '7d')).toEqual({
+  it('a preset ends now (rounded up to the minute); with from or to it is a contradiction', () => {
+    expect(parseRange({ range: '1d' }, NOW, '7d')).toEqual({
       from: Date.parse('2026-11-26T20:36:00Z'),
       to: Date.parse('2026-11-27T20:36:00Z'),
       range: '1d',
     });
-    expect(() => parseRange({ range: '1d', from: 'x' }, NOW, '7d')).toThrow(ParamError);
+    expect(() => parseRange({ range: '1d', from: '2026-01-01', to: '2026-01-02' }, NOW, '7d')).toThrow(
+      /range=1d contradicts from \/ to/,
+    );
+    expect(() => parseRange({ range: '1h', to: '2026-01-02' }, NOW, '7d')).toThrow(ParamError);
     expect(parseRange({}, NOW, '7d').range).toBe('7d');
   });
 

@@ -199,7 +199,15 @@ describe('validation: a bad parameter is a 400 with a message, before any SQL', 
     ['/history?range=2y', /range must be one of/],
     ['/forecast?refresh=1', /refresh must be one of 5, 15, 30, 60/],
     ['/history?range=custom&from=2026-01-01', /needs both from and to/],
-    ['/history?from=2026-02-30&to=2026-03-01', /not a real date/],
+    ['/history?from=2026-02-30&to=2026-03-01', /from (&quot;|")2026-02-30(&quot;|"): no such date/],
+    ['/aggregates?from=2031-02-30&to=2031-03-01', /from (&quot;|")2031-02-30(&quot;|"): no such date/],
+    ['/history?from=2026-03-01&to=2026-03-01T24:00', /to (&quot;|")2026-03-01T24:00(&quot;|"): no such time/],
+    ['/history?range=1h&from=2026-01-01&to=2026-01-02', /range=1h contradicts from \/ to/],
+    ['/aggregates?range=7d&to=2026-01-02', /range=7d contradicts from \/ to/],
+    ['/forecast?source=', /source is empty/],
+    ['/history?source=blockchain&currency=', /currency is empty/],
+    ['/api/aggregates?source=', /source is empty/],
+    ['/aggregates?grain=', /grain is empty/],
     ['/history?from=2026-03-01&to=2026-02-01', /from must be before to/],
     ['/history?from=2001-01-01&to=2002-01-01', /before 2009-01-03/],
     ['/aggregates?grain=hour&range=1y', /hourly aggregates cover at most 92 days/],
@@ -337,6 +345,27 @@ describe('states that are not data', () => {
     expect(api.status).toBe(404);
     expect(((await api.json()) as { error: string }).error).toContain('/api/nope');
   });
+
+  it.each([
+    ['POST', '/forecast'],
+    ['PUT', '/history/panel'],
+    ['DELETE', '/api/aggregates'],
+    ['POST', '/static/app.js'],
+    ['PATCH', '/'],
+  ])('%s %s is a 405 naming the allowed methods, before any SQL', async (method, path) => {
+    const { app, calls } = makeTestApp();
+    const res = await app.request(path, { method });
+    expect(res.status).toBe(405);
+    expect(res.headers.get('allow')).toBe('GET, HEAD');
+    expect(await res.text()).toContain(`${method} is not allowed`);
+    expect(calls).toEqual([]);
+  });
+
+  it('a wrong method on a path that does not exist is still a 404', async () => {
+    const { app } = makeTestApp();
+    expect((await app.request('/nope', { method: 'POST' })).status).toBe(404);
+    expect((await app.request('/api/nope', { method: 'DELETE' })).status).toBe(404);
+  });
 });
 
 describe('security and static files', () => {
@@ -351,7 +380,8 @@ describe('security and static files', () => {
     expect(csp).not.toContain('unsafe-inline');
     expect(csp).not.toContain('unsafe-eval');
     expect(res.headers.get('x-content-type-options')).toBe('nosniff');
-    expect(res.headers.get('x-frame-options')).toBe('SAMEORIGIN');
+    // X-Frame-Options says what frame-ancestors 'none' says, for browsers that know only the older header.
+    expect(res.headers.get('x-frame-options')).toBe('DENY');
     expect(res.headers.get('referrer-policy')).toBe('no-referrer');
     expect(res.headers.get('cache-control')).toBe('no-store');
   });
@@ -402,5 +432,60 @@ describe('forecast freshness', () => {
     expect(html).toContain('the forecaster is behind or stopped');
     const spec = /data-chart="([^"]*)"/.exec(html)![1]!.replace(/&quot;/g, '"');
     expect(spec).not.toContain('gp mean');
+  });
+});
+
+describe('the first minutes', () => {
+  const MIN = 60_000;
+  const last = Math.floor(Date.parse('2026-11-27T20:35:30Z') / MIN) * MIN - MIN;
+  const minutes = (n: number) =>
+    Array.from({ length: n }, (_, i) => ({ ts: new Date(last - (n - 1 - i) * MIN), rate: 91_000 + i }));
+
+  it.each([
+    [
+      1,
+      /needs 10 minutes of rates within the last 60 minutes and has 1, so the first ones come in about 9 minutes/,
+    ],
+    [9, /has 9, so the first ones come in about 1 minute\./],
+    [12, /its 12 minutes of rates are enough \(the forecaster\s+needs 10\)/],
+  ])(
+    'with %i minutes of rates and no forecast, the forecast page states the real condition',
+    async (n, text) => {
+      const answers = sampleAnswers();
+      answers.recentRates = minutes(n);
+      answers.latestForecasts = [];
+      const { app } = makeTestApp(answers);
+      const html = await (await app.request('/forecast')).text();
+      expect(html).toMatch(text);
+      expect(html).not.toContain('hour of data');
+    },
+  );
+
+  it.each([
+    ['/aggregates?grain=hour&range=7d', 3600],
+    ['/aggregates?grain=day&range=90d', 86400],
+    ['/history?range=1d', 60],
+  ])('%s with one bucket charts it with its step, for the axis around it', async (path, step) => {
+    const answers = sampleAnswers();
+    const row = (ms: number) => ({
+      ts: new Date(ms),
+      min_rate: 1,
+      max_rate: 3,
+      avg_rate: 2,
+      first_rate: 1,
+      last_rate: 3,
+      count: '1',
+    });
+    answers.hourly = [row(last - (last % 3_600_000))];
+    answers.daily = [row(last - (last % 86_400_000))];
+    answers.historyRaw1min = [{ ts: new Date(last), rate: 2 }];
+    const { app } = makeTestApp(answers);
+    const html = await (await app.request(path)).text();
+    const spec = JSON.parse(/data-chart="([^"]*)"/.exec(html)![1]!.replace(/&quot;/g, '"')) as {
+      x: number[];
+      step: number;
+    };
+    expect(spec.step).toBe(step);
+    expect(spec.x).toHaveLength(1);
   });
 });
