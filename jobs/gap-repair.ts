@@ -10,8 +10,7 @@
 import type { Config } from '../common/config.ts';
 import type { Clock, SourceName } from '../common/types.ts';
 import { rateKey, type MinuteOutput } from '../ingest/replay/normalizer.ts';
-import { inProcessProducer } from '../ingest/replay/producers.ts';
-import { openS3Archive, type OpenArchive } from '../ingest/replay/s3-store.ts';
+import { openS3Archive, type OpenArchive } from '../ingest/replay/reader.ts';
 import { runReplay } from '../ingest/replay/replay.ts';
 import { waitForWal } from '../ingest/replay/tables.ts';
 import { makeQuestdbStore } from '../ingest/store.ts';
@@ -135,7 +134,7 @@ export function makeGapRepair(
           {
             db,
             store: makeQuestdbStore(ilp),
-            producer: inProcessProducer(archive.store),
+            archive: archive.store,
             prefix: config.RAW_PREFIX,
             archiveName: `s3://${config.RAW_BUCKET}/${config.RAW_PREFIX}`,
             clock,

@@ -4,14 +4,12 @@
  * requests, so building a batch and flushing it happen together under one lock: a batch is sent whole, by its
  * own request, or fails whole (and the caller still holds its rows to spool them).
  */
-import { createTransport, Sender, SenderOptions } from '@questdb/nodejs-client';
+import { Sender } from '@questdb/nodejs-client';
 import type { Config } from '../common/config.ts';
 
 export type Ilp = {
   /** Build rows with `build` (`sender.table().symbol()...at(ts, 'ms')`) and flush them, after any batch under way. */
   write(build: (sender: Sender) => Promise<void> | void): Promise<void>;
-  /** Send rows built elsewhere into a buffer of the client's own (`createBuffer` with `ilpConfString`), in turn. */
-  send(data: Uint8Array): Promise<void>;
   close(): Promise<void>;
 };
 
@@ -19,7 +17,7 @@ type IlpConfig = Pick<Config, 'QUESTDB_HOST' | 'QUESTDB_HTTP_PORT'>;
 export type IlpOptions = { retryTimeoutMs?: number; requestTimeoutMs?: number };
 
 /** ILP configuration string; auto-flush is off so each batch is one request. */
-export function ilpConfString(config: IlpConfig, opts: IlpOptions = {}): string {
+function ilpConfString(config: IlpConfig, opts: IlpOptions = {}): string {
   return (
     [
       `http::addr=${config.QUESTDB_HOST}:${config.QUESTDB_HTTP_PORT}`,
@@ -49,7 +47,6 @@ export function ilpRefusal(err: unknown): string | null {
 export async function makeIlp(config: IlpConfig, opts: IlpOptions = {}): Promise<Ilp> {
   const conf = ilpConfString(config, opts);
   const sender = await Sender.fromConfig(conf);
-  const transport = createTransport(await SenderOptions.fromConfig(conf));
   let tail: Promise<unknown> = Promise.resolve();
   const inTurn = (run: () => Promise<void>) => {
     const next = tail.then(run, run);
@@ -57,10 +54,6 @@ export async function makeIlp(config: IlpConfig, opts: IlpOptions = {}): Promise
     return next;
   };
   return {
-    send: (data) =>
-      inTurn(async () => {
-        await transport.send(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
-      }),
     write(build) {
       const run = async () => {
         try {
@@ -77,7 +70,6 @@ export async function makeIlp(config: IlpConfig, opts: IlpOptions = {}): Promise
     async close() {
       await tail;
       await sender.close();
-      await transport.close();
     },
   };
 }

@@ -1,22 +1,23 @@
 /**
- * Reading the raw archive back: the objects of an arrival window in arrival order, listed in one pass over the
- * hour folders (from the first hour of the window until a key of a later hour appears), several fetched at once
- * but handed out in order, each streamed line by line into the envelopes a replay wants. A line that is not an
- * envelope is reported with its object's key and line number and skipped; a failure to list or fetch (S3
+ * Reading the raw archive back: the objects of an arrival window in arrival order, a bounded number fetched at
+ * once but handed out in order, each streamed line by line into the envelopes a replay wants. A line that is not
+ * an envelope is reported with its object's key and line number and skipped; a failure to list or fetch (S3
  * unreachable) throws, so a replay stops where it was instead of passing over data.
  */
-import { parseEnvelope, type RawEnvelope } from '../archive/envelope.ts';
+import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { makeS3, type AwsConfig } from '../../common/aws.ts';
+import type { Config } from '../../common/config.ts';
+import { parseArchiveLine, type RawEnvelope } from '../archive/envelope.ts';
 import { arrivalDeadline, arrivalOf, hourOfKey, hourPrefix, minuteHint } from './keys.ts';
 import { maybeGunzip, splitLines } from './lines.ts';
 
+const HOUR_MS = 3_600_000;
+
 export type Listed = { key: string; size: number };
 
-/** The archive as the reader needs it: S3 (s3-store.ts), or an in-memory double in tests. */
+/** The archive as the reader needs it: S3, or an in-memory double in tests. */
 export type ArchiveStore = {
-  /**
-   * The keys under `prefix` that sort after `startAfter`, in key order (as S3 lists a general purpose bucket), a
-   * page at a time; the reader stops iterating once it is past its window, which stops the listing.
-   */
+  /** The keys under `prefix` after `startAfter`, in key order, a page at a time (as S3 lists them). */
   list(prefix: string, startAfter: string): AsyncIterable<Listed[]>;
   /** The object's body as it streams in. */
   open(key: string): Promise<AsyncIterable<Uint8Array>>;
@@ -43,18 +44,14 @@ export type ReadOptions = {
   from: number;
   to: number;
   slackMs: number;
-  /** Further filter (sources, or the exact minutes a gap repair looks for). */
+  /** Further filter (the sources replayed). */
   want?: (e: RawEnvelope) => boolean;
   /** Objects fetched at once. */
   concurrency: number;
 };
 
-/** Read one object into the envelopes wanted. Body errors of a corrupt gzip count as bad lines. */
-async function readObject(
-  store: ArchiveStore,
-  o: { key: string; size: number; arrival: number },
-  opts: ReadOptions,
-): Promise<ArchiveObject> {
+/** Read one object into the envelopes wanted. A corrupt gzip body counts as a bad line. */
+async function readObject(store: ArchiveStore, o: Planned, opts: ReadOptions): Promise<ArchiveObject> {
   const out: ArchiveObject = {
     key: o.key,
     arrival: o.arrival,
@@ -72,7 +69,7 @@ async function readObject(
       if (!line.trim()) continue;
       const hint = minuteHint(line);
       if (hint !== null && !inRange(hint)) continue;
-      const p = parseEnvelope(line);
+      const p = parseArchiveLine(line);
       if (!p.ok) {
         out.bad.push({ line: n, error: p.error });
         continue;
@@ -83,21 +80,19 @@ async function readObject(
       else out.envelopes.push(p.envelope);
     }
   } catch (err) {
-    const code = (err as { code?: string }).code ?? '';
-    if (!code.startsWith('Z_')) throw err;
+    if (!((err as { code?: string }).code ?? '').startsWith('Z_')) throw err;
     out.bad.push({ line: n + 1, error: `corrupt gzip: ${(err as Error).message}` });
   }
   return out;
 }
 
-const HOUR_MS = 3_600_000;
-
 /** An object to read: its listing, and its arrival time as its key tells it. */
-export type Planned = Listed & { arrival: number };
+type Planned = Listed & { arrival: number };
 
 /**
- * The objects whose arrival may fall in [from, to), in the order a replay reads them: arrival order, ties by key.
- * Lists once, from the first hour folder of the window.
+ * The objects whose arrival may fall in [from, to), in arrival order (ties by key). Hour folders sort in time
+ * order, so one listing from the window's first folder covers it, ending at the first key after its last folder;
+ * keys in between that are not in hour folders are not Firehose's and are passed by.
  */
 export async function* objectsToRead(
   store: ArchiveStore,
@@ -106,8 +101,7 @@ export async function* objectsToRead(
 ): AsyncGenerator<Planned> {
   if (arrival.to <= arrival.from) return;
   const first = Math.floor(arrival.from / HOUR_MS) * HOUR_MS;
-  // One hour folder's objects in arrival order. An object that arrived before the window holds only minutes
-  // before it (arrival follows the minute).
+  // An object whose name has no time is placed at its folder's hour, and kept if any of that hour is in range.
   const inOrder = (hour: number, listed: Listed[]) =>
     listed
       .map((o) => {
@@ -117,9 +111,6 @@ export async function* objectsToRead(
       .filter((o) => o.latest >= arrival.from && o.arrival < arrival.to)
       .sort((a, b) => a.arrival - b.arrival || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
       .map(({ latest: _latest, ...o }) => o);
-  // Hour folders sort in time order, so one listing from the first folder of the window covers it; it ends at
-  // the first key that sorts after the window's last folder (a later folder, or anything else under the prefix,
-  // such as an error output). Keys between that are not in hour folders are not Firehose's and are passed by.
   const end = hourPrefix(prefix, Math.ceil(arrival.to / HOUR_MS) * HOUR_MS);
   let hour = first;
   let folder: Listed[] = [];
@@ -138,23 +129,55 @@ export async function* objectsToRead(
   yield* inOrder(hour, folder);
 }
 
-/** The objects of the window in arrival order (ties by key), `concurrency` fetched ahead. */
+/** The objects of the window in arrival order, up to `concurrency` of them fetched and parsed ahead. */
 export async function* readArchive(store: ArchiveStore, opts: ReadOptions): AsyncGenerator<ArchiveObject> {
   const ahead: Promise<ArchiveObject>[] = [];
-  const source = objectsToRead(store, opts.prefix, opts.arrival);
-  let exhausted = false;
-  const fill = async () => {
-    while (!exhausted && ahead.length < Math.max(1, opts.concurrency)) {
-      const next = await source.next();
-      if (next.done) exhausted = true;
-      else {
-        const p = readObject(store, next.value, opts).catch((err: unknown) => {
-          throw new Error(`reading s3 object ${next.value.key}: ${(err as Error).message}`, { cause: err });
-        });
-        p.catch(() => {}); // awaited in order below; this only keeps an early failure from being "unhandled"
-        ahead.push(p);
-      }
+  const planned = objectsToRead(store, opts.prefix, opts.arrival);
+  for (;;) {
+    while (ahead.length < Math.max(1, opts.concurrency)) {
+      const next = await planned.next();
+      if (next.done) break;
+      const p = readObject(store, next.value, opts).catch((err: unknown) => {
+        throw new Error(`reading s3 object ${next.value.key}: ${(err as Error).message}`, { cause: err });
+      });
+      p.catch(() => {}); // awaited in order below; this keeps an early failure from being "unhandled"
+      ahead.push(p);
     }
+    const p = ahead.shift();
+    if (!p) return;
+    yield await p;
+  }
+}
+
+export type OpenArchive = { store: ArchiveStore; close(): void };
+
+/** The configured bucket's archive over an S3 client of its own, which `close` releases. */
+export function openS3Archive(config: AwsConfig & Pick<Config, 'RAW_BUCKET'>): OpenArchive {
+  const s3 = makeS3(config);
+  return { store: makeS3ArchiveStore(s3, config.RAW_BUCKET), close: () => s3.destroy() };
+}
+
+export function makeS3ArchiveStore(s3: S3Client, bucket: string): ArchiveStore {
+  return {
+    async *list(prefix, startAfter) {
+      let token: string | undefined;
+      do {
+        const res = await s3.send(
+          new ListObjectsV2Command({
+            Bucket: bucket,
+            Prefix: prefix,
+            StartAfter: startAfter,
+            ContinuationToken: token,
+          }),
+        );
+        yield (res.Contents ?? []).flatMap((o) => (o.Key ? [{ key: o.Key, size: o.Size ?? 0 }] : []));
+        token = res.NextContinuationToken;
+      } while (token);
+    },
+    async open(key) {
+      const res = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+      if (!res.Body) throw new Error(`s3://${bucket}/${key} has no body`);
+      return res.Body as AsyncIterable<Uint8Array>;
+    },
   };
-  for (await fill(); ahead.length > 0; await fill()) yield await (ahead.shift() as Promise<ArchiveObject>);
 }

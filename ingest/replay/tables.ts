@@ -4,7 +4,7 @@ import type { Db } from '../../sql/db.ts';
 import { loadQueries, pick } from '../../sql/loader.ts';
 import { JUMP_LOOKBACK_MS } from '../normalize.ts';
 import { pollKey, rateKey, type PreviousState } from './normalizer.ts';
-import type { Counters } from './types.ts';
+import type { Counters } from './replay.ts';
 import type { StoredKeys } from './writer.ts';
 
 const Q = loadQueries('../../sql/replay.sql', import.meta.url);

@@ -11,7 +11,7 @@ import { makeLogger } from '../../common/log.ts';
 import type { Rate } from '../../common/types.ts';
 import { makeGapRepair } from '../../jobs/gap-repair.ts';
 import { rateKey } from '../../ingest/replay/normalizer.ts';
-import { makeS3ArchiveStore } from '../../ingest/replay/s3-store.ts';
+import { makeS3ArchiveStore } from '../../ingest/replay/reader.ts';
 import type { Batch } from '../../ingest/store.ts';
 import { makeDb } from '../../sql/db.ts';
 import { makeIlp, type Ilp } from '../../sql/ilp.ts';

@@ -11,7 +11,7 @@ import {
 } from '@aws-sdk/client-s3';
 import type { Config } from '../../common/config.ts';
 import type { Clock, SourceName } from '../../common/types.ts';
-import { parseEnvelope } from '../../ingest/archive/envelope.ts';
+import { parseArchiveLine } from '../../ingest/archive/envelope.ts';
 import { hourPrefix, hoursCovering } from '../../ingest/replay/keys.ts';
 import type { Batch } from '../../ingest/store.ts';
 import type { Db } from '../../sql/db.ts';
@@ -88,7 +88,7 @@ export async function rekeyToSimulatedArrival(
     const envelopes = o.body
       .split('\n')
       .filter(Boolean)
-      .map((l) => parseEnvelope(l))
+      .map((l) => parseArchiveLine(l))
       .flatMap((p) => (p.ok ? [p.envelope] : []));
     if (
       envelopes.length === 0 ||

@@ -4,7 +4,7 @@ import { makeGapRepairJob, type GapRepairOptions } from '../../../jobs/gap-repai
 import { classifyGaps, gridGaps, isFinal, spansOf } from '../../../jobs/gaps.ts';
 import { validatePolicy } from '../../../jobs/scheduler.ts';
 import { makeReplayNormalizer, rateKey } from '../../../ingest/replay/normalizer.ts';
-import type { ReplaySummary } from '../../../ingest/replay/replay.ts';
+import { zeroCounters, type Counters, type ReplaySummary } from '../../../ingest/replay/replay.ts';
 import {
   formatReplaySummary,
   parseDuration,
@@ -74,10 +74,10 @@ describe('replay-s3 arguments', () => {
     });
   });
 
-  const summary = (counters: Record<string, number>, over: Partial<ReplaySummary> = {}): ReplaySummary => ({
+  const summary = (counters: Partial<Counters>, over: Partial<ReplaySummary> = {}): ReplaySummary => ({
     runKey: 'k',
     resumedFrom: null,
-    counters,
+    counters: { ...zeroCounters(), ...counters },
     ratesThisRun: 1_000,
     staleDays: [],
     interrupted: false,
