@@ -28,7 +28,7 @@ import { makeLogger } from '../common/log.ts';
 import { systemClock } from '../common/clock.ts';
 import { serializeEnvelope, type RawEnvelope } from '../ingest/archive/envelope.ts';
 import { hourPrefix } from '../ingest/replay/keys.ts';
-import { makeS3ArchiveStore, type ArchiveStore } from '../ingest/replay/reader.ts';
+import { makeS3ArchiveStore, type ArchiveStore } from '../ingest/archive/store.ts';
 import { runReplay, type ReplayOptions } from '../ingest/replay/replay.ts';
 import { makeQuestdbStore, type Batch } from '../ingest/store.ts';
 import { runMigrations } from '../migrations/migrate.ts';

@@ -9,14 +9,14 @@
  */
 import type { Config } from '../common/config.ts';
 import type { Clock, SourceName } from '../common/types.ts';
-import { rateKey, type MinuteOutput } from '../ingest/replay/normalizer.ts';
-import { openS3Archive, type OpenArchive } from '../ingest/replay/reader.ts';
+import { rateKey, type MinuteOutput } from '../ingest/replay/minutes.ts';
+import { openS3Archive, type OpenArchive } from '../ingest/archive/store.ts';
 import { runReplay } from '../ingest/replay/replay.ts';
-import { waitForWal } from '../ingest/replay/tables.ts';
 import { makeQuestdbStore } from '../ingest/store.ts';
 import type { Db } from '../sql/db.ts';
 import type { Ilp } from '../sql/ilp.ts';
 import { loadQueries, pick } from '../sql/loader.ts';
+import { waitForWal } from '../sql/wal.ts';
 import { classifyGaps, gridGaps, isFinal, spansOf, type Gap } from './gaps.ts';
 import type { Job, JobContext } from './runner.ts';
 

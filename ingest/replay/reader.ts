@@ -4,24 +4,12 @@
  * an envelope is reported with its object's key and line number and skipped; a failure to list or fetch (S3
  * unreachable) throws, so a replay stops where it was instead of passing over data.
  */
-import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
-import { makeS3, type AwsConfig } from '../../common/aws.ts';
-import type { Config } from '../../common/config.ts';
 import { parseArchiveLine, type RawEnvelope } from '../archive/envelope.ts';
+import { maybeGunzip, splitLines } from '../archive/lines.ts';
+import type { ArchiveStore, Listed } from '../archive/store.ts';
 import { arrivalDeadline, arrivalOf, hourOfKey, hourPrefix, minuteHint } from './keys.ts';
-import { maybeGunzip, splitLines } from './lines.ts';
 
 const HOUR_MS = 3_600_000;
-
-export type Listed = { key: string; size: number };
-
-/** The archive as the reader needs it: S3, or an in-memory double in tests. */
-export type ArchiveStore = {
-  /** The keys under `prefix` after `startAfter`, in key order, a page at a time (as S3 lists them). */
-  list(prefix: string, startAfter: string): AsyncIterable<Listed[]>;
-  /** The object's body as it streams in. */
-  open(key: string): Promise<AsyncIterable<Uint8Array>>;
-};
 
 export type BadLine = { line: number; error: string };
 
@@ -29,22 +17,19 @@ export type ArchiveObject = {
   key: string;
   arrival: number;
   bytes: number;
-  /** Envelopes of wanted minutes that arrived by their deadline, in file order. */
+  /** Envelopes of wanted minutes that arrived by their deadline, in file order, and those that arrived later. */
   envelopes: RawEnvelope[];
-  /** Envelopes of wanted minutes that arrived after their deadline (left out). */
   late: number;
   bad: BadLine[];
 };
 
 export type ReadOptions = {
   prefix: string;
-  /** Arrival window to list, epoch ms [from, to). */
+  /** Arrival window to list, and minutes wanted, epoch ms [from, to). */
   arrival: { from: number; to: number };
-  /** Minutes wanted, [from, to). */
   from: number;
   to: number;
   slackMs: number;
-  /** Further filter (the sources replayed). */
   want?: (e: RawEnvelope) => boolean;
   /** Objects fetched at once. */
   concurrency: number;
@@ -86,7 +71,6 @@ async function readObject(store: ArchiveStore, o: Planned, opts: ReadOptions): P
   return out;
 }
 
-/** An object to read: its listing, and its arrival time as its key tells it. */
 type Planned = Listed & { arrival: number };
 
 /**
@@ -101,7 +85,7 @@ export async function* objectsToRead(
 ): AsyncGenerator<Planned> {
   if (arrival.to <= arrival.from) return;
   const first = Math.floor(arrival.from / HOUR_MS) * HOUR_MS;
-  // An object whose name has no time is placed at its folder's hour, and kept if any of that hour is in range.
+  // An object whose name has no time is placed at its folder's hour.
   const inOrder = (hour: number, listed: Listed[]) =>
     listed
       .map((o) => {
@@ -147,37 +131,4 @@ export async function* readArchive(store: ArchiveStore, opts: ReadOptions): Asyn
     if (!p) return;
     yield await p;
   }
-}
-
-export type OpenArchive = { store: ArchiveStore; close(): void };
-
-/** The configured bucket's archive over an S3 client of its own, which `close` releases. */
-export function openS3Archive(config: AwsConfig & Pick<Config, 'RAW_BUCKET'>): OpenArchive {
-  const s3 = makeS3(config);
-  return { store: makeS3ArchiveStore(s3, config.RAW_BUCKET), close: () => s3.destroy() };
-}
-
-export function makeS3ArchiveStore(s3: S3Client, bucket: string): ArchiveStore {
-  return {
-    async *list(prefix, startAfter) {
-      let token: string | undefined;
-      do {
-        const res = await s3.send(
-          new ListObjectsV2Command({
-            Bucket: bucket,
-            Prefix: prefix,
-            StartAfter: startAfter,
-            ContinuationToken: token,
-          }),
-        );
-        yield (res.Contents ?? []).flatMap((o) => (o.Key ? [{ key: o.Key, size: o.Size ?? 0 }] : []));
-        token = res.NextContinuationToken;
-      } while (token);
-    },
-    async open(key) {
-      const res = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-      if (!res.Body) throw new Error(`s3://${bucket}/${key} has no body`);
-      return res.Body as AsyncIterable<Uint8Array>;
-    },
-  };
 }

@@ -1,42 +1,39 @@
 /**
  * Replay: rebuild `rates`, `polls` and first-seen `currencies` rows of minutes [from, to) from the raw archive,
- * through the poller's own normalization. Objects are read in arrival order (reader.ts); a minute is normalized
- * once no later object can add to it (its arrival deadline has passed), its envelopes deduplicated by id and put
- * in a fixed order (buffer.ts), with the jump check's memory carried from minute to minute — so every run over the
- * same archive computes the same rows. Normalized minutes are written in batches of whole minutes, one batch in
- * flight while the next is read, and progress is saved after a batch QuestDB acknowledged, so a killed run
- * continues after it.
- *
- * What is written: without `force`, only rows whose keys are absent (a second run writes nothing); with `force`,
- * every row (today's parsers win: the path for a parser fix). Rows a fixed parser no longer produces cannot be
- * deleted (QuestDB has no DELETE) and are counted as `stale`.
+ * through the poller's own normalization. Objects are read in arrival order; a minute is normalized once no later
+ * object can add to it, with the jump check's memory carried from minute to minute, so every run over the same
+ * archive computes the same rows. Whole minutes are written in batches, one in flight while the next is read;
+ * progress is saved after a batch QuestDB acknowledged, and a killed run with the same parameters continues there.
+ * Without `force` only rows whose keys are absent are written (a second run writes nothing); with it every row
+ * is (the path after a parser fix), and stored rows the archive no longer gives are counted as `stale`.
  */
 import { createHash } from 'node:crypto';
 import { SOURCE_NAMES, type Clock, type Poll, type Rate, type SourceName } from '../../common/types.ts';
 import type { Db } from '../../sql/db.ts';
+import { waitForWal } from '../../sql/wal.ts';
+import type { RawEnvelope } from '../archive/envelope.ts';
+import type { ArchiveStore } from '../archive/store.ts';
 import type { Store } from '../store.ts';
-import { makeMinuteBuffer, type MinuteGroup } from './buffer.ts';
 import { CLOCK_LEAD_MS, listingWindow } from './keys.ts';
-import { makeReplayNormalizer, type MinuteOutput } from './normalizer.ts';
-import { readArchive, type ArchiveObject, type ArchiveStore } from './reader.ts';
+import { makeMinuteBuffer, makeReplayNormalizer, type MinuteGroup, type MinuteOutput } from './minutes.ts';
+import { readArchive, type ArchiveObject } from './reader.ts';
 import * as T from './tables.ts';
 import { selectRows, type StoredKeys } from './writer.ts';
 
 const MINUTE = 60_000;
 const SAVE_EVERY_MS = 2_000;
+const WRITES_AHEAD = 2;
 
 export type ReplayOptions = {
-  /** Whole minutes, epoch ms: [from, to). */
+  /** Whole minutes, epoch ms: [from, to). Sources: null for all. */
   from: number;
   to: number;
-  /** Sources to replay; null for all. */
   sources: SourceName[] | null;
   force: boolean;
   /** How long after its minute an envelope may arrive and still count. */
   slackMs: number;
-  /** Rates and polls rows per ILP request (a batch ends at a minute boundary). */
+  /** Rates and polls rows per ILP request (a batch ends at a minute boundary), and objects fetched at once. */
   batchRows: number;
-  /** Archive objects fetched at once. */
   concurrency: number;
   /** Record progress and continue a killed run with the same parameters (`fresh`: ignore a saved one). */
   resumable: boolean;
@@ -55,40 +52,20 @@ export type ReplayDeps = {
   signal?: AbortSignal;
   /** Narrower writes (the gap repair): which of the normalized rows to write. */
   select?: { rate(r: Rate): boolean; poll(p: Poll): boolean };
+  onStart?(info: { runKey: string; resumedFrom: number | null }): void;
   onMinute?(out: MinuteOutput): void;
-  onStart?(info: { runKey: string; resumedFrom: number | null; listFrom: number; listTo: number }): void;
-  /** After each object read (its corrupt lines are in `o.bad`). */
   onObject?(o: ArchiveObject): void;
   /** After each object read and each batch written. */
   onProgress?(p: ReplayPosition): void;
 };
 
-/** What a summary counts (cumulative over an interrupted run and its continuation). */
-export type Counters = {
-  objects: number;
-  bytes: number;
-  /** Objects with corrupt lines, and those lines (skipped). */
-  badObjects: number;
-  badLines: number;
-  /** Envelopes in range kept, skipped as repeats of an id, and left out for arriving after the slack. */
-  envelopes: number;
-  duplicates: number;
-  late: number;
-  rates: number;
-  ratesWritten: number;
-  ratesKept: number;
-  ratesReplaced: number;
-  stale: number;
-  polls: number;
-  pollsWritten: number;
-  currencies: number;
-};
-
-export const zeroCounters = (): Counters => ({
+const ZERO = {
   objects: 0,
   bytes: 0,
+  /** Objects with corrupt lines, and those lines (skipped). */
   badObjects: 0,
   badLines: 0,
+  /** Envelopes in range kept, skipped as repeats of an id, and left out for arriving after the slack. */
   envelopes: 0,
   duplicates: 0,
   late: 0,
@@ -100,7 +77,10 @@ export const zeroCounters = (): Counters => ({
   polls: 0,
   pollsWritten: 0,
   currencies: 0,
-});
+};
+/** What a summary counts (cumulative over an interrupted run and its continuation). */
+export type Counters = typeof ZERO;
+export const zeroCounters = (): Counters => ({ ...ZERO });
 
 export type ReplayPosition = {
   /** Arrival time of the last object read, within the listed window [listFrom, listTo). */
@@ -117,7 +97,6 @@ export type ReplaySummary = {
   runKey: string;
   resumedFrom: number | null;
   counters: Counters;
-  /** Rates normalized by this process (the rows/s figure). */
   ratesThisRun: number;
   staleDays: string[];
   interrupted: boolean;
@@ -138,15 +117,19 @@ export async function runReplay(opts: ReplayOptions, deps: ReplayDeps): Promise<
     sources: [...sources].sort(),
     slackMs: opts.slackMs,
   });
-  const key = createHash('sha256').update(args).digest('hex').slice(0, 16);
-  const run = { key, from: opts.from, to: opts.to, args };
+  const run = {
+    key: createHash('sha256').update(args).digest('hex').slice(0, 16),
+    from: opts.from,
+    to: opts.to,
+    args,
+  };
 
   // Rows a killed run wrote just before it died must be visible to what follows.
-  await T.waitForWal(db, T.REPLAY_TABLES);
+  await waitForWal(db, T.REPLAY_TABLES);
   const saved = opts.resumable && !opts.fresh ? await T.loadProgress(db, run.key) : null;
   const resume = saved?.status === 'running' && saved.doneUntil > opts.from ? saved : null;
   const start = Math.min(resume?.doneUntil ?? opts.from, opts.to);
-  const c: Counters = { ...zeroCounters(), ...resume?.state.counters };
+  const c: Counters = { ...ZERO, ...resume?.state.counters };
   const normalizer = makeReplayNormalizer({
     previous: resume?.state.previous ?? (await T.readPrevious(db, start, sources)),
     firstSeen: await T.readFirstSeen(db),
@@ -157,33 +140,26 @@ export async function runReplay(opts: ReplayOptions, deps: ReplayDeps): Promise<
   const staleDays = new Set<string>();
   const pos = { arrival: 0, ratesThisRun: 0, writtenThisRun: 0, lastKey: '' };
   const report = () => deps.onProgress?.({ ...pos, listFrom: listing.from, listTo: listing.to, counters: c });
-  deps.onStart?.({
-    runKey: run.key,
-    resumedFrom: resume ? start : null,
-    listFrom: listing.from,
-    listTo: listing.to,
-  });
+  deps.onStart?.({ runKey: run.key, resumedFrom: resume ? start : null });
 
   let lastSave = -Infinity;
   async function write(batch: Batch, storedKeys: Promise<StoredKeys>): Promise<void> {
-    const s = selectRows(batch.outs, await storedKeys, {
-      force: opts.force,
-      ...(deps.select ? { only: deps.select } : {}),
-    });
+    const only = deps.select ? { only: deps.select } : {};
+    const s = selectRows(batch.outs, await storedKeys, { force: opts.force, ...only });
     const rows = s.batch;
     if (rows.rates.length + rows.polls.length + rows.currencies.length > 0) await deps.store.write(rows);
-    // What a batch adds to the counters goes into its saved state too, so a resumed run counts it.
-    const written = {
+    // The saved state carries the write counts so far (batches are written in order), so a resumed run counts them.
+    const written: Partial<Counters> = {
       ratesWritten: rows.rates.length,
       pollsWritten: rows.polls.length,
       currencies: rows.currencies.length,
       ratesKept: s.kept,
       ratesReplaced: s.replaced,
       stale: s.stale.length,
-    } satisfies Partial<Counters>;
-    for (const [k, n] of Object.entries(written) as [keyof typeof written, number][]) {
+    };
+    for (const [k, n] of Object.entries(written) as [keyof Counters, number][]) {
       c[k] += n;
-      batch.state.counters[k] += n;
+      batch.state.counters[k] = c[k];
     }
     for (const key of s.stale) staleDays.add(new Date(Number(key.split('|')[0])).toISOString().slice(0, 10));
     // Saving costs QuestDB a WAL transaction: the first batch, then at most every SAVE_EVERY_MS (a resumed run
@@ -198,21 +174,26 @@ export async function runReplay(opts: ReplayOptions, deps: ReplayDeps): Promise<
     report();
   }
 
-  // One batch is written while the next is read; a failed write surfaces at the next `flush` or at the end.
-  let writing: Promise<void> = Promise.resolve();
+  // Batches are written one at a time, in order, while reading goes on, with at most WRITES_AHEAD queued. Each
+  // promise settles when its batch is written, or rejects with the first failure before it.
+  const writes: Promise<void>[] = [];
   let outs: MinuteOutput[] = [];
   let rows = 0;
   async function flush(to: number): Promise<void> {
     if (outs.length === 0) return;
-    const [from, batchOuts] = [outs[0]!.minute, outs];
+    const batch = {
+      from: outs[0]!.minute,
+      to,
+      outs,
+      state: { previous: normalizer.state(), counters: { ...c } },
+    };
     [outs, rows] = [[], 0];
-    const storedKeys = T.readKeys(db, from, to);
+    if (writes.length >= WRITES_AHEAD) await writes.shift();
+    const storedKeys = T.readKeys(db, batch.from, to);
     storedKeys.catch(() => {}); // awaited in `write`
-    await writing;
-    // Taken after the previous batch's write, so its counts are in the state saved with this one.
-    const batch = { from, to, outs: batchOuts, state: { previous: normalizer.state(), counters: { ...c } } };
-    writing = write(batch, storedKeys);
-    writing.catch(() => {}); // awaited at the next flush or at the end
+    const written = (writes.at(-1) ?? Promise.resolve()).then(() => write(batch, storedKeys));
+    written.catch(() => {}); // awaited at a later flush or at the end
+    writes.push(written);
   }
   async function normalize(groups: MinuteGroup[]): Promise<void> {
     for (const g of groups) {
@@ -229,21 +210,17 @@ export async function runReplay(opts: ReplayOptions, deps: ReplayDeps): Promise<
   }
 
   const buffer = makeMinuteBuffer();
-  const objects =
-    start < opts.to
-      ? readArchive(deps.archive, {
-          prefix: deps.prefix,
-          arrival: listing,
-          from: start,
-          to: opts.to,
-          slackMs: opts.slackMs,
-          concurrency: opts.concurrency,
-          want: (e) => sources.has(e.source),
-        })
-      : [];
+  const read = {
+    ...{ prefix: deps.prefix, arrival: listing, from: start, to: opts.to },
+    ...{
+      slackMs: opts.slackMs,
+      concurrency: opts.concurrency,
+      want: (e: RawEnvelope) => sources.has(e.source),
+    },
+  };
   let done = false;
   try {
-    for await (const o of objects) {
+    for await (const o of start < opts.to ? readArchive(deps.archive, read) : []) {
       let kept = 0;
       for (const e of o.envelopes) if (buffer.add(e, Date.parse(e.minute))) kept++;
       c.objects++;
@@ -251,10 +228,8 @@ export async function runReplay(opts: ReplayOptions, deps: ReplayDeps): Promise<
       c.late += o.late;
       c.envelopes += kept;
       c.duplicates += o.envelopes.length - kept;
-      if (o.bad.length > 0) {
-        c.badObjects++;
-        c.badLines += o.bad.length;
-      }
+      c.badObjects += o.bad.length > 0 ? 1 : 0;
+      c.badLines += o.bad.length;
       [pos.lastKey, pos.arrival] = [o.key, o.arrival];
       deps.onObject?.(o);
       report();
@@ -267,26 +242,26 @@ export async function runReplay(opts: ReplayOptions, deps: ReplayDeps): Promise<
       done = true;
     }
   } catch (err) {
-    await writing.catch(() => {}); // let the batch under way land (and its progress be saved) first
+    await Promise.allSettled(writes); // let the batches under way land (and their progress be saved) first
     throw err;
   }
-  await writing;
+  for (const w of writes) await w;
   if (done && opts.resumable) {
-    const state = { previous: normalizer.state(), counters: c };
-    await T.saveProgress(db, run, {
+    const p = {
       doneUntil: opts.to,
-      status: 'done',
-      state,
-      lastKey: pos.lastKey,
-      at: clock.now(),
-    });
+      status: 'done' as const,
+      state: { previous: normalizer.state(), counters: c },
+    };
+    await T.saveProgress(db, run, { ...p, lastKey: pos.lastKey, at: clock.now() });
   }
+  const resumedFrom = resume ? start : null;
+  const days = [...staleDays].sort();
   return {
     runKey: run.key,
-    resumedFrom: resume ? start : null,
+    resumedFrom,
     counters: c,
     ratesThisRun: pos.ratesThisRun,
-    staleDays: [...staleDays].sort(),
+    staleDays: days,
     interrupted: !done,
   };
 }

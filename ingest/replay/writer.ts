@@ -1,7 +1,7 @@
 /** Which of a batch's normalized rows a replay writes, given the keys already stored. Pure. */
 import type { Poll, Rate } from '../../common/types.ts';
 import type { Batch } from '../store.ts';
-import { pollKey, rateKey, type MinuteOutput } from './normalizer.ts';
+import { pollKey, rateKey, type MinuteOutput } from './minutes.ts';
 
 export type StoredKeys = { rates: Set<string>; polls: Set<string> };
 export type RowFilter = { rate(r: Rate): boolean; poll(p: Poll): boolean };

@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import { systemClock } from '../../common/clock.ts';
 import { SOURCE_NAMES, type SourceName } from '../../common/types.ts';
 import { makeQuestdbStore } from '../../ingest/store.ts';
-import { openS3Archive } from '../../ingest/replay/reader.ts';
+import { openS3Archive } from '../../ingest/archive/store.ts';
 import { runReplay, type ReplayOptions, type ReplaySummary } from '../../ingest/replay/replay.ts';
 import { makeDb } from '../../sql/db.ts';
 import { makeIlp } from '../../sql/ilp.ts';

@@ -9,7 +9,7 @@ import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeS3 } from '../../common/aws.ts';
 import { systemClock } from '../../common/clock.ts';
-import { makeS3ArchiveStore } from '../../ingest/replay/reader.ts';
+import { makeS3ArchiveStore } from '../../ingest/archive/store.ts';
 import { runReplay, type ReplayOptions } from '../../ingest/replay/replay.ts';
 import { makeQuestdbStore } from '../../ingest/store.ts';
 import { makeDb, type Db } from '../../sql/db.ts';

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { makeGapRepairJob, type GapRepairOptions } from '../../../jobs/gap-repair.ts';
 import { classifyGaps, gridGaps, isFinal, spansOf } from '../../../jobs/gaps.ts';
 import { validatePolicy } from '../../../jobs/scheduler.ts';
-import { makeReplayNormalizer, rateKey } from '../../../ingest/replay/normalizer.ts';
+import { makeReplayNormalizer, rateKey } from '../../../ingest/replay/minutes.ts';
 import { zeroCounters, type Counters, type ReplaySummary } from '../../../ingest/replay/replay.ts';
 import {
   formatReplaySummary,

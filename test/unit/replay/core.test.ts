@@ -2,7 +2,7 @@
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { serializeEnvelope } from '../../../ingest/archive/envelope.ts';
-import { compareEnvelopes, makeMinuteBuffer } from '../../../ingest/replay/buffer.ts';
+import { compareEnvelopes, makeMinuteBuffer } from '../../../ingest/replay/minutes.ts';
 import {
   arrivalDeadline,
   arrivalOf,
@@ -12,7 +12,7 @@ import {
   listingWindow,
   minuteHint,
 } from '../../../ingest/replay/keys.ts';
-import { maybeGunzip, splitLines } from '../../../ingest/replay/lines.ts';
+import { maybeGunzip, splitLines } from '../../../ingest/archive/lines.ts';
 import { envelope } from '../ingest/helpers.ts';
 
 const H = 3_600_000;

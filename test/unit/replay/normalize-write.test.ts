@@ -7,7 +7,7 @@ import type { Currency, Poll, Rate } from '../../../common/types.ts';
 import type { RawEnvelope } from '../../../ingest/archive/envelope.ts';
 import { describeCurrency } from '../../../ingest/currencies.ts';
 import { advance, normalize, type Previous } from '../../../ingest/normalize.ts';
-import { makeReplayNormalizer, pollKey, rateKey } from '../../../ingest/replay/normalizer.ts';
+import { makeReplayNormalizer, pollKey, rateKey } from '../../../ingest/replay/minutes.ts';
 import { selectRows } from '../../../ingest/replay/writer.ts';
 import { adapterFor } from '../../../ingest/sources/index.ts';
 import { renderBlockchain } from '../../../fakes/formats.ts';
