@@ -31,13 +31,6 @@ export function hourOfKey(prefix: string, key: string): number | null {
   return hourPrefix(prefix, t) === key.slice(0, prefix.length + 14) ? t : null;
 }
 
-/** Every hour (start, epoch ms) that overlaps [from, to), oldest first. */
-export function hoursCovering(from: number, to: number): number[] {
-  const out: number[] = [];
-  for (let h = Math.floor(from / HOUR_MS) * HOUR_MS; h < to; h += HOUR_MS) out.push(h);
-  return out;
-}
-
 /**
  * The latest arrival of an envelope of `minute` that is replayed: the end of its minute plus the slack. A later one
  * is "late" and left out, the same way by every run (so a resumed run and an uninterrupted one decide alike).

@@ -25,7 +25,6 @@ export function compareEnvelopes(a: RawEnvelope, b: RawEnvelope): number {
 /** Envelopes held by minute, each id once (a re-sent batch repeats envelopes). */
 export function makeMinuteBuffer() {
   const byMinute = new Map<number, Map<string, RawEnvelope>>();
-  let size = 0;
   /** Hand out, oldest first and each in `compareEnvelopes` order, every held minute before `limit`. */
   const takeBefore = (limit: number): MinuteGroup[] =>
     [...byMinute.keys()]
@@ -34,7 +33,6 @@ export function makeMinuteBuffer() {
       .map((minute) => {
         const held = [...byMinute.get(minute)!.values()];
         byMinute.delete(minute);
-        size -= held.length;
         return { minute, envelopes: held.sort(compareEnvelopes) };
       });
   return {
@@ -44,15 +42,10 @@ export function makeMinuteBuffer() {
       if (!held) byMinute.set(minute, (held = new Map()));
       if (held.has(envelope.id)) return false;
       held.set(envelope.id, envelope);
-      size++;
       return true;
     },
     takeBefore,
     takeAll: () => takeBefore(Infinity),
-    /** Envelopes held. */
-    get size() {
-      return size;
-    },
   };
 }
 
@@ -74,10 +67,7 @@ export const rateKey = (r: { ts: number; source: string; currency: string }) =>
 export const pollKey = (p: { ts: number; source: string; attempt: number; poller: string }) =>
   `${p.ts}|${p.source}|${p.attempt}|${p.poller}`;
 
-/**
- * `previous`: the jump check's starting memory (QuestDB's last accepted rates, or a saved state).
- * `firstSeen`: first-seen minute of every known currency code; a code is written again only when seen earlier.
- */
+/** Starting from `previous` (QuestDB's last accepted rates, or a saved state) and `firstSeen` (minute by code). */
 export function makeReplayNormalizer(opts: { previous: PreviousState; firstSeen: Map<string, number> }) {
   const previous = new Map<string, Map<string, Previous>>(
     Object.entries(opts.previous).map(([s, m]) => [s, new Map(Object.entries(m))]),

@@ -1,8 +1,7 @@
 /**
- * Reading the raw archive back: the objects of an arrival window in arrival order, a bounded number fetched at
- * once but handed out in order, each streamed line by line into the envelopes a replay wants. A line that is not
- * an envelope is reported with its object's key and line number and skipped; a failure to list or fetch (S3
- * unreachable) throws, so a replay stops where it was instead of passing over data.
+ * The objects of an arrival window in arrival order, a bounded number fetched at once, each streamed line by line
+ * into the envelopes a replay wants. A line that is not an envelope is reported with its object's key and line
+ * number and skipped; a failure to list or fetch throws, so a replay stops instead of passing over data.
  */
 import { parseArchiveLine, type RawEnvelope } from '../archive/envelope.ts';
 import { maybeGunzip, splitLines } from '../archive/lines.ts';
@@ -37,14 +36,8 @@ export type ReadOptions = {
 
 /** Read one object into the envelopes wanted. A corrupt gzip body counts as a bad line. */
 async function readObject(store: ArchiveStore, o: Planned, opts: ReadOptions): Promise<ArchiveObject> {
-  const out: ArchiveObject = {
-    key: o.key,
-    arrival: o.arrival,
-    bytes: o.size,
-    envelopes: [],
-    late: 0,
-    bad: [],
-  };
+  const { key, arrival, size: bytes } = o;
+  const out: ArchiveObject = { key, arrival, bytes, envelopes: [], late: 0, bad: [] };
   const inRange = (m: number) => m >= opts.from && m < opts.to;
   const body = await store.open(o.key);
   let n = 0;

@@ -2,13 +2,13 @@
  * Replay: rebuild `rates`, `polls` and first-seen `currencies` rows of minutes [from, to) from the raw archive,
  * through the poller's own normalization. Objects are read in arrival order; a minute is normalized once no later
  * object can add to it, with the jump check's memory carried from minute to minute, so every run over the same
- * archive computes the same rows. Whole minutes are written in batches, one in flight while the next is read;
- * progress is saved after a batch QuestDB acknowledged, and a killed run with the same parameters continues there.
+ * archive computes the same rows. Whole minutes are written in batches, in order, while reading goes on; progress
+ * is saved after a batch QuestDB acknowledged, and a killed run with the same parameters continues there.
  * Without `force` only rows whose keys are absent are written (a second run writes nothing); with it every row
  * is (the path after a parser fix), and stored rows the archive no longer gives are counted as `stale`.
  */
 import { createHash } from 'node:crypto';
-import { SOURCE_NAMES, type Clock, type Poll, type Rate, type SourceName } from '../../common/types.ts';
+import { SOURCE_NAMES, type Clock, type SourceName } from '../../common/types.ts';
 import type { Db } from '../../sql/db.ts';
 import { waitForWal } from '../../sql/wal.ts';
 import type { RawEnvelope } from '../archive/envelope.ts';
@@ -18,7 +18,7 @@ import { CLOCK_LEAD_MS, listingWindow } from './keys.ts';
 import { makeMinuteBuffer, makeReplayNormalizer, type MinuteGroup, type MinuteOutput } from './minutes.ts';
 import { readArchive, type ArchiveObject } from './reader.ts';
 import * as T from './tables.ts';
-import { selectRows, type StoredKeys } from './writer.ts';
+import { selectRows, type RowFilter, type StoredKeys } from './writer.ts';
 
 const MINUTE = 60_000;
 const SAVE_EVERY_MS = 2_000;
@@ -51,7 +51,7 @@ export type ReplayDeps = {
   /** Aborted: stop after the object or batch in hand (the summary says `interrupted`). */
   signal?: AbortSignal;
   /** Narrower writes (the gap repair): which of the normalized rows to write. */
-  select?: { rate(r: Rate): boolean; poll(p: Poll): boolean };
+  select?: RowFilter;
   onStart?(info: { runKey: string; resumedFrom: number | null }): void;
   onMinute?(out: MinuteOutput): void;
   onObject?(o: ArchiveObject): void;
@@ -117,12 +117,8 @@ export async function runReplay(opts: ReplayOptions, deps: ReplayDeps): Promise<
     sources: [...sources].sort(),
     slackMs: opts.slackMs,
   });
-  const run = {
-    key: createHash('sha256').update(args).digest('hex').slice(0, 16),
-    from: opts.from,
-    to: opts.to,
-    args,
-  };
+  const key = createHash('sha256').update(args).digest('hex').slice(0, 16);
+  const run = { key, from: opts.from, to: opts.to, args };
 
   // Rows a killed run wrote just before it died must be visible to what follows.
   await waitForWal(db, T.REPLAY_TABLES);
@@ -140,7 +136,8 @@ export async function runReplay(opts: ReplayOptions, deps: ReplayDeps): Promise<
   const staleDays = new Set<string>();
   const pos = { arrival: 0, ratesThisRun: 0, writtenThisRun: 0, lastKey: '' };
   const report = () => deps.onProgress?.({ ...pos, listFrom: listing.from, listTo: listing.to, counters: c });
-  deps.onStart?.({ runKey: run.key, resumedFrom: resume ? start : null });
+  const resumedFrom = resume ? start : null;
+  deps.onStart?.({ runKey: key, resumedFrom });
 
   let lastSave = -Infinity;
   async function write(batch: Batch, storedKeys: Promise<StoredKeys>): Promise<void> {
@@ -181,12 +178,8 @@ export async function runReplay(opts: ReplayOptions, deps: ReplayDeps): Promise<
   let rows = 0;
   async function flush(to: number): Promise<void> {
     if (outs.length === 0) return;
-    const batch = {
-      from: outs[0]!.minute,
-      to,
-      outs,
-      state: { previous: normalizer.state(), counters: { ...c } },
-    };
+    const state = { previous: normalizer.state(), counters: { ...c } };
+    const batch = { from: outs[0]!.minute, to, outs, state };
     [outs, rows] = [[], 0];
     if (writes.length >= WRITES_AHEAD) await writes.shift();
     const storedKeys = T.readKeys(db, batch.from, to);
@@ -210,14 +203,8 @@ export async function runReplay(opts: ReplayOptions, deps: ReplayDeps): Promise<
   }
 
   const buffer = makeMinuteBuffer();
-  const read = {
-    ...{ prefix: deps.prefix, arrival: listing, from: start, to: opts.to },
-    ...{
-      slackMs: opts.slackMs,
-      concurrency: opts.concurrency,
-      want: (e: RawEnvelope) => sources.has(e.source),
-    },
-  };
+  const want = (e: RawEnvelope) => sources.has(e.source);
+  const read = { ...opts, prefix: deps.prefix, arrival: listing, from: start, want };
   let done = false;
   try {
     for await (const o of start < opts.to ? readArchive(deps.archive, read) : []) {
@@ -247,21 +234,18 @@ export async function runReplay(opts: ReplayOptions, deps: ReplayDeps): Promise<
   }
   for (const w of writes) await w;
   if (done && opts.resumable) {
-    const p = {
-      doneUntil: opts.to,
-      status: 'done' as const,
-      state: { previous: normalizer.state(), counters: c },
-    };
-    await T.saveProgress(db, run, { ...p, lastKey: pos.lastKey, at: clock.now() });
+    const state = { previous: normalizer.state(), counters: c };
+    const p = { doneUntil: opts.to, status: 'done' as const, state, lastKey: pos.lastKey };
+    await T.saveProgress(db, run, { ...p, at: clock.now() });
   }
-  const resumedFrom = resume ? start : null;
-  const days = [...staleDays].sort();
+  const { ratesThisRun } = pos;
+  const staleDaysSorted = [...staleDays].sort();
   return {
-    runKey: run.key,
+    runKey: key,
     resumedFrom,
     counters: c,
-    ratesThisRun: pos.ratesThisRun,
-    staleDays: days,
+    ratesThisRun,
+    staleDays: staleDaysSorted,
     interrupted: !done,
   };
 }

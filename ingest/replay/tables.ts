@@ -9,7 +9,6 @@ import type { StoredKeys } from './writer.ts';
 const Q = loadQueries('../../sql/replay.sql', import.meta.url);
 const iso = (ms: number) => new Date(ms).toISOString();
 
-/** The tables a replay reads and writes. */
 export const REPLAY_TABLES = ['rates', 'polls', 'currencies', 'replay_progress'];
 
 /** Last accepted rate per source and currency within the jump check's look-back before `minute`. */

@@ -14,10 +14,7 @@ export type Selected = {
   stale: string[];
 };
 
-/**
- * Without `force`, rows whose keys are stored are left out; with it, every row goes. `only` narrows further (the
- * gap repair writes just the keys it found missing). Pure.
- */
+/** Without `force`, rows whose keys are stored are left out; with it, every row goes. `only` narrows further. */
 export function selectRows(
   outs: MinuteOutput[],
   stored: StoredKeys,
