@@ -10,7 +10,7 @@
  *
  * Runs its own QuestDB and moto (ports 29100/28912/29109/29103 and 24666, plus BENCH_PORT_OFFSET; data in
  * .stack/bench/backfill-<offset>/). Options: --envelopes N (6000), --rounds N (3), --batch-size N (20000),
- * --concurrency N (8), --slack D (24h, replay-s3's default; shorter slack lets the first minute be written after
+ * --concurrency N (16), --slack D (24h, replay-s3's default; shorter slack lets the first minute be written after
  * fewer objects — for weighing that rule, not the figure to report). Each run's CPU includes the share the host
  * of a virtual machine took (steal), which on a shared VM can make one run differ widely from the next.
  * Writes bench/results/backfill.json.
@@ -57,7 +57,7 @@ const { values: opts } = parseArgs({
     envelopes: { type: 'string', default: '6000' },
     rounds: { type: 'string', default: '3' },
     'batch-size': { type: 'string', default: '20000' },
-    concurrency: { type: 'string', default: '8' },
+    concurrency: { type: 'string', default: '16' },
     slack: { type: 'string', default: '24h' },
   },
 });

@@ -27,7 +27,7 @@ const USAGE = `usage: npm run backfill -- replay-s3 --from <time> --to <time> [o
   --allow-skips     exit 0 even when corrupt objects were skipped (they are still reported).
   --fresh           ignore the saved progress of an interrupted run with the same options; start over.
   --batch-size      rates and polls rows per ILP request (default 20000).
-  --concurrency     S3 objects fetched at once (default 8).
+  --concurrency     S3 objects fetched at once (default 16).
   --progress-every  seconds between plain progress lines when not on a terminal (default 5).
 
 examples:
@@ -70,7 +70,7 @@ export function parseReplayArgs(args: string[]): ReplayCliOptions | { errors: st
         'allow-skips': { type: 'boolean', default: false },
         fresh: { type: 'boolean', default: false },
         'batch-size': { type: 'string', default: '20000' },
-        concurrency: { type: 'string', default: '8' },
+        concurrency: { type: 'string', default: '16' },
         'progress-every': { type: 'string', default: '5' },
       },
       strict: true,

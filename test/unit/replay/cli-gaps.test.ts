@@ -41,7 +41,7 @@ describe('replay-s3 arguments', () => {
       force: false,
       slackMs: 24 * H,
       batchRows: 20_000,
-      concurrency: 8,
+      concurrency: 16,
       resumable: true,
       fresh: false,
       allowSkips: false,
