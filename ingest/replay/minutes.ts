@@ -11,10 +11,7 @@ import { adapterFor, type Rejection } from '../sources/index.ts';
 
 export type MinuteGroup = { minute: number; envelopes: RawEnvelope[] };
 
-/**
- * The order normalization sees: by source, then attempt, fetch time and id — for one source that is the order
- * the poller made its calls in, and the id settles two pollers' calls deterministically.
- */
+/** The order normalization sees: per source the order the poller called in (attempt, fetch time), then id. */
 export function compareEnvelopes(a: RawEnvelope, b: RawEnvelope): number {
   if (a.source !== b.source) return a.source < b.source ? -1 : 1;
   if (a.attempt !== b.attempt) return a.attempt - b.attempt;

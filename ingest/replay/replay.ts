@@ -121,7 +121,7 @@ export async function runReplay(opts: ReplayOptions, deps: ReplayDeps): Promise<
   const run = { key, from: opts.from, to: opts.to, args };
 
   // Rows a killed run wrote just before it died must be visible to what follows.
-  await waitForWal(db, T.REPLAY_TABLES);
+  await waitForWal(db, ['rates', 'polls', 'currencies', 'replay_progress']);
   const saved = opts.resumable && !opts.fresh ? await T.loadProgress(db, run.key) : null;
   const resume = saved?.status === 'running' && saved.doneUntil > opts.from ? saved : null;
   const start = Math.min(resume?.doneUntil ?? opts.from, opts.to);
@@ -140,35 +140,41 @@ export async function runReplay(opts: ReplayOptions, deps: ReplayDeps): Promise<
   deps.onStart?.({ runKey: key, resumedFrom });
 
   let lastSave = -Infinity;
+  let saving: Promise<void> = Promise.resolve(); // the progress save of the last batch written
   async function write(batch: Batch, storedKeys: Promise<StoredKeys>): Promise<void> {
-    const only = deps.select ? { only: deps.select } : {};
-    const s = selectRows(batch.outs, await storedKeys, { force: opts.force, ...only });
+    const s = selectRows(batch.outs, await storedKeys, { force: opts.force, only: deps.select });
     const rows = s.batch;
-    if (rows.rates.length + rows.polls.length + rows.currencies.length > 0) await deps.store.write(rows);
+    const any = rows.rates.length + rows.polls.length + rows.currencies.length > 0;
+    // The batch's rows go while the previous batch's progress is saved; its own is saved after both.
+    await Promise.all([any ? deps.store.write(rows) : null, saving]);
     // The saved state carries the write counts so far (batches are written in order), so a resumed run counts them.
-    const written: Partial<Counters> = {
-      ratesWritten: rows.rates.length,
-      pollsWritten: rows.polls.length,
-      currencies: rows.currencies.length,
-      ratesKept: s.kept,
-      ratesReplaced: s.replaced,
-      stale: s.stale.length,
-    };
-    for (const [k, n] of Object.entries(written) as [keyof Counters, number][]) {
-      c[k] += n;
-      batch.state.counters[k] = c[k];
-    }
+    const add = (k: keyof Counters, n: number) => (batch.state.counters[k] = c[k] += n);
+    add('ratesWritten', rows.rates.length);
+    add('pollsWritten', rows.polls.length);
+    add('currencies', rows.currencies.length);
+    add('ratesKept', s.kept);
+    add('ratesReplaced', s.replaced);
+    add('stale', s.stale.length);
     for (const key of s.stale) staleDays.add(new Date(Number(key.split('|')[0])).toISOString().slice(0, 10));
     // Saving costs QuestDB a WAL transaction: the first batch, then at most every SAVE_EVERY_MS (a resumed run
     // finds the rows written since stored, and keeps them).
-    if (opts.resumable && clock.now() - lastSave >= SAVE_EVERY_MS) {
-      lastSave = clock.now();
-      const p = { doneUntil: batch.to, status: 'running' as const, state: batch.state };
-      await T.saveProgress(db, run, { ...p, lastKey: pos.lastKey, at: lastSave });
-    }
-    // Reported after its save: the rows a display shows are rows a resumed run counts as done.
-    pos.writtenThisRun += rows.rates.length;
-    report();
+    const at = clock.now();
+    const save = opts.resumable && at - lastSave >= SAVE_EVERY_MS;
+    if (save) lastSave = at;
+    const p = {
+      doneUntil: batch.to,
+      status: 'running' as const,
+      state: batch.state,
+      lastKey: pos.lastKey,
+      at,
+    };
+    saving = (async () => {
+      if (save) await T.saveProgress(db, run, p);
+      // Reported after its save: the rows a display shows are rows a resumed run counts as done.
+      pos.writtenThisRun += rows.rates.length;
+      report();
+    })();
+    saving.catch(() => {}); // awaited by the next write or at the end
   }
 
   // Batches are written one at a time, in order, while reading goes on, with at most WRITES_AHEAD queued. Each
@@ -230,9 +236,11 @@ export async function runReplay(opts: ReplayOptions, deps: ReplayDeps): Promise<
     }
   } catch (err) {
     await Promise.allSettled(writes); // let the batches under way land (and their progress be saved) first
+    await saving.catch(() => {});
     throw err;
   }
   for (const w of writes) await w;
+  await saving;
   if (done && opts.resumable) {
     const state = { previous: normalizer.state(), counters: c };
     const p = { doneUntil: opts.to, status: 'done' as const, state, lastKey: pos.lastKey };

@@ -9,8 +9,6 @@ import type { StoredKeys } from './writer.ts';
 const Q = loadQueries('../../sql/replay.sql', import.meta.url);
 const iso = (ms: number) => new Date(ms).toISOString();
 
-export const REPLAY_TABLES = ['rates', 'polls', 'currencies', 'replay_progress'];
-
 /** Last accepted rate per source and currency within the jump check's look-back before `minute`. */
 export async function readPrevious(db: Db, minute: number, sources: Set<string>): Promise<PreviousState> {
   const rows = await db.query<{ ts: Date; source: string; currency: string; rate: number }>(
