@@ -10,10 +10,9 @@
  *
  * Runs its own QuestDB and moto (ports 29100/28912/29109/29103 and 24666, plus BENCH_PORT_OFFSET; data in
  * .stack/bench/backfill-<offset>/). Options: --envelopes N (6000), --rounds N (3), --batch-size N (20000),
- * --concurrency N (8), --slack D (24h, replay-s3's default; shorter slack lets the first minute be written after
- * fewer objects — for weighing that rule, not the figure to report), --start-trials N (6: the replay's start to
- * its first cut, with and without the head start, alternating; 0 skips it). Each run's CPU includes the share
- * the host of a virtual machine took (steal), which on a shared VM can make one run differ widely from the next.
+ * --concurrency N (16), --slack D (24h, replay-s3's default; shorter slack lets the first minute be written after
+ * fewer objects — for weighing that rule, not the figure to report). Each run's CPU includes the share the host
+ * of a virtual machine took (steal), which on a shared VM can make one run differ widely from the next.
  * Writes bench/results/backfill.json.
  */
 import { cpus, loadavg, release, totalmem } from 'node:os';
@@ -27,18 +26,14 @@ import { makeFirehose } from '../common/firehose.ts';
 import { parseConfig, type Config } from '../common/config.ts';
 import { makeLogger } from '../common/log.ts';
 import { systemClock } from '../common/clock.ts';
-import { SOURCE_NAMES } from '../common/types.ts';
 import { serializeEnvelope, type RawEnvelope } from '../ingest/archive/envelope.ts';
-import { hourPrefix, listingWindow } from '../ingest/replay/keys.ts';
-import { produceCuts, type ProduceInput } from '../ingest/replay/produce.ts';
-import { inProcessProducer, workerProducer } from '../ingest/replay/producers.ts';
-import type { ArchiveStore } from '../ingest/replay/reader.ts';
-import { makeS3ArchiveStore } from '../ingest/replay/s3-store.ts';
-import { runReplay } from '../ingest/replay/replay.ts';
+import { hourPrefix } from '../ingest/replay/keys.ts';
+import { makeS3ArchiveStore, type ArchiveStore } from '../ingest/archive/store.ts';
+import { runReplay, type ReplayOptions } from '../ingest/replay/replay.ts';
 import { makeQuestdbStore, type Batch } from '../ingest/store.ts';
 import { runMigrations } from '../migrations/migrate.ts';
 import { makeDb, type Db } from '../sql/db.ts';
-import { ilpConfString, makeIlp } from '../sql/ilp.ts';
+import { makeIlp } from '../sql/ilp.ts';
 import { loadQueries, pick } from '../sql/loader.ts';
 import { runBootstrap } from '../stack/bootstrap.ts';
 import { formatDuration } from '../migrations/backfills/progress.ts';
@@ -62,10 +57,8 @@ const { values: opts } = parseArgs({
     envelopes: { type: 'string', default: '6000' },
     rounds: { type: 'string', default: '3' },
     'batch-size': { type: 'string', default: '20000' },
-    concurrency: { type: 'string', default: '8' },
-    'in-process': { type: 'boolean', default: false },
+    concurrency: { type: 'string', default: '16' },
     slack: { type: 'string', default: '24h' },
-    'start-trials': { type: 'string', default: '6' },
   },
 });
 const ENVELOPES = Number(opts.envelopes);
@@ -73,7 +66,6 @@ const ROUNDS = Number(opts.rounds);
 const BATCH = Number(opts['batch-size']);
 const CONCURRENCY = Number(opts.concurrency);
 const SLACK_MS = parseDuration(opts.slack) ?? badSlack(opts.slack);
-const START_TRIALS = Number(opts['start-trials']);
 export const END = START + ENVELOPES * MIN;
 
 function badSlack(text: string): never {
@@ -159,31 +151,39 @@ function memoryArchive(objects: Map<string, string>): ArchiveStore {
   };
 }
 
-/** What the replay's read side gets for the whole archive, into emptied days (nothing before it is stored). */
-const replayInput = (): ProduceInput => ({
-  prefix: config.RAW_PREFIX,
-  listing: listingWindow(START, END, SLACK_MS),
+/** The replay of the whole archive into emptied days, as every timed run makes it. */
+const replayOptions = (): ReplayOptions => ({
   from: START,
   to: END,
+  sources: null,
+  force: false,
   slackMs: SLACK_MS,
   batchRows: BATCH,
   concurrency: CONCURRENCY,
-  sources: [...SOURCE_NAMES],
-  previous: {},
-  firstSeen: [],
+  resumable: true,
+  fresh: true,
 });
 
 /**
- * What the replay writes, built once outside any timing by the replay's own read side (`produceCuts`, the same
- * input a replay into the emptied days gets) over the archive held in memory: each cut's rates and polls rows
- * as one batch, so the ceiling sends the same requests. (First-seen currency rows are left out: 172 rows,
- * written by the first replay only, since the days emptied between runs do not hold them.)
+ * What the replay writes, built once outside any timing by the replay itself over the archive held in memory,
+ * into emptied days, its batches caught instead of written: each batch's rates and polls rows, so the ceiling
+ * sends the same requests. (First-seen currency rows are left out: 172 rows, written by the first replay only,
+ * since the days emptied between runs do not hold them.)
  */
-export async function buildBatches(objects: Map<string, string>): Promise<Batch[]> {
+export async function buildBatches(db: Db, objects: Map<string, string>): Promise<Batch[]> {
+  await emptyDays(db);
   const batches: Batch[] = [];
-  for await (const e of produceCuts(replayInput(), memoryArchive(objects)))
-    if (e.kind === 'cut')
-      batches.push({ rates: e.outs.flatMap((o) => o.rates), polls: e.outs.flatMap((o) => o.polls) });
+  await runReplay(
+    { ...replayOptions(), resumable: false },
+    {
+      db,
+      store: { write: async (b) => void batches.push({ rates: b.rates ?? [], polls: b.polls ?? [] }) },
+      archive: memoryArchive(objects),
+      prefix: config.RAW_PREFIX,
+      archiveName: 'memory',
+      clock: systemClock,
+    },
+  );
   return batches;
 }
 
@@ -239,7 +239,7 @@ function machineTicks(): number[] | null {
 /** `stolen`: the share of the machine's CPU time a virtual machine's host took meanwhile (steal), 0 to 1. */
 type Cpu = { node: number; questdb: number | null; moto: number | null; stolen: number | null };
 
-/** Run `work`, measuring the CPU this process (worker threads included), QuestDB and moto used meanwhile. */
+/** Run `work`, measuring the CPU this process, QuestDB and moto used meanwhile. */
 async function withCpu<T>(
   pids: { questdb?: number; moto?: number },
   work: () => Promise<T>,
@@ -275,68 +275,28 @@ export async function timeReplay(
 ): Promise<{ seconds: number; rows: number; firstBatchSeconds: number | null }> {
   const ilp = await makeIlp(config, { requestTimeoutMs: 120_000, retryTimeoutMs: 60_000 });
   const t0 = performance.now();
-  // When the first batch was acknowledged: before it the writer waits for the worker to start and for a day of
-  // objects to be read (a minute is final only once the arrival slack after it, 24 h by default, has been read).
+  // When the first batch was acknowledged: before it a day of objects is read (a minute is final only once the
+  // arrival slack after it, 24 h by default, has been read).
   let firstBatch: number | null = null;
-  const summary = await runReplay(
-    {
-      from: START,
-      to: END,
-      sources: null,
-      force: false,
-      slackMs: SLACK_MS,
-      batchRows: BATCH,
-      concurrency: CONCURRENCY,
-      resumable: true,
-      fresh: true,
+  const summary = await runReplay(replayOptions(), {
+    db,
+    store: makeQuestdbStore(ilp),
+    archive: makeS3ArchiveStore(s3, config.RAW_BUCKET),
+    prefix: config.RAW_PREFIX,
+    archiveName: `s3://${config.RAW_BUCKET}/${config.RAW_PREFIX}`,
+    clock: systemClock,
+    onProgress: (p) => {
+      if (firstBatch === null && p.writtenThisRun > 0) firstBatch = (performance.now() - t0) / 1000;
     },
-    {
-      db,
-      store: makeQuestdbStore(ilp),
-      producer: opts['in-process']
-        ? inProcessProducer(makeS3ArchiveStore(s3, config.RAW_BUCKET))
-        : workerProducer(config, { ilpConf: ilpConfString(config) }),
-      prefix: config.RAW_PREFIX,
-      archiveName: `s3://${config.RAW_BUCKET}/${config.RAW_PREFIX}`,
-      clock: systemClock,
-      onProgress: (p) => {
-        if (firstBatch === null && p.writtenThisRun > 0) firstBatch = (performance.now() - t0) / 1000;
-      },
-    },
-  );
+  });
   const seconds = (performance.now() - t0) / 1000;
   await ilp.close();
-  if ((summary.counters.badObjects ?? 0) > 0) throw new Error('the replay skipped objects');
-  return { seconds, rows: summary.counters.ratesWritten ?? 0, firstBatchSeconds: firstBatch };
-}
-
-/**
- * From starting the worker producer to its first cut: the replay's front phase (the worker starting, the listing,
- * the day of objects the arrival slack asks for), which writes nothing. Without QuestDB: reading only.
- */
-export async function timeFirstCut(headStart: boolean): Promise<number> {
-  const t0 = performance.now();
-  const production = workerProducer(config, { headStart })(replayInput());
-  for await (const e of production.events)
-    if (e.kind === 'cut') {
-      const seconds = (performance.now() - t0) / 1000;
-      production.stop(); // leaving the loop ends the worker
-      return seconds;
-    }
-  throw new Error('the replay produced no cut');
+  if (summary.counters.badObjects > 0) throw new Error('the replay skipped objects');
+  return { seconds, rows: summary.counters.ratesWritten, firstBatchSeconds: firstBatch };
 }
 
 /** The middle value, the lower of the two middle ones for an even count. */
 const lowerMedian = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
-
-/** `trials` of each, alternating which goes first, so a drifting machine weighs on both alike. */
-async function compareHeadStart(trials: number): Promise<{ with: number[]; without: number[] }> {
-  const out = { with: [] as number[], without: [] as number[] };
-  for (let t = 0; t < trials; t++)
-    for (const headStart of t % 2 ? [false, true] : [true, false])
-      out[headStart ? 'with' : 'without'].push(await timeFirstCut(headStart));
-  return out;
-}
 
 async function startStack(): Promise<{ started: Managed[]; pids: { questdb?: number; moto?: number } }> {
   const stackDir = resolve(ROOT, '.stack');
@@ -389,7 +349,7 @@ async function main(config_: Config = config): Promise<void> {
     await fillBucket(s3, archive);
     const objects = archive.size;
     const bytes = [...archive.values()].reduce((n, body) => n + Buffer.byteLength(body), 0);
-    const batches = await buildBatches(archive);
+    const batches = await buildBatches(db, archive);
     const rates = batches.flatMap((b) => b.rates ?? []);
     const build = (await db.query<{ build: string }>(pick(Q, 'build')))[0]?.build ?? '?';
     const cpu = cpus();
@@ -408,7 +368,7 @@ async function main(config_: Config = config): Promise<void> {
     );
     say(
       `  runs     ${ROUNDS} rounds of ceiling then replay, batches of ${int(BATCH)} rows, ${CONCURRENCY} objects ` +
-        `fetched at once, reading ${opts['in-process'] ? 'in the writing thread' : 'in a worker thread (which builds rows while the writer is busy)'}, ` +
+        `fetched at once, ` +
         `arrival slack ${formatDuration(SLACK_MS)}`,
     );
     say(
@@ -467,16 +427,6 @@ async function main(config_: Config = config): Promise<void> {
     say(
       `per round (replay / the ceiling just before it): ${perRound.map(pct).join(', ')}; median ${pct(median)}`,
     );
-    let start: { with: number[]; without: number[] } | null = null;
-    if (START_TRIALS > 0) {
-      start = await compareHeadStart(START_TRIALS);
-      const fmt = (xs: number[]) =>
-        `${lowerMedian(xs).toFixed(2)} s (${Math.min(...xs).toFixed(2)}-${Math.max(...xs).toFixed(2)})`;
-      say(
-        `replay start to first cut, median of ${START_TRIALS} alternating trials: with the head start ` +
-          `${fmt(start.with)}, without ${fmt(start.without)}`,
-      );
-    }
     const dir = resolve(ROOT, 'bench', 'results');
     mkdirSync(dir, { recursive: true });
     writeFileSync(
@@ -503,7 +453,6 @@ async function main(config_: Config = config): Promise<void> {
           },
           runs,
           perRound: { ratios: perRound, median },
-          firstCutSeconds: start,
           best: {
             ceilingRowsPerSec: ceiling,
             replayRowsPerSec: replay,

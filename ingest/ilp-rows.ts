@@ -1,11 +1,7 @@
-/**
- * The ILP rows of a batch, written into the client's Sender or into a SenderBuffer of the client's own (a replay's
- * worker builds a cut's rows there, and the writing thread only sends them). One builder for both, so the bytes
- * are the same either way. Pure but for the sink.
- */
+/** The ILP rows of a batch, written into the client's Sender. Pure but for the sink. */
 import type { Batch } from './store.ts';
 
-/** What `buildRows` writes into: the client's Sender, or a SenderBuffer of its own (in a worker). */
+/** What `buildRows` writes into: the part of the client's Sender it uses. */
 export type RowSink = {
   table(name: string): RowSink;
   symbol(name: string, value: string): RowSink;

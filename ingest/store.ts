@@ -31,15 +31,10 @@ export type Batch = {
 
 export type Store = {
   write(batch: Batch): Promise<void>;
-  /** Send rows already built by `buildRows` into the client's own buffer (a replay's worker builds them). */
-  writeBuilt?(ilp: Uint8Array): Promise<void>;
 };
 
 export function makeQuestdbStore(ilp: Ilp): Store {
-  return {
-    write: (batch) => ilp.write((s) => buildRows(s, batch)),
-    writeBuilt: (data) => ilp.send(data),
-  };
+  return { write: (batch) => ilp.write((s) => buildRows(s, batch)) };
 }
 
 /**

@@ -9,16 +9,15 @@
  */
 import type { Config } from '../common/config.ts';
 import type { Clock, SourceName } from '../common/types.ts';
-import { rateKey, type MinuteOutput } from '../ingest/replay/normalizer.ts';
-import { inProcessProducer } from '../ingest/replay/producers.ts';
-import { openS3Archive, type OpenArchive } from '../ingest/replay/s3-store.ts';
+import { rateKey, type MinuteOutput } from '../ingest/replay/minutes.ts';
+import { openS3Archive, type OpenArchive } from '../ingest/archive/store.ts';
 import { runReplay } from '../ingest/replay/replay.ts';
-import { waitForWal } from '../ingest/replay/tables.ts';
 import { makeQuestdbStore } from '../ingest/store.ts';
 import type { Db } from '../sql/db.ts';
 import type { Ilp } from '../sql/ilp.ts';
 import { TABLES, writeRows } from '../sql/tables.ts';
 import { loadQueries, pick } from '../sql/loader.ts';
+import { waitForWal } from '../sql/wal.ts';
 import { classifyGaps, gridGaps, isFinal, spansOf, type Gap } from './gaps.ts';
 import type { Job, JobContext } from './runner.ts';
 
@@ -136,7 +135,7 @@ export function makeGapRepair(
           {
             db,
             store: makeQuestdbStore(ilp),
-            producer: inProcessProducer(archive.store),
+            archive: archive.store,
             prefix: config.RAW_PREFIX,
             archiveName: `s3://${config.RAW_BUCKET}/${config.RAW_PREFIX}`,
             clock,

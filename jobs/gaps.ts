@@ -4,7 +4,7 @@
  * one query: keyed SAMPLE BY refuses FROM/TO, and FILL(NULL) with a bound TO does not fill after the last row.)
  */
 import { arrivalDeadline } from '../ingest/replay/keys.ts';
-import { rateKey, type MinuteOutput } from '../ingest/replay/normalizer.ts';
+import { rateKey, type MinuteOutput } from '../ingest/replay/minutes.ts';
 import type { Window } from './scheduler.ts';
 
 const MIN = 60_000;

@@ -4,15 +4,13 @@
  * requests, so building a batch and flushing it happen together under one lock: a batch is sent whole, by its
  * own request, or fails whole (and the caller still holds its rows to spool them).
  */
-import { createTransport, Sender, SenderOptions } from '@questdb/nodejs-client';
+import { Sender } from '@questdb/nodejs-client';
 import type { Config } from '../common/config.ts';
 import { DbUnavailable } from './db.ts';
 
 export type Ilp = {
   /** Build rows with `build` (`sender.table().symbol()...at(ts, 'ms')`) and flush them, after any batch under way. */
   write(build: (sender: Sender) => Promise<void> | void): Promise<void>;
-  /** Send rows built elsewhere into a buffer of the client's own (`createBuffer` with `ilpConfString`), in turn. */
-  send(data: Uint8Array): Promise<void>;
   close(): Promise<void>;
 };
 
@@ -20,7 +18,7 @@ type IlpConfig = Pick<Config, 'QUESTDB_HOST' | 'QUESTDB_HTTP_PORT'>;
 export type IlpOptions = { retryTimeoutMs?: number; requestTimeoutMs?: number };
 
 /** ILP configuration string; auto-flush is off so each batch is one request. */
-export function ilpConfString(config: IlpConfig, opts: IlpOptions = {}): string {
+function ilpConfString(config: IlpConfig, opts: IlpOptions = {}): string {
   return (
     [
       `http::addr=${config.QUESTDB_HOST}:${config.QUESTDB_HTTP_PORT}`,
@@ -47,7 +45,7 @@ export function ilpRefusal(err: unknown): string | null {
   return /\bstatusCode=400\b/.test(message) ? `QuestDB refused the batch: ${message.slice(0, 300)}` : null;
 }
 
-/** A failed send as the caller sees it: QuestDB's refusal as it is, anything else as DbUnavailable. */
+/** A failed flush as the caller sees it: QuestDB's refusal as it is, anything else as DbUnavailable. */
 function asIlpError(err: unknown, config: IlpConfig): unknown {
   if (err instanceof DbUnavailable || ilpRefusal(err) !== null) return err;
   const where = `QuestDB (ILP over HTTP ${config.QUESTDB_HOST}:${config.QUESTDB_HTTP_PORT})`;
@@ -59,7 +57,6 @@ function asIlpError(err: unknown, config: IlpConfig): unknown {
 export async function makeIlp(config: IlpConfig, opts: IlpOptions = {}): Promise<Ilp> {
   const conf = ilpConfString(config, opts);
   const sender = await Sender.fromConfig(conf);
-  const transport = createTransport(await SenderOptions.fromConfig(conf));
   let tail: Promise<unknown> = Promise.resolve();
   const inTurn = (run: () => Promise<void>) => {
     const next = tail.then(run, run);
@@ -67,12 +64,6 @@ export async function makeIlp(config: IlpConfig, opts: IlpOptions = {}): Promise
     return next;
   };
   return {
-    send: (data) =>
-      inTurn(async () => {
-        await transport
-          .send(Buffer.from(data.buffer, data.byteOffset, data.byteLength))
-          .catch((err: unknown) => Promise.reject(asIlpError(err, config)));
-      }),
     write(build) {
       const run = async () => {
         // Leave nothing of a failed batch behind to be sent with the next one.
@@ -94,7 +85,6 @@ export async function makeIlp(config: IlpConfig, opts: IlpOptions = {}): Promise
     async close() {
       await tail;
       await sender.close();
-      await transport.close();
     },
   };
 }

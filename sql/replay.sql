@@ -2,11 +2,6 @@
 -- Timestamps travel as ISO-8601 strings: compared with a column (`ts >= $1`) they take its type; elsewhere they
 -- are cast `$n::varchar::timestamp` (QuestDB 9.3.4 types a bare `$n::timestamp` parameter as DOUBLE).
 
--- name: walTables :many
--- How far each WAL table has applied what it acknowledged: a replay reads the tables only once they have
--- caught up, so rows written just before (a killed run's last batch) are seen.
-SELECT name, suspended, writerTxn, sequencerTxn FROM wal_tables();
-
 -- name: seedPrevious :many
 -- The jump check's memory at the first minute replayed: the last accepted rate per (source, currency) within
 -- the look-back before it.

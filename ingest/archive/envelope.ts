@@ -148,7 +148,7 @@ const envelopeSchema = z.object({
 });
 
 /** Parse one archive line (untrusted: S3 objects can be corrupt); a reasoned error names the field. */
-export function parseEnvelope(
+export function parseArchiveLine(
   line: string,
 ): { ok: true; envelope: RawEnvelope } | { ok: false; error: string } {
   let json: unknown;

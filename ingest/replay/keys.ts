@@ -1,17 +1,13 @@
 /**
  * Where the raw archive keeps what: Firehose names each object `<prefix>YYYY/MM/DD/HH/<stream>-<version>-
- * YYYY-MM-DD-HH-MM-SS-<uuid>` by ARRIVAL time (UTC). An envelope arrives at or after its minute — seconds later
- * normally, hours later when a poller's spool re-sends after an outage — so a reader of minutes [from, to) lists
- * the hours from `from` up to `to` plus a slack. Pure.
+ * YYYY-MM-DD-HH-MM-SS-<uuid>` by ARRIVAL time (UTC). An envelope arrives seconds after its minute, or hours after
+ * when a poller's spool re-sends, so a reader of minutes [from, to) lists arrivals up to `to` plus a slack. Pure.
  */
 
 const HOUR_MS = 3_600_000;
 const MINUTE_MS = 60_000;
 
-/**
- * Arrival can trail the minute (buffering, re-sends) but should never precede it; a few minutes of lead still
- * cover a Firehose clock slightly behind the poller's.
- */
+/** Arrival never precedes the minute; this lead covers a Firehose clock slightly behind the poller's. */
 export const CLOCK_LEAD_MS = 2 * MINUTE_MS;
 
 const pad = (n: number, w = 2) => String(n).padStart(w, '0');
@@ -35,17 +31,9 @@ export function hourOfKey(prefix: string, key: string): number | null {
   return hourPrefix(prefix, t) === key.slice(0, prefix.length + 14) ? t : null;
 }
 
-/** Every hour (start, epoch ms) that overlaps [from, to), oldest first. */
-export function hoursCovering(from: number, to: number): number[] {
-  const out: number[] = [];
-  for (let h = Math.floor(from / HOUR_MS) * HOUR_MS; h < to; h += HOUR_MS) out.push(h);
-  return out;
-}
-
 /**
- * The arrival times an envelope of minute `m` may have to be replayed: up to the end of its minute plus the
- * slack. An envelope arriving later is "late" and left out, the same way by every run (so a resumed run and an
- * uninterrupted one decide alike).
+ * The latest arrival of an envelope of `minute` that is replayed: the end of its minute plus the slack. A later one
+ * is "late" and left out, the same way by every run (so a resumed run and an uninterrupted one decide alike).
  */
 export function arrivalDeadline(minute: number, slackMs: number): number {
   return minute + MINUTE_MS + slackMs;
@@ -58,10 +46,7 @@ export function listingWindow(from: number, to: number, slackMs: number): { from
 
 const NAME_TIME = /-(\d{4})-(\d{2})-(\d{2})-(\d{2})-(\d{2})-(\d{2})-[^/]*$/;
 
-/**
- * When an object arrived, from the time in its Firehose name; null when the name has none (or one outside its
- * hour folder) — then only the folder's hour is known.
- */
+/** When an object arrived, from the time in its Firehose name; null when none is there within its hour folder. */
 export function arrivalOf(key: string, hourStart: number): number | null {
   const m = NAME_TIME.exec(key);
   if (!m) return null;
@@ -72,10 +57,7 @@ export function arrivalOf(key: string, hourStart: number): number | null {
 
 const MINUTE_FIELD = /"minute":"([^"]{10,40})"/;
 
-/**
- * The minute of an archive line without parsing it (epoch ms), or null. Lets a reader drop the many lines
- * outside its range cheaply; a line it keeps is still parsed and checked in full.
- */
+/** The minute of an archive line without parsing it, or null: lines outside the range are dropped cheaply. */
 export function minuteHint(line: string): number | null {
   const m = MINUTE_FIELD.exec(line.length > 2_000 ? line.slice(0, 2_000) : line);
   if (!m) return null;

@@ -1,37 +1,112 @@
 /**
  * Replay: rebuild `rates`, `polls` and first-seen `currencies` rows of minutes [from, to) from the raw archive,
- * through the poller's own normalization (produce.ts reads and normalizes; this module decides what to write,
- * writes it and records progress). The jump check's memory starts from QuestDB's last accepted rates before
- * the first minute, or from the saved progress of a killed run with the same parameters, which then continues
- * after its last acknowledged batch — so every run over the same archive computes the same rows.
- *
- * What is written: without `force`, only rows whose keys are absent (what is stored stays as it is, so a second
- * run writes nothing); with `force`, every row (today's parsers win: the path for a parser fix). Rows a fixed
- * parser no longer produces cannot be deleted (QuestDB has no DELETE) and are counted as `stale`.
+ * through the poller's own normalization. Objects are read in arrival order; a minute is normalized once no later
+ * object can add to it, with the jump check's memory carried from minute to minute, so every run over the same
+ * archive computes the same rows. Whole minutes are written in batches, in order, while reading goes on; progress
+ * is saved after a batch QuestDB acknowledged, and a killed run with the same parameters continues there.
+ * Without `force` only rows whose keys are absent are written (a second run writes nothing); with it every row
+ * is (the path after a parser fix), and stored rows the archive no longer gives are counted as `stale`.
  */
 import { createHash } from 'node:crypto';
-import { SOURCE_NAMES } from '../../common/types.ts';
+import { SOURCE_NAMES, type Clock, type SourceName } from '../../common/types.ts';
+import type { Db } from '../../sql/db.ts';
+import { waitForWal } from '../../sql/wal.ts';
+import type { RawEnvelope } from '../archive/envelope.ts';
+import type { ArchiveStore } from '../archive/store.ts';
+import type { Store } from '../store.ts';
 import { CLOCK_LEAD_MS, listingWindow } from './keys.ts';
-import type { MinuteOutput } from './normalizer.ts';
+import { makeMinuteBuffer, makeReplayNormalizer, type MinuteGroup, type MinuteOutput } from './minutes.ts';
+import { readArchive, type ArchiveObject } from './reader.ts';
 import * as T from './tables.ts';
-import { COUNTERS, type Counters, type ReplayDeps, type ReplayOptions, type ReplaySummary } from './types.ts';
-import { makePipeline, selectRows, type StoredKeys } from './writer.ts';
+import { selectRows, type RowFilter, type StoredKeys } from './writer.ts';
 
-export * from './types.ts';
-
+const MINUTE = 60_000;
 const SAVE_EVERY_MS = 2_000;
+const WRITES_AHEAD = 2;
 
-type Cut = {
+export type ReplayOptions = {
+  /** Whole minutes, epoch ms: [from, to). Sources: null for all. */
   from: number;
   to: number;
-  outs: MinuteOutput[];
-  ilp?: Uint8Array;
-  state: T.SavedState;
-  written: number;
+  sources: SourceName[] | null;
+  force: boolean;
+  /** How long after its minute an envelope may arrive and still count. */
+  slackMs: number;
+  /** Rates and polls rows per ILP request (a batch ends at a minute boundary), and objects fetched at once. */
+  batchRows: number;
+  concurrency: number;
+  /** Record progress and continue a killed run with the same parameters (`fresh`: ignore a saved one). */
+  resumable: boolean;
+  fresh: boolean;
 };
 
+export type ReplayDeps = {
+  db: Db;
+  store: Store;
+  archive: ArchiveStore;
+  /** Key prefix of the archive (RAW_PREFIX) and its name for humans (s3://bucket/prefix). */
+  prefix: string;
+  archiveName: string;
+  clock: Clock;
+  /** Aborted: stop after the object or batch in hand (the summary says `interrupted`). */
+  signal?: AbortSignal;
+  /** Narrower writes (the gap repair): which of the normalized rows to write. */
+  select?: RowFilter;
+  onStart?(info: { runKey: string; resumedFrom: number | null }): void;
+  onMinute?(out: MinuteOutput): void;
+  onObject?(o: ArchiveObject): void;
+  /** After each object read and each batch written. */
+  onProgress?(p: ReplayPosition): void;
+};
+
+const ZERO = {
+  objects: 0,
+  bytes: 0,
+  /** Objects with corrupt lines, and those lines (skipped). */
+  badObjects: 0,
+  badLines: 0,
+  /** Envelopes in range kept, skipped as repeats of an id, and left out for arriving after the slack. */
+  envelopes: 0,
+  duplicates: 0,
+  late: 0,
+  rates: 0,
+  ratesWritten: 0,
+  ratesKept: 0,
+  ratesReplaced: 0,
+  stale: 0,
+  polls: 0,
+  pollsWritten: 0,
+  currencies: 0,
+};
+/** What a summary counts (cumulative over an interrupted run and its continuation). */
+export type Counters = typeof ZERO;
+export const zeroCounters = (): Counters => ({ ...ZERO });
+
+export type ReplayPosition = {
+  /** Arrival time of the last object read, within the listed window [listFrom, listTo). */
+  arrival: number;
+  listFrom: number;
+  listTo: number;
+  counters: Counters;
+  /** Rates rows normalized, and written (acknowledged by QuestDB and saved as progress), by this process. */
+  ratesThisRun: number;
+  writtenThisRun: number;
+};
+
+export type ReplaySummary = {
+  runKey: string;
+  resumedFrom: number | null;
+  counters: Counters;
+  ratesThisRun: number;
+  staleDays: string[];
+  interrupted: boolean;
+};
+
+/** Normalized minutes [from, to) to write, and the state to resume from once they are written. */
+type Batch = { from: number; to: number; outs: MinuteOutput[]; state: T.SavedState };
+
 export async function runReplay(opts: ReplayOptions, deps: ReplayDeps): Promise<ReplaySummary> {
-  const { db, clock } = deps;
+  const { db, clock, signal } = deps;
   const sources = new Set<string>(opts.sources ?? SOURCE_NAMES);
   // A run is its range, mode, sources, slack and archive: the same command finds its own progress again.
   const args = JSON.stringify({
@@ -42,154 +117,143 @@ export async function runReplay(opts: ReplayOptions, deps: ReplayDeps): Promise<
     sources: [...sources].sort(),
     slackMs: opts.slackMs,
   });
-  const run = {
-    key: createHash('sha256').update(args).digest('hex').slice(0, 16),
-    from: opts.from,
-    to: opts.to,
-    args,
-  };
+  const key = createHash('sha256').update(args).digest('hex').slice(0, 16);
+  const run = { key, from: opts.from, to: opts.to, args };
 
   // Rows a killed run wrote just before it died must be visible to what follows.
-  await T.waitForWal(db, T.REPLAY_TABLES);
+  await waitForWal(db, ['rates', 'polls', 'currencies', 'replay_progress']);
   const saved = opts.resumable && !opts.fresh ? await T.loadProgress(db, run.key) : null;
   const resume = saved?.status === 'running' && saved.doneUntil > opts.from ? saved : null;
   const start = Math.min(resume?.doneUntil ?? opts.from, opts.to);
-  const c: Counters = { ...Object.fromEntries(COUNTERS.map((k) => [k, 0])), ...resume?.state.counters };
-  const add = (k: string, n = 1) => (c[k] = (c[k] ?? 0) + n);
-  const previous = resume?.state.previous ?? (await T.readPrevious(db, start, sources));
-  const firstSeen = await T.readFirstSeen(db);
+  const c: Counters = { ...ZERO, ...resume?.state.counters };
+  const normalizer = makeReplayNormalizer({
+    previous: resume?.state.previous ?? (await T.readPrevious(db, start, sources)),
+    firstSeen: await T.readFirstSeen(db),
+  });
   // Nothing can have arrived after now: a recent range is listed up to the present only.
   const window = listingWindow(start, opts.to, opts.slackMs);
   const listing = { from: window.from, to: Math.min(window.to, clock.now() + CLOCK_LEAD_MS) };
   const staleDays = new Set<string>();
   const pos = { arrival: 0, ratesThisRun: 0, writtenThisRun: 0, lastKey: '' };
   const report = () => deps.onProgress?.({ ...pos, listFrom: listing.from, listTo: listing.to, counters: c });
+  const resumedFrom = resume ? start : null;
+  deps.onStart?.({ runKey: key, resumedFrom });
 
   let lastSave = -Infinity;
-  const pipeline = makePipeline<Cut, StoredKeys>({
-    prepare: (cut) => T.readKeys(db, cut.from, cut.to),
-    async write(cut, stored) {
-      const only = deps.select ? { only: deps.select } : {};
-      const s = selectRows(cut.outs, stored, { force: opts.force, ...only });
-      const { batch } = s;
-      // Nothing of the cut stored and no `only`: every row goes, so rows the worker built go as they are.
-      const built = !deps.select && stored.rates.size + stored.polls.size === 0 ? cut.ilp : undefined;
-      if (batch.rates.length + batch.polls.length + batch.currencies.length > 0) {
-        if (built && deps.store.writeBuilt) await deps.store.writeBuilt(built);
-        else await deps.store.write(batch);
-      }
-      // What a batch adds to the counters goes into its saved state too, so a resumed run counts it.
-      const counted = (k: string, n: number) => {
-        add(k, n);
-        cut.state.counters[k] = (cut.state.counters[k] ?? 0) + n;
-      };
-      counted('ratesWritten', batch.rates.length);
-      counted('pollsWritten', batch.polls.length);
-      counted('currencies', batch.currencies.length);
-      counted('ratesKept', s.kept);
-      counted('ratesReplaced', s.replaced);
-      counted('stale', s.stale.length);
-      for (const key of s.stale)
-        staleDays.add(new Date(Number(key.split('|')[0])).toISOString().slice(0, 10));
-      cut.written = batch.rates.length;
-    },
-    async save(cut) {
-      // Every batch acknowledged is safe to resume after, but saving each one costs QuestDB a WAL transaction:
-      // save the first, then at most every SAVE_EVERY_MS (a resumed run finds the rest stored and keeps it).
-      if (opts.resumable && clock.now() - lastSave >= SAVE_EVERY_MS) {
-        lastSave = clock.now();
-        await T.saveProgress(db, run, {
-          doneUntil: cut.to,
-          status: 'running',
-          state: cut.state,
-          lastKey: pos.lastKey,
-          at: lastSave,
-        });
-      }
-      // Reported after its save: the first rows a display shows are rows a resumed run counts as done.
-      pos.writtenThisRun += cut.written;
+  let saving: Promise<void> = Promise.resolve(); // the progress save of the last batch written
+  async function write(batch: Batch, storedKeys: Promise<StoredKeys>): Promise<void> {
+    const s = selectRows(batch.outs, await storedKeys, { force: opts.force, only: deps.select });
+    const rows = s.batch;
+    const any = rows.rates.length + rows.polls.length + rows.currencies.length > 0;
+    // The batch's rows go while the previous batch's progress is saved; its own is saved after both.
+    await Promise.all([any ? deps.store.write(rows) : null, saving]);
+    // The saved state carries the write counts so far (batches are written in order), so a resumed run counts them.
+    const add = (k: keyof Counters, n: number) => (batch.state.counters[k] = c[k] += n);
+    add('ratesWritten', rows.rates.length);
+    add('pollsWritten', rows.polls.length);
+    add('currencies', rows.currencies.length);
+    add('ratesKept', s.kept);
+    add('ratesReplaced', s.replaced);
+    add('stale', s.stale.length);
+    for (const key of s.stale) staleDays.add(new Date(Number(key.split('|')[0])).toISOString().slice(0, 10));
+    // Saving costs QuestDB a WAL transaction: the first batch, then at most every SAVE_EVERY_MS (a resumed run
+    // finds the rows written since stored, and keeps them).
+    const at = clock.now();
+    const save = opts.resumable && at - lastSave >= SAVE_EVERY_MS;
+    if (save) lastSave = at;
+    const p = {
+      doneUntil: batch.to,
+      status: 'running' as const,
+      state: batch.state,
+      lastKey: pos.lastKey,
+      at,
+    };
+    saving = (async () => {
+      if (save) await T.saveProgress(db, run, p);
+      // Reported after its save: the rows a display shows are rows a resumed run counts as done.
+      pos.writtenThisRun += rows.rates.length;
       report();
-    },
-  });
+    })();
+    saving.catch(() => {}); // awaited by the next write or at the end
+  }
 
-  const production = deps.producer({
-    prefix: deps.prefix,
-    listing,
-    from: start,
-    to: opts.to,
-    slackMs: opts.slackMs,
-    batchRows: opts.batchRows,
-    concurrency: opts.concurrency,
-    sources: [...sources],
-    previous,
-    firstSeen: [...firstSeen],
-  });
-  deps.onStart?.({
-    runKey: run.key,
-    resumedFrom: resume ? start : null,
-    listFrom: listing.from,
-    listTo: listing.to,
-  });
-  let last = previous;
+  // Batches are written one at a time, in order, while reading goes on, with at most WRITES_AHEAD queued. Each
+  // promise settles when its batch is written, or rejects with the first failure before it.
+  const writes: Promise<void>[] = [];
+  let outs: MinuteOutput[] = [];
+  let rows = 0;
+  async function flush(to: number): Promise<void> {
+    if (outs.length === 0) return;
+    const state = { previous: normalizer.state(), counters: { ...c } };
+    const batch = { from: outs[0]!.minute, to, outs, state };
+    [outs, rows] = [[], 0];
+    if (writes.length >= WRITES_AHEAD) await writes.shift();
+    const storedKeys = T.readKeys(db, batch.from, to);
+    storedKeys.catch(() => {}); // awaited in `write`
+    const written = (writes.at(-1) ?? Promise.resolve()).then(() => write(batch, storedKeys));
+    written.catch(() => {}); // awaited at a later flush or at the end
+    writes.push(written);
+  }
+  async function normalize(groups: MinuteGroup[]): Promise<void> {
+    for (const g of groups) {
+      const out = normalizer.normalizeMinute(g.minute, g.envelopes);
+      deps.onMinute?.(out);
+      c.rates += out.rates.length;
+      c.polls += out.polls.length;
+      pos.ratesThisRun += out.rates.length;
+      outs.push(out);
+      rows += out.rates.length + out.polls.length;
+      if (rows >= opts.batchRows) await flush(g.minute + MINUTE);
+      if (signal?.aborted) return;
+    }
+  }
+
+  const buffer = makeMinuteBuffer();
+  const want = (e: RawEnvelope) => sources.has(e.source);
+  const read = { ...opts, prefix: deps.prefix, arrival: listing, from: start, want };
   let done = false;
   try {
-    for await (const e of production.events) {
-      if (e.kind === 'done') done = true;
-      else if (e.kind === 'object') {
-        add('objects');
-        add('bytes', e.bytes);
-        add('late', e.late);
-        add('envelopes', e.envelopes);
-        add('duplicates', e.duplicates);
-        if (e.bad.length > 0) {
-          add('badObjects');
-          add('badLines', e.bad.length);
-        }
-        pos.lastKey = e.key;
-        pos.arrival = e.arrival;
-        deps.onObject?.(e);
-        report();
-        if (deps.signal?.aborted) production.stop();
-      } else {
-        for (const out of e.outs) {
-          deps.onMinute?.(out);
-          add('rates', out.rates.length);
-          add('polls', out.polls.length);
-          pos.ratesThisRun += out.rates.length;
-        }
-        last = e.previous;
-        await pipeline.submit({
-          from: e.from,
-          to: e.to,
-          outs: e.outs,
-          ...(e.ilp ? { ilp: e.ilp } : {}),
-          state: { previous: last, counters: { ...c } },
-          written: 0,
-        });
-        production.ack();
-        if (deps.signal?.aborted) production.stop();
-      }
+    for await (const o of start < opts.to ? readArchive(deps.archive, read) : []) {
+      let kept = 0;
+      for (const e of o.envelopes) if (buffer.add(e, Date.parse(e.minute))) kept++;
+      c.objects++;
+      c.bytes += o.bytes;
+      c.late += o.late;
+      c.envelopes += kept;
+      c.duplicates += o.envelopes.length - kept;
+      c.badObjects += o.bad.length > 0 ? 1 : 0;
+      c.badLines += o.bad.length;
+      [pos.lastKey, pos.arrival] = [o.key, o.arrival];
+      deps.onObject?.(o);
+      report();
+      await normalize(buffer.takeBefore(o.arrival - MINUTE - opts.slackMs));
+      if (signal?.aborted) break;
+    }
+    if (!signal?.aborted) {
+      await normalize(buffer.takeAll());
+      await flush(opts.to);
+      done = true;
     }
   } catch (err) {
-    // Let batches under way land (and their progress be saved) before giving up.
-    await pipeline.finish().catch(() => {});
+    await Promise.allSettled(writes); // let the batches under way land (and their progress be saved) first
+    await saving.catch(() => {});
     throw err;
   }
-  await pipeline.finish();
-  if (done && opts.resumable)
-    await T.saveProgress(db, run, {
-      doneUntil: opts.to,
-      status: 'done',
-      state: { previous: last, counters: c },
-      lastKey: pos.lastKey,
-      at: clock.now(),
-    });
+  for (const w of writes) await w;
+  await saving;
+  if (done && opts.resumable) {
+    const state = { previous: normalizer.state(), counters: c };
+    const p = { doneUntil: opts.to, status: 'done' as const, state, lastKey: pos.lastKey };
+    await T.saveProgress(db, run, { ...p, at: clock.now() });
+  }
+  const { ratesThisRun } = pos;
+  const staleDaysSorted = [...staleDays].sort();
   return {
-    runKey: run.key,
-    resumedFrom: resume ? start : null,
+    runKey: key,
+    resumedFrom,
     counters: c,
-    ratesThisRun: pos.ratesThisRun,
-    staleDays: [...staleDays].sort(),
+    ratesThisRun,
+    staleDays: staleDaysSorted,
     interrupted: !done,
   };
 }

@@ -1,37 +1,13 @@
 /** What a replay reads from QuestDB, and its progress record (`replay_progress`). */
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Db } from '../../sql/db.ts';
 import { loadQueries, pick } from '../../sql/loader.ts';
 import { JUMP_LOOKBACK_MS } from '../normalize.ts';
-import { pollKey, rateKey, type PreviousState } from './normalizer.ts';
-import type { Counters } from './types.ts';
+import { pollKey, rateKey, type PreviousState } from './minutes.ts';
+import type { Counters } from './replay.ts';
 import type { StoredKeys } from './writer.ts';
 
 const Q = loadQueries('../../sql/replay.sql', import.meta.url);
 const iso = (ms: number) => new Date(ms).toISOString();
-
-/** The tables a replay reads and writes. */
-export const REPLAY_TABLES = ['rates', 'polls', 'currencies', 'replay_progress'];
-
-/**
- * Wait until each table has applied every transaction acknowledged so far (WAL tables apply asynchronously).
- * Resolves false when they have not within `timeoutMs` (reads may then miss the newest rows, which costs a
- * rewrite of identical rows, nothing worse). Real time, not the injected clock: it is QuestDB's progress.
- */
-export async function waitForWal(db: Db, tables: string[], timeoutMs = 60_000): Promise<boolean> {
-  type Row = { name: string; suspended: boolean; writerTxn: string | number; sequencerTxn: string | number };
-  const read = async () => (await db.query<Row>(pick(Q, 'walTables'))).filter((r) => tables.includes(r.name));
-  const target = new Map((await read()).map((r) => [r.name, Number(r.sequencerTxn)]));
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const rows = await read();
-    const suspended = rows.find((r) => r.suspended);
-    if (suspended) throw new Error(`QuestDB has suspended WAL apply of table ${suspended.name}`);
-    if (rows.every((r) => Number(r.writerTxn) >= (target.get(r.name) ?? 0))) return true;
-    if (Date.now() >= deadline) return false;
-    await sleep(50);
-  }
-}
 
 /** Last accepted rate per source and currency within the jump check's look-back before `minute`. */
 export async function readPrevious(db: Db, minute: number, sources: Set<string>): Promise<PreviousState> {
@@ -59,11 +35,12 @@ export async function readKeys(db: Db, from: number, to: number): Promise<Stored
     db.query<{ ts: Date; source: string; attempt: number; poller: string }>(pick(Q, 'pollKeys'), span),
   ]);
   return {
-    rates: new Set(rates.map((r) => rateKey({ ts: r.ts.getTime(), source: r.source, currency: r.currency }))),
+    rates: new Set(rates.map((r) => rateKey({ ...r, ts: r.ts.getTime() }))),
     polls: new Set(polls.map((p) => pollKey({ ...p, ts: p.ts.getTime() }))),
   };
 }
 
+/** What a killed run resumes with: the jump check's memory and the counters after its last saved batch. */
 export type SavedState = { previous: PreviousState; counters: Counters };
 export type Progress = { doneUntil: number; status: 'running' | 'done'; state: SavedState };
 
@@ -86,7 +63,8 @@ export async function saveProgress(
   run: { key: string; from: number; to: number; args: string },
   p: Progress & { lastKey: string; at: number },
 ): Promise<void> {
-  await db.query(pick(Q, 'saveProgress'), [
+  const state = JSON.stringify(p.state);
+  const params = [
     iso(run.from),
     run.key,
     iso(run.to),
@@ -94,7 +72,7 @@ export async function saveProgress(
     p.status,
     p.lastKey,
     run.args,
-    JSON.stringify(p.state),
-    iso(p.at),
-  ]);
+    state,
+  ];
+  await db.query(pick(Q, 'saveProgress'), [...params, iso(p.at)]);
 }

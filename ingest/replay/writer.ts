@@ -1,12 +1,7 @@
-/**
- * The write side of a replay: which normalized rows to send (pure), and a pipeline that overlaps the work of
- * one batch with the next — the stored keys of a batch are read while the previous batch is being written, and
- * its progress is saved while the next one is — yet writes batches one at a time, in order, and saves a batch's
- * progress only after QuestDB acknowledged it.
- */
+/** Which of a batch's normalized rows a replay writes, given the keys already stored. Pure. */
 import type { Poll, Rate } from '../../common/types.ts';
 import type { Batch } from '../store.ts';
-import { pollKey, rateKey, type MinuteOutput } from './normalizer.ts';
+import { pollKey, rateKey, type MinuteOutput } from './minutes.ts';
 
 export type StoredKeys = { rates: Set<string>; polls: Set<string> };
 export type RowFilter = { rate(r: Rate): boolean; poll(p: Poll): boolean };
@@ -19,10 +14,7 @@ export type Selected = {
   stale: string[];
 };
 
-/**
- * Without `force`, rows whose keys are stored are left out; with it, every row goes. `only` narrows further (the
- * gap repair writes just the keys it found missing). Pure.
- */
+/** Without `force`, rows whose keys are stored are left out; with it, every row goes. `only` narrows further. */
 export function selectRows(
   outs: MinuteOutput[],
   stored: StoredKeys,
@@ -58,43 +50,4 @@ export function selectRows(
       if (spoke.has(`${ts}|${source}`) && !produced.has(key)) out.stale.push(key);
     }
   return out;
-}
-
-export type Pipeline<C> = {
-  /** Queue a batch; resolves once the batch before it is written (so at most one waits behind the one in flight). */
-  submit(cut: C): Promise<void>;
-  /** Wait for everything queued to be written and saved; throws the first failure. */
-  finish(): Promise<void>;
-};
-
-/** `prepare` runs at submit, `write` in order after the previous write, `save` in order after its own write. */
-export function makePipeline<C, P>(steps: {
-  prepare(cut: C): Promise<P>;
-  write(cut: C, prepared: P): Promise<void>;
-  save(cut: C): Promise<void>;
-}): Pipeline<C> {
-  let writing: Promise<void> = Promise.resolve();
-  let saving: Promise<void> = Promise.resolve();
-  let failure: unknown = null;
-  const fail = (err: unknown) => {
-    failure ??= err;
-  };
-  return {
-    async submit(cut) {
-      if (failure) throw failure;
-      const prepared = steps.prepare(cut);
-      prepared.catch(fail);
-      await writing;
-      if (failure) throw failure;
-      writing = prepared.then((p) => steps.write(cut, p));
-      writing.catch(fail);
-      const written = writing;
-      saving = Promise.all([saving, written]).then(() => steps.save(cut));
-      saving.catch(fail);
-    },
-    async finish() {
-      await Promise.allSettled([writing, saving]);
-      if (failure) throw failure;
-    },
-  };
 }

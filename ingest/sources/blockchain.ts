@@ -3,14 +3,14 @@
  * The key is the currency code; `symbol` is a glyph in older responses and the code in newer ones, so it is
  * ignored. There is no server timestamp, so quotes carry no quote time.
  */
-import { parseEnvelope } from './envelope.ts';
+import { parseResponseJson } from './envelope.ts';
 import { makeCollector, neverThrows } from './collect.ts';
 import { isRecord, labelOf, own, show } from './validate.ts';
 import type { ParseResult, RawResponse, SourceAdapter } from './types.ts';
 
 /** Parse a blockchain.info ticker response; `last` is the rate. */
 export function parseBlockchain(res: RawResponse): ParseResult {
-  const env = parseEnvelope(res);
+  const env = parseResponseJson(res);
   if (!env.ok) return { rates: [], rejections: [env.rejection] };
   const out = makeCollector();
   if (!isRecord(env.json)) {

@@ -3,7 +3,7 @@
  * Rates are decimal strings; the map includes "BTC": "1.00000000", which is the base quoting itself and
  * becomes a `self_quote` rejection. There is no timestamp.
  */
-import { parseEnvelope, rejectResponse } from './envelope.ts';
+import { parseResponseJson, rejectResponse } from './envelope.ts';
 import { makeCollector, neverThrows } from './collect.ts';
 import { onlyWhitespaceFrom, scanStringMembers } from './string-members.ts';
 import { BASE_CURRENCY, isRecord, own, show } from './validate.ts';
@@ -34,7 +34,7 @@ export function parseCoinbase(res: RawResponse): ParseResult {
 
 /** The same through JSON.parse: every shape, valid or not. */
 export function parseCoinbaseJson(res: RawResponse): ParseResult {
-  const env = parseEnvelope(res);
+  const env = parseResponseJson(res);
   if (!env.ok) return { rates: [], rejections: [env.rejection] };
   const out = makeCollector();
   const data = isRecord(env.json) ? own(env.json, 'data') : undefined;

@@ -3,14 +3,14 @@
  * "rate_float": 99009.2596, "symbol": "&#36;", ...}}}`. `rate` has thousands separators and `symbol` is an HTML
  * entity, so only `rate_float` is read; `time.updatedISO` is the quote time.
  */
-import { parseEnvelope } from './envelope.ts';
+import { parseResponseJson } from './envelope.ts';
 import { makeCollector, neverThrows } from './collect.ts';
 import { isRecord, labelOf, own, parseIsoTime, show } from './validate.ts';
 import type { ParseResult, RawResponse, SourceAdapter } from './types.ts';
 
 /** Parse a CoinDesk BPI v1 response. */
 export function parseCoindesk(res: RawResponse): ParseResult {
-  const env = parseEnvelope(res);
+  const env = parseResponseJson(res);
   if (!env.ok) return { rates: [], rejections: [env.rejection] };
   const out = makeCollector();
   const bpi = isRecord(env.json) ? own(env.json, 'bpi') : undefined;

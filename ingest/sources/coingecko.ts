@@ -4,7 +4,7 @@
  * `last_updated_at` (Unix seconds, optional) is the quote time of every rate. An unknown coin id answers
  * HTTP 200 with `{}`.
  */
-import { parseEnvelope } from './envelope.ts';
+import { parseResponseJson } from './envelope.ts';
 import { makeCollector, neverThrows } from './collect.ts';
 import { isRecord, own, parseUnixSeconds, show } from './validate.ts';
 import type { ParseResult, RawResponse, SourceAdapter } from './types.ts';
@@ -17,7 +17,7 @@ const COMPANION = /_(24h_change|market_cap|24h_vol)$/;
 
 /** Parse a CoinGecko simple/price response for the `bitcoin` id. */
 export function parseCoingecko(res: RawResponse): ParseResult {
-  const env = parseEnvelope(res);
+  const env = parseResponseJson(res);
   if (!env.ok) return { rates: [], rejections: [env.rejection] };
   const out = makeCollector();
   if (!isRecord(env.json)) {

@@ -47,7 +47,7 @@ export function rejectResponse(res: RawResponse): Rejection | null {
 }
 
 /** Parse the envelope of a response into JSON, or say why not (`rejectResponse`, then JSON syntax). */
-export function parseEnvelope(res: RawResponse): Envelope {
+export function parseResponseJson(res: RawResponse): Envelope {
   const rejected = rejectResponse(res);
   if (rejected) return { ok: false, rejection: rejected };
   const body = res.body;

@@ -7,10 +7,10 @@ import { parseArgs } from 'node:util';
 import { systemClock } from '../../common/clock.ts';
 import { SOURCE_NAMES, type SourceName } from '../../common/types.ts';
 import { makeQuestdbStore } from '../../ingest/store.ts';
-import { workerProducer } from '../../ingest/replay/producers.ts';
+import { openS3Archive } from '../../ingest/archive/store.ts';
 import { runReplay, type ReplayOptions, type ReplaySummary } from '../../ingest/replay/replay.ts';
 import { makeDb } from '../../sql/db.ts';
-import { ilpConfString, makeIlp } from '../../sql/ilp.ts';
+import { makeIlp } from '../../sql/ilp.ts';
 import { formatDuration, makeProgress } from './progress.ts';
 import type { Backfill } from './registry.ts';
 
@@ -27,7 +27,7 @@ const USAGE = `usage: npm run backfill -- replay-s3 --from <time> --to <time> [o
   --allow-skips     exit 0 even when corrupt objects were skipped (they are still reported).
   --fresh           ignore the saved progress of an interrupted run with the same options; start over.
   --batch-size      rates and polls rows per ILP request (default 20000).
-  --concurrency     S3 objects fetched at once (default 8).
+  --concurrency     S3 objects fetched at once (default 16).
   --progress-every  seconds between plain progress lines when not on a terminal (default 5).
 
 examples:
@@ -70,7 +70,7 @@ export function parseReplayArgs(args: string[]): ReplayCliOptions | { errors: st
         'allow-skips': { type: 'boolean', default: false },
         fresh: { type: 'boolean', default: false },
         'batch-size': { type: 'string', default: '20000' },
-        concurrency: { type: 'string', default: '8' },
+        concurrency: { type: 'string', default: '16' },
         'progress-every': { type: 'string', default: '5' },
       },
       strict: true,
@@ -135,7 +135,7 @@ export function parseReplayArgs(args: string[]): ReplayCliOptions | { errors: st
 /** The process exit status for a finished (or interrupted) replay. Pure. */
 export function replayExitStatus(s: ReplaySummary, allowSkips: boolean): number {
   if (s.interrupted) return 130;
-  return (s.counters.badObjects ?? 0) > 0 && !allowSkips ? 1 : 0;
+  return s.counters.badObjects > 0 && !allowSkips ? 1 : 0;
 }
 
 const int = (n: number | undefined) => Math.round(n ?? 0).toLocaleString('en-US');
@@ -157,7 +157,7 @@ export function formatReplaySummary(
   if (s.resumedFrom !== null)
     lines.push(`  resumed     from ${minuteIso(s.resumedFrom)} (an interrupted run's progress)`);
   lines.push(
-    `  objects     ${int(c.objects)} read (${((c.bytes ?? 0) / 1e6).toFixed(1)} MB); ${int(c.badObjects)} with corrupt lines skipped (${int(c.badLines)} lines)`,
+    `  objects     ${int(c.objects)} read (${(c.bytes / 1e6).toFixed(1)} MB); ${int(c.badObjects)} with corrupt lines skipped (${int(c.badLines)} lines)`,
     `  envelopes   ${int(c.envelopes)} in range; ${int(c.duplicates)} duplicates skipped; ${int(c.late)} arrived more than --slack ${formatDuration(opts.slackMs)} after their minute (left out)`,
     `  rates       ${int(c.rates)} normalized: ${int(c.ratesWritten)} written` +
       (opts.force
@@ -166,7 +166,7 @@ export function formatReplaySummary(
     `  polls       ${int(c.polls)} normalized: ${int(c.pollsWritten)} written`,
     `  currencies  ${int(c.currencies)} first-seen rows written`,
   );
-  if ((c.stale ?? 0) > 0)
+  if (c.stale > 0)
     lines.push(
       `  stale       ${int(c.stale)} stored rates rows the archive no longer gives (on ${s.staleDays.join(', ')}); ` +
         `QuestDB cannot delete single rows: drop those days' partitions and replay them`,
@@ -194,6 +194,7 @@ export const replayS3: Backfill = {
     const archiveName = `s3://${config.RAW_BUCKET}/${config.RAW_PREFIX}`;
     const db = makeDb(config, 2);
     const ilp = await makeIlp(config, { requestTimeoutMs: 60_000, retryTimeoutMs: 30_000 });
+    const archive = openS3Archive(config);
     const abort = new AbortController();
     const onSigint = () => {
       process.stderr.write('\nreplay-s3: stopping after the batch under way (Ctrl-C again to kill)\n');
@@ -210,7 +211,7 @@ export const replayS3: Backfill = {
       const summary = await runReplay(opts, {
         db,
         store: makeQuestdbStore(ilp),
-        producer: workerProducer(config, { ilpConf: ilpConfString(config) }),
+        archive: archive.store,
         prefix: config.RAW_PREFIX,
         archiveName,
         clock,
@@ -234,7 +235,7 @@ export const replayS3: Backfill = {
             bytes: Math.max(0, p.arrival - p.listFrom),
             totalBytes: Math.max(1, end - p.listFrom),
             rows: p.writtenThisRun,
-            skipped: p.counters.badObjects ?? 0,
+            skipped: p.counters.badObjects,
             elapsedMs: clock.now() - started,
           };
           progress.update(position);
@@ -254,6 +255,7 @@ export const replayS3: Backfill = {
       return 1;
     } finally {
       process.off('SIGINT', onSigint);
+      archive.close();
       await ilp.close().catch(() => {});
       await db.end();
     }

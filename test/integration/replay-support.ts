@@ -11,14 +11,22 @@ import {
 } from '@aws-sdk/client-s3';
 import { configEnv, type Config } from '../../common/config.ts';
 import type { Clock, SourceName } from '../../common/types.ts';
-import { parseEnvelope } from '../../ingest/archive/envelope.ts';
-import { hourPrefix, hoursCovering } from '../../ingest/replay/keys.ts';
+import { parseArchiveLine } from '../../ingest/archive/envelope.ts';
+import { hourPrefix } from '../../ingest/replay/keys.ts';
 import type { Batch } from '../../ingest/store.ts';
 import type { Db } from '../../sql/db.ts';
 import { makeTestPoller } from './ingest-support.ts';
 import { exec, waitFor } from './stack-env.ts';
 
 const pad = (n: number) => String(n).padStart(2, '0');
+const HOUR_MS = 3_600_000;
+
+/** Every hour (start, epoch ms) that overlaps [from, to), oldest first. */
+function hoursCovering(from: number, to: number): number[] {
+  const out: number[] = [];
+  for (let h = Math.floor(from / HOUR_MS) * HOUR_MS; h < to; h += HOUR_MS) out.push(h);
+  return out;
+}
 const stamp = (ms: number) => {
   const d = new Date(ms);
   return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}-${pad(d.getUTCHours())}-${pad(d.getUTCMinutes())}-${pad(d.getUTCSeconds())}`;
@@ -80,7 +88,7 @@ export async function rekeyToSimulatedArrival(
     const envelopes = o.body
       .split('\n')
       .filter(Boolean)
-      .map((l) => parseEnvelope(l))
+      .map((l) => parseArchiveLine(l))
       .flatMap((p) => (p.ok ? [p.envelope] : []));
     if (
       envelopes.length === 0 ||

@@ -9,12 +9,11 @@ import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeS3 } from '../../common/aws.ts';
 import { systemClock } from '../../common/clock.ts';
-import { inProcessProducer, workerProducer } from '../../ingest/replay/producers.ts';
-import { makeS3ArchiveStore } from '../../ingest/replay/s3-store.ts';
+import { makeS3ArchiveStore } from '../../ingest/archive/store.ts';
 import { runReplay, type ReplayOptions } from '../../ingest/replay/replay.ts';
-import { makeQuestdbStore, type Store } from '../../ingest/store.ts';
+import { makeQuestdbStore } from '../../ingest/store.ts';
 import { makeDb, type Db } from '../../sql/db.ts';
-import { ilpConfString, makeIlp } from '../../sql/ilp.ts';
+import { makeIlp } from '../../sql/ilp.ts';
 import { makeFakeApi, type FakeApi } from '../../fakes/server.ts';
 import { makeManualClock } from '../support/clocks.ts';
 import { expectedRows, makeTestPoller, startPrivateStack } from './ingest-support.ts';
@@ -71,20 +70,10 @@ afterAll(async () => {
   await stack?.stop();
 }, 60_000);
 
-/** How a replay's batches went: rows built by its worker and sent as they are, or selected and built by the writer. */
-const sends = { built: 0, selected: 0 };
-
-/** In this thread (`inProcessProducer`), or through a worker that builds every cut's rows (replay-s3's producer). */
-const replay = async (opts: Partial<ReplayOptions> = {}, read: 'in-process' | 'worker' = 'in-process') => {
+const replay = async (opts: Partial<ReplayOptions> = {}) => {
   const { config } = stack;
   const ilp = await makeIlp(config);
   const s3 = makeS3(config);
-  const plain = makeQuestdbStore(ilp);
-  const store: Store = {
-    write: (b) => (sends.selected++, plain.write(b)),
-    writeBuilt: (data) => (sends.built++, plain.writeBuilt!(data)),
-  };
-  Object.assign(sends, { built: 0, selected: 0 });
   try {
     return await runReplay(
       {
@@ -101,11 +90,8 @@ const replay = async (opts: Partial<ReplayOptions> = {}, read: 'in-process' | 'w
       },
       {
         db,
-        store,
-        producer:
-          read === 'worker'
-            ? workerProducer(config, { ilpConf: ilpConfString(config), prebuild: 'always' })
-            : inProcessProducer(makeS3ArchiveStore(s3, config.RAW_BUCKET)),
+        store: makeQuestdbStore(ilp),
+        archive: makeS3ArchiveStore(s3, config.RAW_BUCKET),
         prefix: config.RAW_PREFIX,
         archiveName: `s3://${config.RAW_BUCKET}/${config.RAW_PREFIX}`,
         clock: systemClock,
@@ -162,7 +148,7 @@ describe('replay-s3', () => {
     expect(await snapshot(db, from, to)).toEqual(before);
   });
 
-  it('through the worker, its rows go as built where nothing is stored; a cut with anything stored is selected', async () => {
+  it('keeps a row stored before the replay, writes the rest; a second run writes nothing; --force puts it right', async () => {
     // One rates row of the middle minute, stored with a value of its own before the replay.
     const mid = new Date(from + 10 * MIN).toISOString();
     const [row] = await db.query<{ source: string; currency: string }>(
@@ -177,9 +163,7 @@ describe('replay-s3', () => {
     await ilp.close();
     await waitFor(async () => (await countRows(db, 'rates', from, to)) === 1, 30_000, 'the planted row');
 
-    const first = await replay({ batchRows: 2_000 }, 'worker');
-    expect(sends.built).toBeGreaterThan(0);
-    expect(sends.selected).toBe(1); // the cut holding the planted row
+    const first = await replay({ batchRows: 2_000 });
     expect(first.counters).toMatchObject({ ratesWritten: before.rates.length - 1, ratesKept: 1 });
     await waitForCounts(db, from, to, before);
     const kept = await db.query<{ rate: number }>(
@@ -195,19 +179,17 @@ describe('replay-s3', () => {
     ).toHaveLength(1);
 
     // Everything stored now: a second run writes nothing, and --force puts the planted row right.
-    const second = await replay({}, 'worker');
+    const second = await replay();
     expect(second.counters).toMatchObject({
       ratesWritten: 0,
       pollsWritten: 0,
       ratesKept: before.rates.length,
     });
-    expect(sends.built).toBe(0);
-    const forced = await replay({ force: true }, 'worker');
+    const forced = await replay({ force: true });
     expect(forced.counters).toMatchObject({
       ratesWritten: before.rates.length,
       ratesReplaced: before.rates.length,
     });
-    expect(sends.built).toBe(0);
     await waitFor(
       async () => JSON.stringify(await snapshot(db, from, to)) === JSON.stringify(before),
       30_000,

@@ -1,6 +1,6 @@
 /** Reading the whole raw archive back from S3, for tests and the soak: every object and every envelope in it. */
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
-import { parseEnvelope, type RawEnvelope } from '../../ingest/archive/envelope.ts';
+import { parseArchiveLine, type RawEnvelope } from '../../ingest/archive/envelope.ts';
 
 export type ArchiveContents = { objects: Map<string, Buffer>; envelopes: RawEnvelope[]; corrupt: string[] };
 
@@ -22,7 +22,7 @@ export async function readWholeArchive(
       out.objects.set(o.Key!, body);
       for (const line of body.toString('utf8').split('\n')) {
         if (!line) continue;
-        const p = parseEnvelope(line);
+        const p = parseArchiveLine(line);
         if (p.ok) out.envelopes.push(p.envelope);
         else out.corrupt.push(`${o.Key}: ${p.error}`);
       }

@@ -6,7 +6,7 @@ import {
   bodyText,
   encodeBody,
   makeEnvelopes,
-  parseEnvelope,
+  parseArchiveLine,
   relevantHeaders,
   serializeEnvelope,
   type RawEnvelope,
@@ -20,7 +20,7 @@ function roundTrip(body: Buffer): { env: RawEnvelope; bytes: Buffer } {
   const line = serializeEnvelope(envelope('blockchain', MINUTE, { body }));
   expect(line.endsWith('\n')).toBe(true);
   expect(line.indexOf('\n')).toBe(line.length - 1);
-  const parsed = parseEnvelope(line.trimEnd());
+  const parsed = parseArchiveLine(line.trimEnd());
   if (!parsed.ok) throw new Error(parsed.error);
   return { env: parsed.envelope, bytes: bodyBytes(parsed.envelope) };
 }
@@ -106,12 +106,12 @@ describe('bodyText and bodyByteLength', () => {
   });
 });
 
-describe('parseEnvelope', () => {
+describe('parseArchiveLine', () => {
   const good = envelope('coinbase', MINUTE, { body: '{}' });
   const line = (patch: Record<string, unknown>) => JSON.stringify({ ...good, ...patch });
 
   it('accepts what serializeEnvelope writes', () => {
-    expect(parseEnvelope(serializeEnvelope(good))).toEqual({ ok: true, envelope: good });
+    expect(parseArchiveLine(serializeEnvelope(good))).toEqual({ ok: true, envelope: good });
   });
 
   it.each([
@@ -132,19 +132,19 @@ describe('parseEnvelope', () => {
     ['error', { error: 3 }],
     ['poller', { poller: undefined }],
   ])('names the bad field %s', (field, patch) => {
-    const r = parseEnvelope(line(patch));
+    const r = parseArchiveLine(line(patch));
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.error).toMatch(new RegExp(`^bad envelope: ${field.replace('.', '\\.')}: `));
   });
 
   it('says when a line is not JSON at all (a torn S3 object)', () => {
-    const r = parseEnvelope(serializeEnvelope(good).slice(0, 40));
+    const r = parseArchiveLine(serializeEnvelope(good).slice(0, 40));
     expect(r).toEqual({ ok: false, error: expect.stringMatching(/^not JSON: /) });
   });
 
   it('says when the line is not an object', () => {
-    expect(parseEnvelope('[1,2]')).toEqual({ ok: false, error: expect.stringMatching(/^bad envelope: /) });
-    expect(parseEnvelope('null')).toEqual({ ok: false, error: expect.stringMatching(/^bad envelope: /) });
+    expect(parseArchiveLine('[1,2]')).toEqual({ ok: false, error: expect.stringMatching(/^bad envelope: /) });
+    expect(parseArchiveLine('null')).toEqual({ ok: false, error: expect.stringMatching(/^bad envelope: /) });
   });
 });
 

@@ -10,7 +10,7 @@ import {
   PartialDelivery,
   retryPauseMs,
 } from '../../../ingest/archive/firehose.ts';
-import { parseEnvelope, type RawEnvelope } from '../../../ingest/archive/envelope.ts';
+import { parseArchiveLine, type RawEnvelope } from '../../../ingest/archive/envelope.ts';
 import { envelope } from './helpers.ts';
 
 const MINUTE = Date.UTC(2030, 0, 1);
@@ -49,7 +49,7 @@ function stubFirehose(script: Script) {
       const sent = (cmd.input.Records ?? []).map((r) => {
         const text = Buffer.from(r.Data!).toString('utf8');
         expect(text.endsWith('\n')).toBe(true);
-        const p = parseEnvelope(text);
+        const p = parseArchiveLine(text);
         if (!p.ok) throw new Error(p.error);
         return p.envelope;
       });

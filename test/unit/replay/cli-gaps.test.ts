@@ -3,8 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { makeGapRepairJob, type GapRepairOptions } from '../../../jobs/gap-repair.ts';
 import { classifyGaps, gridGaps, isFinal, spansOf } from '../../../jobs/gaps.ts';
 import { validatePolicy } from '../../../jobs/scheduler.ts';
-import { makeReplayNormalizer, rateKey } from '../../../ingest/replay/normalizer.ts';
-import type { ReplaySummary } from '../../../ingest/replay/replay.ts';
+import { makeReplayNormalizer, rateKey } from '../../../ingest/replay/minutes.ts';
+import { zeroCounters, type Counters, type ReplaySummary } from '../../../ingest/replay/replay.ts';
 import {
   formatReplaySummary,
   parseDuration,
@@ -41,7 +41,7 @@ describe('replay-s3 arguments', () => {
       force: false,
       slackMs: 24 * H,
       batchRows: 20_000,
-      concurrency: 8,
+      concurrency: 16,
       resumable: true,
       fresh: false,
       allowSkips: false,
@@ -74,10 +74,10 @@ describe('replay-s3 arguments', () => {
     });
   });
 
-  const summary = (counters: Record<string, number>, over: Partial<ReplaySummary> = {}): ReplaySummary => ({
+  const summary = (counters: Partial<Counters>, over: Partial<ReplaySummary> = {}): ReplaySummary => ({
     runKey: 'k',
     resumedFrom: null,
-    counters,
+    counters: { ...zeroCounters(), ...counters },
     ratesThisRun: 1_000,
     staleDays: [],
     interrupted: false,

@@ -7,8 +7,8 @@ import type { Currency, Poll, Rate } from '../../../common/types.ts';
 import type { RawEnvelope } from '../../../ingest/archive/envelope.ts';
 import { describeCurrency } from '../../../ingest/currencies.ts';
 import { advance, normalize, type Previous } from '../../../ingest/normalize.ts';
-import { makeReplayNormalizer, pollKey, rateKey } from '../../../ingest/replay/normalizer.ts';
-import { makePipeline, selectRows } from '../../../ingest/replay/writer.ts';
+import { makeReplayNormalizer, pollKey, rateKey } from '../../../ingest/replay/minutes.ts';
+import { selectRows } from '../../../ingest/replay/writer.ts';
 import { adapterFor } from '../../../ingest/sources/index.ts';
 import { renderBlockchain } from '../../../fakes/formats.ts';
 import { envelope } from '../ingest/helpers.ts';
@@ -123,40 +123,5 @@ describe('selectRows', () => {
       only: { rate: (r) => r.currency === 'USD', poll: () => false },
     });
     expect([s.batch.rates, s.batch.polls]).toEqual([[usd], []]);
-  });
-});
-
-describe('the write pipeline', () => {
-  it('writes in order, saves each batch after its write, reads ahead, and stops at the first failure', async () => {
-    const log: string[] = [];
-    const gate: Record<number, () => void> = {};
-    const p = makePipeline<number, number>({
-      prepare: async (n) => (log.push(`prepare ${n}`), n),
-      write: (n) => new Promise<void>((r) => (gate[n] = () => (log.push(`write ${n}`), r()))),
-      save: async (n) => void log.push(`save ${n}`),
-    });
-    await p.submit(1);
-    const second = p.submit(2);
-    await Promise.resolve();
-    expect(log).toEqual(['prepare 1', 'prepare 2']);
-    gate[1]!();
-    await second;
-    await new Promise((r) => setTimeout(r, 0));
-    gate[2]!();
-    await p.finish();
-    expect(log).toEqual(['prepare 1', 'prepare 2', 'write 1', 'save 1', 'write 2', 'save 2']);
-
-    const failing = makePipeline<number, number>({
-      prepare: async (n) => n,
-      write: async (n) => {
-        if (n === 1) throw new Error('QuestDB down');
-      },
-      save: async () => {
-        throw new Error('never saved');
-      },
-    });
-    await failing.submit(1);
-    await expect(failing.submit(2)).rejects.toThrow('QuestDB down');
-    await expect(failing.finish()).rejects.toThrow('QuestDB down');
   });
 });

@@ -2,7 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { serializeEnvelope } from '../../../ingest/archive/envelope.ts';
 import { hourPrefix, listingWindow } from '../../../ingest/replay/keys.ts';
-import { readArchive, type ArchiveObject, type ArchiveStore } from '../../../ingest/replay/reader.ts';
+import type { ArchiveStore } from '../../../ingest/archive/store.ts';
+import { readArchive, type ArchiveObject } from '../../../ingest/replay/reader.ts';
 import { envelope } from '../ingest/helpers.ts';
 import { body, keyAt, memoryStore } from './archive-store.ts';
 

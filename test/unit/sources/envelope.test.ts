@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { ADAPTERS, adapterFor } from '../../../ingest/sources/index.ts';
-import { looksCutOff, parseEnvelope } from '../../../ingest/sources/envelope.ts';
+import { looksCutOff, parseResponseJson } from '../../../ingest/sources/envelope.ts';
 import { checkJump, parseCurrencyCode, parseRateValue } from '../../../ingest/sources/validate.ts';
 import { SOURCE_NAMES } from '../../../common/types.ts';
 import { fixture, ok } from './helpers.ts';
 
-const rejection = (res: Parameters<typeof parseEnvelope>[0]) => {
-  const env = parseEnvelope(res);
+const rejection = (res: Parameters<typeof parseResponseJson>[0]) => {
+  const env = parseResponseJson(res);
   return env.ok ? null : env.rejection;
 };
 
@@ -47,7 +47,7 @@ describe('response envelope', () => {
   });
 
   it('accepts a byte-order mark', () => {
-    expect(parseEnvelope(ok('\uFEFF{"a":1}'))).toEqual({ ok: true, json: { a: 1 } });
+    expect(parseResponseJson(ok('\uFEFF{"a":1}'))).toEqual({ ok: true, json: { a: 1 } });
   });
 });
 

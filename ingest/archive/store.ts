@@ -1,15 +1,22 @@
 /**
- * The raw archive in S3 as an `ArchiveStore`. Kept out of reader.ts so that reading and normalizing do not load the
- * AWS SDK: the replay worker imports this module only when it first asks S3 itself (see worker.ts).
+ * The raw archive read back, as a replay needs it: the keys under a prefix in key order, a page at a time, and
+ * each object's body as it streams in. In S3 here; an in-memory double in tests.
  */
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { makeS3, type AwsConfig } from '../../common/aws.ts';
 import type { Config } from '../../common/config.ts';
-import type { ArchiveStore } from './reader.ts';
+
+export type Listed = { key: string; size: number };
+
+export type ArchiveStore = {
+  /** The keys under `prefix` that sort after `startAfter`, in key order (as S3 lists a general purpose bucket). */
+  list(prefix: string, startAfter: string): AsyncIterable<Listed[]>;
+  open(key: string): Promise<AsyncIterable<Uint8Array>>;
+};
 
 export type OpenArchive = { store: ArchiveStore; close(): void };
 
-/** The configured bucket's archive, over an S3 client of its own that `close` releases. */
+/** The configured bucket's archive over an S3 client of its own, which `close` releases. */
 export function openS3Archive(config: AwsConfig & Pick<Config, 'RAW_BUCKET'>): OpenArchive {
   const s3 = makeS3(config);
   return { store: makeS3ArchiveStore(s3, config.RAW_BUCKET), close: () => s3.destroy() };
@@ -18,8 +25,9 @@ export function openS3Archive(config: AwsConfig & Pick<Config, 'RAW_BUCKET'>): O
 export function makeS3ArchiveStore(s3: S3Client, bucket: string): ArchiveStore {
   return {
     async *list(prefix, startAfter) {
-      const page = (token?: string) =>
-        s3.send(
+      let token: string | undefined;
+      do {
+        const res = await s3.send(
           new ListObjectsV2Command({
             Bucket: bucket,
             Prefix: prefix,
@@ -27,18 +35,9 @@ export function makeS3ArchiveStore(s3: S3Client, bucket: string): ArchiveStore {
             ContinuationToken: token,
           }),
         );
-      // One page requested ahead: a page is a round trip, and its 1,000 keys are quickly handed on.
-      let pending = page();
-      for (;;) {
-        const res = await pending;
-        const token = res.NextContinuationToken;
-        if (token) {
-          pending = page(token);
-          pending.catch(() => {}); // awaited on the next turn; a reader that stops early never asks for it
-        }
         yield (res.Contents ?? []).flatMap((o) => (o.Key ? [{ key: o.Key, size: o.Size ?? 0 }] : []));
-        if (!token) return;
-      }
+        token = res.NextContinuationToken;
+      } while (token);
     },
     async open(key) {
       const res = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));

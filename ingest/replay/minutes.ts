@@ -1,13 +1,50 @@
 /**
- * Replay's side of normalization: a minute's envelopes, in order, through the same `normalize` the poller calls,
- * with the same jump-check memory (`previous`, advanced by accepted rates) and the same first-seen rule for
- * `currencies`. Its state is plain data so a killed replay resumes with exactly what it had. Pure.
+ * A replay's minutes: the envelopes read, held by minute until no later object can add to it, then each minute
+ * through the same `normalize` the poller calls, with the same jump-check memory and the same first-seen rule for
+ * `currencies`. Its state is plain data, so a killed replay resumes with exactly what it had. Pure.
  */
 import type { Currency, Poll, Rate, SourceName } from '../../common/types.ts';
 import type { RawEnvelope } from '../archive/envelope.ts';
 import { describeCurrency } from '../currencies.ts';
 import { advance, normalize, type Previous } from '../normalize.ts';
 import { adapterFor, type Rejection } from '../sources/index.ts';
+
+export type MinuteGroup = { minute: number; envelopes: RawEnvelope[] };
+
+/** The order normalization sees: per source the order the poller called in (attempt, fetch time), then id. */
+export function compareEnvelopes(a: RawEnvelope, b: RawEnvelope): number {
+  if (a.source !== b.source) return a.source < b.source ? -1 : 1;
+  if (a.attempt !== b.attempt) return a.attempt - b.attempt;
+  if (a.fetchedAt !== b.fetchedAt) return Date.parse(a.fetchedAt) - Date.parse(b.fetchedAt);
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
+
+/** Envelopes held by minute, each id once (a re-sent batch repeats envelopes). */
+export function makeMinuteBuffer() {
+  const byMinute = new Map<number, Map<string, RawEnvelope>>();
+  /** Hand out, oldest first and each in `compareEnvelopes` order, every held minute before `limit`. */
+  const takeBefore = (limit: number): MinuteGroup[] =>
+    [...byMinute.keys()]
+      .filter((m) => m < limit)
+      .sort((a, b) => a - b)
+      .map((minute) => {
+        const held = [...byMinute.get(minute)!.values()];
+        byMinute.delete(minute);
+        return { minute, envelopes: held.sort(compareEnvelopes) };
+      });
+  return {
+    /** Hold an envelope; false when its id is already held. */
+    add(envelope: RawEnvelope, minute: number): boolean {
+      let held = byMinute.get(minute);
+      if (!held) byMinute.set(minute, (held = new Map()));
+      if (held.has(envelope.id)) return false;
+      held.set(envelope.id, envelope);
+      return true;
+    },
+    takeBefore,
+    takeAll: () => takeBefore(Infinity),
+  };
+}
 
 /** The jump check's memory: last accepted rate per source and currency. JSON-safe. */
 export type PreviousState = Record<string, Record<string, Previous>>;
@@ -21,32 +58,20 @@ export type MinuteOutput = {
   rejections: (Rejection & { source: SourceName })[];
 };
 
-export type ReplayNormalizer = {
-  normalizeMinute(minute: number, envelopes: RawEnvelope[]): MinuteOutput;
-  /** The jump-check memory as data (to save with the progress). */
-  state(): PreviousState;
-};
-
+/** The tables' DEDUP keys: a rate per minute, source and currency; a poll per each poller's each attempt. */
 export const rateKey = (r: { ts: number; source: string; currency: string }) =>
   `${r.ts}|${r.source}|${r.currency}`;
-/** The `polls` DEDUP key: each poller's each attempt is its own row. */
 export const pollKey = (p: { ts: number; source: string; attempt: number; poller: string }) =>
   `${p.ts}|${p.source}|${p.attempt}|${p.poller}`;
 
-/**
- * `previous`: the jump check's starting memory (QuestDB's last accepted rates, or a saved state).
- * `firstSeen`: first-seen minute of every known currency code; a code is written again only when seen earlier.
- */
-export function makeReplayNormalizer(opts: {
-  previous: PreviousState;
-  firstSeen: Map<string, number>;
-}): ReplayNormalizer {
+/** Starting from `previous` (QuestDB's last accepted rates, or a saved state) and `firstSeen` (minute by code). */
+export function makeReplayNormalizer(opts: { previous: PreviousState; firstSeen: Map<string, number> }) {
   const previous = new Map<string, Map<string, Previous>>(
     Object.entries(opts.previous).map(([s, m]) => [s, new Map(Object.entries(m))]),
   );
   const firstSeen = opts.firstSeen;
   return {
-    normalizeMinute(minute, envelopes) {
+    normalizeMinute(minute: number, envelopes: RawEnvelope[]): MinuteOutput {
       // Keyed like the tables' DEDUP keys: when two envelopes give one key, the later in order stands, as a later
       // write would in QuestDB.
       const polls = new Map<string, Poll>();
@@ -80,7 +105,8 @@ export function makeReplayNormalizer(opts: {
       for (const bySource of rates.values()) for (const r of bySource.values()) all.push(r);
       return { minute, polls: [...polls.values()], rates: all, currencies, rejections };
     },
-    state() {
+    /** The jump-check memory as data (to save with the progress). */
+    state(): PreviousState {
       const out: PreviousState = {};
       for (const [s, m] of previous) out[s] = Object.fromEntries(m);
       return out;

@@ -1,0 +1,26 @@
+/** Waiting for QuestDB's WAL tables to apply what they acknowledged, so reads see rows just written. */
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Db } from './db.ts';
+import { loadQueries, pick } from './loader.ts';
+
+const Q = loadQueries('./wal.sql', import.meta.url);
+
+/**
+ * Wait until each of `tables` has applied every transaction acknowledged so far. Resolves false when they have not
+ * within `timeoutMs` (reads may then miss the newest rows); throws when QuestDB has suspended a table's WAL apply.
+ * Real time, not an injected clock: it is QuestDB's progress.
+ */
+export async function waitForWal(db: Db, tables: string[], timeoutMs = 60_000): Promise<boolean> {
+  type Row = { name: string; suspended: boolean; writerTxn: string | number; sequencerTxn: string | number };
+  const read = async () => (await db.query<Row>(pick(Q, 'walTables'))).filter((r) => tables.includes(r.name));
+  const target = new Map((await read()).map((r) => [r.name, Number(r.sequencerTxn)]));
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const rows = await read();
+    const suspended = rows.find((r) => r.suspended);
+    if (suspended) throw new Error(`QuestDB has suspended WAL apply of table ${suspended.name}`);
+    if (rows.every((r) => Number(r.writerTxn) >= (target.get(r.name) ?? 0))) return true;
+    if (Date.now() >= deadline) return false;
+    await sleep(50);
+  }
+}
