@@ -4,17 +4,6 @@
 export const SOURCE_NAMES = ['blockchain', 'coinbase', 'coingecko', 'coindesk'] as const;
 export type SourceName = (typeof SOURCE_NAMES)[number];
 
-/** One normalized observation: the row shape of the `rates` table. */
-export type Rate = {
-  /** Observation minute (the poll's scheduled minute), epoch milliseconds UTC. */
-  ts: number;
-  source: string;
-  currency: string;
-  rate: number;
-  /** The source's own quote time, epoch ms, when it reports one. */
-  quoteTs: number | null;
-};
-
 /**
  * Every reason a poll, or one currency of it, is not turned into a rate: the one list. `polls.reason` and
  * `rejections.reason` hold nothing else.
@@ -45,48 +34,7 @@ export type RejectionReason = (typeof REJECTION_REASONS)[number];
  */
 export const FILTERED_REASONS: ReadonlySet<string> = new Set<RejectionReason>(['self_quote']);
 
-/** One API call (one attempt): the row shape of the `polls` table. */
-export type Poll = {
-  /** Scheduled minute, epoch ms UTC. */
-  ts: number;
-  source: string;
-  attempt: number;
-  /** POLLER_ID of the process that made the call: two pollers' calls are two rows. */
-  poller: string;
-  fetchedAt: number;
-  httpStatus: number;
-  latencyMs: number;
-  bytes: number;
-  accepted: number;
-  rejected: number;
-  /** Id of the raw envelope in the archive: the lineage from rows back to S3. */
-  archiveId: string;
-  /** The first rejection reason that is not filtered, empty when nothing was rejected. */
-  reason: RejectionReason | '';
-  /** Every rejection (not filtered) with its detail, empty when nothing was rejected. */
-  error: string;
-};
-
-/** One value (or, with `currency` null, the whole poll) not turned into a rate: the row shape of `rejections`. */
-export type RejectionRow = {
-  /** The poll's scheduled minute, source, attempt and poller: the `polls` row it belongs to. */
-  ts: number;
-  source: string;
-  attempt: number;
-  poller: string;
-  currency: string | null;
-  reason: RejectionReason;
-  detail: string;
-};
-
-/** A currency code seen for the first time: the row shape of the `currencies` table. */
-export type Currency = {
-  code: string;
-  name: string;
-  kind: 'fiat' | 'crypto' | 'unknown';
-  firstSeen: number;
-  firstSource: string;
-};
+export type { Currency, Poll, Rate, RejectionRow } from '../sql/tables.ts';
 
 /** Time is injected so tests and the soak can run an hour of minutes in seconds. */
 export type Clock = {

@@ -18,8 +18,8 @@ import { commandLine, isAlive } from '../common/pidlock.ts';
 import { acquireLock, AlreadyRunning, type Lock } from './lock.ts';
 import { installMoto, startMoto } from './moto.ts';
 import { installQuestdb, startQuestdb } from './questdb.ts';
-import { isUp, spawnManaged, stopManaged, type Managed } from './process.ts';
-import { SERVICES, demoEnv, restartDelay } from './services.ts';
+import { isUp, nodeArgs, spawnManaged, stopManaged, type Managed } from './process.ts';
+import { SERVICES, demoEnv, restartDelay, type ServiceSpec } from './services.ts';
 import { formatLogLine } from './logfmt.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -127,12 +127,15 @@ async function main(): Promise<void> {
       `raw archive: s3://${config.RAW_BUCKET}/${config.RAW_PREFIX} via Firehose stream ${config.FIREHOSE_STREAM}`,
     );
 
-    const services = SERVICES.filter((s) => (demo || !s.demoOnly) && existsSync(resolve(ROOT, s.entry)));
+    // Run as compiled JavaScript (dist/), the services are compiled too; from sources, tsx runs them.
+    const entryOf = (s: ServiceSpec) =>
+      resolve(ROOT, import.meta.url.endsWith('.js') ? s.entry.replace(/\.ts$/, '.js') : s.entry);
+    const services = SERVICES.filter((s) => (demo || !s.demoOnly) && existsSync(entryOf(s)));
     for (const s of services) {
       let delay: number | null = null;
       const start = (): Managed => {
         const startedAt = Date.now();
-        const m = spawnManaged(s.name, process.execPath, ['--import', 'tsx', resolve(ROOT, s.entry)], {
+        const m = spawnManaged(s.name, process.execPath, nodeArgs(entryOf(s)), {
           cwd: ROOT,
           env,
           out,

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseConfig, VARIABLES } from '../../common/config.ts';
+import { ConfigError, configEnv, parseConfig, VARIABLES } from '../../common/config.ts';
 
 describe('configuration', () => {
   it('has a default for every variable that parses', () => {
@@ -63,5 +63,20 @@ describe('configuration', () => {
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/Invalid configuration \(3 problems\)/);
     for (const name of ['QUESTDB_PG_PORT', 'SOURCES', 'BLOCKCHAIN_URL']) expect(r.stderr).toContain(name);
+  });
+
+  it('hands a configuration to a child as an environment that parses back to it', () => {
+    const own = parseConfig({
+      QUESTDB_HTTP_PORT: '19123',
+      SOURCES: 'coinbase,coingecko',
+      STACK_EMULATOR: 'false',
+      CLOCK_SPEED: '60',
+      AWS_ENDPOINT_URL: 'http://127.0.0.1:14566',
+    });
+    const env = configEnv(own);
+    expect(env.SOURCES).toBe('coinbase,coingecko');
+    expect(env.STACK_EMULATOR).toBe('false');
+    expect(parseConfig(env)).toEqual(own);
+    expect(parseConfig(configEnv(parseConfig({})))).toEqual(parseConfig({}));
   });
 });
