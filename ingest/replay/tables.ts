@@ -11,7 +11,7 @@ const Q = loadQueries('../../sql/replay.sql', import.meta.url);
 const iso = (ms: number) => new Date(ms).toISOString();
 
 /** The tables a replay reads and writes. */
-export const REPLAY_TABLES = ['rates', 'polls', 'currencies', 'replay_progress'];
+export const REPLAY_TABLES = ['rates', 'polls', 'rejections', 'currencies', 'replay_progress'];
 
 /**
  * Wait until each table has applied every transaction acknowledged so far (WAL tables apply asynchronously).
