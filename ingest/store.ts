@@ -1,6 +1,6 @@
 /**
- * The QuestDB side of a poll: `polls`, `rates`, `rejections` and new `currencies` rows as one ILP batch. Rows are plain data
- * (so a batch can wait in the spool as JSON); writes are idempotent through the tables' DEDUP keys.
+ * The QuestDB side of a poll: `polls`, `rates`, `rejections` and new `currencies` rows as one ILP batch. Rows are
+ * plain data (so a batch can wait in the spool as JSON); writes are idempotent through the tables' DEDUP keys.
  */
 import type { Log } from '../common/log.ts';
 import type { Currency, Poll, Rate, RejectionRow } from '../common/types.ts';
