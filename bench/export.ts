@@ -22,7 +22,7 @@ import { makeDb } from '../sql/db.ts';
 import { makeIlp } from '../sql/ilp.ts';
 import { installSpark, runSparkSql } from '../stack/spark.ts';
 import { PYSPARK_VERSION, QUESTDB_VERSION } from '../stack/versions.ts';
-import { waitForWal } from '../ingest/replay/tables.ts';
+import { waitForWal } from '../sql/wal.ts';
 import { startPrivateStack } from '../test/support/private-stack.ts';
 
 const { values: opts } = parseArgs({

@@ -16,7 +16,7 @@ export type RowSink = {
 /** Dimension rows share one constant designated timestamp, so DEDUP keys make their code/id the key. */
 const DIMENSION_TS = 0;
 
-/** The ILP rows of a batch: rates, then polls, currencies, sources and spool status. */
+/** The ILP rows of a batch: rates, then polls, rejections, currencies, sources and spool status. */
 export async function buildRows(s: RowSink, batch: Batch): Promise<void> {
   for (const r of batch.rates ?? []) {
     s.table('rates').symbol('source', r.source).symbol('currency', r.currency).floatColumn('rate', r.rate);
@@ -37,6 +37,15 @@ export async function buildRows(s: RowSink, batch: Batch): Promise<void> {
       .stringColumn('archive_id', p.archiveId)
       .stringColumn('error', p.error)
       .at(p.ts, 'ms');
+  }
+  for (const r of batch.rejections ?? []) {
+    s.table('rejections').symbol('source', r.source).symbol('poller', r.poller);
+    if (r.currency !== null) s.symbol('currency', r.currency);
+    await s
+      .symbol('reason', r.reason)
+      .intColumn('attempt', r.attempt)
+      .stringColumn('detail', r.detail)
+      .at(r.ts, 'ms');
   }
   for (const c of batch.currencies ?? []) {
     await s

@@ -3,9 +3,10 @@
  * path from raw bytes to rows: the live poller and the S3 replay both call it, so a replay rebuilds exactly
  * what the poller wrote (and a parser fix reaches old data by replaying).
  */
-import type { Poll, Rate } from '../common/types.ts';
+import { FILTERED_REASONS, type Poll, type Rate, type RejectionRow } from '../common/types.ts';
 import { bodyByteLength, bodyText, type RawEnvelope } from './archive/envelope.ts';
 import { checkJump, type Rejection, type SourceAdapter } from './sources/index.ts';
+import { CURRENCY_CODE } from './sources/validate.ts';
 
 export type Normalized = { poll: Poll; rates: Rate[]; rejections: Rejection[] };
 
@@ -20,11 +21,8 @@ export const JUMP_LOOKBACK_MS = 60 * 60_000;
 
 const MAX_ERROR_CHARS = 4000;
 
-/**
- * Rejections that are part of a healthy response (Coinbase lists BTC priced in itself in every answer): still
- * counted and described, but never the poll's `reason`, so "errors by reason" shows real problems only.
- */
-export const BENIGN = new Set<string>(['self_quote']);
+/** A rejection's detail in its `rejections` row: details are short already, this bounds the odd long one. */
+const MAX_DETAIL_CHARS = 500;
 
 /**
  * Normalize one envelope. `previous` holds the last accepted rate per currency of this source (for the jump
@@ -40,7 +38,7 @@ export function normalize(
   const rates: Rate[] = [];
   let rejections: Rejection[];
   if (env.error !== null && env.status === 0) {
-    rejections = [{ currency: null, reason: 'http_status', detail: `no response: ${env.error}` }];
+    rejections = [{ currency: null, reason: 'network', detail: `no response: ${env.error}` }];
   } else if (env.bodyTruncated) {
     // Only a prefix of the response was read. It is not parsed: a prefix can still be valid JSON (trailing
     // padding cut off) and would pass for the whole answer.
@@ -56,7 +54,8 @@ export function normalize(
       else rates.push({ ts, source: env.source, currency: r.currency, rate: r.rate, quoteTs: r.quoteTs });
     }
   }
-  const noResponse = env.status === 0;
+  // Filtered rejections (a known, permanent condition) are counted in `rejections` only, never as the poll's.
+  const rejected = rejections.filter((r) => !FILTERED_REASONS.has(r.reason));
   return {
     poll: {
       ts,
@@ -68,10 +67,10 @@ export function normalize(
       latencyMs: env.latencyMs,
       bytes: bodyByteLength(env),
       accepted: rates.length,
-      rejected: rejections.length,
+      rejected: rejected.length,
       archiveId: env.id,
-      reason: noResponse ? 'network' : (rejections.find((r) => !BENIGN.has(r.reason))?.reason ?? ''),
-      error: describeRejections(rejections),
+      reason: rejected[0]?.reason ?? '',
+      error: describeRejections(rejected),
     },
     rates,
     rejections,
@@ -86,6 +85,23 @@ export function describeRejections(rejections: Rejection[]): string {
   return text.length > MAX_ERROR_CHARS
     ? `${text.slice(0, MAX_ERROR_CHARS)}… (${rejections.length} rejections)`
     : text;
+}
+
+/**
+ * The `rejections` rows of a poll: every rejection, filtered ones included, keyed by the poll's row. A payload key
+ * that is not a currency code is named in the detail only: untrusted text must not grow the symbol table.
+ */
+export function rejectionRows(poll: Poll, rejections: Rejection[]): RejectionRow[] {
+  const { ts, source, attempt, poller } = poll;
+  return rejections.map((r) => ({
+    ts,
+    source,
+    attempt,
+    poller,
+    currency: r.currency !== null && CURRENCY_CODE.test(r.currency) ? r.currency : null,
+    reason: r.reason,
+    detail: r.detail.length > MAX_DETAIL_CHARS ? `${r.detail.slice(0, MAX_DETAIL_CHARS)}…` : r.detail,
+  }));
 }
 
 /** Record accepted rates as the new "previous" of their currencies. */

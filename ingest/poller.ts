@@ -1,16 +1,16 @@
 /**
  * The poller: once per interval, aligned to the clock, every configured source is called for the scheduled
  * minute. Each attempt's raw response is archived first (the source of truth), then normalized into `polls`,
- * `rates` and new `currencies` rows for QuestDB. A poll ends before the next one is due.
+ * `rates`, `rejections` and new `currencies` rows for QuestDB. A poll ends before the next one is due.
  */
 import type { Log } from '../common/log.ts';
-import type { Clock, Currency, Poll, Rate, SourceName } from '../common/types.ts';
+import type { Clock, Currency, Poll, Rate, RejectionRow, SourceName } from '../common/types.ts';
 import { floorToMinute } from '../common/clock.ts';
 import { makeEnvelopes, type RawEnvelope } from './archive/envelope.ts';
 import { describeCurrency } from './currencies.ts';
 import type { Delivery, Outcome } from './delivery.ts';
 import type { Http } from './http.ts';
-import { advance, BENIGN, normalize, type Previous } from './normalize.ts';
+import { advance, normalize, rejectionRows, type Previous } from './normalize.ts';
 import type { SourceAdapter } from './sources/index.ts';
 import type { Batch } from './store.ts';
 
@@ -73,9 +73,11 @@ export function makePoller(deps: PollerDeps) {
     const polls: Poll[] = [];
     const rates: Rate[] = [];
     const currencies: Currency[] = [];
+    const rejections: RejectionRow[] = [];
     for (const env of envelopes) {
       const n = normalize(env, src.adapter, prev);
       polls.push(n.poll);
+      rejections.push(...rejectionRows(n.poll, n.rejections));
       advance(prev, n.rates);
       for (const r of n.rates) {
         rates.push(r);
@@ -84,7 +86,7 @@ export function makePoller(deps: PollerDeps) {
           currencies.push(describeCurrency(r.currency, minute, src.name));
         }
       }
-      if (n.rejections.some((r) => !BENIGN.has(r.reason)))
+      if (n.poll.rejected > 0)
         log.warn(
           {
             source: src.name,
@@ -96,7 +98,7 @@ export function makePoller(deps: PollerDeps) {
           n.poll.error.slice(0, 300),
         );
     }
-    const store = await deps.store.deliver({ polls, rates, currencies });
+    const store = await deps.store.deliver({ polls, rates, currencies, rejections });
     const last = envelopes[envelopes.length - 1];
     const summary: PollSummary = {
       source: src.name,

@@ -1,9 +1,9 @@
 /**
- * The QuestDB side of a poll: `polls`, `rates` and new `currencies` rows as one ILP batch. Rows are plain data
- * (so a batch can wait in the spool as JSON); writes are idempotent through the tables' DEDUP keys.
+ * The QuestDB side of a poll: `polls`, `rates`, `rejections` and new `currencies` rows as one ILP batch. Rows are
+ * plain data (so a batch can wait in the spool as JSON); writes are idempotent through the tables' DEDUP keys.
  */
 import type { Log } from '../common/log.ts';
-import type { Currency, Poll, Rate } from '../common/types.ts';
+import type { Currency, Poll, Rate, RejectionRow } from '../common/types.ts';
 import { ilpRefusal, type Ilp } from '../sql/ilp.ts';
 import { buildRows } from './ilp-rows.ts';
 import { makeDelivery, type Delivery } from './delivery.ts';
@@ -25,6 +25,7 @@ export type Batch = {
   polls?: Poll[];
   rates?: Rate[];
   currencies?: Currency[];
+  rejections?: RejectionRow[];
   sources?: SourceRow[];
   spool?: SpoolStatusRow[];
 };

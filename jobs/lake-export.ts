@@ -6,7 +6,7 @@
  * downtime are caught up one by one (catchUp 'each', 30 days back). Rows touched = rows exported; a day without
  * rows writes nothing and is recorded in `lake_exports` with 0 rows.
  */
-import { waitForWal } from '../ingest/replay/tables.ts';
+import { waitForWal } from '../sql/wal.ts';
 import { DAY_MS, LAKE_TABLES } from '../lake/layout.ts';
 import type { Exporter } from '../lake/export.ts';
 import type { Db } from '../sql/db.ts';

@@ -4,6 +4,7 @@
  * DDL as applied to QuestDB, so the two cannot drift.
  */
 import type { Sender } from '@questdb/nodejs-client';
+import type { RejectionReason } from '../common/types.ts';
 
 /** QuestDB column types, as `SHOW COLUMNS` names them. */
 export type ColumnType = 'SYMBOL' | 'DOUBLE' | 'INT' | 'LONG' | 'VARCHAR' | 'BOOLEAN' | 'TIMESTAMP';
@@ -65,10 +66,23 @@ export type Poll = {
   rejected: number;
   /** Id of the raw envelope in the archive: the lineage from rows back to S3. */
   archiveId: string;
-  /** The first rejection reason ('network' when no response came), empty when everything was accepted. */
-  reason: string;
-  /** Poll-level error or every rejection with its detail, empty when everything was accepted. */
+  /** The first rejection reason that is not filtered (REJECTION_REASONS), empty when nothing was rejected. */
+  reason: RejectionReason | '';
+  /** Every rejection (not filtered) with its detail, empty when nothing was rejected. */
   error: string;
+};
+
+/** One value (or, with `currency` null, the whole poll) not turned into a rate, with its reason. */
+export type RejectionRow = {
+  /** The poll's scheduled minute, source, attempt and poller: the `polls` row it belongs to. */
+  ts: number;
+  source: string;
+  attempt: number;
+  poller: string;
+  /** A valid currency code, or null when the whole poll is at fault or the payload key is not a code. */
+  currency: string | null;
+  reason: RejectionReason;
+  detail: string;
 };
 
 /** A currency code seen for the first time. */
@@ -227,6 +241,19 @@ export const TABLES = {
       ['error', 'VARCHAR', 'error'],
     ],
     (p) => p.ts,
+  ),
+  rejections: table<RejectionRow>(
+    'rejections',
+    ['ts', 'source', 'attempt', 'poller', 'currency', 'reason'],
+    [
+      ['source', 'SYMBOL', 'source'],
+      ['poller', 'SYMBOL', 'poller'],
+      ['currency', 'SYMBOL', 'currency'],
+      ['reason', 'SYMBOL', 'reason'],
+      ['attempt', 'INT', 'attempt'],
+      ['detail', 'VARCHAR', 'detail'],
+    ],
+    (r) => r.ts,
   ),
   currencies: table<Currency>(
     'currencies',

@@ -9,7 +9,7 @@
 SELECT 1 AS ok;
 
 -- name: tableNames :many
--- Tables that exist: the health page reads `gaps` only once the gap-repair migration has created it.
+-- Tables that exist: the health page reads `gaps` and `rejections` only once their migrations have created them.
 SELECT table_name FROM tables();
 
 -- name: seriesKeys :many
@@ -164,11 +164,12 @@ FROM polls
 WHERE ts >= $1::varchar::timestamp
 LATEST ON ts PARTITION BY source;
 
--- name: errorsByReason :many
--- Failed or partly rejected poll attempts since $1, by source and reason.
+-- name: rejectionsByReason :many
+-- Rejections since $1 by source and reason: whole polls (a failed call, a bad body) and single values not turned
+-- into rates, filtered ones (self_quote) included. Run only when the table exists.
 SELECT source, reason, count() AS n, max(ts) AS last_ts
-FROM polls
-WHERE ts >= $1::varchar::timestamp AND reason IS NOT NULL
+FROM rejections
+WHERE ts >= $1::varchar::timestamp
 GROUP BY source, reason
 ORDER BY n DESC
 LIMIT 50;

@@ -205,8 +205,8 @@ export function makeWebQueries(db: Db) {
         error: (r.error as string | null) || null,
       }));
     },
-    async errorsByReason(since: number): Promise<ReasonCount[]> {
-      return (await rows('errorsByReason', [iso(since)])).map((r) => ({
+    async rejectionsByReason(since: number): Promise<ReasonCount[]> {
+      return (await rows('rejectionsByReason', [iso(since)])).map((r) => ({
         source: String(r.source),
         reason: String(r.reason),
         n: num(r.n),

@@ -7,7 +7,7 @@
 import { HeadBucketCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { DescribeDeliveryStreamCommand, type FirehoseClient } from '@aws-sdk/client-firehose';
 import type { Clock } from '../common/types.ts';
-import { hourPrefix, hoursCovering } from '../ingest/replay/keys.ts';
+import { hourPrefix } from '../ingest/replay/keys.ts';
 
 export type Reach = { ok: boolean; ms: number; detail: string; checkedAt: number };
 /** durable: true (real S3, or the emulator writing through to a folder), false (an in-memory emulator), null
@@ -72,7 +72,8 @@ export async function objectsLastHour(
   abortSignal: AbortSignal,
 ): Promise<number> {
   let n = 0;
-  for (const hour of hoursCovering(now - 3_600_000, now + 1)) {
+  // The hour folders that can hold objects of the last hour: the previous one and the current one.
+  for (const hour of [now - 3_600_000, now]) {
     let token: string | undefined;
     do {
       const page = await s3.send(

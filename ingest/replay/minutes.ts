@@ -3,11 +3,11 @@
  * through the same `normalize` the poller calls, with the same jump-check memory and the same first-seen rule for
  * `currencies`. Its state is plain data, so a killed replay resumes with exactly what it had. Pure.
  */
-import type { Currency, Poll, Rate, SourceName } from '../../common/types.ts';
+import type { Currency, Poll, Rate, RejectionRow } from '../../common/types.ts';
 import type { RawEnvelope } from '../archive/envelope.ts';
 import { describeCurrency } from '../currencies.ts';
-import { advance, normalize, type Previous } from '../normalize.ts';
-import { adapterFor, type Rejection } from '../sources/index.ts';
+import { advance, normalize, rejectionRows, type Previous } from '../normalize.ts';
+import { adapterFor } from '../sources/index.ts';
 
 export type MinuteGroup = { minute: number; envelopes: RawEnvelope[] };
 
@@ -55,7 +55,8 @@ export type MinuteOutput = {
   rates: Rate[];
   /** First sightings: codes unknown so far, or seen earlier than recorded. */
   currencies: Currency[];
-  rejections: (Rejection & { source: SourceName })[];
+  /** The `rejections` rows of the minute's polls, as the poller writes them. */
+  rejections: RejectionRow[];
 };
 
 /** The tables' DEDUP keys: a rate per minute, source and currency; a poll per each poller's each attempt. */
@@ -94,7 +95,7 @@ export function makeReplayNormalizer(opts: { previous: PreviousState; firstSeen:
           if ((known === undefined || minute < known) && (!s || fetchedAt < s.fetchedAt))
             sighted.set(r.currency, { fetchedAt, source: env.source });
         }
-        for (const j of n.rejections) rejections.push({ ...j, source: env.source });
+        rejections.push(...rejectionRows(n.poll, n.rejections));
       }
       const currencies: Currency[] = [];
       for (const [code, s] of sighted) {

@@ -121,7 +121,7 @@ export async function runReplay(opts: ReplayOptions, deps: ReplayDeps): Promise<
   const run = { key, from: opts.from, to: opts.to, args };
 
   // Rows a killed run wrote just before it died must be visible to what follows.
-  await waitForWal(db, ['rates', 'polls', 'currencies', 'replay_progress']);
+  await waitForWal(db, ['rates', 'polls', 'rejections', 'currencies', 'replay_progress']);
   const saved = opts.resumable && !opts.fresh ? await T.loadProgress(db, run.key) : null;
   const resume = saved?.status === 'running' && saved.doneUntil > opts.from ? saved : null;
   const start = Math.min(resume?.doneUntil ?? opts.from, opts.to);

@@ -6,7 +6,7 @@ import { pollKey, rateKey, type MinuteOutput } from './minutes.ts';
 export type StoredKeys = { rates: Set<string>; polls: Set<string> };
 export type RowFilter = { rate(r: Rate): boolean; poll(p: Poll): boolean };
 export type Selected = {
-  batch: Required<Pick<Batch, 'rates' | 'polls' | 'currencies'>>;
+  batch: Required<Pick<Batch, 'rates' | 'polls' | 'currencies' | 'rejections'>>;
   /** Rates rows stored already: left alone (without force) or replaced (with force). */
   kept: number;
   replaced: number;
@@ -20,18 +20,29 @@ export function selectRows(
   stored: StoredKeys,
   opts: { force: boolean; only?: RowFilter },
 ): Selected {
-  const out: Selected = { batch: { rates: [], polls: [], currencies: [] }, kept: 0, replaced: 0, stale: [] };
+  const out: Selected = {
+    batch: { rates: [], polls: [], currencies: [], rejections: [] },
+    kept: 0,
+    replaced: 0,
+    stale: [],
+  };
   const { batch } = out;
   // Keys are only built when something is stored: a replay into empty days (the common case) skips it all.
   const anyRates = stored.rates.size > 0;
   const spoke = new Set<string>();
   const produced = new Set<string>();
   for (const o of outs) {
+    const written = new Set<string>();
     for (const p of o.polls) {
       if (opts.force) spoke.add(`${p.ts}|${p.source}`);
       if (opts.only && !opts.only.poll(p)) continue;
-      if (opts.force || !stored.polls.has(pollKey(p))) batch.polls.push(p);
+      if (opts.force || !stored.polls.has(pollKey(p))) {
+        batch.polls.push(p);
+        written.add(pollKey(p));
+      }
     }
+    // A poll's rejections go with its row: written when it is, left alone when it is.
+    for (const j of o.rejections) if (written.has(pollKey(j))) batch.rejections.push(j);
     for (const r of o.rates) {
       const key = anyRates ? rateKey(r) : '';
       if (anyRates && opts.force) produced.add(key);

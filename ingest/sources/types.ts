@@ -1,6 +1,6 @@
 /** The contract between the poller and the per-API adapters: what goes in, what comes out. */
 import type { Config } from '../../common/config.ts';
-import type { SourceName } from '../../common/types.ts';
+import type { RejectionReason, SourceName } from '../../common/types.ts';
 
 /** One HTTP response as the client received it; header names in any case. */
 export type RawResponse = { status: number; headers: Record<string, string>; body: string };
@@ -15,24 +15,7 @@ export type ParsedRate = {
   quoteTs: number | null;
 };
 
-/** Every reason a response, or one currency of it, is not turned into a rate. */
-export const REJECTION_REASONS = [
-  'http_status',
-  'empty_body',
-  'html_page',
-  'not_json',
-  'truncated',
-  'bad_shape',
-  'no_rates',
-  'bad_currency_code',
-  'not_a_number',
-  'not_finite',
-  'not_positive',
-  'absurd_jump',
-  'self_quote',
-  'bad_quote_time',
-] as const;
-export type RejectionReason = (typeof REJECTION_REASONS)[number];
+export { REJECTION_REASONS, type RejectionReason } from '../../common/types.ts';
 
 /** Why something was not accepted; `currency` is null when the whole poll (or its quote time) is at fault. */
 export type Rejection = { currency: string | null; reason: RejectionReason; detail: string };

@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import { makeS3 } from '../../common/aws.ts';
 import { systemClock } from '../../common/clock.ts';
 import { parseIsoTime } from '../../common/time.ts';
-import { waitForWal } from '../../ingest/replay/tables.ts';
+import { waitForWal } from '../../sql/wal.ts';
 import { makeExporter } from '../../lake/export.ts';
 import { DAY_MS, LAKE_TABLES, type LakeTable } from '../../lake/layout.ts';
 import { makeDb } from '../../sql/db.ts';

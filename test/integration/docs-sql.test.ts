@@ -32,16 +32,22 @@ const examples = pages.flatMap((page) =>
 );
 
 beforeAll(async () => {
-  // Two hours of one series each minute, a rejected poll, and matured forecasts with their scores.
+  // Two hours of one series each minute, a rejected poll and its rejection, a filtered self quote each minute,
+  // and matured forecasts with their scores.
   const now = Math.floor(Date.now() / 60_000) * 60_000;
   const lines: string[] = [];
   for (let i = 120; i > 0; i--) {
     const ts = (now - i * 60_000) * 1000; // µs
     const bad = i === 7;
+    if (bad)
+      lines.push(
+        `rejections,source=docs,poller=main,reason=not_json attempt=1i,detail="not JSON: <html>" ${ts}`,
+      );
     lines.push(
       `rates,source=docs,currency=USD rate=${40_000 + Math.sin(i) * 50} ${ts}`,
       `polls,source=docs,poller=main${bad ? ',reason=not_json' : ''} attempt=1i,http_status=200i,accepted=${bad ? 0 : 1}i,` +
         `rejected=${bad ? 1 : 0}i,archive_id="docs-${i}",error="${bad ? 'not_json: <html>' : ''}" ${ts}`,
+      `rejections,source=docs,poller=main,currency=BTC,reason=self_quote attempt=1i,detail="BTC priced in itself" ${ts}`,
       `forecasts,source=docs,currency=USD,model=persistence made_at=${ts - 60e6}t,horizon=1i,mean=40000.0,` +
         `lo50=39990.0,hi50=40010.0,lo90=39980.0,hi90=40020.0,points=60i,fit_ms=0.1 ${ts}`,
     );
@@ -57,7 +63,7 @@ beforeAll(async () => {
   expect(res.status, await res.text()).toBe(204);
   const db = makeDb(config, 1);
   try {
-    await waitForSettled(db, { tables: ['rates', 'polls', 'forecasts', 'forecast_scores'] });
+    await waitForSettled(db, { tables: ['rates', 'polls', 'rejections', 'forecasts', 'forecast_scores'] });
   } finally {
     await db.end();
   }

@@ -1,15 +1,21 @@
 /**
  * The poller on the real stack: N polls of every source against the fake APIs → exactly N rows per
  * (source, currency) in `rates`, and N envelopes per source in S3 whose bodies are byte-identical to what the
- * fake served. Two pollers at once change nothing in `rates`.
+ * fake served. Two pollers at once change nothing in `rates`. Every rejection is stored with its reason, and
+ * the health page shows it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeS3 } from '../../common/aws.ts';
+import { systemClock } from '../../common/clock.ts';
 import { makeDb } from '../../sql/db.ts';
+import { makeApp } from '../../web/app.tsx';
+import { fixedChecks } from '../../web/checks.ts';
 import { makeFakeApi, type FakeApi } from '../../fakes/server.ts';
+import { REJECTION_REASONS } from '../../ingest/sources/types.ts';
 import { makeManualClock } from '../support/clocks.ts';
 import { archivedEnvelopes, expectExactly, makeTestPoller, ownRange } from './ingest-support.ts';
 import { testConfig } from './stack-env.ts';
+import { waitForSettled } from './views-support.ts';
 
 const config = testConfig();
 const db = makeDb(config, 2);
@@ -92,5 +98,70 @@ describe('ingest on the real stack', () => {
     expect(duplicateIds).toEqual([]);
     expect(envelopes.length).toBe(2 * 4 * N);
     expect(new Set(envelopes.map((e) => e.poller))).toEqual(new Set(['one', 'two']));
+  });
+
+  it('a Coinbase self quote is filtered and counted; a failed poll has its reason; both show on the health page', async () => {
+    const N = 2;
+    const { from, to } = ownRange(N);
+    const span = [new Date(from).toISOString(), new Date(to).toISOString()];
+    const clock = makeManualClock(from);
+    const t = await makeTestPoller({ config, base, clock, sources: ['blockchain', 'coinbase'] });
+    // The first minute fails (404 is not retried: one attempt) and is polled again at the end, failing alike (a
+    // restart's re-poll): DEDUP keeps one row of each, the rejections without a currency included.
+    for (const i of [...Array.from({ length: N }, (_, k) => k), 0]) {
+      if (i === 0) fake.inject('blockchain', { kind: 'status', status: 404 });
+      clock.set(from + i * 60_000 + 1_000);
+      fakeClock.set(clock.now());
+      await t.poller.pollRound(from + i * 60_000);
+    }
+    await t.close();
+
+    type PollRow = {
+      ts: Date;
+      source: string;
+      rejected: number;
+      reason: string | null;
+      error: string | null;
+    };
+    const polls = async () =>
+      db.query<PollRow>(
+        `SELECT ts, source, rejected, reason, error FROM polls WHERE ts >= $1 AND ts < $2 ORDER BY ts, source`,
+        span,
+      );
+    type RejectionRow = { ts: Date; source: string; currency: string | null; reason: string; detail: string };
+    const rejections = async () =>
+      db.query<RejectionRow>(
+        `SELECT ts, source, currency, reason, detail FROM rejections WHERE ts >= $1 AND ts < $2 ORDER BY ts, source`,
+        span,
+      );
+    // Every write acknowledged is applied: a doubled row would be there now.
+    await waitForSettled(db, { tables: ['polls', 'rejections'], views: [] });
+
+    // Coinbase: a clean poll row every minute; the self quote counted once per minute as filtered.
+    const p = await polls();
+    expect(p).toHaveLength(2 * N);
+    expect(
+      p.filter((r) => r.source === 'coinbase').map((r) => [r.rejected, r.reason, r.error || '']),
+    ).toEqual(Array.from({ length: N }, () => [0, null, '']));
+    // The failed blockchain poll: a reason from the fixed list, never NULL.
+    const failed = p.find((r) => r.source === 'blockchain' && r.ts.getTime() === from);
+    expect(failed).toMatchObject({ rejected: 1, reason: 'http_status' });
+    const rows = await rejections();
+    for (const r of rows) expect(REJECTION_REASONS).toContain(r.reason);
+    expect(rows.map((r) => [r.ts.getTime(), r.source, r.currency, r.reason])).toEqual([
+      [from, 'blockchain', null, 'http_status'],
+      [from, 'coinbase', 'BTC', 'self_quote'],
+      [from + 60_000, 'coinbase', 'BTC', 'self_quote'],
+    ]);
+    expect(rows[0]?.detail).toMatch(/^HTTP 404/);
+
+    // The health page, on the same QuestDB: each (source, reason) of the last 24 hours, filtered or rejected.
+    const app = makeApp({ db, clock: systemClock, checks: fixedChecks(true), config });
+    const html = await (await app.request('/health')).text();
+    const shown = [...html.matchAll(/<tr><td>([^<]*)<\/td><td>([^<]*)<\/td><td[^>]*>([^<]*)<\/td>/g)].map(
+      (m) => m.slice(1, 4),
+    );
+    expect(shown).toContainEqual(['coinbase', 'self_quote', 'filtered']);
+    expect(shown).toContainEqual(['blockchain', 'http_status', 'rejected']);
   });
 });

@@ -1,5 +1,5 @@
 /**
- * Health: the newest successful poll of each source and its age, errors by reason, spool depth, whether
+ * Health: the newest successful poll of each source and its age, rejections by reason, spool depth, whether
  * QuestDB, S3 and Firehose answer, job runs, and the gaps found and repaired. It works with QuestDB down
  * (showing that, and the archive's reachability) and refreshes itself.
  */
@@ -14,6 +14,7 @@ import type {
   SpoolDepth,
   SuccessfulPoll,
 } from '../../sql/web.ts';
+import { FILTERED_REASONS } from '../../common/types.ts';
 import type { AwsReach, Reach } from '../checks.ts';
 import { isUnavailable, type AreaDeps } from '../context.ts';
 import { fmtAge, fmtBytes, fmtInt, fmtTime } from '../format.ts';
@@ -32,7 +33,8 @@ export type HealthView = {
     sources: string[];
     successful: SuccessfulPoll[];
     lastPolls: LastPoll[];
-    errors: ReasonCount[];
+    /** Null while migration 0007 has not created the table. */
+    rejections: ReasonCount[] | null;
     spool: SpoolDepth[];
     jobCounts: JobRunCount[];
     jobRuns: JobRun[];
@@ -60,17 +62,19 @@ export async function loadHealth(deps: AreaDeps): Promise<HealthView> {
     };
   }
   const questdb: Reach = { ok: true, ms: performance.now() - t0, detail: 'answers SQL', checkedAt: now };
-  const [catalog, successful, lastPolls, errors, spool, jobCounts, jobRuns, tables] = await Promise.all([
+  const [catalog, successful, lastPolls, spool, jobCounts, jobRuns, tables] = await Promise.all([
     deps.catalog.get(),
     q.lastSuccessfulPolls(now - 30 * DAY),
     q.lastPolls(now - 30 * DAY),
-    q.errorsByReason(now - DAY),
     q.spoolDepth(now - DAY),
     q.jobRunCounts(now - 7 * DAY),
     q.recentJobRuns(now - 7 * DAY),
     q.tableNames(),
   ]);
-  const gaps = tables.has('gaps') ? await q.gapCounts(now - 30 * DAY) : null;
+  const [gaps, rejections] = await Promise.all([
+    tables.has('gaps') ? q.gapCounts(now - 30 * DAY) : null,
+    tables.has('rejections') ? q.rejectionsByReason(now - DAY) : null,
+  ]);
   const sources = [
     ...new Set([...catalog.sources, ...successful.map((s) => s.source), ...lastPolls.map((p) => p.source)]),
   ].sort();
@@ -78,7 +82,7 @@ export async function loadHealth(deps: AreaDeps): Promise<HealthView> {
     now,
     questdb,
     aws: await awsP,
-    db: { sources, successful, lastPolls, errors, spool, jobCounts, jobRuns, gaps },
+    db: { sources, successful, lastPolls, rejections, spool, jobCounts, jobRuns, gaps },
   };
 }
 
@@ -147,30 +151,40 @@ const Sources: FC<{ v: HealthView }> = ({ v }) => {
   );
 };
 
-const Errors: FC<{ errors: ReasonCount[] }> = ({ errors }) =>
-  errors.length === 0 ? (
-    <p class="empty">No failed or rejected polls in the last 24 hours.</p>
+const Rejections: FC<{ rows: ReasonCount[] | null }> = ({ rows }) =>
+  rows === null ? (
+    <p class="empty">Rejections are not recorded yet (no rejections table).</p>
+  ) : rows.length === 0 ? (
+    <p class="empty">No failed polls or rejected values in the last 24 hours.</p>
   ) : (
     <div class="table-wrap">
       <table>
-        <caption>Poll errors by reason, last 24 hours</caption>
+        <caption>
+          Rejections by source and reason, last 24 hours (filtered: a known, permanent condition of a healthy
+          answer, counted but not an error)
+        </caption>
         <thead>
           <tr>
             <th scope="col">Source</th>
             <th scope="col">Reason</th>
-            <th scope="col">Attempts</th>
+            <th scope="col">Kind</th>
+            <th scope="col">Count</th>
             <th scope="col">Last (UTC)</th>
           </tr>
         </thead>
         <tbody>
-          {errors.map((e) => (
-            <tr>
-              <td>{e.source}</td>
-              <td>{e.reason}</td>
-              <td class="num">{fmtInt(e.n)}</td>
-              <td>{fmtTime(e.lastTs)}</td>
-            </tr>
-          ))}
+          {rows.map((e) => {
+            const filtered = FILTERED_REASONS.has(e.reason);
+            return (
+              <tr>
+                <td>{e.source}</td>
+                <td>{e.reason}</td>
+                <td class={filtered ? '' : 'bad'}>{filtered ? 'filtered' : 'rejected'}</td>
+                <td class="num">{fmtInt(e.n)}</td>
+                <td>{fmtTime(e.lastTs)}</td>
+              </tr>
+            );
+          })}
         </tbody>
       </table>
     </div>
@@ -347,9 +361,9 @@ export const HealthBody: FC<{ v: HealthView }> = ({ v }) => (
           <h2 id="h-sources">Sources</h2>
           <Sources v={v} />
         </section>
-        <section aria-labelledby="h-errors">
-          <h2 id="h-errors">Errors by reason</h2>
-          <Errors errors={v.db.errors} />
+        <section aria-labelledby="h-rejections">
+          <h2 id="h-rejections">Rejections by reason</h2>
+          <Rejections rows={v.db.rejections} />
         </section>
         <section aria-labelledby="h-spool">
           <h2 id="h-spool">Spool</h2>

@@ -114,7 +114,7 @@ describe('fake rate API server', () => {
     expect(JSON.parse(got.text)).toEqual({
       errors: [{ id: 'rate_limit_exceeded', message: 'Too many requests' }],
     });
-    expect(parse('coinbase', got).rejections.map((r) => r.reason)).toEqual(['http_status']);
+    expect(parse('coinbase', got).rejections.map((r) => r.reason)).toEqual(['rate_limited']);
     expectRecorded(api.served[0], got);
   });
 

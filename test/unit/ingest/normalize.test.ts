@@ -5,6 +5,7 @@ import {
   describeRejections,
   JUMP_LOOKBACK_MS,
   normalize,
+  rejectionRows,
   type Previous,
 } from '../../../ingest/normalize.ts';
 import { adapterFor } from '../../../ingest/sources/index.ts';
@@ -60,15 +61,25 @@ describe('normalize: one envelope of each source', () => {
     });
   });
 
-  it('coinbase: every code but BTC from its decimal string; BTC rejected as a self quote', () => {
+  it('coinbase: every code but BTC from its decimal string; BTC filtered as a self quote', () => {
     const n = run('coinbase', renderCoinbase(MINUTE, SEED));
     const expected = COINBASE_CODES.filter((c) => c !== 'BTC');
     expect(n.rates.map((r) => r.currency)).toEqual(expected);
     for (const r of n.rates) expect(r.rate).toBe(Number(formatPrice(priceAt(SEED, r.currency, MINUTE))));
     expect(n.rejections).toEqual([{ currency: 'BTC', reason: 'self_quote', detail: expect.any(String) }]);
-    // A self quote is in every healthy answer: counted and described, but not the poll's reason.
-    expect(n.poll).toMatchObject({ accepted: expected.length, rejected: 1, reason: '' });
-    expect(n.poll.error).toMatch(/^self_quote\(BTC\): /);
+    // A self quote is in every healthy answer: a clean poll row, and one `rejections` row that counts it.
+    expect(n.poll).toMatchObject({ accepted: expected.length, rejected: 0, reason: '', error: '' });
+    expect(rejectionRows(n.poll, n.rejections)).toEqual([
+      {
+        ts: MINUTE,
+        source: 'coinbase',
+        attempt: 1,
+        poller: 'test',
+        currency: 'BTC',
+        reason: 'self_quote',
+        detail: expect.stringMatching(/^BTC priced in itself/),
+      },
+    ]);
   });
 
   it('coingecko: the currencies asked for, with the cache time as quote time', () => {
@@ -113,7 +124,7 @@ describe('normalize: failed polls', () => {
     expect(n.rejections).toEqual([
       {
         currency: null,
-        reason: 'http_status',
+        reason: 'network',
         detail: 'no response: UND_ERR_CONNECT_TIMEOUT: Connect Timeout Error',
       },
     ]);
@@ -157,6 +168,29 @@ describe('normalize: failed polls', () => {
     expect(n.rates).toEqual([]);
     expect(n.poll.bytes).toBe(4);
     expect(n.poll.reason).toBe('not_json');
+  });
+
+  it("a filtered rejection beside a real one: only the real one is the poll's, both are rows", () => {
+    const body = JSON.stringify({ data: { currency: 'BTC', rates: { USD: '5', BTC: '1', EUR: 'x' } } });
+    const n = run('coinbase', body);
+    expect(n.poll).toMatchObject({ accepted: 1, rejected: 1, reason: 'not_a_number' });
+    expect(n.poll.error).toMatch(/^not_a_number\(EUR\): /);
+    expect(rejectionRows(n.poll, n.rejections).map((r) => [r.currency, r.reason])).toEqual([
+      ['BTC', 'self_quote'],
+      ['EUR', 'not_a_number'],
+    ]);
+  });
+
+  it('a rejection row names a currency only by a valid code; a bad key stays in the detail', () => {
+    const n = run('blockchain', JSON.stringify({ USD: { last: 5 }, 'a b,c=\n': { last: 6 } }));
+    const rows = rejectionRows(n.poll, n.rejections);
+    expect(rows).toEqual([
+      expect.objectContaining({
+        currency: null,
+        reason: 'bad_currency_code',
+        detail: expect.stringContaining('a b,c='),
+      }),
+    ]);
   });
 
   it('keeps the error column bounded, however many rejections', () => {

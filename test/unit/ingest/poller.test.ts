@@ -12,7 +12,7 @@ import { makePoller, type PolledSource } from '../../../ingest/poller.ts';
 import { adapterFor } from '../../../ingest/sources/index.ts';
 import type { Batch } from '../../../ingest/store.ts';
 import { BLOCKCHAIN_CODES, COINDESK_CODES } from '../../../fakes/currencies.ts';
-import { renderBlockchain, renderCoindesk } from '../../../fakes/formats.ts';
+import { renderBlockchain, renderCoinbase, renderCoindesk } from '../../../fakes/formats.ts';
 import { makeManualClock } from '../../support/clocks.ts';
 import { attempt, recordingLog } from './helpers.ts';
 
@@ -40,7 +40,11 @@ function harness(
   const calls: Call[] = [];
   const { log, lines } = recordingLog();
   const render = (source: SourceName, minute: number) =>
-    source === 'coindesk' ? renderCoindesk(minute, SEED) : renderBlockchain(minute, SEED);
+    source === 'coindesk'
+      ? renderCoindesk(minute, SEED)
+      : source === 'coinbase'
+        ? renderCoinbase(minute, SEED)
+        : renderBlockchain(minute, SEED);
   const answer =
     opts.answer ??
     ((source: SourceName, at: number) => [
@@ -247,6 +251,9 @@ describe('pollSource', () => {
       [1, 503, 'http_status'],
       [2, 200, ''],
     ]);
+    expect(store.batch.rejections?.map((r) => [r.attempt, r.currency, r.reason])).toEqual([
+      [1, null, 'http_status'],
+    ]);
     expect(summary).toMatchObject({
       attempts: 2,
       status: 200,
@@ -258,6 +265,21 @@ describe('pollSource', () => {
       source: 'blockchain',
       reason: 'http_status',
     });
+  });
+
+  it('coinbase: the self quote is filtered, counted in a rejections row, and neither rejected nor logged', async () => {
+    const h = harness({ sources: ['coinbase'] });
+    const summary = await h.poller.pollSource(
+      { name: 'coinbase', adapter: adapterFor('coinbase'), url: 'coinbase', headers: {} },
+      T0,
+    );
+    const store = h.calls.find((c) => c.kind === 'store') as Extract<Call, { kind: 'store' }>;
+    expect(store.batch.polls?.map((p) => [p.rejected, p.reason, p.error])).toEqual([[0, '', '']]);
+    expect(store.batch.rejections?.map((r) => [r.ts, r.source, r.currency, r.reason])).toEqual([
+      [T0, 'coinbase', 'BTC', 'self_quote'],
+    ]);
+    expect(summary.rejected).toBe(0);
+    expect(h.lines.filter((l) => l.level >= 40)).toEqual([]);
   });
 
   it('writes a currencies row for a code the first time it is seen, once across polls and sources', async () => {

@@ -3,10 +3,10 @@
  * included), its resumable state, and the choice of rows to write.
  */
 import { describe, expect, it } from 'vitest';
-import type { Currency, Poll, Rate } from '../../../common/types.ts';
+import type { Currency, Poll, Rate, RejectionRow } from '../../../common/types.ts';
 import type { RawEnvelope } from '../../../ingest/archive/envelope.ts';
 import { describeCurrency } from '../../../ingest/currencies.ts';
-import { advance, normalize, type Previous } from '../../../ingest/normalize.ts';
+import { advance, normalize, rejectionRows, type Previous } from '../../../ingest/normalize.ts';
 import { makeReplayNormalizer, pollKey, rateKey } from '../../../ingest/replay/minutes.ts';
 import { selectRows } from '../../../ingest/replay/writer.ts';
 import { adapterFor } from '../../../ingest/sources/index.ts';
@@ -32,10 +32,16 @@ function minutes(n: number, jump = { at: -1, factor: 1 }): RawEnvelope[] {
 function pollerWay(envs: RawEnvelope[]) {
   const prev = new Map<string, Previous>();
   const known = new Set<string>();
-  const out = { polls: [] as Poll[], rates: [] as Rate[], currencies: [] as Currency[] };
+  const out = {
+    polls: [] as Poll[],
+    rates: [] as Rate[],
+    currencies: [] as Currency[],
+    rejections: [] as RejectionRow[],
+  };
   for (const env of envs) {
     const n = normalize(env, adapterFor(env.source), prev);
     out.polls.push(n.poll);
+    out.rejections.push(...rejectionRows(n.poll, n.rejections));
     advance(prev, n.rates);
     for (const r of n.rates) {
       out.rates.push(r);
@@ -49,7 +55,12 @@ function pollerWay(envs: RawEnvelope[]) {
 }
 
 function replayWay(envs: RawEnvelope[], split = envs.length) {
-  const out = { polls: [] as Poll[], rates: [] as Rate[], currencies: [] as Currency[] };
+  const out = {
+    polls: [] as Poll[],
+    rates: [] as Rate[],
+    currencies: [] as Currency[],
+    rejections: [] as RejectionRow[],
+  };
   const firstSeen = new Map<string, number>();
   let n = makeReplayNormalizer({ previous: {}, firstSeen });
   envs.forEach((env, i) => {
@@ -59,15 +70,19 @@ function replayWay(envs: RawEnvelope[], split = envs.length) {
     out.polls.push(...o.polls);
     out.rates.push(...o.rates);
     out.currencies.push(...o.currencies);
+    out.rejections.push(...o.rejections);
   });
   return out;
 }
 
 describe('replay normalization', () => {
-  it('gives the poller’s rows: polls, rates, first-seen currencies, an absurd jump rejected alike', () => {
+  it('gives the poller’s rows: polls, rates, rejections, first-seen currencies, an absurd jump rejected alike', () => {
     const envs = minutes(6, { at: 3, factor: 10 });
     const poller = pollerWay(envs);
     expect(poller.rates.filter((r) => r.ts === T + 3 * MIN).map((r) => r.currency)).toEqual(['EUR']);
+    expect(poller.rejections.map((r) => [r.ts, r.currency, r.reason])).toEqual([
+      [T + 3 * MIN, 'USD', 'absurd_jump'],
+    ]);
     expect(replayWay(envs)).toEqual(poller);
   });
 
@@ -99,6 +114,8 @@ describe('replay normalization', () => {
 
 describe('selectRows', () => {
   const o = makeReplayNormalizer({ previous: {}, firstSeen: new Map() }).normalizeMinute(T, minutes(1));
+  const spoiled = envelope('blockchain', T, { body: '{"USD":{"last":5},"EUR":{"last":"x"}}' });
+  const bad = makeReplayNormalizer({ previous: {}, firstSeen: new Map() }).normalizeMinute(T, [spoiled]);
   const usd = o.rates.find((r) => r.currency === 'USD')!;
   const none = { rates: new Set<string>(), polls: new Set<string>() };
 
@@ -107,6 +124,13 @@ describe('selectRows', () => {
     const stored = { rates: new Set(o.rates.map(rateKey)), polls: new Set(o.polls.map(pollKey)) };
     const again = selectRows([o], stored, { force: false });
     expect([again.batch.rates.length, again.batch.polls.length, again.kept]).toEqual([0, 0, 2]);
+  });
+
+  it("writes a poll's rejections with its row, and leaves them when the row is stored", () => {
+    expect(selectRows([bad], none, { force: false }).batch.rejections).toEqual(bad.rejections);
+    expect(bad.rejections.map((r) => [r.currency, r.reason])).toEqual([['EUR', 'not_a_number']]);
+    const stored = { rates: new Set<string>(), polls: new Set(bad.polls.map(pollKey)) };
+    expect(selectRows([bad], stored, { force: false }).batch.rejections).toEqual([]);
   });
 
   it('with force rewrites every row and counts stored rows the archive no longer gives', () => {

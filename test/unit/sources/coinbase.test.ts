@@ -35,7 +35,7 @@ describe('Coinbase exchange-rates adapter', () => {
     ]);
   });
 
-  it('rejects HTTP 429 with its JSON error body as `http_status`, quoting the error', () => {
+  it('rejects HTTP 429 with its JSON error body as `rate_limited`, quoting the error', () => {
     const result = coinbase.parse({
       status: 429,
       headers: { 'Content-Type': 'application/json', 'Retry-After': '30' },
@@ -43,7 +43,7 @@ describe('Coinbase exchange-rates adapter', () => {
     });
     expect(result.rates).toEqual([]);
     expect(result.rejections).toHaveLength(1);
-    expect(result.rejections[0]).toMatchObject({ currency: null, reason: 'http_status' });
+    expect(result.rejections[0]).toMatchObject({ currency: null, reason: 'rate_limited' });
     expect(result.rejections[0]?.detail).toMatch(/^HTTP 429: .*rate_limit_exceeded/);
   });
 

@@ -11,9 +11,9 @@ const rejection = (res: Parameters<typeof parseResponseJson>[0]) => {
 };
 
 describe('response envelope', () => {
-  it.each([0, 199, 301, 404, 429, 500, 503])('rejects HTTP %i as one poll-level `http_status`', (status) => {
+  it.each([0, 199, 301, 404, 429, 500, 503])('rejects HTTP %i as one poll-level rejection', (status) => {
     const r = rejection({ status, headers: {}, body: '{"USD":{"last":1}}' });
-    expect(r).toMatchObject({ currency: null, reason: 'http_status' });
+    expect(r).toMatchObject({ currency: null, reason: status === 429 ? 'rate_limited' : 'http_status' });
     expect(r?.detail).toMatch(new RegExp(`^HTTP ${status}`));
   });
 

@@ -5,8 +5,10 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { SOURCE_NAMES, type SourceName } from '../../../common/types.ts';
+import { FILTERED_REASONS, REJECTION_REASONS, SOURCE_NAMES, type SourceName } from '../../../common/types.ts';
+import { normalize, rejectionRows } from '../../../ingest/normalize.ts';
 import { ADAPTERS, type ParsedRate } from '../../../ingest/sources/index.ts';
+import { envelope } from '../ingest/helpers.ts';
 import {
   blockchainSpec,
   coinbaseSpec,
@@ -86,8 +88,26 @@ describe.each(SOURCE_NAMES)('%s adapter properties', (name) => {
         expectWellFormed(result);
         if (res.status < 200 || res.status > 299) {
           expect(result.rates).toEqual([]);
-          expect(reasons(result)).toEqual(['http_status']);
+          expect(reasons(result)).toEqual([res.status === 429 ? 'rate_limited' : 'http_status']);
         }
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('normalized, every rejection is stored with a reason from the fixed list, and so is a poll that rejected anything (2000 responses)', () => {
+    const minute = Date.UTC(2030, 0, 1, 0, 0);
+    fc.assert(
+      fc.property(mutatedResponse(spec), (res) => {
+        const env = envelope(name, minute, { status: res.status, headers: res.headers, body: res.body });
+        const n = normalize(env, adapter, new Map());
+        const rows = rejectionRows(n.poll, n.rejections);
+        expect(rows).toHaveLength(n.rejections.length);
+        for (const r of rows) expect(REJECTION_REASONS).toContain(r.reason);
+        const real = rows.filter((r) => !FILTERED_REASONS.has(r.reason));
+        expect(n.poll.rejected).toBe(real.length);
+        if (real.length > 0) expect(n.poll.reason).toBe(real[0]?.reason);
+        else expect([n.poll.reason, n.poll.error]).toEqual(['', '']);
       }),
       { numRuns: 2000 },
     );

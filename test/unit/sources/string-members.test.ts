@@ -128,6 +128,6 @@ describe('Coinbase fast path', () => {
     const body = serialize({ data: { currency: 'BTC', rates: { USD: '1' } } });
     same(body, undefined, 429);
     same(body, { 'content-type': 'text/html' });
-    expect(parseCoinbase({ ...ok(body), status: 429 }).rejections[0]?.reason).toBe('http_status');
+    expect(parseCoinbase({ ...ok(body), status: 429 }).rejections[0]?.reason).toBe('rate_limited');
   });
 });

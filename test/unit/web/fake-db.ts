@@ -119,14 +119,17 @@ export function sampleAnswers(): Answers {
       },
     ],
     ping: [{ ok: 1 }],
-    tableNames: [{ table_name: 'rates' }, { table_name: 'polls' }],
+    tableNames: [{ table_name: 'rates' }, { table_name: 'polls' }, { table_name: 'rejections' }],
     lastSuccessfulPolls: [
       { ts: t(last), source: 'blockchain', fetched_at: t(last + 400), latency_ms: 120, accepted: 25 },
     ],
     lastPolls: [
       { ts: t(last), source: 'blockchain', attempt: 1, http_status: 200, reason: null, error: null },
     ],
-    errorsByReason: [{ source: 'blockchain', reason: 'http_status', n: '3', last_ts: t(last - 5 * MIN) }],
+    rejectionsByReason: [
+      { source: 'coinbase', reason: 'self_quote', n: '60', last_ts: t(last) },
+      { source: 'blockchain', reason: 'http_status', n: '3', last_ts: t(last - 5 * MIN) },
+    ],
     spoolDepth: [
       {
         ts: t(last),

@@ -122,12 +122,31 @@ describe('pages', () => {
     expect(await (await app.request('/forecast')).text()).toContain('hx-trigger="every 60s"');
   });
 
-  it('health: polls, errors by reason, spool, reachability, jobs, and gap repair not installed yet', async () => {
+  it('health: polls, rejections by reason, spool, reachability, jobs, and gap repair not installed yet', async () => {
     const { app } = makeTestApp();
     const html = await (await app.request('/health')).text();
     for (const s of ['blockchain', 'http_status', 'archive', 'view-health', 'reachable', 'no gaps table'])
       expect(html).toContain(s);
     expect(html).toContain('90 s'); // age of the last successful poll
+  });
+
+  it('health: a self quote is shown as filtered, a failed call as rejected, by source and reason', async () => {
+    const { app } = makeTestApp();
+    const html = await (await app.request('/health')).text();
+    const rows = [...html.matchAll(/<tr><td>([^<]*)<\/td><td>([^<]*)<\/td><td[^>]*>([^<]*)<\/td>/g)].map(
+      (m) => m.slice(1, 4),
+    );
+    expect(rows).toContainEqual(['coinbase', 'self_quote', 'filtered']);
+    expect(rows).toContainEqual(['blockchain', 'http_status', 'rejected']);
+  });
+
+  it('health: says so while the rejections table does not exist', async () => {
+    const answers = sampleAnswers();
+    answers.tableNames = [{ table_name: 'rates' }];
+    const { app, calls } = makeTestApp(answers);
+    const html = await (await app.request('/health')).text();
+    expect(html).toContain('no rejections table');
+    expect(calls.map((c) => c.name)).not.toContain('rejectionsByReason');
   });
 
   it('health: reads gaps once the table exists', async () => {
