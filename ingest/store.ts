@@ -3,39 +3,19 @@
  * plain data (so a batch can wait in the spool as JSON); writes are idempotent through the tables' DEDUP keys.
  */
 import type { Log } from '../common/log.ts';
-import type { Currency, Poll, Rate, RejectionRow } from '../common/types.ts';
 import { ilpRefusal, type Ilp } from '../sql/ilp.ts';
-import { buildRows } from './ilp-rows.ts';
+import { writeBatch, type Batch, type SourceRow, type SpoolStatusRow } from '../sql/tables.ts';
 import { makeDelivery, type Delivery } from './delivery.ts';
 import type { Spool } from './spool.ts';
 
-export type SourceRow = { id: string; kind: string; urlTemplate: string; description: string };
-export type SpoolStatusRow = {
-  ts: number;
-  poller: string;
-  channel: string;
-  files: number;
-  bytes: number;
-  maxBytes: number;
-  full: boolean;
-  lost: number;
-};
-
-export type Batch = {
-  polls?: Poll[];
-  rates?: Rate[];
-  currencies?: Currency[];
-  rejections?: RejectionRow[];
-  sources?: SourceRow[];
-  spool?: SpoolStatusRow[];
-};
+export type { Batch, SourceRow, SpoolStatusRow };
 
 export type Store = {
   write(batch: Batch): Promise<void>;
 };
 
 export function makeQuestdbStore(ilp: Ilp): Store {
-  return { write: (batch) => ilp.write((s) => buildRows(s, batch)) };
+  return { write: (batch) => ilp.write((s) => writeBatch(s, batch)) };
 }
 
 /**

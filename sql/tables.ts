@@ -442,3 +442,23 @@ export async function writeRows<R>(sender: Sender, spec: TableSpec<R>, rows: rea
     await sender.at(spec.ts(row), 'ms');
   }
 }
+
+/** What one poll (or one replayed minute) writes: its rows of each table, sent as one ILP request. */
+export type Batch = {
+  polls?: Poll[];
+  rates?: Rate[];
+  currencies?: Currency[];
+  rejections?: RejectionRow[];
+  sources?: SourceRow[];
+  spool?: SpoolStatusRow[];
+};
+
+/** Append a batch's rows: rates, then polls, rejections, currencies, sources and spool status. */
+export async function writeBatch(sender: Sender, batch: Batch): Promise<void> {
+  await writeRows(sender, TABLES.rates, batch.rates ?? []);
+  await writeRows(sender, TABLES.polls, batch.polls ?? []);
+  await writeRows(sender, TABLES.rejections, batch.rejections ?? []);
+  await writeRows(sender, TABLES.currencies, batch.currencies ?? []);
+  await writeRows(sender, TABLES.sources, batch.sources ?? []);
+  await writeRows(sender, TABLES.spool, batch.spool ?? []);
+}
