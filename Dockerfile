@@ -13,6 +13,7 @@ COPY web ./web
 COPY migrations ./migrations
 COPY stack ./stack
 COPY fakes ./fakes
+COPY lake ./lake
 RUN npm run build
 
 FROM node:24-bookworm-slim
