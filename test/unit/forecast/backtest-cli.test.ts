@@ -33,7 +33,7 @@ describe('parseCloses', () => {
     expect([...p.series.y]).toEqual([1.5, 1.6, 1.9]);
     expect([...p.series.t]).toEqual([0, 1, 4].map((m) => Date.UTC(2023, 2, 1, 0, m)));
     expect(p.bad.map((b) => b.line)).toEqual([4, 5, 6, 7]);
-    expect(p.bad[0]!.reason).toMatch(/neither ISO 8601/);
+    expect(p.bad[0]!.reason).toMatch(/not an ISO 8601 date or time/);
     expect(p.bad[1]!.reason).toMatch(/not a positive number/);
     expect(p.bad[2]!.reason).toMatch(/not after the previous minute/);
     expect(p.bad[3]!.reason).toMatch(/expected 2 fields/);
