@@ -2,6 +2,7 @@
  * What every command-line tool shares: a failure is one line on stderr that names what could not be reached and
  * how to point the tool elsewhere, never a stack trace.
  */
+import { parseArgs } from 'node:util';
 import { S3Unavailable } from './aws.ts';
 import { ConfigError, ENV_FILE } from './config.ts';
 import { DbUnavailable } from '../sql/db.ts';
@@ -13,7 +14,8 @@ const HINT_S3 = `is the stack running (npm start)? Point elsewhere with AWS_ENDP
 export function failureLine(err: unknown): string {
   if (err instanceof DbUnavailable) return `${err.message}; ${HINT_DB}`;
   if (err instanceof S3Unavailable) return `${err.message}; ${HINT_S3}`;
-  if (err instanceof ConfigError) return err.problems.join('; ');
+  if (err instanceof ConfigError)
+    return `invalid configuration (${err.problems.length} problem${err.problems.length === 1 ? '' : 's'}): ${err.problems.join('; ')}`;
   const text = err instanceof Error ? err.message : String(err);
   return text.split('\n')[0] ?? text;
 }
@@ -32,4 +34,33 @@ export function runCli(name: string, main: () => Promise<number>): void {
 /** A usage problem as one line with the pointer to `--help`. Pure. */
 export function usageLine(name: string, errors: string[], help: string): string {
   return `${name}: ${errors.join('; ')} (${help} for usage)`;
+}
+
+/**
+ * For a tool without options: null when `args` is empty, else a function that prints the usage (`--help`,
+ * status 0) or one line refusing the arguments (status 2) and returns that status.
+ */
+export function parseHelpOnly(
+  name: string,
+  args: string[],
+  help: string,
+): ((usage: string) => number) | null {
+  if (args.length === 0) return null;
+  try {
+    parseArgs({
+      args,
+      options: { help: { type: 'boolean', short: 'h' } },
+      strict: true,
+      allowPositionals: false,
+    });
+    return (usage) => {
+      process.stdout.write(`${usage}\n`);
+      return 0;
+    };
+  } catch (err) {
+    return () => {
+      process.stderr.write(`${usageLine(name, [(err as Error).message], help)}\n`);
+      return 2;
+    };
+  }
 }

@@ -114,7 +114,8 @@ describe('configuration', () => {
       encoding: 'utf8',
     });
     expect(r.status).toBe(2);
-    expect(r.stderr).toMatch(/Invalid configuration \(3 problems\)/);
+    expect(r.stderr).toMatch(/^migrate: invalid configuration \(3 problems\): /);
+    expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
     for (const name of ['QUESTDB_PG_PORT', 'SOURCES', 'BLOCKCHAIN_URL']) expect(r.stderr).toContain(name);
   });
 });

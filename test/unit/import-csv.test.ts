@@ -54,7 +54,7 @@ describe('parseCandleLine', () => {
       ['2024-01-01T00:00:00Z,100,110,90', 'fields', /expected 5 or 6 fields.*got 4/],
       ['2024-01-01T00:00:00Z,100,110,90,105,1,2', 'fields', /got 7/],
       ['2024-31-01T00:00:00Z,100,110,90,105', 'timestamp', /timestamp "2024-31-01T00:00:00Z": no month 31/],
-      ['1704067200000000,100,110,90,105', 'timestamp', /too large/],
+      ['1704067200000000000,100,110,90,105', 'timestamp', /is in the future/],
       ['4102444800,100,110,90,105', 'timestamp', /2100-01-01.*in the future/],
       ['1230000000,100,110,90,105', 'timestamp', /2008-12-23.*before Bitcoin existed/],
       ['2024-01-01T00:00:00Z,100,110,90,NaN', 'close', /close "NaN" is not a number/],
@@ -127,6 +127,11 @@ describe('summary and exit status', () => {
     expect(importExitStatus(summary, false)).toBe(1);
     expect(importExitStatus(summary, true)).toBe(0);
     expect(importExitStatus({ ...summary, skipped: 0, skippedBy: {} }, false)).toBe(0);
+  });
+
+  it('is non-zero when no row was usable, even with --allow-skips', () => {
+    expect(importExitStatus({ ...summary, imported: 0 }, true)).toBe(1);
+    expect(importExitStatus({ ...summary, imported: 0, skipped: 0, skippedBy: {} }, true)).toBe(1);
   });
 
   it('says what was read, imported and skipped, and over which range', () => {

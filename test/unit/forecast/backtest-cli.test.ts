@@ -70,13 +70,29 @@ describe('parseBacktestArgs', () => {
     });
     const bad = parseBacktestArgs(['--from', 'soon', '--stride', '0', '--models', 'gp-magic']);
     expect('errors' in bad && bad.errors).toEqual([
-      expect.stringMatching(/--from: "soon"/),
-      expect.stringMatching(/--to: ""/),
+      '--from "soon": not an ISO 8601 date or time (such as 2031-01-05 or 2031-01-05T10:30Z)',
+      '--to is required',
       '--source is required (or --csv FILE, or --synthetic lead-lag)',
       '--currency is required',
       expect.stringMatching(/unknown model "gp-magic"/),
       '--stride must be a whole number ≥ 1, got "0"',
     ]);
+  });
+
+  it('refuses an impossible date naming the flag, and reads --help', () => {
+    const r = parseBacktestArgs([
+      '--source',
+      's',
+      '--currency',
+      'USD',
+      '--from',
+      '2031-02-30',
+      '--to',
+      '2031-03-05',
+    ]);
+    expect(r).toEqual({ errors: ['--from "2031-02-30": no such date: February 2031 has 28 days'] });
+    expect(parseBacktestArgs(['--help'])).toMatchObject({ help: true });
+    expect(parseBacktestArgs(['-h', '--what'])).toMatchObject({ errors: [expect.stringMatching(/what/)] });
   });
 });
 
