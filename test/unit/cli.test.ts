@@ -1,4 +1,5 @@
 /** What every CLI shares: one-line failures, --help and unknown flags, and logs without terminal codes off a terminal. */
+import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { S3Unavailable, asAwsError } from '../../common/aws.ts';
 import { failureLine } from '../../common/cli.ts';
@@ -75,5 +76,16 @@ describe('logs off a terminal', () => {
     expect(plainOutput({ isTTY: true }, {})).toBe(false);
     expect(plainOutput({ isTTY: true }, { NO_COLOR: '1' })).toBe(true);
     expect(plainOutput({ isTTY: true }, { NO_COLOR: '' })).toBe(false);
+  });
+
+  it("strips an installer's terminal codes when the stack's output is a file or pipe", () => {
+    const code =
+      "import { run } from './stack/process.ts';" +
+      "await run('printf', ['\\x1b[0m\\x1b[1mmvn says hi\\x1b[0m\\n']);";
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], {
+      encoding: 'utf8',
+    });
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe('mvn says hi\n');
   });
 });
