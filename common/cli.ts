@@ -2,6 +2,8 @@
  * What every command-line tool shares: a failure is one line on stderr that names what could not be reached and
  * how to point the tool elsewhere, never a stack trace.
  */
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { S3Unavailable } from './aws.ts';
 import { ConfigError, ENV_FILE } from './config.ts';
@@ -62,5 +64,16 @@ export function parseHelpOnly(
       process.stderr.write(`${usageLine(name, [(err as Error).message], help)}\n`);
       return 2;
     };
+  }
+}
+
+/** Whether the module at `url` is the script node was started with, also when started through a symlink. */
+export function isMain(url: string): boolean {
+  const script = process.argv[1];
+  if (!script) return false;
+  try {
+    return realpathSync(script) === fileURLToPath(url);
+  } catch {
+    return false;
   }
 }

@@ -8,9 +8,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { runCli, usageLine } from '../common/cli.ts';
+import { isMain, runCli, usageLine } from '../common/cli.ts';
 import { loadEnv, parseConfig } from '../common/config.ts';
 import { describeRefusal, parseTimestamp } from '../common/time.ts';
 import { checkDb, makeDb, type Db } from '../sql/db.ts';
@@ -315,5 +314,4 @@ async function main(args: string[]): Promise<number> {
   }
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href)
-  runCli('backtest', () => main(process.argv.slice(2)));
+if (isMain(import.meta.url)) runCli('backtest', () => main(process.argv.slice(2)));

@@ -3,9 +3,9 @@
  * A re-run applies nothing; an applied migration that was edited is refused with a non-zero exit.
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { runCli, usageLine } from '../common/cli.ts';
+import { isMain, runCli, usageLine } from '../common/cli.ts';
 import { loadEnv, parseConfig } from '../common/config.ts';
 import { makeLogger, type Log } from '../common/log.ts';
 import { makeDb, type Db } from '../sql/db.ts';
@@ -89,5 +89,4 @@ async function main(args: string[]): Promise<number> {
   }
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href)
-  runCli('migrate', () => main(process.argv.slice(2)));
+if (isMain(import.meta.url)) runCli('migrate', () => main(process.argv.slice(2)));

@@ -8,9 +8,8 @@ import {
   DescribeDeliveryStreamCommand,
   type FirehoseClient,
 } from '@aws-sdk/client-firehose';
-import { pathToFileURL } from 'node:url';
 import { asAwsError, makeS3 } from '../common/aws.ts';
-import { parseHelpOnly, runCli } from '../common/cli.ts';
+import { isMain, parseHelpOnly, runCli } from '../common/cli.ts';
 import { loadEnv, parseConfig, type Config } from '../common/config.ts';
 import { makeFirehose } from '../common/firehose.ts';
 import { makeLogger } from '../common/log.ts';
@@ -105,5 +104,4 @@ async function main(args: string[]): Promise<number> {
   }
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href)
-  runCli('bootstrap', () => main(process.argv.slice(2)));
+if (isMain(import.meta.url)) runCli('bootstrap', () => main(process.argv.slice(2)));

@@ -1,6 +1,5 @@
 /** The README's configuration table, generated from the config schema (`npm run docs:config` prints it). */
-import { pathToFileURL } from 'node:url';
-import { parseHelpOnly, runCli } from '../common/cli.ts';
+import { isMain, parseHelpOnly, runCli } from '../common/cli.ts';
 import { VARIABLES } from '../common/config.ts';
 
 export function configTable(): string {
@@ -16,7 +15,7 @@ const USAGE = `usage: npm run docs:config
 Prints the configuration table (every variable, its default and meaning) as Markdown. Settings are read from the
 environment, then the .env file of the working directory, then these defaults.`;
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href)
+if (isMain(import.meta.url))
   runCli('docs:config', async () => {
     const usage = parseHelpOnly('docs:config', process.argv.slice(2), 'npm run docs:config -- --help');
     if (usage !== null) return usage(USAGE);

@@ -6,8 +6,9 @@
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { isMain } from '../common/cli.ts';
 import { loadConfigOrExit, loadEnv, type Config } from '../common/config.ts';
 import { makeS3 } from '../common/aws.ts';
 import { makeFirehose } from '../common/firehose.ts';
@@ -223,4 +224,4 @@ function quietJava(out: (line: string) => void): (line: string) => void {
   };
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) void main();
+if (isMain(import.meta.url)) void main();

@@ -117,11 +117,11 @@ describe('CLIs beside a stack, configured only by its .env', () => {
     await waitFor(
       async () =>
         (
-          await db.query<{ n: number }>(
-            "SELECT count() n FROM rates WHERE source = 'blockchain' AND ts = $1",
-            [new Date(at)],
+          await db.query<{ n: string | number }>(
+            "SELECT count() n FROM rates WHERE source = 'blockchain' AND currency = 'USD' AND ts >= $1 AND ts < $2",
+            [iso(at), iso(at + MIN)],
           )
-        )[0]?.n === 1,
+        ).map((r) => Number(r.n))[0] === 1,
       20_000,
       'the replayed USD rate',
     );
