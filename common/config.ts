@@ -360,3 +360,13 @@ export function loadConfigOrExit(env?: Record<string, string | undefined>): Conf
     throw err;
   }
 }
+
+/** The environment that `parseConfig` reads back as `config`: how a process hands its configuration to a child. */
+export function configEnv(config: Config): Record<VariableName, string> {
+  const out = {} as Record<VariableName, string>;
+  for (const name of Object.keys(VARIABLES) as VariableName[]) {
+    const v: unknown = config[name];
+    out[name] = Array.isArray(v) ? v.join(',') : String(v);
+  }
+  return out;
+}

@@ -49,6 +49,8 @@ export type FakeApi = {
   served: ServedResponse[];
   /** Queue `count` copies of `fault`; each request to `source` consumes one. */
   inject(source: SourceName, fault: Fault, count?: number): void;
+  /** Requests taken but not answered yet (slow or hanging) whose clients are still there. */
+  inFlight(): number;
 };
 
 /** Build the fake; nothing listens until `start`. */
@@ -56,6 +58,7 @@ export function makeFakeApi({ seed, clock, maxServed = Infinity, log }: FakeApiD
   const served: ServedResponse[] = [];
   const queues = new Map<SourceName, Fault[]>();
   const timers = new Set<NodeJS.Timeout>();
+  const pending = new Set<ServerResponse>();
 
   const inject = (source: SourceName, fault: Fault, count = 1) => {
     const q = queues.get(source) ?? [];
@@ -98,10 +101,13 @@ export function makeFakeApi({ seed, clock, maxServed = Infinity, log }: FakeApiD
         'served',
       );
     };
-    if (fault?.kind === 'hang') return; // never answered; stop() destroys the socket
-    if (fault?.kind !== 'slow') return write();
+    if (fault?.kind !== 'slow' && fault?.kind !== 'hang') return write();
+    pending.add(res);
+    res.on('close', () => pending.delete(res));
+    if (fault.kind === 'hang') return; // never answered; stop() destroys the socket
     const timer = setTimeout(() => {
       timers.delete(timer);
+      pending.delete(res);
       write();
     }, fault.ms);
     timers.add(timer);
@@ -156,6 +162,7 @@ export function makeFakeApi({ seed, clock, maxServed = Infinity, log }: FakeApiD
   return {
     served,
     inject,
+    inFlight: () => pending.size,
     start(port, host = '127.0.0.1') {
       return new Promise((resolve, reject) => {
         server.once('error', reject);

@@ -4,6 +4,7 @@
  */
 import type { Db } from '../sql/db.ts';
 import type { Ilp } from '../sql/ilp.ts';
+import { TABLES, writeRows } from '../sql/tables.ts';
 import { loadQueries, pick } from '../sql/loader.ts';
 import type { BacktestResult, TimeSeries } from './backtest.ts';
 
@@ -60,30 +61,30 @@ export async function writeBacktest(
 ): Promise<number> {
   const rows = result.rows.filter((r) => r.origins > 0);
   if (rows.length === 0) return 0;
-  await ilp.write(async (s) => {
-    for (const r of rows) {
-      s.table('backtests')
-        .symbol('run_id', run.id)
-        .symbol('source', key.source)
-        .symbol('currency', key.currency)
-        .symbol('model', r.model)
-        .intColumn('horizon', r.horizon)
-        .timestampColumn('from_ts', result.from, 'ms')
-        .timestampColumn('to_ts', result.to, 'ms')
-        .intColumn('origins', r.origins);
-      const floats: [string, number][] = [
-        ['rmse', r.rmse],
-        ['rmse_ratio', r.ratio],
-        ['dm_stat', r.dm.stat],
-        ['dm_p', r.dm.p],
-        ['coverage50', r.coverage50],
-        ['coverage90', r.coverage90],
-        ['width90', r.width90],
-        ['fit_ms', r.fitMs],
-      ];
-      for (const [name, v] of floats) if (Number.isFinite(v)) s.floatColumn(name, v);
-      await s.at(run.ts, 'ms');
-    }
-  });
+  await ilp.write((s) =>
+    writeRows(
+      s,
+      TABLES.backtests,
+      rows.map((r) => ({
+        ts: run.ts,
+        runId: run.id,
+        source: key.source,
+        currency: key.currency,
+        model: r.model,
+        horizon: r.horizon,
+        fromTs: result.from,
+        toTs: result.to,
+        origins: r.origins,
+        rmse: r.rmse,
+        rmseRatio: r.ratio,
+        dmStat: r.dm.stat,
+        dmP: r.dm.p,
+        coverage50: r.coverage50,
+        coverage90: r.coverage90,
+        width90: r.width90,
+        fitMs: r.fitMs,
+      })),
+    ),
+  );
   return rows.length;
 }

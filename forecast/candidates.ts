@@ -1,8 +1,8 @@
 /**
- * The candidate models a backtest compares: the production pair (persistence and the Wiener GP) and, for the
- * record, the kernels the issue measured losing to persistence out of sample — a stationary RBF on raw prices,
- * a Matérn-1/2 on one-minute increments, and Wiener + RBF — plus the multi-output model (multi.ts). A new idea is
- * added here and must beat persistence in a long backtest before it goes anywhere near production.
+ * The candidate models a backtest compares: the production pair (persistence and the Wiener GP), the kernels
+ * that lose to persistence out of sample and stay as references (a stationary RBF on raw prices, a Matérn-1/2 on
+ * one-minute increments, Wiener + RBF), and the multi-output model (multi.ts). A new model is added here and must
+ * beat persistence in a long backtest before it reaches production.
  */
 import { constant, fitGp, matern, product, rbf, sum, white, wiener, type Kernel } from './gp/index.ts';
 import {

@@ -7,6 +7,7 @@
 import type { Log } from '../common/log.ts';
 import type { Db } from '../sql/db.ts';
 import type { Ilp } from '../sql/ilp.ts';
+import { TABLES, writeRows, type ForecastRow } from '../sql/tables.ts';
 import type { Job } from '../jobs/runner.ts';
 import { loadQueries, pick } from '../sql/loader.ts';
 import { PRODUCTION_MODELS, unusable, Z50, Z90, type Model } from './models.ts';
@@ -20,21 +21,7 @@ export const MIN_POINTS = 10;
 /** A series whose last rate is older than this is not projected (its source has stopped). */
 export const MAX_STALENESS_MINUTES = 10;
 
-export type ForecastRow = {
-  ts: number;
-  madeAt: number;
-  horizon: number;
-  source: string;
-  currency: string;
-  model: string;
-  mean: number;
-  lo50: number;
-  hi50: number;
-  lo90: number;
-  hi90: number;
-  points: number;
-  fitMs: number;
-};
+export type { ForecastRow };
 
 export type Skip = { source: string; currency: string; model: string | null; reason: string };
 
@@ -94,25 +81,7 @@ export function forecastAll(
 
 /** Write forecast rows through ILP (DEDUP keys make a re-run of a minute harmless). */
 export async function writeForecasts(ilp: Ilp, rows: ForecastRow[]): Promise<void> {
-  await ilp.write(async (s) => {
-    for (const f of rows) {
-      await s
-        .table('forecasts')
-        .symbol('source', f.source)
-        .symbol('currency', f.currency)
-        .symbol('model', f.model)
-        .timestampColumn('made_at', f.madeAt, 'ms')
-        .intColumn('horizon', f.horizon)
-        .floatColumn('mean', f.mean)
-        .floatColumn('lo50', f.lo50)
-        .floatColumn('hi50', f.hi50)
-        .floatColumn('lo90', f.lo90)
-        .floatColumn('hi90', f.hi90)
-        .intColumn('points', f.points)
-        .floatColumn('fit_ms', f.fitMs)
-        .at(f.ts, 'ms');
-    }
-  });
+  await ilp.write((s) => writeRows(s, TABLES.forecasts, rows));
 }
 
 /** One forecasting round: read, fit, write. Returns counts for the log. */

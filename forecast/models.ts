@@ -1,8 +1,8 @@
 /**
  * Forecast models over one series window, pure: persistence (the random-walk baseline every forecast is scored
  * against) and the production GP, whose prior is a martingale (Wiener kernel anchored at the window start, plus
- * white noise free to shrink towards zero) — measured to match persistence on real one-minute BTC data, with an
- * honest √h interval, where stationary kernels lost to it out of sample.
+ * white noise free to shrink towards zero), which matches persistence on real one-minute BTC data with an honest
+ * √h interval, where stationary kernels lose to it out of sample.
  */
 import { fitGp, white, wiener, sum, type GpModel } from './gp/index.ts';
 

@@ -7,6 +7,7 @@ import type { Clock } from '../common/types.ts';
 import type { Db } from '../sql/db.ts';
 import type { Ilp } from '../sql/ilp.ts';
 import { loadQueries, pick } from '../sql/loader.ts';
+import { TABLES, writeRows, type ScoreRow } from '../sql/tables.ts';
 import type { Job } from '../jobs/runner.ts';
 
 const Q = loadQueries('./forecast.sql', new URL('../sql/', import.meta.url));
@@ -14,22 +15,12 @@ const Q = loadQueries('./forecast.sql', new URL('../sql/', import.meta.url));
 export const SPANS = { '1h': 3_600_000, '24h': 86_400_000, '7d': 7 * 86_400_000 } as const;
 export type Span = keyof typeof SPANS;
 
-export type ScoreRow = {
-  source: string;
-  currency: string;
-  model: string;
-  horizon: number;
-  n: number;
-  rmse: number;
-  mae: number;
-  coverage50: number;
-  coverage90: number;
-  width90: number;
-};
-export type Scored = ScoreRow & { span: Span; skill: number | null };
+/** One model's statistics over one span, before skill is attached. */
+export type SpanScore = Omit<ScoreRow, 'ts' | 'span' | 'skill'>;
+export type Scored = SpanScore & { span: Span; skill: number | null };
 
 /** Attach skill against the persistence row of the same series and horizon. Pure. */
-export function withSkill(rows: ScoreRow[], span: Span): Scored[] {
+export function withSkill(rows: SpanScore[], span: Span): Scored[] {
   const base = new Map<string, number>();
   for (const r of rows)
     if (r.model === 'persistence') base.set(`${r.source}|${r.currency}|${r.horizon}`, r.rmse);
@@ -43,7 +34,7 @@ export function withSkill(rows: ScoreRow[], span: Span): Scored[] {
 export async function scoreAt(deps: { db: Db; ilp: Ilp }, end: number): Promise<number> {
   const out: Scored[] = [];
   for (const [span, ms] of Object.entries(SPANS) as [Span, number][]) {
-    const rows = await deps.db.query<Record<keyof ScoreRow, string | number>>(pick(Q, 'scoreSpan'), [
+    const rows = await deps.db.query<Record<keyof SpanScore, string | number>>(pick(Q, 'scoreSpan'), [
       new Date(end - ms).toISOString(),
       new Date(end).toISOString(),
     ]);
@@ -63,22 +54,13 @@ export async function scoreAt(deps: { db: Db; ilp: Ilp }, end: number): Promise<
     out.push(...withSkill(typed, span));
   }
   if (out.length === 0) return 0;
-  await deps.ilp.write(async (s) => {
-    for (const r of out) {
-      s.table('forecast_scores')
-        .symbol('span', r.span)
-        .symbol('source', r.source)
-        .symbol('currency', r.currency);
-      s.symbol('model', r.model).intColumn('horizon', r.horizon).intColumn('n', r.n);
-      s.floatColumn('rmse', r.rmse).floatColumn('mae', r.mae);
-      if (r.skill !== null) s.floatColumn('skill', r.skill);
-      await s
-        .floatColumn('coverage50', r.coverage50)
-        .floatColumn('coverage90', r.coverage90)
-        .floatColumn('width90', r.width90)
-        .at(end, 'ms');
-    }
-  });
+  await deps.ilp.write((s) =>
+    writeRows(
+      s,
+      TABLES.scores,
+      out.map((r) => ({ ...r, ts: end })),
+    ),
+  );
   return out.length;
 }
 

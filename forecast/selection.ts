@@ -1,8 +1,8 @@
 /**
  * Which model production should run, from backtests: a candidate replaces the persistence-equivalent Wiener GP
  * only when a long out-of-sample backtest shows it significantly better than persistence at every horizon
- * (Diebold–Mariano) with honest 90% intervals. Never from a short span: the issue measured that choosing by the
- * last 24 hours loses to persistence out of sample. Pure.
+ * (Diebold–Mariano) with honest 90% intervals. Never from a short span: choosing by the last 24 hours picks
+ * models that lose to persistence out of sample. Pure.
  */
 import { negligible, verdict, type BacktestRow } from './backtest.ts';
 

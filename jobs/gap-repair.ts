@@ -17,6 +17,7 @@ import { waitForWal } from '../ingest/replay/tables.ts';
 import { makeQuestdbStore } from '../ingest/store.ts';
 import type { Db } from '../sql/db.ts';
 import type { Ilp } from '../sql/ilp.ts';
+import { TABLES, writeRows } from '../sql/tables.ts';
 import { loadQueries, pick } from '../sql/loader.ts';
 import { classifyGaps, gridGaps, isFinal, spansOf, type Gap } from './gaps.ts';
 import type { Job, JobContext } from './runner.ts';
@@ -156,23 +157,22 @@ export function makeGapRepair(
 
     const verdicts = classifyGaps(search, outs);
     const tally = { repaired: 0, rejected: 0, missing: 0 };
-    await ilp.write(async (s) => {
-      for (const g of search) {
-        const key = rateKey(g);
-        const v = verdicts.get(key)!;
-        tally[v.status]++;
-        await s
-          .table('gaps')
-          .symbol('source', g.source)
-          .symbol('currency', g.currency)
-          .symbol('status', v.status)
-          .booleanColumn('final', isFinal(v.status, g.ts, now, slackMs))
-          .stringColumn('reason', v.reason)
-          .timestampColumn('found_at', recorded.get(key)?.found_at.getTime() ?? now, 'ms')
-          .timestampColumn('checked_at', now, 'ms')
-          .at(g.ts, 'ms');
-      }
+    const rows = search.map((g) => {
+      const key = rateKey(g);
+      const v = verdicts.get(key)!;
+      tally[v.status]++;
+      return {
+        ts: g.ts,
+        source: g.source,
+        currency: g.currency,
+        status: v.status,
+        final: isFinal(v.status, g.ts, now, slackMs),
+        reason: v.reason,
+        foundAt: recorded.get(key)?.found_at.getTime() ?? now,
+        checkedAt: now,
+      };
     });
+    await ilp.write((s) => writeRows(s, TABLES.gaps, rows));
     log.info(
       { found: fresh.length, searchedAgain: due.length, ...tally },
       'gaps searched in the raw archive',

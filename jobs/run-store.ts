@@ -1,10 +1,11 @@
 /** The `job_runs` table: every run's record, and where each job's catch-up resumes after a restart. */
 import type { Db } from '../sql/db.ts';
+import type { Ilp } from '../sql/ilp.ts';
+import { TABLES, writeRows } from '../sql/tables.ts';
 import { loadQueries, pick } from '../sql/loader.ts';
 import type { Window } from './scheduler.ts';
 
 const Q = loadQueries('../sql/jobs.sql', import.meta.url);
-const RECORD = pick(Q, 'recordRun');
 const DONE_UNTIL = pick(Q, 'doneUntil');
 
 export type RunStatus = 'running' | 'ok' | 'failed' | 'skipped';
@@ -26,26 +27,27 @@ export type RunStore = {
   record(run: RunRecord): Promise<void>;
 };
 
-const iso = (ms: number) => new Date(ms).toISOString();
-
-export function makeRunStore(db: Db): RunStore {
+export function makeRunStore(db: Db, ilp: Ilp): RunStore {
   return {
     async doneUntil() {
       const rows = await db.query<{ job: string; done_until: Date | null }>(DONE_UNTIL);
       return new Map(rows.filter((r) => r.done_until).map((r) => [r.job, (r.done_until as Date).getTime()]));
     },
-    async record(r) {
-      await db.query(RECORD, [
-        iso(r.window.start),
-        r.job,
-        iso(r.window.end),
-        iso(r.startedAt),
-        r.status,
-        r.durationMs,
-        r.rows,
-        r.error,
-      ]);
-    },
+    record: (r) =>
+      ilp.write((s) =>
+        writeRows(s, TABLES.jobRuns, [
+          {
+            ts: r.window.start,
+            job: r.job,
+            windowEnd: r.window.end,
+            startedAt: r.startedAt,
+            status: r.status,
+            durationMs: r.durationMs,
+            rowsTouched: r.rows,
+            error: r.error,
+          },
+        ]),
+      ),
   };
 }
 

@@ -6,6 +6,7 @@
  */
 import { createTransport, Sender, SenderOptions } from '@questdb/nodejs-client';
 import type { Config } from '../common/config.ts';
+import { DbUnavailable } from './db.ts';
 
 export type Ilp = {
   /** Build rows with `build` (`sender.table().symbol()...at(ts, 'ms')`) and flush them, after any batch under way. */
@@ -46,6 +47,15 @@ export function ilpRefusal(err: unknown): string | null {
   return /\bstatusCode=400\b/.test(message) ? `QuestDB refused the batch: ${message.slice(0, 300)}` : null;
 }
 
+/** A failed send as the caller sees it: QuestDB's refusal as it is, anything else as DbUnavailable. */
+function asIlpError(err: unknown, config: IlpConfig): unknown {
+  if (err instanceof DbUnavailable || ilpRefusal(err) !== null) return err;
+  const where = `QuestDB (ILP over HTTP ${config.QUESTDB_HOST}:${config.QUESTDB_HTTP_PORT})`;
+  return new DbUnavailable(`${where} is not reachable: ${(err as Error)?.message ?? String(err)}`, {
+    cause: err,
+  });
+}
+
 export async function makeIlp(config: IlpConfig, opts: IlpOptions = {}): Promise<Ilp> {
   const conf = ilpConfString(config, opts);
   const sender = await Sender.fromConfig(conf);
@@ -59,17 +69,24 @@ export async function makeIlp(config: IlpConfig, opts: IlpOptions = {}): Promise
   return {
     send: (data) =>
       inTurn(async () => {
-        await transport.send(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+        await transport
+          .send(Buffer.from(data.buffer, data.byteOffset, data.byteLength))
+          .catch((err: unknown) => Promise.reject(asIlpError(err, config)));
       }),
     write(build) {
       const run = async () => {
+        // Leave nothing of a failed batch behind to be sent with the next one.
         try {
           await build(sender);
-          await sender.flush();
         } catch (err) {
-          // Leave nothing of a failed batch behind to be sent with the next one.
           sender.reset();
           throw err;
+        }
+        try {
+          await sender.flush();
+        } catch (err) {
+          sender.reset();
+          throw asIlpError(err, config);
         }
       };
       return inTurn(run);

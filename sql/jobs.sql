@@ -1,11 +1,6 @@
 -- Queries of the batch scheduler (jobs/). Timestamps travel as ISO-8601 strings, cast `$n::varchar::timestamp`
 -- (QuestDB 9.3.4 types a bare `$n::timestamp` parameter as DOUBLE).
 
--- name: recordRun :exec
--- One run of a job over one window; the outcome replaces the 'running' row (DEDUP UPSERT KEYS(ts, job, started_at)).
-INSERT INTO job_runs (ts, job, window_end, started_at, status, duration_ms, rows_touched, error)
-VALUES ($1::varchar::timestamp, $2, $3::varchar::timestamp, $4::varchar::timestamp, $5, $6, $7, $8);
-
 -- name: doneUntil :many
 -- Per job, the end of the newest window it has finished (or given up as skipped): where catch-up resumes.
 SELECT job, max(window_end) AS done_until FROM job_runs WHERE status IN ('ok', 'skipped') GROUP BY job;

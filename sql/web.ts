@@ -5,6 +5,7 @@
  */
 import type { Db } from './db.ts';
 import { loadQueries, pick, type NamedQuery } from './loader.ts';
+import type { ForecastRow, JobRunRow, SpoolStatusRow, Stored } from './tables.ts';
 
 /** History intervals read from the minute rows (exact spread inside each bucket). */
 export const HISTORY_RAW_INTERVALS = ['1m', '5m', '15m', '30m'] as const;
@@ -37,18 +38,7 @@ export type HistoryBucket = {
 };
 export type RatePoint = { ts: Date; rate: number };
 export type LatestRate = { ts: Date; currency: string; rate: number };
-export type Forecast = {
-  ts: Date;
-  madeAt: Date;
-  horizon: number;
-  model: string;
-  mean: number;
-  lo50: number;
-  hi50: number;
-  lo90: number;
-  hi90: number;
-  points: number;
-};
+export type Forecast = Stored<Omit<ForecastRow, 'source' | 'currency' | 'fitMs'>, 'ts' | 'madeAt'>;
 export type Score = {
   ts: Date;
   span: string;
@@ -78,24 +68,9 @@ export type LastPoll = {
   error: string | null;
 };
 export type ReasonCount = { source: string; reason: string; n: number; lastTs: Date };
-export type SpoolDepth = {
-  ts: Date;
-  poller: string;
-  channel: string;
-  files: number;
-  bytes: number;
-  maxBytes: number;
-  full: boolean;
-  lost: number;
-};
-export type JobRun = {
-  ts: Date;
-  job: string;
-  windowEnd: Date;
-  startedAt: Date;
-  status: string;
+export type SpoolDepth = Stored<SpoolStatusRow, 'ts'>;
+export type JobRun = Stored<Omit<JobRunRow, 'durationMs' | 'error'>, 'ts' | 'windowEnd' | 'startedAt'> & {
   durationMs: number | null;
-  rowsTouched: number;
   error: string | null;
 };
 export type JobRunCount = { job: string; status: string; n: number; lastStarted: Date };

@@ -95,3 +95,8 @@ export function run(cmd: string, args: string[], opts: SpawnOptions = {}): Promi
     );
   });
 }
+
+/** `node` arguments that run a project entry: compiled JavaScript as it is, TypeScript sources through tsx. */
+export function nodeArgs(file: string): string[] {
+  return file.endsWith('.ts') ? ['--import', 'tsx', file] : [file];
+}

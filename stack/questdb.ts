@@ -53,9 +53,7 @@ export function serverConf(host: string, ports: QuestdbPorts): string {
     'telemetry.enabled=false',
     // Two cores: keep QuestDB's worker pools small so tests and services get CPU too.
     'shared.worker.count=2',
-    // An idle worker thread spins (yields) and naps for thousands of rounds before it sleeps; on a small machine
-    // that spinning takes CPU from the processes QuestDB serves. Sleep soon instead (measured: QuestDB's CPU
-    // during bench:backfill halved, throughput unchanged).
+    // Idle workers sleep soon instead of spinning, which on a small machine takes CPU from QuestDB's clients.
     ...SPIN_LIMITS.flatMap((pool) => [
       `${pool}.yield.threshold=10`,
       `${pool}.nap.threshold=20`,
@@ -66,13 +64,9 @@ export function serverConf(host: string, ports: QuestdbPorts): string {
 }
 
 /**
- * log.conf text: QuestDB's log on stdout from errors up (errors, critical and advisory lines, such as the
- * startup banner). Every consumer here drops INFO lines anyway (the supervisor shows errors only, tests and
- * benchmarks discard the output), and they are not free: each one is handed to QuestDB's logging thread, whose
- * idle loop spins and yields for thousands of rounds before it sleeps, so with a line every few milliseconds
- * under load it never sleeps (measured in bench:backfill: that thread took 0.2-0.5 s of CPU a second while
- * rows were written, QuestDB's CPU per replay 2.0-3.5 s at INFO against 1.2-2.1 s). `QDB_LOG_W_STDOUT_LEVEL=INFO`
- * in the environment brings INFO back (QuestDB reads it over this file). Pure, so it is unit-tested.
+ * log.conf text: QuestDB's log on stdout from errors up. Every consumer here drops INFO lines, and under load
+ * they keep QuestDB's logging thread busy. `QDB_LOG_W_STDOUT_LEVEL=INFO` in the environment brings them back.
+ * Pure, so it is unit-tested.
  */
 export function logConf(): string {
   return [

@@ -9,7 +9,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { isMain } from '../common/cli.ts';
-import { loadConfigOrExit, loadEnv, type Config } from '../common/config.ts';
+import { configEnv, loadConfigOrExit, loadEnv, type Config } from '../common/config.ts';
 import { makeS3 } from '../common/aws.ts';
 import { makeFirehose } from '../common/firehose.ts';
 import { makeLogger } from '../common/log.ts';
@@ -20,8 +20,8 @@ import { commandLine, isAlive } from '../common/pidlock.ts';
 import { acquireLock, AlreadyRunning, type Lock } from './lock.ts';
 import { installMoto, startMoto } from './moto.ts';
 import { installQuestdb, startQuestdb } from './questdb.ts';
-import { isUp, spawnManaged, stopManaged, type Managed } from './process.ts';
-import { SERVICES, demoEnv, restartDelay } from './services.ts';
+import { isUp, nodeArgs, spawnManaged, stopManaged, type Managed } from './process.ts';
+import { SERVICES, demoEnv, restartDelay, type ServiceSpec } from './services.ts';
 import { formatLogLine, plainOutput, stripAnsi } from './logfmt.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -64,7 +64,7 @@ async function main(): Promise<void> {
     return;
   }
   const demo = args.demo;
-  // The environment over .env: the children get it whole, and derive the same configuration from it.
+  // The environment over .env, read as every CLI reads it.
   const baseEnv = loadEnv();
   const baseConfig = loadConfigOrExit(baseEnv);
   const stackDir = resolve(ROOT, baseConfig.STACK_DIR);
@@ -134,7 +134,6 @@ async function main(): Promise<void> {
     );
     lock.update(children());
 
-    const env: Record<string, string | undefined> = { ...baseEnv };
     if (motoBin) {
       say('starting the AWS emulator (moto server) ...');
       running.push(
@@ -142,8 +141,9 @@ async function main(): Promise<void> {
       );
       lock.update(children());
     }
-    if (demo) Object.assign(env, demoEnv(baseConfig));
-    const config: Config = loadConfigOrExit(env);
+    const config: Config = demo ? loadConfigOrExit({ ...baseEnv, ...demoEnv(baseConfig) }) : baseConfig;
+    // The children get this configuration whole, so they and the supervisor cannot disagree.
+    const env: Record<string, string | undefined> = { ...process.env, ...configEnv(config) };
 
     const log = makeLogger('migrate', config.LOG_LEVEL, {
       write: (s) => out(`${'migrate'.padEnd(10)}| ${formatLogLine(s.trimEnd())}`),
@@ -164,12 +164,15 @@ async function main(): Promise<void> {
       `raw archive: s3://${config.RAW_BUCKET}/${config.RAW_PREFIX} via Firehose stream ${config.FIREHOSE_STREAM}`,
     );
 
-    const services = SERVICES.filter((s) => (demo || !s.demoOnly) && existsSync(resolve(ROOT, s.entry)));
+    // Run as compiled JavaScript (dist/), the services are compiled too; from sources, tsx runs them.
+    const entryOf = (s: ServiceSpec) =>
+      resolve(ROOT, import.meta.url.endsWith('.js') ? s.entry.replace(/\.ts$/, '.js') : s.entry);
+    const services = SERVICES.filter((s) => (demo || !s.demoOnly) && existsSync(entryOf(s)));
     for (const s of services) {
       let delay: number | null = null;
       const start = (): Managed => {
         const startedAt = Date.now();
-        const m = spawnManaged(s.name, process.execPath, ['--import', 'tsx', resolve(ROOT, s.entry)], {
+        const m = spawnManaged(s.name, process.execPath, nodeArgs(entryOf(s)), {
           cwd: ROOT,
           env,
           out,

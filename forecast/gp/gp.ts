@@ -4,7 +4,7 @@
  * covariance. The full covariance matters for forecasting: the variance of a sum of future increments depends
  * on the covariances between horizons, not only on each horizon's variance.
  */
-import type { Kernel } from './kernel.ts';
+import type { Kernel } from './kernel-algebra.ts';
 import type { JitterOptions } from './linalg.ts';
 import { makeLml } from './lml.ts';
 import { applyNormalization, normalization, type Normalization, type Normalize } from './normalize.ts';

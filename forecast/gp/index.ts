@@ -1,8 +1,15 @@
 /**
  * Gaussian-process regression for short 1-D time windows: kernels, composition, fitting and prediction.
- * Pure and deterministic; see gp.ts for the model and kernels.ts for the covariance functions.
+ * Pure and deterministic; see gp.ts for the model and elementary-kernels.ts for the covariance functions.
  */
-export { DEFAULT_BOUNDS, product, sum, type Kernel, type KernelForm, type ParamOption } from './kernel.ts';
+export {
+  DEFAULT_BOUNDS,
+  product,
+  sum,
+  type Kernel,
+  type KernelForm,
+  type ParamOption,
+} from './kernel-algebra.ts';
 export {
   constant,
   linear,
@@ -13,7 +20,7 @@ export {
   wiener,
   type LabelOption,
   type MaternNu,
-} from './kernels.ts';
+} from './elementary-kernels.ts';
 export { fitGp, type FitOptions, type GpModel } from './gp.ts';
 export type { Prediction } from './posterior.ts';
 export { makeLml, type LmlEvaluator } from './lml.ts';

@@ -2,7 +2,7 @@
  * Turns an elementary covariance formula into a `Kernel`: theta bookkeeping (fixed versus free hyperparameters,
  * log space), and the matrix loops, written once for every formula.
  */
-import type { Kernel, KernelForm, ParamDef } from './kernel.ts';
+import type { Kernel, KernelForm, ParamDef } from './kernel-algebra.ts';
 
 /** An elementary covariance formula. */
 export interface LeafFormula {

@@ -4,7 +4,7 @@
  *   ∂/∂θⱼ = ½ tr((ααᵀ − K⁻¹) ∂K/∂θⱼ),  α = K⁻¹y.
  * One evaluator owns its buffers and reuses them across calls, so the optimizer's loop allocates nothing.
  */
-import type { Kernel } from './kernel.ts';
+import type { Kernel } from './kernel-algebra.ts';
 import {
   choleskySolveInPlace,
   choleskyWithJitter,

@@ -2,7 +2,7 @@
  * The GP posterior at new inputs from a fitted factorization: mean K*ᵀα and full covariance K** − VᵀV with
  * V = L⁻¹K(x, x*), mapped back to data units.
  */
-import type { Kernel } from './kernel.ts';
+import type { Kernel } from './kernel-algebra.ts';
 import type { Normalization } from './normalize.ts';
 
 /** A predictive distribution at m points, in data units. */

@@ -1,7 +1,7 @@
 /**
  * A fast path for the one hot payload shape: a JSON object whose members are all `"key":"string"`, written
  * compactly, as Coinbase sends its 170-odd rates. JSON.parse interns every short string value into V8's string
- * table, which makes it two to three times slower on such bodies than this scan (measured in bench:backfill).
+ * table, which makes it much slower on such bodies than this scan (bench:backfill shows the difference).
  * The scan gives up (null) at anything it does not expect — whitespace, an escape, a number, a repeated key, an
  * array-index key (which JavaScript objects enumerate first) — so whenever it answers, the answer is exactly
  * what `Object.entries(JSON.parse(...))` gives, and the caller falls back to JSON.parse otherwise. Pure.

@@ -13,7 +13,7 @@ import { gpIcm } from '../../forecast/multi.ts';
 import { gpWiener, persistence } from '../../forecast/models.ts';
 import { makeLeadLag } from '../../forecast/synthetic.ts';
 import { runDailyBacktest } from '../../jobs/backtest.ts';
-import { testConfig, waitFor } from './stack-env.ts';
+import { testConfig, waitFor, waitForWalApplied } from './stack-env.ts';
 
 const config = testConfig();
 const db = makeDb(config, 1);
@@ -129,7 +129,7 @@ describe('backtests on the real stack', () => {
     await runDailyBacktest({ db, ilp }, end, ctx, options);
     await ilp.close();
     // DEDUP UPSERT KEYS(ts, run_id, source, currency, model, horizon): the second run replaced the first.
-    await new Promise((r) => setTimeout(r, 1500));
+    await waitForWalApplied(config, 'backtests');
     expect(await count()).toBe(n);
   }, 120_000);
 });

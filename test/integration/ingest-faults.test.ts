@@ -22,7 +22,8 @@ import {
   ownRange,
   startPrivateStack,
 } from './ingest-support.ts';
-import { TEST_ENV, TEST_PORT_OFFSET } from './stack-env.ts';
+import { configEnv } from '../../common/config.ts';
+import { TEST_PORT_OFFSET } from './stack-env.ts';
 
 let stack: Awaited<ReturnType<typeof startPrivateStack>>;
 let fake: FakeApi;
@@ -124,13 +125,7 @@ describe('ingest under faults', () => {
     const urls = fakeUrls(liveBase);
     const env = {
       ...process.env,
-      ...TEST_ENV,
-      QUESTDB_HTTP_PORT: String(config.QUESTDB_HTTP_PORT),
-      QUESTDB_PG_PORT: String(config.QUESTDB_PG_PORT),
-      QUESTDB_HEALTH_PORT: String(config.QUESTDB_HEALTH_PORT),
-      QUESTDB_ILP_TCP_PORT: String(config.QUESTDB_ILP_TCP_PORT),
-      MOTO_PORT: String(config.MOTO_PORT),
-      AWS_ENDPOINT_URL: config.AWS_ENDPOINT_URL,
+      ...configEnv(config),
       SOURCES: 'blockchain,coinbase',
       BLOCKCHAIN_URL: urls.blockchain,
       COINBASE_URL: urls.coinbase,

@@ -8,6 +8,7 @@ import { systemClock } from '../../common/clock.ts';
 import { makeLogger } from '../../common/log.ts';
 import type { Clock } from '../../common/types.ts';
 import { makeDb } from '../../sql/db.ts';
+import { makeIlp } from '../../sql/ilp.ts';
 import { makeRunStore } from '../../jobs/run-store.ts';
 import { makeRunner, type Job } from '../../jobs/runner.ts';
 import { makeViewHealth, readViewStates, type ViewSpec } from '../../jobs/view-health.ts';
@@ -15,12 +16,16 @@ import { exec, testConfig, waitFor } from './stack-env.ts';
 
 const config = testConfig();
 const db = makeDb(config, 2);
-const store = makeRunStore(db);
+const ilp = await makeIlp(config);
+const store = makeRunStore(db, ilp);
 const log = makeLogger('jobs-test', 'silent');
 const suffix = randomUUID().slice(0, 8);
 const H = 3_600_000;
 const T0 = Date.parse('2024-06-01T00:00:00Z');
-afterAll(() => db.end());
+afterAll(async () => {
+  await ilp.close();
+  await db.end();
+});
 
 function clockAt(ms: number): Clock & { set(ms: number): void } {
   let now = ms;

@@ -9,14 +9,14 @@ import {
   ListObjectsV2Command,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import type { Config } from '../../common/config.ts';
+import { configEnv, type Config } from '../../common/config.ts';
 import type { Clock, SourceName } from '../../common/types.ts';
 import { parseEnvelope } from '../../ingest/archive/envelope.ts';
 import { hourPrefix, hoursCovering } from '../../ingest/replay/keys.ts';
 import type { Batch } from '../../ingest/store.ts';
 import type { Db } from '../../sql/db.ts';
 import { makeTestPoller } from './ingest-support.ts';
-import { exec, TEST_ENV, waitFor } from './stack-env.ts';
+import { exec, waitFor } from './stack-env.ts';
 
 const pad = (n: number) => String(n).padStart(2, '0');
 const stamp = (ms: number) => {
@@ -51,15 +51,7 @@ export async function archiveObjects(
 
 /** Environment for a child process talking to the stack of `config` (a private one included). */
 export function envOf(config: Config): Record<string, string> {
-  return {
-    ...TEST_ENV,
-    QUESTDB_HTTP_PORT: String(config.QUESTDB_HTTP_PORT),
-    QUESTDB_PG_PORT: String(config.QUESTDB_PG_PORT),
-    QUESTDB_ILP_TCP_PORT: String(config.QUESTDB_ILP_TCP_PORT),
-    QUESTDB_HEALTH_PORT: String(config.QUESTDB_HEALTH_PORT),
-    MOTO_PORT: String(config.MOTO_PORT),
-    AWS_ENDPOINT_URL: config.AWS_ENDPOINT_URL,
-  };
+  return configEnv(config);
 }
 
 /** The key Firehose gives an object arriving at `arrival`. */

@@ -12,6 +12,7 @@ import { makeLogger } from '../../common/log.ts';
 import { serializeEnvelope } from '../../ingest/archive/envelope.ts';
 import { makeDelivery } from '../../ingest/delivery.ts';
 import { makeSpool } from '../../ingest/spool.ts';
+import { DbUnavailable } from '../../sql/db.ts';
 import { ilpRefusal, makeIlp } from '../../sql/ilp.ts';
 import { envelope } from '../unit/ingest/helpers.ts';
 import { testConfig, waitFor } from './stack-env.ts';
@@ -110,12 +111,14 @@ describe('round trips through the real services', () => {
       });
     const refusedErr = await row('not a number').catch((e: unknown) => e);
     expect(ilpRefusal(refusedErr)).toMatch(/statusCode=400/);
+    expect(refusedErr).not.toBeInstanceOf(DbUnavailable);
     // An unreachable QuestDB is not a refusal: that batch waits in the spool.
     const away = await makeIlp({ ...config, QUESTDB_HTTP_PORT: 9 }, { retryTimeoutMs: 100 });
     const awayErr = await away
       .write((s) => s.table('rates').symbol('source', source).atNow())
       .catch((e: unknown) => e);
-    expect(awayErr).toBeInstanceOf(Error);
+    expect(awayErr).toBeInstanceOf(DbUnavailable);
+    expect((awayErr as Error).message).toMatch(/ILP over HTTP 127\.0\.0\.1:9\) is not reachable/);
     expect(ilpRefusal(awayErr)).toBeNull();
     await away.close().catch(() => {});
 

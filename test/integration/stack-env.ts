@@ -56,3 +56,16 @@ export async function waitFor(
   }
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
 }
+
+/** Wait until QuestDB has applied every committed WAL transaction of `table` (its rows are then all visible). */
+export async function waitForWalApplied(config: Config, table: string, timeoutMs = 20_000): Promise<void> {
+  const sql = `SELECT writerTxn, sequencerTxn FROM wal_tables() WHERE name = '${table}'`;
+  await waitFor(
+    async () => {
+      const row = (await exec(config, sql)).dataset?.[0];
+      return row !== undefined && Number(row[0]) === Number(row[1]);
+    },
+    timeoutMs,
+    `WAL of ${table} applied`,
+  );
+}

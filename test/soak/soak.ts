@@ -13,7 +13,7 @@ import { spawn } from 'node:child_process';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { makeS3 } from '../../common/aws.ts';
 import { makeScaledClock } from '../../common/clock.ts';
-import type { Config } from '../../common/config.ts';
+import { configEnv, type Config } from '../../common/config.ts';
 import { makeLogger } from '../../common/log.ts';
 import { makeDb, type Db } from '../../sql/db.ts';
 import { runMigrations } from '../../migrations/migrate.ts';
@@ -223,18 +223,8 @@ async function main(): Promise<number> {
     const spoolBase = join(work, 'spool');
     const env = (extra: Record<string, string>) => ({
       ...process.env,
+      ...configEnv(config),
       LOG_LEVEL: 'warn',
-      QUESTDB_HOST: config.QUESTDB_HOST,
-      QUESTDB_HTTP_PORT: String(config.QUESTDB_HTTP_PORT),
-      QUESTDB_PG_PORT: String(config.QUESTDB_PG_PORT),
-      QUESTDB_HEALTH_PORT: String(config.QUESTDB_HEALTH_PORT),
-      QUESTDB_ILP_TCP_PORT: String(config.QUESTDB_ILP_TCP_PORT),
-      MOTO_PORT: String(config.MOTO_PORT),
-      AWS_ENDPOINT_URL: config.AWS_ENDPOINT_URL,
-      AWS_ACCESS_KEY_ID: 'test',
-      AWS_SECRET_ACCESS_KEY: 'test',
-      RAW_BUCKET: config.RAW_BUCKET,
-      FIREHOSE_STREAM: config.FIREHOSE_STREAM,
       SOURCES: 'blockchain,coinbase,coingecko,coindesk',
       BLOCKCHAIN_URL: urls.blockchain,
       COINBASE_URL: urls.coinbase,
@@ -635,16 +625,7 @@ async function checkReplay(
   for (const t of await db.query<{ table_name: string }>(`SELECT table_name FROM tables()`))
     await db.query(`DROP TABLE IF EXISTS ${t.table_name}`);
   await runMigrations(db, makeLogger('migrate', 'silent'));
-  const env = {
-    ...process.env,
-    LOG_LEVEL: 'warn',
-    QUESTDB_HTTP_PORT: String(config.QUESTDB_HTTP_PORT),
-    QUESTDB_PG_PORT: String(config.QUESTDB_PG_PORT),
-    AWS_ENDPOINT_URL: config.AWS_ENDPOINT_URL,
-    AWS_ACCESS_KEY_ID: 'test',
-    AWS_SECRET_ACCESS_KEY: 'test',
-    RAW_BUCKET: config.RAW_BUCKET,
-  };
+  const env = { ...process.env, ...configEnv(config), LOG_LEVEL: 'warn' };
   // Not spawnSync: this process must keep reading the emulator's and QuestDB's output pipes meanwhile, or the
   // emulator blocks writing its access log and the replay waits on it forever.
   const r = await new Promise<{ status: number | null; out: string }>((resolve) => {

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadEnv, parseConfig, readEnvFile, VARIABLES } from '../../common/config.ts';
+import { ConfigError, configEnv, loadEnv, parseConfig, readEnvFile, VARIABLES } from '../../common/config.ts';
 
 describe('configuration', () => {
   it('has a default for every variable that parses', () => {
@@ -117,5 +117,20 @@ describe('configuration', () => {
     expect(r.stderr).toMatch(/^migrate: invalid configuration \(3 problems\): /);
     expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
     for (const name of ['QUESTDB_PG_PORT', 'SOURCES', 'BLOCKCHAIN_URL']) expect(r.stderr).toContain(name);
+  });
+
+  it('hands a configuration to a child as an environment that parses back to it', () => {
+    const own = parseConfig({
+      QUESTDB_HTTP_PORT: '19123',
+      SOURCES: 'coinbase,coingecko',
+      STACK_EMULATOR: 'false',
+      CLOCK_SPEED: '60',
+      AWS_ENDPOINT_URL: 'http://127.0.0.1:14566',
+    });
+    const env = configEnv(own);
+    expect(env.SOURCES).toBe('coinbase,coingecko');
+    expect(env.STACK_EMULATOR).toBe('false');
+    expect(parseConfig(env)).toEqual(own);
+    expect(parseConfig(configEnv(parseConfig({})))).toEqual(parseConfig({}));
   });
 });

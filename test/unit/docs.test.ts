@@ -51,9 +51,11 @@ describe('docker-compose.yml', () => {
     const expected = SERVICES.filter((s) => !s.demoOnly && existsSync(s.entry)).map((s) => s.name);
     for (const name of expected) expect(compose.services[name]?.build, name).toBe('.');
     for (const [name, s] of apps) {
-      const entry = s.command?.join(' ').match(/[\w/]+\.ts/g) ?? [];
-      expect(entry.length, `${name} runs a TypeScript entry`).toBeGreaterThan(0);
-      for (const e of entry) expect(existsSync(e), `${name}: ${e}`).toBe(true);
+      const entry = s.command?.join(' ').match(/[\w/]+\.js/g) ?? [];
+      expect(entry.length, `${name} runs a compiled entry`).toBeGreaterThan(0);
+      for (const e of entry)
+        expect(existsSync(e.replace(/\.js$/, '.ts')), `${name}: source of ${e}`).toBe(true);
+      expect(s.command?.join(' '), name).not.toMatch(/tsx/);
     }
   });
 
@@ -85,5 +87,21 @@ describe('docker-compose.yml', () => {
       expect(s.depends_on?.bootstrap, name).toEqual({ condition: 'service_completed_successfully' });
     }
     expect(Object.keys(compose.volumes)).toEqual(expect.arrayContaining(['questdb-data']));
+  });
+});
+
+describe('the image', () => {
+  const dockerfile = readFileSync('Dockerfile', 'utf8');
+  const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { dependencies: Record<string, string> };
+
+  it('runs compiled JavaScript on production dependencies, without a TypeScript loader', () => {
+    for (const dev of ['tsx', 'esbuild', 'typescript', 'ml-matrix'])
+      expect(pkg.dependencies).not.toHaveProperty(dev);
+    expect(dockerfile).toMatch(/npm ci --omit=dev/);
+    expect(dockerfile).toMatch(/^CMD \["node", "[\w/]+\.js"\]$/m);
+  });
+
+  it('copies no test folder', () => {
+    expect(dockerfile).not.toMatch(/^COPY\s+(\S+\s+)*\.?\/?test\b/m);
   });
 });

@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ADAPTERS } from '../../../ingest/sources/index.ts';
 import type { SourceName } from '../../../common/types.ts';
 import { renderBlockchain, renderCoinbase, renderCoindesk, renderCoingecko } from '../../../fakes/formats.ts';
@@ -168,7 +168,7 @@ describe('fake rate API server', () => {
   it('slow past the client timeout: nothing sent, nothing recorded', async () => {
     api.inject('coindesk', { kind: 'slow', ms: 400 });
     await expect(get(PATHS.coindesk, { signal: AbortSignal.timeout(100) })).rejects.toThrow();
-    await new Promise((r) => setTimeout(r, 500));
+    await vi.waitFor(() => expect(api.inFlight()).toBe(0));
     expect(api.served).toEqual([]);
   });
 
@@ -177,7 +177,7 @@ describe('fake rate API server', () => {
     await expect(get(PATHS.blockchain, { signal: AbortSignal.timeout(150) })).rejects.toThrow();
     const pending = get(PATHS.blockchain);
     const caught = pending.catch((err: unknown) => err);
-    await new Promise((r) => setTimeout(r, 50));
+    await vi.waitFor(() => expect(api.inFlight()).toBe(1));
     const t0 = performance.now();
     await api.stop();
     expect(performance.now() - t0).toBeLessThan(1_000);

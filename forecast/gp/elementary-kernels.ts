@@ -3,7 +3,7 @@
  * kernels have unit variance (scale them with `product(constant(), …)`), variances are variances (not standard
  * deviations), and d = |x − x′|.
  */
-import { resolveParam, type Kernel, type ParamOption } from './kernel.ts';
+import { resolveParam, type Kernel, type ParamOption } from './kernel-algebra.ts';
 import { makeLeaf } from './leaf.ts';
 
 /** Common to every kernel: a label that prefixes the hyperparameter names (defaults to the kernel's kind). */
@@ -161,10 +161,9 @@ export function linear(
  *
  * With white noise s and an observation at t₀, that observation is 0 by construction and has no latent
  * variance, so its only likelihood term is log N(0 | 0, s): it rewards smaller noise by ½ per unit of log s and
- * sends s to its lower bound, where the posterior runs through the data and forecasts the last value. That is
- * the measured production behaviour (RMSE equal to persistence); leaving the anchor observation out of the
- * likelihood instead lets s settle higher on about half of real windows and smooths the last value, which
- * forecast slightly worse on the shared BTC data (RMSE ÷ persistence 1.011 at 1 minute).
+ * sends s to its lower bound, where the posterior runs through the data and forecasts the last value, as
+ * persistence does. Leaving the anchor out of the likelihood instead smooths the last value, which forecasts
+ * slightly worse on real one-minute data.
  */
 export function wiener(options: { variance?: ParamOption; anchor?: number } & LabelOption = {}): Kernel {
   const label = options.label ?? 'wiener';
