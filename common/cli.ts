@@ -18,8 +18,13 @@ export function failureLine(err: unknown): string {
   if (err instanceof S3Unavailable) return `${err.message}; ${HINT_S3}`;
   if (err instanceof ConfigError)
     return `invalid configuration (${err.problems.length} problem${err.problems.length === 1 ? '' : 's'}): ${err.problems.join('; ')}`;
+  // A message of several lines (a list of problems) is kept whole, on one line.
   const text = err instanceof Error ? err.message : String(err);
-  return text.split('\n')[0] ?? text;
+  return text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .join(' ');
 }
 
 /** Run a CLI's main: its resolved status becomes the exit status; a throw becomes one line and status 1. */

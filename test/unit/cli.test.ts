@@ -32,7 +32,12 @@ describe('failureLine', () => {
     expect(failureLine(config)).toMatch(
       /^invalid configuration \(2 problems\): QUESTDB_PG_PORT=.*; SOURCES=/,
     );
-    for (const line of [db, s3, failureLine(config), failureLine(new Error('first\n    at stack'))])
+    for (const line of [
+      db,
+      s3,
+      failureLine(config),
+      failureLine(new Error('Refusing to migrate:\n  - 0001 was edited')),
+    ])
       expect(line).not.toContain('\n');
   });
 
