@@ -1,6 +1,6 @@
 /** The summary table of `npm run bench`: the figures with a target or a same-run baseline, from each benchmark's JSON. Pure. */
 
-export const BENCHES = ['ingest', 'backfill', 'queries', 'forecast', 'web'] as const;
+export const BENCHES = ['ingest', 'backfill', 'queries', 'forecast', 'web', 'export'] as const;
 export type Bench = (typeof BENCHES)[number];
 
 export type Row = {
@@ -118,6 +118,15 @@ export function summarize(name: Bench, j: Record<string, any>): Row[] {
         target: `< ${j.targetP95Ms}`,
         met: r.ok ? 'yes' : 'NO',
       });
+  } else if (name === 'export') {
+    row({
+      figure: 'lake export of a day (rows/s)',
+      value: f(j.exportRowsPerSec, 0),
+      baseline: `QuestDB scan ${f(j.scanRowsPerSec, 0)}, PG fetch ${f(j.fetchRowsPerSec, 0)}`,
+      ratio: f(j.exportRowsPerSec / j.fetchRowsPerSec, 2),
+      target: '—',
+      met: '—',
+    });
   }
   return rows;
 }

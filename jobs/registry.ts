@@ -2,7 +2,7 @@
  * The jobs the scheduler runs, by name. A new job is a module exporting `make<Name>Job(deps): Job` and one line
  * in `makeJobs`; its name becomes its key in `job_runs`, so never rename a job that has run.
  * Jobs: view health and forecast scoring (every 5 min), spool housekeeping (every 10 min), gap repair (hourly
- * windows, caught up one by one after downtime), the forecast backtest (daily).
+ * windows, caught up one by one after downtime), the forecast backtest (daily), the curated-lake export (daily).
  */
 import type { Clock } from '../common/types.ts';
 import type { Config } from '../common/config.ts';
@@ -16,6 +16,9 @@ import { makeBacktestJob } from './backtest.ts';
 import type { Job } from './runner.ts';
 import { makeViewHealthJob } from './view-health.ts';
 import { makeGapRepairJob } from './gap-repair.ts';
+import { makeLakeExportJob } from './lake-export.ts';
+import { makeS3 } from '../common/aws.ts';
+import { makeExporter } from '../lake/export.ts';
 
 export type JobDeps = { db: Db; ilp: Ilp; clock: Clock; log: Log; config: Config };
 
@@ -31,5 +34,15 @@ export function makeJobs(deps: JobDeps): Job[] {
       log: deps.log,
     }),
     makeGapRepairJob({ db: deps.db, ilp: deps.ilp, clock: deps.clock, config: deps.config }),
+    makeLakeExportJob({
+      db: deps.db,
+      exporter: makeExporter({
+        db: deps.db,
+        ilp: deps.ilp,
+        s3: makeS3(deps.config),
+        clock: deps.clock,
+        config: deps.config,
+      }),
+    }),
   ];
 }

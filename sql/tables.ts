@@ -186,6 +186,17 @@ export type ReplayProgressRow = {
   updatedAt: number;
 };
 
+/** One export of one UTC day of one table to the curated lake; the latest replaces the day's record. */
+export type LakeExportRow = {
+  ts: number;
+  table: string;
+  rows: number;
+  /** Object key written, empty when the day had no rows. */
+  key: string;
+  bytes: number;
+  exportedAt: number;
+};
+
 export const TABLES = {
   rates: table<Rate>(
     'rates',
@@ -357,6 +368,18 @@ export const TABLES = {
       ['updated_at', 'TIMESTAMP', 'updatedAt'],
     ],
     () => DIMENSION_TS,
+  ),
+  lakeExports: table<LakeExportRow>(
+    'lake_exports',
+    ['ts', 'tbl'],
+    [
+      ['tbl', 'SYMBOL', 'table'],
+      ['rows_exported', 'LONG', 'rows'],
+      ['object_key', 'VARCHAR', 'key'],
+      ['bytes', 'LONG', 'bytes'],
+      ['exported_at', 'TIMESTAMP', 'exportedAt'],
+    ],
+    (e) => e.ts,
   ),
 } as const;
 

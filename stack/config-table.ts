@@ -1,4 +1,4 @@
-/** The README's configuration table, generated from the config schema (`npm run docs:config` prints it). */
+/** The configuration table of docs/operations.md, from the config schema (`npm run docs:config` prints it). */
 import { isMain, parseHelpOnly, runCli } from '../common/cli.ts';
 import { VARIABLES } from '../common/config.ts';
 

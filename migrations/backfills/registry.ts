@@ -3,6 +3,7 @@ import type { Config } from '../../common/config.ts';
 import type { Log } from '../../common/log.ts';
 import { importCsv } from './import-csv.ts';
 import { replayS3 } from './replay-s3.ts';
+import { exportLake } from './export.ts';
 
 export type Backfill = {
   name: string;
@@ -12,4 +13,4 @@ export type Backfill = {
   run(args: string[], deps: { config: Config; log: Log }): Promise<number>;
 };
 
-export const BACKFILLS: Backfill[] = [importCsv, replayS3];
+export const BACKFILLS: Backfill[] = [importCsv, replayS3, exportLake];

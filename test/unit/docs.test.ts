@@ -1,4 +1,4 @@
-/** The README and docker-compose.yml are checked against the code, so the docs cannot drift. */
+/** The README, docs/operations.md and docker-compose.yml are checked against the code, so the docs cannot drift. */
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -8,6 +8,7 @@ import { MOTO_VERSION, QUESTDB_VERSION } from '../../stack/versions.ts';
 import { SERVICES } from '../../stack/services.ts';
 
 const readme = readFileSync('README.md', 'utf8');
+const operations = readFileSync('docs/operations.md', 'utf8');
 type Service = {
   image?: string;
   build?: unknown;
@@ -22,14 +23,16 @@ const compose = parse(readFileSync('docker-compose.yml', 'utf8'), { merge: true 
   volumes: Record<string, unknown>;
 };
 
-describe('README', () => {
+describe('docs/operations.md', () => {
   it('has the configuration table generated from the schema', () => {
     const section = /<!-- config-table:start[^>]*-->\n([\s\S]*?)\n<!-- config-table:end -->/.exec(
-      readme,
+      operations,
     )?.[1];
     expect(section).toBe(configTable());
   });
+});
 
+describe('README', () => {
   it('names the test command that .ci/run calls', () => {
     expect(readme).toContain('npm test');
     expect(readFileSync('.ci/run', 'utf8')).toMatch(/^npm test$/m);

@@ -1,0 +1,54 @@
+/**
+ * The curated-lake export (lake/export.ts): once a day, after the UTC day has ended and gap repair has had its
+ * hour, export that day of `rates` and `polls` to S3 as Parquet; then re-export every exported day whose row count
+ * changed since (a gap repaired, a replay-s3 backfill, late rows), and any day of the week before that has rows
+ * but was never exported (history older than that is the export backfill's). Missed days after
+ * downtime are caught up one by one (catchUp 'each', 30 days back). Rows touched = rows exported; a day without
+ * rows writes nothing and is recorded in `lake_exports` with 0 rows.
+ */
+import { waitForWal } from '../ingest/replay/tables.ts';
+import { DAY_MS, LAKE_TABLES } from '../lake/layout.ts';
+import type { Exporter } from '../lake/export.ts';
+import type { Db } from '../sql/db.ts';
+import type { Job, JobContext } from './runner.ts';
+
+/** How far back before its window a run looks for days with rows never exported. */
+export const RECHECK_DAYS = 7;
+
+export type LakeExportDeps = { db: Db; exporter: Exporter };
+
+/** The job's work for one window (one UTC day); resolves to the rows exported. */
+export function makeLakeExport({ db, exporter }: LakeExportDeps) {
+  return async ({ window, signal, log }: Pick<JobContext, 'window' | 'signal' | 'log'>) => {
+    await waitForWal(db, ['rates', 'polls', 'lake_exports']);
+    let rows = 0;
+    for (const table of LAKE_TABLES) {
+      const e = await exporter.exportDay(table, window.start, signal);
+      rows += e.rows;
+      if (e.key) log.info({ table, day: e.day, rows: e.rows, bytes: e.bytes, key: e.key }, 'day exported');
+      else log.info({ table, day: e.day }, 'day has no rows: nothing written');
+    }
+    for (const d of await exporter.staleDays(window.start - RECHECK_DAYS * DAY_MS, window.start)) {
+      if (signal.aborted) break;
+      const e = await exporter.exportDay(d.table, d.dayStart, signal);
+      rows += e.rows;
+      log.info({ table: d.table, day: e.day, rows: e.rows }, 'changed day re-exported');
+    }
+    return { rows };
+  };
+}
+
+/** The registered job: daily windows, due an hour after midnight UTC (gap repair runs 20 minutes past). */
+export function makeLakeExportJob(deps: LakeExportDeps): Job {
+  return {
+    name: 'lake-export',
+    policy: {
+      windowMs: DAY_MS,
+      delayMs: 60 * 60_000,
+      catchUp: 'each',
+      maxLookbackMs: 30 * DAY_MS,
+      maxBatch: 7,
+    },
+    run: makeLakeExport(deps),
+  };
+}

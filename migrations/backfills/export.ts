@@ -1,0 +1,143 @@
+/**
+ * `npm run backfill -- export --from DATE --to DATE`: export (or re-export) every UTC day in [from, to] of
+ * `rates` and `polls` to the curated lake in S3, as the daily lake-export job does for one day. Idempotent: a
+ * day exported again replaces its file.
+ */
+import { parseArgs } from 'node:util';
+import { makeS3 } from '../../common/aws.ts';
+import { systemClock } from '../../common/clock.ts';
+import { parseIsoTime } from '../../common/time.ts';
+import { waitForWal } from '../../ingest/replay/tables.ts';
+import { makeExporter } from '../../lake/export.ts';
+import { DAY_MS, LAKE_TABLES, type LakeTable } from '../../lake/layout.ts';
+import { makeDb } from '../../sql/db.ts';
+import { makeIlp } from '../../sql/ilp.ts';
+import { formatDuration, makeProgress } from './progress.ts';
+import type { Backfill } from './registry.ts';
+
+const USAGE = `usage: npm run backfill -- export --from <date> --to <date> [options]
+
+  --from, --to      the UTC days to export, both included: YYYY-MM-DD.
+  --tables          comma-separated subset of ${LAKE_TABLES.join(', ')} (default: both).
+  --progress-every  seconds between plain progress lines when not on a terminal (default 5).
+
+Each day lands at curated/<table>/date=YYYY-MM-DD/part-0.parquet in RAW_BUCKET, replacing an earlier export;
+a day without rows writes nothing. Exit status: 0 ok, 1 failed, 2 bad usage, 130 interrupted.`;
+
+export type ExportArgs = { from: number; to: number; tables: LakeTable[]; progressEveryMs: number };
+
+/** Parse and check the command line; every problem is reported at once. Pure. */
+export function parseExportArgs(args: string[]): ExportArgs | { errors: string[] } {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args,
+      options: {
+        from: { type: 'string' },
+        to: { type: 'string' },
+        tables: { type: 'string', default: LAKE_TABLES.join(',') },
+        'progress-every': { type: 'string', default: '5' },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (err) {
+    return { errors: [(err as Error).message] };
+  }
+  const errors: string[] = [];
+  const day = (name: 'from' | 'to'): number | null => {
+    const v = values[name];
+    if (v === undefined) return (errors.push(`--${name} is required`), null);
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(v))
+      return (errors.push(`--${name} "${v}" is not a date YYYY-MM-DD`), null);
+    const p = parseIsoTime(v);
+    if (!p.ok) return (errors.push(`--${name} "${v}": ${p.reason}`), null);
+    return p.ms;
+  };
+  const from = day('from');
+  const to = day('to');
+  if (from !== null && to !== null && from > to) errors.push('--from must not be after --to');
+  const tables = values.tables.split(',').map((t) => t.trim());
+  const unknown = tables.filter((t) => !(LAKE_TABLES as readonly string[]).includes(t));
+  if (unknown.length || tables.length === 0)
+    errors.push(
+      `--tables: unknown ${unknown.join(', ') || '(none given)'}; allowed: ${LAKE_TABLES.join(', ')}`,
+    );
+  const every = Number(values['progress-every']);
+  if (!Number.isFinite(every) || every < 0) errors.push('--progress-every must be seconds >= 0');
+  if (errors.length || from === null || to === null) return { errors };
+  return { from, to: to + DAY_MS, tables: tables as LakeTable[], progressEveryMs: every * 1000 };
+}
+
+export const exportLake: Backfill = {
+  name: 'export',
+  summary: 'export UTC days of rates and polls to the curated Parquet lake in S3 (curated/<table>/date=...)',
+  usage: USAGE,
+  async run(args, { config, log }) {
+    const opts = parseExportArgs(args);
+    if ('errors' in opts) {
+      process.stderr.write(`${opts.errors.map((e) => `export: ${e}`).join('\n')}\n\n${USAGE}\n`);
+      return 2;
+    }
+    const clock = systemClock;
+    const db = makeDb(config, 2);
+    const s3 = makeS3(config);
+    const ilp = await makeIlp(config);
+    const exporter = makeExporter({ db, ilp, s3, clock, config });
+    const abort = new AbortController();
+    const onSigint = () => {
+      process.stderr.write('\nexport: stopping after the day under way\n');
+      abort.abort();
+    };
+    process.once('SIGINT', onSigint);
+    const progress = makeProgress(process.stderr, clock, { plainEveryMs: opts.progressEveryMs });
+    const started = clock.now();
+    const days = (opts.to - opts.from) / DAY_MS;
+    const tally = { files: 0, empty: 0, rows: 0, bytes: 0 };
+    let done = 0;
+    const state = () => ({
+      bytes: done,
+      totalBytes: days * opts.tables.length,
+      rows: tally.rows,
+      skipped: 0,
+      elapsedMs: clock.now() - started,
+    });
+    try {
+      await waitForWal(db, ['rates', 'polls']);
+      for (let d = opts.from; d < opts.to && !abort.signal.aborted; d += DAY_MS)
+        for (const table of opts.tables) {
+          const e = await exporter.exportDay(table, d, abort.signal);
+          if (e.key) tally.files++;
+          else tally.empty++;
+          tally.rows += e.rows;
+          tally.bytes += e.bytes;
+          done++;
+          progress.update(state());
+        }
+      progress.done(state());
+      const elapsed = clock.now() - started;
+      process.stdout.write(
+        [
+          `export s3://${config.RAW_BUCKET}/curated/ days ${new Date(opts.from).toISOString().slice(0, 10)} .. ` +
+            `${new Date(opts.to - DAY_MS).toISOString().slice(0, 10)}, ${opts.tables.join(', ')}`,
+          `  files    ${tally.files} written (${(tally.bytes / 1e6).toFixed(1)} MB), ${tally.empty} days without rows (nothing written)`,
+          `  rows     ${tally.rows.toLocaleString('en-US')}`,
+          `  elapsed  ${formatDuration(elapsed)} (${Math.round((tally.rows * 1000) / Math.max(1, elapsed)).toLocaleString('en-US')} rows/s)`,
+          ...(abort.signal.aborted
+            ? ['  INTERRUPTED: run the same command again (days already written are whole)']
+            : []),
+        ].join('\n') + '\n',
+      );
+      return abort.signal.aborted ? 130 : 0;
+    } catch (err) {
+      log.error({ err: (err as Error).message }, 'export failed');
+      process.stderr.write(`export: ${(err as Error).message}\n`);
+      return 1;
+    } finally {
+      process.off('SIGINT', onSigint);
+      s3.destroy();
+      await ilp.close().catch(() => {});
+      await db.end();
+    }
+  },
+};
