@@ -37,7 +37,7 @@ import { makeIlp } from '../sql/ilp.ts';
 import { loadQueries, pick } from '../sql/loader.ts';
 import { runBootstrap } from '../stack/bootstrap.ts';
 import { formatDuration } from '../migrations/backfills/progress.ts';
-import { parseDuration } from '../migrations/backfills/replay-s3.ts';
+import { parseDuration } from '../common/time.ts';
 import { installMoto, startMoto } from '../stack/moto.ts';
 import { isUp, stopManaged, type Managed } from '../stack/process.ts';
 import { installQuestdb, startQuestdb } from '../stack/questdb.ts';
@@ -65,7 +65,8 @@ const ENVELOPES = Number(opts.envelopes);
 const ROUNDS = Number(opts.rounds);
 const BATCH = Number(opts['batch-size']);
 const CONCURRENCY = Number(opts.concurrency);
-const SLACK_MS = parseDuration(opts.slack) ?? badSlack(opts.slack);
+const SLACK = parseDuration(opts.slack);
+const SLACK_MS = SLACK.ok ? SLACK.ms : badSlack(opts.slack);
 export const END = START + ENVELOPES * MIN;
 
 function badSlack(text: string): never {

@@ -1,11 +1,17 @@
 /**
- * Configuration: read once per process from environment variables through one schema.
+ * Configuration: read once per process through one schema, from the environment, then the `.env` file of the
+ * working directory (the project folder under `npm run`), then the defaults — the same way for the stack and every
+ * tool, so a CLI run beside `npm start` finds the stack's QuestDB and emulator with nothing exported.
  *
  * Every variable is declared once in `VARIABLES` with its default and meaning; the README's configuration
  * table and docker-compose.yml are checked against this list by tests, so docs cannot drift from code.
  * An invalid environment produces one error that names every bad variable.
  */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseEnv } from 'node:util';
 import { z } from 'zod';
+import { parseIsoTime } from './time.ts';
 import { SOURCE_NAMES } from './types.ts';
 
 const port = z.coerce
@@ -90,18 +96,18 @@ export const VARIABLES = {
   AWS_ENDPOINT_URL: {
     schema: optionalUrl,
     default: '',
-    doc: 'S3 and Firehose endpoint; empty means real AWS. `npm start` sets it to the local emulator unless STACK_EMULATOR=false',
+    doc: 'S3 and Firehose endpoint; empty means the local emulator (http://127.0.0.1:MOTO_PORT) while STACK_EMULATOR is true, real AWS when it is false',
   },
   AWS_ACCESS_KEY_ID: {
     schema: z.string(),
     default: '',
-    doc: 'AWS access key; empty means the SDK default credential chain (the emulator accepts any, `npm start` uses "test")',
+    doc: 'AWS access key; empty means "test" while STACK_EMULATOR is true (the emulator accepts any), else the SDK default credential chain',
   },
   AWS_SECRET_ACCESS_KEY: { schema: z.string(), default: '', doc: 'AWS secret key (see AWS_ACCESS_KEY_ID)' },
   STACK_EMULATOR: {
     schema: bool,
     default: 'true',
-    doc: '`npm start` runs the moto emulator for S3 and Firehose; false uses the configured AWS endpoint instead',
+    doc: '`npm start` runs the moto emulator for S3 and Firehose, and the stack and its tools use it; false uses AWS_ENDPOINT_URL (empty: real AWS) instead',
   },
   MOTO_PORT: { schema: port, default: '4566', doc: 'port of the local AWS emulator (moto server)' },
   EMULATOR_DATA_DIR: {
@@ -235,7 +241,14 @@ export const VARIABLES = {
     doc: "for tests and the soak: run the services' clock this many times faster than real time",
   },
   CLOCK_SIM_START: {
-    schema: z.union([z.literal(''), z.iso.datetime({ error: 'must be an ISO 8601 UTC time' })]),
+    // Read by the one time parser, then held as a canonical UTC ISO string (or empty).
+    schema: z.string().transform((v, ctx) => {
+      if (v.trim() === '') return '';
+      const t = parseIsoTime(v);
+      if (t.ok) return new Date(t.ms).toISOString();
+      ctx.addIssue({ code: 'custom', message: `must be an ISO 8601 time: ${t.reason}` });
+      return z.NEVER;
+    }),
     default: '',
     doc: 'for tests and the soak: the simulated time at CLOCK_REAL_START (empty: real time)',
   },
@@ -297,13 +310,53 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     }
   }
   if (problems.length > 0) throw new ConfigError(problems);
-  return out as Config;
+  return withEmulator(out as Config);
 }
 
-/** Parse `process.env`; on failure print the one message and exit with status 2. */
-export function loadConfigOrExit(env: Record<string, string | undefined> = process.env): Config {
+/** While STACK_EMULATOR is on, the local emulator and its dummy credentials stand in for what is left empty. */
+function withEmulator(c: Config): Config {
+  if (!c.STACK_EMULATOR) return c;
+  const keyless = c.AWS_ACCESS_KEY_ID === '';
+  return {
+    ...c,
+    AWS_ENDPOINT_URL: c.AWS_ENDPOINT_URL || `http://127.0.0.1:${c.MOTO_PORT}`,
+    AWS_ACCESS_KEY_ID: keyless ? 'test' : c.AWS_ACCESS_KEY_ID,
+    AWS_SECRET_ACCESS_KEY: keyless ? 'test' : c.AWS_SECRET_ACCESS_KEY,
+  };
+}
+
+/** The file of settings that `npm start` and every CLI read alike, in the working directory. */
+export const ENV_FILE = '.env';
+
+/** The variables of `dir/.env` (none when there is no such file); a name the project does not read is refused. */
+export function readEnvFile(dir: string = process.cwd()): Record<string, string> {
+  const path = resolve(dir, ENV_FILE);
+  let text: string;
   try {
-    return parseConfig(env);
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return {};
+    throw new ConfigError([`${path}: ${(err as Error).message}`]);
+  }
+  const vars = parseEnv(text) as Record<string, string>;
+  const unknown = Object.keys(vars).filter((k) => !(k in VARIABLES));
+  if (unknown.length > 0)
+    throw new ConfigError(unknown.map((k) => `${path}: ${k} is not a setting of this project`));
+  return vars;
+}
+
+/** The environment over the `.env` file: what every process of the project parses its configuration from. */
+export function loadEnv(
+  env: Record<string, string | undefined> = process.env,
+  dir: string = process.cwd(),
+): Record<string, string | undefined> {
+  return { ...readEnvFile(dir), ...env };
+}
+
+/** Parse `env` (by default the environment over `.env`); on failure print the one message and exit with status 2. */
+export function loadConfigOrExit(env?: Record<string, string | undefined>): Config {
+  try {
+    return parseConfig(env ?? loadEnv());
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`${err.message}\n`);

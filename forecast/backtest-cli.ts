@@ -8,11 +8,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { loadConfigOrExit } from '../common/config.ts';
-import { parseTimestamp } from '../migrations/backfills/candles.ts';
-import { makeDb, type Db } from '../sql/db.ts';
+import { isMain, runCli, usageLine } from '../common/cli.ts';
+import { loadEnv, parseConfig } from '../common/config.ts';
+import { describeRefusal, parseTimestamp } from '../common/time.ts';
+import { checkDb, makeDb, type Db } from '../sql/db.ts';
 import { makeIlp, type Ilp } from '../sql/ilp.ts';
 import { runBacktestYielding, type TimeSeries } from './backtest.ts';
 import { formatResult, formatWins } from './backtest-report.ts';
@@ -40,9 +40,11 @@ const USAGE = `usage:
   --stride N            minutes between origins (default 5)
   --horizons 1,5,10     minutes ahead (default 1,5,10)
   --no-store            print only; otherwise rows go to the backtests table under a new run id
-Exit status: 0 ok, 1 failed (QuestDB unreachable, no data), 2 bad usage.`;
+  --help                this text
+Exit status: 0 ok; 1 failed (QuestDB unreachable, no data, data too short for one origin); 2 bad usage.`;
 
 export type CliOptions = {
+  help?: boolean;
   mode: 'questdb' | 'csv' | 'synthetic';
   source: string;
   currency: string;
@@ -86,6 +88,7 @@ export function parseBacktestArgs(args: string[]): CliOptions | { errors: string
         stride: { type: 'string', default: '5' },
         horizons: { type: 'string', default: '1,5,10' },
         'no-store': { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
       },
       strict: true,
       allowPositionals: false,
@@ -93,6 +96,7 @@ export function parseBacktestArgs(args: string[]): CliOptions | { errors: string
   } catch (err) {
     return { errors: [(err as Error).message] };
   }
+  if (values.help) return { ...HELP_ONLY, help: true };
   const errors: string[] = [];
   const mode = values.csv !== undefined ? 'csv' : values.synthetic !== undefined ? 'synthetic' : 'questdb';
   if (values.csv !== undefined && values.synthetic !== undefined)
@@ -100,9 +104,14 @@ export function parseBacktestArgs(args: string[]): CliOptions | { errors: string
   if (values.synthetic !== undefined && values.synthetic !== 'lead-lag')
     errors.push(`--synthetic "${values.synthetic}": the only generator is lead-lag`);
   const time = (name: 'from' | 'to') => {
-    const ms = parseTimestamp(values[name] ?? '');
-    if (typeof ms === 'number') return ms;
-    if (mode === 'questdb') errors.push(`--${name}: ${ms}`);
+    const v = values[name];
+    if (v === undefined) {
+      if (mode === 'questdb') errors.push(`--${name} is required`);
+      return NaN;
+    }
+    const t = parseTimestamp(v);
+    if (t.ok) return t.ms;
+    errors.push(describeRefusal(`--${name}`, v, t.reason));
     return NaN;
   };
   const from = time('from');
@@ -150,6 +159,23 @@ export function parseBacktestArgs(args: string[]): CliOptions | { errors: string
   };
   return errors.length ? { errors } : opts;
 }
+
+const HELP_ONLY: CliOptions = {
+  mode: 'synthetic',
+  source: '',
+  currency: '',
+  from: NaN,
+  to: NaN,
+  related: [],
+  csv: '',
+  deriveSources: false,
+  minutes: 0,
+  seed: 0,
+  models: null,
+  stride: 1,
+  horizons: [],
+  store: false,
+};
 
 type Target = { key: SeriesKey; series: TimeSeries; related: TimeSeries[] };
 type Out = { write(s: string): unknown; isTTY?: boolean };
@@ -223,6 +249,7 @@ export async function runBacktestCli(
   const run = { id: makeRunId(deps.now), ts: deps.now };
   const wins: string[] = [];
   let stored = 0;
+  let status = 0;
   for (const t of targets) {
     const names =
       o.models ?? CANDIDATES.map((m) => m.name).filter((n) => n !== 'gp-icm' || t.related.length > 0);
@@ -235,41 +262,56 @@ export async function runBacktestCli(
       { onProgress: progress, everyMs: 200 },
     );
     if (err.isTTY) err.write('\r\x1b[K');
+    if (result.rows.length === 0) {
+      const skipped = Object.entries(result.skipped).map(([why, n]) => `${n} ${why}`);
+      err.write(
+        `backtest: ${label}: the data is too short for one origin to score (${t.series.t.length} closes, ` +
+          `horizons up to ${Math.max(...o.horizons)} min${skipped.length ? `; origins skipped: ${skipped.join(', ')}` : ''}); nothing stored\n`,
+      );
+      status = 1;
+      continue;
+    }
     const rec = recommendModel(result.rows, result.to - result.from);
     out.write(`${formatResult(label, result, rec)}\n\n`);
     wins.push(...formatWins(label, result));
     if (deps.ilp) stored += await writeBacktest(deps.ilp, run, t.key, result);
   }
+  if (status !== 0 && stored === 0 && wins.length === 0) return status;
   out.write(wins.length ? `${wins.join('\n')}\n` : 'No model beats persistence significantly anywhere.\n');
   if (deps.ilp) out.write(`stored ${stored} rows in backtests, run_id = '${run.id}'\n`);
-  return 0;
+  return status;
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const parsed = parseBacktestArgs(process.argv.slice(2));
+/** The command: usage problems and failures are one line each, never a stack trace. */
+async function main(args: string[]): Promise<number> {
+  const parsed = parseBacktestArgs(args);
   if ('errors' in parsed) {
-    for (const e of parsed.errors) process.stderr.write(`backtest: ${e}\n`);
-    process.stderr.write(`${USAGE}\n`);
-    process.exit(2);
+    process.stderr.write(`${usageLine('backtest', parsed.errors, 'npm run backtest -- --help')}\n`);
+    return 2;
+  }
+  if (parsed.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
   }
   const needsDb = parsed.mode === 'questdb';
-  const config = needsDb || parsed.store ? loadConfigOrExit() : null;
-  const db = config && needsDb ? makeDb(config, 2) : null;
-  const ilp = config && parsed.store ? await makeIlp(config) : null;
-  let status = 1;
+  const config = needsDb || parsed.store ? parseConfig(loadEnv()) : null;
+  const db = config ? makeDb(config, 2) : null;
+  let ilp: Ilp | null = null;
   try {
-    status = await runBacktestCli(parsed, {
-      db,
+    // QuestDB is checked before any work, so that a stack not running is one line, not a failure at the end.
+    if (db) await checkDb(db);
+    ilp = config && parsed.store ? await makeIlp(config) : null;
+    return await runBacktestCli(parsed, {
+      db: needsDb ? db : null,
       ilp,
       out: process.stdout,
       err: process.stderr,
       now: Date.now(),
     });
-  } catch (e) {
-    process.stderr.write(`backtest failed: ${(e as Error).message}\n`);
   } finally {
     await ilp?.close().catch(() => {});
     await db?.end();
   }
-  process.exit(status);
 }
+
+if (isMain(import.meta.url)) runCli('backtest', () => main(process.argv.slice(2)));

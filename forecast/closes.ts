@@ -3,7 +3,8 @@
  * close[, volume]` (the close is used), header optional, timestamps as `import-csv` reads them. Bad lines are
  * reported by line number with a reason, skipped and counted; the rest must move forward in time. Pure.
  */
-import { parseTimestamp, splitCsvLine } from '../migrations/backfills/candles.ts';
+import { describeRefusal, parseTimestamp } from '../common/time.ts';
+import { splitCsvLine } from '../migrations/backfills/candles.ts';
 import type { TimeSeries } from './backtest.ts';
 
 export type BadLine = { line: number; reason: string };
@@ -25,12 +26,13 @@ export function parseCloses(text: string, name: string): ParsedCloses {
     if (line.trim() === '') return;
     const first = seen++ === 0;
     const f = splitCsvLine(line);
-    const ts = parseTimestamp(f[0] ?? '');
-    if (typeof ts === 'string') {
+    const parsed = parseTimestamp(f[0] ?? '');
+    if (!parsed.ok) {
       if (first && /[A-Za-z]/.test(f[0] ?? '')) header = true;
-      else bad.push({ line: i + 1, reason: ts });
+      else bad.push({ line: i + 1, reason: describeRefusal('timestamp', f[0] ?? '', parsed.reason) });
       return;
     }
+    const ts = parsed.ms;
     if (f.length !== 2 && f.length !== 5 && f.length !== 6) {
       bad.push({
         line: i + 1,

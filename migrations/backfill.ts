@@ -2,7 +2,8 @@
  * `npm run backfill -- <name> [options]`: run one backfill script by name; `--help` lists them.
  * Backfills rebuild later layers from the raw archive or import history; they are idempotent by design.
  */
-import { loadConfigOrExit } from '../common/config.ts';
+import { runCli } from '../common/cli.ts';
+import { loadEnv, parseConfig } from '../common/config.ts';
 import { makeLogger } from '../common/log.ts';
 import { BACKFILLS, type Backfill } from './backfills/registry.ts';
 
@@ -30,21 +31,17 @@ async function main(argv: string[]): Promise<number> {
   }
   const backfill = BACKFILLS.find((b) => b.name === name);
   if (!backfill) {
-    process.stderr.write(`unknown backfill "${name}"\n\n${backfillHelp()}\n`);
+    const known = BACKFILLS.map((b) => b.name).join(', ');
+    process.stderr.write(`backfill: unknown backfill "${name}"; known: ${known} (--help for usage)\n`);
     return 2;
   }
   if (args.includes('--help') || args.includes('-h')) {
     process.stdout.write(`${backfill.summary}\n\n${backfill.usage}\n`);
     return 0;
   }
-  const config = loadConfigOrExit();
+  const config = parseConfig(loadEnv());
   return backfill.run(args, { config, log: makeLogger(`backfill:${name}`, config.LOG_LEVEL) });
 }
 
-main(process.argv.slice(2)).then(
-  (code) => (process.exitCode = code),
-  (err: unknown) => {
-    process.stderr.write(`backfill failed: ${(err as Error).stack ?? String(err)}\n`);
-    process.exitCode = 1;
-  },
-);
+const argv = process.argv.slice(2);
+runCli(argv[0] && !argv[0].startsWith('-') ? argv[0] : 'backfill', () => main(argv));

@@ -3,8 +3,10 @@
  * A re-run applies nothing; an applied migration that was edited is refused with a non-zero exit.
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { loadConfigOrExit } from '../common/config.ts';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { isMain, runCli, usageLine } from '../common/cli.ts';
+import { loadEnv, parseConfig } from '../common/config.ts';
 import { makeLogger, type Log } from '../common/log.ts';
 import { makeDb, type Db } from '../sql/db.ts';
 import { loadQueries, pick } from '../sql/loader.ts';
@@ -50,21 +52,41 @@ export async function runMigrations(
   return pending;
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const config = loadConfigOrExit();
+const USAGE = `usage: npm run migrate [-- --dir DIR]
+
+Applies the numbered .sql files of migrations/ (or DIR) that QuestDB has not recorded, in order. An applied file
+that was edited since is refused before anything runs. Exit status: 0 ok, 1 failed (QuestDB not reached, an
+edited or failing migration), 2 bad usage.`;
+
+async function main(args: string[]): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args,
+      options: { dir: { type: 'string' }, help: { type: 'boolean', short: 'h', default: false } },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (err) {
+    process.stderr.write(`${usageLine('migrate', [(err as Error).message], 'npm run migrate -- --help')}\n`);
+    return 2;
+  }
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const config = parseConfig(loadEnv());
   const log = makeLogger('migrate', config.LOG_LEVEL);
-  // `--dir DIR` applies the migrations of another folder (tests use it to prove an edited file is refused).
-  const dirFlag = process.argv.indexOf('--dir');
-  const dir = dirFlag >= 0 ? process.argv[dirFlag + 1] : undefined;
   const db = makeDb(config, 1);
-  runMigrations(db, log, dir)
-    .then((applied) => {
-      if (applied.length === 0) log.info('nothing to apply: the schema is up to date');
-      else log.info({ applied: applied.map((m) => m.file) }, `applied ${applied.length} migration(s)`);
-    })
-    .catch((err: unknown) => {
-      log.error((err as Error).message);
-      process.exitCode = 1;
-    })
-    .finally(() => db.end());
+  try {
+    // `--dir DIR` applies the migrations of another folder (tests use it to prove an edited file is refused).
+    const applied = await runMigrations(db, log, values.dir);
+    if (applied.length === 0) log.info('nothing to apply: the schema is up to date');
+    else log.info({ applied: applied.map((m) => m.file) }, `applied ${applied.length} migration(s)`);
+    return 0;
+  } finally {
+    await db.end();
+  }
 }
+
+if (isMain(import.meta.url)) runCli('migrate', () => main(process.argv.slice(2)));

@@ -62,3 +62,8 @@ export function makeDb(
     end: () => pool.end(),
   };
 }
+
+/** Check that QuestDB answers before a tool starts work; DbUnavailable when it is not reached. */
+export async function checkDb(db: Db): Promise<void> {
+  await db.query('SELECT 1');
+}

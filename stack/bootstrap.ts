@@ -8,9 +8,9 @@ import {
   DescribeDeliveryStreamCommand,
   type FirehoseClient,
 } from '@aws-sdk/client-firehose';
-import { pathToFileURL } from 'node:url';
-import { loadConfigOrExit, type Config } from '../common/config.ts';
-import { makeS3 } from '../common/aws.ts';
+import { asAwsError, makeS3 } from '../common/aws.ts';
+import { isMain, parseHelpOnly, runCli } from '../common/cli.ts';
+import { loadEnv, parseConfig, type Config } from '../common/config.ts';
 import { makeFirehose } from '../common/firehose.ts';
 import { makeLogger } from '../common/log.ts';
 
@@ -80,19 +80,28 @@ export async function runBootstrap(
   return { bucketCreated, streamCreated };
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const config = loadConfigOrExit();
+const USAGE = `usage: npm run bootstrap
+
+Creates the raw bucket (RAW_BUCKET) and the Firehose delivery stream (FIREHOSE_STREAM) if they are missing;
+what exists is left as it is. Exit status: 0 ok, 1 failed (S3 or Firehose not reached), 2 bad usage.`;
+
+async function main(args: string[]): Promise<number> {
+  const usage = parseHelpOnly('bootstrap', args, 'npm run bootstrap -- --help');
+  if (usage !== null) return usage(USAGE);
+  const config = parseConfig(loadEnv());
   const log = makeLogger('bootstrap', config.LOG_LEVEL);
   const s3 = makeS3(config);
   const firehose = makeFirehose(config);
-  runBootstrap({ s3, firehose }, config)
-    .then((r) => {
-      log.info({ bucket: config.RAW_BUCKET, stream: config.FIREHOSE_STREAM, ...r }, 'raw archive ready');
-      s3.destroy();
-      firehose.destroy();
-    })
-    .catch((err: unknown) => {
-      log.error({ err }, 'bootstrap failed');
-      process.exit(1);
-    });
+  try {
+    const r = await runBootstrap({ s3, firehose }, config);
+    log.info({ bucket: config.RAW_BUCKET, stream: config.FIREHOSE_STREAM, ...r }, 'raw archive ready');
+    return 0;
+  } catch (err) {
+    throw asAwsError(err, config);
+  } finally {
+    s3.destroy();
+    firehose.destroy();
+  }
 }
+
+if (isMain(import.meta.url)) runCli('bootstrap', () => main(process.argv.slice(2)));

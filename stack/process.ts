@@ -1,7 +1,7 @@
 /** Child-process plumbing for the local stack: spawn with prefixed logs, wait for readiness, stop in order. */
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { formatLogLine } from './logfmt.ts';
+import { formatLogLine, plainOutput, stripAnsi } from './logfmt.ts';
 
 export type Managed = { name: string; child: ChildProcess; exited: Promise<number | null> };
 
@@ -90,7 +90,14 @@ export async function stopManaged(m: Managed, graceMs = 10_000): Promise<void> {
 /** Run a command to completion, inheriting output; reject with its status when it fails. */
 export function run(cmd: string, args: string[], opts: SpawnOptions = {}): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: 'inherit', ...opts });
+    // Installers (mvn, pip) write terminal codes even when told not to: off a terminal, they are stripped.
+    const plain = plainOutput(process.stdout, process.env);
+    const child = spawn(cmd, args, { stdio: plain ? ['ignore', 'pipe', 'pipe'] : 'inherit', ...opts });
+    for (const [from, to] of [
+      [child.stdout, process.stdout],
+      [child.stderr, process.stderr],
+    ] as const)
+      if (from) createInterface({ input: from }).on('line', (line) => to.write(`${stripAnsi(line)}\n`));
     child.once('error', (err) => reject(new Error(`${cmd} could not start: ${err.message}`, { cause: err })));
     child.once('exit', (code) =>
       code === 0 ? resolve() : reject(new Error(`${cmd} ${args.join(' ')} exited with status ${code}`)),

@@ -9,7 +9,9 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadConfigOrExit, type Config } from '../common/config.ts';
+import { parseArgs } from 'node:util';
+import { isMain } from '../common/cli.ts';
+import { configEnv, loadConfigOrExit, loadEnv, type Config } from '../common/config.ts';
 import { makeS3 } from '../common/aws.ts';
 import { makeFirehose } from '../common/firehose.ts';
 import { makeLogger } from '../common/log.ts';
@@ -22,14 +24,51 @@ import { emulatorDataDir, installMoto, startMoto } from './moto.ts';
 import { installQuestdb, startQuestdb } from './questdb.ts';
 import { isUp, liveChildren, nodeArgs, spawnManaged, stopManaged, type Managed } from './process.ts';
 import { SERVICES, demoEnv, restartDelay, type ServiceSpec } from './services.ts';
-import { formatLogLine } from './logfmt.ts';
+import { formatLogLine, plainOutput, stripAnsi } from './logfmt.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const say = (s: string) => process.stdout.write(`${'supervisor'.padEnd(10)}| ${s}\n`);
 
+const USAGE = `usage: npm start [-- --demo]
+
+  --demo   also run the local fake rate APIs and poll them instead of the internet (fully offline)
+
+Settings come from the environment, then the .env file of the project folder, then the defaults; every
+npm run tool (backfill, backtest, migrate, bootstrap) reads them the same way. Ctrl-C, SIGINT or SIGTERM stops
+the stack.`;
+
+/** The command line: `--demo` or `--help`; anything else is refused in one line. Pure. */
+export function parseSupervisorArgs(args: string[]): { demo: boolean; help: boolean } | { error: string } {
+  try {
+    const { values } = parseArgs({
+      args,
+      options: {
+        demo: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+      strict: true,
+      allowPositionals: false,
+    });
+    return { demo: values.demo, help: values.help };
+  } catch (err) {
+    return { error: `npm start: ${(err as Error).message} (npm start -- --help for usage)` };
+  }
+}
+
 async function main(): Promise<void> {
-  const demo = process.argv.includes('--demo');
-  const baseConfig = loadConfigOrExit();
+  const args = parseSupervisorArgs(process.argv.slice(2));
+  if ('error' in args) {
+    process.stderr.write(`${args.error}\n`);
+    process.exit(2);
+  }
+  if (args.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  const demo = args.demo;
+  // The environment over .env, read as every CLI reads it.
+  const baseEnv = loadEnv();
+  const baseConfig = loadConfigOrExit(baseEnv);
   const stackDir = resolve(ROOT, baseConfig.STACK_DIR);
   mkdirSync(stackDir, { recursive: true });
 
@@ -96,7 +135,8 @@ async function main(): Promise<void> {
     const motoPython = baseConfig.STACK_EMULATOR ? await installMoto(stackDir, say) : null;
 
     say(`starting QuestDB (data in ${resolve(stackDir, 'questdb', 'root')}) ...`);
-    const out = (line: string) => process.stdout.write(line + '\n');
+    const plain = plainOutput(process.stdout, process.env);
+    const out = (line: string) => process.stdout.write((plain ? stripAnsi(line) : line) + '\n');
     running.push(
       await startQuestdb({
         jar,
@@ -113,7 +153,6 @@ async function main(): Promise<void> {
     );
     lock.update(children());
 
-    const env: Record<string, string | undefined> = { ...process.env };
     const dataDir = emulatorDataDir(baseConfig);
     const startEmulator = (python: string) =>
       startMoto({
@@ -130,15 +169,13 @@ async function main(): Promise<void> {
       say(`starting the AWS emulator (moto server; S3 objects in ${dataDir}) ...`);
       running.push(await startEmulator(motoPython));
       lock.update(children());
-      env.AWS_ENDPOINT_URL = `http://127.0.0.1:${baseConfig.MOTO_PORT}`;
-      env.AWS_ACCESS_KEY_ID ||= 'test';
-      env.AWS_SECRET_ACCESS_KEY ||= 'test';
     }
-    if (demo) Object.assign(env, demoEnv(baseConfig));
-    const config: Config = loadConfigOrExit(env);
+    const config: Config = demo ? loadConfigOrExit({ ...baseEnv, ...demoEnv(baseConfig) }) : baseConfig;
+    // The children get this configuration whole, so they and the supervisor cannot disagree.
+    const env: Record<string, string | undefined> = { ...process.env, ...configEnv(config) };
 
     const log = makeLogger('migrate', config.LOG_LEVEL, {
-      write: (s) => process.stdout.write(`${'migrate'.padEnd(10)}| ${formatLogLine(s.trimEnd())}\n`),
+      write: (s) => out(`${'migrate'.padEnd(10)}| ${formatLogLine(s.trimEnd())}`),
     });
     const db = makeDb(config, 1);
     try {
@@ -197,7 +234,7 @@ async function main(): Promise<void> {
     if (services.some((s) => s.name === 'web'))
       say(`  dashboard         http://${config.WEB_HOST}:${config.WEB_PORT}`);
     say(`  PG wire           postgresql://${config.QUESTDB_USER}@${host}:${config.QUESTDB_PG_PORT}/qdb`);
-    if (motoPython) say(`  AWS emulator      ${env.AWS_ENDPOINT_URL}`);
+    if (motoPython) say(`  AWS emulator      ${config.AWS_ENDPOINT_URL}`);
     say(`  services          ${services.map((s) => s.name).join(', ') || '(none yet)'}`);
     say('press Ctrl-C to stop');
 
@@ -241,4 +278,4 @@ function quietJava(out: (line: string) => void): (line: string) => void {
   };
 }
 
-void main();
+if (isMain(import.meta.url)) void main();

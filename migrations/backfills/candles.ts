@@ -2,6 +2,7 @@
  * Parsing one-minute candle CSV lines (timestamp, open, high, low, close[, volume]) into typed candles or reasoned
  * rejections. Pure: the import shell (import-csv.ts) owns the file, QuestDB and the terminal.
  */
+import { describeRefusal, parseTimestamp } from '../../common/time.ts';
 
 export type Candle = {
   /** The candle's minute, epoch ms UTC (timestamps inside a minute are floored to it). */
@@ -26,42 +27,7 @@ export type BadField = 'fields' | 'timestamp' | 'open' | 'high' | 'low' | 'close
 export const EARLIEST_MS = Date.UTC(2009, 0, 3);
 const DAY_MS = 86_400_000;
 
-const ISO =
-  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?\s*(Z|z|[+-]\d{2}:?\d{2})?$/;
-const EPOCH = /^\d+(?:\.\d+)?$/;
 const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
-
-/**
- * Parse a timestamp: ISO 8601 (`T` or a space between date and time; no zone means UTC) or epoch seconds or
- * milliseconds (told apart by size: from 1e11, i.e. 1973 in ms or year 5138 in s, it is milliseconds).
- * Returns epoch ms or the reason it is not one. Pure.
- */
-export function parseTimestamp(text: string): number | string {
-  const t = text.trim();
-  if (EPOCH.test(t)) {
-    const n = Number(t);
-    if (n >= 1e14) return `epoch value ${t} is too large for seconds or milliseconds`;
-    return Math.floor(n >= 1e11 ? n : n * 1000);
-  }
-  const m = ISO.exec(t);
-  if (!m) return `"${t}" is neither ISO 8601 nor epoch seconds/milliseconds`;
-  const [y, mo, d, h = 0, mi = 0, s = 0] = m.slice(1, 7).map((x) => Number(x ?? 0)) as number[];
-  const daysInMonth = new Date(Date.UTC(y as number, mo as number, 0)).getUTCDate();
-  if (mo! < 1 || mo! > 12 || d! < 1 || d! > daysInMonth || h > 23 || mi > 59 || s > 59)
-    return `"${t}" is not a valid date and time`;
-  const fractionMs = m[7] ? Math.floor(Number(`0.${m[7]}`) * 1000) : 0;
-  let offsetMin = 0;
-  const zone = m[8];
-  if (zone && zone.toUpperCase() !== 'Z') {
-    const sign = zone.startsWith('-') ? -1 : 1;
-    const digits = zone.slice(1).replace(':', '');
-    const oh = Number(digits.slice(0, 2));
-    const om = Number(digits.slice(2));
-    if (oh > 23 || om > 59) return `"${t}" has an invalid UTC offset`;
-    offsetMin = sign * (oh * 60 + om);
-  }
-  return Date.UTC(y!, mo! - 1, d!, h, mi, s, fractionMs) - offsetMin * 60_000;
-}
 
 /** Split one CSV line into trimmed fields, honouring double quotes ("a,b" and "" inside them). */
 export function splitCsvLine(line: string): string[] {
@@ -105,11 +71,12 @@ export function parseCandleLine(line: string, opts: { first: boolean; now: numbe
   const text = (opts.first ? line.replace(/^\uFEFF/, '') : line).replace(/\r$/, '');
   if (text.trim() === '') return { kind: 'blank' };
   const fields = splitCsvLine(text);
-  const ts = parseTimestamp(fields[0] ?? '');
-  if (typeof ts === 'string') {
+  const parsed = parseTimestamp(fields[0] ?? '');
+  if (!parsed.ok) {
     if (opts.first && /[A-Za-z]/.test(fields[0] ?? '') && fields.length >= 5) return { kind: 'header' };
-    return bad('timestamp', ts);
+    return bad('timestamp', describeRefusal('timestamp', fields[0] ?? '', parsed.reason));
   }
+  const ts = parsed.ms;
   if (fields.length !== 5 && fields.length !== 6)
     return bad(
       'fields',

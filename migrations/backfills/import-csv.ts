@@ -8,10 +8,11 @@ import { createReadStream, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
+import { usageLine } from '../../common/cli.ts';
 import { systemClock } from '../../common/clock.ts';
 import { SOURCE_NAMES, type Clock } from '../../common/types.ts';
 import type { Db } from '../../sql/db.ts';
-import { makeDb } from '../../sql/db.ts';
+import { checkDb, makeDb } from '../../sql/db.ts';
 import { makeIlp, type Ilp } from '../../sql/ilp.ts';
 import { loadQueries, pick } from '../../sql/loader.ts';
 import { parseCandleLine, type BadField, type Candle } from './candles.ts';
@@ -39,7 +40,8 @@ const USAGE = `usage: npm run backfill -- import-csv --file <path> --source <nam
   --batch-size   rows per ILP request (default 10000).
 
 The close becomes the rate; timestamps are floored to the minute, and minutes already stored (or repeated in
-the file) are replaced, not doubled. Exit status: 0 ok, 1 lines skipped (without --allow-skips), 2 bad usage.`;
+the file) are replaced, not doubled. A file with no usable row writes and registers nothing.
+Exit status: 0 ok; 1 failed, no usable row, or lines skipped (without --allow-skips); 2 bad usage.`;
 
 /** Parse and check the command line; every problem is reported at once. Pure. */
 export function parseImportArgs(args: string[]): ImportOptions | { errors: string[] } {
@@ -90,9 +92,9 @@ export type ImportSummary = {
   elapsedMs: number;
 };
 
-/** The process exit status for a finished import. Pure. */
+/** The process exit status for a finished import: a file with no usable row is a failure whatever the flags. Pure. */
 export function importExitStatus(s: ImportSummary, allowSkips: boolean): number {
-  return s.skipped > 0 && !allowSkips ? 1 : 0;
+  return s.imported === 0 || (s.skipped > 0 && !allowSkips) ? 1 : 0;
 }
 
 /** The closing report, plain text. Pure. */
@@ -124,11 +126,16 @@ export async function runImportCsv(
 ): Promise<ImportSummary> {
   const { db, ilp, clock, out } = deps;
   const totalBytes = statSync(opts.file).size;
-  await db.query(pick(Q, 'upsertCsvSource'), [
-    opts.source,
-    `file:${basename(opts.file)}`,
-    `CSV import of ${basename(opts.file)}`,
-  ]);
+  // The source is registered with its first rows, so a file with none leaves no trace.
+  let registered = false;
+  const register = async () => {
+    registered = true;
+    await db.query(pick(Q, 'upsertCsvSource'), [
+      opts.source,
+      `file:${basename(opts.file)}`,
+      `CSV import of ${basename(opts.file)}`,
+    ]);
+  };
 
   const started = clock.now();
   const progress = makeProgress(out, clock);
@@ -156,6 +163,7 @@ export async function runImportCsv(
     if (batch.length === 0) return;
     const rows = batch;
     batch = [];
+    if (!registered) await register();
     await ilp.write(async (sender) => {
       for (const c of rows)
         await sender
@@ -205,7 +213,9 @@ export const importCsv: Backfill = {
   async run(args, { config, log }) {
     const opts = parseImportArgs(args);
     if ('errors' in opts) {
-      process.stderr.write(`${opts.errors.map((e) => `import-csv: ${e}`).join('\n')}\n\n${USAGE}\n`);
+      process.stderr.write(
+        `${usageLine('import-csv', opts.errors, 'npm run backfill -- import-csv --help')}\n`,
+      );
       return 2;
     }
     try {
@@ -217,17 +227,23 @@ export const importCsv: Backfill = {
     const db = makeDb(config, 1);
     const ilp = await makeIlp(config);
     try {
+      await checkDb(db);
       const summary = await runImportCsv(opts, { db, ilp, clock: systemClock, out: process.stderr });
       process.stdout.write(`${formatSummary(opts, summary)}\n`);
       const status = importExitStatus(summary, opts.allowSkips);
-      if (status !== 0)
+      if (summary.imported === 0) {
+        const why = Object.entries(summary.skippedBy).map(([field, n]) => `${n} bad ${field}`);
+        const reason =
+          summary.skipped > 0 ? `every data line was refused (${why.join(', ')})` : 'it holds no data line';
+        process.stderr.write(`import-csv: ${opts.file}: no usable row: ${reason}; nothing written\n`);
+      } else if (status !== 0)
         process.stderr.write(`import-csv: ${summary.skipped} line(s) skipped; --allow-skips accepts that\n`);
       return status;
     } catch (err) {
-      log.error({ err }, 'import failed');
-      return 1;
+      log.debug({ err }, 'import failed');
+      throw err;
     } finally {
-      await ilp.close();
+      await ilp.close().catch(() => {});
       await db.end();
     }
   },

@@ -4,17 +4,24 @@
  * why). Resumable: a killed run, run again with the same options, continues where it had got to.
  */
 import { parseArgs } from 'node:util';
+import { checkBucket, makeS3 } from '../../common/aws.ts';
+import { failureLine, usageLine } from '../../common/cli.ts';
 import { systemClock } from '../../common/clock.ts';
+import { describeRefusal, parseDuration, parseIsoTime } from '../../common/time.ts';
 import { SOURCE_NAMES, type SourceName } from '../../common/types.ts';
 import { makeQuestdbStore } from '../../ingest/store.ts';
 import { openS3Archive } from '../../ingest/archive/store.ts';
 import { runReplay, type ReplayOptions, type ReplaySummary } from '../../ingest/replay/replay.ts';
-import { makeDb } from '../../sql/db.ts';
+import { checkDb, makeDb } from '../../sql/db.ts';
 import { makeIlp } from '../../sql/ilp.ts';
 import { formatDuration, makeProgress } from './progress.ts';
 import type { Backfill } from './registry.ts';
 
-export type ReplayCliOptions = ReplayOptions & { allowSkips: boolean; progressEveryMs: number };
+export type ReplayCliOptions = ReplayOptions & {
+  allowSkips: boolean;
+  allowEmpty: boolean;
+  progressEveryMs: number;
+};
 
 const USAGE = `usage: npm run backfill -- replay-s3 --from <time> --to <time> [options]
 
@@ -25,6 +32,7 @@ const USAGE = `usage: npm run backfill -- replay-s3 --from <time> --to <time> [o
   --slack           how long after its minute a response may have arrived in S3 and still count (default 24h;
                     spool re-sends after an outage arrive late). Objects are listed up to --to plus this.
   --allow-skips     exit 0 even when corrupt objects were skipped (they are still reported).
+  --allow-empty     exit 0 even when the archive holds no envelope in the range.
   --fresh           ignore the saved progress of an interrupted run with the same options; start over.
   --batch-size      rates and polls rows per ILP request (default 20000).
   --concurrency     S3 objects fetched at once (default 16).
@@ -36,24 +44,8 @@ examples:
   npm run backfill -- replay-s3 --from 2031-01-05T10:00Z --to 2031-01-05T11:00Z --slack 72h
 
 Interrupted (Ctrl-C, a crash, a kill), the same command continues after the last batch it saved as done.
-Exit status: 0 ok, 1 corrupt objects skipped (without --allow-skips) or failed, 2 bad usage, 130 interrupted.`;
-
-/** `24h`, `90m`, `30s`, `2d`, `0` → ms; null when not a duration. Pure. */
-export function parseDuration(s: string): number | null {
-  const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?$/.exec(s.trim());
-  if (!m) return null;
-  const unit = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] ?? 's'] as number;
-  return Math.round(Number(m[1]) * unit);
-}
-
-/** An ISO 8601 time or date, UTC unless it names a zone; null when unreadable. Pure. */
-export function parseTime(s: string): number | null {
-  const t = s.trim();
-  if (!/^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?$/.test(t)) return null;
-  const zoned = /(Z|[+-]\d{2}:?\d{2})$/.test(t) || t.length === 10;
-  const ms = Date.parse(zoned ? t : `${t}Z`);
-  return Number.isFinite(ms) ? ms : null;
-}
+Exit status: 0 ok; 1 failed, no envelope in the range (without --allow-empty) or corrupt objects skipped
+(without --allow-skips); 2 bad usage; 130 interrupted.`;
 
 /** Parse and check the command line; every problem is reported at once. Pure. */
 export function parseReplayArgs(args: string[]): ReplayCliOptions | { errors: string[] } {
@@ -68,6 +60,7 @@ export function parseReplayArgs(args: string[]): ReplayCliOptions | { errors: st
         force: { type: 'boolean', default: false },
         slack: { type: 'string', default: '24h' },
         'allow-skips': { type: 'boolean', default: false },
+        'allow-empty': { type: 'boolean', default: false },
         fresh: { type: 'boolean', default: false },
         'batch-size': { type: 'string', default: '20000' },
         concurrency: { type: 'string', default: '16' },
@@ -82,9 +75,14 @@ export function parseReplayArgs(args: string[]): ReplayCliOptions | { errors: st
   const errors: string[] = [];
   const time = (name: 'from' | 'to') => {
     const v = values[name];
-    if (v === undefined) errors.push(`--${name} is required`);
-    else if (parseTime(v) === null) errors.push(`--${name} "${v}" is not an ISO 8601 time or date`);
-    return v === undefined ? null : parseTime(v);
+    if (v === undefined) {
+      errors.push(`--${name} is required`);
+      return null;
+    }
+    const t = parseIsoTime(v);
+    if (t.ok) return t.ms;
+    errors.push(describeRefusal(`--${name}`, v, t.reason));
+    return null;
   };
   const [fromRaw, toRaw] = [time('from'), time('to')];
   const from = fromRaw === null ? NaN : Math.floor(fromRaw / 60_000) * 60_000;
@@ -103,8 +101,8 @@ export function parseReplayArgs(args: string[]): ReplayCliOptions | { errors: st
       );
     sources = names as SourceName[];
   }
-  const slackMs = parseDuration(values.slack);
-  if (slackMs === null) errors.push(`--slack "${values.slack}" is not a duration such as 24h, 90m or 0`);
+  const slack = parseDuration(values.slack);
+  if (!slack.ok) errors.push(describeRefusal('--slack', values.slack, slack.reason));
   const int = (name: 'batch-size' | 'concurrency', max: number) => {
     const n = Number(values[name]);
     if (!Number.isInteger(n) || n < 1 || n > max)
@@ -122,20 +120,25 @@ export function parseReplayArgs(args: string[]): ReplayCliOptions | { errors: st
     to,
     sources,
     force: values.force,
-    slackMs: slackMs as number,
+    slackMs: slack.ok ? slack.ms : 0,
     batchRows,
     concurrency,
     resumable: true,
     fresh: values.fresh,
     allowSkips: values['allow-skips'],
+    allowEmpty: values['allow-empty'],
     progressEveryMs: progressEvery * 1000,
   };
 }
 
 /** The process exit status for a finished (or interrupted) replay. Pure. */
-export function replayExitStatus(s: ReplaySummary, allowSkips: boolean): number {
+export function replayExitStatus(
+  s: ReplaySummary,
+  allow: { allowSkips: boolean; allowEmpty: boolean },
+): number {
   if (s.interrupted) return 130;
-  return s.counters.badObjects > 0 && !allowSkips ? 1 : 0;
+  if (s.counters.envelopes === 0 && !allow.allowEmpty) return 1;
+  return s.counters.badObjects > 0 && !allow.allowSkips ? 1 : 0;
 }
 
 const int = (n: number | undefined) => Math.round(n ?? 0).toLocaleString('en-US');
@@ -188,11 +191,26 @@ export const replayS3: Backfill = {
   async run(args, { config, log }) {
     const opts = parseReplayArgs(args);
     if ('errors' in opts) {
-      process.stderr.write(`${opts.errors.map((e) => `replay-s3: ${e}`).join('\n')}\n\n${USAGE}\n`);
+      process.stderr.write(
+        `${usageLine('replay-s3', opts.errors, 'npm run backfill -- replay-s3 --help')}\n`,
+      );
       return 2;
     }
     const archiveName = `s3://${config.RAW_BUCKET}/${config.RAW_PREFIX}`;
+    // Reach both ends before any work starts, so that what is missing is reported as one line.
+    const s3 = makeS3(config);
+    try {
+      await checkBucket(s3, config);
+    } finally {
+      s3.destroy();
+    }
     const db = makeDb(config, 2);
+    try {
+      await checkDb(db);
+    } catch (err) {
+      await db.end();
+      throw err;
+    }
     const ilp = await makeIlp(config, { requestTimeoutMs: 60_000, retryTimeoutMs: 30_000 });
     const archive = openS3Archive(config);
     const abort = new AbortController();
@@ -244,15 +262,22 @@ export const replayS3: Backfill = {
       if (summary.interrupted) progress.done(position);
       else progress.done({ ...position, bytes: position.totalBytes, elapsedMs: clock.now() - started });
       process.stdout.write(`${formatReplaySummary(opts, archiveName, summary, clock.now() - started)}\n`);
-      const status = replayExitStatus(summary, opts.allowSkips);
-      if (status === 1)
+      const status = replayExitStatus(summary, opts);
+      if (status === 1 && (summary.counters.envelopes ?? 0) === 0)
+        process.stderr.write(
+          `replay-s3: ${archiveName} holds no envelope for ${minuteIso(opts.from)} .. ${minuteIso(opts.to)}; nothing replayed (--allow-empty accepts that)\n`,
+        );
+      else if (status === 1)
         process.stderr.write(
           `replay-s3: ${summary.counters.badObjects} corrupt object(s) skipped; --allow-skips accepts that\n`,
         );
       return status;
     } catch (err) {
-      log.error({ err }, 'replay failed; run the same command again to continue from the last batch written');
-      return 1;
+      log.debug({ err }, 'replay failed');
+      throw new Error(
+        `${failureLine(err)} (run the same command again to continue from the last batch written)`,
+        { cause: err },
+      );
     } finally {
       process.off('SIGINT', onSigint);
       archive.close();

@@ -1,6 +1,9 @@
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, configEnv, parseConfig, VARIABLES } from '../../common/config.ts';
+import { ConfigError, configEnv, loadEnv, parseConfig, readEnvFile, VARIABLES } from '../../common/config.ts';
 
 describe('configuration', () => {
   it('has a default for every variable that parses', () => {
@@ -8,8 +11,58 @@ describe('configuration', () => {
     expect(c.QUESTDB_HTTP_PORT).toBe(9000);
     expect(c.SOURCES).toEqual(['blockchain']);
     expect(c.STACK_EMULATOR).toBe(true);
-    expect(c.AWS_ENDPOINT_URL).toBe('');
+    expect(c.AWS_ENDPOINT_URL).toBe('http://127.0.0.1:4566');
     expect(Object.keys(c).sort()).toEqual(Object.keys(VARIABLES).sort());
+  });
+
+  it('points at the local emulator with dummy keys while STACK_EMULATOR is on, as the stack does', () => {
+    expect(parseConfig({ MOTO_PORT: '4666' })).toMatchObject({
+      AWS_ENDPOINT_URL: 'http://127.0.0.1:4666',
+      AWS_ACCESS_KEY_ID: 'test',
+      AWS_SECRET_ACCESS_KEY: 'test',
+    });
+    expect(
+      parseConfig({
+        AWS_ENDPOINT_URL: 'http://moto:5000',
+        AWS_ACCESS_KEY_ID: 'k',
+        AWS_SECRET_ACCESS_KEY: 's',
+      }),
+    ).toMatchObject({
+      AWS_ENDPOINT_URL: 'http://moto:5000',
+      AWS_ACCESS_KEY_ID: 'k',
+      AWS_SECRET_ACCESS_KEY: 's',
+    });
+    expect(parseConfig({ STACK_EMULATOR: 'false' })).toMatchObject({
+      AWS_ENDPOINT_URL: '',
+      AWS_ACCESS_KEY_ID: '',
+      AWS_SECRET_ACCESS_KEY: '',
+    });
+  });
+
+  it('reads .env of the working directory under the environment, and refuses names it does not know', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'config-'));
+    try {
+      expect(readEnvFile(dir)).toEqual({});
+      writeFileSync(join(dir, '.env'), '# the stack\nQUESTDB_PG_PORT=9812\nMOTO_PORT="4667"\n');
+      const env = loadEnv({ MOTO_PORT: '4668', PATH: '/bin' }, dir);
+      expect(parseConfig(env)).toMatchObject({ QUESTDB_PG_PORT: 9812, MOTO_PORT: 4668 });
+      writeFileSync(join(dir, '.env'), 'QUESTDB_PG_PROT=9812\n');
+      expect(() => readEnvFile(dir)).toThrow(/QUESTDB_PG_PROT is not a setting of this project/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('reads CLOCK_SIM_START with the one time parser and refuses an impossible date', () => {
+    expect(parseConfig({ CLOCK_SIM_START: '2031-01-05T10:00' }).CLOCK_SIM_START).toBe(
+      '2031-01-05T10:00:00.000Z',
+    );
+    expect(parseConfig({ CLOCK_SIM_START: '2031-01-05T12:00+02:00' }).CLOCK_SIM_START).toBe(
+      '2031-01-05T10:00:00.000Z',
+    );
+    expect(() => parseConfig({ CLOCK_SIM_START: '2031-02-30T00:00Z' })).toThrow(
+      /CLOCK_SIM_START="2031-02-30T00:00Z": must be an ISO 8601 time: no such date/,
+    );
   });
 
   it('parses lists, numbers and booleans', () => {
@@ -61,7 +114,8 @@ describe('configuration', () => {
       encoding: 'utf8',
     });
     expect(r.status).toBe(2);
-    expect(r.stderr).toMatch(/Invalid configuration \(3 problems\)/);
+    expect(r.stderr).toMatch(/^migrate: invalid configuration \(3 problems\): /);
+    expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
     for (const name of ['QUESTDB_PG_PORT', 'SOURCES', 'BLOCKCHAIN_URL']) expect(r.stderr).toContain(name);
   });
 

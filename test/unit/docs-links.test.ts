@@ -21,7 +21,7 @@ const scripts = Object.keys(
 );
 /** Variables the docs may name that are not the product's configuration: read by tests, benches or other programs. */
 const FOREIGN =
-  /^(TEST_PORT_OFFSET|BENCH_PORT_OFFSET|SPARK_MASTER|CHROMIUM_PATH|QDB_[A-Z0-9_]+|SPARK_HOME|JAVA_HOME|XDG_CACHE_HOME|AWS_PROFILE)$/;
+  /^(TEST_PORT_OFFSET|BENCH_PORT_OFFSET|SPARK_MASTER|CHROMIUM_PATH|QDB_[A-Z0-9_]+|SPARK_HOME|JAVA_HOME|XDG_CACHE_HOME|AWS_PROFILE|NO_COLOR)$/;
 
 /** `npm run x`, `npm run x -- args` anywhere in the text. Pure. */
 const scriptsNamed = (md: string) => [...md.matchAll(/\bnpm run ([\w:-]*[\w-])/g)].map((m) => m[1]!);

@@ -33,7 +33,7 @@ describe('parseCloses', () => {
     expect([...p.series.y]).toEqual([1.5, 1.6, 1.9]);
     expect([...p.series.t]).toEqual([0, 1, 4].map((m) => Date.UTC(2023, 2, 1, 0, m)));
     expect(p.bad.map((b) => b.line)).toEqual([4, 5, 6, 7]);
-    expect(p.bad[0]!.reason).toMatch(/neither ISO 8601/);
+    expect(p.bad[0]!.reason).toMatch(/not an ISO 8601 date or time/);
     expect(p.bad[1]!.reason).toMatch(/not a positive number/);
     expect(p.bad[2]!.reason).toMatch(/not after the previous minute/);
     expect(p.bad[3]!.reason).toMatch(/expected 2 fields/);
@@ -70,13 +70,29 @@ describe('parseBacktestArgs', () => {
     });
     const bad = parseBacktestArgs(['--from', 'soon', '--stride', '0', '--models', 'gp-magic']);
     expect('errors' in bad && bad.errors).toEqual([
-      expect.stringMatching(/--from: "soon"/),
-      expect.stringMatching(/--to: ""/),
+      '--from "soon": not an ISO 8601 date or time (such as 2031-01-05 or 2031-01-05T10:30Z)',
+      '--to is required',
       '--source is required (or --csv FILE, or --synthetic lead-lag)',
       '--currency is required',
       expect.stringMatching(/unknown model "gp-magic"/),
       '--stride must be a whole number ≥ 1, got "0"',
     ]);
+  });
+
+  it('refuses an impossible date naming the flag, and reads --help', () => {
+    const r = parseBacktestArgs([
+      '--source',
+      's',
+      '--currency',
+      'USD',
+      '--from',
+      '2031-02-30',
+      '--to',
+      '2031-03-05',
+    ]);
+    expect(r).toEqual({ errors: ['--from "2031-02-30": no such date: February 2031 has 28 days'] });
+    expect(parseBacktestArgs(['--help'])).toMatchObject({ help: true });
+    expect(parseBacktestArgs(['-h', '--what'])).toMatchObject({ errors: [expect.stringMatching(/what/)] });
   });
 });
 

@@ -7,9 +7,7 @@ import { makeReplayNormalizer, rateKey } from '../../../ingest/replay/minutes.ts
 import { zeroCounters, type Counters, type ReplaySummary } from '../../../ingest/replay/replay.ts';
 import {
   formatReplaySummary,
-  parseDuration,
   parseReplayArgs,
-  parseTime,
   replayExitStatus,
   type ReplayCliOptions,
 } from '../../../migrations/backfills/replay-s3.ts';
@@ -22,17 +20,12 @@ const T = Date.UTC(2031, 0, 5);
 
 describe('replay-s3 arguments', () => {
   it('reads dates, times and durations; floors --from and ceils --to to whole minutes', () => {
-    expect(parseTime('2031-01-05')).toBe(T);
-    expect(parseTime('2031-01-05T10:00')).toBe(T + 10 * H);
-    expect(parseTime('2031-01-05T12:00+02:00')).toBe(T + 10 * H);
-    expect(parseTime('yesterday')).toBeNull();
-    expect([parseDuration('24h'), parseDuration('90m'), parseDuration('0'), parseDuration('2d')]).toEqual([
-      24 * H,
-      90 * MIN,
-      0,
-      48 * H,
-    ]);
-    expect(parseDuration('soon')).toBeNull();
+    const span = (from: string, to: string, slack = '0') => {
+      const o = parseReplayArgs(['--from', from, '--to', to, '--slack', slack]);
+      return 'errors' in o ? o.errors : [o.from, o.to, o.slackMs];
+    };
+    expect(span('2031-01-05', '2031-01-05T10:00', '90m')).toEqual([T, T + 10 * H, 90 * MIN]);
+    expect(span('2031-01-05T12:00+02:00', '2031-01-06', '2d')).toEqual([T + 10 * H, T + 24 * H, 48 * H]);
     const o = parseReplayArgs(['--from', '2031-01-05T00:00:30Z', '--to', '2031-01-05T01:00:01Z']);
     expect(o).toMatchObject({
       from: T,
@@ -63,7 +56,7 @@ describe('replay-s3 arguments', () => {
     expect('errors' in r && r.errors).toEqual([
       '--from is required',
       '--sources: unknown kraken; known: blockchain, coinbase, coingecko, coindesk',
-      '--slack "later" is not a duration such as 24h, 90m or 0',
+      '--slack "later": not a duration such as 90m, 24h or 2d',
       '--batch-size must be a whole number from 1 to 1000000',
     ]);
     expect(parseReplayArgs(['--from', '2031-01-05', '--to', '2031-01-05'])).toEqual({
@@ -71,6 +64,18 @@ describe('replay-s3 arguments', () => {
     });
     expect(parseReplayArgs(['--from', '2031-01-05', '--to', '2031-01-06', '--what'])).toMatchObject({
       errors: [expect.stringMatching(/what/)],
+    });
+  });
+
+  it('refuses an impossible date, naming the flag and the value, never rolling it over', () => {
+    expect(parseReplayArgs(['--from', '2031-02-30', '--to', '2031-03-05'])).toEqual({
+      errors: ['--from "2031-02-30": no such date: February 2031 has 28 days'],
+    });
+    expect(parseReplayArgs(['--from', '2031-03-01', '--to', '2031-03-01T24:00'])).toMatchObject({
+      errors: [expect.stringMatching(/^--to "2031-03-01T24:00": no such time of day/)],
+    });
+    expect(parseReplayArgs(['--from', 'yesterday', '--to', '2031-03-01'])).toMatchObject({
+      errors: [expect.stringMatching(/^--from "yesterday": not an ISO 8601/)],
     });
   });
 
@@ -85,10 +90,20 @@ describe('replay-s3 arguments', () => {
   });
 
   it('exits 1 when objects were skipped unless --allow-skips, 130 when interrupted', () => {
-    expect(replayExitStatus(summary({ badObjects: 0 }), false)).toBe(0);
-    expect(replayExitStatus(summary({ badObjects: 2 }), false)).toBe(1);
-    expect(replayExitStatus(summary({ badObjects: 2 }), true)).toBe(0);
-    expect(replayExitStatus(summary({}, { interrupted: true }), true)).toBe(130);
+    const strict = { allowSkips: false, allowEmpty: false };
+    const skips = { allowSkips: true, allowEmpty: false };
+    expect(replayExitStatus(summary({ envelopes: 5, badObjects: 0 }), strict)).toBe(0);
+    expect(replayExitStatus(summary({ envelopes: 5, badObjects: 2 }), strict)).toBe(1);
+    expect(replayExitStatus(summary({ envelopes: 5, badObjects: 2 }), skips)).toBe(0);
+    expect(replayExitStatus(summary({}, { interrupted: true }), skips)).toBe(130);
+  });
+
+  it('exits 1 when the range holds no envelope unless --allow-empty', () => {
+    expect(replayExitStatus(summary({ envelopes: 0 }), { allowSkips: false, allowEmpty: false })).toBe(1);
+    expect(replayExitStatus(summary({}), { allowSkips: true, allowEmpty: false })).toBe(1);
+    expect(replayExitStatus(summary({ envelopes: 0 }), { allowSkips: false, allowEmpty: true })).toBe(0);
+    const o = parseReplayArgs(['--from', '2031-01-05', '--to', '2031-01-06', '--allow-empty']);
+    expect(o).toMatchObject({ allowEmpty: true });
   });
 
   it('summarizes what was read, written, kept, skipped and stale', () => {

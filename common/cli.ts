@@ -1,0 +1,84 @@
+/**
+ * What every command-line tool shares: a failure is one line on stderr that names what could not be reached and
+ * how to point the tool elsewhere, never a stack trace.
+ */
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { S3Unavailable } from './aws.ts';
+import { ConfigError, ENV_FILE } from './config.ts';
+import { DbUnavailable } from '../sql/db.ts';
+
+const HINT_DB = `is the stack running (npm start)? Point elsewhere with QUESTDB_HOST, QUESTDB_PG_PORT, QUESTDB_HTTP_PORT (environment or ${ENV_FILE})`;
+const HINT_S3 = `is the stack running (npm start)? Point elsewhere with AWS_ENDPOINT_URL, MOTO_PORT or STACK_EMULATOR=false (environment or ${ENV_FILE})`;
+
+/** The one line that reports `err`. Pure. */
+export function failureLine(err: unknown): string {
+  if (err instanceof DbUnavailable) return `${err.message}; ${HINT_DB}`;
+  if (err instanceof S3Unavailable) return `${err.message}; ${HINT_S3}`;
+  if (err instanceof ConfigError)
+    return `invalid configuration (${err.problems.length} problem${err.problems.length === 1 ? '' : 's'}): ${err.problems.join('; ')}`;
+  // A message of several lines (a list of problems) is kept whole, on one line.
+  const text = err instanceof Error ? err.message : String(err);
+  return text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .join(' ');
+}
+
+/** Run a CLI's main: its resolved status becomes the exit status; a throw becomes one line and status 1. */
+export function runCli(name: string, main: () => Promise<number>): void {
+  main().then(
+    (code) => (process.exitCode = code),
+    (err: unknown) => {
+      process.stderr.write(`${name}: ${failureLine(err)}\n`);
+      process.exitCode = err instanceof ConfigError ? 2 : 1;
+    },
+  );
+}
+
+/** A usage problem as one line with the pointer to `--help`. Pure. */
+export function usageLine(name: string, errors: string[], help: string): string {
+  return `${name}: ${errors.join('; ')} (${help} for usage)`;
+}
+
+/**
+ * For a tool without options: null when `args` is empty, else a function that prints the usage (`--help`,
+ * status 0) or one line refusing the arguments (status 2) and returns that status.
+ */
+export function parseHelpOnly(
+  name: string,
+  args: string[],
+  help: string,
+): ((usage: string) => number) | null {
+  if (args.length === 0) return null;
+  try {
+    parseArgs({
+      args,
+      options: { help: { type: 'boolean', short: 'h' } },
+      strict: true,
+      allowPositionals: false,
+    });
+    return (usage) => {
+      process.stdout.write(`${usage}\n`);
+      return 0;
+    };
+  } catch (err) {
+    return () => {
+      process.stderr.write(`${usageLine(name, [(err as Error).message], help)}\n`);
+      return 2;
+    };
+  }
+}
+
+/** Whether the module at `url` is the script node was started with, also when started through a symlink. */
+export function isMain(url: string): boolean {
+  const script = process.argv[1];
+  if (!script) return false;
+  try {
+    return realpathSync(script) === fileURLToPath(url);
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,96 @@
+/** What every CLI shares: one-line failures, --help and unknown flags, and logs without terminal codes off a terminal. */
+import { spawnSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { S3Unavailable, asAwsError } from '../../common/aws.ts';
+import { failureLine } from '../../common/cli.ts';
+import { ConfigError, parseConfig } from '../../common/config.ts';
+import { DbUnavailable } from '../../sql/db.ts';
+import { plainOutput, stripAnsi } from '../../stack/logfmt.ts';
+import { parseSupervisorArgs } from '../../stack/supervisor.ts';
+
+describe('failureLine', () => {
+  it('names what was not reached and the variables that point elsewhere, on one line', () => {
+    const db = failureLine(
+      new DbUnavailable('QuestDB (PG wire 127.0.0.1:8812) is not reachable: connect ECONNREFUSED'),
+    );
+    expect(db).toMatch(
+      /^QuestDB \(PG wire 127\.0\.0\.1:8812\) is not reachable: .*QUESTDB_HOST, QUESTDB_PG_PORT.*\.env/,
+    );
+    const s3 = failureLine(
+      new S3Unavailable('S3 at http://127.0.0.1:4566 is not reachable: connect ECONNREFUSED'),
+    );
+    expect(s3).toMatch(
+      /^S3 at http:\/\/127\.0\.0\.1:4566 is not reachable: .*AWS_ENDPOINT_URL, MOTO_PORT.*\.env/,
+    );
+    let config: unknown;
+    try {
+      parseConfig({ QUESTDB_PG_PORT: 'eighty', SOURCES: 'nope' });
+    } catch (err) {
+      config = err;
+    }
+    expect(config).toBeInstanceOf(ConfigError);
+    expect(failureLine(config)).toMatch(
+      /^invalid configuration \(2 problems\): QUESTDB_PG_PORT=.*; SOURCES=/,
+    );
+    for (const line of [
+      db,
+      s3,
+      failureLine(config),
+      failureLine(new Error('Refusing to migrate:\n  - 0001 was edited')),
+    ])
+      expect(line).not.toContain('\n');
+  });
+
+  it('takes an AWS error without an HTTP answer for S3 not reached, and one with an answer as it is', () => {
+    const aws = {
+      AWS_REGION: 'us-east-1',
+      AWS_ENDPOINT_URL: 'http://127.0.0.1:9',
+      AWS_ACCESS_KEY_ID: 'test',
+      AWS_SECRET_ACCESS_KEY: 'test',
+    };
+    const refused = asAwsError(new Error('connect ECONNREFUSED 127.0.0.1:9'), aws);
+    expect(refused).toBeInstanceOf(S3Unavailable);
+    expect((refused as Error).message).toBe(
+      'S3 at http://127.0.0.1:9 is not reachable: connect ECONNREFUSED 127.0.0.1:9',
+    );
+    const answered = Object.assign(new Error('Access Denied'), { $metadata: { httpStatusCode: 403 } });
+    expect(asAwsError(answered, aws)).toBe(answered);
+  });
+});
+
+describe('npm start arguments', () => {
+  it('takes --demo and --help, and refuses anything else in one line', () => {
+    expect(parseSupervisorArgs([])).toEqual({ demo: false, help: false });
+    expect(parseSupervisorArgs(['--demo'])).toEqual({ demo: true, help: false });
+    expect(parseSupervisorArgs(['-h'])).toEqual({ demo: false, help: true });
+    const bad = parseSupervisorArgs(['--dmeo']);
+    expect(bad).toEqual({ error: expect.stringMatching(/^npm start: Unknown option '--dmeo'.*--help/) });
+  });
+});
+
+describe('logs off a terminal', () => {
+  it('strips colours, cursor moves and titles', () => {
+    expect(stripAnsi('\x1b[32mINFO\x1b[39m ready\x1b[K')).toBe('INFO ready');
+    expect(stripAnsi('\x1b]0;title\x07plain \x1b[1;31mred\x1b[0m')).toBe('plain red');
+    expect(stripAnsi('no codes here')).toBe('no codes here');
+  });
+
+  it('is plain when the stream is not a terminal or NO_COLOR is set', () => {
+    expect(plainOutput({ isTTY: false }, {})).toBe(true);
+    expect(plainOutput({}, {})).toBe(true);
+    expect(plainOutput({ isTTY: true }, {})).toBe(false);
+    expect(plainOutput({ isTTY: true }, { NO_COLOR: '1' })).toBe(true);
+    expect(plainOutput({ isTTY: true }, { NO_COLOR: '' })).toBe(false);
+  });
+
+  it("strips an installer's terminal codes when the stack's output is a file or pipe", () => {
+    const code =
+      "import { run } from './stack/process.ts';" +
+      "await run('printf', ['\\x1b[0m\\x1b[1mmvn says hi\\x1b[0m\\n']);";
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], {
+      encoding: 'utf8',
+    });
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe('mvn says hi\n');
+  });
+});
