@@ -21,9 +21,3 @@ SELECT ts, source, attempt, poller FROM polls WHERE ts >= $1 AND ts < $2;
 
 -- name: loadProgress :many
 SELECT done_until, status, state FROM replay_progress WHERE run_key = $1;
-
--- name: saveProgress :exec
--- One row per run; each save replaces it (DEDUP UPSERT KEYS(ts, run_key)).
-INSERT INTO replay_progress (ts, run_key, range_to, done_until, status, last_key, args, state, updated_at)
-VALUES ($1::varchar::timestamp, $2, $3::varchar::timestamp, $4::varchar::timestamp, $5, $6, $7, $8,
-  $9::varchar::timestamp);

@@ -190,6 +190,8 @@ export type JobRunRow = {
 
 /** Where a replay run has got to, so a re-run resumes. */
 export type ReplayProgressRow = {
+  /** The start of the run's range. */
+  ts: number;
   runKey: string;
   rangeTo: number;
   doneUntil: number;
@@ -394,7 +396,7 @@ export const TABLES = {
       ['state', 'VARCHAR', 'state'],
       ['updated_at', 'TIMESTAMP', 'updatedAt'],
     ],
-    () => DIMENSION_TS,
+    (r) => r.ts,
   ),
   lakeExports: table<LakeExportRow>(
     'lake_exports',
@@ -451,9 +453,10 @@ export type Batch = {
   rejections?: RejectionRow[];
   sources?: SourceRow[];
   spool?: SpoolStatusRow[];
+  progress?: ReplayProgressRow[];
 };
 
-/** Append a batch's rows: rates, then polls, rejections, currencies, sources and spool status. */
+/** Append a batch's rows: rates, then polls, rejections, currencies, sources, spool status, replay progress. */
 export async function writeBatch(sender: Sender, batch: Batch): Promise<void> {
   await writeRows(sender, TABLES.rates, batch.rates ?? []);
   await writeRows(sender, TABLES.polls, batch.polls ?? []);
@@ -461,4 +464,5 @@ export async function writeBatch(sender: Sender, batch: Batch): Promise<void> {
   await writeRows(sender, TABLES.currencies, batch.currencies ?? []);
   await writeRows(sender, TABLES.sources, batch.sources ?? []);
   await writeRows(sender, TABLES.spool, batch.spool ?? []);
+  await writeRows(sender, TABLES.replayProgress, batch.progress ?? []);
 }

@@ -169,7 +169,7 @@ export async function runReplay(opts: ReplayOptions, deps: ReplayDeps): Promise<
       at,
     };
     saving = (async () => {
-      if (save) await T.saveProgress(db, run, p);
+      if (save) await T.saveProgress(deps.store, run, p);
       // Reported after its save: the rows a display shows are rows a resumed run counts as done.
       pos.writtenThisRun += rows.rates.length;
       report();
@@ -244,7 +244,7 @@ export async function runReplay(opts: ReplayOptions, deps: ReplayDeps): Promise<
   if (done && opts.resumable) {
     const state = { previous: normalizer.state(), counters: c };
     const p = { doneUntil: opts.to, status: 'done' as const, state, lastKey: pos.lastKey };
-    await T.saveProgress(db, run, { ...p, at: clock.now() });
+    await T.saveProgress(deps.store, run, { ...p, at: clock.now() });
   }
   const { ratesThisRun } = pos;
   const staleDaysSorted = [...staleDays].sort();

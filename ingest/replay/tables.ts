@@ -4,6 +4,7 @@ import { loadQueries, pick } from '../../sql/loader.ts';
 import { JUMP_LOOKBACK_MS } from '../normalize.ts';
 import { pollKey, rateKey, type PreviousState } from './minutes.ts';
 import type { Counters } from './replay.ts';
+import type { Store } from '../store.ts';
 import type { StoredKeys } from './writer.ts';
 
 const Q = loadQueries('../../sql/replay.sql', import.meta.url);
@@ -58,21 +59,13 @@ export async function loadProgress(db: Db, runKey: string): Promise<Progress | n
   return { doneUntil: row.done_until.getTime(), status: row.status === 'done' ? 'done' : 'running', state };
 }
 
+/** Save where a run is: one `replay_progress` row per run, each save replacing the last. */
 export async function saveProgress(
-  db: Db,
+  store: Store,
   run: { key: string; from: number; to: number; args: string },
   p: Progress & { lastKey: string; at: number },
 ): Promise<void> {
-  const state = JSON.stringify(p.state);
-  const params = [
-    iso(run.from),
-    run.key,
-    iso(run.to),
-    iso(p.doneUntil),
-    p.status,
-    p.lastKey,
-    run.args,
-    state,
-  ];
-  await db.query(pick(Q, 'saveProgress'), [...params, iso(p.at)]);
+  const { key: runKey, from: ts, to: rangeTo, args } = run;
+  const row = { ts, runKey, rangeTo, args, doneUntil: p.doneUntil, status: p.status, lastKey: p.lastKey };
+  await store.write({ progress: [{ ...row, state: JSON.stringify(p.state), updatedAt: p.at }] });
 }

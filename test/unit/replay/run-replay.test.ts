@@ -46,17 +46,8 @@ function archive(perObject: number, extra: [string, string][] = []): Map<string,
   return objects;
 }
 
-/** A database with nothing stored that records the progress saved (`replay_progress` inserts: done_until). */
-function emptyDb(events: string[]): Db {
-  return {
-    query: async <R extends object>(sql: string, params?: unknown[]) => {
-      if (sql.includes('INSERT INTO replay_progress'))
-        events.push(`save ${String(params?.[3])} ${String(params?.[4])}`);
-      return [] as R[];
-    },
-    end: async () => {},
-  };
-}
+/** A database with nothing stored. */
+const emptyDb: Db = { query: async <R extends object>() => [] as R[], end: async () => {} };
 
 const options = (over: Partial<ReplayOptions> = {}): ReplayOptions => ({
   from: T,
@@ -84,9 +75,13 @@ async function replay(
   const events = hooks.events ?? [];
   const batches: Batch[] = [];
   const summary = await runReplay(options(over), {
-    db: emptyDb(events),
+    db: emptyDb,
     store: {
+      // Progress saves (`replay_progress` rows: done_until and status) are recorded apart from the batches.
       write: async (b) => {
+        for (const p of b.progress ?? [])
+          events.push(`save ${new Date(p.doneUntil).toISOString()} ${p.status}`);
+        if (b.progress) return;
         await hooks.write?.(b);
         batches.push(b);
         events.push(`write ${b.rates?.length ?? 0}`);
