@@ -27,7 +27,7 @@ import { parseConfig, type Config } from '../common/config.ts';
 import { makeLogger } from '../common/log.ts';
 import { systemClock } from '../common/clock.ts';
 import { serializeEnvelope, type RawEnvelope } from '../ingest/archive/envelope.ts';
-import { hourPrefix } from '../ingest/replay/keys.ts';
+import { hourPrefix } from '../ingest/archive/keys.ts';
 import { makeS3ArchiveStore, type ArchiveStore } from '../ingest/archive/store.ts';
 import { runReplay, type ReplayOptions } from '../ingest/replay/replay.ts';
 import { makeQuestdbStore, type Batch } from '../ingest/store.ts';

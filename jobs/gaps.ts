@@ -3,7 +3,7 @@
  * minutes worth one replay each, and what the archive said about each gap. (QuestDB 9.3.4 cannot do the grid in
  * one query: keyed SAMPLE BY refuses FROM/TO, and FILL(NULL) with a bound TO does not fill after the last row.)
  */
-import { arrivalDeadline } from '../ingest/replay/keys.ts';
+import { arrivalDeadline } from '../ingest/archive/keys.ts';
 import { rateKey, type MinuteOutput } from '../ingest/replay/minutes.ts';
 import type { Window } from './scheduler.ts';
 

@@ -7,7 +7,7 @@
 import { HeadBucketCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { DescribeDeliveryStreamCommand, type FirehoseClient } from '@aws-sdk/client-firehose';
 import type { Clock } from '../common/types.ts';
-import { hourPrefix } from '../ingest/replay/keys.ts';
+import { hourPrefix } from '../ingest/archive/keys.ts';
 
 export type Reach = { ok: boolean; ms: number; detail: string; checkedAt: number };
 /** durable: true (real S3, or the emulator writing through to a folder), false (an in-memory emulator), null

@@ -6,7 +6,7 @@
 import { parseArchiveLine, type RawEnvelope } from '../archive/envelope.ts';
 import { maybeGunzip, splitLines } from '../archive/lines.ts';
 import type { ArchiveStore, Listed } from '../archive/store.ts';
-import { arrivalDeadline, arrivalOf, hourOfKey, hourPrefix, minuteHint } from './keys.ts';
+import { arrivalDeadline, arrivalOf, hourOfKey, hourPrefix, minuteHint } from '../archive/keys.ts';
 
 const HOUR_MS = 3_600_000;
 

@@ -14,7 +14,7 @@ import { waitForWal } from '../../sql/wal.ts';
 import type { RawEnvelope } from '../archive/envelope.ts';
 import type { ArchiveStore } from '../archive/store.ts';
 import type { Store } from '../store.ts';
-import { CLOCK_LEAD_MS, listingWindow } from './keys.ts';
+import { CLOCK_LEAD_MS, listingWindow } from '../archive/keys.ts';
 import { makeMinuteBuffer, makeReplayNormalizer, type MinuteGroup, type MinuteOutput } from './minutes.ts';
 import { readArchive, type ArchiveObject } from './reader.ts';
 import * as T from './tables.ts';

@@ -12,7 +12,7 @@ import {
 import { configEnv, type Config } from '../../common/config.ts';
 import type { Clock, SourceName } from '../../common/types.ts';
 import { parseArchiveLine } from '../../ingest/archive/envelope.ts';
-import { hourPrefix } from '../../ingest/replay/keys.ts';
+import { hourPrefix } from '../../ingest/archive/keys.ts';
 import type { Batch } from '../../ingest/store.ts';
 import type { Db } from '../../sql/db.ts';
 import { makeTestPoller } from './ingest-support.ts';

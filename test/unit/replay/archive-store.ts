@@ -1,6 +1,6 @@
 /** An in-memory raw archive for the reader's unit tests, listed and fetched as S3 would. */
 import { serializeEnvelope, type RawEnvelope } from '../../../ingest/archive/envelope.ts';
-import { hourPrefix } from '../../../ingest/replay/keys.ts';
+import { hourPrefix } from '../../../ingest/archive/keys.ts';
 import type { ArchiveStore } from '../../../ingest/archive/store.ts';
 
 const pad = (n: number) => String(n).padStart(2, '0');

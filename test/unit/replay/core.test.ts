@@ -10,7 +10,7 @@ import {
   hourOfKey,
   listingWindow,
   minuteHint,
-} from '../../../ingest/replay/keys.ts';
+} from '../../../ingest/archive/keys.ts';
 import { maybeGunzip, splitLines } from '../../../ingest/archive/lines.ts';
 import { envelope } from '../ingest/helpers.ts';
 

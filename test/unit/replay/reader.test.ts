@@ -1,7 +1,7 @@
 /** Reading the archive back from an in-memory store: order, filters, late arrivals, corrupt lines, failures. */
 import { describe, expect, it } from 'vitest';
 import { serializeEnvelope } from '../../../ingest/archive/envelope.ts';
-import { hourPrefix, listingWindow } from '../../../ingest/replay/keys.ts';
+import { hourPrefix, listingWindow } from '../../../ingest/archive/keys.ts';
 import type { ArchiveStore } from '../../../ingest/archive/store.ts';
 import { readArchive, type ArchiveObject } from '../../../ingest/replay/reader.ts';
 import { envelope } from '../ingest/helpers.ts';
