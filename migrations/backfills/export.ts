@@ -96,8 +96,8 @@ export const exportLake: Backfill = {
     const tally = { files: 0, empty: 0, rows: 0, bytes: 0 };
     let done = 0;
     const state = () => ({
-      bytes: done,
-      totalBytes: days * opts.tables.length,
+      done,
+      total: days * opts.tables.length,
       rows: tally.rows,
       skipped: 0,
       elapsedMs: clock.now() - started,

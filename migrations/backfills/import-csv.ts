@@ -151,8 +151,8 @@ export async function runImportCsv(
   };
   const input = createReadStream(opts.file, { highWaterMark: 1 << 20 });
   const state = (): ProgressState => ({
-    bytes: input.bytesRead,
-    totalBytes,
+    done: input.bytesRead,
+    total: totalBytes,
     rows: s.imported,
     skipped: s.skipped,
     elapsedMs: clock.now() - started,

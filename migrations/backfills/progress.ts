@@ -5,9 +5,9 @@
 import type { Clock } from '../../common/types.ts';
 
 export type ProgressState = {
-  /** Bytes of input consumed so far and in total: the measure of how far along we are. */
-  bytes: number;
-  totalBytes: number;
+  /** How far along, out of `total`, in the caller's unit: bytes of a file, ms of an arrival span, days. */
+  done: number;
+  total: number;
   rows: number;
   skipped: number;
   elapsedMs: number;
@@ -25,7 +25,7 @@ export function formatDuration(ms: number): string {
 
 /** Rows per second and the estimated time left (null until there is something to extrapolate from). Pure. */
 export function rates(s: ProgressState): { rowsPerSec: number; etaMs: number | null; fraction: number } {
-  const fraction = s.totalBytes > 0 ? Math.min(1, s.bytes / s.totalBytes) : 0;
+  const fraction = s.total > 0 ? Math.min(1, s.done / s.total) : 0;
   const rowsPerSec = s.elapsedMs > 0 ? (s.rows * 1000) / s.elapsedMs : 0;
   const etaMs = fraction > 0 && s.elapsedMs > 0 ? (s.elapsedMs * (1 - fraction)) / fraction : null;
   return { rowsPerSec, etaMs, fraction };

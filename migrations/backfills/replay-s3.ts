@@ -224,7 +224,7 @@ export const replayS3: Backfill = {
     const progress = makeProgress(process.stderr, clock, { plainEveryMs: opts.progressEveryMs });
     const started = clock.now();
     let reported = 0;
-    let position = { bytes: 0, totalBytes: 1, rows: 0, skipped: 0, elapsedMs: 0 };
+    let position = { done: 0, total: 1, rows: 0, skipped: 0, elapsedMs: 0 };
     try {
       const summary = await runReplay(opts, {
         db,
@@ -250,8 +250,8 @@ export const replayS3: Backfill = {
           // Time through the arrival window is the measure of how far along the run is.
           const end = Math.min(p.listTo, clock.now());
           position = {
-            bytes: Math.max(0, p.arrival - p.listFrom),
-            totalBytes: Math.max(1, end - p.listFrom),
+            done: Math.max(0, p.arrival - p.listFrom),
+            total: Math.max(1, end - p.listFrom),
             rows: p.writtenThisRun,
             skipped: p.counters.badObjects,
             elapsedMs: clock.now() - started,
@@ -260,7 +260,7 @@ export const replayS3: Backfill = {
         },
       });
       if (summary.interrupted) progress.done(position);
-      else progress.done({ ...position, bytes: position.totalBytes, elapsedMs: clock.now() - started });
+      else progress.done({ ...position, done: position.total, elapsedMs: clock.now() - started });
       process.stdout.write(`${formatReplaySummary(opts, archiveName, summary, clock.now() - started)}\n`);
       const status = replayExitStatus(summary, opts);
       if (status === 1 && (summary.counters.envelopes ?? 0) === 0)

@@ -144,10 +144,10 @@ describe('summary and exit status', () => {
 });
 
 describe('progress display', () => {
-  const s = { bytes: 250, totalBytes: 1000, rows: 5000, skipped: 0, elapsedMs: 10_000 };
+  const s = { done: 250, total: 1000, rows: 5000, skipped: 0, elapsedMs: 10_000 };
   it('computes rows/s and the ETA from the bytes consumed', () => {
     expect(rates(s)).toEqual({ rowsPerSec: 500, etaMs: 30_000, fraction: 0.25 });
-    expect(rates({ ...s, bytes: 0 }).etaMs).toBeNull();
+    expect(rates({ ...s, done: 0 }).etaMs).toBeNull();
     expect(formatDuration(3_725_000)).toBe('1:02:05');
     expect(formatDuration(65_000)).toBe('1:05');
   });
