@@ -155,3 +155,14 @@ export function makeExporter({ db, ilp, s3, clock, config }: ExporterDeps): Expo
     },
   };
 }
+
+/**
+ * Mark days of the lake as changed, for the export job to write again: a rewrite that keeps a day's row count
+ * (a forced replay) is invisible to the count comparison of `staleDays`, so it records a count no day can have.
+ */
+export async function markChanged(ilp: Ilp, dayStarts: number[], now: number): Promise<void> {
+  const rows = LAKE_TABLES.flatMap((table) =>
+    dayStarts.map((ts) => ({ ts, table, rows: -1, key: '', bytes: 0, exportedAt: now })),
+  );
+  await ilp.write((s) => writeRows(s, TABLES.lakeExports, rows));
+}

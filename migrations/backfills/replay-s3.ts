@@ -12,6 +12,8 @@ import { SOURCE_NAMES, type SourceName } from '../../common/types.ts';
 import { makeQuestdbStore } from '../../ingest/store.ts';
 import { openS3Archive } from '../../ingest/archive/store.ts';
 import { runReplay, type ReplayOptions, type ReplaySummary } from '../../ingest/replay/replay.ts';
+import { markChanged } from '../../lake/export.ts';
+import { daysIn } from '../../lake/layout.ts';
 import { checkDb, makeDb } from '../../sql/db.ts';
 import { makeIlp } from '../../sql/ilp.ts';
 import { formatDuration, makeProgress } from './progress.ts';
@@ -259,6 +261,8 @@ export const replayS3: Backfill = {
           progress.update(position);
         },
       });
+      // Rows rewritten in place keep their days' counts: tell the lake export those days changed.
+      if (summary.counters.ratesReplaced > 0) await markChanged(ilp, daysIn(opts.from, opts.to), clock.now());
       if (summary.interrupted) progress.done(position);
       else progress.done({ ...position, done: position.total, elapsedMs: clock.now() - started });
       process.stdout.write(`${formatReplaySummary(opts, archiveName, summary, clock.now() - started)}\n`);

@@ -18,7 +18,7 @@ import { makeLogger } from '../../common/log.ts';
 import { mulberry32 } from '../../forecast/gp/index.ts';
 import { makeLakeExport } from '../../jobs/lake-export.ts';
 import { compareRows, type AggRow } from '../support/lake-compare.ts';
-import { makeExporter } from '../../lake/export.ts';
+import { makeExporter, markChanged } from '../../lake/export.ts';
 import { DAY_MS, partKey } from '../../lake/layout.ts';
 import { makeAnalytics } from '../../sql/analytics.ts';
 import { makeDb } from '../../sql/db.ts';
@@ -212,6 +212,17 @@ describe('curated lake export', () => {
     expect(await exporter.exportDay('rates', DAYS[0]!)).toMatchObject({
       rows: 2 * stamps.filter((s) => s < DAYS[1]!).length + 1,
     });
+    await waitForSettled(db, { tables: ['lake_exports'], views: [] });
+    expect(await exporter.staleDays(...later)).toEqual([]);
+    // A rewrite in place (a forced replay) keeps the counts: it marks its days instead.
+    await markChanged(lakeIlp, [DAYS[1]!], Date.now());
+    await waitForSettled(db, { tables: ['lake_exports'], views: [] });
+    expect(await exporter.staleDays(...later)).toEqual([
+      { table: 'rates', dayStart: DAYS[1] },
+      { table: 'polls', dayStart: DAYS[1] },
+    ]);
+    await exporter.exportDay('rates', DAYS[1]!);
+    await exporter.exportDay('polls', DAYS[1]!);
     await waitForSettled(db, { tables: ['lake_exports'], views: [] });
     expect(await exporter.staleDays(...later)).toEqual([]);
   });
