@@ -3,12 +3,11 @@
  * It runs through stack/moto_archive.py, which makes its S3 durable: every object stored is written through to a
  * folder and loaded back on start.
  */
-import { existsSync, rmSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Config } from '../common/config.ts';
 import { MOTO_VERSION } from './versions.ts';
-import { isUp, run, spawnManaged, waitForHttp, type Managed } from './process.ts';
+import { installVenv, isUp, spawnManaged, waitForHttp, type Managed } from './process.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const MOTO_LAUNCHER = fileURLToPath(new URL('./moto_archive.py', import.meta.url));
@@ -23,24 +22,9 @@ export function emulatorDataDir(config: Pick<Config, 'EMULATOR_DATA_DIR' | 'STAC
   return resolve(ROOT, config.EMULATOR_DATA_DIR || resolve(ROOT, config.STACK_DIR, 's3'));
 }
 
-/** Create `<stackDir>/venv` with `moto[server]` pinned, unless it is already complete; returns its python. */
-export async function installMoto(stackDir: string, say: (s: string) => void): Promise<string> {
-  const venv = resolve(stackDir, 'venv');
-  const marker = join(venv, `.moto-${MOTO_VERSION}`);
-  const python = motoPython(stackDir);
-  if (existsSync(marker) && existsSync(python)) return python;
-  say(`installing moto[server] ${MOTO_VERSION} into ${venv} (PyPI) ...`);
-  // A half-made venv from an interrupted install is rebuilt from scratch.
-  rmSync(venv, { recursive: true, force: true });
-  await run(process.env.PYTHON ?? 'python3', ['-m', 'venv', venv]);
-  await run(join(venv, 'bin', 'pip'), [
-    'install',
-    '-q',
-    '--disable-pip-version-check',
-    `moto[server]==${MOTO_VERSION}`,
-  ]);
-  await run('touch', [marker]);
-  return python;
+/** `<stackDir>/venv` with `moto[server]` pinned; returns its python. */
+export function installMoto(stackDir: string, say: (s: string) => void): Promise<string> {
+  return installVenv(resolve(stackDir, 'venv'), `moto[server]==${MOTO_VERSION}`, say);
 }
 
 /** Start the emulator on host:port with its S3 objects in `dataDir`; resolves once it answers. */

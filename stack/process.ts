@@ -1,5 +1,7 @@
 /** Child-process plumbing for the local stack: spawn with prefixed logs, wait for readiness, stop in order. */
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { formatLogLine, plainOutput, stripAnsi } from './logfmt.ts';
 
@@ -108,4 +110,24 @@ export function run(cmd: string, args: string[], opts: SpawnOptions = {}): Promi
 /** `node` arguments that run a project entry: compiled JavaScript as it is, TypeScript sources through tsx. */
 export function nodeArgs(file: string): string[] {
   return file.endsWith('.ts') ? ['--import', 'tsx', file] : [file];
+}
+
+/**
+ * A virtualenv at `venv` with `requirement` (`name==version`) installed from PyPI, unless one is already complete
+ * (its marker file is written last, so a half-made one from an interrupted install is rebuilt). Returns its python.
+ */
+export async function installVenv(
+  venv: string,
+  requirement: string,
+  say: (s: string) => void,
+): Promise<string> {
+  const marker = join(venv, `.installed-${requirement.replace(/[^\w.=-]/g, '_')}`);
+  const python = join(venv, 'bin', 'python');
+  if (existsSync(marker) && existsSync(python)) return python;
+  say(`installing ${requirement} into ${venv} (PyPI) ...`);
+  rmSync(venv, { recursive: true, force: true });
+  await run(process.env.PYTHON ?? 'python3', ['-m', 'venv', venv]);
+  await run(join(venv, 'bin', 'pip'), ['install', '-q', '--disable-pip-version-check', requirement]);
+  writeFileSync(marker, '');
+  return python;
 }

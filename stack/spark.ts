@@ -3,32 +3,16 @@
  * the curated lake's batch layer (spark/): install idempotently, then run a Spark SQL file with it.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, rmSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PYSPARK_VERSION } from './versions.ts';
-import { run } from './process.ts';
+import { installVenv } from './process.ts';
 
 const RUNNER = fileURLToPath(new URL('../spark/run_sql.py', import.meta.url));
 
-/** Create `<stackDir>/spark-venv` with `pyspark` pinned, unless it is already complete; resolves to its python. */
-export async function installSpark(stackDir: string, say: (s: string) => void): Promise<string> {
-  const venv = resolve(stackDir, 'spark-venv');
-  const marker = join(venv, `.pyspark-${PYSPARK_VERSION}`);
-  const python = join(venv, 'bin', 'python');
-  if (existsSync(marker) && existsSync(python)) return python;
-  say(`installing pyspark ${PYSPARK_VERSION} into ${venv} (PyPI, about 450 MB) ...`);
-  // A half-made venv from an interrupted install is rebuilt from scratch.
-  rmSync(venv, { recursive: true, force: true });
-  await run(process.env.PYTHON ?? 'python3', ['-m', 'venv', venv]);
-  await run(join(venv, 'bin', 'pip'), [
-    'install',
-    '-q',
-    '--disable-pip-version-check',
-    `pyspark==${PYSPARK_VERSION}`,
-  ]);
-  await run('touch', [marker]);
-  return python;
+/** `<stackDir>/spark-venv` with `pyspark` pinned (about 450 MB); returns its python. */
+export function installSpark(stackDir: string, say: (s: string) => void): Promise<string> {
+  return installVenv(resolve(stackDir, 'spark-venv'), `pyspark==${PYSPARK_VERSION}`, say);
 }
 
 /**
