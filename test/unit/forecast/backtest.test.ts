@@ -37,11 +37,12 @@ describe('runBacktest', () => {
   it('runs every origin with a full window, stride apart, and scores each horizon against the target minute', () => {
     const s = series(100, zig);
     const r = runBacktest({ target: s }, { models: [shifted(0.5)], horizons: [1, 5], stride: 3 });
-    // First origin: minute 59 (60 points); last: minute 98 (a +1 target exists); every 3rd minute.
-    const origins = Array.from({ length: 14 }, (_, k) => 59 + 3 * k);
+    // Minutes 59 (60 points) to 98 (a +1 target exists), those on the 3-minute grid of the Unix epoch.
+    const origins = Array.from({ length: 40 }, (_, k) => 59 + k).filter((m) => (T0 / MIN + m) % 3 === 0);
+    expect(origins).toHaveLength(13);
     expect(r.origins).toBe(origins.length);
-    expect(r.from).toBe(T0 + 59 * MIN);
-    expect(r.to).toBe(T0 + 98 * MIN);
+    expect(r.from).toBe(T0 + origins[0]! * MIN);
+    expect(r.to).toBe(T0 + origins.at(-1)! * MIN);
     const row = (m: string, h: number) => r.rows.find((x) => x.model === m && x.horizon === h)!;
     expect(r.rows.map((x) => x.model)).toEqual(['persistence', 'persistence', 'shifted0.5', 'shifted0.5']);
     for (const h of [1, 5]) {
