@@ -97,6 +97,11 @@ function headerColumns(names: string[]): Columns | null {
   return cols;
 }
 
+/** The columns that a row of n fields holds. */
+function within(cols: Columns, n: number): Columns {
+  return Object.fromEntries(Object.entries(cols).filter(([, i]) => i < n)) as Columns;
+}
+
 /**
  * Decide how a file is read from its first non-blank line (BOM and CR already removed): a header (a first
  * field with letters that is not a time) or a data line's field count. `forced` skips the guess but still
@@ -109,8 +114,9 @@ export function detectLayout(fields: string[], forced?: CsvFormat): Layout | str
     format: 'header',
     detected: !forced,
     header: true,
-    columns: (n) => (n === fields.length ? cols : null),
-    expected: `${fields.length} fields (as the header)`,
+    // A row may end early, leaving out trailing optional columns (a candle without its volume).
+    columns: (n) => (n <= fields.length && cols.time < n && cols.close < n ? within(cols, n) : null),
+    expected: `${fields.length} fields (as the header), or fewer when only optional columns are left out`,
   });
   if (forced === 'header') {
     if (named) return fromHeader(named);

@@ -112,6 +112,16 @@ describe('format detection and parsing', () => {
     expect(results.slice(1).every((r) => r.kind === 'bad')).toBe(true);
   });
 
+  it('under a header, takes a row that leaves out trailing optional columns, not one missing the close', () => {
+    const r = makeCandleReader({ now: NOW });
+    r.line('timestamp,open,high,low,close,volume');
+    expect(r.line('2024-01-01T00:00:00Z,100,110,90,105')).toMatchObject({
+      candle: { close: 105, volume: null },
+    });
+    expect(r.line('2024-01-01T00:01:00Z,100,110,90')).toMatchObject({ kind: 'bad', field: 'fields' });
+    expect(r.line('2024-01-01T00:02:00Z,100,110,90,105,1,7')).toMatchObject({ kind: 'bad', field: 'fields' });
+  });
+
   it('rejects rows of the wrong width for the detected format, and a header after the first line', () => {
     const r = makeCandleReader({ now: NOW });
     r.line('1677628800,1,2,0.5,1.5,0.1,3');
