@@ -56,13 +56,17 @@ export function formatAccounting(r: BacktestResult): string[] {
       `related series missing (too few points in the window): ${missing.map(([name, n]) => `${name} at ${n} origins`).join(', ')}`,
     );
   for (const [model, use] of Object.entries(r.relatedUse)) {
-    const usedIn = use.used.reduce((s, u) => s + u.windows, 0);
-    const detail = use.used
-      .map((u) => `${u.name} lead ${u.lead} min in ${pct(u.windows, use.windows)}`)
-      .join(', ');
-    lines.push(
-      `${model}: related series used in ${pct(usedIn, use.windows)} of ${use.windows} windows${detail ? ` (${detail})` : ''}`,
-    );
+    // Per series (in order of first appearance, the most used lead first): its share, then by lead.
+    const bySeries = new Map<string, typeof use.used>();
+    for (const u of use.used) bySeries.set(u.name, [...(bySeries.get(u.name) ?? []), u]);
+    const detail = [...bySeries]
+      .map(([name, leads]) => {
+        const n = leads.reduce((s, u) => s + u.windows, 0);
+        const each = leads.map((u) => `lead ${u.lead} min ${pct(u.windows, use.windows)}`).join(', ');
+        return `${name} in ${pct(n, use.windows)}: ${each}`;
+      })
+      .join('; ');
+    lines.push(`${model} over ${use.windows} windows: ${detail || 'no related series used'}`);
   }
   return lines;
 }

@@ -6,9 +6,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { BacktestRow } from '../../../forecast/backtest.ts';
+import type { BacktestResult, BacktestRow } from '../../../forecast/backtest.ts';
 import { parseBacktestArgs, runBacktestCli, type CliOptions } from '../../../forecast/backtest-cli.ts';
-import { describeRow } from '../../../forecast/backtest-report.ts';
+import { describeRow, formatAccounting } from '../../../forecast/backtest-report.ts';
 import { makeRunId } from '../../../forecast/backtest-store.ts';
 import { countByField, parseCloses } from '../../../forecast/closes.ts';
 import { dieboldMariano } from '../../../forecast/dm.ts';
@@ -213,5 +213,40 @@ describe('runBacktestCli', () => {
     expect(parseBacktestArgs(['--synthetic', 'lead-lag', '--format', 'kraken'])).toEqual({
       errors: ['--format needs --csv'],
     });
+  });
+});
+
+describe('formatAccounting', () => {
+  it('says per horizon what was scored and why not, what was missing, and which related series were used', () => {
+    const r = {
+      accounting: [
+        {
+          horizon: 1,
+          tried: 20,
+          scored: 8,
+          unscored: { 'window too short': 4, 'no rate at the target minute': 8 },
+        },
+        { horizon: 5, tried: 20, scored: 20, unscored: {} },
+      ],
+      relatedMissing: { a: 0, b: 3 },
+      relatedUse: {
+        'gp-icm': {
+          windows: 16,
+          used: [
+            { name: 'a', lead: 1.5, windows: 4 },
+            { name: 'b', lead: 1, windows: 2 },
+            { name: 'a', lead: 1, windows: 2 },
+          ],
+        },
+        other: { windows: 16, used: [] },
+      },
+    } as unknown as BacktestResult;
+    expect(formatAccounting(r)).toEqual([
+      '+1 min: scored 8 of 20 origins; not scored: 4 window too short, 8 no rate at the target minute',
+      '+5 min: scored 20 of 20 origins',
+      'related series missing (too few points in the window): b at 3 origins',
+      'gp-icm over 16 windows: a in 37.5%: lead 1.5 min 25.0%, lead 1 min 12.5%; b in 12.5%: lead 1 min 12.5%',
+      'other over 16 windows: no related series used',
+    ]);
   });
 });
