@@ -55,6 +55,8 @@ export type Layout = {
   columns(n: number): Columns | null;
   /** The field counts the format takes, for the rejection reason. */
   expected: string;
+  /** For the header format: the columns it reads, as the header names them. */
+  named?: string;
 };
 
 const OHLCV: Columns = { time: 0, open: 1, high: 2, low: 3, close: 4, volume: 5 };
@@ -74,7 +76,7 @@ export function describeLayout(l: Layout): string {
     kraken: 'Kraken OHLCVT (time, open, high, low, close, volume, trades)',
     binance: 'Binance kline (12 columns, open time in ms or µs)',
     ohlcv: 'time, open, high, low, close[, volume] (or time, close)',
-    header: 'columns named by the header',
+    header: `columns named by the header (${l.named ?? ''})`,
   }[l.format];
   return `format ${l.format} (${l.detected ? 'detected' : 'forced'}): ${what}${l.header ? ', header skipped' : ''}`;
 }
@@ -117,6 +119,10 @@ export function detectLayout(fields: string[], forced?: CsvFormat): Layout | str
     // A row may end early, leaving out trailing optional columns (a candle without its volume).
     columns: (n) => (n <= fields.length && cols.time < n && cols.close < n ? within(cols, n) : null),
     expected: `${fields.length} fields (as the header), or fewer when only optional columns are left out`,
+    named: Object.values(cols)
+      .sort((a, b) => a - b)
+      .map((i) => fields[i])
+      .join(', '),
   });
   if (forced === 'header') {
     if (named) return fromHeader(named);

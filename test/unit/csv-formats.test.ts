@@ -151,6 +151,9 @@ describe('format detection and parsing', () => {
     expect(describeLayout(read('kraken-ohlcvt.csv').layout!)).toBe(
       'format kraken (detected): Kraken OHLCVT (time, open, high, low, close, volume, trades)',
     );
+    expect(describeLayout(read('header-reordered.csv').layout!)).toBe(
+      'format header (detected): columns named by the header (close, volume, open_time, low, high, open), header skipped',
+    );
     expect(describeLayout(read('closes.csv', 'header').layout!)).toMatch(
       /^format header \(forced\): .*, header skipped$/,
     );

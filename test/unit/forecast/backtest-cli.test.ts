@@ -187,7 +187,9 @@ describe('runBacktestCli', () => {
     });
     expect(status).toBe(0);
     expect(err).toContain('closes.csv:41: skipped');
-    expect(err).toContain(`${file}: format header (detected): columns named by the header, header skipped\n`);
+    expect(err).toContain(
+      `${file}: format header (detected): columns named by the header (ts, close), header skipped\n`,
+    );
     expect(err).toContain('150 closes, 1 skipped (1 timestamp)');
     // The 5-minute grid of the epoch, from the first full window (00:59) to the last +1 target (02:29).
     expect(out).toMatch(/csv\/USD\n {2}origins 2030-01-01T01:00Z .. 2030-01-01T02:25Z: 18 every 5 min/);
