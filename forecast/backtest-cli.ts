@@ -126,7 +126,6 @@ export function parseBacktestArgs(args: string[]): CliOptions | { errors: string
   if (mode === 'questdb') {
     if (!values.source) errors.push('--source is required (or --csv FILE, or --synthetic lead-lag)');
     if (!values.currency) errors.push('--currency is required');
-    if (from >= to) errors.push('--from must be before --to');
   }
   let related: CliOptions['related'] = [];
   if (values.related === 'auto') related = 'auto';
@@ -142,7 +141,7 @@ export function parseBacktestArgs(args: string[]): CliOptions | { errors: string
   const format = values.format === undefined ? undefined : parseFormat(values.format);
   if (typeof format === 'object') errors.push(format.error);
   else if (format && mode !== 'csv') errors.push('--format needs --csv');
-  if (mode === 'csv' && from >= to) errors.push('--from must be before --to');
+  if (from >= to) errors.push('--from must be before --to');
   const horizons = values.horizons.split(',').map((h) => int(h, '--horizons', errors));
   const models = values.models ? values.models.split(',').map((m) => m.trim()) : null;
   if (models) {

@@ -17,8 +17,10 @@ export type ParsedCloses = {
   bad: BadLine[];
 };
 
-/** Parse the text of a closes file into a series named `name`. */
-/** `now` bounds timestamps (a day past it is refused); by default any time is accepted. */
+/**
+ * Parse the text of a closes file into a series named `name`. `now` bounds timestamps (a day past it is
+ * refused); by default any time is accepted.
+ */
 export function parseCloses(
   text: string,
   name: string,
