@@ -18,20 +18,23 @@ import { runBacktestYielding, type TimeSeries } from './backtest.ts';
 import { formatResult, formatWins } from './backtest-report.ts';
 import { listSeries, makeRunId, readSeries, writeBacktest, type SeriesKey } from './backtest-store.ts';
 import { CANDIDATES, pickModels } from './candidates.ts';
-import { parseCloses } from './closes.ts';
+import { countByField, parseCloses } from './closes.ts';
+import { CSV_FORMATS, describeLayout, parseFormat, type CsvFormat } from '../migrations/backfills/candles.ts';
 import { recommendModel } from './selection.ts';
 import { deriveSources, makeLeadLag } from './synthetic.ts';
 
 const USAGE = `usage:
   npm run backtest -- --source S --currency C --from T --to T [--related auto|S/C,...] [options]
-  npm run backtest -- --csv FILE [--derive-sources] [--source S] [--currency C] [options]
+  npm run backtest -- --csv FILE [--format F] [--derive-sources] [--source S] [--currency C] [options]
   npm run backtest -- --synthetic lead-lag [--minutes N] [--seed N] [options]
 
   --source, --currency  the series in rates (QuestDB); with --csv, only the labels stored (default csv, USD)
-  --from, --to          origins in [from, to), ISO 8601 (UTC unless a zone is given)
+  --from, --to          origins in [from, to), ISO 8601 (UTC unless a zone is given); optional with --csv
   --related             other series the multi-output model (gp-icm) may use: auto = the same currency from
                         every other source with data, or a list source/currency,...
-  --csv FILE            one-minute closes: "timestamp,close" or candles "timestamp,open,high,low,close[,volume]"
+  --csv FILE            one-minute closes, read as import-csv reads them (format detected and printed): Kraken
+                        OHLCVT, Binance klines, time,open,high,low,close[,volume], time,close, or named columns
+  --format F            with --csv: force one of ${CSV_FORMATS.join(', ')} instead of detecting
   --derive-sources      with --csv: also derive a 30-60 s cached copy and a 15-minute-delayed copy of the file
                         (labelled derived) and backtest each of the three with the other two as related series
   --synthetic lead-lag  generated leader, follower (1.5-minute lag + noise), leader in EUR, independent walk
@@ -41,7 +44,9 @@ const USAGE = `usage:
   --horizons 1,5,10     minutes ahead (default 1,5,10)
   --no-store            print only; otherwise rows go to the backtests table under a new run id
   --help                this text
-Exit status: 0 ok; 1 failed (QuestDB unreachable, no data, data too short for one origin); 2 bad usage.`;
+Origins lie every --stride minutes on a grid fixed to the Unix epoch, the same for a file and for QuestDB.
+Exit status: 0 ok; 1 failed (QuestDB unreachable, no data, a file with no usable row, data too short for one
+origin); 2 bad usage.`;
 
 export type CliOptions = {
   help?: boolean;
@@ -52,6 +57,7 @@ export type CliOptions = {
   to: number;
   related: 'auto' | SeriesKey[];
   csv: string;
+  format?: CsvFormat;
   deriveSources: boolean;
   minutes: number;
   seed: number;
@@ -80,6 +86,7 @@ export function parseBacktestArgs(args: string[]): CliOptions | { errors: string
         to: { type: 'string' },
         related: { type: 'string' },
         csv: { type: 'string' },
+        format: { type: 'string' },
         'derive-sources': { type: 'boolean', default: false },
         synthetic: { type: 'string' },
         minutes: { type: 'string', default: '2880' },
@@ -119,7 +126,6 @@ export function parseBacktestArgs(args: string[]): CliOptions | { errors: string
   if (mode === 'questdb') {
     if (!values.source) errors.push('--source is required (or --csv FILE, or --synthetic lead-lag)');
     if (!values.currency) errors.push('--currency is required');
-    if (from >= to) errors.push('--from must be before --to');
   }
   let related: CliOptions['related'] = [];
   if (values.related === 'auto') related = 'auto';
@@ -132,6 +138,10 @@ export function parseBacktestArgs(args: string[]): CliOptions | { errors: string
   }
   if (values.related && mode !== 'questdb') errors.push('--related is for series read from QuestDB');
   if (values['derive-sources'] && mode !== 'csv') errors.push('--derive-sources needs --csv');
+  const format = values.format === undefined ? undefined : parseFormat(values.format);
+  if (typeof format === 'object') errors.push(format.error);
+  else if (format && mode !== 'csv') errors.push('--format needs --csv');
+  if (from >= to) errors.push('--from must be before --to');
   const horizons = values.horizons.split(',').map((h) => int(h, '--horizons', errors));
   const models = values.models ? values.models.split(',').map((m) => m.trim()) : null;
   if (models) {
@@ -149,6 +159,7 @@ export function parseBacktestArgs(args: string[]): CliOptions | { errors: string
     to,
     related,
     csv: values.csv ?? '',
+    ...(typeof format === 'string' ? { format } : {}),
     deriveSources: values['derive-sources'],
     minutes: int(values.minutes, '--minutes', errors, 120),
     seed: int(values.seed, '--seed', errors, 0),
@@ -193,12 +204,20 @@ async function loadTargets(o: CliOptions, db: Db | null, err: Out): Promise<Targ
     );
   }
   if (o.mode === 'csv') {
-    const parsed = parseCloses(readFileSync(o.csv, 'utf8'), `${basename(o.csv)}`);
+    const parsed = parseCloses(readFileSync(o.csv, 'utf8'), `${basename(o.csv)}`, { format: o.format });
+    if (parsed.layout) err.write(`${o.csv}: ${describeLayout(parsed.layout)}\n`);
     for (const b of parsed.bad.slice(0, 20)) err.write(`${o.csv}:${b.line}: skipped: ${b.reason}\n`);
     if (parsed.bad.length > 20) err.write(`... and ${parsed.bad.length - 20} more bad lines\n`);
+    const why = countByField(parsed.bad);
     err.write(
-      `${o.csv}: ${parsed.lines} lines${parsed.header ? ' (a header)' : ''}, ${parsed.series.t.length} closes, ${parsed.bad.length} skipped\n`,
+      `${o.csv}: ${parsed.lines} lines${parsed.header ? ' (a header)' : ''}, ${parsed.series.t.length} closes, ${parsed.bad.length} skipped${why ? ` (${why})` : ''}\n`,
     );
+    if (parsed.series.t.length === 0) {
+      const first = parsed.bad[0];
+      throw new Error(
+        `${o.csv}: no usable row: ${first ? `every data line was refused (${why}; first, line ${first.line}: ${first.reason})` : 'it holds no data line'}`,
+      );
+    }
     const key = { source: o.source, currency: o.currency };
     if (!o.deriveSources) return [{ key, series: parsed.series, related: [] }];
     const suffixes = ['', '+cache30-60s', '+delay15m'];
@@ -254,7 +273,10 @@ export async function runBacktestCli(
     const names =
       o.models ?? CANDIDATES.map((m) => m.name).filter((n) => n !== 'gp-icm' || t.related.length > 0);
     const label = `${t.key.source}/${t.key.currency}`;
-    const range = o.mode === 'questdb' ? { from: o.from, to: o.to } : {};
+    const range = {
+      ...(Number.isFinite(o.from) ? { from: o.from } : {}),
+      ...(Number.isFinite(o.to) ? { to: o.to } : {}),
+    };
     const progress = makeProgressLine(err, label);
     const result = await runBacktestYielding(
       { target: t.series, related: t.related },

@@ -36,6 +36,41 @@ const COLUMNS = [
   ['fit ms', 7],
 ] as const;
 
+const pct = (n: number, of: number) => `${((100 * n) / Math.max(1, of)).toFixed(1)}%`;
+
+/**
+ * Where every origin went: per horizon, scored of tried and why the rest were not; related series missing from
+ * windows; and for models that report it, which related series they used at which lead in what share of
+ * windows. Pure.
+ */
+export function formatAccounting(r: BacktestResult): string[] {
+  const lines = r.accounting.map((a) => {
+    const why = Object.entries(a.unscored)
+      .map(([reason, n]) => `${n} ${reason}`)
+      .join(', ');
+    return `+${a.horizon} min: scored ${a.scored} of ${a.tried} origins${why ? `; not scored: ${why}` : ''}`;
+  });
+  const missing = Object.entries(r.relatedMissing).filter(([, n]) => n > 0);
+  if (missing.length)
+    lines.push(
+      `related series missing (too few points in the window): ${missing.map(([name, n]) => `${name} at ${n} origins`).join(', ')}`,
+    );
+  for (const [model, use] of Object.entries(r.relatedUse)) {
+    // Per series (in order of first appearance, the most used lead first): its share, then by lead.
+    const bySeries = new Map<string, typeof use.used>();
+    for (const u of use.used) bySeries.set(u.name, [...(bySeries.get(u.name) ?? []), u]);
+    const detail = [...bySeries]
+      .map(([name, leads]) => {
+        const n = leads.reduce((s, u) => s + u.windows, 0);
+        const each = leads.map((u) => `lead ${u.lead} min ${pct(u.windows, use.windows)}`).join(', ');
+        return `${name} in ${pct(n, use.windows)}: ${each}`;
+      })
+      .join('; ');
+    lines.push(`${model} over ${use.windows} windows: ${detail || 'no related series used'}`);
+  }
+  return lines;
+}
+
 /** One series' table: a header line, one line per model and horizon, and the production choice if given. */
 export function formatResult(label: string, r: BacktestResult, rec?: Recommendation): string {
   const skipped = Object.entries(r.skipped)
@@ -65,7 +100,7 @@ export function formatResult(label: string, r: BacktestResult, rec?: Recommendat
     lines.push(pad(cells) + `  ${describeRow(row)}${row.failures ? ` (${row.failures} failed)` : ''}`);
   }
   if (rec) lines.push(`  production choice: ${rec.model} (${rec.reason})`);
-  return [...head, ...lines.map((l) => `  ${l}`)].join('\n');
+  return [...head, ...formatAccounting(r).map((l) => `  ${l}`), ...lines.map((l) => `  ${l}`)].join('\n');
 }
 
 /** The lines that say where a model beats persistence significantly, for the end of a run. */

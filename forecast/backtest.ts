@@ -4,7 +4,7 @@
  * target minute and against persistence on exactly the same origins — RMSE and its ratio to persistence, a
  * Diebold–Mariano test of the difference (dm.ts: positive = worse than persistence), 50% and 90% interval
  * coverage, mean 90% width and mean fit time. Nothing after an origin reaches a model: the window and every
- * related series are cut at the origin.
+ * related series are cut at the origin. Every origin of the grid is accounted for per horizon: scored, or why not.
  */
 import { dieboldMariano, hacLag, type DmResult } from './dm.ts';
 import { persistence, unusable, Z50, Z90, type Model, type Projection, type SeriesWindow } from './models.ts';
@@ -21,7 +21,7 @@ export type BacktestOptions = {
   stride?: number;
   minPoints?: number;
   maxStalenessMinutes?: number;
-  /** Origins in [from, to) (epoch ms); default: every origin with a full window and a scoreable target. */
+  /** Origins in [from, to) (epoch ms); default: every origin the data allows (see `originGrid`). */
   from?: number;
   to?: number;
 };
@@ -44,6 +44,28 @@ export type BacktestRow = {
   failures: number;
 };
 
+/** Why an origin was not scored at one horizon. */
+export type UnscoredReason =
+  | 'window empty or stale'
+  | 'window too short'
+  | 'window flat'
+  | 'no rate at the target minute'
+  | 'baseline failed';
+
+/** One horizon's origins: tried = scored + the sum of unscored. */
+export type OriginAccount = {
+  horizon: number;
+  tried: number;
+  scored: number;
+  unscored: Partial<Record<UnscoredReason, number>>;
+};
+
+/** A model's use of related series: windows forecast, and per series and lead the windows it was used in. */
+export type RelatedUsage = {
+  windows: number;
+  used: { name: string; lead: number; windows: number }[];
+};
+
 export type BacktestResult = {
   target: string;
   related: string[];
@@ -54,6 +76,12 @@ export type BacktestResult = {
   /** Origins tried, and those skipped before any model ran, by reason. */
   origins: number;
   skipped: Record<string, number>;
+  /** Per horizon: origins tried, scored (by persistence, the baseline every row is paired with), and why not. */
+  accounting: OriginAccount[];
+  /** Per related series: usable origins where its window had fewer than `minPoints` observations. */
+  relatedMissing: Record<string, number>;
+  /** For models that report it (gp-icm), which related series they used at which lead. */
+  relatedUse: Record<string, RelatedUsage>;
   rows: BacktestRow[];
   /** Every `project` time per model, ms, for distributions (the bench's p50/p95). */
   fitTimes: Record<string, number[]>;
@@ -85,6 +113,25 @@ function valueAt(s: TimeSeries, ts: number): number | undefined {
   return i >= 0 && s.t[i] === ts ? s.y[i] : undefined;
 }
 
+/**
+ * The origins of a backtest: every `stride` minutes on a grid fixed to the Unix epoch (so it does not depend on
+ * where the data read begins), from the first minute with a full window of data (or `from`) to the last minute
+ * with an observation `minHorizon` ahead (or before `to`). The CSV and QuestDB modes both use it. Pure.
+ */
+export function originGrid(
+  t: Float64Array,
+  o: { windowMinutes: number; minHorizon: number; stride: number; from?: number; to?: number },
+): { first: number; count: number; step: number } {
+  const step = o.stride * MIN;
+  const n = t.length;
+  if (n === 0) return { first: NaN, count: 0, step };
+  let lo = t[0]! + (o.windowMinutes - 1) * MIN;
+  if (o.from !== undefined) lo = Math.max(lo, o.from);
+  const end = Math.min(t[n - 1]! - o.minHorizon * MIN + 1, o.to ?? Infinity);
+  const first = Math.ceil(lo / step) * step;
+  return { first, count: end > first ? Math.ceil((end - first) / step) : 0, step };
+}
+
 type Acc = { e: number[]; base: number[]; in50: number; in90: number; width: number };
 
 /**
@@ -110,13 +157,14 @@ export function* backtestSteps(
   if (!Number.isInteger(stride) || stride < 1)
     throw new RangeError(`stride must be a whole number ≥ 1, got ${stride}`);
 
-  const n = target.t.length;
-  const minH = Math.min(...horizons);
-  let first = n > 0 ? target.t[0]! + (wMin - 1) * MIN : 0;
-  const last = n > 0 ? target.t[n - 1]! - minH * MIN : -1;
-  if (options.from !== undefined) first = Math.max(first, Math.ceil(options.from / MIN) * MIN);
-  const end = Math.min(last + 1, options.to ?? Infinity);
-  const total = end > first ? Math.ceil((end - first) / (stride * MIN)) : 0;
+  const grid = originGrid(target.t, {
+    windowMinutes: wMin,
+    minHorizon: Math.min(...horizons),
+    stride,
+    from: options.from,
+    to: options.to,
+  });
+  const total = grid.count;
 
   const acc = new Map<string, Acc>();
   const failures = new Map<string, number>(models.map((m) => [m.name, 0]));
@@ -124,11 +172,24 @@ export function* backtestSteps(
   for (const m of models)
     for (const h of horizons) acc.set(`${m.name}|${h}`, { e: [], base: [], in50: 0, in90: 0, width: 0 });
   const skipped: Record<string, number> = {};
+  const accounting: OriginAccount[] = horizons.map((h) => ({
+    horizon: h,
+    tried: total,
+    scored: 0,
+    unscored: {},
+  }));
+  const unscored = (i: number, why: UnscoredReason) => {
+    const u = accounting[i]!.unscored;
+    u[why] = (u[why] ?? 0) + 1;
+  };
+  const relatedMissing: Record<string, number> = Object.fromEntries(related.map((r) => [r.name, 0]));
+  const relatedUse: Record<string, RelatedUsage> = {};
+  const useCounts = new Map<string, Map<string, { name: string; lead: number; windows: number }>>();
   let lo = NaN;
   let hi = NaN;
 
   for (let k = 0; k < total; k++) {
-    const origin = first + k * stride * MIN;
+    const origin = grid.first + k * grid.step;
     const start = origin - wMin * MIN;
     const w: SeriesWindow = windowOf(target, start, origin);
     const lastX = w.x[w.x.length - 1];
@@ -139,10 +200,19 @@ export function* backtestSteps(
     if (why) {
       const key = why.replace(/\d+/g, 'N');
       skipped[key] = (skipped[key] ?? 0) + 1;
+      const reason: UnscoredReason = why.startsWith('too few')
+        ? 'window too short'
+        : why.startsWith('flat')
+          ? 'window flat'
+          : 'window empty or stale';
+      horizons.forEach((_, i) => unscored(i, reason));
       yield { done: k + 1, total };
       continue;
     }
-    if (related.length) w.related = related.map((r) => ({ name: r.name, ...windowOf(r, start, origin) }));
+    if (related.length) {
+      w.related = related.map((r) => ({ name: r.name, ...windowOf(r, start, origin) }));
+      for (const r of w.related) if (r.x.length < minPoints) relatedMissing[r.name]!++;
+    }
     const actual = horizons.map((h) => valueAt(target, origin + h * MIN));
     let base: Projection[] | null = null;
     for (const m of models) {
@@ -157,6 +227,18 @@ export function* backtestSteps(
         continue;
       }
       fitTimes[m.name]!.push(performance.now() - t0);
+      if (m.lastRelated) {
+        const use = (relatedUse[m.name] ??= { windows: 0, used: [] });
+        use.windows++;
+        const counts = useCounts.get(m.name) ?? new Map();
+        useCounts.set(m.name, counts);
+        for (const r of m.lastRelated()) {
+          const key = `${r.name}\u0000${r.lead}`;
+          const c = counts.get(key) ?? { name: r.name, lead: r.lead, windows: 0 };
+          c.windows++;
+          counts.set(key, c);
+        }
+      }
       base ??= p;
       horizons.forEach((h, i) => {
         const a = actual[i];
@@ -171,6 +253,11 @@ export function* backtestSteps(
         r.width += 2 * Z90 * q.sd;
       });
     }
+    horizons.forEach((_, i) => {
+      if (!base) unscored(i, 'baseline failed');
+      else if (actual[i] === undefined) unscored(i, 'no rate at the target minute');
+      else accounting[i]!.scored++;
+    });
     if (base) {
       lo = Number.isNaN(lo) ? origin : lo;
       hi = origin;
@@ -178,6 +265,8 @@ export function* backtestSteps(
     yield { done: k + 1, total };
   }
 
+  for (const [name, counts] of useCounts)
+    relatedUse[name]!.used = [...counts.values()].sort((a, b) => b.windows - a.windows || a.lead - b.lead);
   const rows: BacktestRow[] = [];
   for (const m of models) {
     const times = fitTimes[m.name]!;
@@ -211,6 +300,9 @@ export function* backtestSteps(
     to: hi,
     origins: total,
     skipped,
+    accounting,
+    relatedMissing,
+    relatedUse,
     rows,
     fitTimes,
   };

@@ -1,67 +1,70 @@
 /**
- * A file of one-minute closes for backtests: `timestamp, close` or a candle line `timestamp, open, high, low,
- * close[, volume]` (the close is used), header optional, timestamps as `import-csv` reads them. Bad lines are
- * reported by line number with a reason, skipped and counted; the rest must move forward in time. Pure.
+ * A file of one-minute closes for backtests, read by the same reader as `import-csv` (candles.ts: Kraken
+ * OHLCVT, Binance klines, time,open,high,low,close[,volume] or time,close, or a named header; detected or
+ * forced). Bad lines are reported by line number with a reason, skipped and counted; the rest must move
+ * forward in time. Pure.
  */
-import { describeRefusal, parseTimestamp } from '../common/time.ts';
-import { splitCsvLine } from '../migrations/backfills/candles.ts';
+import { makeCandleReader, type CsvFormat, type Layout } from '../migrations/backfills/candles.ts';
 import type { TimeSeries } from './backtest.ts';
 
-export type BadLine = { line: number; reason: string };
-export type ParsedCloses = { series: TimeSeries; lines: number; header: boolean; bad: BadLine[] };
+export type BadLine = { line: number; reason: string; field: string };
+export type ParsedCloses = {
+  series: TimeSeries;
+  lines: number;
+  header: boolean;
+  /** The format the file was read in; null when no line was understood. */
+  layout: Layout | null;
+  bad: BadLine[];
+};
 
-const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
-
-/** Parse the text of a closes file into a series named `name`. */
-export function parseCloses(text: string, name: string): ParsedCloses {
+/**
+ * Parse the text of a closes file into a series named `name`. `now` bounds timestamps (a day past it is
+ * refused); by default any time is accepted.
+ */
+export function parseCloses(
+  text: string,
+  name: string,
+  opts: { format?: CsvFormat; now?: number } = {},
+): ParsedCloses {
   const t: number[] = [];
   const y: number[] = [];
   const bad: BadLine[] = [];
   let header = false;
-  let seen = 0;
+  const reader = makeCandleReader({ format: opts.format, now: opts.now ?? Infinity });
   const lines = text.split(/\r?\n/);
   if (lines.at(-1) === '') lines.pop();
   lines.forEach((raw, i) => {
-    const line = i === 0 ? raw.replace(/^\uFEFF/, '') : raw;
-    if (line.trim() === '') return;
-    const first = seen++ === 0;
-    const f = splitCsvLine(line);
-    const parsed = parseTimestamp(f[0] ?? '');
-    if (!parsed.ok) {
-      if (first && /[A-Za-z]/.test(f[0] ?? '')) header = true;
-      else bad.push({ line: i + 1, reason: describeRefusal('timestamp', f[0] ?? '', parsed.reason) });
-      return;
+    const r = reader.line(raw);
+    if (r.kind === 'blank') return;
+    if (r.kind === 'header') header = true;
+    else if (r.kind === 'bad') bad.push({ line: i + 1, reason: r.reason, field: r.field });
+    else {
+      const { ts: minute, close } = r.candle;
+      const prev = t.at(-1);
+      if (prev !== undefined && minute <= prev) {
+        bad.push({
+          line: i + 1,
+          field: 'order',
+          reason: `${new Date(minute).toISOString()} is not after the previous minute ${new Date(prev).toISOString()}`,
+        });
+        return;
+      }
+      t.push(minute);
+      y.push(close);
     }
-    const ts = parsed.ms;
-    if (f.length !== 2 && f.length !== 5 && f.length !== 6) {
-      bad.push({
-        line: i + 1,
-        reason: `expected 2 fields (timestamp, close) or 5-6 (a candle), got ${f.length}`,
-      });
-      return;
-    }
-    const text = f.length === 2 ? f[1]! : f[4]!;
-    const close = Number(text);
-    if (!DECIMAL.test(text) || !Number.isFinite(close) || close <= 0) {
-      bad.push({ line: i + 1, reason: `close "${text}" is not a positive number` });
-      return;
-    }
-    const minute = Math.floor(ts / 60_000) * 60_000;
-    const prev = t.at(-1);
-    if (prev !== undefined && minute <= prev) {
-      bad.push({
-        line: i + 1,
-        reason: `${new Date(minute).toISOString()} is not after the previous minute ${new Date(prev).toISOString()}`,
-      });
-      return;
-    }
-    t.push(minute);
-    y.push(close);
   });
   return {
     series: { name, t: Float64Array.from(t), y: Float64Array.from(y) },
     lines: lines.length,
     header,
+    layout: reader.layout,
     bad,
   };
+}
+
+/** Skipped lines counted by reason, e.g. "3 timestamp, 1 order". Pure. */
+export function countByField(bad: readonly { field: string }[]): string {
+  const n = new Map<string, number>();
+  for (const b of bad) n.set(b.field, (n.get(b.field) ?? 0) + 1);
+  return [...n].map(([f, c]) => `${c} ${f}`).join(', ');
 }

@@ -23,6 +23,11 @@ export type Model = {
   name: string;
   /** Project to `originX + h` for each horizon h (originX: the forecast's "now", in the window's minutes). */
   project(w: SeriesWindow, originX: number, horizons: readonly number[]): Projection[];
+  /**
+   * For a model that forecasts from related series: those its last `project` call used, each with its lead in
+   * minutes (how far it runs ahead of the target). Empty when it used none.
+   */
+  lastRelated?(): readonly { name: string; lead: number }[];
 };
 
 /** Why a window is not forecast; null when it is usable. Pure. */

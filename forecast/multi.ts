@@ -304,9 +304,16 @@ export function projectIcm(fit: IcmFit, originX: number, horizons: readonly numb
  * Wiener GP, so it can only differ from persistence where another series carries information.
  */
 export function makeGpIcm(options: IcmOptions = {}): Model {
+  let last: { name: string; lead: number }[] = [];
   return {
     name: 'gp-icm',
-    project: (w, originX, horizons) => projectIcm(fitIcm(w, options), originX, horizons),
+    project: (w, originX, horizons) => {
+      last = [];
+      const fit = fitIcm(w, options);
+      last = fit.related.filter((r) => r.used).map((r) => ({ name: r.name, lead: -r.shift }));
+      return projectIcm(fit, originX, horizons);
+    },
+    lastRelated: () => last,
   };
 }
 

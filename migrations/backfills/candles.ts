@@ -1,15 +1,22 @@
 /**
- * Parsing one-minute candle CSV lines (timestamp, open, high, low, close[, volume]) into typed candles or reasoned
- * rejections. Pure: the import shell (import-csv.ts) owns the file, QuestDB and the terminal.
+ * The one reader of candle and close CSV files, for `import-csv` and `backtest --csv`: the file's format is
+ * detected from its first non-blank line (or forced), then each line becomes a typed candle or a reasoned
+ * rejection. Formats:
+ *   kraken   Kraken's OHLCVT export: time, open, high, low, close, volume, trades; no header, Unix seconds
+ *   binance  Binance kline files: 12 columns, open time first (Unix ms, or µs from 2025), then OHLCV
+ *   ohlcv    time, open, high, low, close[, volume] (or just time, close); a header line is skipped
+ *   header   a header naming the columns in any order: a time column (open_time, timestamp, time, ts, date,
+ *            datetime) and close, optionally open, high, low, volume; other columns are ignored
+ * Every timestamp is read by common/time.ts. Pure: the shells own files, QuestDB and the terminal.
  */
 import { describeRefusal, parseTimestamp } from '../../common/time.ts';
 
 export type Candle = {
   /** The candle's minute, epoch ms UTC (timestamps inside a minute are floored to it). */
   ts: number;
-  open: number;
-  high: number;
-  low: number;
+  open: number | null;
+  high: number | null;
+  low: number | null;
   close: number;
   volume: number | null;
 };
@@ -20,8 +27,122 @@ export type LineResult =
   | { kind: 'blank' }
   | { kind: 'bad'; field: BadField; reason: string };
 
-/** What was wrong with a rejected line, for the import's summary. */
-export type BadField = 'fields' | 'timestamp' | 'open' | 'high' | 'low' | 'close' | 'volume' | 'candle';
+/** What was wrong with a rejected line, for the summaries. */
+export type BadField =
+  'format' | 'fields' | 'timestamp' | 'open' | 'high' | 'low' | 'close' | 'volume' | 'candle';
+
+export const CSV_FORMATS = ['kraken', 'binance', 'ohlcv', 'header'] as const;
+export type CsvFormat = (typeof CSV_FORMATS)[number];
+
+/** `--format` as typed: a format name, or the reason it is not one. Pure. */
+export function parseFormat(text: string): CsvFormat | { error: string } {
+  const f = text.trim().toLowerCase();
+  return (CSV_FORMATS as readonly string[]).includes(f)
+    ? (f as CsvFormat)
+    : { error: `--format "${text}": use one of ${CSV_FORMATS.join(', ')}` };
+}
+
+type Column = 'time' | 'open' | 'high' | 'low' | 'close' | 'volume';
+type Columns = Partial<Record<Column, number>> & { time: number; close: number };
+
+/** How the lines of one file are read, once its first line has been seen. */
+export type Layout = {
+  format: CsvFormat;
+  detected: boolean;
+  /** The first non-blank line was a header (skipped). */
+  header: boolean;
+  /** Column positions for a line of n fields, or null when n is wrong for the format. */
+  columns(n: number): Columns | null;
+  /** The field counts the format takes, for the rejection reason. */
+  expected: string;
+  /** For the header format: the columns it reads, as the header names them. */
+  named?: string;
+};
+
+const OHLCV: Columns = { time: 0, open: 1, high: 2, low: 3, close: 4, volume: 5 };
+const POSITIONAL: Record<Exclude<CsvFormat, 'header'>, Omit<Layout, 'format' | 'detected' | 'header'>> = {
+  kraken: { columns: (n) => (n === 7 ? OHLCV : null), expected: '7 fields (Kraken OHLCVT)' },
+  binance: { columns: (n) => (n === 12 ? OHLCV : null), expected: '12 fields (Binance kline)' },
+  ohlcv: {
+    columns: (n) => (n === 5 || n === 6 ? OHLCV : n === 2 ? { time: 0, close: 1 } : null),
+    expected: '5 or 6 fields (time, open, high, low, close[, volume]) or 2 (time, close)',
+  },
+};
+const TIME_NAMES = ['open_time', 'timestamp', 'time', 'ts', 'date', 'datetime'];
+
+/** One line for the terminal: the format and whether it was detected or forced. Pure. */
+export function describeLayout(l: Layout): string {
+  const what = {
+    kraken: 'Kraken OHLCVT (time, open, high, low, close, volume, trades)',
+    binance: 'Binance kline (12 columns, open time in ms or µs)',
+    ohlcv: 'time, open, high, low, close[, volume] (or time, close)',
+    header: `columns named by the header (${l.named ?? ''})`,
+  }[l.format];
+  return `format ${l.format} (${l.detected ? 'detected' : 'forced'}): ${what}${l.header ? ', header skipped' : ''}`;
+}
+
+/** Columns named by a header line, or null when it names no time column or no close. */
+function headerColumns(names: string[]): Columns | null {
+  const lower = names.map((n) => n.toLowerCase());
+  const find = (...options: string[]) => {
+    const i = lower.findIndex((n) => options.includes(n));
+    return i < 0 ? undefined : i;
+  };
+  const time = find(...TIME_NAMES);
+  const close = find('close');
+  if (time === undefined || close === undefined) return null;
+  const cols: Columns = { time, close };
+  for (const c of ['open', 'high', 'low', 'volume'] as const) {
+    const i = find(c);
+    if (i !== undefined) cols[c] = i;
+  }
+  return cols;
+}
+
+/** The columns that a row of n fields holds. */
+function within(cols: Columns, n: number): Columns {
+  return Object.fromEntries(Object.entries(cols).filter(([, i]) => i < n)) as Columns;
+}
+
+/**
+ * Decide how a file is read from its first non-blank line (BOM and CR already removed): a header (a first
+ * field with letters that is not a time) or a data line's field count. `forced` skips the guess but still
+ * skips a header line. Returns the layout, or the reason no format fits. Pure.
+ */
+export function detectLayout(fields: string[], forced?: CsvFormat): Layout | string {
+  const isHeader = !parseTimestamp(fields[0] ?? '').ok && /[A-Za-z]/.test(fields[0] ?? '');
+  const named = isHeader ? headerColumns(fields) : null;
+  const fromHeader = (cols: Columns): Layout => ({
+    format: 'header',
+    detected: !forced,
+    header: true,
+    // A row may end early, leaving out trailing optional columns (a candle without its volume).
+    columns: (n) => (n <= fields.length && cols.time < n && cols.close < n ? within(cols, n) : null),
+    expected: `${fields.length} fields (as the header), or fewer when only optional columns are left out`,
+    named: Object.values(cols)
+      .sort((a, b) => a - b)
+      .map((i) => fields[i])
+      .join(', '),
+  });
+  if (forced === 'header') {
+    if (named) return fromHeader(named);
+    return isHeader
+      ? `the header "${fields.join(',')}" names no time column (${TIME_NAMES.join(', ')}) or no close`
+      : 'format header: the first line must be a header naming a time column and close';
+  }
+  if (forced) return { format: forced, detected: false, header: isHeader, ...POSITIONAL[forced] };
+  if (named) return fromHeader(named);
+  // A header of other names over time, open, high, low, close[, volume] (or time, close) columns.
+  if (isHeader && POSITIONAL.ohlcv.columns(fields.length))
+    return { format: 'ohlcv', detected: true, header: true, ...POSITIONAL.ohlcv };
+  if (isHeader)
+    return `unrecognized header "${fields.join(',')}": name a time column (${TIME_NAMES.join(', ')}) and close, or use --format`;
+  const n = fields.length;
+  const format = n === 7 ? 'kraken' : n === 12 ? 'binance' : POSITIONAL.ohlcv.columns(n) ? 'ohlcv' : null;
+  if (!format)
+    return `no known format has ${n} field(s): Kraken OHLCVT has 7, Binance klines 12, time,open,high,low,close[,volume] 5 or 6, time,close 2`;
+  return { format, detected: true, header: false, ...POSITIONAL[format] };
+}
 
 /** 2009-01-03: the Bitcoin genesis block. An earlier "rate" is a unit mistake (seconds read as ms) or junk. */
 export const EARLIEST_MS = Date.UTC(2009, 0, 3);
@@ -63,45 +184,85 @@ function parsePrice(name: string, text: string): number | string {
 }
 
 /**
- * Parse one line of a candle file. `first` marks the file's first non-blank line, the only place a header
- * (a first field that is not a timestamp and holds letters) is accepted. Timestamps later than a day past
- * `now`, or before the genesis block, are rejected. Pure.
+ * Parse one data line under a layout. Timestamps later than a day past `now`, or before the genesis block,
+ * are rejected; open, high, low and volume are checked when the format has them. Pure.
  */
-export function parseCandleLine(line: string, opts: { first: boolean; now: number }): LineResult {
-  const text = (opts.first ? line.replace(/^\uFEFF/, '') : line).replace(/\r$/, '');
-  if (text.trim() === '') return { kind: 'blank' };
-  const fields = splitCsvLine(text);
-  const parsed = parseTimestamp(fields[0] ?? '');
-  if (!parsed.ok) {
-    if (opts.first && /[A-Za-z]/.test(fields[0] ?? '') && fields.length >= 5) return { kind: 'header' };
-    return bad('timestamp', describeRefusal('timestamp', fields[0] ?? '', parsed.reason));
+export function parseCandleFields(fields: string[], layout: Layout, now: number): LineResult {
+  const cols = layout.columns(fields.length);
+  const parsed = parseTimestamp(fields[cols?.time ?? 0] ?? '');
+  if (!cols) {
+    // A line that is not even a time first is reported as such: it is more likely junk than a short row.
+    if (!parsed.ok) return bad('timestamp', describeRefusal('timestamp', fields[0] ?? '', parsed.reason));
+    return bad('fields', `expected ${layout.expected}, got ${fields.length}`);
   }
+  if (!parsed.ok)
+    return bad('timestamp', describeRefusal('timestamp', fields[cols.time] ?? '', parsed.reason));
   const ts = parsed.ms;
-  if (fields.length !== 5 && fields.length !== 6)
-    return bad(
-      'fields',
-      `expected 5 or 6 fields (timestamp, open, high, low, close[, volume]), got ${fields.length}`,
-    );
   if (ts < EARLIEST_MS)
     return bad('timestamp', `${new Date(ts).toISOString()} is before Bitcoin existed (seconds read as ms?)`);
-  if (ts > opts.now + DAY_MS) return bad('timestamp', `${new Date(ts).toISOString()} is in the future`);
+  if (ts > now + DAY_MS) return bad('timestamp', `${new Date(ts).toISOString()} is in the future`);
 
-  const prices: number[] = [];
-  for (const [i, name] of (['open', 'high', 'low', 'close'] as const).entries()) {
-    const p = parsePrice(name, fields[i + 1] ?? '');
+  const price: Partial<Record<'open' | 'high' | 'low' | 'close', number>> = {};
+  for (const name of ['open', 'high', 'low', 'close'] as const) {
+    const i = cols[name];
+    if (i === undefined) continue;
+    const p = parsePrice(name, fields[i] ?? '');
     if (typeof p === 'string') return bad(name, p);
-    prices.push(p);
+    price[name] = p;
   }
-  const [open, high, low, close] = prices as [number, number, number, number];
-  if (low > high || close < low || close > high || open < low || open > high)
-    return bad('candle', `inconsistent candle: open ${open}, high ${high}, low ${low}, close ${close}`);
+  const { open = null, high = null, low = null } = price;
+  const close = price.close!;
+  if (high !== null && low !== null) {
+    const outside = (v: number | null) => v !== null && (v < low || v > high);
+    if (low > high || outside(close) || outside(open))
+      return bad('candle', `inconsistent candle: open ${open}, high ${high}, low ${low}, close ${close}`);
+  }
 
   let volume: number | null = null;
-  const v = fields[5];
+  const v = cols.volume === undefined ? undefined : fields[cols.volume];
   if (v !== undefined && v !== '') {
     if (!DECIMAL.test(v) || !Number.isFinite(Number(v)) || Number(v) < 0)
       return bad('volume', `volume "${v}" is not a finite non-negative number`);
     volume = Number(v);
   }
   return { kind: 'candle', candle: { ts: Math.floor(ts / 60_000) * 60_000, open, high, low, close, volume } };
+}
+
+/**
+ * A reader for one file, fed its lines in order: the first non-blank line decides the layout (a line no
+ * format fits is rejected and the next one tried), every later line is parsed under it. `layout` is null
+ * until a line has been understood. Pure apart from its own state.
+ */
+export function makeCandleReader(opts: { format?: CsvFormat; now: number }): {
+  line(text: string): LineResult;
+  readonly layout: Layout | null;
+} {
+  let layout: Layout | null = null;
+  let first = true;
+  return {
+    get layout() {
+      return layout;
+    },
+    line(raw) {
+      const text = (first ? raw.replace(/^\uFEFF/, '') : raw).replace(/\r$/, '');
+      if (text.trim() === '') return { kind: 'blank' };
+      const fields = splitCsvLine(text);
+      const wasFirst = first;
+      first = false;
+      if (!layout) {
+        const l = detectLayout(fields, opts.format);
+        if (typeof l === 'string') return bad('format', l);
+        // Only the file's first line may be a header; later, a header-like line is a bad data line.
+        if (!l.header || wasFirst) layout = l;
+        if (l.header)
+          return wasFirst
+            ? { kind: 'header' }
+            : bad(
+                'timestamp',
+                describeRefusal('timestamp', fields[0] ?? '', 'a header after the first line'),
+              );
+      }
+      return parseCandleFields(fields, layout!, opts.now);
+    },
+  };
 }

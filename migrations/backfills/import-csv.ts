@@ -1,6 +1,7 @@
 /**
- * `npm run backfill -- import-csv --file F --source S --currency C [--allow-skips]`: historical one-minute
- * candles from a CSV file into `rates` under a source of its own (the close is the rate), streamed, through
+ * `npm run backfill -- import-csv --file F --source S --currency C [--format F] [--allow-skips]`: historical
+ * one-minute candles from a CSV file (format detected by candles.ts, or forced) into `rates` under a source of
+ * its own (the close is the rate), streamed, through
  * ILP in batches. A bad line is reported with its number, skipped and counted; the rest goes on. Re-running is
  * harmless: DEDUP UPSERT KEYS(ts, source, currency) collapse duplicate minutes, the last write winning.
  */
@@ -15,7 +16,15 @@ import type { Db } from '../../sql/db.ts';
 import { checkDb, makeDb } from '../../sql/db.ts';
 import { makeIlp, type Ilp } from '../../sql/ilp.ts';
 import { loadQueries, pick } from '../../sql/loader.ts';
-import { parseCandleLine, type BadField, type Candle } from './candles.ts';
+import {
+  CSV_FORMATS,
+  describeLayout,
+  makeCandleReader,
+  parseFormat,
+  type BadField,
+  type Candle,
+  type CsvFormat,
+} from './candles.ts';
 import { formatDuration, makeProgress, type ProgressOut, type ProgressState } from './progress.ts';
 import type { Backfill } from './registry.ts';
 
@@ -27,12 +36,20 @@ export type ImportOptions = {
   currency: string;
   allowSkips: boolean;
   batchSize: number;
+  /** Forced format; detected from the first line when absent. */
+  format?: CsvFormat;
 };
 
-const USAGE = `usage: npm run backfill -- import-csv --file <path> --source <name> --currency <code> [--allow-skips] [--batch-size N]
+const USAGE = `usage: npm run backfill -- import-csv --file <path> --source <name> --currency <code> [--format F] [--allow-skips] [--batch-size N]
 
-  --file         CSV of one-minute candles: timestamp, open, high, low, close[, volume]; header optional.
-                 Timestamps: ISO 8601 (no zone means UTC) or epoch seconds or milliseconds.
+  --file         CSV of one-minute candles, format detected from its first line:
+                   kraken   Kraken OHLCVT export: time,open,high,low,close,volume,trades (no header)
+                   binance  Binance kline file: 12 columns, open time first (no header)
+                   ohlcv    time,open,high,low,close[,volume] or time,close (a header line is skipped)
+                   header   a header naming a time column (open_time, timestamp, time, ts, date, datetime)
+                            and close, optionally open, high, low, volume, in any order
+                 Timestamps: ISO 8601 (no zone means UTC) or Unix seconds, milliseconds or microseconds.
+  --format       force one of ${CSV_FORMATS.join(', ')} instead of detecting.
   --source       the name to file the rows under, e.g. binance-candles (not one of the polled sources:
                  ${SOURCE_NAMES.join(', ')}); a row of kind csv is upserted into sources.
   --currency     the quote currency code, e.g. USD.
@@ -40,7 +57,8 @@ const USAGE = `usage: npm run backfill -- import-csv --file <path> --source <nam
   --batch-size   rows per ILP request (default 10000).
 
 The close becomes the rate; timestamps are floored to the minute, and minutes already stored (or repeated in
-the file) are replaced, not doubled. A file with no usable row writes and registers nothing.
+the file) are replaced, not doubled. Missing minutes stay missing (nothing is filled). The detected format is
+printed first. A file with no usable row is an error and writes and registers nothing.
 Exit status: 0 ok; 1 failed, no usable row, or lines skipped (without --allow-skips); 2 bad usage.`;
 
 /** Parse and check the command line; every problem is reported at once. Pure. */
@@ -55,6 +73,7 @@ export function parseImportArgs(args: string[]): ImportOptions | { errors: strin
         currency: { type: 'string' },
         'allow-skips': { type: 'boolean', default: false },
         'batch-size': { type: 'string', default: '10000' },
+        format: { type: 'string' },
       },
       strict: true,
       allowPositionals: false,
@@ -77,16 +96,29 @@ export function parseImportArgs(args: string[]): ImportOptions | { errors: strin
   const batchSize = Number(values['batch-size']);
   if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 1_000_000)
     errors.push('--batch-size must be a whole number from 1 to 1000000');
+  const format = values.format === undefined ? undefined : parseFormat(values.format);
+  if (typeof format === 'object') errors.push(format.error);
   if (errors.length) return { errors };
-  return { file: values.file as string, source, currency, allowSkips: values['allow-skips'], batchSize };
+  return {
+    file: values.file as string,
+    source,
+    currency,
+    allowSkips: values['allow-skips'],
+    batchSize,
+    ...(format ? { format: format as CsvFormat } : {}),
+  };
 }
 
 export type ImportSummary = {
+  /** The format line (describeLayout); null when no line was understood. */
+  format: string | null;
   lines: number;
   header: boolean;
   imported: number;
   skipped: number;
   skippedBy: Partial<Record<BadField, number>>;
+  /** The first rejected line and why, for the error when nothing was usable. */
+  firstBad: string | null;
   firstTs: number | null;
   lastTs: number | null;
   elapsedMs: number;
@@ -108,6 +140,7 @@ export function formatSummary(opts: ImportOptions, s: ImportSummary): string {
     .join(', ');
   return [
     `import-csv ${opts.file} -> rates (source ${opts.source}, currency ${opts.currency})`,
+    `  format       ${s.format ?? 'none recognized'}`,
     `  lines read   ${s.lines}${s.header ? ' (first is a header)' : ''}`,
     `  imported     ${s.imported}`,
     `  skipped      ${s.skipped}${why ? ` (${why})` : ''}`,
@@ -140,11 +173,13 @@ export async function runImportCsv(
   const started = clock.now();
   const progress = makeProgress(out, clock);
   const s: ImportSummary = {
+    format: null,
     lines: 0,
     header: false,
     imported: 0,
     skipped: 0,
     skippedBy: {},
+    firstBad: null,
     firstTs: null,
     lastTs: null,
     elapsedMs: 0,
@@ -176,17 +211,20 @@ export async function runImportCsv(
     s.imported += rows.length;
   };
 
-  let first = true;
-  const now = clock.now();
+  const reader = makeCandleReader({ format: opts.format, now: clock.now() });
   for await (const line of createInterface({ input, crlfDelay: Infinity })) {
     s.lines++;
-    const r = parseCandleLine(line, { first, now });
+    const r = reader.line(line);
     if (r.kind === 'blank') continue;
-    first = false;
+    if (s.format === null && reader.layout) {
+      s.format = describeLayout(reader.layout);
+      progress.note(s.format);
+    }
     if (r.kind === 'header') s.header = true;
     else if (r.kind === 'bad') {
       s.skipped++;
       s.skippedBy[r.field] = (s.skippedBy[r.field] ?? 0) + 1;
+      s.firstBad ??= `line ${s.lines}: ${r.reason}`;
       if (s.skipped <= REPORT_LIMIT) progress.note(`line ${s.lines}: ${r.reason}`);
       else if (s.skipped === REPORT_LIMIT + 1)
         progress.note(`(more bad lines follow; only counted from here on)`);
@@ -207,8 +245,7 @@ export async function runImportCsv(
 
 export const importCsv: Backfill = {
   name: 'import-csv',
-  summary:
-    'import one-minute candles (timestamp, open, high, low, close[, volume]) from a CSV file into rates',
+  summary: 'import one-minute candles from a CSV file (Kraken, Binance, OHLCV or named columns) into rates',
   usage: USAGE,
   async run(args, { config, log }) {
     const opts = parseImportArgs(args);
@@ -234,7 +271,9 @@ export const importCsv: Backfill = {
       if (summary.imported === 0) {
         const why = Object.entries(summary.skippedBy).map(([field, n]) => `${n} bad ${field}`);
         const reason =
-          summary.skipped > 0 ? `every data line was refused (${why.join(', ')})` : 'it holds no data line';
+          summary.skipped > 0
+            ? `every data line was refused (${why.join(', ')}; first, ${summary.firstBad})`
+            : 'it holds no data line';
         process.stderr.write(`import-csv: ${opts.file}: no usable row: ${reason}; nothing written\n`);
       } else if (status !== 0)
         process.stderr.write(`import-csv: ${summary.skipped} line(s) skipped; --allow-skips accepts that\n`);

@@ -1,9 +1,13 @@
-/** The CSV candle import end to end: a file with good, bad, duplicate and out-of-order lines into the real QuestDB. */
+/**
+ * The CSV candle import end to end: a file with good, bad, duplicate and out-of-order lines into the real QuestDB,
+ * Kraken and Binance files by detection, and a garbage file refused with nothing written.
+ */
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../common/clock.ts';
 import { makeDb } from '../../sql/db.ts';
@@ -129,5 +133,68 @@ describe('import-csv', () => {
     expect(strict.status).toBe(1);
     expect(run('--allow-skips').status).toBe(0);
     expect(run('--source', 'blockchain').status).toBe(2);
+  });
+
+  describe('files as the venues publish them', () => {
+    const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/csv/${name}`, import.meta.url));
+    const importFile = (file: string, source: string) =>
+      spawnSync(
+        process.execPath,
+        [
+          '--import',
+          'tsx',
+          'migrations/backfill.ts',
+          'import-csv',
+          '--file',
+          file,
+          '--source',
+          source,
+          '--currency',
+          'USD',
+        ],
+        { env: { ...process.env, ...TEST_ENV }, encoding: 'utf8' },
+      );
+    /** The closes of a fixture by minute, read here independently of the importer. */
+    const closes = (name: string, column: number, unit: number) =>
+      new Map(
+        readFileSync(fixture(name), 'utf8')
+          .trim()
+          .split('\n')
+          .map((l) => l.split(','))
+          .map((f) => [Math.floor(Number(f[0]) / unit / MIN) * MIN, Number(f[column])] as const),
+      );
+
+    it('imports Kraken’s OHLCVT export as it is, gaps kept, and prints the detected format', async () => {
+      const source = `test-kraken-${randomUUID().slice(0, 8)}`;
+      const r = importFile(fixture('kraken-ohlcvt.csv'), source);
+      expect(r.stdout).toContain('format kraken (detected)');
+      expect(r.stdout).toContain('imported     4');
+      expect(r.status).toBe(0);
+      const expected = closes('kraken-ohlcvt.csv', 4, 1e-3);
+      await waitFor(async () => (await storedRates(source)).size === 4, 20_000, 'kraken rows');
+      expect(await storedRates(source)).toEqual(expected);
+    });
+
+    it('imports a Binance kline file and prints the detected format', async () => {
+      const source = `test-binance-${randomUUID().slice(0, 8)}`;
+      const r = importFile(fixture('binance-klines-ms.csv'), source);
+      expect(r.stdout).toContain('format binance (detected)');
+      expect(r.status).toBe(0);
+      const expected = closes('binance-klines-ms.csv', 4, 1);
+      await waitFor(async () => (await storedRates(source)).size === 3, 20_000, 'binance rows');
+      expect(await storedRates(source)).toEqual(expected);
+    });
+
+    it('refuses a file of garbage: non-zero exit, the file and the reason, nothing written or registered', async () => {
+      const source = `test-garbage-${randomUUID().slice(0, 8)}`;
+      const file = fixture('garbage.csv');
+      const r = importFile(file, source);
+      expect(r.status).toBe(1);
+      expect(r.stderr).toContain(`import-csv: ${file}: no usable row: every data line was refused (`);
+      expect(r.stdout).toContain('imported     0');
+      // The importer has exited, its ILP sender closed: anything it wrote would be visible now.
+      expect((await storedRates(source)).size).toBe(0);
+      expect(await db.query('SELECT id FROM sources WHERE id = $1', [source])).toEqual([]);
+    });
   });
 });

@@ -1,6 +1,11 @@
 /** The pure parts of the CSV candle import: lines, timestamps, arguments, summary, progress display. */
 import { describe, expect, it } from 'vitest';
-import { EARLIEST_MS, parseCandleLine, splitCsvLine } from '../../migrations/backfills/candles.ts';
+import {
+  EARLIEST_MS,
+  makeCandleReader,
+  parseCandleFields,
+  splitCsvLine,
+} from '../../migrations/backfills/candles.ts';
 import {
   formatSummary,
   importExitStatus,
@@ -18,7 +23,6 @@ import {
 import type { Clock } from '../../common/types.ts';
 
 const NOW = Date.parse('2025-06-01T00:00:00Z');
-const line = (text: string, first = false) => parseCandleLine(text, { first, now: NOW });
 
 describe('splitCsvLine', () => {
   it('splits on commas, trims, and honours quotes', () => {
@@ -26,7 +30,11 @@ describe('splitCsvLine', () => {
   });
 });
 
-describe('parseCandleLine', () => {
+describe('parseCandleFields under the positional ohlcv format', () => {
+  const layout = makeCandleReader({ format: 'ohlcv', now: NOW });
+  layout.line('2024-01-01T00:00:00Z,100,110,90,105');
+  const line = (text: string) => parseCandleFields(splitCsvLine(text), layout.layout!, NOW);
+
   it('uses the close, floors the timestamp to its minute, volume optional', () => {
     expect(line('2024-01-01T00:00:59Z,100,110,90,105,3.5')).toEqual({
       kind: 'candle',
@@ -35,18 +43,15 @@ describe('parseCandleLine', () => {
     expect(line('1704067260,1e2,110,90,105')).toMatchObject({
       candle: { ts: Date.UTC(2024, 0, 1, 0, 1), close: 105, volume: null },
     });
-    expect(line('"2024-01-01 00:02:00",100,110,90,105,\r')).toMatchObject({ candle: { volume: null } });
+    expect(line('"2024-01-01 00:02:00",100,110,90,105,')).toMatchObject({ candle: { volume: null } });
   });
 
-  it('accepts a header only as the first line, with a byte order mark', () => {
-    expect(line('\uFEFFtimestamp,open,high,low,close,volume', true)).toEqual({ kind: 'header' });
-    expect(line('Date,Open,High,Low,Close', true)).toEqual({ kind: 'header' });
-    expect(line('timestamp,open,high,low,close,volume')).toMatchObject({ kind: 'bad', field: 'timestamp' });
-  });
-
-  it('treats blank lines as nothing', () => {
-    expect(line('')).toEqual({ kind: 'blank' });
-    expect(line('  \r')).toEqual({ kind: 'blank' });
+  it('treats blank lines as nothing and accepts a header only as the first line', () => {
+    const r = makeCandleReader({ now: NOW });
+    expect(r.line('')).toEqual({ kind: 'blank' });
+    expect(r.line('  \r')).toEqual({ kind: 'blank' });
+    expect(r.line('\uFEFFtimestamp,open,high,low,close,volume')).toEqual({ kind: 'header' });
+    expect(r.line('timestamp,open,high,low,close,volume')).toMatchObject({ kind: 'bad', field: 'timestamp' });
   });
 
   it('rejects each kind of bad row with a reason', () => {
@@ -101,6 +106,14 @@ describe('parseImportArgs', () => {
     expect(parseImportArgs(['--file', 'a', '--source', 'coinbase', '--currency', 'USD'])).toEqual({
       errors: ['--source "coinbase" is a polled source; file imports under a name of their own'],
     });
+    expect(
+      parseImportArgs(['--file', 'a', '--source', 'k', '--currency', 'USD', '--format', 'kraken']),
+    ).toMatchObject({ format: 'kraken' });
+    expect(parseImportArgs(['--file', 'a', '--source', 'k', '--currency', 'USD', '--format', 'xls'])).toEqual(
+      {
+        errors: ['--format "xls": use one of kraken, binance, ohlcv, header'],
+      },
+    );
     expect(parseImportArgs(['--nope'])).toMatchObject({ errors: [expect.stringMatching(/Unknown option/)] });
   });
 });
@@ -114,11 +127,13 @@ describe('summary and exit status', () => {
     batchSize: 10,
   };
   const summary: ImportSummary = {
+    format: 'format kraken (detected): Kraken OHLCVT (time, open, high, low, close, volume, trades)',
     lines: 11,
     header: true,
     imported: 8,
     skipped: 2,
     skippedBy: { close: 1, timestamp: 1 },
+    firstBad: 'line 3: close "x" is not a number',
     firstTs: Date.UTC(2024, 0, 1),
     lastTs: Date.UTC(2024, 0, 1, 0, 7),
     elapsedMs: 2_000,
@@ -136,6 +151,7 @@ describe('summary and exit status', () => {
 
   it('says what was read, imported and skipped, and over which range', () => {
     const text = formatSummary(opts, summary);
+    expect(text).toContain('format       format kraken (detected)');
     expect(text).toContain('lines read   11 (first is a header)');
     expect(text).toContain('skipped      2 (1 close, 1 timestamp)');
     expect(text).toContain('2024-01-01T00:00:00.000Z .. 2024-01-01T00:07:00.000Z');

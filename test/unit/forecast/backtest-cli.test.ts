@@ -6,19 +6,19 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { BacktestRow } from '../../../forecast/backtest.ts';
+import type { BacktestResult, BacktestRow } from '../../../forecast/backtest.ts';
 import { parseBacktestArgs, runBacktestCli, type CliOptions } from '../../../forecast/backtest-cli.ts';
-import { describeRow } from '../../../forecast/backtest-report.ts';
+import { describeRow, formatAccounting } from '../../../forecast/backtest-report.ts';
 import { makeRunId } from '../../../forecast/backtest-store.ts';
-import { parseCloses } from '../../../forecast/closes.ts';
+import { countByField, parseCloses } from '../../../forecast/closes.ts';
 import { dieboldMariano } from '../../../forecast/dm.ts';
 import { recommendModel } from '../../../forecast/selection.ts';
 
 describe('parseCloses', () => {
-  it('reads timestamp,close and candle lines, reporting bad ones by line number', () => {
+  it('reads a closes file through the candle reader, reporting bad ones by line number and reason', () => {
     const text = [
-      'open_time,open,high,low,close,volume',
-      '2023-03-01 00:00:00+00:00,1,2,0.5,1.5,3',
+      'timestamp,close',
+      '2023-03-01 00:00:00+00:00,1.5',
       '2023-03-01T00:01:30Z,1.6',
       'yesterday,1.7',
       '2023-03-01T00:02:00Z,-4',
@@ -29,14 +29,21 @@ describe('parseCloses', () => {
     ].join('\n');
     const p = parseCloses(text, 'f');
     expect(p.header).toBe(true);
+    expect(p.layout?.format).toBe('header');
     expect(p.lines).toBe(9);
     expect([...p.series.y]).toEqual([1.5, 1.6, 1.9]);
     expect([...p.series.t]).toEqual([0, 1, 4].map((m) => Date.UTC(2023, 2, 1, 0, m)));
-    expect(p.bad.map((b) => b.line)).toEqual([4, 5, 6, 7]);
+    expect(p.bad.map((b) => [b.line, b.field])).toEqual([
+      [4, 'timestamp'],
+      [5, 'close'],
+      [6, 'order'],
+      [7, 'fields'],
+    ]);
     expect(p.bad[0]!.reason).toMatch(/not an ISO 8601 date or time/);
-    expect(p.bad[1]!.reason).toMatch(/not a positive number/);
+    expect(p.bad[1]!.reason).toMatch(/close -4 is not positive/);
     expect(p.bad[2]!.reason).toMatch(/not after the previous minute/);
     expect(p.bad[3]!.reason).toMatch(/expected 2 fields/);
+    expect(countByField(p.bad)).toBe('1 timestamp, 1 close, 1 order, 1 fields');
   });
 });
 
@@ -180,9 +187,68 @@ describe('runBacktestCli', () => {
     });
     expect(status).toBe(0);
     expect(err).toContain('closes.csv:41: skipped');
-    expect(err).toContain('150 closes, 1 skipped');
-    expect(out).toMatch(/csv\/USD\n {2}origins 2030-01-01T00:59Z .. 2030-01-01T02:24Z: 18 every 5 min/);
+    expect(err).toContain(
+      `${file}: format header (detected): columns named by the header (ts, close), header skipped\n`,
+    );
+    expect(err).toContain('150 closes, 1 skipped (1 timestamp)');
+    // The 5-minute grid of the epoch, from the first full window (00:59) to the last +1 target (02:29).
+    expect(out).toMatch(/csv\/USD\n {2}origins 2030-01-01T01:00Z .. 2030-01-01T02:25Z: 18 every 5 min/);
+    expect(out).toContain('+1 min: scored 18 of 18 origins\n');
+    expect(out).toContain('+10 min: scored 16 of 18 origins; not scored: 2 no rate at the target minute\n');
     expect(out).toMatch(/gp-wiener +10 +\d+/);
     expect(out).toContain('production choice: ');
+  });
+
+  it('refuses a file with no usable row, naming it and why, and a bad --format', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bt-cli-'));
+    const file = join(dir, 'junk.csv');
+    writeFileSync(file, 'hello world\n<html>\n');
+    const opts = parseBacktestArgs(['--csv', file, '--no-store']) as CliOptions;
+    const io = { write: () => true };
+    await expect(runBacktestCli(opts, { db: null, ilp: null, out: io, err: io, now: 0 })).rejects.toThrow(
+      `${file}: no usable row: every data line was refused (2 format; first, line 1: unrecognized header`,
+    );
+    expect(parseBacktestArgs(['--csv', file, '--format', 'kraken'])).toMatchObject({ format: 'kraken' });
+    expect(parseBacktestArgs(['--csv', file, '--format', 'tsv'])).toEqual({
+      errors: ['--format "tsv": use one of kraken, binance, ohlcv, header'],
+    });
+    expect(parseBacktestArgs(['--synthetic', 'lead-lag', '--format', 'kraken'])).toEqual({
+      errors: ['--format needs --csv'],
+    });
+  });
+});
+
+describe('formatAccounting', () => {
+  it('says per horizon what was scored and why not, what was missing, and which related series were used', () => {
+    const r = {
+      accounting: [
+        {
+          horizon: 1,
+          tried: 20,
+          scored: 8,
+          unscored: { 'window too short': 4, 'no rate at the target minute': 8 },
+        },
+        { horizon: 5, tried: 20, scored: 20, unscored: {} },
+      ],
+      relatedMissing: { a: 0, b: 3 },
+      relatedUse: {
+        'gp-icm': {
+          windows: 16,
+          used: [
+            { name: 'a', lead: 1.5, windows: 4 },
+            { name: 'b', lead: 1, windows: 2 },
+            { name: 'a', lead: 1, windows: 2 },
+          ],
+        },
+        other: { windows: 16, used: [] },
+      },
+    } as unknown as BacktestResult;
+    expect(formatAccounting(r)).toEqual([
+      '+1 min: scored 8 of 20 origins; not scored: 4 window too short, 8 no rate at the target minute',
+      '+5 min: scored 20 of 20 origins',
+      'related series missing (too few points in the window): b at 3 origins',
+      'gp-icm over 16 windows: a in 37.5%: lead 1.5 min 25.0%, lead 1 min 12.5%; b in 12.5%: lead 1 min 12.5%',
+      'other over 16 windows: no related series used',
+    ]);
   });
 });

@@ -3,7 +3,8 @@
  * and every statistic recomputed here from errors the test controls.
  */
 import { describe, expect, it } from 'vitest';
-import { runBacktest, verdict, type TimeSeries } from '../../../forecast/backtest.ts';
+import { originGrid, runBacktest, verdict, type TimeSeries } from '../../../forecast/backtest.ts';
+import { parseCloses } from '../../../forecast/closes.ts';
 import { dieboldMariano } from '../../../forecast/dm.ts';
 import { persistence, Z50, Z90, type Model } from '../../../forecast/models.ts';
 import { makeLeadLag } from '../../../forecast/synthetic.ts';
@@ -37,11 +38,12 @@ describe('runBacktest', () => {
   it('runs every origin with a full window, stride apart, and scores each horizon against the target minute', () => {
     const s = series(100, zig);
     const r = runBacktest({ target: s }, { models: [shifted(0.5)], horizons: [1, 5], stride: 3 });
-    // First origin: minute 59 (60 points); last: minute 98 (a +1 target exists); every 3rd minute.
-    const origins = Array.from({ length: 14 }, (_, k) => 59 + 3 * k);
+    // Minutes 59 (60 points) to 98 (a +1 target exists), those on the 3-minute grid of the Unix epoch.
+    const origins = Array.from({ length: 40 }, (_, k) => 59 + k).filter((m) => (T0 / MIN + m) % 3 === 0);
+    expect(origins).toHaveLength(13);
     expect(r.origins).toBe(origins.length);
-    expect(r.from).toBe(T0 + 59 * MIN);
-    expect(r.to).toBe(T0 + 98 * MIN);
+    expect(r.from).toBe(T0 + origins[0]! * MIN);
+    expect(r.to).toBe(T0 + origins.at(-1)! * MIN);
     const row = (m: string, h: number) => r.rows.find((x) => x.model === m && x.horizon === h)!;
     expect(r.rows.map((x) => x.model)).toEqual(['persistence', 'persistence', 'shifted0.5', 'shifted0.5']);
     for (const h of [1, 5]) {
@@ -159,5 +161,98 @@ describe('backtest of the multi-output model on a known lead–lag', () => {
     const l1 = l.rows.find((x) => x.model === 'gp-icm' && x.horizon === 1)!;
     expect(Math.abs(l1.ratio - 1)).toBeLessThan(0.03);
     expect(verdict(l1)).not.toBe('better');
+  }, 30_000);
+});
+
+describe('origin accounting', () => {
+  // Minutes 0..29 with 12..17 and 25 missing; windows of 10 minutes, at least 5 points, newest at most 3 old.
+  const gaps = [12, 13, 14, 15, 16, 17, 25];
+  const target = series(30, zig, gaps);
+  const opts = { models: [], horizons: [1, 2], windowMinutes: 10, minPoints: 5, maxStalenessMinutes: 3 };
+
+  it('accounts for every origin per horizon: scored, or why not (counted by hand)', () => {
+    // Origins 9..28 (20). Stale: 15, 16, 17 (newest rate minute 11). Too short: 18..21 (4 points).
+    // Usable: 9..14 and 22..28. +1 targets missing: 11..14 (12..15), 24 (25) → 8 scored.
+    // +2 targets missing: 10..14 (12..16), 23 (25), 28 (30) → 6 scored.
+    const r = runBacktest({ target }, opts);
+    expect(r.origins).toBe(20);
+    expect(r.accounting).toEqual([
+      {
+        horizon: 1,
+        tried: 20,
+        scored: 8,
+        unscored: { 'window empty or stale': 3, 'window too short': 4, 'no rate at the target minute': 5 },
+      },
+      {
+        horizon: 2,
+        tried: 20,
+        scored: 6,
+        unscored: { 'window empty or stale': 3, 'window too short': 4, 'no rate at the target minute': 7 },
+      },
+    ]);
+    expect(r.rows.map((x) => x.origins)).toEqual([8, 6]);
+  });
+
+  it('counts usable origins where a related series has too few points in the window', () => {
+    // The related series stops after minute 14: from origin 22 on its window holds at most 2 points.
+    const related = { ...series(15, (i) => zig(i) + 1), name: 'other' };
+    const r = runBacktest({ target, related: [related] }, opts);
+    expect(r.relatedMissing).toEqual({ other: 7 });
+  });
+});
+
+describe('originGrid', () => {
+  it('puts origins on the stride grid of the Unix epoch, whatever the data read begins with', () => {
+    const t = (from: number, n: number) => Float64Array.from({ length: n }, (_, i) => T0 + (from + i) * MIN);
+    const o = { windowMinutes: 60, minHorizon: 1, stride: 5 };
+    // A file from minute 3 and a database read from minute 1 with the same range: the same origins.
+    const range = { from: T0 + 120 * MIN, to: T0 + 180 * MIN };
+    expect(originGrid(t(3, 400), { ...o, ...range })).toEqual(originGrid(t(1, 300), { ...o, ...range }));
+    const g = originGrid(t(3, 400), o);
+    expect(g.first % (5 * MIN)).toBe(0);
+    expect(g.first).toBeGreaterThanOrEqual(T0 + 62 * MIN);
+    expect(originGrid(new Float64Array(0), o).count).toBe(0);
+  });
+
+  it('gives a CSV file and the same rates read as QuestDB reads them the same origins and scores', () => {
+    const all = series(400, zig, [100, 101, 250]);
+    // Kraken's format, the whole file.
+    const text = Array.from(all.t, (t, i) => {
+      const y = all.y[i]!;
+      return `${t / 1000},${y},${y},${y},${y},0.1,1`;
+    }).join('\n');
+    const csv = parseCloses(text, 'test');
+    expect(csv.layout?.format).toBe('kraken');
+    const from = T0 + 90 * MIN;
+    const to = T0 + 300 * MIN;
+    // QuestDB mode reads [from − 1 h, to + the longest horizon].
+    const keep = (t: number) => t >= from - 60 * MIN && t <= to + 10 * MIN;
+    const idx = Array.from(all.t.keys()).filter((i) => keep(all.t[i]!));
+    const db: TimeSeries = {
+      name: 'test',
+      t: Float64Array.from(idx, (i) => all.t[i]!),
+      y: Float64Array.from(idx, (i) => all.y[i]!),
+    };
+    const o = { models: [shifted(0.5)], stride: 5, from, to };
+    const a = runBacktest({ target: csv.series }, o);
+    const b = runBacktest({ target: db }, o);
+    expect(a.origins).toBe(42);
+    for (const k of ['origins', 'from', 'to', 'skipped', 'accounting'] as const) expect(a[k]).toEqual(b[k]);
+    expect(a.rows.map((r) => [r.origins, r.rmse])).toEqual(b.rows.map((r) => [r.origins, r.rmse]));
+  });
+});
+
+describe('related series use', () => {
+  it('records per window which related series gp-icm used and at which lead', () => {
+    const [leader, follower] = makeLeadLag({ minutes: 200, seed: 21 });
+    const r = runBacktest(
+      { target: follower!, related: [leader!] },
+      { models: [gpIcm], horizons: [1], stride: 20 },
+    );
+    const use = r.relatedUse['gp-icm']!;
+    expect(use.windows).toBe(r.accounting[0]!.scored);
+    expect(use.used[0]).toMatchObject({ name: leader!.name, lead: 1.5 });
+    expect(use.used.reduce((s, u) => s + u.windows, 0)).toBeLessThanOrEqual(use.windows);
+    expect(r.relatedUse.persistence).toBeUndefined();
   }, 30_000);
 });

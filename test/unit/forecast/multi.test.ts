@@ -14,7 +14,7 @@ import {
   type IcmParams,
   type IcmQuery,
 } from '../../../forecast/icm-filter.ts';
-import { fitIcm, gpIcm, latentCorrelation } from '../../../forecast/multi.ts';
+import { fitIcm, gpIcm, latentCorrelation, projectIcm } from '../../../forecast/multi.ts';
 import { makeLeadLag } from '../../../forecast/synthetic.ts';
 
 /** The ICM covariance of latent values and observations, straight from its definition. */
@@ -131,5 +131,14 @@ describe('fitIcm', () => {
     const alone = gpWiener.project(follower, 60, [1, 5, 10]);
     expect(gpIcm.project(follower, 60, [1, 5, 10])).toEqual(alone);
     expect(gpIcm.project({ ...follower, related: [independent] }, 60, [1, 5, 10])).toEqual(alone);
+    expect(gpIcm.lastRelated!()).toEqual([]);
   });
+
+  it('records the related series and lead it used, without changing the forecast', () => {
+    const { leader, follower } = windows(200);
+    const w = { ...follower, related: [leader] };
+    const fit = fitIcm(w);
+    expect(gpIcm.project(w, 60, [1, 5])).toEqual(projectIcm(fit, 60, [1, 5]));
+    expect(gpIcm.lastRelated!()).toEqual([{ name: leader.name, lead: 1.5 }]);
+  }, 20_000);
 });
