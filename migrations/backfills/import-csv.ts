@@ -12,10 +12,9 @@ import { parseArgs } from 'node:util';
 import { usageLine } from '../../common/cli.ts';
 import { systemClock } from '../../common/clock.ts';
 import { SOURCE_NAMES, type Clock } from '../../common/types.ts';
-import type { Db } from '../../sql/db.ts';
 import { checkDb, makeDb } from '../../sql/db.ts';
 import { makeIlp, type Ilp } from '../../sql/ilp.ts';
-import { loadQueries, pick } from '../../sql/loader.ts';
+import { writeBatch } from '../../sql/tables.ts';
 import {
   CSV_FORMATS,
   describeLayout,
@@ -27,8 +26,6 @@ import {
 } from './candles.ts';
 import { formatDuration, makeProgress, type ProgressOut, type ProgressState } from './progress.ts';
 import type { Backfill } from './registry.ts';
-
-const Q = loadQueries('../../sql/import-csv.sql', import.meta.url);
 
 export type ImportOptions = {
   file: string;
@@ -152,23 +149,21 @@ export function formatSummary(opts: ImportOptions, s: ImportSummary): string {
 /** Bad lines printed one by one before the rest are only counted. */
 const REPORT_LIMIT = 1000;
 
-/** Stream the file into QuestDB. I/O is injected: the database, the ILP writer, the clock and the display. */
+/** Stream the file into QuestDB. I/O is injected: the ILP writer, the clock and the display. */
 export async function runImportCsv(
   opts: ImportOptions,
-  deps: { db: Db; ilp: Ilp; clock: Clock; out: ProgressOut },
+  deps: { ilp: Ilp; clock: Clock; out: ProgressOut },
 ): Promise<ImportSummary> {
-  const { db, ilp, clock, out } = deps;
+  const { ilp, clock, out } = deps;
   const totalBytes = statSync(opts.file).size;
-  // The source is registered with its first rows, so a file with none leaves no trace.
-  let registered = false;
-  const register = async () => {
-    registered = true;
-    await db.query(pick(Q, 'upsertCsvSource'), [
-      opts.source,
-      `file:${basename(opts.file)}`,
-      `CSV import of ${basename(opts.file)}`,
-    ]);
+  // The source is registered in the same request as the first rows, so a file with none leaves no trace.
+  const source = {
+    id: opts.source,
+    kind: 'csv',
+    urlTemplate: `file:${basename(opts.file)}`,
+    description: `CSV import of ${basename(opts.file)}`,
   };
+  let registered = false;
 
   const started = clock.now();
   const progress = makeProgress(out, clock);
@@ -198,16 +193,15 @@ export async function runImportCsv(
     if (batch.length === 0) return;
     const rows = batch;
     batch = [];
-    if (!registered) await register();
-    await ilp.write(async (sender) => {
-      for (const c of rows)
-        await sender
-          .table('rates')
-          .symbol('source', opts.source)
-          .symbol('currency', opts.currency)
-          .floatColumn('rate', c.close)
-          .at(c.ts, 'ms');
-    });
+    const rates = rows.map((c) => ({
+      ts: c.ts,
+      source: opts.source,
+      currency: opts.currency,
+      rate: c.close,
+      quoteTs: null,
+    }));
+    await ilp.write((sender) => writeBatch(sender, { rates, sources: registered ? [] : [source] }));
+    registered = true;
     s.imported += rows.length;
   };
 
@@ -265,7 +259,7 @@ export const importCsv: Backfill = {
     const ilp = await makeIlp(config);
     try {
       await checkDb(db);
-      const summary = await runImportCsv(opts, { db, ilp, clock: systemClock, out: process.stderr });
+      const summary = await runImportCsv(opts, { ilp, clock: systemClock, out: process.stderr });
       process.stdout.write(`${formatSummary(opts, summary)}\n`);
       const status = importExitStatus(summary, opts.allowSkips);
       if (summary.imported === 0) {

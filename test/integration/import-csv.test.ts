@@ -79,7 +79,7 @@ describe('import-csv', () => {
     const ilp = await makeIlp(config);
     const summary = await runImportCsv(
       { file, source, currency: 'USD', allowSkips: false, batchSize: 50 },
-      { db, ilp, clock: systemClock, out: { write: (s: string) => out.push(s) } },
+      { ilp, clock: systemClock, out: { write: (s: string) => out.push(s) } },
     ).finally(() => ilp.close());
 
     expect(summary).toMatchObject({
