@@ -158,8 +158,9 @@ describe('CLIs beside a stack, configured only by its .env', () => {
     ]);
     expect(r.status).toBe(1);
     expect(r.stderr).toContain(
-      `import-csv: ${file}: no usable row: every data line was refused (1 bad timestamp)`,
+      `import-csv: ${file}: no usable row: every data line was refused (1 bad timestamp; first, line 2:`,
     );
+    expect(r.stderr).toMatch(/nothing written\n$/);
     expect(await db.query('SELECT id FROM sources WHERE id = $1', [source])).toEqual([]);
   });
 });
