@@ -24,28 +24,19 @@ export const RangeFields: FC<{ area: string; range: TimeRange; presets: string[]
           label: RANGE_LABELS[k as RangeName | 'custom'],
         }))}
       />
-      <div class="field">
-        <label for={`${p.area}-from`}>From (UTC)</label>
-        <input
-          id={`${p.area}-from`}
-          type="datetime-local"
-          name="from"
-          step="60"
-          value={local(p.range.from)}
-          disabled={!custom}
-        />
-      </div>
-      <div class="field">
-        <label for={`${p.area}-to`}>To (UTC)</label>
-        <input
-          id={`${p.area}-to`}
-          type="datetime-local"
-          name="to"
-          step="60"
-          value={local(p.range.to)}
-          disabled={!custom}
-        />
-      </div>
+      {(['from', 'to'] as const).map((name) => (
+        <div class="field">
+          <label for={`${p.area}-${name}`}>{name === 'from' ? 'From' : 'To'} (UTC)</label>
+          <input
+            id={`${p.area}-${name}`}
+            type="datetime-local"
+            name={name}
+            step="60"
+            value={local(p.range[name])}
+            disabled={!custom}
+          />
+        </div>
+      ))}
     </>
   );
 };
