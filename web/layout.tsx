@@ -173,7 +173,44 @@ export const Chart: FC<{ spec: ChartSpec; label: string; id?: string }> = (p) =>
   </figure>
 );
 
-export type Option = { value: string; label: string };
+/** A table column: its heading, its cell, and the cell's class (fixed or per row). */
+export type Col<R> = [head: string, cell: (r: R) => Child, cls?: string | ((r: R) => string)];
+
+/** A data table; with `rowHead` the first cell of each row is its header. */
+export function Table<R>(p: { cols: Col<R>[]; rows: R[]; caption?: Child; rowHead?: boolean }) {
+  return (
+    <div class="table-wrap">
+      <table>
+        {p.caption === undefined ? null : <caption>{p.caption}</caption>}
+        <thead>
+          <tr>
+            {p.cols.map(([head]) => (
+              <th scope="col">{head}</th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {p.rows.map((r) => (
+            <tr>
+              {p.cols.map(([, cell, cls], i) => {
+                const c = typeof cls === 'function' ? cls(r) || undefined : cls;
+                return i === 0 && p.rowHead ? (
+                  <th scope="row" class={c}>
+                    {cell(r)}
+                  </th>
+                ) : (
+                  <td class={c}>{cell(r)}</td>
+                );
+              })}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+type Option = { value: string; label: string };
 
 export const Select: FC<{ name: string; label: string; value: string; options: Option[]; id: string }> = (
   p,
@@ -215,22 +252,29 @@ export const SeriesFields: FC<{ area: string; data: CatalogData; series: SeriesK
 };
 
 /**
- * The controls of an area: a plain GET form (works without JavaScript), which htmx turns into a fragment
- * swap of the area's body on every change.
+ * An area's body, also the fragment every control change swaps in: a plain GET form (works without
+ * JavaScript; htmx swaps the body on change) with the series selectors and `fields`, then the results.
  */
-export const Controls: FC<PropsWithChildren<{ area: string; panelPath: string; pagePath: string }>> = (p) => (
-  <form
-    class="controls"
-    action={p.pagePath}
-    method="get"
-    hx-get={p.panelPath}
-    hx-target={`#${p.area}-body`}
-    hx-swap="outerHTML"
-    hx-trigger="change, submit"
-  >
-    {p.children}
-    <button type="submit">Show</button>
-  </form>
+export const AreaBody: FC<
+  PropsWithChildren<{ area: string; title: string; data: CatalogData; series: SeriesKey; fields: Child }>
+> = (p) => (
+  <div id={`${p.area}-body`}>
+    <div id="messages" aria-live="polite"></div>
+    <form
+      class="controls"
+      action={`/${p.area}`}
+      method="get"
+      hx-get={`/${p.area}/panel`}
+      hx-target={`#${p.area}-body`}
+      hx-swap="outerHTML"
+      hx-trigger="change, submit"
+    >
+      <SeriesFields area={p.area} data={p.data} series={p.series} />
+      {p.fields}
+      <button type="submit">Show</button>
+    </form>
+    <section class="results" aria-label={p.title}>
+      {p.children}
+    </section>
+  </div>
 );
-
-export type Children = Child;

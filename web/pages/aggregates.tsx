@@ -9,7 +9,7 @@ import type { SeriesKey } from '../../sql/web.ts';
 import type { CatalogData } from '../catalog.ts';
 import type { AreaDeps } from '../context.ts';
 import { fmtInt, fmtRate, fmtTime } from '../format.ts';
-import { Chart, Controls, Select, SeriesFields, url, Waiting, type ChartSpec } from '../layout.tsx';
+import { AreaBody, Chart, Select, Table, url, Waiting, type ChartSpec, type Col } from '../layout.tsx';
 import { checkGrainSpan, parseQuery, parseRange, RANGES, type Grain, type TimeRange } from '../params.ts';
 import { pageAndPanel } from '../page-routes.tsx';
 import { RangeFields } from './range-fields.tsx';
@@ -75,6 +75,16 @@ const query = (r: AggregatesRequest) => ({
     : {}),
 });
 
+const columns = (head: string, ts: (d: Date) => string): Col<Bucket>[] => [
+  [head, (b) => ts(b.ts)],
+  ['Min', (b) => fmtRate(b.min), 'num'],
+  ['Max', (b) => fmtRate(b.max), 'num'],
+  ['Mean', (b) => fmtRate(b.mean), 'num'],
+  ['Rows', (b) => fmtInt(b.count), 'num'],
+];
+const HOURLY = columns('Hour (UTC)', fmtTime);
+const DAILY = columns('Day (UTC)', (d) => d.toISOString().slice(0, 10));
+
 const Results: FC<{ r: AggregatesRequest; buckets: Bucket[] }> = ({ r, buckets }) => {
   const s = r.series!;
   const what = `${r.grain === 'hour' ? 'Hourly' : 'Daily'} min, max and mean of BTC-${s.currency} from ${s.source}`;
@@ -93,67 +103,51 @@ const Results: FC<{ r: AggregatesRequest; buckets: Bucket[] }> = ({ r, buckets }
         spec={chartSpec(buckets, r.grain)}
         label={`${what}, ${fmtTime(buckets[0]!.ts)} to ${fmtTime(buckets.at(-1)!.ts)}`}
       />
-      <div class="table-wrap">
-        <table>
-          <caption>
+      <Table
+        caption={
+          <>
             {what}:{' '}
             {buckets.length > TABLE_ROWS
               ? `the newest ${TABLE_ROWS} of ${buckets.length} buckets`
               : `${buckets.length} ${buckets.length === 1 ? 'bucket' : 'buckets'}`}{' '}
             (<a href={csv}>CSV</a>, <a href={url('/api/aggregates', query(r))}>JSON</a>)
-          </caption>
-          <thead>
-            <tr>
-              <th scope="col">{r.grain === 'hour' ? 'Hour' : 'Day'} (UTC)</th>
-              <th scope="col">Min</th>
-              <th scope="col">Max</th>
-              <th scope="col">Mean</th>
-              <th scope="col">Rows</th>
-            </tr>
-          </thead>
-          <tbody>
-            {newest.map((b) => (
-              <tr>
-                <td>{r.grain === 'hour' ? fmtTime(b.ts) : b.ts.toISOString().slice(0, 10)}</td>
-                <td class="num">{fmtRate(b.min)}</td>
-                <td class="num">{fmtRate(b.max)}</td>
-                <td class="num">{fmtRate(b.mean)}</td>
-                <td class="num">{fmtInt(b.count)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+          </>
+        }
+        cols={r.grain === 'hour' ? HOURLY : DAILY}
+        rows={newest}
+      />
     </>
   );
 };
 
-/** The area's body: controls and results. It is also the fragment every control change swaps in. */
 const Body: FC<{ r: AggregatesRequest; buckets: Bucket[] }> = ({ r, buckets }) => (
-  <div id="aggregates-body">
-    <div id="messages" aria-live="polite"></div>
-    <Controls area="aggregates" panelPath="/aggregates/panel" pagePath="/aggregates">
-      <SeriesFields area="aggregates" data={r.data} series={r.series!} />
-      <Select
-        id="aggregates-grain"
-        name="grain"
-        label="Per"
-        value={r.grain}
-        options={[
-          { value: 'hour', label: 'hour (rates_1h)' },
-          { value: 'day', label: 'day (rates_1d)' },
-        ]}
-      />
-      <RangeFields
-        area="aggregates"
-        range={r.range}
-        presets={Object.keys(RANGES).filter((k) => k !== '1h' && k !== '6h')}
-      />
-    </Controls>
-    <section class="results" aria-label="Aggregates">
-      <Results r={r} buckets={buckets} />
-    </section>
-  </div>
+  <AreaBody
+    area="aggregates"
+    title="Aggregates"
+    data={r.data}
+    series={r.series!}
+    fields={
+      <>
+        <Select
+          id="aggregates-grain"
+          name="grain"
+          label="Per"
+          value={r.grain}
+          options={[
+            { value: 'hour', label: 'hour (rates_1h)' },
+            { value: 'day', label: 'day (rates_1d)' },
+          ]}
+        />
+        <RangeFields
+          area="aggregates"
+          range={r.range}
+          presets={Object.keys(RANGES).filter((k) => k !== '1h' && k !== '6h')}
+        />
+      </>
+    }
+  >
+    <Results r={r} buckets={buckets} />
+  </AreaBody>
 );
 
 /** The body and the canonical page URL of a request (what a control change pushes into the history). */

@@ -10,7 +10,7 @@ import type { Forecast, LatestRate, RatePoint, Score, SeriesKey } from '../../sq
 import type { CatalogData } from '../catalog.ts';
 import type { AreaDeps } from '../context.ts';
 import { fmtAge, fmtInt, fmtPct, fmtRate, fmtTime } from '../format.ts';
-import { Chart, Controls, Select, SeriesFields, url, Waiting, type ChartSpec } from '../layout.tsx';
+import { AreaBody, Chart, Select, Table, url, Waiting, type ChartSpec, type Col } from '../layout.tsx';
 import { pageAndPanel } from '../page-routes.tsx';
 import { MIN_POINTS, WINDOW_MINUTES } from '../../forecast/forecaster.ts';
 import { parseQuery, REFRESH_SECONDS } from '../params.ts';
@@ -111,49 +111,33 @@ function chartSpec(v: ForecastView): ChartSpec {
   };
 }
 
-const Scores: FC<{ scores: Score[] }> = ({ scores }) =>
-  scores.length === 0 ? (
-    <p class="empty">No live scores yet: they appear once forecasts have matured against observed rates.</p>
-  ) : (
-    <div class="table-wrap">
-      <table>
-        <caption>
-          Live skill against persistence (1 − RMSE / RMSE of persistence on the same minutes) and interval
-          coverage
-        </caption>
-        <thead>
-          <tr>
-            <th scope="col">Span</th>
-            <th scope="col">Horizon</th>
-            <th scope="col">Model</th>
-            <th scope="col">Scored</th>
-            <th scope="col">RMSE</th>
-            <th scope="col">Skill</th>
-            <th scope="col">50% covered</th>
-            <th scope="col">90% covered</th>
-          </tr>
-        </thead>
-        <tbody>
-          {scores.map((s) => (
-            <tr>
-              <td>{s.span}</td>
-              <td class="num">{s.horizon} min</td>
-              <td>{s.model}</td>
-              <td class="num">{fmtInt(s.n)}</td>
-              <td class="num">{fmtRate(s.rmse)}</td>
-              <td
-                class={`num ${s.skill !== null && s.skill > 0 ? 'good' : s.skill !== null && s.skill < 0 ? 'bad' : ''}`}
-              >
-                {fmtPct(s.skill)}
-              </td>
-              <td class="num">{fmtPct(s.coverage50)}</td>
-              <td class="num">{fmtPct(s.coverage90)}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
-  );
+const skillClass = (s: Score) =>
+  s.skill === null || s.skill === 0 ? 'num' : s.skill > 0 ? 'num good' : 'num bad';
+const SCORES: Col<Score>[] = [
+  ['Span', (s) => s.span],
+  ['Horizon', (s) => `${s.horizon} min`, 'num'],
+  ['Model', (s) => s.model],
+  ['Scored', (s) => fmtInt(s.n), 'num'],
+  ['RMSE', (s) => fmtRate(s.rmse), 'num'],
+  ['Skill', (s) => fmtPct(s.skill), skillClass],
+  ['50% covered', (s) => fmtPct(s.coverage50), 'num'],
+  ['90% covered', (s) => fmtPct(s.coverage90), 'num'],
+];
+
+const FORECASTS: Col<Forecast>[] = [
+  ['Horizon', (f) => `${f.horizon} min`, 'num'],
+  ['For (UTC)', (f) => fmtTime(f.ts)],
+  ['Model', (f) => f.model],
+  ['Mean', (f) => fmtRate(f.mean), 'num'],
+  ['50% interval', (f) => `${fmtRate(f.lo50)} – ${fmtRate(f.hi50)}`, 'num'],
+  ['90% interval', (f) => `${fmtRate(f.lo90)} – ${fmtRate(f.hi90)}`, 'num'],
+];
+
+const LATEST: Col<LatestRate>[] = [
+  ['Currency', (l) => l.currency],
+  ['Rate', (l) => fmtRate(l.rate), 'num'],
+  ['At (UTC)', (l) => fmtTime(l.ts)],
+];
 
 /** Why there is no forecast yet, with the forecaster's real condition: MIN_POINTS minutes in its window. */
 const NoForecastsYet: FC<{ s: SeriesKey; points: number }> = ({ s, points }) => {
@@ -172,6 +156,16 @@ const NoForecastsYet: FC<{ s: SeriesKey; points: number }> = ({ s, points }) => 
     </>
   );
 };
+
+/** When the newest projections were made, flagged when that is over 5 minutes ago. */
+const Made: FC<{ now: number; at: Date }> = ({ now, at }) => (
+  <>
+    Newest projections, made at {fmtTime(at)}
+    {now - at.getTime() > 5 * 60_000 ? (
+      <strong class="warn"> ({fmtAge(now - at.getTime())} ago: the forecaster is behind or stopped)</strong>
+    ) : null}
+  </>
+);
 
 /** The part of the page that refreshes itself. */
 export const Live: FC<{ r: ForecastRequest; v: ForecastView }> = ({ r, v }) => {
@@ -211,71 +205,27 @@ export const Live: FC<{ r: ForecastRequest; v: ForecastView }> = ({ r, v }) => {
           <NoForecastsYet s={s} points={v.recent.length} />
         </p>
       ) : (
-        <div class="table-wrap">
-          <table>
-            <caption>
-              Newest projections, made at {fmtTime(v.forecasts[0]!.madeAt)}
-              {v.now - v.forecasts[0]!.madeAt.getTime() > 5 * 60_000 ? (
-                <strong class="warn">
-                  {' '}
-                  ({fmtAge(v.now - v.forecasts[0]!.madeAt.getTime())} ago: the forecaster is behind or
-                  stopped)
-                </strong>
-              ) : null}
-            </caption>
-            <thead>
-              <tr>
-                <th scope="col">Horizon</th>
-                <th scope="col">For (UTC)</th>
-                <th scope="col">Model</th>
-                <th scope="col">Mean</th>
-                <th scope="col">50% interval</th>
-                <th scope="col">90% interval</th>
-              </tr>
-            </thead>
-            <tbody>
-              {v.forecasts.map((f) => (
-                <tr>
-                  <td class="num">{f.horizon} min</td>
-                  <td>{fmtTime(f.ts)}</td>
-                  <td>{f.model}</td>
-                  <td class="num">{fmtRate(f.mean)}</td>
-                  <td class="num">
-                    {fmtRate(f.lo50)} – {fmtRate(f.hi50)}
-                  </td>
-                  <td class="num">
-                    {fmtRate(f.lo90)} – {fmtRate(f.hi90)}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <Table
+          caption={<Made now={v.now} at={v.forecasts[0]!.madeAt} />}
+          cols={FORECASTS}
+          rows={v.forecasts}
+        />
       )}
-      <Scores scores={v.scores} />
+      {v.scores.length === 0 ? (
+        <p class="empty">
+          No live scores yet: they appear once forecasts have matured against observed rates.
+        </p>
+      ) : (
+        <Table
+          caption="Live skill against persistence (1 − RMSE / RMSE of persistence on the same minutes) and interval coverage"
+          cols={SCORES}
+          rows={v.scores}
+        />
+      )}
       {v.latest.length > 0 ? (
         <details class="latest">
           <summary>Latest rates of every currency from {s.source}</summary>
-          <div class="table-wrap">
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">Currency</th>
-                  <th scope="col">Rate</th>
-                  <th scope="col">At (UTC)</th>
-                </tr>
-              </thead>
-              <tbody>
-                {v.latest.map((l) => (
-                  <tr>
-                    <td>{l.currency}</td>
-                    <td class="num">{fmtRate(l.rate)}</td>
-                    <td>{fmtTime(l.ts)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <Table cols={LATEST} rows={v.latest} />
         </details>
       ) : null}
     </div>
@@ -283,10 +233,12 @@ export const Live: FC<{ r: ForecastRequest; v: ForecastView }> = ({ r, v }) => {
 };
 
 const Body: FC<{ r: ForecastRequest; v: ForecastView }> = ({ r, v }) => (
-  <div id="forecast-body">
-    <div id="messages" aria-live="polite"></div>
-    <Controls area="forecast" panelPath="/forecast/panel" pagePath="/forecast">
-      <SeriesFields area="forecast" data={r.data} series={r.series!} />
+  <AreaBody
+    area="forecast"
+    title="Forecast"
+    data={r.data}
+    series={r.series!}
+    fields={
       <Select
         id="forecast-refresh"
         name="refresh"
@@ -294,11 +246,10 @@ const Body: FC<{ r: ForecastRequest; v: ForecastView }> = ({ r, v }) => (
         value={r.refresh}
         options={REFRESH_SECONDS.map((s) => ({ value: s, label: `${s} s` }))}
       />
-    </Controls>
-    <section class="results" aria-label="Forecast">
-      <Live r={r} v={v} />
-    </section>
-  </div>
+    }
+  >
+    <Live r={r} v={v} />
+  </AreaBody>
 );
 
 async function render(deps: AreaDeps, query: URLSearchParams, live: boolean) {

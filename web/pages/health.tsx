@@ -1,10 +1,6 @@
-/**
- * Health: the newest successful poll of each source and its age, rejections by reason, spool depth, whether
- * QuestDB, S3 and Firehose answer, job runs, and the gaps found and repaired. It works with QuestDB down
- * (showing that, and the archive's reachability) and refreshes itself.
- */
+/** Health: polls, rejections, spool, reachability, jobs and gaps; works with QuestDB down, refreshes itself. */
 import { Hono } from 'hono';
-import type { FC } from 'hono/jsx';
+import type { FC, PropsWithChildren } from 'hono/jsx';
 import type {
   GapCount,
   JobRun,
@@ -18,6 +14,7 @@ import { FILTERED_REASONS } from '../../common/types.ts';
 import type { AwsReach, Reach } from '../checks.ts';
 import { isUnavailable, type AreaDeps } from '../context.ts';
 import { fmtAge, fmtBytes, fmtInt, fmtTime } from '../format.ts';
+import { Table, type Col } from '../layout.tsx';
 import { pageAndPanel } from '../page-routes.tsx';
 import { parseQuery } from '../params.ts';
 
@@ -86,14 +83,12 @@ export async function loadHealth(deps: AreaDeps): Promise<HealthView> {
   };
 }
 
-const ReachRow: FC<{ name: string; r: Reach }> = ({ name, r }) => (
-  <tr>
-    <th scope="row">{name}</th>
-    <td class={r.ok ? 'good' : 'bad'}>{r.ok ? 'reachable' : 'NOT reachable'}</td>
-    <td class="num">{r.ok ? `${r.ms.toFixed(0)} ms` : '–'}</td>
-    <td>{r.detail}</td>
-  </tr>
-);
+const REACH: Col<[string, Reach]>[] = [
+  ['Service', ([name]) => name],
+  ['State', ([, r]) => (r.ok ? 'reachable' : 'NOT reachable'), ([, r]) => (r.ok ? 'good' : 'bad')],
+  ['Answered in', ([, r]) => (r.ok ? `${r.ms.toFixed(0)} ms` : '–'), 'num'],
+  ['Detail', ([, r]) => r.detail],
+];
 
 const Archive: FC<{ a: AwsReach['archive'] }> = ({ a }) => (
   <p class={a.durable === false ? 'banner warn' : ''} role={a.durable === false ? 'alert' : undefined}>
@@ -108,279 +103,178 @@ const Archive: FC<{ a: AwsReach['archive'] }> = ({ a }) => (
   </p>
 );
 
+type SourceRow = { source: string; ok?: SuccessfulPoll; last?: LastPoll; age: number | null };
+const SOURCES: Col<SourceRow>[] = [
+  ['Source', (r) => r.source],
+  ['Last successful poll (UTC)', (r) => (r.ok ? fmtTime(r.ok.ts) : 'never')],
+  [
+    'Age',
+    (r) => (r.age === null ? '–' : fmtAge(r.age)),
+    (r) => (r.age === null ? '' : r.age > STALE_MS ? 'bad' : 'good'),
+  ],
+  ['Rates stored', (r) => (r.ok ? fmtInt(r.ok.accepted) : '–'), 'num'],
+  [
+    'Latest attempt',
+    ({ last }) =>
+      last
+        ? `${fmtTime(last.ts)}, attempt ${last.attempt}: HTTP ${last.httpStatus}${last.reason ? `, ${last.reason}` : ''}`
+        : '–',
+  ],
+];
+
 const Sources: FC<{ v: HealthView }> = ({ v }) => {
   const db = v.db!;
   if (db.sources.length === 0) return <p class="empty">No sources known yet: waiting for the first poll.</p>;
+  const rows = db.sources.map((source): SourceRow => {
+    const ok = db.successful.find((p) => p.source === source);
+    const last = db.lastPolls.find((p) => p.source === source);
+    return { source, ok, last, age: ok ? v.now - ok.ts.getTime() : null };
+  });
   return (
-    <div class="table-wrap">
-      <table>
-        <caption>Polls per source (the newest in the last 30 days)</caption>
-        <thead>
-          <tr>
-            <th scope="col">Source</th>
-            <th scope="col">Last successful poll (UTC)</th>
-            <th scope="col">Age</th>
-            <th scope="col">Rates stored</th>
-            <th scope="col">Latest attempt</th>
-          </tr>
-        </thead>
-        <tbody>
-          {db.sources.map((s) => {
-            const ok = db.successful.find((p) => p.source === s);
-            const last = db.lastPolls.find((p) => p.source === s);
-            const age = ok ? v.now - ok.ts.getTime() : null;
-            return (
-              <tr>
-                <th scope="row">{s}</th>
-                <td>{ok ? fmtTime(ok.ts) : 'never'}</td>
-                <td class={age === null ? '' : age > STALE_MS ? 'bad' : 'good'}>
-                  {age === null ? '–' : fmtAge(age)}
-                </td>
-                <td class="num">{ok ? fmtInt(ok.accepted) : '–'}</td>
-                <td>
-                  {last
-                    ? `${fmtTime(last.ts)}, attempt ${last.attempt}: HTTP ${last.httpStatus}${last.reason ? `, ${last.reason}` : ''}`
-                    : '–'}
-                </td>
-              </tr>
-            );
-          })}
-        </tbody>
-      </table>
-    </div>
+    <Table caption="Polls per source (the newest in the last 30 days)" cols={SOURCES} rows={rows} rowHead />
   );
 };
 
-const Rejections: FC<{ rows: ReasonCount[] | null }> = ({ rows }) =>
-  rows === null ? (
-    <p class="empty">Rejections are not recorded yet (no rejections table).</p>
-  ) : rows.length === 0 ? (
-    <p class="empty">No failed polls or rejected values in the last 24 hours.</p>
-  ) : (
-    <div class="table-wrap">
-      <table>
-        <caption>
-          Rejections by source and reason, last 24 hours (filtered: a known, permanent condition of a healthy
-          answer, counted but not an error)
-        </caption>
-        <thead>
-          <tr>
-            <th scope="col">Source</th>
-            <th scope="col">Reason</th>
-            <th scope="col">Kind</th>
-            <th scope="col">Count</th>
-            <th scope="col">Last (UTC)</th>
-          </tr>
-        </thead>
-        <tbody>
-          {rows.map((e) => {
-            const filtered = FILTERED_REASONS.has(e.reason);
-            return (
-              <tr>
-                <td>{e.source}</td>
-                <td>{e.reason}</td>
-                <td class={filtered ? '' : 'bad'}>{filtered ? 'filtered' : 'rejected'}</td>
-                <td class="num">{fmtInt(e.n)}</td>
-                <td>{fmtTime(e.lastTs)}</td>
-              </tr>
-            );
-          })}
-        </tbody>
-      </table>
-    </div>
-  );
+const filtered = (e: ReasonCount) => FILTERED_REASONS.has(e.reason);
+const REJECTIONS: Col<ReasonCount>[] = [
+  ['Source', (e) => e.source],
+  ['Reason', (e) => e.reason],
+  ['Kind', (e) => (filtered(e) ? 'filtered' : 'rejected'), (e) => (filtered(e) ? '' : 'bad')],
+  ['Count', (e) => fmtInt(e.n), 'num'],
+  ['Last (UTC)', (e) => fmtTime(e.lastTs)],
+];
 
-const Spool: FC<{ spool: SpoolDepth[] }> = ({ spool }) =>
-  spool.length === 0 ? (
-    <p class="empty">No spool reports in the last 24 hours.</p>
-  ) : (
-    <div class="table-wrap">
-      <table>
-        <caption>Spool depth (undelivered batches waiting on the poller's disk)</caption>
-        <thead>
-          <tr>
-            <th scope="col">Poller</th>
-            <th scope="col">Channel</th>
-            <th scope="col">Files</th>
-            <th scope="col">Size</th>
-            <th scope="col">Of bound</th>
-            <th scope="col">Lost</th>
-            <th scope="col">Reported (UTC)</th>
-          </tr>
-        </thead>
-        <tbody>
-          {spool.map((s) => (
-            <tr>
-              <td>{s.poller}</td>
-              <td>{s.channel}</td>
-              <td class={`num ${s.files > 0 ? 'warn' : ''}`}>{fmtInt(s.files)}</td>
-              <td class="num">{fmtBytes(s.bytes)}</td>
-              <td class={`num ${s.full ? 'bad' : ''}`}>
-                {((100 * s.bytes) / Math.max(1, s.maxBytes)).toFixed(1)} %
-              </td>
-              <td class={`num ${s.lost > 0 ? 'bad' : ''}`}>{fmtInt(s.lost)}</td>
-              <td>{fmtTime(s.ts)}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
-  );
+const SPOOL: Col<SpoolDepth>[] = [
+  ['Poller', (s) => s.poller],
+  ['Channel', (s) => s.channel],
+  ['Files', (s) => fmtInt(s.files), (s) => (s.files > 0 ? 'num warn' : 'num')],
+  ['Size', (s) => fmtBytes(s.bytes), 'num'],
+  [
+    'Of bound',
+    (s) => `${((100 * s.bytes) / Math.max(1, s.maxBytes)).toFixed(1)} %`,
+    (s) => (s.full ? 'num bad' : 'num'),
+  ],
+  ['Lost', (s) => fmtInt(s.lost), (s) => (s.lost > 0 ? 'num bad' : 'num')],
+  ['Reported (UTC)', (s) => fmtTime(s.ts)],
+];
 
-const Jobs: FC<{ counts: JobRunCount[]; runs: JobRun[] }> = ({ counts, runs }) =>
-  counts.length === 0 ? (
-    <p class="empty">No job runs in the last 7 days.</p>
-  ) : (
-    <>
-      <div class="table-wrap">
-        <table>
-          <caption>Job runs by outcome, last 7 days</caption>
-          <thead>
-            <tr>
-              <th scope="col">Job</th>
-              <th scope="col">Status</th>
-              <th scope="col">Runs</th>
-              <th scope="col">Last started (UTC)</th>
-            </tr>
-          </thead>
-          <tbody>
-            {counts.map((j) => (
-              <tr>
-                <td>{j.job}</td>
-                <td class={j.status === 'failed' ? 'bad' : j.status === 'ok' ? 'good' : ''}>{j.status}</td>
-                <td class="num">{fmtInt(j.n)}</td>
-                <td>{fmtTime(j.lastStarted)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
-      <details>
-        <summary>The {runs.length} newest runs</summary>
-        <div class="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Job</th>
-                <th scope="col">Window (UTC)</th>
-                <th scope="col">Status</th>
-                <th scope="col">Took</th>
-                <th scope="col">Rows</th>
-                <th scope="col">Error</th>
-              </tr>
-            </thead>
-            <tbody>
-              {runs.map((j) => (
-                <tr>
-                  <td>{j.job}</td>
-                  <td>
-                    {fmtTime(j.ts)} – {fmtTime(j.windowEnd)}
-                  </td>
-                  <td class={j.status === 'failed' ? 'bad' : ''}>{j.status}</td>
-                  <td class="num">{j.durationMs === null ? '–' : `${j.durationMs.toFixed(0)} ms`}</td>
-                  <td class="num">{fmtInt(j.rowsTouched)}</td>
-                  <td>{j.error ?? ''}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      </details>
-    </>
-  );
+const JOB_COUNTS: Col<JobRunCount>[] = [
+  ['Job', (j) => j.job],
+  ['Status', (j) => j.status, (j) => (j.status === 'failed' ? 'bad' : j.status === 'ok' ? 'good' : '')],
+  ['Runs', (j) => fmtInt(j.n), 'num'],
+  ['Last started (UTC)', (j) => fmtTime(j.lastStarted)],
+];
 
-const Gaps: FC<{ gaps: GapCount[] | null }> = ({ gaps }) =>
-  gaps === null ? (
-    <p class="empty">Gap repair is not installed yet (no gaps table).</p>
-  ) : gaps.length === 0 ? (
-    <p class="empty">No gaps found in the last 30 days.</p>
-  ) : (
-    <div class="table-wrap">
-      <table>
-        <caption>Gaps found in the last 30 days</caption>
-        <thead>
-          <tr>
-            <th scope="col">Source</th>
-            <th scope="col">Status</th>
-            <th scope="col">Minutes</th>
-            <th scope="col">Newest (UTC)</th>
-          </tr>
-        </thead>
-        <tbody>
-          {gaps.map((g) => (
-            <tr>
-              <td>{g.source}</td>
-              <td class={g.status === 'repaired' ? 'good' : 'warn'}>{g.status}</td>
-              <td class="num">{fmtInt(g.n)}</td>
-              <td>{fmtTime(g.lastTs)}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
-  );
+const JOB_RUNS: Col<JobRun>[] = [
+  ['Job', (j) => j.job],
+  ['Window (UTC)', (j) => `${fmtTime(j.ts)} – ${fmtTime(j.windowEnd)}`],
+  ['Status', (j) => j.status, (j) => (j.status === 'failed' ? 'bad' : '')],
+  ['Took', (j) => (j.durationMs === null ? '–' : `${j.durationMs.toFixed(0)} ms`), 'num'],
+  ['Rows', (j) => fmtInt(j.rowsTouched), 'num'],
+  ['Error', (j) => j.error ?? ''],
+];
 
-export const HealthBody: FC<{ v: HealthView }> = ({ v }) => (
-  <div
-    id="health-body"
-    hx-get="/health/panel"
-    hx-trigger={v.db ? 'every 30s' : 'every 5s'}
-    hx-swap="outerHTML"
-  >
-    {v.db ? null : (
-      <div class="banner down" role="alert">
-        <strong>QuestDB is not reachable.</strong> Poll, spool, job and gap figures are unknown until it
-        answers; this page retries every 5 seconds and comes back by itself.
-      </div>
-    )}
-    <p class="asof">As of {fmtTime(v.now, true)}; refreshes by itself.</p>
-    <section aria-labelledby="h-reach">
-      <h2 id="h-reach">Reachability</h2>
-      <div class="table-wrap">
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Service</th>
-              <th scope="col">State</th>
-              <th scope="col">Answered in</th>
-              <th scope="col">Detail</th>
-            </tr>
-          </thead>
-          <tbody>
-            <ReachRow name="QuestDB" r={v.questdb} />
-            <ReachRow name="S3 (raw archive)" r={v.aws.s3} />
-            <ReachRow name="Firehose" r={v.aws.firehose} />
-          </tbody>
-        </table>
-      </div>
-      <Archive a={v.aws.archive} />
-    </section>
-    {v.db ? (
-      <>
-        <section aria-labelledby="h-sources">
-          <h2 id="h-sources">Sources</h2>
-          <Sources v={v} />
-        </section>
-        <section aria-labelledby="h-rejections">
-          <h2 id="h-rejections">Rejections by reason</h2>
-          <Rejections rows={v.db.rejections} />
-        </section>
-        <section aria-labelledby="h-spool">
-          <h2 id="h-spool">Spool</h2>
-          <Spool spool={v.db.spool} />
-        </section>
-        <section aria-labelledby="h-jobs">
-          <h2 id="h-jobs">Jobs</h2>
-          <Jobs counts={v.db.jobCounts} runs={v.db.jobRuns} />
-        </section>
-        <section aria-labelledby="h-gaps">
-          <h2 id="h-gaps">Gaps</h2>
-          <Gaps gaps={v.db.gaps} />
-        </section>
-      </>
-    ) : null}
-  </div>
+const GAPS: Col<GapCount>[] = [
+  ['Source', (g) => g.source],
+  ['Status', (g) => g.status, (g) => (g.status === 'repaired' ? 'good' : 'warn')],
+  ['Minutes', (g) => fmtInt(g.n), 'num'],
+  ['Newest (UTC)', (g) => fmtTime(g.lastTs)],
+];
+
+const Section: FC<PropsWithChildren<{ id: string; title: string }>> = (p) => (
+  <section aria-labelledby={`h-${p.id}`}>
+    <h2 id={`h-${p.id}`}>{p.title}</h2>
+    {p.children}
+  </section>
 );
+
+/** What a section says instead of a table with nothing to show. */
+const Empty: FC<{ text: string }> = ({ text }) => <p class="empty">{text}</p>;
+
+const HealthBody: FC<{ v: HealthView }> = ({ v }) => {
+  const db = v.db;
+  return (
+    <div
+      id="health-body"
+      hx-get="/health/panel"
+      hx-trigger={db ? 'every 30s' : 'every 5s'}
+      hx-swap="outerHTML"
+    >
+      {db ? null : (
+        <div class="banner down" role="alert">
+          <strong>QuestDB is not reachable.</strong> Poll, spool, job and gap figures are unknown until it
+          answers; this page retries every 5 seconds and comes back by itself.
+        </div>
+      )}
+      <p class="asof">As of {fmtTime(v.now, true)}; refreshes by itself.</p>
+      <Section id="reach" title="Reachability">
+        <Table
+          cols={REACH}
+          rows={[
+            ['QuestDB', v.questdb],
+            ['S3 (raw archive)', v.aws.s3],
+            ['Firehose', v.aws.firehose],
+          ]}
+          rowHead
+        />
+        <Archive a={v.aws.archive} />
+      </Section>
+      {db ? (
+        <>
+          <Section id="sources" title="Sources">
+            <Sources v={v} />
+          </Section>
+          <Section id="rejections" title="Rejections by reason">
+            {db.rejections === null ? (
+              <Empty text="Rejections are not recorded yet (no rejections table)." />
+            ) : db.rejections.length === 0 ? (
+              <Empty text="No failed polls or rejected values in the last 24 hours." />
+            ) : (
+              <Table
+                caption="Rejections by source and reason, last 24 hours (filtered: a known, permanent condition of a healthy answer, counted but not an error)"
+                cols={REJECTIONS}
+                rows={db.rejections}
+              />
+            )}
+          </Section>
+          <Section id="spool" title="Spool">
+            {db.spool.length === 0 ? (
+              <Empty text="No spool reports in the last 24 hours." />
+            ) : (
+              <Table
+                caption="Spool depth (undelivered batches waiting on the poller's disk)"
+                cols={SPOOL}
+                rows={db.spool}
+              />
+            )}
+          </Section>
+          <Section id="jobs" title="Jobs">
+            {db.jobCounts.length === 0 ? (
+              <Empty text="No job runs in the last 7 days." />
+            ) : (
+              <>
+                <Table caption="Job runs by outcome, last 7 days" cols={JOB_COUNTS} rows={db.jobCounts} />
+                <details>
+                  <summary>The {db.jobRuns.length} newest runs</summary>
+                  <Table cols={JOB_RUNS} rows={db.jobRuns} />
+                </details>
+              </>
+            )}
+          </Section>
+          <Section id="gaps" title="Gaps">
+            {db.gaps === null ? (
+              <Empty text="Gap repair is not installed yet (no gaps table)." />
+            ) : db.gaps.length === 0 ? (
+              <Empty text="No gaps found in the last 30 days." />
+            ) : (
+              <Table caption="Gaps found in the last 30 days" cols={GAPS} rows={db.gaps} />
+            )}
+          </Section>
+        </>
+      ) : null}
+    </div>
+  );
+};
 
 export function healthRoutes(deps: AreaDeps): Hono {
   const app = new Hono();

@@ -11,7 +11,7 @@ import type { HistoryInterval, SeriesKey } from '../../sql/web.ts';
 import type { CatalogData } from '../catalog.ts';
 import type { AreaDeps } from '../context.ts';
 import { fmtAge, fmtRate, fmtTime } from '../format.ts';
-import { Chart, Controls, Select, SeriesFields, url, Waiting, type ChartSpec } from '../layout.tsx';
+import { AreaBody, Chart, Select, url, Waiting, type ChartSpec } from '../layout.tsx';
 import { pageAndPanel } from '../page-routes.tsx';
 import { parseQuery, parseRange, type RollingWindow, type TimeRange } from '../params.ts';
 import {
@@ -147,27 +147,30 @@ const Results: FC<{ r: HistoryRequest; h: HistoryResult }> = ({ r, h }) => {
 };
 
 const Body: FC<{ r: HistoryRequest; h: HistoryResult }> = ({ r, h }) => (
-  <div id="history-body">
-    <div id="messages" aria-live="polite"></div>
-    <Controls area="history" panelPath="/history/panel" pagePath="/history">
-      <SeriesFields area="history" data={r.data} series={r.series!} />
-      <RangeFields area="history" range={r.range} presets={['1h', '6h', '1d', '7d', '30d', '90d', '1y']} />
-      <Select
-        id="history-window"
-        name="window"
-        label="Rolling window"
-        value={r.window}
-        options={[
-          { value: '30m', label: '30 minutes' },
-          { value: '1h', label: '1 hour' },
-          { value: '1d', label: '1 day' },
-        ]}
-      />
-    </Controls>
-    <section class="results" aria-label="History">
-      <Results r={r} h={h} />
-    </section>
-  </div>
+  <AreaBody
+    area="history"
+    title="History"
+    data={r.data}
+    series={r.series!}
+    fields={
+      <>
+        <RangeFields area="history" range={r.range} presets={['1h', '6h', '1d', '7d', '30d', '90d', '1y']} />
+        <Select
+          id="history-window"
+          name="window"
+          label="Rolling window"
+          value={r.window}
+          options={[
+            { value: '30m', label: '30 minutes' },
+            { value: '1h', label: '1 hour' },
+            { value: '1d', label: '1 day' },
+          ]}
+        />
+      </>
+    }
+  >
+    <Results r={r} h={h} />
+  </AreaBody>
 );
 
 /** The body and the canonical page URL of a request (what a control change pushes into the history). */
