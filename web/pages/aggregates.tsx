@@ -2,17 +2,16 @@
  * Aggregates: min, max and mean per hour or per UTC day of one series, from the rates_1h / rates_1d views
  * (sql/analytics.ts), as a chart and a table, over a preset or chosen range.
  */
-import { Hono } from 'hono';
 import type { FC } from 'hono/jsx';
 import type { Bucket } from '../../sql/analytics.ts';
 import type { SeriesKey } from '../../sql/web.ts';
 import type { CatalogData } from '../catalog.ts';
 import type { AreaDeps } from '../context.ts';
 import { fmtInt, fmtRate, fmtTime } from '../format.ts';
-import { AreaBody, Chart, Select, Table, url, Waiting, type ChartSpec, type Col } from '../layout.tsx';
+import { AreaBody, Chart, Select, Table, url, type ChartSpec, type Col } from '../layout.tsx';
 import { checkGrainSpan, parseQuery, parseRange, RANGES, type Grain, type TimeRange } from '../params.ts';
-import { pageAndPanel } from '../page-routes.tsx';
-import { RangeFields } from './range-fields.tsx';
+import { areaRoutes, waiting } from '../page-routes.tsx';
+import { customBounds, RangeFields } from './range-fields.tsx';
 
 const PARAMS = ['source', 'currency', 'grain', 'range', 'from', 'to'] as const;
 /** The table shows the newest rows; the CSV has them all. */
@@ -67,12 +66,7 @@ const query = (r: AggregatesRequest) => ({
   currency: r.series?.currency,
   grain: r.grain,
   range: r.range.range,
-  ...(r.range.range === 'custom'
-    ? {
-        from: new Date(r.range.from).toISOString().slice(0, 16),
-        to: new Date(r.range.to).toISOString().slice(0, 16),
-      }
-    : {}),
+  ...customBounds(r.range),
 });
 
 const columns = (head: string, ts: (d: Date) => string): Col<Bucket>[] => [
@@ -150,25 +144,10 @@ const Body: FC<{ r: AggregatesRequest; buckets: Bucket[] }> = ({ r, buckets }) =
   </AreaBody>
 );
 
-/** The body and the canonical page URL of a request (what a control change pushes into the history). */
-async function renderBody(deps: AreaDeps, q: URLSearchParams) {
-  const r = await parseAggregatesRequest(deps, q);
-  if (!r.series || r.data.empty)
-    return {
-      body: <Waiting id="aggregates-body" retryUrl={url('/aggregates/panel', {})} />,
-      page: '/aggregates',
-    };
-  const buckets = await loadAggregates(deps, { ...r, series: r.series });
-  return { body: <Body r={r} buckets={buckets} />, page: url('/aggregates', query(r)) };
-}
-
-export function aggregatesRoutes(deps: AreaDeps): Hono {
-  const app = new Hono();
-  pageAndPanel(app, {
-    title: 'Aggregates',
-    path: '/aggregates',
-    consoleUrl: deps.consoleUrl,
-    render: (q) => renderBody(deps, q),
+export const aggregatesRoutes = (deps: AreaDeps) =>
+  areaRoutes('Aggregates', deps.consoleUrl, async (q) => {
+    const r = await parseAggregatesRequest(deps, q);
+    if (!r.series || r.data.empty) return waiting('aggregates');
+    const buckets = await loadAggregates(deps, { ...r, series: r.series });
+    return { body: <Body r={r} buckets={buckets} />, page: url('/aggregates', query(r)) };
   });
-  return app;
-}

@@ -4,14 +4,14 @@
  * coverage. The live part polls its own fragment (every 60 s by default; `refresh` shortens it), so a new poll
  * shows up without a reload.
  */
-import { Hono } from 'hono';
+import type { Hono } from 'hono';
 import type { FC } from 'hono/jsx';
 import type { Forecast, LatestRate, RatePoint, Score, SeriesKey } from '../../sql/web.ts';
 import type { CatalogData } from '../catalog.ts';
 import type { AreaDeps } from '../context.ts';
 import { fmtAge, fmtInt, fmtPct, fmtRate, fmtTime } from '../format.ts';
 import { AreaBody, Chart, Select, Table, url, Waiting, type ChartSpec, type Col } from '../layout.tsx';
-import { pageAndPanel } from '../page-routes.tsx';
+import { areaRoutes } from '../page-routes.tsx';
 import { MIN_POINTS, WINDOW_MINUTES } from '../../forecast/forecaster.ts';
 import { parseQuery, REFRESH_SECONDS } from '../params.ts';
 
@@ -265,16 +265,10 @@ async function render(deps: AreaDeps, query: URLSearchParams, live: boolean) {
 }
 
 export function forecastRoutes(deps: AreaDeps): Hono {
-  const app = new Hono();
-  pageAndPanel(app, {
-    title: 'Forecast',
-    path: '/forecast',
-    consoleUrl: deps.consoleUrl,
-    render: async (q) => ({
-      body: await render(deps, q, false),
-      page: url('/forecast', Object.fromEntries(q)),
-    }),
-  });
+  const app = areaRoutes('Forecast', deps.consoleUrl, async (q) => ({
+    body: await render(deps, q, false),
+    page: url('/forecast', Object.fromEntries(q)),
+  }));
   app.get('/live', async (c) => c.html(await render(deps, new URL(c.req.url).searchParams, true)));
   return app;
 }

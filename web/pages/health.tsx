@@ -1,5 +1,4 @@
 /** Health: polls, rejections, spool, reachability, jobs and gaps; works with QuestDB down, refreshes itself. */
-import { Hono } from 'hono';
 import type { FC, PropsWithChildren } from 'hono/jsx';
 import type {
   GapCount,
@@ -15,7 +14,7 @@ import type { AwsReach, Reach } from '../checks.ts';
 import { isUnavailable, type AreaDeps } from '../context.ts';
 import { fmtAge, fmtBytes, fmtInt, fmtTime } from '../format.ts';
 import { Table, type Col } from '../layout.tsx';
-import { pageAndPanel } from '../page-routes.tsx';
+import { areaRoutes } from '../page-routes.tsx';
 import { parseQuery } from '../params.ts';
 
 const DAY = 86_400_000;
@@ -276,17 +275,9 @@ const HealthBody: FC<{ v: HealthView }> = ({ v }) => {
   );
 };
 
-export function healthRoutes(deps: AreaDeps): Hono {
-  const app = new Hono();
-  pageAndPanel(app, {
-    title: 'Health',
-    path: '/health',
-    consoleUrl: deps.consoleUrl,
-    render: async (q) => {
-      parseQuery(q, []);
-      const v = await loadHealth(deps);
-      return { body: <HealthBody v={v} />, status: v.db ? 200 : 503 };
-    },
+export const healthRoutes = (deps: AreaDeps) =>
+  areaRoutes('Health', deps.consoleUrl, async (q) => {
+    parseQuery(q, []);
+    const v = await loadHealth(deps);
+    return { body: <HealthBody v={v} />, status: v.db ? 200 : 503 };
   });
-  return app;
-}

@@ -4,15 +4,14 @@
  * rows up to a week, the hourly view beyond), and combines the buckets into the rolling window exactly
  * (web/series.ts), so a year costs about what a day does.
  */
-import { Hono } from 'hono';
 import type { FC } from 'hono/jsx';
 import { INTERVAL_MS } from '../../sql/analytics.ts';
 import type { HistoryInterval, SeriesKey } from '../../sql/web.ts';
 import type { CatalogData } from '../catalog.ts';
 import type { AreaDeps } from '../context.ts';
 import { fmtAge, fmtRate, fmtTime } from '../format.ts';
-import { AreaBody, Chart, Select, url, Waiting, type ChartSpec } from '../layout.tsx';
-import { pageAndPanel } from '../page-routes.tsx';
+import { AreaBody, Chart, Select, url, type ChartSpec } from '../layout.tsx';
+import { areaRoutes, waiting } from '../page-routes.tsx';
 import { parseQuery, parseRange, type RollingWindow, type TimeRange } from '../params.ts';
 import {
   chooseInterval,
@@ -22,7 +21,7 @@ import {
   WINDOW_MS,
   type HistoryPoint,
 } from '../series.ts';
-import { RangeFields } from './range-fields.tsx';
+import { customBounds, RangeFields } from './range-fields.tsx';
 
 const PARAMS = ['source', 'currency', 'range', 'from', 'to', 'window'] as const;
 const INTERVAL_LABELS: Record<HistoryInterval, string> = {
@@ -95,12 +94,7 @@ const query = (r: HistoryRequest) => ({
   currency: r.series?.currency,
   range: r.range.range,
   window: r.window,
-  ...(r.range.range === 'custom'
-    ? {
-        from: new Date(r.range.from).toISOString().slice(0, 16),
-        to: new Date(r.range.to).toISOString().slice(0, 16),
-      }
-    : {}),
+  ...customBounds(r.range),
 });
 
 const Results: FC<{ r: HistoryRequest; h: HistoryResult }> = ({ r, h }) => {
@@ -173,22 +167,10 @@ const Body: FC<{ r: HistoryRequest; h: HistoryResult }> = ({ r, h }) => (
   </AreaBody>
 );
 
-/** The body and the canonical page URL of a request (what a control change pushes into the history). */
-async function renderBody(deps: AreaDeps, q: URLSearchParams) {
-  const r = await parseHistoryRequest(deps, q);
-  if (!r.series || r.data.empty)
-    return { body: <Waiting id="history-body" retryUrl="/history/panel" />, page: '/history' };
-  const h = await loadHistory(deps, { ...r, series: r.series });
-  return { body: <Body r={r} h={h} />, page: url('/history', query(r)) };
-}
-
-export function historyRoutes(deps: AreaDeps): Hono {
-  const app = new Hono();
-  pageAndPanel(app, {
-    title: 'History',
-    path: '/history',
-    consoleUrl: deps.consoleUrl,
-    render: (q) => renderBody(deps, q),
+export const historyRoutes = (deps: AreaDeps) =>
+  areaRoutes('History', deps.consoleUrl, async (q) => {
+    const r = await parseHistoryRequest(deps, q);
+    if (!r.series || r.data.empty) return waiting('history');
+    const h = await loadHistory(deps, { ...r, series: r.series });
+    return { body: <Body r={r} h={h} />, page: url('/history', query(r)) };
   });
-  return app;
-}

@@ -10,6 +10,10 @@ import { RANGE_LABELS, type RangeName, type TimeRange } from '../params.ts';
 /** Minutes of an instant as an <input type="datetime-local"> shows them (the form says they are UTC). */
 const local = (ms: number) => new Date(ms).toISOString().slice(0, 16);
 
+/** A chosen range's bounds as the form and the canonical URL give them; nothing for a preset. */
+export const customBounds = (r: TimeRange) =>
+  r.range === 'custom' ? { from: local(r.from), to: local(r.to) } : {};
+
 export const RangeFields: FC<{ area: string; range: TimeRange; presets: string[] }> = (p) => {
   const custom = p.range.range === 'custom';
   return (
