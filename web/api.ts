@@ -1,7 +1,4 @@
-/**
- * The same data as the pages, for scripts: JSON (default) or CSV with `format=csv`. Parameters are those of the
- * pages, validated the same way; times are ISO 8601 UTC.
- */
+/** The pages' data for scripts: JSON, or CSV with `format=csv`; the pages' parameters; times ISO 8601 UTC. */
 import { Hono, type Context } from 'hono';
 import { loadAggregates, parseAggregatesRequest } from './pages/aggregates.tsx';
 import { loadForecast } from './pages/forecast.tsx';

@@ -1,8 +1,6 @@
 /**
- * The dashboard as a Hono app, built from its dependencies (no listening here: web/main.ts serves it, tests
- * call `app.request()`). One sub-app per area; full pages go through the one layout, HTMX requests get
- * fragments. Errors become statuses only here: a bad parameter 400 with its message, QuestDB unreachable 503
- * with a banner that retries by itself, anything else 500.
+ * The dashboard as a Hono app (web/main.ts serves it, tests call `app.request()`). Errors become statuses only
+ * here: a bad parameter 400 with its message, QuestDB unreachable 503 with a retrying banner, else 500.
  */
 import { Hono, type Context } from 'hono';
 import { secureHeaders } from 'hono/secure-headers';

@@ -1,8 +1,6 @@
 /**
- * Which sources and currencies exist, for the selectors and for validating a request's `source` and `currency`
- * against the tables. Read from QuestDB at most every `ttlMs`; a name not in the cached lists triggers one
- * early re-read (at most every `minRefreshMs`), so a currency seen for the first time a moment ago is accepted
- * without letting a stream of made-up names turn into a stream of queries.
+ * The sources and currencies with data, for the selectors and for validating requests; cached for `ttlMs`.
+ * An unknown name re-reads early, at most every `minRefreshMs`, so made-up names cannot flood QuestDB.
  */
 import type { Clock } from '../common/types.ts';
 import type { SeriesKey, WebQueries } from '../sql/web.ts';

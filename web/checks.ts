@@ -1,8 +1,6 @@
 /**
- * Reachability of the raw archive for the health page: one cheap call each to S3 (HeadBucket) and Firehose
- * (DescribeDeliveryStream), with a short timeout, the answers cached for `ttlMs` so a page refresh (or a
- * benchmark) does not become a stream of AWS calls. Also whether the archive is durable, and its objects of the
- * last hour.
+ * Reachability of the raw archive for the health page: S3 HeadBucket and Firehose DescribeDeliveryStream with a
+ * short timeout, cached for `ttlMs`; also whether the archive is durable and its objects of the last hour.
  */
 import { HeadBucketCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { DescribeDeliveryStreamCommand, type FirehoseClient } from '@aws-sdk/client-firehose';
@@ -36,10 +34,7 @@ export async function probeReach(
   }
 }
 
-/**
- * Whether objects stored at `endpoint` survive a restart: real S3 (no endpoint) does; the project's emulator
- * launcher (stack/moto_archive.py) says so at /moto-api/archive; a plain moto server keeps them in memory.
- */
+/** Whether objects at `endpoint` survive a restart: real S3 yes; stack/moto_archive.py says; plain moto no. */
 export async function archiveDurability(
   endpoint: string,
   timeoutMs: number,

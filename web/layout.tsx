@@ -1,8 +1,4 @@
-/**
- * The one layout every full page renders through, and the pieces the areas share: the series selectors, the
- * chart element, and the states that are not data (QuestDB down, waiting for the first poll, a bad request).
- * No inline scripts or style attributes anywhere: the Content-Security-Policy allows only this site's files.
- */
+/** The one page layout and the pieces the areas share. No inline script or style: the CSP allows neither. */
 import type { Child, FC, PropsWithChildren } from 'hono/jsx';
 import type { SeriesKey } from '../sql/web.ts';
 import type { CatalogData } from './catalog.ts';
@@ -14,10 +10,7 @@ export const NAV = [
   { href: '/health', label: 'Health' },
 ] as const;
 
-/**
- * htmx settings: no inline indicator <style> (the CSP would refuse it), no eval, no scripts from fragments,
- * and error responses swapped in like any other, so a 400's message or a 503's banner is shown in place.
- */
+/** htmx within the CSP (no inline style, eval or scripts); error answers swap in so their message shows. */
 const HTMX_CONFIG = JSON.stringify({
   includeIndicatorStyles: false,
   allowEval: false,
@@ -251,10 +244,7 @@ export const SeriesFields: FC<{ area: string; data: CatalogData; series: SeriesK
   );
 };
 
-/**
- * An area's body, also the fragment every control change swaps in: a plain GET form (works without
- * JavaScript; htmx swaps the body on change) with the series selectors and `fields`, then the results.
- */
+/** An area's body (the fragment a control change swaps in): a plain GET form, then the results. */
 export const AreaBody: FC<
   PropsWithChildren<{ area: string; title: string; data: CatalogData; series: SeriesKey; fields: Child }>
 > = (p) => (

@@ -1,8 +1,4 @@
-/**
- * The dashboard service: configuration, QuestDB pool, archive reachability checks, the Hono app served on
- * WEB_HOST:WEB_PORT (127.0.0.1 unless configured otherwise); SIGINT/SIGTERM close the server, then the pool
- * and the AWS clients.
- */
+/** The dashboard service on WEB_HOST:WEB_PORT; SIGINT/SIGTERM close the server, the pool and the AWS clients. */
 import { serve } from '@hono/node-server';
 import { pathToFileURL } from 'node:url';
 import { makeS3 } from '../common/aws.ts';

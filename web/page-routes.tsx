@@ -1,7 +1,4 @@
-/**
- * An area's page and its HTMX panel from one renderer: `/` wraps the body in the layout, `/panel` returns it
- * alone and pushes the request's canonical page URL, if any, into the browser's history.
- */
+/** An area's page and its HTMX panel from one renderer; the panel pushes the canonical page URL, if any. */
 import { Hono } from 'hono';
 import type { HtmlEscapedString } from 'hono/utils/html';
 import { Layout, Waiting } from './layout.tsx';

@@ -1,8 +1,6 @@
 /**
- * Query parameters: untrusted text turned into typed values or one reasoned rejection, before any SQL runs.
- * Names and values come from fixed sets (ranges, grains, windows, refresh periods) or a strict token shape
- * (source, currency: checked against the tables afterwards by `web/catalog.ts`). Unknown or repeated
- * parameters are refused too, so a typo is reported rather than silently ignored. Pure.
+ * Query parameters to typed values or one ParamError (400) naming every problem, before any SQL runs. Unknown
+ * or repeated parameters are refused too, so a typo is reported rather than ignored. Pure.
  */
 import { z } from 'zod';
 import { describeRefusal, parseIsoTime } from '../common/time.ts';
@@ -90,10 +88,7 @@ type Parsed<K extends FieldName> = { [P in K]?: z.output<(typeof FIELDS)[P]> };
 /** The parameters an HTML form may send empty (a cleared date input): empty counts as absent. */
 const MAY_BE_EMPTY: readonly string[] = ['from', 'to'];
 
-/**
- * Read the named parameters of `query`: each at most once, none other, each valid, none empty but from/to
- * (empty counts as absent there). All problems are reported together.
- */
+/** The `allowed` parameters of `query`, each at most once, valid and non-empty; all problems in one error. */
 export function parseQuery<K extends FieldName>(query: URLSearchParams, allowed: readonly K[]): Parsed<K> {
   const problems: string[] = [];
   const out: Record<string, unknown> = {};
@@ -124,11 +119,7 @@ export function parseQuery<K extends FieldName>(query: URLSearchParams, allowed:
 /** A resolved time range [from, to) in epoch ms, and how it was chosen (for the form). */
 export type TimeRange = { from: number; to: number; range: RangeName | 'custom' };
 
-/**
- * The range of a request: a preset ending at `now` (rounded up to the minute), or `from`/`to` with range=custom
- * or no range (both then, from before to, within EARLIEST .. now + 1 day, at most MAX_SPAN_MS long). A preset
- * together with from or to is a contradiction and refused.
- */
+/** A preset ending at `now` (rounded up to the minute), or both `from` and `to`; both at once are refused. */
 export function parseRange(
   p: { range?: RangeName | 'custom'; from?: string; to?: string },
   now: number,

@@ -1,7 +1,6 @@
 /**
- * The history chart's arithmetic, pure: which SAMPLE BY interval a range needs so the chart gets at most
- * MAX_POINTS buckets, and the rolling mean and standard deviation over a time window computed exactly from
- * per-bucket (count, mean, M2), so the server reads a few thousand buckets instead of every minute of a year.
+ * The history chart's arithmetic, pure: the SAMPLE BY interval that keeps a range within MAX_POINTS buckets, and
+ * the exact rolling mean and standard deviation from per-bucket (count, mean, M2).
  */
 import { INTERVAL_MS, type RollingWindow } from '../sql/analytics.ts';
 import {
@@ -54,12 +53,9 @@ export type HistoryPoint = {
 const REFRESH_EVERY = 32;
 
 /**
- * Rolling statistics from buckets sorted by time. The window of bucket i holds the buckets starting in
- * (ts_i - windowMs, ts_i], that is the rows in [ts_i + bucketMs - windowMs, ts_i + bucketMs) when windowMs is a
- * multiple of bucketMs; a gap leaves fewer rows, it never reaches further back. Buckets combine exactly
- * (Chan et al.): with c a reference level, Σn(m - c) and Σ(M2 + n(m - c)²) are additive, and
- * M2 = Σ(M2 + n(m - c)²) - N(mean - c)². The sums slide in O(1) per bucket and are recomputed from scratch, centred
- * on the current bucket, every REFRESH_EVERY buckets. Points before `emitFrom` only fill the first windows.
+ * Rolling statistics of buckets sorted by time; bucket i's window holds the buckets starting in (ts_i - windowMs,
+ * ts_i]. Sums of n(m - c) and M2 + n(m - c)² around a level c combine exactly (Chan et al.) and slide in O(1).
+ * Points before `emitFrom` only fill the first windows.
  */
 export function rollingFromBuckets(
   buckets: readonly HistoryBucket[],

@@ -1,7 +1,6 @@
 /**
- * The dashboard's own files and the browser libraries it needs, served from the installed packages (no CDN:
- * the dashboard works offline). Read once when the app is built; served with their type and an ETag, revalidated on
- * every use (a 304 on loopback costs nothing, and a deployed change is seen at once).
+ * The dashboard's files and browser libraries from the installed packages (no CDN: works offline), read once,
+ * served with an ETag and revalidated on every use.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';

@@ -1,7 +1,4 @@
-/**
- * Aggregates: min, max and mean per hour or per UTC day of one series, from the rates_1h / rates_1d views
- * (sql/analytics.ts), as a chart and a table, over a preset or chosen range.
- */
+/** Aggregates: min, max and mean per hour or UTC day of one series (rates_1h / rates_1d), chart and table. */
 import type { FC } from 'hono/jsx';
 import type { Bucket } from '../../sql/analytics.ts';
 import type { SeriesKey } from '../../sql/web.ts';

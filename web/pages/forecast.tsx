@@ -1,8 +1,6 @@
 /**
- * Forecast: the latest rate, the 1-, 5- and 10-minute projections of every model with their 50% and 90%
- * intervals over a chart of the last hour, and each model's live skill against persistence and its interval
- * coverage. The live part polls its own fragment (every 60 s by default; `refresh` shortens it), so a new poll
- * shows up without a reload.
+ * Forecast: the latest rate, each model's 1-, 5- and 10-minute projections with intervals over the last hour, and
+ * its live scores. The live part polls its own fragment (`refresh`, 60 s by default).
  */
 import type { Hono } from 'hono';
 import type { FC } from 'hono/jsx';

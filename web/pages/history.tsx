@@ -1,8 +1,6 @@
 /**
- * History: one series over the last day, the last week or a chosen range, with the rolling mean and a ± one
- * rolling standard deviation band. The server downsamples with SAMPLE BY to at most MAX_POINTS buckets (minute
- * rows up to a week, the hourly view beyond), and combines the buckets into the rolling window exactly
- * (web/series.ts), so a year costs about what a day does.
+ * History: one series over a range with its rolling mean and ± one standard deviation band, from at most
+ * MAX_POINTS SAMPLE BY buckets (minute rows up to a week, the hourly view beyond) rolled up in web/series.ts.
  */
 import type { FC } from 'hono/jsx';
 import { INTERVAL_MS } from '../../sql/analytics.ts';

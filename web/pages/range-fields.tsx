@@ -1,7 +1,6 @@
 /**
- * The range controls shared by the aggregates and history pages: a preset, or from / to (UTC). The date inputs
- * are disabled (so not sent) unless the range is "custom": a preset with bounds is a contradiction the server
- * refuses. static/app.js enables them when "custom" is chosen, keeping the shown bounds as its start.
+ * The range controls of aggregates and history: a preset, or from / to (UTC). The date inputs are disabled (not
+ * sent) unless the range is "custom"; static/app.js enables them when it is chosen.
  */
 import type { FC } from 'hono/jsx';
 import { Select } from '../layout.tsx';
