@@ -14,7 +14,7 @@ import { apiRoutes } from './api.ts';
 import { makeCatalog } from './catalog.ts';
 import type { Checks } from './checks.ts';
 import { AREAS, isUnavailable, type AreaDeps } from './context.ts';
-import { ErrorBox, Layout, Refused, Unavailable, url } from './layout.tsx';
+import { Layout, Refused, Unavailable, url } from './layout.tsx';
 import { aggregatesRoutes } from './pages/aggregates.tsx';
 import { forecastRoutes } from './pages/forecast.tsx';
 import { healthRoutes } from './pages/health.tsx';
@@ -102,30 +102,22 @@ export function makeApp(deps: WebDeps): Hono {
     getPaths.some((p) => (p.endsWith('/*') ? path.startsWith(p.slice(0, -1)) : p === path));
 
   app.notFound((c) => {
-    if (c.req.method !== 'GET' && c.req.method !== 'HEAD' && exists(c.req.path)) {
-      c.header('Allow', 'GET, HEAD');
-      const message = `${c.req.method} is not allowed on ${c.req.path}; it answers GET and HEAD`;
-      return c.req.path.startsWith('/api')
-        ? c.json({ error: message }, 405)
-        : c.html(
-            <Layout title="Method not allowed" active="" consoleUrl={area.consoleUrl}>
-              <Refused message={message} status={405} back={{ href: '/', label: 'the dashboard' }} />
-            </Layout>,
-            405,
-          );
-    }
-    return c.req.path.startsWith('/api')
-      ? c.json({ error: `no such endpoint ${c.req.path}; see /api` }, 404)
-      : c.html(
-          <Layout title="Not found" active="" consoleUrl={area.consoleUrl}>
-            <Refused
-              message={`there is no page ${c.req.path}`}
-              status={404}
-              back={{ href: '/', label: 'the dashboard' }}
-            />
-          </Layout>,
-          404,
-        );
+    const { method, path } = c.req;
+    const wrongMethod = method !== 'GET' && method !== 'HEAD' && exists(path);
+    if (wrongMethod) c.header('Allow', 'GET, HEAD');
+    const status = wrongMethod ? 405 : 404;
+    const message = wrongMethod
+      ? `${method} is not allowed on ${path}; it answers GET and HEAD`
+      : path.startsWith('/api')
+        ? `no such endpoint ${path}; see /api`
+        : `there is no page ${path}`;
+    if (path.startsWith('/api')) return c.json({ error: message }, status);
+    return c.html(
+      <Layout title={wrongMethod ? 'Method not allowed' : 'Not found'} active="" consoleUrl={area.consoleUrl}>
+        <Refused message={message} status={status} back={{ href: '/', label: 'the dashboard' }} />
+      </Layout>,
+      status,
+    );
   });
 
   app.onError((err, c) => {
@@ -165,7 +157,7 @@ function respondError(c: Context, status: 400 | 500 | 503, message: string, cons
     // The message goes to the area's message line, keeping the controls that sent the request.
     c.header('HX-Retarget', '#messages');
     c.header('HX-Reswap', 'innerHTML');
-    return c.html(<ErrorBox message={message} status={status} />, status);
+    return c.html(<Refused message={message} status={status} />, status);
   }
   const title = area ? area[0]!.toUpperCase() + area.slice(1) : 'Error';
   return c.html(

@@ -79,51 +79,47 @@ export const Layout: FC<PropsWithChildren<{ title: string; active: string; conso
   </html>
 );
 
-/** Shown instead of content while QuestDB does not answer; it asks again every 5 s and is replaced on success. */
-export const Unavailable: FC<{ id: string; retryUrl: string; detail?: string }> = (p) => (
+/** A banner in place of an area's content that asks `retryUrl` again every `every` and is replaced by it. */
+const Retrying: FC<
+  PropsWithChildren<{ id: string; retryUrl: string; kind: 'down' | 'waiting'; every: string }>
+> = (p) => (
   <div
     id={p.id}
-    class="banner down"
-    role="alert"
+    class={`banner ${p.kind}`}
+    role={p.kind === 'down' ? 'alert' : 'status'}
     hx-get={p.retryUrl}
-    hx-trigger="every 5s"
+    hx-trigger={`every ${p.every}`}
     hx-swap="outerHTML"
   >
+    {p.children}
+  </div>
+);
+
+/** Shown instead of content while QuestDB does not answer. */
+export const Unavailable: FC<{ id: string; retryUrl: string }> = (p) => (
+  <Retrying id={p.id} retryUrl={p.retryUrl} kind="down" every="5s">
     <strong>QuestDB is not reachable.</strong> Nothing can be shown until it answers again; this part of the
     page retries every 5 seconds and comes back by itself.
-    {p.detail ? <span class="detail"> ({p.detail})</span> : null}
-  </div>
+  </Retrying>
 );
 
-/** A fresh install: no rates yet. Checks again every 30 s. */
+/** A fresh install: no rates yet. */
 export const Waiting: FC<{ id: string; retryUrl: string }> = (p) => (
-  <div
-    id={p.id}
-    class="banner waiting"
-    role="status"
-    hx-get={p.retryUrl}
-    hx-trigger="every 30s"
-    hx-swap="outerHTML"
-  >
+  <Retrying id={p.id} retryUrl={p.retryUrl} kind="waiting" every="30s">
     <strong>Waiting for the first poll.</strong> No rates are stored yet: the poller writes one row per
     currency every minute, and this page fills in by itself when the first ones arrive.
-  </div>
+  </Retrying>
 );
 
-/** A refused request: the message says what was wrong. */
-export const ErrorBox: FC<{ id?: string; message: string; status: number }> = (p) => (
-  <div id={p.id} class="banner error" role="alert">
-    <strong>{p.status === 400 ? 'Bad request' : p.status === 404 ? 'Not found' : 'Error'}:</strong>{' '}
-    {p.message}
-  </div>
-);
-
-/** A full page's answer to a refused request, with a way back. */
+/** A refused request: what was wrong, and on a full page a way back. */
 export const Refused: FC<{ message: string; status: number; back?: { href: string; label: string } }> = (
   p,
 ) => (
   <>
-    <ErrorBox message={p.message} status={p.status} />
+    <div class="banner error" role="alert">
+      <strong>{p.status === 400 ? 'Bad request' : p.status === 404 ? 'Not found' : 'Error'}:</strong>{' '}
+      {p.message}
+    </div>
     {p.back ? (
       <p>
         <a href={p.back.href}>Back to {p.back.label}</a>
