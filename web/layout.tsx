@@ -155,9 +155,9 @@ function chartJson(spec: ChartSpec): string {
   return JSON.stringify({ ...spec, series: spec.series.map((s) => ({ ...s, values: s.values.map(cents) })) });
 }
 
-export const Chart: FC<{ spec: ChartSpec; label: string; id?: string }> = (p) => (
+export const Chart: FC<{ spec: ChartSpec; label: string }> = (p) => (
   <figure class="chart-box">
-    <div class="chart" id={p.id} role="img" aria-label={p.label} data-chart={chartJson(p.spec)}></div>
+    <div class="chart" role="img" aria-label={p.label} data-chart={chartJson(p.spec)}></div>
     <figcaption>{p.label}</figcaption>
   </figure>
 );
@@ -199,46 +199,32 @@ export function Table<R>(p: { cols: Col<R>[]; rows: R[]; caption?: Child; rowHea
   );
 }
 
-type Option = { value: string; label: string };
-
-export const Select: FC<{ name: string; label: string; value: string; options: Option[]; id: string }> = (
-  p,
-) => (
+/** A labelled selector `${area}-${name}`; an option's text is `labels[value]`, else the value. */
+export const Select: FC<{
+  area: string;
+  name: string;
+  label: string;
+  value: string;
+  options: readonly string[];
+  labels?: Record<string, string>;
+}> = (p) => (
   <div class="field">
-    <label for={p.id}>{p.label}</label>
-    <select id={p.id} name={p.name}>
-      {p.options.map((o) => (
-        <option value={o.value} selected={o.value === p.value}>
-          {o.label}
+    <label for={`${p.area}-${p.name}`}>{p.label}</label>
+    <select id={`${p.area}-${p.name}`} name={p.name}>
+      {p.options.map((v) => (
+        <option value={v} selected={v === p.value}>
+          {p.labels?.[v] ?? v}
         </option>
       ))}
     </select>
   </div>
 );
 
-/** The source and currency selectors: the source's currencies with data, plus the chosen one if it has none. */
-export const SeriesFields: FC<{ area: string; data: CatalogData; series: SeriesKey }> = (p) => {
-  const currencies = p.data.currenciesBySource.get(p.series.source) ?? [];
-  const list = currencies.includes(p.series.currency) ? currencies : [p.series.currency, ...currencies];
-  return (
-    <>
-      <Select
-        id={`${p.area}-source`}
-        name="source"
-        label="Source"
-        value={p.series.source}
-        options={p.data.sources.map((s) => ({ value: s, label: s }))}
-      />
-      <Select
-        id={`${p.area}-currency`}
-        name="currency"
-        label="Currency"
-        value={p.series.currency}
-        options={list.map((c) => ({ value: c, label: c }))}
-      />
-    </>
-  );
-};
+/** The source's currencies with data, plus the chosen one if it has none. */
+function currenciesOf(data: CatalogData, s: SeriesKey): string[] {
+  const currencies = data.currenciesBySource.get(s.source) ?? [];
+  return currencies.includes(s.currency) ? currencies : [s.currency, ...currencies];
+}
 
 /** An area's body (the fragment a control change swaps in): a plain GET form, then the results. */
 export const AreaBody: FC<
@@ -255,7 +241,14 @@ export const AreaBody: FC<
       hx-swap="outerHTML"
       hx-trigger="change, submit"
     >
-      <SeriesFields area={p.area} data={p.data} series={p.series} />
+      <Select area={p.area} name="source" label="Source" value={p.series.source} options={p.data.sources} />
+      <Select
+        area={p.area}
+        name="currency"
+        label="Currency"
+        value={p.series.currency}
+        options={currenciesOf(p.data, p.series)}
+      />
       {p.fields}
       <button type="submit">Show</button>
     </form>

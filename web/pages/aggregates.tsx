@@ -6,7 +6,15 @@ import type { CatalogData } from '../catalog.ts';
 import type { AreaDeps } from '../context.ts';
 import { fmtInt, fmtRate, fmtTime } from '../format.ts';
 import { AreaBody, Chart, Select, Table, url, type ChartSpec, type Col } from '../layout.tsx';
-import { checkGrainSpan, parseQuery, parseRange, RANGES, type Grain, type TimeRange } from '../params.ts';
+import {
+  checkGrainSpan,
+  GRAINS,
+  parseQuery,
+  parseRange,
+  RANGES,
+  type Grain,
+  type TimeRange,
+} from '../params.ts';
 import { areaRoutes, waiting } from '../page-routes.tsx';
 import { customBounds, RangeFields } from './range-fields.tsx';
 
@@ -120,14 +128,12 @@ const Body: FC<{ r: AggregatesRequest; buckets: Bucket[] }> = ({ r, buckets }) =
     fields={
       <>
         <Select
-          id="aggregates-grain"
+          area="aggregates"
           name="grain"
           label="Per"
           value={r.grain}
-          options={[
-            { value: 'hour', label: 'hour (rates_1h)' },
-            { value: 'day', label: 'day (rates_1d)' },
-          ]}
+          options={GRAINS}
+          labels={{ hour: 'hour (rates_1h)', day: 'day (rates_1d)' }}
         />
         <RangeFields
           area="aggregates"

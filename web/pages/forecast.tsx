@@ -238,11 +238,12 @@ const Body: FC<{ r: ForecastRequest; v: ForecastView }> = ({ r, v }) => (
     series={r.series!}
     fields={
       <Select
-        id="forecast-refresh"
+        area="forecast"
         name="refresh"
         label="Update every"
         value={r.refresh}
-        options={REFRESH_SECONDS.map((s) => ({ value: s, label: `${s} s` }))}
+        options={REFRESH_SECONDS}
+        labels={Object.fromEntries(REFRESH_SECONDS.map((s) => [s, `${s} s`]))}
       />
     }
   >

@@ -3,7 +3,7 @@
  * MAX_POINTS SAMPLE BY buckets (minute rows up to a week, the hourly view beyond) rolled up in web/series.ts.
  */
 import type { FC } from 'hono/jsx';
-import { INTERVAL_MS } from '../../sql/analytics.ts';
+import { INTERVAL_MS, ROLLING_WINDOWS } from '../../sql/analytics.ts';
 import type { HistoryInterval, SeriesKey } from '../../sql/web.ts';
 import type { CatalogData } from '../catalog.ts';
 import type { AreaDeps } from '../context.ts';
@@ -148,15 +148,12 @@ const Body: FC<{ r: HistoryRequest; h: HistoryResult }> = ({ r, h }) => (
       <>
         <RangeFields area="history" range={r.range} presets={['1h', '6h', '1d', '7d', '30d', '90d', '1y']} />
         <Select
-          id="history-window"
+          area="history"
           name="window"
           label="Rolling window"
           value={r.window}
-          options={[
-            { value: '30m', label: '30 minutes' },
-            { value: '1h', label: '1 hour' },
-            { value: '1d', label: '1 day' },
-          ]}
+          options={ROLLING_WINDOWS}
+          labels={INTERVAL_LABELS}
         />
       </>
     }

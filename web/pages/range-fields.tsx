@@ -4,7 +4,7 @@
  */
 import type { FC } from 'hono/jsx';
 import { Select } from '../layout.tsx';
-import { RANGE_LABELS, type RangeName, type TimeRange } from '../params.ts';
+import { RANGE_LABELS, type TimeRange } from '../params.ts';
 
 /** Minutes of an instant as an <input type="datetime-local"> shows them (the form says they are UTC). */
 const local = (ms: number) => new Date(ms).toISOString().slice(0, 16);
@@ -18,14 +18,12 @@ export const RangeFields: FC<{ area: string; range: TimeRange; presets: string[]
   return (
     <>
       <Select
-        id={`${p.area}-range`}
+        area={p.area}
         name="range"
         label="Range"
         value={p.range.range}
-        options={[...p.presets, 'custom'].map((k) => ({
-          value: k,
-          label: RANGE_LABELS[k as RangeName | 'custom'],
-        }))}
+        options={[...p.presets, 'custom']}
+        labels={RANGE_LABELS}
       />
       {(['from', 'to'] as const).map((name) => (
         <div class="field">
