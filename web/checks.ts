@@ -14,26 +14,6 @@ export type ArchiveState = { durable: boolean | null; detail: string; lastHour: 
 export type AwsReach = { s3: Reach; firehose: Reach; archive: ArchiveState };
 export type Checks = { aws(): Promise<AwsReach> };
 
-/** Time `probe` with a timeout; its answer (or error) becomes a Reach. */
-export async function probeReach(
-  probe: (signal: AbortSignal) => Promise<string>,
-  clock: Clock,
-  timeoutMs: number,
-): Promise<Reach> {
-  const t0 = performance.now();
-  const signal = AbortSignal.timeout(timeoutMs);
-  try {
-    const detail = await probe(signal);
-    return { ok: true, ms: performance.now() - t0, detail, checkedAt: clock.now() };
-  } catch (err) {
-    const e = err as { name?: string; message?: string };
-    const detail = signal.aborted
-      ? `no answer within ${timeoutMs} ms`
-      : `${e.name ?? 'Error'}: ${e.message ?? ''}`;
-    return { ok: false, ms: performance.now() - t0, detail, checkedAt: clock.now() };
-  }
-}
-
 /** Whether objects at `endpoint` survive a restart: real S3 yes; stack/moto_archive.py says; plain moto no. */
 export async function archiveDurability(
   endpoint: string,
@@ -101,38 +81,40 @@ export function makeAwsChecks(deps: {
 }): Checks {
   const { s3, firehose, bucket, stream, prefix, endpoint, clock, ttlMs = 15_000, timeoutMs = 2_000 } = deps;
   let cached: { at: number; value: Promise<AwsReach> } | null = null;
+  /** Time `probe` with a timeout; its answer (or error) becomes a Reach. */
+  const reach = async (probe: (abortSignal: AbortSignal) => Promise<string>): Promise<Reach> => {
+    const t0 = performance.now();
+    const signal = AbortSignal.timeout(timeoutMs);
+    let ok = true;
+    let detail: string;
+    try {
+      detail = await probe(signal);
+    } catch (err) {
+      const e = err as { name?: string; message?: string };
+      ok = false;
+      detail = signal.aborted
+        ? `no answer within ${timeoutMs} ms`
+        : `${e.name ?? 'Error'}: ${e.message ?? ''}`;
+    }
+    return { ok, ms: performance.now() - t0, detail, checkedAt: clock.now() };
+  };
   const run = async (): Promise<AwsReach> => {
-    const lastHour = async () => {
-      try {
-        // Wall-clock time, not the (possibly simulated) service clock: S3 dates objects by it.
-        return await objectsLastHour(s3, bucket, prefix, Date.now(), AbortSignal.timeout(timeoutMs * 2));
-      } catch {
-        return null;
-      }
-    };
-    const [durability, count, s3Reach, firehoseReach] = await Promise.all([
+    const [durability, lastHour, s3Reach, firehoseReach] = await Promise.all([
       archiveDurability(endpoint, timeoutMs),
-      lastHour(),
-      probeReach(
-        async (abortSignal) => {
-          await s3.send(new HeadBucketCommand({ Bucket: bucket }), { abortSignal });
-          return `bucket ${bucket}`;
-        },
-        clock,
-        timeoutMs,
-      ),
-      probeReach(
-        async (abortSignal) => {
-          const r = await firehose.send(new DescribeDeliveryStreamCommand({ DeliveryStreamName: stream }), {
-            abortSignal,
-          });
-          return `stream ${stream}: ${r.DeliveryStreamDescription?.DeliveryStreamStatus ?? 'unknown status'}`;
-        },
-        clock,
-        timeoutMs,
-      ),
+      // Wall-clock time, not the (possibly simulated) service clock: S3 dates objects by it.
+      objectsLastHour(s3, bucket, prefix, Date.now(), AbortSignal.timeout(timeoutMs * 2)).catch(() => null),
+      reach(async (abortSignal) => {
+        await s3.send(new HeadBucketCommand({ Bucket: bucket }), { abortSignal });
+        return `bucket ${bucket}`;
+      }),
+      reach(async (abortSignal) => {
+        const r = await firehose.send(new DescribeDeliveryStreamCommand({ DeliveryStreamName: stream }), {
+          abortSignal,
+        });
+        return `stream ${stream}: ${r.DeliveryStreamDescription?.DeliveryStreamStatus ?? 'unknown status'}`;
+      }),
     ]);
-    return { s3: s3Reach, firehose: firehoseReach, archive: { ...durability, lastHour: count } };
+    return { s3: s3Reach, firehose: firehoseReach, archive: { ...durability, lastHour } };
   };
   return {
     aws() {

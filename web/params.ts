@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { describeRefusal, parseIsoTime } from '../common/time.ts';
-import { ROLLING_WINDOWS, type RollingWindow } from '../sql/analytics.ts';
+import { ROLLING_WINDOWS } from '../sql/analytics.ts';
 
 /** A request the dashboard refuses with 400 and this message. */
 export class ParamError extends Error {
@@ -46,7 +46,6 @@ export type Grain = (typeof GRAINS)[number];
 /** The forecast page's refresh periods in seconds (short ones for tests and demos). */
 export const REFRESH_SECONDS = ['5', '15', '30', '60'] as const;
 export const FORMATS = ['json', 'csv'] as const;
-export type Format = (typeof FORMATS)[number];
 
 /** The earliest instant any range may start: the first Bitcoin block. */
 export const EARLIEST = Date.UTC(2009, 0, 3);
@@ -151,5 +150,3 @@ export function checkGrainSpan(grain: Grain, range: TimeRange): void {
   if (grain === 'hour' && range.to - range.from > MAX_HOURLY_SPAN_MS)
     throw new ParamError('hourly aggregates cover at most 92 days; choose grain=day for a longer range');
 }
-
-export type { RollingWindow };

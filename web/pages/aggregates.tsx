@@ -2,19 +2,10 @@
 import type { FC } from 'hono/jsx';
 import type { Bucket } from '../../sql/analytics.ts';
 import type { SeriesKey } from '../../sql/web.ts';
-import type { CatalogData } from '../catalog.ts';
 import type { AreaDeps } from '../context.ts';
 import { fmtInt, fmtRate, fmtTime } from '../format.ts';
 import { AreaBody, Chart, Select, Table, url, type ChartSpec, type Col } from '../layout.tsx';
-import {
-  checkGrainSpan,
-  GRAINS,
-  parseQuery,
-  parseRange,
-  RANGES,
-  type Grain,
-  type TimeRange,
-} from '../params.ts';
+import { checkGrainSpan, GRAINS, parseQuery, parseRange, RANGES, type Grain } from '../params.ts';
 import { areaRoutes, waiting } from '../page-routes.tsx';
 import { customBounds, RangeFields } from './range-fields.tsx';
 
@@ -22,18 +13,10 @@ const PARAMS = ['source', 'currency', 'grain', 'range', 'from', 'to'] as const;
 /** The table shows the newest rows; the CSV has them all. */
 const TABLE_ROWS = 200;
 
-export type AggregatesRequest = {
-  series: SeriesKey | null;
-  grain: Grain;
-  range: TimeRange;
-  data: CatalogData;
-};
+type AggregatesRequest = Awaited<ReturnType<typeof parseAggregatesRequest>>;
 
 /** Validate a request: parameters first (no SQL), then the names against the catalog. */
-export async function parseAggregatesRequest(
-  deps: AreaDeps,
-  query: URLSearchParams,
-): Promise<AggregatesRequest> {
+export async function parseAggregatesRequest(deps: AreaDeps, query: URLSearchParams) {
   const p = parseQuery(query, PARAMS);
   const grain = p.grain ?? 'hour';
   const range = parseRange(p, deps.clock.now(), grain === 'hour' ? '7d' : '90d');

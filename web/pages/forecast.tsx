@@ -4,8 +4,7 @@
  */
 import type { Hono } from 'hono';
 import type { FC } from 'hono/jsx';
-import type { Forecast, LatestRate, RatePoint, Score, SeriesKey } from '../../sql/web.ts';
-import type { CatalogData } from '../catalog.ts';
+import type { Forecast, LatestRate, Score, SeriesKey } from '../../sql/web.ts';
 import type { AreaDeps } from '../context.ts';
 import { fmtAge, fmtInt, fmtPct, fmtRate, fmtTime } from '../format.ts';
 import { AreaBody, Chart, Select, Table, url, Waiting, type ChartSpec, type Col } from '../layout.tsx';
@@ -17,22 +16,16 @@ const PARAMS = ['source', 'currency', 'refresh'] as const;
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
-export type ForecastRequest = { series: SeriesKey | null; refresh: string; data: CatalogData };
-export type ForecastView = {
-  now: number;
-  recent: RatePoint[];
-  forecasts: Forecast[];
-  scores: Score[];
-  latest: LatestRate[];
-};
+type ForecastRequest = Awaited<ReturnType<typeof parseForecastRequest>>;
+type ForecastView = Awaited<ReturnType<typeof loadForecast>>;
 
-export async function parseForecastRequest(deps: AreaDeps, query: URLSearchParams): Promise<ForecastRequest> {
+async function parseForecastRequest(deps: AreaDeps, query: URLSearchParams) {
   const p = parseQuery(query, PARAMS);
   const { key, data } = await deps.catalog.resolve(p);
   return { series: key, refresh: p.refresh ?? '60', data };
 }
 
-export async function loadForecast(deps: AreaDeps, series: SeriesKey): Promise<ForecastView> {
+export async function loadForecast(deps: AreaDeps, series: SeriesKey) {
   const now = deps.clock.now();
   const [recent, forecasts, scores, latest] = await Promise.all([
     deps.queries.recentRates(series, now - HOUR, now + 60_000),

@@ -21,26 +21,10 @@ const DAY = 86_400_000;
 /** A source whose newest successful poll is older than this is flagged. */
 const STALE_MS = 3 * 60_000;
 
-export type HealthView = {
-  now: number;
-  questdb: Reach;
-  aws: AwsReach;
-  db: {
-    sources: string[];
-    successful: SuccessfulPoll[];
-    lastPolls: LastPoll[];
-    /** Null while migration 0007 has not created the table. */
-    rejections: ReasonCount[] | null;
-    spool: SpoolDepth[];
-    jobCounts: JobRunCount[];
-    jobRuns: JobRun[];
-    /** Null while the gap-repair migration has not created the table. */
-    gaps: GapCount[] | null;
-  } | null;
-};
+type HealthView = Awaited<ReturnType<typeof loadHealth>>;
 
-/** Everything the page shows; QuestDB being down is a state of the page, not an error. */
-export async function loadHealth(deps: AreaDeps): Promise<HealthView> {
+/** Everything the page shows; QuestDB down is a state of the page (db null), not an error. */
+export async function loadHealth(deps: AreaDeps) {
   const now = deps.clock.now();
   const awsP = deps.checks.aws();
   const t0 = performance.now();
@@ -50,12 +34,13 @@ export async function loadHealth(deps: AreaDeps): Promise<HealthView> {
   } catch (err) {
     if (!isUnavailable(err)) throw err;
     const e = err as Error;
-    return {
-      now,
-      questdb: { ok: false, ms: performance.now() - t0, detail: e.message || String(err), checkedAt: now },
-      aws: await awsP,
-      db: null,
+    const questdb: Reach = {
+      ok: false,
+      ms: performance.now() - t0,
+      detail: e.message || String(err),
+      checkedAt: now,
     };
+    return { now, questdb, aws: await awsP, db: null };
   }
   const questdb: Reach = { ok: true, ms: performance.now() - t0, detail: 'answers SQL', checkedAt: now };
   const [catalog, successful, lastPolls, spool, jobCounts, jobRuns, tables] = await Promise.all([
@@ -67,6 +52,7 @@ export async function loadHealth(deps: AreaDeps): Promise<HealthView> {
     q.recentJobRuns(now - 7 * DAY),
     q.tableNames(),
   ]);
+  // Null while their migrations have not created the tables.
   const [gaps, rejections] = await Promise.all([
     tables.has('gaps') ? q.gapCounts(now - 30 * DAY) : null,
     tables.has('rejections') ? q.rejectionsByReason(now - DAY) : null,

@@ -5,12 +5,11 @@
 import type { FC } from 'hono/jsx';
 import { INTERVAL_MS, ROLLING_WINDOWS } from '../../sql/analytics.ts';
 import type { HistoryInterval, SeriesKey } from '../../sql/web.ts';
-import type { CatalogData } from '../catalog.ts';
 import type { AreaDeps } from '../context.ts';
 import { fmtAge, fmtRate, fmtTime } from '../format.ts';
 import { AreaBody, Chart, Select, url, type ChartSpec } from '../layout.tsx';
 import { areaRoutes, waiting } from '../page-routes.tsx';
-import { parseQuery, parseRange, type RollingWindow, type TimeRange } from '../params.ts';
+import { parseQuery, parseRange } from '../params.ts';
 import {
   chooseInterval,
   effectiveWindowMs,
@@ -33,16 +32,10 @@ const INTERVAL_LABELS: Record<HistoryInterval, string> = {
   '1w': '1 week',
 };
 
-export type HistoryRequest = {
-  series: SeriesKey | null;
-  range: TimeRange;
-  window: RollingWindow;
-  data: CatalogData;
-};
+type HistoryRequest = Awaited<ReturnType<typeof parseHistoryRequest>>;
+type HistoryResult = Awaited<ReturnType<typeof loadHistory>>;
 
-export type HistoryResult = { interval: HistoryInterval; windowMs: number; points: HistoryPoint[] };
-
-export async function parseHistoryRequest(deps: AreaDeps, query: URLSearchParams): Promise<HistoryRequest> {
+export async function parseHistoryRequest(deps: AreaDeps, query: URLSearchParams) {
   const p = parseQuery(query, PARAMS);
   const range = parseRange(p, deps.clock.now(), '1d');
   const { key, data } = await deps.catalog.resolve(p);
@@ -50,10 +43,7 @@ export async function parseHistoryRequest(deps: AreaDeps, query: URLSearchParams
 }
 
 /** Buckets of the range (and of one window before it, to fill the first windows), rolled up. */
-export async function loadHistory(
-  deps: AreaDeps,
-  r: HistoryRequest & { series: SeriesKey },
-): Promise<HistoryResult> {
+export async function loadHistory(deps: AreaDeps, r: HistoryRequest & { series: SeriesKey }) {
   const interval = chooseInterval(r.range.to - r.range.from);
   const size = INTERVAL_MS[interval];
   const windowMs = effectiveWindowMs(r.window, interval);
