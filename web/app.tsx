@@ -13,7 +13,7 @@ import { makeWebQueries } from '../sql/web.ts';
 import { apiRoutes } from './api.ts';
 import { makeCatalog } from './catalog.ts';
 import type { Checks } from './checks.ts';
-import { AREAS, isUnavailable, type AreaDeps } from './context.ts';
+import { AREAS, areaTitle, isUnavailable, type AreaDeps } from './context.ts';
 import { Layout, Refused, Unavailable, url } from './layout.tsx';
 import { aggregatesRoutes } from './pages/aggregates.tsx';
 import { forecastRoutes } from './pages/forecast.tsx';
@@ -139,31 +139,33 @@ export function makeApp(deps: WebDeps): Hono {
 /** An error in the shape the request asked for: JSON for /api, a fragment for htmx, else a full page. */
 function respondError(c: Context, status: 400 | 500 | 503, message: string, consoleLink: string) {
   const path = c.req.path;
-  const search = new URL(c.req.url).searchParams;
+  const u = new URL(c.req.url);
   if (path.startsWith('/api')) return c.json({ error: message }, status);
   const segment = path.split('/')[1] ?? '';
   const area = (AREAS as readonly string[]).includes(segment) ? segment : null;
   // Retrying a part of the page asks for the same fragment again; a full page retries its area's body.
   const retryUrl =
-    area && path === `/${area}` ? url(`/${area}/panel`, Object.fromEntries(search)) : c.req.url;
+    area && path === `/${area}`
+      ? url(`/${area}/panel`, Object.fromEntries(u.searchParams))
+      : u.pathname + u.search;
   if (c.req.header('HX-Request') === 'true') {
     if (status === 503) {
       // The element being replaced keeps its id (a header value: only a plain id is taken over).
       const asked = c.req.header('HX-Target') ?? '';
       const target = /^[a-z][a-z-]{0,40}$/.test(asked) ? asked : `${area ?? 'main'}-body`;
       c.header('HX-Reswap', 'outerHTML');
-      return c.html(<Unavailable id={target} retryUrl={relative(retryUrl)} />, status);
+      return c.html(<Unavailable id={target} retryUrl={retryUrl} />, status);
     }
     // The message goes to the area's message line, keeping the controls that sent the request.
     c.header('HX-Retarget', '#messages');
     c.header('HX-Reswap', 'innerHTML');
     return c.html(<Refused message={message} status={status} />, status);
   }
-  const title = area ? area[0]!.toUpperCase() + area.slice(1) : 'Error';
+  const title = area ? areaTitle(area) : 'Error';
   return c.html(
     <Layout title={title} active={area ? `/${area}` : ''} consoleUrl={consoleLink}>
       {status === 503 && area ? (
-        <Unavailable id={`${area}-body`} retryUrl={relative(retryUrl)} />
+        <Unavailable id={`${area}-body`} retryUrl={retryUrl} />
       ) : (
         <Refused
           message={message}
@@ -175,9 +177,3 @@ function respondError(c: Context, status: 400 | 500 | 503, message: string, cons
     status,
   );
 }
-
-/** Path and query of a URL (fragments are fetched from the same origin). */
-const relative = (u: string) => {
-  const x = new URL(u, 'http://localhost');
-  return x.pathname + x.search;
-};

@@ -18,6 +18,6 @@ export type AreaDeps = {
 /** QuestDB down or unreachable: shown as a banner that retries by itself. */
 export const isUnavailable = (err: unknown): boolean => err instanceof DbUnavailable;
 
-/** The first path segment of a page, when it is one of the areas with a panel fragment. */
+/** The areas, in the navigation's order: each a page and a panel fragment under its first path segment. */
 export const AREAS = ['forecast', 'history', 'aggregates', 'health'] as const;
-export type Area = (typeof AREAS)[number];
+export const areaTitle = (area: string) => area[0]!.toUpperCase() + area.slice(1);

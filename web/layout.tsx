@@ -2,13 +2,7 @@
 import type { Child, FC, PropsWithChildren } from 'hono/jsx';
 import type { SeriesKey } from '../sql/web.ts';
 import type { CatalogData } from './catalog.ts';
-
-export const NAV = [
-  { href: '/forecast', label: 'Forecast' },
-  { href: '/history', label: 'History' },
-  { href: '/aggregates', label: 'Aggregates' },
-  { href: '/health', label: 'Health' },
-] as const;
+import { AREAS, areaTitle } from './context.ts';
 
 /** htmx within the CSP (no inline style, eval or scripts); error answers swap in so their message shows. */
 const HTMX_CONFIG = JSON.stringify({
@@ -51,10 +45,10 @@ export const Layout: FC<PropsWithChildren<{ title: string; active: string; conso
         </a>
         <nav aria-label="Pages">
           <ul>
-            {NAV.map((n) => (
+            {AREAS.map((a) => (
               <li>
-                <a href={n.href} aria-current={n.href === p.active ? 'page' : undefined}>
-                  {n.label}
+                <a href={`/${a}`} aria-current={`/${a}` === p.active ? 'page' : undefined}>
+                  {areaTitle(a)}
                 </a>
               </li>
             ))}

@@ -22,16 +22,9 @@ export function chooseInterval(spanMs: number): HistoryInterval {
   return HISTORY_VIEW_INTERVALS[HISTORY_VIEW_INTERVALS.length - 1]!;
 }
 
-/** Length of a rolling window in ms. */
-export const WINDOW_MS: Record<RollingWindow, number> = {
-  '30m': 30 * 60_000,
-  '1h': 3_600_000,
-  '1d': 86_400_000,
-};
-
 /** The window actually used: never shorter than one bucket. */
 export function effectiveWindowMs(window: RollingWindow, interval: HistoryInterval): number {
-  return Math.max(WINDOW_MS[window], INTERVAL_MS[interval]);
+  return Math.max(INTERVAL_MS[window], INTERVAL_MS[interval]);
 }
 
 /** One point of the history chart: the bucket's own statistics and those of the window ending with it. */

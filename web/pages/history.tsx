@@ -15,7 +15,6 @@ import {
   effectiveWindowMs,
   RAW_SPAN_LIMIT_MS,
   rollingFromBuckets,
-  WINDOW_MS,
   type HistoryPoint,
 } from '../series.ts';
 import { customBounds, RangeFields } from './range-fields.tsx';
@@ -110,7 +109,7 @@ const Results: FC<{ r: HistoryRequest; h: HistoryResult }> = ({ r, h }) => {
         <dt>Rolling window</dt>
         <dd>
           {fmtAge(h.windowMs)}
-          {h.windowMs > WINDOW_MS[r.window] ? ' (widened to one bucket)' : ''}
+          {h.windowMs > INTERVAL_MS[r.window] ? ' (widened to one bucket)' : ''}
           {fromView ? '; the spread is that of the hourly means' : ''}
         </dd>
         <dt>Latest</dt>
