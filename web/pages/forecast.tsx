@@ -63,14 +63,8 @@ function chartSpec(v: ForecastView): ChartSpec {
   const start = last ? [{ ts: last.ts, value: last.rate }] : [];
   const line = (fs: Forecast[], pick: (f: Forecast) => number) =>
     at([...start, ...fs.map((f) => ({ ts: f.ts, value: pick(f) }))]);
-  const series: ChartSpec['series'] = [
-    {
-      label: 'rate',
-      values: at(v.recent.map((p) => ({ ts: p.ts, value: p.rate }))),
-      color: '#111827',
-      width: 2,
-    },
-  ];
+  const rate = at(v.recent.map((p) => ({ ts: p.ts, value: p.rate })));
+  const series: ChartSpec['series'] = [{ label: 'rate', values: rate, color: '#111827', width: 2 }];
   if (own.length > 0) {
     series.push(
       { label: `${model} mean`, values: line(own, (f) => f.mean), color: '#1d4ed8', width: 2, points: true },
@@ -80,27 +74,23 @@ function chartSpec(v: ForecastView): ChartSpec {
       { label: `${model} 50% low`, values: line(own, (f) => f.lo50), color: '#60a5fa', width: 1 },
     );
   }
-  if (persistence.length > 0 && model !== 'persistence')
-    series.push({
-      label: 'persistence',
-      values: line(persistence, (f) => f.mean),
-      color: '#b45309',
-      width: 1,
-      dash: [6, 4],
-    });
+  if (persistence.length > 0 && model !== 'persistence') {
+    const values = line(persistence, (f) => f.mean);
+    series.push({ label: 'persistence', values, color: '#b45309', width: 1, dash: [6, 4] });
+  }
   return {
     x: xs.map((x) => x / 1000),
     series,
-    bands:
-      own.length > 0
-        ? [
-            { upper: 2, lower: 3, fill: 'rgba(29, 78, 216, 0.10)' },
-            { upper: 4, lower: 5, fill: 'rgba(29, 78, 216, 0.18)' },
-          ]
-        : [],
+    bands: own.length > 0 ? BANDS : [],
     ...(last ? { marker: last.ts.getTime() / 1000 } : {}),
   };
 }
+
+/** The primary model's 90% and 50% intervals: series 2-3 and 4-5. */
+const BANDS = [
+  { upper: 2, lower: 3, fill: 'rgba(29, 78, 216, 0.10)' },
+  { upper: 4, lower: 5, fill: 'rgba(29, 78, 216, 0.18)' },
+];
 
 const skillClass = (s: Score) =>
   s.skill === null || s.skill === 0 ? 'num' : s.skill > 0 ? 'num good' : 'num bad';

@@ -53,24 +53,16 @@ export async function loadHistory(deps: AreaDeps, r: HistoryRequest & { series: 
 }
 
 function chartSpec(points: HistoryPoint[], stepMs: number): ChartSpec {
+  const std = (sign: 1 | -1) =>
+    points.map((p) => (p.rollingStd === null ? null : p.rollingMean + sign * p.rollingStd));
   return {
     x: points.map((p) => p.ts / 1000),
     step: stepMs / 1000,
     series: [
       { label: 'rate (bucket mean)', values: points.map((p) => p.mean), color: '#374151', width: 1 },
       { label: 'rolling mean', values: points.map((p) => p.rollingMean), color: '#1d4ed8', width: 2 },
-      {
-        label: '+1 std',
-        values: points.map((p) => (p.rollingStd === null ? null : p.rollingMean + p.rollingStd)),
-        color: '#93c5fd',
-        width: 1,
-      },
-      {
-        label: '−1 std',
-        values: points.map((p) => (p.rollingStd === null ? null : p.rollingMean - p.rollingStd)),
-        color: '#93c5fd',
-        width: 1,
-      },
+      { label: '+1 std', values: std(1), color: '#93c5fd', width: 1 },
+      { label: '−1 std', values: std(-1), color: '#93c5fd', width: 1 },
     ],
     bands: [{ upper: 2, lower: 3, fill: 'rgba(29, 78, 216, 0.15)' }],
   };
