@@ -222,7 +222,7 @@ function currenciesOf(data: CatalogData, s: SeriesKey): string[] {
 
 /** An area's body (the fragment a control change swaps in): a plain GET form, then the results. */
 export const AreaBody: FC<
-  PropsWithChildren<{ area: string; title: string; data: CatalogData; series: SeriesKey; fields: Child }>
+  PropsWithChildren<{ area: string; r: { data: CatalogData; series: SeriesKey | null }; fields: Child }>
 > = (p) => (
   <div id={`${p.area}-body`}>
     <div id="messages" aria-live="polite"></div>
@@ -235,18 +235,24 @@ export const AreaBody: FC<
       hx-swap="outerHTML"
       hx-trigger="change, submit"
     >
-      <Select area={p.area} name="source" label="Source" value={p.series.source} options={p.data.sources} />
+      <Select
+        area={p.area}
+        name="source"
+        label="Source"
+        value={p.r.series!.source}
+        options={p.r.data.sources}
+      />
       <Select
         area={p.area}
         name="currency"
         label="Currency"
-        value={p.series.currency}
-        options={currenciesOf(p.data, p.series)}
+        value={p.r.series!.currency}
+        options={currenciesOf(p.r.data, p.r.series!)}
       />
       {p.fields}
       <button type="submit">Show</button>
     </form>
-    <section class="results" aria-label={p.title}>
+    <section class="results" aria-label={areaTitle(p.area)}>
       {p.children}
     </section>
   </div>

@@ -26,10 +26,7 @@ export async function parseAggregatesRequest(deps: AreaDeps, query: URLSearchPar
 }
 
 /** The buckets of a request, oldest first. */
-export function loadAggregates(
-  deps: AreaDeps,
-  r: AggregatesRequest & { series: SeriesKey },
-): Promise<Bucket[]> {
+export function loadAggregates(deps: AreaDeps, r: AggregatesRequest & { series: SeriesKey }) {
   const { source, currency } = r.series;
   return r.grain === 'hour'
     ? deps.analytics.hourly(source, currency, r.range.from, r.range.to)
@@ -105,9 +102,7 @@ const Results: FC<{ r: AggregatesRequest; buckets: Bucket[] }> = ({ r, buckets }
 const Body: FC<{ r: AggregatesRequest; buckets: Bucket[] }> = ({ r, buckets }) => (
   <AreaBody
     area="aggregates"
-    title="Aggregates"
-    data={r.data}
-    series={r.series!}
+    r={r}
     fields={
       <>
         <Select

@@ -216,9 +216,7 @@ export const Live: FC<{ r: ForecastRequest; v: ForecastView }> = ({ r, v }) => {
 const Body: FC<{ r: ForecastRequest; v: ForecastView }> = ({ r, v }) => (
   <AreaBody
     area="forecast"
-    title="Forecast"
-    data={r.data}
-    series={r.series!}
+    r={r}
     fields={
       <Select
         area="forecast"

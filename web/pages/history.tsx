@@ -122,9 +122,7 @@ const Results: FC<{ r: HistoryRequest; h: HistoryResult }> = ({ r, h }) => {
 const Body: FC<{ r: HistoryRequest; h: HistoryResult }> = ({ r, h }) => (
   <AreaBody
     area="history"
-    title="History"
-    data={r.data}
-    series={r.series!}
+    r={r}
     fields={
       <>
         <RangeFields area="history" range={r.range} presets={['1h', '6h', '1d', '7d', '30d', '90d', '1y']} />
