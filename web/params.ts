@@ -47,18 +47,10 @@ export type Grain = (typeof GRAINS)[number];
 export const REFRESH_SECONDS = ['5', '15', '30', '60'] as const;
 export const FORMATS = ['json', 'csv'] as const;
 
-/** The earliest instant any range may start: the first Bitcoin block. */
-export const EARLIEST = Date.UTC(2009, 0, 3);
-/** Longest chosen range. */
-export const MAX_SPAN_MS = 3660 * DAY;
-/** Longest range of the hourly grain (about 2,200 buckets). */
-export const MAX_HOURLY_SPAN_MS = 92 * DAY;
-
+const text = (what: string) =>
+  z.string().max(MAX_PARAM_LENGTH, `${what} is longer than ${MAX_PARAM_LENGTH} characters`);
 const token = (what: string) =>
-  z
-    .string()
-    .max(MAX_PARAM_LENGTH, `${what} is longer than ${MAX_PARAM_LENGTH} characters`)
-    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, `${what} must be letters, digits, ".", "_" or "-"`);
+  text(what).regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, `${what} must be letters, digits, ".", "_" or "-"`);
 
 const oneOf = <T extends string>(what: string, values: readonly T[]) =>
   z.enum(values as [T, ...T[]], { error: `${what} must be one of ${values.join(', ')}` });
@@ -74,8 +66,8 @@ const FIELDS = {
   source: token('source'),
   currency: token('currency'),
   range: oneOf('range', [...(Object.keys(RANGES) as RangeName[]), 'custom']),
-  from: z.string().max(MAX_PARAM_LENGTH, `from is longer than ${MAX_PARAM_LENGTH} characters`),
-  to: z.string().max(MAX_PARAM_LENGTH, `to is longer than ${MAX_PARAM_LENGTH} characters`),
+  from: text('from'),
+  to: text('to'),
   grain: oneOf('grain', GRAINS),
   window: oneOf('window', ROLLING_WINDOWS),
   refresh: oneOf('refresh', REFRESH_SECONDS),
@@ -139,14 +131,14 @@ export function parseRange(
   if (from === undefined || to === undefined)
     throw new ParamError('a chosen range needs both from and to (ISO dates, UTC)');
   if (from >= to) throw new ParamError('from must be before to');
-  if (from < EARLIEST) throw new ParamError('from is before 2009-01-03, the first Bitcoin block');
+  if (from < Date.UTC(2009, 0, 3)) throw new ParamError('from is before 2009-01-03, the first Bitcoin block');
   if (to > now + DAY) throw new ParamError('to is more than a day in the future');
-  if (to - from > MAX_SPAN_MS) throw new ParamError('a range may span at most 10 years');
+  if (to - from > 3660 * DAY) throw new ParamError('a range may span at most 10 years');
   return { from, to, range: 'custom' };
 }
 
-/** The hourly grain reads at most MAX_HOURLY_SPAN_MS; longer ranges must use the daily grain. */
+/** The hourly grain reads at most 92 days (about 2,200 buckets); longer ranges must use the daily grain. */
 export function checkGrainSpan(grain: Grain, range: TimeRange): void {
-  if (grain === 'hour' && range.to - range.from > MAX_HOURLY_SPAN_MS)
+  if (grain === 'hour' && range.to - range.from > 92 * DAY)
     throw new ParamError('hourly aggregates cover at most 92 days; choose grain=day for a longer range');
 }

@@ -9,11 +9,6 @@ import { Hono } from 'hono';
 
 const require = createRequire(import.meta.url);
 
-const TYPES: Record<string, string> = {
-  js: 'text/javascript; charset=utf-8',
-  css: 'text/css; charset=utf-8',
-};
-
 /** URL path under /static → file on disk. */
 export const STATIC_FILES: Record<string, string> = {
   '/app.js': new URL('./static/app.js', import.meta.url).pathname,
@@ -28,7 +23,8 @@ export function staticRoutes(): Hono {
     Object.entries(STATIC_FILES).map(([path, file]) => {
       const body = readFileSync(file);
       const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"`;
-      return [path, { body, etag, type: TYPES[file.split('.').pop()!] ?? 'application/octet-stream' }];
+      const type = file.endsWith('.css') ? 'text/css; charset=utf-8' : 'text/javascript; charset=utf-8';
+      return [path, { body, etag, type }];
     }),
   );
   const app = new Hono();
