@@ -32,11 +32,6 @@ export type WebDeps = {
   catalogTtlMs?: number;
 };
 
-/** Where the "QuestDB console" links point: the configured URL, else QuestDB's own HTTP port. */
-export function consoleUrl(config: WebDeps['config']): string {
-  return config.QUESTDB_CONSOLE_URL || `http://${config.QUESTDB_HOST}:${config.QUESTDB_HTTP_PORT}/`;
-}
-
 /** Only this site's own files: no inline script, no inline style, no other origin. */
 export const CSP = {
   defaultSrc: ["'self'"],
@@ -52,6 +47,7 @@ export const CSP = {
 };
 
 export function makeApp(deps: WebDeps): Hono {
+  const { config } = deps;
   const queries = makeWebQueries(deps.db);
   const area: AreaDeps = {
     queries,
@@ -63,7 +59,8 @@ export function makeApp(deps: WebDeps): Hono {
     }),
     checks: deps.checks,
     clock: deps.clock,
-    consoleUrl: consoleUrl(deps.config),
+    // The configured console, else QuestDB's own HTTP port.
+    consoleUrl: config.QUESTDB_CONSOLE_URL || `http://${config.QUESTDB_HOST}:${config.QUESTDB_HTTP_PORT}/`,
   };
   const app = new Hono();
 
@@ -124,13 +121,12 @@ export function makeApp(deps: WebDeps): Hono {
     const status = err instanceof ParamError ? 400 : isUnavailable(err) ? 503 : 500;
     if (status === 500) deps.log?.error({ err, path: c.req.path }, 'request failed');
     else if (status === 503) deps.log?.warn({ err: err.message, path: c.req.path }, 'QuestDB unavailable');
-    const message =
-      status === 400
-        ? err.message
-        : status === 503
-          ? 'QuestDB is not reachable'
-          : 'internal error (see the log)';
-    return respondError(c, status, message, area.consoleUrl);
+    const message = {
+      400: err.message,
+      503: 'QuestDB is not reachable',
+      500: 'internal error (see the log)',
+    };
+    return respondError(c, status, message[status], area.consoleUrl);
   });
 
   return app;
