@@ -133,7 +133,6 @@ export type ChartSpec = {
     width?: number;
     dash?: number[];
     points?: boolean;
-    fill?: string;
   }[];
   /** Fill between two series (indexes into `series`), e.g. a ± std band. */
   bands?: { upper: number; lower: number; fill: string }[];

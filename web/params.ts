@@ -76,9 +76,6 @@ const FIELDS = {
 type FieldName = keyof typeof FIELDS;
 type Parsed<K extends FieldName> = { [P in K]?: z.output<(typeof FIELDS)[P]> };
 
-/** The parameters an HTML form may send empty (a cleared date input): empty counts as absent. */
-const MAY_BE_EMPTY: readonly string[] = ['from', 'to'];
-
 /** The `allowed` parameters of `query`, each at most once, valid and non-empty; all problems in one error. */
 export function parseQuery<K extends FieldName>(query: URLSearchParams, allowed: readonly K[]): Parsed<K> {
   const problems: string[] = [];
@@ -96,7 +93,8 @@ export function parseQuery<K extends FieldName>(query: URLSearchParams, allowed:
     }
     seen.add(name);
     if (value === '') {
-      if (!MAY_BE_EMPTY.includes(name)) problems.push(`${name} is empty; leave it out for the default`);
+      // A cleared date input sends from / to empty: that counts as absent.
+      if (name !== 'from' && name !== 'to') problems.push(`${name} is empty; leave it out for the default`);
       continue;
     }
     const r = FIELDS[name as FieldName].safeParse(value);

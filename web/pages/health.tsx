@@ -29,20 +29,16 @@ export async function loadHealth(deps: AreaDeps) {
   const awsP = deps.checks.aws();
   const t0 = performance.now();
   const q = deps.queries;
-  try {
-    await q.ping();
-  } catch (err) {
-    if (!isUnavailable(err)) throw err;
-    const e = err as Error;
-    const questdb: Reach = {
-      ok: false,
-      ms: performance.now() - t0,
-      detail: e.message || String(err),
-      checkedAt: now,
-    };
-    return { now, questdb, aws: await awsP, db: null };
-  }
-  const questdb: Reach = { ok: true, ms: performance.now() - t0, detail: 'answers SQL', checkedAt: now };
+  const down = await q.ping().then(
+    () => null,
+    (err: unknown) => {
+      if (!isUnavailable(err)) throw err;
+      return (err as Error).message || String(err);
+    },
+  );
+  const ms = performance.now() - t0;
+  const questdb: Reach = { ok: down === null, ms, detail: down ?? 'answers SQL', checkedAt: now };
+  if (down !== null) return { now, questdb, aws: await awsP, db: null };
   const [catalog, successful, lastPolls, spool, jobCounts, jobRuns, tables] = await Promise.all([
     deps.catalog.get(),
     q.lastSuccessfulPolls(now - 30 * DAY),

@@ -4,7 +4,7 @@
  */
 import type { FC } from 'hono/jsx';
 import { INTERVAL_MS, ROLLING_WINDOWS } from '../../sql/analytics.ts';
-import type { HistoryInterval, SeriesKey } from '../../sql/web.ts';
+import type { SeriesKey } from '../../sql/web.ts';
 import type { AreaDeps } from '../context.ts';
 import { fmtAge, fmtRate, fmtTime } from '../format.ts';
 import { AreaBody, Chart, Select, url, type ChartSpec } from '../layout.tsx';
@@ -20,16 +20,12 @@ import {
 import { customBounds, RangeFields } from './range-fields.tsx';
 
 const PARAMS = ['source', 'currency', 'range', 'from', 'to', 'window'] as const;
-const INTERVAL_LABELS: Record<HistoryInterval, string> = {
-  '1m': '1 minute',
-  '5m': '5 minutes',
-  '15m': '15 minutes',
-  '30m': '30 minutes',
-  '1h': '1 hour',
-  '4h': '4 hours',
-  '1d': '1 day',
-  '1w': '1 week',
-};
+const UNITS: Record<string, string> = { m: 'minute', h: 'hour', d: 'day', w: 'week' };
+/** An interval or window in words: "5m" is "5 minutes". */
+function inWords(i: string): string {
+  const n = parseInt(i, 10);
+  return `${n} ${UNITS[i.slice(-1)]}${n === 1 ? '' : 's'}`;
+}
 
 type HistoryRequest = Awaited<ReturnType<typeof parseHistoryRequest>>;
 type HistoryResult = Awaited<ReturnType<typeof loadHistory>>;
@@ -95,7 +91,7 @@ const Results: FC<{ r: HistoryRequest; h: HistoryResult }> = ({ r, h }) => {
       <dl class="facts">
         <dt>Buckets</dt>
         <dd>
-          {h.points.length} of {INTERVAL_LABELS[h.interval]} (
+          {h.points.length} of {inWords(h.interval)} (
           {fromView ? 'from the hourly view rates_1h' : 'SAMPLE BY over the minute rows'})
         </dd>
         <dt>Rolling window</dt>
@@ -132,7 +128,7 @@ const Body: FC<{ r: HistoryRequest; h: HistoryResult }> = ({ r, h }) => (
           label="Rolling window"
           value={r.window}
           options={ROLLING_WINDOWS}
-          labels={INTERVAL_LABELS}
+          labels={Object.fromEntries(ROLLING_WINDOWS.map((w) => [w, inWords(w)]))}
         />
       </>
     }

@@ -13,31 +13,28 @@ const local = (ms: number) => new Date(ms).toISOString().slice(0, 16);
 export const customBounds = (r: TimeRange) =>
   r.range === 'custom' ? { from: local(r.from), to: local(r.to) } : {};
 
-export const RangeFields: FC<{ area: string; range: TimeRange; presets: string[] }> = (p) => {
-  const custom = p.range.range === 'custom';
-  return (
-    <>
-      <Select
-        area={p.area}
-        name="range"
-        label="Range"
-        value={p.range.range}
-        options={[...p.presets, 'custom']}
-        labels={RANGE_LABELS}
-      />
-      {(['from', 'to'] as const).map((name) => (
-        <div class="field">
-          <label for={`${p.area}-${name}`}>{name === 'from' ? 'From' : 'To'} (UTC)</label>
-          <input
-            id={`${p.area}-${name}`}
-            type="datetime-local"
-            name={name}
-            step="60"
-            value={local(p.range[name])}
-            disabled={!custom}
-          />
-        </div>
-      ))}
-    </>
-  );
-};
+export const RangeFields: FC<{ area: string; range: TimeRange; presets: string[] }> = (p) => (
+  <>
+    <Select
+      area={p.area}
+      name="range"
+      label="Range"
+      value={p.range.range}
+      options={[...p.presets, 'custom']}
+      labels={RANGE_LABELS}
+    />
+    {(['from', 'to'] as const).map((name) => (
+      <div class="field">
+        <label for={`${p.area}-${name}`}>{name === 'from' ? 'From' : 'To'} (UTC)</label>
+        <input
+          id={`${p.area}-${name}`}
+          type="datetime-local"
+          name={name}
+          step="60"
+          value={local(p.range[name])}
+          disabled={p.range.range !== 'custom'}
+        />
+      </div>
+    ))}
+  </>
+);
