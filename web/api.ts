@@ -2,7 +2,7 @@
 import { Hono, type Context } from 'hono';
 import { loadAggregates, parseAggregatesRequest } from './pages/aggregates.tsx';
 import { loadForecast } from './pages/forecast.tsx';
-import { loadHealth } from './pages/health.tsx';
+import { loadHealth, sourceRows } from './pages/health.tsx';
 import { loadHistory, parseHistoryRequest } from './pages/history.tsx';
 import type { AreaDeps } from './context.ts';
 import { toCsv } from './format.ts';
@@ -142,9 +142,8 @@ function endpoints(deps: AreaDeps): Endpoint[] {
       answer: async (q) => {
         parseQuery(q, []);
         const v = await loadHealth(deps);
-        const rows = (v.db?.sources ?? []).map((source) => {
-          const ok = v.db?.successful.find((p) => p.source === source);
-          const ageSeconds = ok ? Math.round((v.now - ok.ts.getTime()) / 1000) : null;
+        const rows = sourceRows(v).map(({ source, ok, age }) => {
+          const ageSeconds = age === null ? null : Math.round(age / 1000);
           return { source, lastSuccess: ok?.ts ?? null, ageSeconds, accepted: ok?.accepted ?? null };
         });
         const { questdb, aws } = v;

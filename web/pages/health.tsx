@@ -1,14 +1,6 @@
 /** Health: polls, rejections, spool, reachability, jobs and gaps; works with QuestDB down, refreshes itself. */
 import type { FC, PropsWithChildren } from 'hono/jsx';
-import type {
-  GapCount,
-  JobRun,
-  JobRunCount,
-  LastPoll,
-  ReasonCount,
-  SpoolDepth,
-  SuccessfulPoll,
-} from '../../sql/web.ts';
+import type { GapCount, JobRun, JobRunCount, ReasonCount, SpoolDepth } from '../../sql/web.ts';
 import { FILTERED_REASONS } from '../../common/types.ts';
 import type { AwsReach, Reach } from '../checks.ts';
 import { isUnavailable, type AreaDeps } from '../context.ts';
@@ -84,7 +76,14 @@ const Archive: FC<{ a: AwsReach['archive'] }> = ({ a }) => (
   </p>
 );
 
-type SourceRow = { source: string; ok?: SuccessfulPoll; last?: LastPoll; age: number | null };
+/** Each known source with its newest successful poll, the age of that, and its newest attempt. */
+export const sourceRows = (v: HealthView) =>
+  (v.db?.sources ?? []).map((source) => {
+    const ok = v.db?.successful.find((p) => p.source === source);
+    const last = v.db?.lastPolls.find((p) => p.source === source);
+    return { source, ok, last, age: ok ? v.now - ok.ts.getTime() : null };
+  });
+type SourceRow = ReturnType<typeof sourceRows>[number];
 const SOURCES: Col<SourceRow>[] = [
   ['Source', (r) => r.source],
   ['Last successful poll (UTC)', (r) => (r.ok ? fmtTime(r.ok.ts) : 'never')],
@@ -104,13 +103,8 @@ const SOURCES: Col<SourceRow>[] = [
 ];
 
 const Sources: FC<{ v: HealthView }> = ({ v }) => {
-  const db = v.db!;
-  if (db.sources.length === 0) return <p class="empty">No sources known yet: waiting for the first poll.</p>;
-  const rows = db.sources.map((source): SourceRow => {
-    const ok = db.successful.find((p) => p.source === source);
-    const last = db.lastPolls.find((p) => p.source === source);
-    return { source, ok, last, age: ok ? v.now - ok.ts.getTime() : null };
-  });
+  const rows = sourceRows(v);
+  if (rows.length === 0) return <p class="empty">No sources known yet: waiting for the first poll.</p>;
   return (
     <Table caption="Polls per source (the newest in the last 30 days)" cols={SOURCES} rows={rows} rowHead />
   );
