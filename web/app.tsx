@@ -14,7 +14,7 @@ import { apiRoutes } from './api.ts';
 import { makeCatalog } from './catalog.ts';
 import type { Checks } from './checks.ts';
 import { AREAS, areaTitle, isUnavailable, type AreaDeps } from './context.ts';
-import { Layout, Refused, Unavailable, url } from './layout.tsx';
+import { Layout, Refused, Retrying, url } from './layout.tsx';
 import { aggregatesRoutes } from './pages/aggregates.tsx';
 import { forecastRoutes } from './pages/forecast.tsx';
 import { healthRoutes } from './pages/health.tsx';
@@ -150,7 +150,7 @@ function respondError(c: Context, status: 400 | 500 | 503, message: string, cons
       const asked = c.req.header('HX-Target') ?? '';
       const target = /^[a-z][a-z-]{0,40}$/.test(asked) ? asked : `${area ?? 'main'}-body`;
       c.header('HX-Reswap', 'outerHTML');
-      return c.html(<Unavailable id={target} retryUrl={retryUrl} />, status);
+      return c.html(<Retrying kind="down" id={target} retryUrl={retryUrl} />, status);
     }
     // The message goes to the area's message line, keeping the controls that sent the request.
     c.header('HX-Retarget', '#messages');
@@ -161,7 +161,7 @@ function respondError(c: Context, status: 400 | 500 | 503, message: string, cons
   return c.html(
     <Layout title={title} active={area ? `/${area}` : ''} consoleUrl={consoleLink}>
       {status === 503 && area ? (
-        <Unavailable id={`${area}-body`} retryUrl={retryUrl} />
+        <Retrying kind="down" id={`${area}-body`} retryUrl={retryUrl} />
       ) : (
         <Refused
           message={message}

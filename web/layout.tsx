@@ -73,36 +73,28 @@ export const Layout: FC<PropsWithChildren<{ title: string; active: string; conso
   </html>
 );
 
-/** A banner in place of an area's content that asks `retryUrl` again every `every` and is replaced by it. */
-const Retrying: FC<
-  PropsWithChildren<{ id: string; retryUrl: string; kind: 'down' | 'waiting'; every: string }>
-> = (p) => (
+/** In place of an area's content, asking `retryUrl` again until it answers: QuestDB down, or no rates yet. */
+export const Retrying: FC<{ id: string; retryUrl: string; kind: 'down' | 'waiting' }> = (p) => (
   <div
     id={p.id}
     class={`banner ${p.kind}`}
     role={p.kind === 'down' ? 'alert' : 'status'}
     hx-get={p.retryUrl}
-    hx-trigger={`every ${p.every}`}
+    hx-trigger={p.kind === 'down' ? 'every 5s' : 'every 30s'}
     hx-swap="outerHTML"
   >
-    {p.children}
+    {p.kind === 'down' ? (
+      <>
+        <strong>QuestDB is not reachable.</strong> Nothing can be shown until it answers again; this part of
+        the page retries every 5 seconds and comes back by itself.
+      </>
+    ) : (
+      <>
+        <strong>Waiting for the first poll.</strong> No rates are stored yet: the poller writes one row per
+        currency every minute, and this page fills in by itself when the first ones arrive.
+      </>
+    )}
   </div>
-);
-
-/** Shown instead of content while QuestDB does not answer. */
-export const Unavailable: FC<{ id: string; retryUrl: string }> = (p) => (
-  <Retrying id={p.id} retryUrl={p.retryUrl} kind="down" every="5s">
-    <strong>QuestDB is not reachable.</strong> Nothing can be shown until it answers again; this part of the
-    page retries every 5 seconds and comes back by itself.
-  </Retrying>
-);
-
-/** A fresh install: no rates yet. */
-export const Waiting: FC<{ id: string; retryUrl: string }> = (p) => (
-  <Retrying id={p.id} retryUrl={p.retryUrl} kind="waiting" every="30s">
-    <strong>Waiting for the first poll.</strong> No rates are stored yet: the poller writes one row per
-    currency every minute, and this page fills in by itself when the first ones arrive.
-  </Retrying>
 );
 
 /** A refused request: what was wrong, and on a full page a way back. */

@@ -1,7 +1,7 @@
 /** An area's page and its HTMX panel from one renderer; the panel pushes the canonical page URL, if any. */
 import { Hono } from 'hono';
 import type { HtmlEscapedString } from 'hono/utils/html';
-import { Layout, Waiting } from './layout.tsx';
+import { Layout, Retrying } from './layout.tsx';
 
 type Rendered = { body: HtmlEscapedString | Promise<HtmlEscapedString>; page?: string; status?: 200 | 503 };
 
@@ -31,6 +31,6 @@ export function areaRoutes(
 
 /** A fresh install's answer for an area: the waiting banner in place of its body. */
 export const waiting = (area: string): Rendered => ({
-  body: <Waiting id={`${area}-body`} retryUrl={`/${area}/panel`} />,
+  body: <Retrying kind="waiting" id={`${area}-body`} retryUrl={`/${area}/panel`} />,
   page: `/${area}`,
 });

@@ -7,7 +7,7 @@ import type { FC } from 'hono/jsx';
 import type { Forecast, LatestRate, Score, SeriesKey } from '../../sql/web.ts';
 import type { AreaDeps } from '../context.ts';
 import { fmtAge, fmtInt, fmtPct, fmtRate, fmtTime } from '../format.ts';
-import { AreaBody, Chart, Select, Table, url, Waiting, type ChartSpec, type Col } from '../layout.tsx';
+import { AreaBody, Chart, Select, Table, url, Retrying, type ChartSpec, type Col } from '../layout.tsx';
 import { areaRoutes } from '../page-routes.tsx';
 import { MIN_POINTS, WINDOW_MINUTES } from '../../forecast/forecaster.ts';
 import { parseQuery, REFRESH_SECONDS } from '../params.ts';
@@ -236,9 +236,13 @@ async function render(deps: AreaDeps, query: URLSearchParams, live: boolean) {
   const r = await parseForecastRequest(deps, query);
   if (!r.series || r.data.empty)
     return live ? (
-      <Waiting id="forecast-live" retryUrl={url('/forecast/live', Object.fromEntries(query))} />
+      <Retrying
+        kind="waiting"
+        id="forecast-live"
+        retryUrl={url('/forecast/live', Object.fromEntries(query))}
+      />
     ) : (
-      <Waiting id="forecast-body" retryUrl="/forecast/panel" />
+      <Retrying kind="waiting" id="forecast-body" retryUrl="/forecast/panel" />
     );
   const v = await loadForecast(deps, r.series);
   return live ? <Live r={r} v={v} /> : <Body r={r} v={v} />;

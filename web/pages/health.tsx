@@ -163,9 +163,6 @@ const Section: FC<PropsWithChildren<{ id: string; title: string }>> = (p) => (
   </section>
 );
 
-/** What a section says instead of a table with nothing to show. */
-const Empty: FC<{ text: string }> = ({ text }) => <p class="empty">{text}</p>;
-
 const HealthBody: FC<{ v: HealthView }> = ({ v }) => {
   const db = v.db;
   return (
@@ -201,9 +198,9 @@ const HealthBody: FC<{ v: HealthView }> = ({ v }) => {
           </Section>
           <Section id="rejections" title="Rejections by reason">
             {db.rejections === null ? (
-              <Empty text="Rejections are not recorded yet (no rejections table)." />
+              <p class="empty">Rejections are not recorded yet (no rejections table).</p>
             ) : db.rejections.length === 0 ? (
-              <Empty text="No failed polls or rejected values in the last 24 hours." />
+              <p class="empty">No failed polls or rejected values in the last 24 hours.</p>
             ) : (
               <Table
                 caption="Rejections by source and reason, last 24 hours (filtered: a known, permanent condition of a healthy answer, counted but not an error)"
@@ -214,7 +211,7 @@ const HealthBody: FC<{ v: HealthView }> = ({ v }) => {
           </Section>
           <Section id="spool" title="Spool">
             {db.spool.length === 0 ? (
-              <Empty text="No spool reports in the last 24 hours." />
+              <p class="empty">No spool reports in the last 24 hours.</p>
             ) : (
               <Table
                 caption="Spool depth (undelivered batches waiting on the poller's disk)"
@@ -225,7 +222,7 @@ const HealthBody: FC<{ v: HealthView }> = ({ v }) => {
           </Section>
           <Section id="jobs" title="Jobs">
             {db.jobCounts.length === 0 ? (
-              <Empty text="No job runs in the last 7 days." />
+              <p class="empty">No job runs in the last 7 days.</p>
             ) : (
               <>
                 <Table caption="Job runs by outcome, last 7 days" cols={JOB_COUNTS} rows={db.jobCounts} />
@@ -238,9 +235,9 @@ const HealthBody: FC<{ v: HealthView }> = ({ v }) => {
           </Section>
           <Section id="gaps" title="Gaps">
             {db.gaps === null ? (
-              <Empty text="Gap repair is not installed yet (no gaps table)." />
+              <p class="empty">Gap repair is not installed yet (no gaps table).</p>
             ) : db.gaps.length === 0 ? (
-              <Empty text="No gaps found in the last 30 days." />
+              <p class="empty">No gaps found in the last 30 days.</p>
             ) : (
               <Table caption="Gaps found in the last 30 days" cols={GAPS} rows={db.gaps} />
             )}
