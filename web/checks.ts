@@ -15,21 +15,12 @@ export type AwsReach = { s3: Reach; firehose: Reach; archive: ArchiveState };
 export type Checks = { aws(): Promise<AwsReach> };
 
 /** Whether objects at `endpoint` survive a restart: real S3 yes; stack/moto_archive.py says; plain moto no. */
-export async function archiveDurability(
-  endpoint: string,
-  timeoutMs: number,
-): Promise<{ durable: boolean | null; detail: string }> {
+export async function archiveDurability(endpoint: string, timeoutMs: number) {
   if (!endpoint) return { durable: true, detail: 'AWS S3' };
-  const get = async (path: string) => {
-    try {
-      const res = await fetch(`${endpoint.replace(/\/$/, '')}${path}`, {
-        signal: AbortSignal.timeout(timeoutMs),
-      });
-      return res.ok ? await res.json() : null;
-    } catch {
-      return null;
-    }
-  };
+  const get = (path: string) =>
+    fetch(`${endpoint.replace(/\/$/, '')}${path}`, { signal: AbortSignal.timeout(timeoutMs) })
+      .then((res) => (res.ok ? res.json() : null))
+      .catch(() => null);
   const archive = (await get('/moto-api/archive')) as { durable?: boolean; dataDir?: string } | null;
   if (archive?.durable === true)
     return { durable: true, detail: `emulator writing every object through to ${archive.dataDir ?? 'disk'}` };

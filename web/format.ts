@@ -3,22 +3,21 @@
 const rateFmt = new Intl.NumberFormat('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
 const intFmt = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
 
+type Num = number | null | undefined;
+const known = (v: Num): v is number => v !== null && v !== undefined && Number.isFinite(v);
+
 /** A rate with two decimals and thousands separators; "–" for none. (Intl is slow for a table of them.) */
-export function fmtRate(v: number | null | undefined): string {
-  if (v === null || v === undefined || !Number.isFinite(v)) return '–';
+export function fmtRate(v: Num): string {
+  if (!known(v)) return '–';
   if (Math.abs(v) >= 1e15) return rateFmt.format(v);
   const [int, frac] = Math.abs(v).toFixed(2).split('.') as [string, string];
   return `${v < 0 && `${int}.${frac}` !== '0.00' ? '-' : ''}${int.replace(/\B(?=(\d{3})+(?!\d))/g, ',')}.${frac}`;
 }
 
-export function fmtInt(v: number | null | undefined): string {
-  return v === null || v === undefined || !Number.isFinite(v) ? '–' : intFmt.format(v);
-}
+export const fmtInt = (v: Num): string => (known(v) ? intFmt.format(v) : '–');
 
 /** A fraction as a percentage with one decimal. */
-export function fmtPct(v: number | null | undefined): string {
-  return v === null || v === undefined || !Number.isFinite(v) ? '–' : `${(v * 100).toFixed(1)} %`;
-}
+export const fmtPct = (v: Num): string => (known(v) ? `${(v * 100).toFixed(1)} %` : '–');
 
 /** A time in UTC, to the minute (or second): 2026-11-27 20:35 UTC. */
 export function fmtTime(t: Date | number, seconds = false): string {

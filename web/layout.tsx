@@ -205,46 +205,34 @@ export const Select: FC<{
   </div>
 );
 
-/** The source's currencies with data, plus the chosen one if it has none. */
-function currenciesOf(data: CatalogData, s: SeriesKey): string[] {
-  const currencies = data.currenciesBySource.get(s.source) ?? [];
-  return currencies.includes(s.currency) ? currencies : [s.currency, ...currencies];
-}
-
 /** An area's body (the fragment a control change swaps in): a plain GET form, then the results. */
 export const AreaBody: FC<
   PropsWithChildren<{ area: string; r: { data: CatalogData; series: SeriesKey | null }; fields: Child }>
-> = (p) => (
-  <div id={`${p.area}-body`}>
-    <div id="messages" aria-live="polite"></div>
-    <form
-      class="controls"
-      action={`/${p.area}`}
-      method="get"
-      hx-get={`/${p.area}/panel`}
-      hx-target={`#${p.area}-body`}
-      hx-swap="outerHTML"
-      hx-trigger="change, submit"
-    >
-      <Select
-        area={p.area}
-        name="source"
-        label="Source"
-        value={p.r.series!.source}
-        options={p.r.data.sources}
-      />
-      <Select
-        area={p.area}
-        name="currency"
-        label="Currency"
-        value={p.r.series!.currency}
-        options={currenciesOf(p.r.data, p.r.series!)}
-      />
-      {p.fields}
-      <button type="submit">Show</button>
-    </form>
-    <section class="results" aria-label={areaTitle(p.area)}>
-      {p.children}
-    </section>
-  </div>
-);
+> = (p) => {
+  const s = p.r.series!;
+  // The source's currencies with data, plus the chosen one if it has none.
+  const known = p.r.data.currenciesBySource.get(s.source) ?? [];
+  const currencies = known.includes(s.currency) ? known : [s.currency, ...known];
+  return (
+    <div id={`${p.area}-body`}>
+      <div id="messages" aria-live="polite"></div>
+      <form
+        class="controls"
+        action={`/${p.area}`}
+        method="get"
+        hx-get={`/${p.area}/panel`}
+        hx-target={`#${p.area}-body`}
+        hx-swap="outerHTML"
+        hx-trigger="change, submit"
+      >
+        <Select area={p.area} name="source" label="Source" value={s.source} options={p.r.data.sources} />
+        <Select area={p.area} name="currency" label="Currency" value={s.currency} options={currencies} />
+        {p.fields}
+        <button type="submit">Show</button>
+      </form>
+      <section class="results" aria-label={areaTitle(p.area)}>
+        {p.children}
+      </section>
+    </div>
+  );
+};

@@ -4,12 +4,9 @@ import type { HtmlEscapedString } from 'hono/utils/html';
 import { Layout, Retrying } from './layout.tsx';
 
 type Rendered = { body: HtmlEscapedString | Promise<HtmlEscapedString>; page?: string; status?: 200 | 503 };
+type Render = (query: URLSearchParams) => Promise<Rendered>;
 
-export function areaRoutes(
-  title: string,
-  consoleUrl: string,
-  render: (query: URLSearchParams) => Promise<Rendered>,
-): Hono {
+export function areaRoutes(title: string, consoleUrl: string, render: Render): Hono {
   const app = new Hono();
   const path = `/${title.toLowerCase()}`;
   app.get('/', async (c) => {

@@ -28,13 +28,8 @@ export function effectiveWindowMs(window: RollingWindow, interval: HistoryInterv
 }
 
 /** One point of the history chart: the bucket's own statistics and those of the window ending with it. */
-export type HistoryPoint = {
+export type HistoryPoint = Omit<HistoryBucket, 'ts' | 'm2'> & {
   ts: number;
-  n: number;
-  mean: number;
-  min: number;
-  max: number;
-  last: number;
   /** Rows in the window [ts + bucket - window, ts + bucket). */
   windowN: number;
   rollingMean: number;

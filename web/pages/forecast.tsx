@@ -170,9 +170,7 @@ export const Live: FC<{ r: ForecastRequest; v: ForecastView }> = ({ r, v }) => {
             {fmtAge(v.now - last.ts.getTime())} ago; this part updates every {r.refresh} s)
           </>
         ) : (
-          <>
-            No rate for {s.source} {s.currency} in the last day.
-          </>
+          `No rate for ${s.source} ${s.currency} in the last day.`
         )}
       </p>
       {v.recent.length > 0 ? (
