@@ -52,11 +52,7 @@ export function makeApp(deps: WebDeps): Hono {
   const area: AreaDeps = {
     queries,
     analytics: makeAnalytics(deps.db),
-    catalog: makeCatalog({
-      queries,
-      clock: deps.clock,
-      ...(deps.catalogTtlMs ? { ttlMs: deps.catalogTtlMs } : {}),
-    }),
+    catalog: makeCatalog({ queries, clock: deps.clock, ttlMs: deps.catalogTtlMs || undefined }),
     checks: deps.checks,
     clock: deps.clock,
     // The configured console, else QuestDB's own HTTP port.
@@ -166,7 +162,7 @@ function respondError(c: Context, status: 400 | 500 | 503, message: string, cons
         <Refused
           message={message}
           status={status}
-          {...(area ? { back: { href: `/${area}`, label: `${title} with the default choices` } } : {})}
+          back={area ? { href: `/${area}`, label: `${title} with the default choices` } : undefined}
         />
       )}
     </Layout>,
