@@ -97,10 +97,9 @@ export const Retrying: FC<{ id: string; retryUrl: string; kind: 'down' | 'waitin
   </div>
 );
 
+type Link = { href: string; label: string };
 /** A refused request: what was wrong, and on a full page a way back. */
-export const Refused: FC<{ message: string; status: number; back?: { href: string; label: string } }> = (
-  p,
-) => (
+export const Refused: FC<{ message: string; status: number; back?: Link }> = (p) => (
   <>
     <div class="banner error" role="alert">
       <strong>{p.status === 400 ? 'Bad request' : p.status === 404 ? 'Not found' : 'Error'}:</strong>{' '}
