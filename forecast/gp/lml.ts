@@ -15,17 +15,11 @@ import {
 
 const HALF_LOG_2PI = 0.5 * Math.log(2 * Math.PI);
 
-/** Evaluates the log marginal likelihood of fixed data under one kernel at any hyperparameter vector. */
-export interface LmlEvaluator {
-  /**
-   * log p(y | θ) at log-hyperparameters `theta`; writes ∂/∂θ into `grad` when given. Returns −Infinity (and
-   * leaves `grad` unspecified) when K is not positive definite even with the largest jitter.
-   */
+/** The log marginal likelihood of fixed data under one kernel, at any hyperparameter vector. */
+interface LmlEvaluator {
+  /** log p(y | θ), ∂/∂θ into `grad` when given; −Infinity when K is not positive definite even with jitter. */
   evaluate(theta: Float64Array, grad?: Float64Array): number;
-  /**
-   * The state of the last `evaluate`: Cholesky factor L of K (+ jitter), α = K⁻¹y and the jitter added.
-   * Views into the evaluator's buffers: copy them before the next `evaluate`.
-   */
+  /** The last evaluation's Cholesky factor L of K, α = K⁻¹y and jitter: views, copy before the next one. */
   readonly last: { readonly l: Float64Array; readonly alpha: Float64Array; readonly jitter: number };
 }
 

@@ -1,18 +1,12 @@
-/**
- * Target normalization: the GP sees (y − offset)/scale, and predictions are mapped back with the same pair.
- * Hyperparameter bounds and the noise floor are then relative to the data's own scale, so one kernel
- * specification suits BTC in USD and in JPY alike.
- */
+/** The GP sees (y − offset)/scale, so one kernel specification suits BTC in USD and in JPY alike. */
 
 /**
- * - `none`: targets as given (offset 0, scale 1).
- * - `standardize`: sklearn's `normalize_y` — subtract the mean, divide by the population standard deviation.
- * - `anchor`: subtract the observation at the smallest input (the window start) and divide by the population
- *   standard deviation; the centring a Wiener kernel anchored at that input needs (see `wiener`).
+ * `none`: as given; `standardize` (sklearn's `normalize_y`): minus the mean, over the population sd; `anchor`:
+ * minus the observation at the smallest input, over the population sd (what an anchored `wiener` needs).
  */
 export type Normalize = 'none' | 'standardize' | 'anchor';
 
-/** The affine map between data units and the units the GP is fitted in. */
+/** Data units → fitted units: (y − offset)/scale. */
 export interface Normalization {
   readonly offset: number;
   readonly scale: number;

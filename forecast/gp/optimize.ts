@@ -1,13 +1,8 @@
 /**
- * Bound-constrained minimization for a handful of log-hyperparameters: projected L-BFGS with an Armijo
- * backtracking search along the projected path (restarts.ts runs it from several starts).
- *
- * Full L-BFGS-B (generalized Cauchy point, subspace minimization) is built for thousands of variables; with two
- * to six variables, freezing the ones pinned at a bound by their gradient and stepping the rest is as good and a
- * fraction of the code.
+ * Bound-constrained minimization of a handful of log-hyperparameters: projected L-BFGS (components pinned at a
+ * bound by their gradient frozen) with Armijo backtracking along the projected path.
  */
 
-/** Tolerances and effort for one bounded minimization. */
 export interface MinimizeOptions {
   /** Stop when the largest projected-gradient component is below this. Default 1e-5. */
   readonly gtol?: number;
@@ -19,13 +14,12 @@ export interface MinimizeOptions {
   readonly memory?: number;
 }
 
-/** The best point found by one start. */
 export interface MinimizeResult {
   readonly x: Float64Array;
   readonly f: number;
   readonly iterations: number;
   readonly evaluations: number;
-  /** True when a tolerance was met, false when the iteration cap or a failed line search stopped it. */
+  /** False when the iteration cap or a failed line search stopped it. */
   readonly converged: boolean;
 }
 

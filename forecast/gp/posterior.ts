@@ -1,7 +1,4 @@
-/**
- * The GP posterior at new inputs from a fitted factorization: mean K*ᵀα and full covariance K** − VᵀV with
- * V = L⁻¹K(x, x*), mapped back to data units.
- */
+/** The GP posterior at new inputs: mean K*ᵀα and covariance K** − VᵀV with V = L⁻¹K(x, x*), in data units. */
 import type { Kernel } from './kernel-algebra.ts';
 import type { Normalization } from './normalize.ts';
 
@@ -13,7 +10,7 @@ export interface Prediction {
 }
 
 /** What a posterior needs from a fit: inputs, kernel and theta, Cholesky factor L of K and α = K⁻¹y. */
-export interface FittedState {
+interface FittedState {
   readonly kernel: Kernel;
   readonly theta: Float64Array;
   readonly x: Float64Array;
