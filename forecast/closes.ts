@@ -1,14 +1,12 @@
 /**
- * A file of one-minute closes for backtests, read by the same reader as `import-csv` (candles.ts: Kraken
- * OHLCVT, Binance klines, time,open,high,low,close[,volume] or time,close, or a named header; detected or
- * forced). Bad lines are reported by line number with a reason, skipped and counted; the rest must move
- * forward in time. Pure.
+ * A file of one-minute closes for backtests, read by `import-csv`'s reader (candles.ts), pure. Bad lines are
+ * reported by line number with a reason and skipped; the rest must move forward in time.
  */
 import { makeCandleReader, type CsvFormat, type Layout } from '../migrations/backfills/candles.ts';
 import type { TimeSeries } from './backtest.ts';
 
 export type BadLine = { line: number; reason: string; field: string };
-export type ParsedCloses = {
+type ParsedCloses = {
   series: TimeSeries;
   lines: number;
   header: boolean;
@@ -17,10 +15,7 @@ export type ParsedCloses = {
   bad: BadLine[];
 };
 
-/**
- * Parse the text of a closes file into a series named `name`. `now` bounds timestamps (a day past it is
- * refused); by default any time is accepted.
- */
+/** Parse a closes file into a series named `name`; timestamps a day past `now` (default: none) are refused. */
 export function parseCloses(
   text: string,
   name: string,

@@ -1,7 +1,6 @@
 /**
- * The forecaster service: every minute, FORECAST_DELAY_SECONDS after it, forecast every series from the hour up
- * to that minute and write the projections. It runs on the jobs' runner (one trigger, one catch-up rule): a
- * failed round (QuestDB down) is retried, and the origins missed meanwhile are caught up in order (bounded).
+ * The forecaster service: FORECAST_DELAY_SECONDS after every minute, forecast every series, on the jobs' runner
+ * (a failed round is retried and the origins missed meanwhile caught up in order).
  */
 import { pathToFileURL } from 'node:url';
 import { clockFromConfig } from '../common/clock.ts';

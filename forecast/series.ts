@@ -4,10 +4,7 @@ import type { SeriesWindow } from './models.ts';
 export type RateRow = { ts: Date; source: string; currency: string; rate: number };
 export type Series = { source: string; currency: string; window: SeriesWindow; lastTs: number };
 
-/**
- * Group rows (in time order) by series. x is minutes since `windowStart`, so a missing minute stays a gap in
- * time rather than collapsing neighbours together.
- */
+/** Group rows (in time order) by series; x is minutes since `windowStart`, so a missing minute stays a gap. */
 export function groupSeries(rows: RateRow[], windowStart: number): Series[] {
   const acc = new Map<
     string,

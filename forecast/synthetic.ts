@@ -1,11 +1,4 @@
-/**
- * Series with a known structure for backtesting the multi-output model, pure and seeded:
- * - `makeLeadLag`: generated prices — a leader, a follower that copies it with a known lag plus noise, the leader
- *   in another currency (times a slowly moving exchange rate, same moment), and an independent walk;
- * - `deriveSources`: "second sources" derived from one recorded series of one-minute closes, mimicking the
- *   documented behaviours of real sources (a 30–60 s cache, a 15-minute delay). Derived, not recorded: the
- *   cached copy interpolates linearly between closes, which understates the movement inside a minute.
- */
+/** Seeded series with a known lead–lag structure for backtesting the multi-output model, pure. */
 import { mulberry32 } from './gp/index.ts';
 import type { TimeSeries } from './backtest.ts';
 
@@ -15,7 +8,7 @@ function gaussian(random: () => number): () => number {
   return () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
 }
 
-export type LeadLagOptions = {
+type LeadLagOptions = {
   minutes: number;
   seed?: number;
   /** Minutes the follower trails the leader (a multiple of 0.5). Default 1.5. */
@@ -28,7 +21,7 @@ export type LeadLagOptions = {
   noise?: number;
 };
 
-/** leader, follower (leader lagged by `lagMinutes`, plus noise), leader-eur (leader × slow FX), independent. */
+/** Generated prices: leader, follower (lagged by `lagMinutes`, plus noise), leader-eur (× slow FX), independent. */
 export function makeLeadLag(options: LeadLagOptions): TimeSeries[] {
   const { minutes, seed = 7, lagMinutes = 1.5, start = Date.UTC(2030, 0, 1), step = 10, noise = 2 } = options;
   const gauss = gaussian(mulberry32(seed));
@@ -61,8 +54,8 @@ export function makeLeadLag(options: LeadLagOptions): TimeSeries[] {
 }
 
 /**
- * From one-minute closes: the series itself ("realtime"), a copy whose value at each minute is the price
- * 30–60 s earlier (a cache of random age, linearly interpolated between closes), and a 15-minute-delayed copy.
+ * "Second sources" derived from one-minute closes, as real sources behave: the series itself, a 30–60 s cache
+ * (linear between closes, so it understates moves inside a minute) and a 15-minute-delayed copy.
  */
 export function deriveSources(series: TimeSeries, seed = 11): TimeSeries[] {
   const random = mulberry32(seed);

@@ -24,7 +24,7 @@ interface FitOptions {
   /** Seed for the optimizer's restart points. Default 0. */
   readonly seed?: number;
   readonly jitter?: JitterOptions;
-  /** Optimize `scale+noise` kernels by O(n) evaluations after one eigendecomposition (spectral.ts). Default true. */
+  /** Optimize `scale+noise` kernels in O(n) per evaluation after one eigendecomposition. Default true. */
   readonly spectral?: boolean;
 }
 
@@ -44,7 +44,7 @@ export interface GpModel {
     readonly converged: boolean;
     readonly spectral: boolean;
   } | null;
-  /** Predictive mean and covariance at `xStar`: of new observations, or of the latent function if !includeNoise. */
+  /** Predictive mean and covariance at `xStar` of new observations (or, !includeNoise, of the latent function). */
   predict(xStar: ArrayLike<number>, options?: { readonly includeNoise?: boolean }): Prediction;
 }
 

@@ -20,7 +20,7 @@ export interface RestartOptions extends MinimizeOptions {
   readonly seed?: number;
 }
 
-/** `minimizeBounded` from `x0` and `restarts` seeded points: the lowest minimum (earliest on ties), all evaluations. */
+/** `minimizeBounded` from `x0` and `restarts` seeded points: the lowest minimum (earliest on ties). */
 export function minimizeWithRestarts(
   fg: Objective,
   x0: ArrayLike<number>,
