@@ -50,9 +50,7 @@ export function minimizeBounded(
   const result = (iterations: number, converged: boolean) => ({ x, f, iterations, evaluations, converged });
   if (!Number.isFinite(f)) return result(0, false);
 
-  const s: Float64Array[] = [];
-  const y: Float64Array[] = [];
-  const rho: number[] = [];
+  const pairs: { s: Float64Array; y: Float64Array; rho: number }[] = [];
   const d = new Float64Array(n);
   const xn = new Float64Array(n);
   let gn = new Float64Array(n);
@@ -65,40 +63,38 @@ export function minimizeBounded(
   };
 
   for (let it = 0; it < maxIterations; it++) {
+    // Two-loop recursion on the free components: d = −H·g.
     let pgMax = 0;
     for (let i = 0; i < n; i++) {
-      if (!isPinned(x[i]!, g[i]!, lower[i]!, upper[i]!)) pgMax = Math.max(pgMax, Math.abs(g[i]!));
-    }
-    if (pgMax <= gtol) return result(it, true);
-
-    // Two-loop recursion on the free components: d = −H·g.
-    for (let i = 0; i < n; i++) {
       free[i] = isPinned(x[i]!, g[i]!, lower[i]!, upper[i]!) ? 0 : 1;
+      if (free[i]) pgMax = Math.max(pgMax, Math.abs(g[i]!));
       d[i] = -g[i]! * free[i]!;
     }
-    for (let k = s.length - 1; k >= 0; k--) {
-      a[k] = rho[k]! * dot(s[k]!, d);
-      for (let i = 0; i < n; i++) d[i]! -= a[k]! * y[k]![i]! * free[i]!;
+    if (pgMax <= gtol) return result(it, true);
+    for (let k = pairs.length - 1; k >= 0; k--) {
+      const { s, y, rho } = pairs[k]!;
+      a[k] = rho * dot(s, d);
+      for (let i = 0; i < n; i++) d[i]! -= a[k]! * y[i]! * free[i]!;
     }
-    if (s.length > 0) {
-      const last = s.length - 1;
-      const gamma = dot(s[last]!, y[last]!) / dot(y[last]!, y[last]!);
+    const last = pairs.at(-1);
+    if (last) {
+      const gamma = dot(last.s, last.y) / dot(last.y, last.y);
       if (gamma > 0 && Number.isFinite(gamma)) for (let i = 0; i < n; i++) d[i]! *= gamma;
     }
-    for (let k = 0; k < s.length; k++) {
-      const b = rho[k]! * dot(y[k]!, d);
-      for (let i = 0; i < n; i++) d[i]! += (a[k]! - b) * s[k]![i]! * free[i]!;
-    }
+    pairs.forEach(({ s, y, rho }, k) => {
+      const b = rho * dot(y, d);
+      for (let i = 0; i < n; i++) d[i]! += (a[k]! - b) * s[i]! * free[i]!;
+    });
     let slope = dot(g, d);
     if (!(slope < 0)) {
       // The curvature pairs no longer describe this face of the box: forget them, fall back to steepest descent.
-      s.length = y.length = rho.length = 0;
+      pairs.length = 0;
       for (let i = 0; i < n; i++) d[i] = -g[i]! * free[i]!;
       slope = dot(g, d);
     }
     // Without curvature information a unit step along −g can be wild in log space; cap its largest component at 1.
     let step = 1;
-    if (s.length === 0) step = Math.min(1, 1 / d.reduce((m, v) => Math.max(m, Math.abs(v)), 0));
+    if (pairs.length === 0) step = Math.min(1, 1 / d.reduce((m, v) => Math.max(m, Math.abs(v)), 0));
 
     let fn = Number.POSITIVE_INFINITY;
     let decrease = 0;
@@ -113,8 +109,8 @@ export function minimizeBounded(
       fn = Number.POSITIVE_INFINITY;
     }
     if (!Number.isFinite(fn)) {
-      if (s.length === 0) return result(it, false);
-      s.length = y.length = rho.length = 0;
+      if (pairs.length === 0) return result(it, false);
+      pairs.length = 0;
       continue;
     }
 
@@ -122,18 +118,10 @@ export function minimizeBounded(
     const yk = Float64Array.from(gn, (v, i) => v - g[i]!);
     const sy = sk.reduce((acc, v, i) => acc + v * yk[i]!, 0);
     // Only pairs with positive curvature keep the inverse-Hessian estimate positive definite.
-    if (
-      sy >
-      1e-12 * Math.sqrt(yk.reduce((acc, v) => acc + v * v, 0) * sk.reduce((acc, v) => acc + v * v, 0))
-    ) {
-      if (s.length === memory) {
-        s.shift();
-        y.shift();
-        rho.shift();
-      }
-      s.push(sk);
-      y.push(yk);
-      rho.push(1 / sy);
+    const norms = Math.sqrt(yk.reduce((acc, v) => acc + v * v, 0) * sk.reduce((acc, v) => acc + v * v, 0));
+    if (sy > 1e-12 * norms) {
+      if (pairs.length === memory) pairs.shift();
+      pairs.push({ s: sk, y: yk, rho: 1 / sy });
     }
     const fPrev = f;
     x.set(xn);
