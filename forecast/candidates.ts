@@ -1,7 +1,4 @@
-/**
- * The candidate models a backtest compares: production's pair, references that lose to persistence out of sample
- * and the multi-output model. A new model must beat persistence in a long backtest before it reaches production.
- */
+/** The models a backtest compares; a new one reaches production only by beating persistence in a long one. */
 import { constant, fitGp, matern, product, rbf, sum, white, wiener, type Kernel } from './gp/index.ts';
 import { gpWiener, incrementSd, persistence, projectGp, type Model, type SeriesWindow } from './models.ts';
 import { gpIcm } from './multi.ts';

@@ -1,7 +1,4 @@
-/**
- * A file of one-minute closes for backtests, read by `import-csv`'s reader (candles.ts), pure. Bad lines are
- * reported by line number with a reason and skipped; the rest must move forward in time.
- */
+/** One-minute closes for backtests, read by `import-csv`'s reader; bad or out-of-order lines reported, skipped. */
 import { makeCandleReader, type CsvFormat, type Layout } from '../migrations/backfills/candles.ts';
 import type { TimeSeries } from './backtest.ts';
 

@@ -1,7 +1,4 @@
-/**
- * The forecaster's minute: project every series' last hour +1, +5 and +10 minutes with each model, with 50% and
- * 90% intervals. A series that cannot be forecast is skipped with a logged reason, never thrown for.
- */
+/** The forecaster's minute: every series' last hour projected by each model, or skipped with a reason. */
 import type { Log } from '../common/log.ts';
 import type { Db } from '../sql/db.ts';
 import type { Ilp } from '../sql/ilp.ts';
@@ -34,8 +31,9 @@ export function forecastAll(
   for (const s of groupSeries(rows, windowStart)) {
     const stale = (origin - s.lastTs) / 60_000 > MAX_STALENESS_MINUTES;
     const why = stale ? `no rate for ${MAX_STALENESS_MINUTES}+ minutes` : unusable(s.window, MIN_POINTS);
+    const key = { source: s.source, currency: s.currency };
     if (why) {
-      skipped.push({ source: s.source, currency: s.currency, model: null, reason: why });
+      skipped.push({ ...key, model: null, reason: why });
       continue;
     }
     for (const model of models) {
@@ -50,8 +48,7 @@ export function forecastAll(
             ts: origin + p.horizon * 60_000,
             madeAt: origin,
             horizon: p.horizon,
-            source: s.source,
-            currency: s.currency,
+            ...key,
             model: model.name,
             mean: p.mean,
             lo50: p.mean - Z50 * p.sd,
@@ -63,12 +60,7 @@ export function forecastAll(
           });
         }
       } catch (err) {
-        skipped.push({
-          source: s.source,
-          currency: s.currency,
-          model: model.name,
-          reason: `fit failed: ${(err as Error).message}`,
-        });
+        skipped.push({ ...key, model: model.name, reason: `fit failed: ${(err as Error).message}` });
       }
     }
   }

@@ -1,7 +1,4 @@
-/**
- * The forecaster service: FORECAST_DELAY_SECONDS after every minute, forecast every series, on the jobs' runner
- * (a failed round is retried and the origins missed meanwhile caught up in order).
- */
+/** The forecaster service: FORECAST_DELAY_SECONDS after each minute, on the jobs' runner (retries, catch-up). */
 import { pathToFileURL } from 'node:url';
 import { clockFromConfig } from '../common/clock.ts';
 import { loadConfigOrExit } from '../common/config.ts';

@@ -1,7 +1,4 @@
-/**
- * Forecast models over one series window, pure: persistence (the baseline every forecast is scored against) and
- * the production GP, a martingale prior (anchored Wiener + white) that matches it with an honest √h interval.
- */
+/** Pure models over one series window: persistence, the baseline, and the production GP (a martingale prior). */
 import { fitGp, white, wiener, sum, type GpModel } from './gp/index.ts';
 
 /** Minutes since the window start (gaps are gaps) and rates; `related`: same-coin series for multi-output models. */

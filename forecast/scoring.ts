@@ -1,7 +1,4 @@
-/**
- * Live scoring into `forecast_scores`: matured forecasts against their target minutes' rates, per series, model
- * and horizon over rolling spans — RMSE, MAE, interval coverage and width, skill = 1 − RMSE / RMSE of persistence.
- */
+/** Live scoring of matured forecasts per series, model, horizon and rolling span into `forecast_scores`. */
 import type { Clock } from '../common/types.ts';
 import type { Db } from '../sql/db.ts';
 import type { Ilp } from '../sql/ilp.ts';
@@ -18,7 +15,7 @@ export type Span = keyof typeof SPANS;
 type SpanScore = Omit<ScoreRow, 'ts' | 'span' | 'skill'>;
 export type Scored = SpanScore & { span: Span; skill: number | null };
 
-/** Attach skill against the persistence row of the same series and horizon. Pure. */
+/** Attach skill = 1 − RMSE / RMSE of persistence on the same series and horizon. Pure. */
 export function withSkill(rows: SpanScore[], span: Span): Scored[] {
   const base = new Map<string, number>();
   for (const r of rows)
@@ -33,10 +30,8 @@ export function withSkill(rows: SpanScore[], span: Span): Scored[] {
 export async function scoreAt(deps: { db: Db; ilp: Ilp }, end: number): Promise<number> {
   const out: Scored[] = [];
   for (const [span, ms] of Object.entries(SPANS) as [Span, number][]) {
-    const rows = await deps.db.query<Record<keyof SpanScore, string | number>>(pick(Q, 'scoreSpan'), [
-      new Date(end - ms).toISOString(),
-      new Date(end).toISOString(),
-    ]);
+    const range = [new Date(end - ms).toISOString(), new Date(end).toISOString()];
+    const rows = await deps.db.query<Record<keyof SpanScore, string | number>>(pick(Q, 'scoreSpan'), range);
     // LONG and DOUBLE columns arrive as strings or numbers over the PG wire: make them numbers once, here.
     const typed = rows.map((r) => ({
       source: String(r.source),

@@ -1,7 +1,6 @@
 /**
- * Which model production should run, pure: a candidate replaces the persistence-equivalent Wiener GP only when a
- * backtest of at least a week shows it significantly better than persistence at every horizon (Diebold–Mariano)
- * with honest 90% intervals; shorter spans pick models that lose out of sample.
+ * Which model production should run, pure: a candidate replaces gp-wiener only when at least a week of backtest
+ * shows it significantly better than persistence at every horizon with honest 90% intervals.
  */
 import { negligible, verdict, type BacktestRow } from './backtest.ts';
 

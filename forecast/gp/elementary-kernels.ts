@@ -1,7 +1,4 @@
-/**
- * The elementary kernels, defined as in scikit-learn so its results serve as references: stationary kernels have
- * unit variance (scale them with `product(constant(), …)`), variances are variances, and d = |x − x′|.
- */
+/** The elementary kernels as scikit-learn defines them (unit-variance stationary kernels), d = |x − x′|. */
 import { resolveParam, type Kernel, type ParamDef, type ParamOption } from './kernel-algebra.ts';
 import { makeLeaf } from './leaf.ts';
 
@@ -50,10 +47,7 @@ export function rbf(options: { lengthScale?: ParamOption } & LabelOption = {}): 
 /** Smoothness of a Matérn kernel: 1/2 (Ornstein–Uhlenbeck, rough), 3/2, 5/2 (smoother). */
 export type MaternNu = 0.5 | 1.5 | 2.5;
 
-/**
- * Matérn kernel with r = √(2ν)·d/ℓ: ν = 1/2 gives e^(−r), 3/2 gives (1 + r)e^(−r), 5/2 gives (1 + r + r²/3)e^(−r).
- * The derivatives use ∂r/∂log ℓ = −r.
- */
+/** Matérn, r = √(2ν)·d/ℓ: e^(−r), (1 + r)e^(−r), (1 + r + r²/3)e^(−r) for ν = 1/2, 3/2, 5/2; ∂r/∂log ℓ = −r. */
 export function matern(options: { nu: MaternNu; lengthScale?: ParamOption } & LabelOption): Kernel {
   const { nu } = options;
   if (nu !== 0.5 && nu !== 1.5 && nu !== 2.5) {
@@ -104,10 +98,7 @@ export function rationalQuadratic(
   });
 }
 
-/**
- * Linear trend: k = σ_b² + σ_v²·(x − c)(x′ − c). The centre c is a fixed number (it may be negative, which log
- * space cannot hold); mid-window it decorrelates the level from the slope.
- */
+/** Linear trend: k = σ_b² + σ_v²·(x − c)(x′ − c), c fixed (mid-window it decorrelates level and slope). */
 export function linear(
   options: { bias?: ParamOption; variance?: ParamOption; center?: number } & LabelOption = {},
 ): Kernel {

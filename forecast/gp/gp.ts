@@ -1,7 +1,4 @@
-/**
- * Gaussian-process regression on 1-D inputs: normalize the targets, maximize the log marginal likelihood over
- * log-hyperparameters (seeded restarts), predict a mean and a full covariance (sums of increments need it).
- */
+/** GP regression on 1-D inputs: maximum-likelihood hyperparameters, then a predictive mean and full covariance. */
 import type { Kernel } from './kernel-algebra.ts';
 import type { JitterOptions } from './linalg.ts';
 import { makeLml } from './lml.ts';

@@ -1,7 +1,4 @@
-/**
- * Immutable covariance functions on 1-D inputs (time in minutes), composable by sums and products. Free
- * hyperparameters live in log space and every evaluation takes that vector `theta` explicitly.
- */
+/** Immutable covariance functions on 1-D inputs; each evaluation takes the log-hyperparameters `theta`. */
 
 /** A covariance function k(x, x′) on 1-D inputs with its free hyperparameters in log space. */
 export interface Kernel {

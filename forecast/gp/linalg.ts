@@ -1,7 +1,4 @@
-/**
- * Dense linear algebra for small symmetric positive-definite row-major matrices, in caller-owned buffers: a fit
- * factorizes a ~60×60 covariance hundreds of times, so allocation would cost more than the arithmetic.
- */
+/** Cholesky-based algebra on small row-major matrices in caller-owned buffers (a fit factorizes hundreds). */
 
 /** How hard to try before declaring a covariance matrix not positive definite. */
 export interface JitterOptions {
@@ -31,10 +28,7 @@ function choleskyInto(a: Float64Array, n: number, l: Float64Array, shift = 0): b
   return true;
 }
 
-/**
- * Cholesky factor of `a`, adding `initial`×(mean diagonal) jitter only if the plain one fails, then ten times more
- * each try up to `max`×(mean diagonal). Returns the absolute jitter added (0 if none) or NaN when every try failed.
- */
+/** Cholesky factor of `a`, with jitter escalating ×10 only if needed: the absolute jitter added, NaN if none worked. */
 export function choleskyWithJitter(
   a: Float64Array,
   n: number,

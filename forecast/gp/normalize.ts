@@ -1,9 +1,6 @@
 /** The GP sees (y − offset)/scale, so one kernel specification suits BTC in USD and in JPY alike. */
 
-/**
- * `none`: as given; `standardize` (sklearn's `normalize_y`): minus the mean, over the population sd; `anchor`:
- * minus the observation at the smallest input, over the population sd (what an anchored `wiener` needs).
- */
+/** Offset: none, the mean (sklearn's `normalize_y`) or the first observation (for `wiener`); scale: the sd. */
 export type Normalize = 'none' | 'standardize' | 'anchor';
 
 /** Data units → fitted units: (y − offset)/scale. */

@@ -1,7 +1,4 @@
-/**
- * Bound-constrained minimization of a handful of log-hyperparameters: projected L-BFGS (components pinned at a
- * bound by their gradient frozen) with Armijo backtracking along the projected path.
- */
+/** Bound-constrained minimization of a few variables: projected L-BFGS with Armijo backtracking. */
 
 export interface MinimizeOptions {
   /** Stop when the largest projected-gradient component is below this. Default 1e-5. */
