@@ -6,6 +6,7 @@
  */
 
 export type DmWeights = 'bartlett' | 'uniform';
+type DmOptions = { lag: number; weights?: DmWeights };
 
 export type DmResult = {
   /** The HLN-corrected statistic (0 when every dᵢ is 0) and its two-sided p-value under t(n − 1). */
@@ -47,10 +48,7 @@ function longRunVariance(d: ArrayLike<number>, mean: number, lag: number, weight
 }
 
 /** The Diebold–Mariano test on loss differentials `d` (see the module comment). Needs n ≥ 2. */
-export function dieboldMariano(
-  d: ArrayLike<number>,
-  options: { lag: number; weights?: DmWeights },
-): DmResult {
+export function dieboldMariano(d: ArrayLike<number>, options: DmOptions): DmResult {
   const n = d.length;
   const lag = options.lag;
   if (!Number.isInteger(lag) || lag < 0) throw new RangeError(`lag must be a whole number ≥ 0, got ${lag}`);

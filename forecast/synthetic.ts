@@ -8,28 +8,20 @@ function gaussian(random: () => number): () => number {
   return () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
 }
 
-type LeadLagOptions = {
-  minutes: number;
-  seed?: number;
-  /** Minutes the follower trails the leader (a multiple of 0.5). Default 1.5. */
-  lagMinutes?: number;
-  /** First timestamp, epoch ms on a minute. Default 2030-01-01. */
-  start?: number;
-  /** Standard deviation of one-minute moves, price units. Default 10 (≈ 0.05% at 20 000). */
-  step?: number;
-  /** Observation noise sd of the follower, price units. Default 2. */
-  noise?: number;
-};
+/** The follower's lag (minutes), the sd of one-minute moves (≈ 0.05% at 20 000) and the follower's noise sd. */
+const LAG_MINUTES = 1.5;
+const STEP = 10;
+const NOISE = 2;
 
-/** Generated prices: leader, follower (lagged by `lagMinutes`, plus noise), leader-eur (× slow FX), independent. */
-export function makeLeadLag(options: LeadLagOptions): TimeSeries[] {
-  const { minutes, seed = 7, lagMinutes = 1.5, start = Date.UTC(2030, 0, 1), step = 10, noise = 2 } = options;
+/** Prices from `start` (default 2030-01-01): leader, follower (lagged, noisy), leader-eur (× slow FX), independent. */
+export function makeLeadLag(options: { minutes: number; seed?: number; start?: number }): TimeSeries[] {
+  const { minutes, seed = 7, start = Date.UTC(2030, 0, 1) } = options;
   const gauss = gaussian(mulberry32(seed));
-  const lagHalves = Math.round(lagMinutes * 2);
+  const lagHalves = LAG_MINUTES * 2;
   // The leader on a 30-second grid, so half-minute lags are exact; extra history before the first minute.
   const fine = new Float64Array(2 * minutes + lagHalves + 1);
   fine[0] = 20_000;
-  for (let i = 1; i < fine.length; i++) fine[i] = fine[i - 1]! + (step / Math.SQRT2) * gauss();
+  for (let i = 1; i < fine.length; i++) fine[i] = fine[i - 1]! + (STEP / Math.SQRT2) * gauss();
   const t = Float64Array.from({ length: minutes }, (_, i) => start + i * MIN);
   const at = (i: number, lag = 0) => fine[lagHalves + 2 * i - lag]!;
   let fx = 0.92;
@@ -40,14 +32,14 @@ export function makeLeadLag(options: LeadLagOptions): TimeSeries[] {
   const independent = new Float64Array(minutes);
   for (let i = 0; i < minutes; i++) {
     leader[i] = at(i) + 0.2 * gauss();
-    follower[i] = at(i, lagHalves) + noise * gauss();
+    follower[i] = at(i, lagHalves) + NOISE * gauss();
     fx *= 1 + 2e-5 * gauss();
     eur[i] = at(i) * fx;
-    independent[i] = other += step * gauss();
+    independent[i] = other += STEP * gauss();
   }
   return [
     { name: 'leader', t, y: leader },
-    { name: `follower-${lagMinutes}m`, t, y: follower },
+    { name: `follower-${LAG_MINUTES}m`, t, y: follower },
     { name: 'leader-eur', t, y: eur },
     { name: 'independent', t, y: independent },
   ];

@@ -1,8 +1,7 @@
 /** GP regression on 1-D inputs: maximum-likelihood hyperparameters, then a predictive mean and full covariance. */
 import type { Kernel } from './kernel-algebra.ts';
-import type { JitterOptions } from './linalg.ts';
 import { makeLml } from './lml.ts';
-import { applyNormalization, normalization, type Normalization, type Normalize } from './normalize.ts';
+import { normalization, type Normalization, type Normalize } from './normalize.ts';
 import type { Objective } from './optimize.ts';
 import { minimizeWithRestarts, type RestartOptions } from './restarts.ts';
 import { posterior, type Prediction } from './posterior.ts';
@@ -20,7 +19,6 @@ interface FitOptions {
   readonly optimizer?: false | Omit<RestartOptions, 'seed'>;
   /** Seed for the optimizer's restart points. Default 0. */
   readonly seed?: number;
-  readonly jitter?: JitterOptions;
   /** Optimize `scale+noise` kernels in O(n) per evaluation after one eigendecomposition. Default true. */
   readonly spectral?: boolean;
 }
@@ -33,8 +31,6 @@ export interface GpModel {
   /** log p(y | θ) of the normalized targets at the chosen θ (sklearn's `log_marginal_likelihood_value_`). */
   readonly logMarginalLikelihood: number;
   readonly normalization: Normalization;
-  /** Diagonal jitter the final factorization needed (0 normally). */
-  readonly jitter: number;
   /** Optimizer effort, or null when the hyperparameters were given. */
   readonly optimization: {
     readonly evaluations: number;
@@ -85,8 +81,8 @@ export function fitGp(options: FitOptions): GpModel {
     throw new RangeError(`need as many targets as inputs (at least one), got ${n} and ${yRaw.length}`);
   }
   const norm = normalization(x, yRaw, options.normalize ?? 'standardize');
-  const y = applyNormalization(yRaw, norm);
-  const lml = makeLml(options.kernel, x, y, options.jitter);
+  const y = yRaw.map((v) => (v - norm.offset) / norm.scale);
+  const lml = makeLml(options.kernel, x, y);
   const p = options.kernel.theta.length;
 
   let theta = options.kernel.theta;
@@ -115,7 +111,6 @@ export function fitGp(options: FitOptions): GpModel {
     params: kernel.names.map((name, i) => ({ name, value: Math.exp(kernel.theta[i]!) })),
     logMarginalLikelihood: value,
     normalization: norm,
-    jitter: lml.last.jitter,
     optimization,
     predict: (xStar, { includeNoise = true } = {}) =>
       posterior(state, toFinite('xStar', xStar), includeNoise),

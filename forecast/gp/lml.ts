@@ -19,8 +19,8 @@ const HALF_LOG_2PI = 0.5 * Math.log(2 * Math.PI);
 interface LmlEvaluator {
   /** log p(y | θ), ∂/∂θ into `grad` when given; −Infinity when K is not positive definite even with jitter. */
   evaluate(theta: Float64Array, grad?: Float64Array): number;
-  /** The last evaluation's Cholesky factor L of K, α = K⁻¹y and jitter: views, copy before the next one. */
-  readonly last: { readonly l: Float64Array; readonly alpha: Float64Array; readonly jitter: number };
+  /** The last evaluation's Cholesky factor L of K and α = K⁻¹y: views, copy before the next one. */
+  readonly last: { readonly l: Float64Array; readonly alpha: Float64Array };
 }
 
 /** An evaluator for inputs `x` and (already normalized) targets `y`. */
@@ -39,13 +39,11 @@ export function makeLml(
   const work = new Float64Array(n * n);
   const alpha = new Float64Array(n);
   const dk = Array.from({ length: p }, () => new Float64Array(n * n));
-  const last = { l, alpha, jitter: Number.NaN };
 
   function evaluate(theta: Float64Array, grad?: Float64Array): number {
     if (theta.length !== p) throw new RangeError(`expected ${p} hyperparameters, got ${theta.length}`);
     kernel.matrix(theta, x, k);
-    last.jitter = choleskyWithJitter(k, n, l, jitter);
-    if (Number.isNaN(last.jitter)) return Number.NEGATIVE_INFINITY;
+    if (Number.isNaN(choleskyWithJitter(k, n, l, jitter))) return Number.NEGATIVE_INFINITY;
     alpha.set(y);
     choleskySolveInPlace(l, n, alpha);
     let fit = 0;
@@ -74,5 +72,5 @@ export function makeLml(
     return value;
   }
 
-  return { evaluate, last };
+  return { evaluate, last: { l, alpha } };
 }

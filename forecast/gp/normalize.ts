@@ -25,8 +25,3 @@ export function normalization(x: Float64Array, y: Float64Array, mode: Normalize)
   for (let i = 1; i < n; i++) if (x[i]! < x[first]!) first = i;
   return { offset: y[first]!, scale };
 }
-
-/** (y − offset)/scale as a new array. */
-export function applyNormalization(y: Float64Array, { offset, scale }: Normalization): Float64Array {
-  return y.map((v) => (v - offset) / scale);
-}
