@@ -34,24 +34,16 @@ export function parseCloses(
       const { ts: minute, close } = r.candle;
       const prev = t.at(-1);
       if (prev !== undefined && minute <= prev) {
-        bad.push({
-          line: i + 1,
-          field: 'order',
-          reason: `${new Date(minute).toISOString()} is not after the previous minute ${new Date(prev).toISOString()}`,
-        });
+        const reason = `${new Date(minute).toISOString()} is not after the previous minute ${new Date(prev).toISOString()}`;
+        bad.push({ line: i + 1, field: 'order', reason });
         return;
       }
       t.push(minute);
       y.push(close);
     }
   });
-  return {
-    series: { name, t: Float64Array.from(t), y: Float64Array.from(y) },
-    lines: lines.length,
-    header,
-    layout: reader.layout,
-    bad,
-  };
+  const series = { name, t: Float64Array.from(t), y: Float64Array.from(y) };
+  return { series, lines: lines.length, header, layout: reader.layout, bad };
 }
 
 /** Skipped lines counted by reason, e.g. "3 timestamp, 1 order". Pure. */

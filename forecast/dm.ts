@@ -52,12 +52,11 @@ export function dieboldMariano(d: ArrayLike<number>, options: DmOptions): DmResu
   const n = d.length;
   const lag = options.lag;
   if (!Number.isInteger(lag) || lag < 0) throw new RangeError(`lag must be a whole number ≥ 0, got ${lag}`);
-  const none = { stat: NaN, p: NaN, rawStat: NaN, meanDiff: NaN, variance: NaN };
-  if (n < 2) return { ...none, n, lag, weights: options.weights ?? 'bartlett' };
+  let weights = options.weights ?? 'bartlett';
+  if (n < 2) return { stat: NaN, p: NaN, rawStat: NaN, meanDiff: NaN, variance: NaN, n, lag, weights };
   let mean = 0;
   for (let i = 0; i < n; i++) mean += d[i]!;
   mean /= n;
-  let weights = options.weights ?? 'bartlett';
   let variance = longRunVariance(d, mean, lag, weights);
   if (!(variance > 0) && weights === 'uniform') {
     weights = 'bartlett';

@@ -3,9 +3,7 @@ import { resolveParam, type Kernel, type ParamDef, type ParamOption } from './ke
 import { makeLeaf } from './leaf.ts';
 
 /** Common to every kernel: a label that prefixes the hyperparameter names (defaults to the kernel's kind). */
-export interface LabelOption {
-  readonly label?: string;
-}
+type LabelOption = { readonly label?: string };
 
 /** k = its one hyperparameter, between all points or (`noise`) on the diagonal of K(x, x) only. */
 function level(label: string, param: ParamDef, noise: boolean): Kernel {

@@ -32,11 +32,7 @@ export interface GpModel {
   readonly logMarginalLikelihood: number;
   readonly normalization: Normalization;
   /** Optimizer effort, or null when the hyperparameters were given. */
-  readonly optimization: {
-    readonly evaluations: number;
-    readonly converged: boolean;
-    readonly spectral: boolean;
-  } | null;
+  readonly optimization: { evaluations: number; converged: boolean; spectral: boolean } | null;
   /** Predictive mean and covariance at `xStar` of new observations (or, !includeNoise, of the latent function). */
   predict(xStar: ArrayLike<number>, options?: { readonly includeNoise?: boolean }): Prediction;
 }
@@ -104,15 +100,13 @@ export function fitGp(options: FitOptions): GpModel {
     );
   }
   const kernel = options.kernel.withTheta(theta);
-  const { l, alpha } = lml.last;
-  const state = { kernel, theta: kernel.theta, x, l: l.slice(), alpha: alpha.slice(), normalization: norm };
+  const fit = { kernel, x, l: lml.last.l.slice(), alpha: lml.last.alpha.slice(), norm };
   return {
     kernel,
     params: kernel.names.map((name, i) => ({ name, value: Math.exp(kernel.theta[i]!) })),
     logMarginalLikelihood: value,
     normalization: norm,
     optimization,
-    predict: (xStar, { includeNoise = true } = {}) =>
-      posterior(state, toFinite('xStar', xStar), includeNoise),
+    predict: (xStar, { includeNoise = true } = {}) => posterior(fit, toFinite('xStar', xStar), includeNoise),
   };
 }

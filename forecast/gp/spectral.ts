@@ -5,12 +5,10 @@
  * The transformations are applied to y as they happen rather than accumulating eigenvectors.
  */
 
+type Eigen = { lambda: Float64Array; z: Float64Array };
+
 /** Eigenvalues λ of the symmetric n×n matrix `a` (row-major, destroyed) and z = Qᵀy; null if QL fails to converge. */
-export function eigenProject(
-  a: Float64Array,
-  n: number,
-  y: Float64Array,
-): { lambda: Float64Array; z: Float64Array } | null {
+export function eigenProject(a: Float64Array, n: number, y: Float64Array): Eigen | null {
   const z = Float64Array.from(y);
   const v = new Float64Array(n);
   const w = new Float64Array(n);
