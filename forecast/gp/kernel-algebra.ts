@@ -27,18 +27,13 @@ export interface Kernel {
  */
 export type KernelForm = 'fixed' | 'scale' | 'noise' | 'scale+noise' | 'noise+scale' | 'general';
 
-function sumForm(a: KernelForm, b: KernelForm): KernelForm {
-  if (a === 'fixed' && b === 'fixed') return 'fixed';
-  if (a === 'scale' && b === 'noise') return 'scale+noise';
-  if (a === 'noise' && b === 'scale') return 'noise+scale';
-  return 'general';
-}
-
-function productForm(a: KernelForm, b: KernelForm): KernelForm {
+/** The form of a + b, or of a·b when `mul`. */
+function combinedForm(a: KernelForm, b: KernelForm, mul: boolean): KernelForm {
   if (a === 'fixed' && b === 'fixed') return 'fixed';
   // A fixed factor reshapes A but keeps K proportional to the one scale; it would not keep a noise term ∝ I.
-  if ((a === 'scale' && b === 'fixed') || (a === 'fixed' && b === 'scale')) return 'scale';
-  return 'general';
+  if (mul) return (a === 'scale' && b === 'fixed') || (a === 'fixed' && b === 'scale') ? 'scale' : 'general';
+  if (a === 'scale' && b === 'noise') return 'scale+noise';
+  return a === 'noise' && b === 'scale' ? 'noise+scale' : 'general';
 }
 
 /** Search bounds of a hyperparameter that does not name its own (sklearn's default, natural units). */
@@ -93,7 +88,7 @@ function combine(a: Kernel, b: Kernel, mul: boolean): Kernel {
     theta: Float64Array.of(...a.theta, ...b.theta),
     lower: Float64Array.of(...a.lower, ...b.lower),
     upper: Float64Array.of(...a.upper, ...b.upper),
-    form: mul ? productForm(a.form, b.form) : sumForm(a.form, b.form),
+    form: combinedForm(a.form, b.form, mul),
     withTheta: (theta) => {
       if (theta.length !== total)
         throw new RangeError(`expected ${total} hyperparameters, got ${theta.length}`);

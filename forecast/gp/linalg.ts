@@ -8,6 +8,8 @@ export interface JitterOptions {
   readonly max?: number;
 }
 
+const MAX_JITTER = 1e-6;
+
 /** Cholesky factor L (lower, upper part zeroed) of `a + shift·I` into `l`; false if a pivot is not positive. */
 function choleskyInto(a: Float64Array, n: number, l: Float64Array, shift = 0): boolean {
   for (let i = 0; i < n; i++) {
@@ -37,7 +39,7 @@ export function choleskyWithJitter(
 ): number {
   if (choleskyInto(a, n, l)) return 0;
   const initial = options.initial ?? 1e-10;
-  const max = options.max ?? 1e-6;
+  const max = options.max ?? MAX_JITTER;
   let trace = 0;
   for (let i = 0; i < n; i++) trace += a[i * n + i]!;
   // A zero (or broken) diagonal gives no scale to be relative to; unit scale keeps the jitter meaningful.
@@ -49,20 +51,15 @@ export function choleskyWithJitter(
   return Number.NaN;
 }
 
-/** Cholesky factor of an n×n matrix with jitter escalation (`choleskyWithJitter`); throws if that fails. */
-export function cholesky(
-  a: Float64Array,
-  n: number,
-  options: JitterOptions = {},
-): { l: Float64Array; jitter: number } {
+/** Cholesky factor of an n×n matrix with the default jitter escalation; throws if that fails. */
+export function cholesky(a: Float64Array, n: number): { l: Float64Array; jitter: number } {
   if (a.length !== n * n) throw new RangeError(`expected a ${n}×${n} matrix, got ${a.length} entries`);
   const l = new Float64Array(n * n);
-  const jitter = choleskyWithJitter(a, n, l, options);
-  if (Number.isNaN(jitter)) {
+  const jitter = choleskyWithJitter(a, n, l);
+  if (Number.isNaN(jitter))
     throw new Error(
-      `matrix is not positive definite, even with jitter up to ${(options.max ?? 1e-6).toExponential()} × its mean diagonal`,
+      `matrix is not positive definite, even with jitter up to ${MAX_JITTER.toExponential()} × its mean diagonal`,
     );
-  }
   return { l, jitter };
 }
 
