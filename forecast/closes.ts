@@ -1,23 +1,12 @@
 /** One-minute closes for backtests, read by `import-csv`'s reader; bad or out-of-order lines reported, skipped. */
-import { makeCandleReader, type CsvFormat, type Layout } from '../migrations/backfills/candles.ts';
-import type { TimeSeries } from './backtest.ts';
+import { makeCandleReader, type CsvFormat } from '../migrations/backfills/candles.ts';
 
 export type BadLine = { line: number; reason: string; field: string };
-type ParsedCloses = {
-  series: TimeSeries;
-  lines: number;
-  header: boolean;
-  /** The format the file was read in; null when no line was understood. */
-  layout: Layout | null;
-  bad: BadLine[];
-};
-
-/** Parse a closes file into a series named `name`; timestamps a day past `now` (default: none) are refused. */
-export function parseCloses(
-  text: string,
-  name: string,
-  opts: { format?: CsvFormat; now?: number } = {},
-): ParsedCloses {
+/**
+ * Parse a closes file into a series named `name`, with the `layout` it was read in (null if no line was
+ * understood); timestamps a day past `now` (default: none) are refused.
+ */
+export function parseCloses(text: string, name: string, opts: { format?: CsvFormat; now?: number } = {}) {
   const t: number[] = [];
   const y: number[] = [];
   const bad: BadLine[] = [];

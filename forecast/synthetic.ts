@@ -4,10 +4,6 @@ import type { TimeSeries } from './backtest.ts';
 
 const MIN = 60_000;
 
-function gaussian(random: () => number): () => number {
-  return () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
-}
-
 /** The follower's lag (minutes), the sd of one-minute moves (≈ 0.05% at 20 000) and the follower's noise sd. */
 const LAG_MINUTES = 1.5;
 const STEP = 10;
@@ -16,7 +12,8 @@ const NOISE = 2;
 /** Prices from `start` (default 2030-01-01): leader, follower (lagged, noisy), leader-eur (× slow FX), independent. */
 export function makeLeadLag(options: { minutes: number; seed?: number; start?: number }): TimeSeries[] {
   const { minutes, seed = 7, start = Date.UTC(2030, 0, 1) } = options;
-  const gauss = gaussian(mulberry32(seed));
+  const random = mulberry32(seed);
+  const gauss = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
   const lagHalves = LAG_MINUTES * 2;
   // The leader on a 30-second grid, so half-minute lags are exact; extra history before the first minute.
   const fine = new Float64Array(2 * minutes + lagHalves + 1);

@@ -1,15 +1,6 @@
 /** Gaussian-process regression for short 1-D time windows: kernels, composition, fitting and prediction. */
 export { product, sum, type Kernel, type ParamOption } from './kernel-algebra.ts';
-export {
-  constant,
-  linear,
-  matern,
-  rationalQuadratic,
-  rbf,
-  white,
-  wiener,
-  type MaternNu,
-} from './elementary-kernels.ts';
+export * from './elementary-kernels.ts';
 export { fitGp, type GpModel } from './gp.ts';
 export { makeLml } from './lml.ts';
 export { normalization, type Normalize } from './normalize.ts';

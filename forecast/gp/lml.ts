@@ -15,21 +15,11 @@ import {
 
 const HALF_LOG_2PI = 0.5 * Math.log(2 * Math.PI);
 
-/** The log marginal likelihood of fixed data under one kernel, at any hyperparameter vector. */
-interface LmlEvaluator {
-  /** log p(y | θ), ∂/∂θ into `grad` when given; −Infinity when K is not positive definite even with jitter. */
-  evaluate(theta: Float64Array, grad?: Float64Array): number;
-  /** The last evaluation's Cholesky factor L of K and α = K⁻¹y: views, copy before the next one. */
-  readonly last: { readonly l: Float64Array; readonly alpha: Float64Array };
-}
-
-/** An evaluator for inputs `x` and (already normalized) targets `y`. */
-export function makeLml(
-  kernel: Kernel,
-  x: Float64Array,
-  y: Float64Array,
-  jitter: JitterOptions = {},
-): LmlEvaluator {
+/**
+ * log p(y | θ) for inputs `x` and normalized targets `y`: `evaluate` writes ∂/∂θ into `grad` when given and is
+ * −Infinity when K is not positive definite even with jitter; `last` holds its L and α (views: copy them).
+ */
+export function makeLml(kernel: Kernel, x: Float64Array, y: Float64Array, jitter: JitterOptions = {}) {
   const n = x.length;
   if (y.length !== n) throw new RangeError(`x has ${n} points but y has ${y.length}`);
   const p = kernel.theta.length;

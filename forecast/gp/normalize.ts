@@ -1,9 +1,7 @@
-/** The GP sees (y − offset)/scale, so one kernel specification suits BTC in USD and in JPY alike. */
-
 /** Offset: none, the mean (sklearn's `normalize_y`) or the first observation (for `wiener`); scale: the sd. */
 export type Normalize = 'none' | 'standardize' | 'anchor';
 
-/** Data units → fitted units: (y − offset)/scale. */
+/** The GP sees (y − offset)/scale, so one kernel specification suits BTC in USD and in JPY alike. */
 export interface Normalization {
   readonly offset: number;
   readonly scale: number;

@@ -25,11 +25,6 @@ export type Objective = (x: Float64Array, grad: Float64Array) => number;
 
 const clamp = (v: number, lo: number, hi: number) => (v < lo ? lo : v > hi ? hi : v);
 
-/** Components whose gradient pushes them out through the bound they sit on are frozen for this step. */
-function isPinned(x: number, g: number, lo: number, hi: number): boolean {
-  return (x <= lo && g > 0) || (x >= hi && g < 0);
-}
-
 /** Minimizes `fg` over the box [lower, upper] from `x0` (clamped into the box). */
 export function minimizeBounded(
   fg: Objective,
@@ -63,7 +58,9 @@ export function minimizeBounded(
     // Two-loop recursion on the free components: d = −H·g.
     let pgMax = 0;
     for (let i = 0; i < n; i++) {
-      free[i] = isPinned(x[i]!, g[i]!, lower[i]!, upper[i]!) ? 0 : 1;
+      // A component whose gradient pushes it out through the bound it sits on is frozen for this step.
+      const pinned = (x[i]! <= lower[i]! && g[i]! > 0) || (x[i]! >= upper[i]! && g[i]! < 0);
+      free[i] = pinned ? 0 : 1;
       if (free[i]) pgMax = Math.max(pgMax, Math.abs(g[i]!));
       d[i] = -g[i]! * free[i]!;
     }
