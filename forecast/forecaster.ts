@@ -70,10 +70,7 @@ export function forecastAll(
 type Deps = { db: Db; ilp: Ilp; log: Log; sources?: readonly string[] };
 
 /** One forecasting round: read, fit, write (DEDUP keys make a re-run harmless). Returns counts for the log. */
-export async function runForecastMinute(
-  deps: Deps,
-  origin: number,
-): Promise<{ series: number; forecasts: number; skipped: number; ms: number }> {
+export async function runForecastMinute(deps: Deps, origin: number) {
   const t0 = performance.now();
   const from = new Date(origin - WINDOW_MINUTES * 60_000).toISOString();
   const all = await deps.db.query<RateRow>(pick(Q, 'recentRates'), [from, new Date(origin).toISOString()]);

@@ -2,12 +2,8 @@
 import type { Kernel } from './kernel-algebra.ts';
 import type { Normalization } from './normalize.ts';
 
-/** A predictive distribution at m points, in data units. */
-export interface Prediction {
-  readonly mean: Float64Array;
-  /** Row-major m×m covariance. */
-  readonly cov: Float64Array;
-}
+/** A predictive distribution at m points in data units: the means and the row-major m×m covariance. */
+export type Prediction = { readonly mean: Float64Array; readonly cov: Float64Array };
 
 /** A fit: inputs, kernel at the fitted theta, Cholesky factor L of K and α = K⁻¹y, and the normalization. */
 type Fit = { kernel: Kernel; x: Float64Array; l: Float64Array; alpha: Float64Array; norm: Normalization };
