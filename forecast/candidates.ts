@@ -1,71 +1,52 @@
-/**
- * The candidate models a backtest compares: the production pair (persistence and the Wiener GP), the kernels
- * that lose to persistence out of sample and stay as references (a stationary RBF on raw prices, a Matérn-1/2 on
- * one-minute increments, Wiener + RBF), and the multi-output model (multi.ts). A new model is added here and must
- * beat persistence in a long backtest before it reaches production.
- */
+/** The models a backtest compares; a new one reaches production only by beating persistence in a long one. */
 import { constant, fitGp, matern, product, rbf, sum, white, wiener, type Kernel } from './gp/index.ts';
-import {
-  gpWiener,
-  incrementSd,
-  persistence,
-  projectGp,
-  type Model,
-  type Projection,
-  type SeriesWindow,
-} from './models.ts';
+import { gpWiener, incrementSd, persistence, projectGp, type Model, type SeriesWindow } from './models.ts';
 import { gpIcm } from './multi.ts';
 
-/** Fit `kernel` to (x, y) and project the means and marginal sds at originX + h. */
-function projectWith(
-  w: SeriesWindow,
-  kernel: Kernel,
+/** The candidates' optimizer settings: one seeded restart. */
+const FIT = { optimizer: { restarts: 1 }, seed: 1 } as const;
+
+/** A model that fits `kernel(w)` to the window's rates and projects the means and marginal sds. */
+function gpModel(
+  name: string,
   normalize: 'standardize' | 'anchor',
-  originX: number,
-  horizons: readonly number[],
-): Projection[] {
-  const model = fitGp({ x: w.x, y: w.y, kernel, normalize, optimizer: { restarts: 1 }, seed: 1 });
-  return projectGp(model, originX, horizons);
+  kernel: (w: SeriesWindow) => Kernel,
+): Model {
+  return {
+    name,
+    project: (w, originX, horizons) =>
+      projectGp(fitGp({ x: w.x, y: w.y, kernel: kernel(w), normalize, ...FIT }), originX, horizons),
+  };
 }
 
 /** Constant × RBF + white on raw prices, standardized: mean-reverting to the window's level (sklearn's default GP). */
-export const gpRbf: Model = {
-  name: 'gp-rbf',
-  project(w, originX, horizons) {
-    const kernel = sum(
-      product(
-        constant({ value: { value: 1, bounds: [1e-3, 1e3] } }),
-        rbf({ lengthScale: { value: 10, bounds: [0.5, 1e3] } }),
-      ),
-      white({ noise: { value: 1e-2, bounds: [1e-8, 10] } }),
-    );
-    return projectWith(w, kernel, 'standardize', originX, horizons);
-  },
-};
+export const gpRbf = gpModel('gp-rbf', 'standardize', () =>
+  sum(
+    product(
+      constant({ value: { value: 1, bounds: [1e-3, 1e3] } }),
+      rbf({ lengthScale: { value: 10, bounds: [0.5, 1e3] } }),
+    ),
+    white({ noise: { value: 1e-2, bounds: [1e-8, 10] } }),
+  ),
+);
 
 /** Wiener + constant × RBF + white, anchored: a random walk plus a smooth local wiggle. */
-export const gpWienerRbf: Model = {
-  name: 'gp-wiener-rbf',
-  project(w, originX, horizons) {
-    const kernel = sum(
-      sum(
-        wiener({ anchor: w.x[0]!, variance: { value: 1, bounds: [1e-6, 1e6] } }),
-        product(
-          constant({ value: { value: 0.1, bounds: [1e-6, 1e3] } }),
-          rbf({ lengthScale: { value: 5, bounds: [0.5, 1e3] } }),
-        ),
+export const gpWienerRbf = gpModel('gp-wiener-rbf', 'anchor', (w) =>
+  sum(
+    sum(
+      wiener({ anchor: w.x[0]!, variance: { value: 1, bounds: [1e-6, 1e6] } }),
+      product(
+        constant({ value: { value: 0.1, bounds: [1e-6, 1e3] } }),
+        rbf({ lengthScale: { value: 5, bounds: [0.5, 1e3] } }),
       ),
-      white({ noise: { value: 1e-2, bounds: [1e-10, 1e3] } }),
-    );
-    return projectWith(w, kernel, 'anchor', originX, horizons);
-  },
-};
+    ),
+    white({ noise: { value: 1e-2, bounds: [1e-10, 1e3] } }),
+  ),
+);
 
 /**
- * Constant × Matérn-1/2 + white on one-minute increments (pairs of observations one minute apart; a gap breaks
- * the chain), scaled by their standard deviation but not centred, so a mean increment is not read as a trend.
- * The level at originX + h is the last value plus the predicted increments after it, and its variance is the sum
- * of the increments' full predictive covariance.
+ * Constant × Matérn-1/2 + white on one-minute increments (a gap breaks the chain), scaled by their sd but not
+ * centred. The level at originX + h is the last value plus the predicted increments, with their summed covariance.
  */
 export const gpMatern12: Model = {
   name: 'gp-matern12',
@@ -86,14 +67,7 @@ export const gpMatern12: Model = {
       ),
       white({ noise: { value: 1, bounds: [1e-4, 10] } }),
     );
-    const model = fitGp({
-      x: xs,
-      y: ds.map((d) => d / scale),
-      kernel,
-      normalize: 'none',
-      optimizer: { restarts: 1 },
-      seed: 1,
-    });
+    const model = fitGp({ x: xs, y: ds.map((d) => d / scale), kernel, normalize: 'none', ...FIT });
     const lastX = w.x[w.x.length - 1]!;
     const steps = Math.round(originX + Math.max(...horizons) - lastX);
     const future = Array.from({ length: steps }, (_, i) => lastX + i + 1);

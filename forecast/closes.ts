@@ -1,31 +1,12 @@
-/**
- * A file of one-minute closes for backtests, read by the same reader as `import-csv` (candles.ts: Kraken
- * OHLCVT, Binance klines, time,open,high,low,close[,volume] or time,close, or a named header; detected or
- * forced). Bad lines are reported by line number with a reason, skipped and counted; the rest must move
- * forward in time. Pure.
- */
-import { makeCandleReader, type CsvFormat, type Layout } from '../migrations/backfills/candles.ts';
-import type { TimeSeries } from './backtest.ts';
+/** One-minute closes for backtests, read by `import-csv`'s reader; bad or out-of-order lines reported, skipped. */
+import { makeCandleReader, type CsvFormat } from '../migrations/backfills/candles.ts';
 
 export type BadLine = { line: number; reason: string; field: string };
-export type ParsedCloses = {
-  series: TimeSeries;
-  lines: number;
-  header: boolean;
-  /** The format the file was read in; null when no line was understood. */
-  layout: Layout | null;
-  bad: BadLine[];
-};
-
 /**
- * Parse the text of a closes file into a series named `name`. `now` bounds timestamps (a day past it is
- * refused); by default any time is accepted.
+ * Parse a closes file into a series named `name`, with the `layout` it was read in (null if no line was
+ * understood); timestamps a day past `now` (default: none) are refused.
  */
-export function parseCloses(
-  text: string,
-  name: string,
-  opts: { format?: CsvFormat; now?: number } = {},
-): ParsedCloses {
+export function parseCloses(text: string, name: string, opts: { format?: CsvFormat; now?: number } = {}) {
   const t: number[] = [];
   const y: number[] = [];
   const bad: BadLine[] = [];
@@ -42,24 +23,16 @@ export function parseCloses(
       const { ts: minute, close } = r.candle;
       const prev = t.at(-1);
       if (prev !== undefined && minute <= prev) {
-        bad.push({
-          line: i + 1,
-          field: 'order',
-          reason: `${new Date(minute).toISOString()} is not after the previous minute ${new Date(prev).toISOString()}`,
-        });
+        const reason = `${new Date(minute).toISOString()} is not after the previous minute ${new Date(prev).toISOString()}`;
+        bad.push({ line: i + 1, field: 'order', reason });
         return;
       }
       t.push(minute);
       y.push(close);
     }
   });
-  return {
-    series: { name, t: Float64Array.from(t), y: Float64Array.from(y) },
-    lines: lines.length,
-    header,
-    layout: reader.layout,
-    bad,
-  };
+  const series = { name, t: Float64Array.from(t), y: Float64Array.from(y) };
+  return { series, lines: lines.length, header, layout: reader.layout, bad };
 }
 
 /** Skipped lines counted by reason, e.g. "3 timestamp, 1 order". Pure. */

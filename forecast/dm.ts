@@ -1,46 +1,29 @@
 /**
- * The Diebold–Mariano test of equal predictive accuracy, for comparing a model's forecasts with persistence on
- * the same origins, and the Student-t tail it is read against. Pure.
- *
- * Loss differential dᵢ = e_model,ᵢ² − e_base,ᵢ² (squared-error loss) over n paired origins in time order.
- * DM = d̄ / √(V̂/n), with V̂ the long-run variance of d: γ₀ + 2 Σₖ₌₁ᴸ wₖ γₖ (autocovariances divided by n).
- * h-step errors from origins one step apart overlap, so d is MA(h − 1) under the null: L = h − 1 there, and
- * L = ⌈h / stride⌉ − 1 when origins are `stride` minutes apart. Weights are Newey–West's Bartlett
- * wₖ = 1 − k/(L + 1) by default (never a negative variance), or Diebold and Mariano's uniform wₖ = 1.
- * The Harvey–Leybourne–Newbold (1997) correction multiplies DM by √((n + 1 − 2H + H(H − 1)/n)/n), H = L + 1,
- * and reads it against Student's t with n − 1 degrees of freedom.
- *
- * Sign: positive means the model's squared errors are larger than the baseline's, i.e. worse than persistence;
- * negative means better. The p-value is two-sided.
+ * The Diebold–Mariano test of a model's squared errors against persistence's on the same origins, pure:
+ * dᵢ = e_model,ᵢ² − e_base,ᵢ², DM = d̄ / √(V̂/n), V̂ = γ₀ + 2 Σₖ₌₁ᴸ wₖ γₖ (autocovariances over n), with
+ * Bartlett wₖ = 1 − k/(L + 1) (Newey–West, default) or uniform wₖ = 1. Harvey–Leybourne–Newbold multiply DM by
+ * √((n + 1 − 2H + H(H − 1)/n)/n), H = L + 1, read against t(n − 1). Positive = worse than persistence.
  */
 
 export type DmWeights = 'bartlett' | 'uniform';
-
-export type DmOptions = {
-  /** HAC truncation lag L (see `hacLag`). */
-  lag: number;
-  /** Default 'bartlett' (Newey–West). */
-  weights?: DmWeights;
-};
+type DmOptions = { lag: number; weights?: DmWeights };
 
 export type DmResult = {
-  /** The HLN-corrected statistic; positive = worse than the baseline. 0 when every dᵢ is 0. */
+  /** The HLN-corrected statistic (0 when every dᵢ is 0) and its two-sided p-value under t(n − 1). */
   stat: number;
-  /** Two-sided p-value of `stat` under t(n − 1). */
   p: number;
   /** Diebold and Mariano's uncorrected d̄ / √(V̂/n). */
   rawStat: number;
   n: number;
   lag: number;
-  /** Weights actually used: uniform falls back to Bartlett when its variance estimate is not positive. */
+  /** Weights used: uniform falls back to Bartlett when its variance estimate is not positive. */
   weights: DmWeights;
-  /** Mean loss differential d̄ (model minus baseline, in squared units). */
+  /** d̄ and V̂. */
   meanDiff: number;
-  /** Long-run variance estimate V̂ of d. */
   variance: number;
 };
 
-/** The HAC lag for h-step forecasts from origins `stride` minutes apart: ⌈h / stride⌉ − 1. */
+/** The HAC lag for h-step forecasts from origins `stride` minutes apart, whose errors overlap: ⌈h / stride⌉ − 1. */
 export function hacLag(horizon: number, stride: number): number {
   return Math.max(0, Math.ceil(horizon / stride) - 1);
 }
@@ -69,12 +52,11 @@ export function dieboldMariano(d: ArrayLike<number>, options: DmOptions): DmResu
   const n = d.length;
   const lag = options.lag;
   if (!Number.isInteger(lag) || lag < 0) throw new RangeError(`lag must be a whole number ≥ 0, got ${lag}`);
-  const none = { stat: NaN, p: NaN, rawStat: NaN, meanDiff: NaN, variance: NaN };
-  if (n < 2) return { ...none, n, lag, weights: options.weights ?? 'bartlett' };
+  let weights = options.weights ?? 'bartlett';
+  if (n < 2) return { stat: NaN, p: NaN, rawStat: NaN, meanDiff: NaN, variance: NaN, n, lag, weights };
   let mean = 0;
   for (let i = 0; i < n; i++) mean += d[i]!;
   mean /= n;
-  let weights = options.weights ?? 'bartlett';
   let variance = longRunVariance(d, mean, lag, weights);
   if (!(variance > 0) && weights === 'uniform') {
     weights = 'bartlett';
@@ -115,7 +97,7 @@ export function logGamma(x: number): number {
 }
 
 /** The regularized incomplete beta function I_x(a, b), by its continued fraction (modified Lentz). */
-export function regularizedBeta(x: number, a: number, b: number): number {
+function regularizedBeta(x: number, a: number, b: number): number {
   if (x <= 0) return 0;
   if (x >= 1) return 1;
   const front = Math.exp(logGamma(a + b) - logGamma(a) - logGamma(b) + a * Math.log(x) + b * Math.log1p(-x));
@@ -125,27 +107,23 @@ export function regularizedBeta(x: number, a: number, b: number): number {
 }
 
 function betaFraction(x: number, a: number, b: number): number {
-  const tiny = 1e-300;
+  const nonZero = (v: number) => (Math.abs(v) < 1e-300 ? 1e-300 : v);
   let c = 1;
-  let d = 1 - ((a + b) * x) / (a + 1);
-  if (Math.abs(d) < tiny) d = tiny;
-  d = 1 / d;
+  let d = 1 / nonZero(1 - ((a + b) * x) / (a + 1));
   let h = d;
   for (let m = 1; m <= 500; m++) {
     const m2 = 2 * m;
-    let num = (m * (b - m) * x) / ((a + m2 - 1) * (a + m2));
-    d = 1 + num * d;
-    c = 1 + num / c;
-    d = 1 / (Math.abs(d) < tiny ? tiny : d);
-    c = Math.abs(c) < tiny ? tiny : c;
-    h *= d * c;
-    num = (-(a + m) * (a + b + m) * x) / ((a + m2) * (a + m2 + 1));
-    d = 1 + num * d;
-    c = 1 + num / c;
-    d = 1 / (Math.abs(d) < tiny ? tiny : d);
-    c = Math.abs(c) < tiny ? tiny : c;
-    const delta = d * c;
-    h *= delta;
+    let delta = 0;
+    // The even and the odd step of the fraction.
+    for (const num of [
+      (m * (b - m) * x) / ((a + m2 - 1) * (a + m2)),
+      (-(a + m) * (a + b + m) * x) / ((a + m2) * (a + m2 + 1)),
+    ]) {
+      d = 1 / nonZero(1 + num * d);
+      c = nonZero(1 + num / c);
+      delta = d * c;
+      h *= delta;
+    }
     if (Math.abs(delta - 1) < 1e-15) break;
   }
   return h;

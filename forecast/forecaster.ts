@@ -1,9 +1,4 @@
-/**
- * The forecaster's minute: read the last hour of every series, project +1, +5 and +10 minutes with each model
- * (persistence always among them), and write the forecasts with their 50% and 90% intervals. A series that
- * cannot be forecast (too few points, flat, a failed fit, stale) is skipped with a logged reason; nothing here
- * throws for one bad series.
- */
+/** The forecaster's minute: every series' last hour projected by each model, or skipped with a reason. */
 import type { Log } from '../common/log.ts';
 import type { Db } from '../sql/db.ts';
 import type { Ilp } from '../sql/ilp.ts';
@@ -15,15 +10,13 @@ import { groupSeries, type RateRow } from './series.ts';
 
 const Q = loadQueries('./forecast.sql', new URL('../sql/', import.meta.url));
 
-export const HORIZONS = [1, 5, 10] as const;
+const HORIZONS = [1, 5, 10] as const;
 export const WINDOW_MINUTES = 60;
 export const MIN_POINTS = 10;
 /** A series whose last rate is older than this is not projected (its source has stopped). */
-export const MAX_STALENESS_MINUTES = 10;
+const MAX_STALENESS_MINUTES = 10;
 
-export type { ForecastRow };
-
-export type Skip = { source: string; currency: string; model: string | null; reason: string };
+type Skip = { source: string; currency: string; model: string | null; reason: string };
 
 /** Forecast every series of `rows` at origin minute `origin` (epoch ms). Pure apart from timing. */
 export function forecastAll(
@@ -38,8 +31,9 @@ export function forecastAll(
   for (const s of groupSeries(rows, windowStart)) {
     const stale = (origin - s.lastTs) / 60_000 > MAX_STALENESS_MINUTES;
     const why = stale ? `no rate for ${MAX_STALENESS_MINUTES}+ minutes` : unusable(s.window, MIN_POINTS);
+    const key = { source: s.source, currency: s.currency };
     if (why) {
-      skipped.push({ source: s.source, currency: s.currency, model: null, reason: why });
+      skipped.push({ ...key, model: null, reason: why });
       continue;
     }
     for (const model of models) {
@@ -54,8 +48,7 @@ export function forecastAll(
             ts: origin + p.horizon * 60_000,
             madeAt: origin,
             horizon: p.horizon,
-            source: s.source,
-            currency: s.currency,
+            ...key,
             model: model.name,
             mean: p.mean,
             lo50: p.mean - Z50 * p.sd,
@@ -67,28 +60,17 @@ export function forecastAll(
           });
         }
       } catch (err) {
-        skipped.push({
-          source: s.source,
-          currency: s.currency,
-          model: model.name,
-          reason: `fit failed: ${(err as Error).message}`,
-        });
+        skipped.push({ ...key, model: model.name, reason: `fit failed: ${(err as Error).message}` });
       }
     }
   }
   return { forecasts, skipped };
 }
 
-/** Write forecast rows through ILP (DEDUP keys make a re-run of a minute harmless). */
-export async function writeForecasts(ilp: Ilp, rows: ForecastRow[]): Promise<void> {
-  await ilp.write((s) => writeRows(s, TABLES.forecasts, rows));
-}
+type Deps = { db: Db; ilp: Ilp; log: Log; sources?: readonly string[] };
 
-/** One forecasting round: read, fit, write. Returns counts for the log. */
-export async function runForecastMinute(
-  deps: { db: Db; ilp: Ilp; log: Log; sources?: readonly string[] },
-  origin: number,
-): Promise<{ series: number; forecasts: number; skipped: number; ms: number }> {
+/** One forecasting round: read, fit, write (DEDUP keys make a re-run harmless). Returns counts for the log. */
+export async function runForecastMinute(deps: Deps, origin: number) {
   const t0 = performance.now();
   const from = new Date(origin - WINDOW_MINUTES * 60_000).toISOString();
   const all = await deps.db.query<RateRow>(pick(Q, 'recentRates'), [from, new Date(origin).toISOString()]);
@@ -97,7 +79,7 @@ export async function runForecastMinute(
   const { forecasts, skipped } = forecastAll(rows, origin);
   for (const s of skipped)
     deps.log.info({ source: s.source, currency: s.currency, model: s.model }, `skipped: ${s.reason}`);
-  if (forecasts.length) await writeForecasts(deps.ilp, forecasts);
+  if (forecasts.length) await deps.ilp.write((s) => writeRows(s, TABLES.forecasts, forecasts));
   const series = new Set(forecasts.map((f) => `${f.source}/${f.currency}`)).size;
   return { series, forecasts: forecasts.length, skipped: skipped.length, ms: performance.now() - t0 };
 }
@@ -111,10 +93,7 @@ export const FORECAST_POLICY = {
 } as const;
 
 /** The forecaster's minute as a job: window [m − 1 min, m) is forecast from origin m, `delayMs` after m. */
-export function makeForecastJob(
-  deps: { db: Db; ilp: Ilp; log: Log; sources?: readonly string[] },
-  delayMs: number,
-): Job {
+export function makeForecastJob(deps: Deps, delayMs: number): Job {
   return {
     name: 'forecast',
     policy: { ...FORECAST_POLICY, delayMs },

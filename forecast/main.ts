@@ -1,8 +1,4 @@
-/**
- * The forecaster service: every minute, FORECAST_DELAY_SECONDS after it, forecast every series from the hour up
- * to that minute and write the projections. It runs on the jobs' runner (one trigger, one catch-up rule): a
- * failed round (QuestDB down) is retried, and the origins missed meanwhile are caught up in order (bounded).
- */
+/** The forecaster service: FORECAST_DELAY_SECONDS after each minute, on the jobs' runner (retries, catch-up). */
 import { pathToFileURL } from 'node:url';
 import { clockFromConfig } from '../common/clock.ts';
 import { loadConfigOrExit } from '../common/config.ts';
@@ -19,10 +15,8 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const clock = clockFromConfig(config);
   const db = makeDb(config, 1);
   const ilp = await makeIlp(config, { retryTimeoutMs: 2_000 });
-  const job = makeForecastJob(
-    { db, ilp, log, sources: config.FORECAST_SOURCES },
-    config.FORECAST_DELAY_SECONDS * 1000,
-  );
+  const delayMs = config.FORECAST_DELAY_SECONDS * 1000;
+  const job = makeForecastJob({ db, ilp, log, sources: config.FORECAST_SOURCES }, delayMs);
   const runner = makeRunner({ jobs: [job], store: makeMemoryRunStore(), clock, log });
   const abort = new AbortController();
   const running = runner.run(abort.signal);
@@ -35,6 +29,5 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
       .catch(() => {})
       .finally(() => void db.end().finally(() => process.exit(0)));
   };
-  process.once('SIGINT', shutdown);
-  process.once('SIGTERM', shutdown);
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, shutdown);
 }

@@ -1,20 +1,11 @@
-/**
- * Forecast models over one series window, pure: persistence (the random-walk baseline every forecast is scored
- * against) and the production GP, whose prior is a martingale (Wiener kernel anchored at the window start, plus
- * white noise free to shrink towards zero), which matches persistence on real one-minute BTC data with an honest
- * √h interval, where stationary kernels lose to it out of sample.
- */
+/** Pure models over one series window: persistence, the baseline, and the production GP (a martingale prior). */
 import { fitGp, white, wiener, sum, type GpModel } from './gp/index.ts';
 
-/**
- * One series' recent history: times in minutes since the window start (gaps are gaps), and rates. `related`
- * holds other series' windows on the same x axis, nothing after the origin (other sources or currencies of
- * the same coin) for multi-output models; single-series models ignore it.
- */
+/** Minutes since the window start (gaps are gaps) and rates; `related`: same-coin series for multi-output models. */
 export type SeriesWindow = { x: Float64Array; y: Float64Array; related?: readonly RelatedWindow[] };
 
-/** Another series' window on the target's x axis, named for reports (e.g. `coinbase/USD`). */
-export type RelatedWindow = { name: string; x: Float64Array; y: Float64Array };
+/** Another series' window on the target's x axis, up to the origin, named e.g. `coinbase/USD`. */
+type RelatedWindow = { name: string; x: Float64Array; y: Float64Array };
 
 /** A projection `horizon` minutes past the origin: predictive mean and standard deviation. */
 export type Projection = { horizon: number; mean: number; sd: number };
@@ -23,10 +14,7 @@ export type Model = {
   name: string;
   /** Project to `originX + h` for each horizon h (originX: the forecast's "now", in the window's minutes). */
   project(w: SeriesWindow, originX: number, horizons: readonly number[]): Projection[];
-  /**
-   * For a model that forecasts from related series: those its last `project` call used, each with its lead in
-   * minutes (how far it runs ahead of the target). Empty when it used none.
-   */
+  /** The related series the last `project` used, each with its lead over the target in minutes. */
   lastRelated?(): readonly { name: string; lead: number }[];
 };
 
@@ -38,10 +26,7 @@ export function unusable(w: SeriesWindow, minPoints: number): string | null {
   return null;
 }
 
-/**
- * Standard deviation of one-minute increments, using every pair of consecutive observations scaled by √Δt so
- * a gap does not count as a one-minute move. Pure.
- */
+/** Standard deviation of one-minute increments: consecutive differences over √Δt, so a gap is no one-minute move. */
 export function incrementSd(w: SeriesWindow): number {
   let n = 0;
   let s = 0;
@@ -66,11 +51,7 @@ export const persistence: Model = {
   },
 };
 
-/**
- * The production GP's fit of one window: Wiener + white kernel on raw rates, targets anchored at the first
- * observation; hyperparameters by maximum marginal likelihood (one start and `restarts` seeded restarts,
- * deterministic).
- */
+/** The production GP's fit of one window: Wiener + white on rates anchored at the first, seeded restarts. */
 export function fitWiener(w: SeriesWindow, restarts = 2): GpModel {
   const kernel = sum(
     wiener({ anchor: w.x[0]!, variance: { value: 1, bounds: [1e-6, 1e6] } }),

@@ -1,8 +1,4 @@
-/**
- * Live scoring: matured forecasts joined to the rates of their target minutes, per series, model and horizon,
- * over rolling spans ending now — RMSE, MAE, interval coverage and width, and skill against persistence on the
- * same spans (1 − RMSE / RMSE of persistence). Kept in `forecast_scores`, read by the dashboard and the console.
- */
+/** Live scoring of matured forecasts per series, model, horizon and rolling span into `forecast_scores`. */
 import type { Clock } from '../common/types.ts';
 import type { Db } from '../sql/db.ts';
 import type { Ilp } from '../sql/ilp.ts';
@@ -12,14 +8,14 @@ import type { Job } from '../jobs/runner.ts';
 
 const Q = loadQueries('./forecast.sql', new URL('../sql/', import.meta.url));
 
-export const SPANS = { '1h': 3_600_000, '24h': 86_400_000, '7d': 7 * 86_400_000 } as const;
+const SPANS = { '1h': 3_600_000, '24h': 86_400_000, '7d': 7 * 86_400_000 } as const;
 export type Span = keyof typeof SPANS;
 
 /** One model's statistics over one span, before skill is attached. */
-export type SpanScore = Omit<ScoreRow, 'ts' | 'span' | 'skill'>;
+type SpanScore = Omit<ScoreRow, 'ts' | 'span' | 'skill'>;
 export type Scored = SpanScore & { span: Span; skill: number | null };
 
-/** Attach skill against the persistence row of the same series and horizon. Pure. */
+/** Attach skill = 1 − RMSE / RMSE of persistence on the same series and horizon. Pure. */
 export function withSkill(rows: SpanScore[], span: Span): Scored[] {
   const base = new Map<string, number>();
   for (const r of rows)
@@ -34,10 +30,8 @@ export function withSkill(rows: SpanScore[], span: Span): Scored[] {
 export async function scoreAt(deps: { db: Db; ilp: Ilp }, end: number): Promise<number> {
   const out: Scored[] = [];
   for (const [span, ms] of Object.entries(SPANS) as [Span, number][]) {
-    const rows = await deps.db.query<Record<keyof SpanScore, string | number>>(pick(Q, 'scoreSpan'), [
-      new Date(end - ms).toISOString(),
-      new Date(end).toISOString(),
-    ]);
+    const range = [new Date(end - ms).toISOString(), new Date(end).toISOString()];
+    const rows = await deps.db.query<Record<keyof SpanScore, string | number>>(pick(Q, 'scoreSpan'), range);
     // LONG and DOUBLE columns arrive as strings or numbers over the PG wire: make them numbers once, here.
     const typed = rows.map((r) => ({
       source: String(r.source),
@@ -53,15 +47,9 @@ export async function scoreAt(deps: { db: Db; ilp: Ilp }, end: number): Promise<
     }));
     out.push(...withSkill(typed, span));
   }
-  if (out.length === 0) return 0;
-  await deps.ilp.write((s) =>
-    writeRows(
-      s,
-      TABLES.scores,
-      out.map((r) => ({ ...r, ts: end })),
-    ),
-  );
-  return out.length;
+  const rows = out.map((r) => ({ ...r, ts: end }));
+  if (rows.length > 0) await deps.ilp.write((s) => writeRows(s, TABLES.scores, rows));
+  return rows.length;
 }
 
 /** The scoring job: every 5 minutes, the spans ending at the window's end. */

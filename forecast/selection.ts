@@ -1,58 +1,40 @@
 /**
- * Which model production should run, from backtests: a candidate replaces the persistence-equivalent Wiener GP
- * only when a long out-of-sample backtest shows it significantly better than persistence at every horizon
- * (Diebold–Mariano) with honest 90% intervals. Never from a short span: choosing by the last 24 hours picks
- * models that lose to persistence out of sample. Pure.
+ * Which model production should run, pure: a candidate replaces gp-wiener only when at least a week of backtest
+ * shows it significantly better than persistence at every horizon with honest 90% intervals.
  */
 import { negligible, verdict, type BacktestRow } from './backtest.ts';
 
-export type SelectionRules = {
-  /** Shortest span of origins that counts as evidence. Default 7 days. */
-  minSpanMs: number;
-  /** Two-sided DM significance level. Default 0.05. */
-  alpha: number;
-  /** 90% coverage must fall in this band. Default [0.85, 0.95]. */
-  coverage: readonly [number, number];
-};
-
-export const DEFAULT_RULES: SelectionRules = {
-  minSpanMs: 7 * 86_400_000,
-  alpha: 0.05,
-  coverage: [0.85, 0.95],
-};
+/** The shortest span of origins that counts as evidence, the DM significance level and the 90% coverage band. */
+const RULES = { minSpanMs: 7 * 86_400_000, alpha: 0.05, coverage: [0.85, 0.95] } as const;
 
 /** The fallback: matches persistence's point forecasts, with a model-based interval. */
-export const FALLBACK_MODEL = 'gp-wiener';
+const FALLBACK_MODEL = 'gp-wiener';
 
 export type Recommendation = { model: string; reason: string };
 
 /** The model to run for one series, given its backtest rows over `spanMs` of origins. */
-export function recommendModel(
-  rows: readonly BacktestRow[],
-  spanMs: number,
-  rules: SelectionRules = DEFAULT_RULES,
-): Recommendation {
-  const [lo, hi] = rules.coverage;
+export function recommendModel(rows: readonly BacktestRow[], spanMs: number): Recommendation {
+  const [lo, hi] = RULES.coverage;
   const honest = (r: BacktestRow) => r.coverage90 >= lo && r.coverage90 <= hi;
   const byModel = new Map<string, BacktestRow[]>();
   for (const r of rows) byModel.set(r.model, [...(byModel.get(r.model) ?? []), r]);
   const fallback = (why: string): Recommendation => {
     const f = byModel.get(FALLBACK_MODEL);
     const ok =
-      f !== undefined && f.every((r) => (verdict(r, rules.alpha) !== 'worse' || negligible(r)) && honest(r));
+      f !== undefined && f.every((r) => (verdict(r, RULES.alpha) !== 'worse' || negligible(r)) && honest(r));
     return ok
       ? { model: FALLBACK_MODEL, reason: `${why}; ${FALLBACK_MODEL} is persistence-equivalent` }
       : { model: 'persistence', reason: `${why}; ${FALLBACK_MODEL} is not shown equivalent here` };
   };
   const days = (spanMs / 86_400_000).toFixed(1);
-  if (!(spanMs >= rules.minSpanMs))
+  if (!(spanMs >= RULES.minSpanMs))
     return fallback(
-      `${days} days of origins is too short to choose a model (need ${rules.minSpanMs / 86_400_000})`,
+      `${days} days of origins is too short to choose a model (need ${RULES.minSpanMs / 86_400_000})`,
     );
   let best: { model: string; ratio: number } | null = null;
   for (const [model, rs] of byModel) {
     if (model === 'persistence' || model === FALLBACK_MODEL) continue;
-    if (!rs.every((r) => verdict(r, rules.alpha) === 'better' && !negligible(r) && honest(r))) continue;
+    if (!rs.every((r) => verdict(r, RULES.alpha) === 'better' && !negligible(r) && honest(r))) continue;
     const ratio = rs.reduce((a, r) => a + r.ratio, 0) / rs.length;
     if (!best || ratio < best.ratio) best = { model, ratio };
   }

@@ -4,15 +4,9 @@ import type { SeriesWindow } from './models.ts';
 export type RateRow = { ts: Date; source: string; currency: string; rate: number };
 export type Series = { source: string; currency: string; window: SeriesWindow; lastTs: number };
 
-/**
- * Group rows (in time order) by series. x is minutes since `windowStart`, so a missing minute stays a gap in
- * time rather than collapsing neighbours together.
- */
+/** Group rows (in time order) by series; x is minutes since `windowStart`, so a missing minute stays a gap. */
 export function groupSeries(rows: RateRow[], windowStart: number): Series[] {
-  const acc = new Map<
-    string,
-    { source: string; currency: string; x: number[]; y: number[]; lastTs: number }
-  >();
+  const acc = new Map<string, Omit<Series, 'window'> & { x: number[]; y: number[] }>();
   for (const r of rows) {
     if (!Number.isFinite(r.rate)) continue;
     const key = `${r.source}\u0000${r.currency}`;
@@ -23,10 +17,8 @@ export function groupSeries(rows: RateRow[], windowStart: number): Series[] {
     s.y.push(r.rate);
     s.lastTs = t;
   }
-  return [...acc.values()].map((s) => ({
-    source: s.source,
-    currency: s.currency,
-    window: { x: Float64Array.from(s.x), y: Float64Array.from(s.y) },
-    lastTs: s.lastTs,
+  return [...acc.values()].map(({ x, y, ...s }) => ({
+    ...s,
+    window: { x: Float64Array.from(x), y: Float64Array.from(y) },
   }));
 }

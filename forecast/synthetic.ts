@@ -1,42 +1,24 @@
-/**
- * Series with a known structure for backtesting the multi-output model, pure and seeded:
- * - `makeLeadLag`: generated prices — a leader, a follower that copies it with a known lag plus noise, the leader
- *   in another currency (times a slowly moving exchange rate, same moment), and an independent walk;
- * - `deriveSources`: "second sources" derived from one recorded series of one-minute closes, mimicking the
- *   documented behaviours of real sources (a 30–60 s cache, a 15-minute delay). Derived, not recorded: the
- *   cached copy interpolates linearly between closes, which understates the movement inside a minute.
- */
+/** Seeded series with a known lead–lag structure for backtesting the multi-output model, pure. */
 import { mulberry32 } from './gp/index.ts';
 import type { TimeSeries } from './backtest.ts';
 
 const MIN = 60_000;
 
-function gaussian(random: () => number): () => number {
-  return () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
-}
+/** The follower's lag (minutes), the sd of one-minute moves (≈ 0.05% at 20 000) and the follower's noise sd. */
+const LAG_MINUTES = 1.5;
+const STEP = 10;
+const NOISE = 2;
 
-export type LeadLagOptions = {
-  minutes: number;
-  seed?: number;
-  /** Minutes the follower trails the leader (a multiple of 0.5). Default 1.5. */
-  lagMinutes?: number;
-  /** First timestamp, epoch ms on a minute. Default 2030-01-01. */
-  start?: number;
-  /** Standard deviation of one-minute moves, price units. Default 10 (≈ 0.05% at 20 000). */
-  step?: number;
-  /** Observation noise sd of the follower, price units. Default 2. */
-  noise?: number;
-};
-
-/** leader, follower (leader lagged by `lagMinutes`, plus noise), leader-eur (leader × slow FX), independent. */
-export function makeLeadLag(options: LeadLagOptions): TimeSeries[] {
-  const { minutes, seed = 7, lagMinutes = 1.5, start = Date.UTC(2030, 0, 1), step = 10, noise = 2 } = options;
-  const gauss = gaussian(mulberry32(seed));
-  const lagHalves = Math.round(lagMinutes * 2);
+/** Prices from `start` (default 2030-01-01): leader, follower (lagged, noisy), leader-eur (× slow FX), independent. */
+export function makeLeadLag(options: { minutes: number; seed?: number; start?: number }): TimeSeries[] {
+  const { minutes, seed = 7, start = Date.UTC(2030, 0, 1) } = options;
+  const random = mulberry32(seed);
+  const gauss = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+  const lagHalves = LAG_MINUTES * 2;
   // The leader on a 30-second grid, so half-minute lags are exact; extra history before the first minute.
   const fine = new Float64Array(2 * minutes + lagHalves + 1);
   fine[0] = 20_000;
-  for (let i = 1; i < fine.length; i++) fine[i] = fine[i - 1]! + (step / Math.SQRT2) * gauss();
+  for (let i = 1; i < fine.length; i++) fine[i] = fine[i - 1]! + (STEP / Math.SQRT2) * gauss();
   const t = Float64Array.from({ length: minutes }, (_, i) => start + i * MIN);
   const at = (i: number, lag = 0) => fine[lagHalves + 2 * i - lag]!;
   let fx = 0.92;
@@ -47,22 +29,22 @@ export function makeLeadLag(options: LeadLagOptions): TimeSeries[] {
   const independent = new Float64Array(minutes);
   for (let i = 0; i < minutes; i++) {
     leader[i] = at(i) + 0.2 * gauss();
-    follower[i] = at(i, lagHalves) + noise * gauss();
+    follower[i] = at(i, lagHalves) + NOISE * gauss();
     fx *= 1 + 2e-5 * gauss();
     eur[i] = at(i) * fx;
-    independent[i] = other += step * gauss();
+    independent[i] = other += STEP * gauss();
   }
   return [
     { name: 'leader', t, y: leader },
-    { name: `follower-${lagMinutes}m`, t, y: follower },
+    { name: `follower-${LAG_MINUTES}m`, t, y: follower },
     { name: 'leader-eur', t, y: eur },
     { name: 'independent', t, y: independent },
   ];
 }
 
 /**
- * From one-minute closes: the series itself ("realtime"), a copy whose value at each minute is the price
- * 30–60 s earlier (a cache of random age, linearly interpolated between closes), and a 15-minute-delayed copy.
+ * "Second sources" derived from one-minute closes, as real sources behave: the series itself, a 30–60 s cache
+ * (linear between closes, so it understates moves inside a minute) and a 15-minute-delayed copy.
  */
 export function deriveSources(series: TimeSeries, seed = 11): TimeSeries[] {
   const random = mulberry32(seed);

@@ -1,23 +1,15 @@
-/**
- * Gaussian-process regression on 1-D inputs: normalize the targets, choose hyperparameters by maximizing the
- * log marginal likelihood (bounded quasi-Newton in log space, seeded restarts), then predict a mean and a full
- * covariance. The full covariance matters for forecasting: the variance of a sum of future increments depends
- * on the covariances between horizons, not only on each horizon's variance.
- */
+/** GP regression on 1-D inputs: maximum-likelihood hyperparameters, then a predictive mean and full covariance. */
 import type { Kernel } from './kernel-algebra.ts';
-import type { JitterOptions } from './linalg.ts';
 import { makeLml } from './lml.ts';
-import { applyNormalization, normalization, type Normalization, type Normalize } from './normalize.ts';
+import { normalization, type Normalization, type Normalize } from './normalize.ts';
 import type { Objective } from './optimize.ts';
 import { minimizeWithRestarts, type RestartOptions } from './restarts.ts';
 import { posterior, type Prediction } from './posterior.ts';
 import { eigenProject, spectralLml } from './spectral.ts';
 
-/** What to fit. */
-export interface FitOptions {
-  /** Inputs (time, e.g. minutes since the window start). */
+interface FitOptions {
+  /** Inputs (e.g. minutes since the window start) and one target per input. */
   readonly x: ArrayLike<number>;
-  /** Targets, one per input. */
   readonly y: ArrayLike<number>;
   /** Covariance function; its `theta` is the optimizer's first start, or the answer when not optimizing. */
   readonly kernel: Kernel;
@@ -27,36 +19,21 @@ export interface FitOptions {
   readonly optimizer?: false | Omit<RestartOptions, 'seed'>;
   /** Seed for the optimizer's restart points. Default 0. */
   readonly seed?: number;
-  /** Cholesky jitter escalation. */
-  readonly jitter?: JitterOptions;
-  /**
-   * Let kernels of form `scale+noise` (e.g. Wiener + white) be optimized through one eigendecomposition with
-   * O(n) evaluations instead of a Cholesky per evaluation. Same optimum up to rounding. Default true.
-   */
+  /** Optimize `scale+noise` kernels in O(n) per evaluation after one eigendecomposition. Default true. */
   readonly spectral?: boolean;
 }
 
-/** A fitted GP. */
 export interface GpModel {
-  /** The kernel carrying the chosen hyperparameters (usable as the next fit's starting point). */
+  /** The kernel carrying the chosen hyperparameters. */
   readonly kernel: Kernel;
   /** Chosen hyperparameters in natural units, in `kernel.names` order. */
   readonly params: readonly { readonly name: string; readonly value: number }[];
   /** log p(y | θ) of the normalized targets at the chosen θ (sklearn's `log_marginal_likelihood_value_`). */
   readonly logMarginalLikelihood: number;
   readonly normalization: Normalization;
-  /** Diagonal jitter the final factorization needed (0 normally). */
-  readonly jitter: number;
   /** Optimizer effort, or null when the hyperparameters were given. */
-  readonly optimization: {
-    readonly evaluations: number;
-    readonly converged: boolean;
-    readonly spectral: boolean;
-  } | null;
-  /**
-   * Predictive mean and full covariance at `xStar`. By default the covariance is that of new observations
-   * (noise kernels included, sklearn's convention); `includeNoise: false` gives that of the latent function.
-   */
+  readonly optimization: { evaluations: number; converged: boolean; spectral: boolean } | null;
+  /** Predictive mean and covariance at `xStar` of new observations (or, !includeNoise, of the latent function). */
   predict(xStar: ArrayLike<number>, options?: { readonly includeNoise?: boolean }): Prediction;
 }
 
@@ -65,6 +42,15 @@ function toFinite(name: string, values: ArrayLike<number>): Float64Array {
   const bad = out.findIndex((v) => !Number.isFinite(v));
   if (bad >= 0) throw new RangeError(`${name}[${bad}] is not a finite number: ${out[bad]}`);
   return out;
+}
+
+/** −f as an objective for the minimizer (f writes its gradient, which is negated too). */
+function negated(f: (theta: Float64Array, grad: Float64Array) => number): Objective {
+  return (t, grad) => {
+    const v = f(t, grad);
+    for (let i = 0; i < grad.length; i++) grad[i] = -grad[i]!;
+    return -v;
+  };
 }
 
 /** The O(n) objective for `scale+noise` kernels, or null when the kernel has another form or QL fails. */
@@ -79,12 +65,7 @@ function spectralObjective(kernel: Kernel, x: Float64Array, y: Float64Array): Ob
   kernel.matrix(unit, x, a);
   const eig = eigenProject(a, n, y);
   if (!eig) return null;
-  return (t, grad) => {
-    const v = spectralLml(eig.lambda, eig.z, scaleIndex, t, grad);
-    grad[0] = -grad[0]!;
-    grad[1] = -grad[1]!;
-    return -v;
-  };
+  return negated((t, grad) => spectralLml(eig.lambda, eig.z, scaleIndex, t, grad));
 }
 
 /** Fits a GP to (x, y); deterministic for a given seed. Throws when no hyperparameters give a usable K. */
@@ -96,21 +77,16 @@ export function fitGp(options: FitOptions): GpModel {
     throw new RangeError(`need as many targets as inputs (at least one), got ${n} and ${yRaw.length}`);
   }
   const norm = normalization(x, yRaw, options.normalize ?? 'standardize');
-  const y = applyNormalization(yRaw, norm);
-  const lml = makeLml(options.kernel, x, y, options.jitter);
+  const y = yRaw.map((v) => (v - norm.offset) / norm.scale);
+  const lml = makeLml(options.kernel, x, y);
   const p = options.kernel.theta.length;
 
   let theta = options.kernel.theta;
   let optimization: GpModel['optimization'] = null;
   if (options.optimizer !== false && p > 0) {
     const fast = options.spectral === false ? null : spectralObjective(options.kernel, x, y);
-    const dense: Objective = (t, grad) => {
-      const v = lml.evaluate(t, grad);
-      for (let i = 0; i < p; i++) grad[i] = -grad[i]!;
-      return -v;
-    };
     const { lower, upper } = options.kernel;
-    const best = minimizeWithRestarts(fast ?? dense, theta, lower, upper, {
+    const best = minimizeWithRestarts(fast ?? negated(lml.evaluate), theta, lower, upper, {
       ...options.optimizer,
       seed: options.seed ?? 0,
     });
@@ -124,22 +100,13 @@ export function fitGp(options: FitOptions): GpModel {
     );
   }
   const kernel = options.kernel.withTheta(theta);
-  const state = {
-    kernel,
-    theta: kernel.theta,
-    x,
-    l: lml.last.l.slice(),
-    alpha: lml.last.alpha.slice(),
-    normalization: norm,
-  };
+  const fit = { kernel, x, l: lml.last.l.slice(), alpha: lml.last.alpha.slice(), norm };
   return {
     kernel,
-    params: kernel.names.map((name, i) => ({ name, value: Math.exp(state.theta[i]!) })),
+    params: kernel.names.map((name, i) => ({ name, value: Math.exp(kernel.theta[i]!) })),
     logMarginalLikelihood: value,
     normalization: norm,
-    jitter: lml.last.jitter,
     optimization,
-    predict: (xStar, { includeNoise = true } = {}) =>
-      posterior(state, toFinite('xStar', xStar), includeNoise),
+    predict: (xStar, { includeNoise = true } = {}) => posterior(fit, toFinite('xStar', xStar), includeNoise),
   };
 }

@@ -1,20 +1,10 @@
-/**
- * Turns an elementary covariance formula into a `Kernel`: theta bookkeeping (fixed versus free hyperparameters,
- * log space), and the matrix loops, written once for every formula.
- */
+/** Turns an elementary covariance formula into a `Kernel`: theta bookkeeping and the matrix loops, written once. */
 import type { Kernel, KernelForm, ParamDef } from './kernel-algebra.ts';
 
-/** An elementary covariance formula. */
-export interface LeafFormula {
-  /**
-   * k(a, b) for natural-unit hyperparameters `p` (fixed ones included, in declaration order). When `grad` is
-   * given, also writes ∂k/∂log pⱼ into grad[j] for every hyperparameter.
-   */
+interface LeafFormula {
+  /** k(a, b) at natural-unit hyperparameters `p` (fixed ones included); writes ∂k/∂log pⱼ into `grad` if given. */
   readonly k: (p: Float64Array, a: number, b: number, grad: Float64Array | null) => number;
-  /**
-   * Observation noise: present on the diagonal of K(x, x) only and zero in every cross-covariance, so two
-   * observations never share it even at the same input.
-   */
+  /** Observation noise: on the diagonal of K(x, x) only, zero in every cross-covariance. */
   readonly noise?: boolean;
   /** True when k is linear in the first hyperparameter and independent of the others (a variance). */
   readonly scale?: boolean;

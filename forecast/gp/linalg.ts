@@ -1,9 +1,4 @@
-/**
- * Dense linear algebra for small symmetric positive-definite matrices on row-major Float64Arrays.
- *
- * The GP fit factorizes a ~60×60 covariance some hundred times per window, so these loops work in caller-owned
- * buffers and allocate nothing; ml-matrix objects would cost more in allocation than the arithmetic itself.
- */
+/** Cholesky-based algebra on small row-major matrices in caller-owned buffers (a fit factorizes hundreds). */
 
 /** How hard to try before declaring a covariance matrix not positive definite. */
 export interface JitterOptions {
@@ -13,11 +8,10 @@ export interface JitterOptions {
   readonly max?: number;
 }
 
-/**
- * Cholesky factor L (lower, row-major, upper part zeroed) of `a + shift·I` into `l`.
- * Returns false as soon as a pivot is not positive, leaving `l` partly written.
- */
-export function choleskyInto(a: Float64Array, n: number, l: Float64Array, shift = 0): boolean {
+const MAX_JITTER = 1e-6;
+
+/** Cholesky factor L (lower, upper part zeroed) of `a + shift·I` into `l`; false if a pivot is not positive. */
+function choleskyInto(a: Float64Array, n: number, l: Float64Array, shift = 0): boolean {
   for (let i = 0; i < n; i++) {
     const ri = i * n;
     for (let j = 0; j < i; j++) {
@@ -36,11 +30,7 @@ export function choleskyInto(a: Float64Array, n: number, l: Float64Array, shift 
   return true;
 }
 
-/**
- * Cholesky factor of `a`, adding jitter to the diagonal only when the plain factorization fails: first
- * `initial`×(mean diagonal), then ten times more each try up to `max`×(mean diagonal).
- * Returns the absolute jitter added (0 when none was needed) or NaN when every try failed.
- */
+/** Cholesky factor of `a`, with jitter escalating ×10 only if needed: the absolute jitter added, NaN if none worked. */
 export function choleskyWithJitter(
   a: Float64Array,
   n: number,
@@ -49,62 +39,42 @@ export function choleskyWithJitter(
 ): number {
   if (choleskyInto(a, n, l)) return 0;
   const initial = options.initial ?? 1e-10;
-  const max = options.max ?? 1e-6;
+  const max = options.max ?? MAX_JITTER;
   let trace = 0;
   for (let i = 0; i < n; i++) trace += a[i * n + i]!;
   // A zero (or broken) diagonal gives no scale to be relative to; unit scale keeps the jitter meaningful.
   const scale = trace > 0 && Number.isFinite(trace) ? trace / n : 1;
-  // The small slack keeps the last step from being skipped by rounding in the repeated ×10; a non-positive
-  // initial jitter would never grow, so it means "no jitter at all".
+  // The slack keeps rounding in the repeated ×10 from skipping the last step; initial ≤ 0 means no jitter.
   for (let rel = initial; rel > 0 && rel <= max * (1 + 1e-9); rel *= 10) {
     if (choleskyInto(a, n, l, rel * scale)) return rel * scale;
   }
   return Number.NaN;
 }
 
-/**
- * Cholesky factor of a symmetric positive-definite n×n matrix with jitter escalation (see `choleskyWithJitter`).
- * Throws when the matrix stays indefinite at the largest jitter.
- */
-export function cholesky(
-  a: Float64Array,
-  n: number,
-  options: JitterOptions = {},
-): { l: Float64Array; jitter: number } {
+/** Cholesky factor of an n×n matrix with the default jitter escalation; throws if that fails. */
+export function cholesky(a: Float64Array, n: number): { l: Float64Array; jitter: number } {
   if (a.length !== n * n) throw new RangeError(`expected a ${n}×${n} matrix, got ${a.length} entries`);
   const l = new Float64Array(n * n);
-  const jitter = choleskyWithJitter(a, n, l, options);
-  if (Number.isNaN(jitter)) {
+  const jitter = choleskyWithJitter(a, n, l);
+  if (Number.isNaN(jitter))
     throw new Error(
-      `matrix is not positive definite, even with jitter up to ${(options.max ?? 1e-6).toExponential()} × its mean diagonal`,
+      `matrix is not positive definite, even with jitter up to ${MAX_JITTER.toExponential()} × its mean diagonal`,
     );
-  }
   return { l, jitter };
 }
 
-/** Solves L·z = b in place (`b` becomes z), L lower triangular row-major. */
-export function solveLowerInPlace(l: Float64Array, n: number, b: Float64Array): void {
+/** Solves (L·Lᵀ)·z = b in place (`b` becomes z): forward substitution with L, then back substitution with Lᵀ. */
+export function choleskySolveInPlace(l: Float64Array, n: number, b: Float64Array): void {
   for (let i = 0; i < n; i++) {
-    const ri = i * n;
     let s = b[i]!;
-    for (let k = 0; k < i; k++) s -= l[ri + k]! * b[k]!;
-    b[i] = s / l[ri + i]!;
+    for (let k = 0; k < i; k++) s -= l[i * n + k]! * b[k]!;
+    b[i] = s / l[i * n + i]!;
   }
-}
-
-/** Solves Lᵀ·z = b in place (`b` becomes z), L lower triangular row-major. */
-export function solveUpperTransposedInPlace(l: Float64Array, n: number, b: Float64Array): void {
   for (let i = n - 1; i >= 0; i--) {
     let s = b[i]!;
     for (let k = i + 1; k < n; k++) s -= l[k * n + i]! * b[k]!;
     b[i] = s / l[i * n + i]!;
   }
-}
-
-/** Solves (L·Lᵀ)·z = b in place. */
-export function choleskySolveInPlace(l: Float64Array, n: number, b: Float64Array): void {
-  solveLowerInPlace(l, n, b);
-  solveUpperTransposedInPlace(l, n, b);
 }
 
 /** log det(L·Lᵀ) = 2·Σ log Lᵢᵢ. */
@@ -114,11 +84,7 @@ export function logDetFromCholesky(l: Float64Array, n: number): number {
   return 2 * s;
 }
 
-/**
- * Lower triangle of (L·Lᵀ)⁻¹ into `out` (upper part left untouched), using `work` (n×n) for L⁻¹.
- * The marginal-likelihood gradient needs the whole inverse; going through L⁻¹ costs about n³/3
- * multiplications, a third of solving for the identity column by column.
- */
+/** Lower triangle of (L·Lᵀ)⁻¹ into `out` (upper part untouched) through L⁻¹ in `work` (n×n): about n³/3 mults. */
 export function inverseFromCholeskyLower(
   l: Float64Array,
   n: number,

@@ -15,27 +15,11 @@ import {
 
 const HALF_LOG_2PI = 0.5 * Math.log(2 * Math.PI);
 
-/** Evaluates the log marginal likelihood of fixed data under one kernel at any hyperparameter vector. */
-export interface LmlEvaluator {
-  /**
-   * log p(y | θ) at log-hyperparameters `theta`; writes ∂/∂θ into `grad` when given. Returns −Infinity (and
-   * leaves `grad` unspecified) when K is not positive definite even with the largest jitter.
-   */
-  evaluate(theta: Float64Array, grad?: Float64Array): number;
-  /**
-   * The state of the last `evaluate`: Cholesky factor L of K (+ jitter), α = K⁻¹y and the jitter added.
-   * Views into the evaluator's buffers: copy them before the next `evaluate`.
-   */
-  readonly last: { readonly l: Float64Array; readonly alpha: Float64Array; readonly jitter: number };
-}
-
-/** An evaluator for inputs `x` and (already normalized) targets `y`. */
-export function makeLml(
-  kernel: Kernel,
-  x: Float64Array,
-  y: Float64Array,
-  jitter: JitterOptions = {},
-): LmlEvaluator {
+/**
+ * log p(y | θ) for inputs `x` and normalized targets `y`: `evaluate` writes ∂/∂θ into `grad` when given and is
+ * −Infinity when K is not positive definite even with jitter; `last` holds its L and α (views: copy them).
+ */
+export function makeLml(kernel: Kernel, x: Float64Array, y: Float64Array, jitter: JitterOptions = {}) {
   const n = x.length;
   if (y.length !== n) throw new RangeError(`x has ${n} points but y has ${y.length}`);
   const p = kernel.theta.length;
@@ -45,13 +29,11 @@ export function makeLml(
   const work = new Float64Array(n * n);
   const alpha = new Float64Array(n);
   const dk = Array.from({ length: p }, () => new Float64Array(n * n));
-  const last = { l, alpha, jitter: Number.NaN };
 
   function evaluate(theta: Float64Array, grad?: Float64Array): number {
     if (theta.length !== p) throw new RangeError(`expected ${p} hyperparameters, got ${theta.length}`);
     kernel.matrix(theta, x, k);
-    last.jitter = choleskyWithJitter(k, n, l, jitter);
-    if (Number.isNaN(last.jitter)) return Number.NEGATIVE_INFINITY;
+    if (Number.isNaN(choleskyWithJitter(k, n, l, jitter))) return Number.NEGATIVE_INFINITY;
     alpha.set(y);
     choleskySolveInPlace(l, n, alpha);
     let fit = 0;
@@ -80,5 +62,5 @@ export function makeLml(
     return value;
   }
 
-  return { evaluate, last };
+  return { evaluate, last: { l, alpha } };
 }

@@ -1,18 +1,7 @@
-/**
- * Target normalization: the GP sees (y − offset)/scale, and predictions are mapped back with the same pair.
- * Hyperparameter bounds and the noise floor are then relative to the data's own scale, so one kernel
- * specification suits BTC in USD and in JPY alike.
- */
-
-/**
- * - `none`: targets as given (offset 0, scale 1).
- * - `standardize`: sklearn's `normalize_y` — subtract the mean, divide by the population standard deviation.
- * - `anchor`: subtract the observation at the smallest input (the window start) and divide by the population
- *   standard deviation; the centring a Wiener kernel anchored at that input needs (see `wiener`).
- */
+/** Offset: none, the mean (sklearn's `normalize_y`) or the first observation (for `wiener`); scale: the sd. */
 export type Normalize = 'none' | 'standardize' | 'anchor';
 
-/** The affine map between data units and the units the GP is fitted in. */
+/** The GP sees (y − offset)/scale, so one kernel specification suits BTC in USD and in JPY alike. */
 export interface Normalization {
   readonly offset: number;
   readonly scale: number;
@@ -33,9 +22,4 @@ export function normalization(x: Float64Array, y: Float64Array, mode: Normalize)
   let first = 0;
   for (let i = 1; i < n; i++) if (x[i]! < x[first]!) first = i;
   return { offset: y[first]!, scale };
-}
-
-/** (y − offset)/scale as a new array. */
-export function applyNormalization(y: Float64Array, { offset, scale }: Normalization): Float64Array {
-  return y.map((v) => (v - offset) / scale);
 }

@@ -1,13 +1,5 @@
-/**
- * Bound-constrained minimization for a handful of log-hyperparameters: projected L-BFGS with an Armijo
- * backtracking search along the projected path (restarts.ts runs it from several starts).
- *
- * Full L-BFGS-B (generalized Cauchy point, subspace minimization) is built for thousands of variables; with two
- * to six variables, freezing the ones pinned at a bound by their gradient and stepping the rest is as good and a
- * fraction of the code.
- */
+/** Bound-constrained minimization of a few variables: projected L-BFGS with Armijo backtracking. */
 
-/** Tolerances and effort for one bounded minimization. */
 export interface MinimizeOptions {
   /** Stop when the largest projected-gradient component is below this. Default 1e-5. */
   readonly gtol?: number;
@@ -19,13 +11,12 @@ export interface MinimizeOptions {
   readonly memory?: number;
 }
 
-/** The best point found by one start. */
 export interface MinimizeResult {
   readonly x: Float64Array;
   readonly f: number;
   readonly iterations: number;
   readonly evaluations: number;
-  /** True when a tolerance was met, false when the iteration cap or a failed line search stopped it. */
+  /** False when the iteration cap or a failed line search stopped it. */
   readonly converged: boolean;
 }
 
@@ -33,11 +24,6 @@ export interface MinimizeResult {
 export type Objective = (x: Float64Array, grad: Float64Array) => number;
 
 const clamp = (v: number, lo: number, hi: number) => (v < lo ? lo : v > hi ? hi : v);
-
-/** Components whose gradient pushes them out through the bound they sit on are frozen for this step. */
-function isPinned(x: number, g: number, lo: number, hi: number): boolean {
-  return (x <= lo && g > 0) || (x >= hi && g < 0);
-}
 
 /** Minimizes `fg` over the box [lower, upper] from `x0` (clamped into the box). */
 export function minimizeBounded(
@@ -56,9 +42,7 @@ export function minimizeBounded(
   const result = (iterations: number, converged: boolean) => ({ x, f, iterations, evaluations, converged });
   if (!Number.isFinite(f)) return result(0, false);
 
-  const s: Float64Array[] = [];
-  const y: Float64Array[] = [];
-  const rho: number[] = [];
+  const pairs: { s: Float64Array; y: Float64Array; rho: number }[] = [];
   const d = new Float64Array(n);
   const xn = new Float64Array(n);
   let gn = new Float64Array(n);
@@ -71,40 +55,40 @@ export function minimizeBounded(
   };
 
   for (let it = 0; it < maxIterations; it++) {
+    // Two-loop recursion on the free components: d = −H·g.
     let pgMax = 0;
     for (let i = 0; i < n; i++) {
-      if (!isPinned(x[i]!, g[i]!, lower[i]!, upper[i]!)) pgMax = Math.max(pgMax, Math.abs(g[i]!));
-    }
-    if (pgMax <= gtol) return result(it, true);
-
-    // Two-loop recursion on the free components: d = −H·g.
-    for (let i = 0; i < n; i++) {
-      free[i] = isPinned(x[i]!, g[i]!, lower[i]!, upper[i]!) ? 0 : 1;
+      // A component whose gradient pushes it out through the bound it sits on is frozen for this step.
+      const pinned = (x[i]! <= lower[i]! && g[i]! > 0) || (x[i]! >= upper[i]! && g[i]! < 0);
+      free[i] = pinned ? 0 : 1;
+      if (free[i]) pgMax = Math.max(pgMax, Math.abs(g[i]!));
       d[i] = -g[i]! * free[i]!;
     }
-    for (let k = s.length - 1; k >= 0; k--) {
-      a[k] = rho[k]! * dot(s[k]!, d);
-      for (let i = 0; i < n; i++) d[i]! -= a[k]! * y[k]![i]! * free[i]!;
+    if (pgMax <= gtol) return result(it, true);
+    for (let k = pairs.length - 1; k >= 0; k--) {
+      const { s, y, rho } = pairs[k]!;
+      a[k] = rho * dot(s, d);
+      for (let i = 0; i < n; i++) d[i]! -= a[k]! * y[i]! * free[i]!;
     }
-    if (s.length > 0) {
-      const last = s.length - 1;
-      const gamma = dot(s[last]!, y[last]!) / dot(y[last]!, y[last]!);
+    const last = pairs.at(-1);
+    if (last) {
+      const gamma = dot(last.s, last.y) / dot(last.y, last.y);
       if (gamma > 0 && Number.isFinite(gamma)) for (let i = 0; i < n; i++) d[i]! *= gamma;
     }
-    for (let k = 0; k < s.length; k++) {
-      const b = rho[k]! * dot(y[k]!, d);
-      for (let i = 0; i < n; i++) d[i]! += (a[k]! - b) * s[k]![i]! * free[i]!;
-    }
+    pairs.forEach(({ s, y, rho }, k) => {
+      const b = rho * dot(y, d);
+      for (let i = 0; i < n; i++) d[i]! += (a[k]! - b) * s[i]! * free[i]!;
+    });
     let slope = dot(g, d);
     if (!(slope < 0)) {
       // The curvature pairs no longer describe this face of the box: forget them, fall back to steepest descent.
-      s.length = y.length = rho.length = 0;
+      pairs.length = 0;
       for (let i = 0; i < n; i++) d[i] = -g[i]! * free[i]!;
       slope = dot(g, d);
     }
     // Without curvature information a unit step along −g can be wild in log space; cap its largest component at 1.
     let step = 1;
-    if (s.length === 0) step = Math.min(1, 1 / d.reduce((m, v) => Math.max(m, Math.abs(v)), 0));
+    if (pairs.length === 0) step = Math.min(1, 1 / d.reduce((m, v) => Math.max(m, Math.abs(v)), 0));
 
     let fn = Number.POSITIVE_INFINITY;
     let decrease = 0;
@@ -119,8 +103,8 @@ export function minimizeBounded(
       fn = Number.POSITIVE_INFINITY;
     }
     if (!Number.isFinite(fn)) {
-      if (s.length === 0) return result(it, false);
-      s.length = y.length = rho.length = 0;
+      if (pairs.length === 0) return result(it, false);
+      pairs.length = 0;
       continue;
     }
 
@@ -128,18 +112,10 @@ export function minimizeBounded(
     const yk = Float64Array.from(gn, (v, i) => v - g[i]!);
     const sy = sk.reduce((acc, v, i) => acc + v * yk[i]!, 0);
     // Only pairs with positive curvature keep the inverse-Hessian estimate positive definite.
-    if (
-      sy >
-      1e-12 * Math.sqrt(yk.reduce((acc, v) => acc + v * v, 0) * sk.reduce((acc, v) => acc + v * v, 0))
-    ) {
-      if (s.length === memory) {
-        s.shift();
-        y.shift();
-        rho.shift();
-      }
-      s.push(sk);
-      y.push(yk);
-      rho.push(1 / sy);
+    const norms = Math.sqrt(yk.reduce((acc, v) => acc + v * v, 0) * sk.reduce((acc, v) => acc + v * v, 0));
+    if (sy > 1e-12 * norms) {
+      if (pairs.length === memory) pairs.shift();
+      pairs.push({ s: sk, y: yk, rho: 1 / sy });
     }
     const fPrev = f;
     x.set(xn);

@@ -1,31 +1,18 @@
-/**
- * The GP posterior at new inputs from a fitted factorization: mean K*ᵀα and full covariance K** − VᵀV with
- * V = L⁻¹K(x, x*), mapped back to data units.
- */
+/** The GP posterior at new inputs: mean K*ᵀα and covariance K** − VᵀV with V = L⁻¹K(x, x*), in data units. */
 import type { Kernel } from './kernel-algebra.ts';
 import type { Normalization } from './normalize.ts';
 
-/** A predictive distribution at m points, in data units. */
-export interface Prediction {
-  readonly mean: Float64Array;
-  /** Row-major m×m covariance. */
-  readonly cov: Float64Array;
-}
+/** A predictive distribution at m points in data units: the means and the row-major m×m covariance. */
+export type Prediction = { readonly mean: Float64Array; readonly cov: Float64Array };
 
-/** What a posterior needs from a fit: inputs, kernel and theta, Cholesky factor L of K and α = K⁻¹y. */
-export interface FittedState {
-  readonly kernel: Kernel;
-  readonly theta: Float64Array;
-  readonly x: Float64Array;
-  readonly l: Float64Array;
-  readonly alpha: Float64Array;
-  readonly normalization: Normalization;
-}
+/** A fit: inputs, kernel at the fitted theta, Cholesky factor L of K and α = K⁻¹y, and the normalization. */
+type Fit = { kernel: Kernel; x: Float64Array; l: Float64Array; alpha: Float64Array; norm: Normalization };
 
 /** Predictive mean and covariance at `xs`; with `includeNoise` the covariance is that of new observations. */
-export function posterior(state: FittedState, xs: Float64Array, includeNoise: boolean): Prediction {
-  const { kernel, theta, x, l, alpha } = state;
-  const { offset, scale } = state.normalization;
+export function posterior(fit: Fit, xs: Float64Array, includeNoise: boolean): Prediction {
+  const { kernel, x, l, alpha } = fit;
+  const { theta } = kernel;
+  const { offset, scale } = fit.norm;
   const n = x.length;
   const m = xs.length;
   const v = new Float64Array(n * m);

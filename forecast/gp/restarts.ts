@@ -1,8 +1,4 @@
-/**
- * Seeded restarts for the bounded minimizer: the likelihood surface of a GP can have several local optima (a
- * smooth explanation versus a noisy one), so a few starts spread over the box are cheap insurance. The starts come
- * from a seeded generator, so a fit is reproducible.
- */
+/** Seeded restarts for the bounded minimizer: a GP likelihood can have several local optima (smooth vs noisy). */
 import { minimizeBounded, type MinimizeOptions, type MinimizeResult, type Objective } from './optimize.ts';
 
 /** mulberry32: a tiny seeded generator of uniforms in [0, 1), plenty for choosing restart points. */
@@ -10,25 +6,20 @@ export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
+    let t = Math.imul(a ^ (a >>> 15), a | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
 
-/** Restart schedule: how many extra starts, and the seed that places them. */
 export interface RestartOptions extends MinimizeOptions {
-  /** Extra starts drawn uniformly in the log-space box after the first (the given x0). Default 2. */
+  /** Extra starts drawn uniformly in the log-space box after x0. Default 2. */
   readonly restarts?: number;
-  /** Seed of the restart generator; the same seed gives the same starts and the same answer. Default 0. */
+  /** Seed of the restart generator. Default 0. */
   readonly seed?: number;
 }
 
-/**
- * Runs `minimizeBounded` from `x0` and then from `restarts` seeded uniform points in the box; returns the lowest
- * finite minimum (the earliest on ties) with the total evaluations, or the first start's result if none is finite.
- */
+/** `minimizeBounded` from `x0` and `restarts` seeded points: the lowest minimum (earliest on ties). */
 export function minimizeWithRestarts(
   fg: Objective,
   x0: ArrayLike<number>,

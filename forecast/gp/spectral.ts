@@ -1,21 +1,14 @@
 /**
- * Fast marginal likelihood for kernels of the form K(θ) = a·A + b·I, with A fixed and only the scale a and the
- * noise b free — the production Wiener + white model is one.
- *
- * With A = QΛQᵀ decomposed once per fit and z = Qᵀy, every later evaluation is O(n):
+ * O(n) marginal likelihood for K(θ) = a·A + b·I (e.g. Wiener + white): with A = QΛQᵀ once and z = Qᵀy,
  *   log p(y) = −½ Σ zᵢ²/dᵢ − ½ Σ log dᵢ − (n/2) log 2π,  dᵢ = a·λᵢ + b,
  *   ∂/∂log a = ½ Σ (zᵢ²/dᵢ² − 1/dᵢ)·a·λᵢ,  ∂/∂log b = ½ Σ (zᵢ²/dᵢ² − 1/dᵢ)·b.
- * The decomposition costs about three dense evaluations, while an optimizer with restarts makes dozens.
- * Only eigenvalues and the rotated targets are needed, so the Householder and QL transformations are applied
- * to y as they happen instead of accumulating eigenvectors (which would cost several times more).
+ * The transformations are applied to y as they happen rather than accumulating eigenvectors.
  */
 
+type Eigen = { lambda: Float64Array; z: Float64Array };
+
 /** Eigenvalues λ of the symmetric n×n matrix `a` (row-major, destroyed) and z = Qᵀy; null if QL fails to converge. */
-export function eigenProject(
-  a: Float64Array,
-  n: number,
-  y: Float64Array,
-): { lambda: Float64Array; z: Float64Array } | null {
+export function eigenProject(a: Float64Array, n: number, y: Float64Array): Eigen | null {
   const z = Float64Array.from(y);
   const v = new Float64Array(n);
   const w = new Float64Array(n);
@@ -60,10 +53,7 @@ export function eigenProject(
   return tridiagonalQl(d, e, z) ? { lambda: d, z } : null;
 }
 
-/**
- * Implicit QL with Wilkinson shifts (JAMA's tql2) on the tridiagonal (d, e), applying each rotation to z instead
- * of an eigenvector matrix. Leaves the eigenvalues in d; returns false if it does not converge.
- */
+/** Implicit QL (JAMA's tql2) on the tridiagonal (d, e), rotating z: eigenvalues into d; false if no convergence. */
 function tridiagonalQl(d: Float64Array, e: Float64Array, z: Float64Array): boolean {
   const n = d.length;
   let f = 0;
@@ -120,10 +110,7 @@ function tridiagonalQl(d: Float64Array, e: Float64Array, z: Float64Array): boole
   return true;
 }
 
-/**
- * log p(y | θ) for K = exp(θ[scaleIndex])·A + exp(θ[1 − scaleIndex])·I from A's eigenvalues and z = Qᵀy,
- * writing the gradient into `grad` when given; −Infinity when some dᵢ is not positive.
- */
+/** log p(y | θ) for K = exp(θ[scaleIndex])·A + exp(θ[1 − scaleIndex])·I, ∇ into `grad`; −∞ if some dᵢ ≤ 0. */
 export function spectralLml(
   lambda: Float64Array,
   z: Float64Array,
