@@ -1,11 +1,7 @@
 /**
- * Replay: rebuild `rates`, `polls` and first-seen `currencies` rows of minutes [from, to) from the raw archive,
- * through the poller's own normalization. Objects are read in arrival order; a minute is normalized once no later
- * object can add to it, with the jump check's memory carried from minute to minute, so every run over the same
- * archive computes the same rows. Whole minutes are written in batches, in order, while reading goes on; progress
- * is saved after a batch QuestDB acknowledged, and a killed run with the same parameters continues there.
- * Without `force` only rows whose keys are absent are written (a second run writes nothing); with it every row
- * is (the path after a parser fix), and stored rows the archive no longer gives are counted as `stale`.
+ * Replay: rebuild the rows of minutes [from, to) from the raw archive through the poller's own normalization, the
+ * same rows on every run. Batches are written in order while reading goes on; a killed run resumes from its saved
+ * progress. Without `force` only absent keys are written; with it every row, stored rows no longer given are `stale`.
  */
 import { createHash } from 'node:crypto';
 import { SOURCE_NAMES, type Clock, type SourceName } from '../../common/types.ts';
@@ -247,13 +243,12 @@ export async function runReplay(opts: ReplayOptions, deps: ReplayDeps): Promise<
     await T.saveProgress(deps.store, run, { ...p, at: clock.now() });
   }
   const { ratesThisRun } = pos;
-  const staleDaysSorted = [...staleDays].sort();
   return {
     runKey: key,
     resumedFrom,
     counters: c,
     ratesThisRun,
-    staleDays: staleDaysSorted,
+    staleDays: [...staleDays].sort(),
     interrupted: !done,
   };
 }
