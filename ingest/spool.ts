@@ -1,8 +1,6 @@
 /**
- * The durable local spool: what could not be delivered (to Firehose, to QuestDB) waits here, in order, until the
- * target returns. Each undelivered batch is one file, written once (temp file, fsync, rename, fsync of the
- * folder), so a crash leaves either the whole batch or nothing; files are named so that sorting them is their
- * order. One folder per channel; one poller per spool folder (a lock file says whose it is).
+ * The durable local spool: undelivered batches wait here in order, one file each, written atomically (temp file,
+ * fsync, rename, fsync of the folder); names sort in queue order. One folder per channel, one poller per spool.
  */
 import {
   closeSync,
@@ -31,10 +29,7 @@ export type Spool = {
   list(channel: SpoolChannel): string[];
   read(channel: SpoolChannel, file: string): Promise<string>;
   remove(channel: SpoolChannel, file: string): void;
-  /**
-   * Take a batch out of the queue, kept beside it for a human to look at: `<file>.damaged` (unreadable) or
-   * `<file>.refused` (its target refused it for good).
-   */
+  /** Take a batch out of the queue, kept beside it for a human: `<file>.damaged` or `<file>.refused`. */
   setAside(channel: SpoolChannel, file: string, why?: 'damaged' | 'refused'): void;
   stats(): { channels: SpoolStats[]; bytes: number; maxBytes: number; full: boolean };
   close(): void;
@@ -74,8 +69,7 @@ export function makeSpool(opts: { dir: string; maxBytes: number }): Spool {
     busy: (pid) => `spool ${lockPath} is in use by process ${pid}: give each poller its own POLLER_ID`,
     foreign: (owner) => `spool ${lockPath} is locked by ${owner} on another host: not taken over from here`,
   });
-  // Names sort in queue order: a stamp that never goes back (the wall clock can, e.g. stepped by NTP between
-  // runs) and a sequence number for batches of the same stamp.
+  // Names sort in queue order: a stamp that never goes back (the wall clock can), then a sequence number.
   let stamp = 0;
   let seq = 0;
   // Sizes are tracked in memory after one scan, so the bound is checked without listing folders every time.
