@@ -12,10 +12,7 @@ import type { ParseResult, RawResponse, SourceAdapter } from './types.ts';
 /** How every Coinbase answer for BTC begins (compact JSON, base first), up to the opening brace of the rates. */
 const COMPACT_HEAD = '{"data":{"currency":"BTC","rates":';
 
-/**
- * The rates of a compact answer of plain string rates, read without JSON.parse (see string-members.ts), or null
- * for anything else. Where it answers, JSON.parse and `parseCoinbaseJson` would give the same rates.
- */
+/** The rates of a compact answer of plain string rates, read without JSON.parse (string-members.ts), or null. */
 function compactRates(res: RawResponse): [string, string][] | null {
   if (!res.body.startsWith(COMPACT_HEAD) || rejectResponse(res) !== null) return null;
   const scanned = scanStringMembers(res.body, COMPACT_HEAD.length);
