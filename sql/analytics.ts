@@ -96,12 +96,9 @@ const toBucket = (r: BucketRow): Bucket<number | null> => ({
 
 export type Analytics = ReturnType<typeof makeAnalytics>;
 
-let cached: Map<string, NamedQuery> | undefined;
-/** The parsed `analytics.sql`, read once per process. */
-export function analyticsQueries(): Map<string, NamedQuery> {
-  cached ??= loadQueries('./analytics.sql', import.meta.url);
-  return cached;
-}
+const QUERIES = loadQueries('./analytics.sql', import.meta.url);
+/** The parsed `analytics.sql`. */
+export const analyticsQueries = (): Map<string, NamedQuery> => QUERIES;
 
 /** The statement of every allowed interval (plain and filled) and rolling window, from the .sql file's slots. */
 export function analyticsStatements(Q = analyticsQueries()) {

@@ -50,12 +50,9 @@ export type GapCount = { source: string; status: string; n: number; lastTs: Date
 
 export type WebQueries = ReturnType<typeof makeWebQueries>;
 
-let cached: Map<string, NamedQuery> | undefined;
-/** The parsed `web.sql`, read once per process. */
-export function webQueries(): Map<string, NamedQuery> {
-  cached ??= loadQueries('./web.sql', import.meta.url);
-  return cached;
-}
+const QUERIES = loadQueries('./web.sql', import.meta.url);
+/** The parsed `web.sql`. */
+export const webQueries = (): Map<string, NamedQuery> => QUERIES;
 
 type Row = Record<string, unknown>;
 const num = (v: unknown): number => Number(v);

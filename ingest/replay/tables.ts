@@ -46,9 +46,8 @@ export type SavedState = { previous: PreviousState; counters: Counters };
 export type Progress = { doneUntil: number; status: 'running' | 'done'; state: SavedState };
 
 export async function loadProgress(db: Db, runKey: string): Promise<Progress | null> {
-  const [row] = await db.query<{ done_until: Date; status: string; state: string }>(pick(Q, 'loadProgress'), [
-    runKey,
-  ]);
+  type Row = { done_until: Date; status: string; state: string };
+  const [row] = await db.query<Row>(pick(Q, 'loadProgress'), [runKey]);
   if (!row) return null;
   let state: SavedState;
   try {
