@@ -36,7 +36,7 @@ export function makeDelivery<T>(opts: {
       } catch (err) {
         // Files are written atomically, so an unreadable one was damaged on disk: left queued it would block all.
         spool.setAside(channel, file);
-        log.error({ channel, file, err: (err as Error).message }, 'unreadable spool file set aside');
+        log.error({ channel, file, err: messageOf(err) }, 'unreadable spool file set aside');
         continue;
       }
       try {
@@ -60,16 +60,11 @@ export function makeDelivery<T>(opts: {
             spool.append(channel, JSON.stringify(rest));
             spool.remove(channel, file);
           } catch (appendErr) {
-            log.warn(
-              { channel, file, err: (appendErr as Error).message },
-              'kept the whole batch in the spool',
-            );
+            log.warn({ channel, file, err: messageOf(appendErr) }, 'kept the whole batch in the spool');
           }
         }
-        log.warn(
-          { channel, pending: spool.list(channel).length, err: (err as Error).message },
-          'target still unreachable',
-        );
+        const pending = spool.list(channel).length;
+        log.warn({ channel, pending, err: messageOf(err) }, 'target still unreachable');
         return sent;
       }
       spool.remove(channel, file);
@@ -87,7 +82,7 @@ export function makeDelivery<T>(opts: {
       spool.setAside(channel, file, 'refused');
       kept = `${file}.refused`;
     } catch (keepErr) {
-      log.warn({ channel, err: (keepErr as Error).message }, 'refused batch not kept on disk');
+      log.warn({ channel, err: messageOf(keepErr) }, 'refused batch not kept on disk');
     }
     log.error({ channel, file: kept, why }, 'batch refused by its target: set aside');
     opts.onLost?.(batch, err);
@@ -112,7 +107,7 @@ export function makeDelivery<T>(opts: {
           const why = opts.refusal?.(err);
           if (why) return refused(batch, err as Error, why);
           toSpool = (remainderOf(err) as T | undefined) ?? batch;
-          log.warn({ channel, err: (err as Error).message }, 'delivery failed; spooling');
+          log.warn({ channel, err: messageOf(err) }, 'delivery failed; spooling');
         }
       }
       try {
@@ -132,8 +127,5 @@ export function makeDelivery<T>(opts: {
 }
 
 /** What a sender says it did not deliver (see `PartialDelivery`), if it says so. */
-function remainderOf(err: unknown): unknown {
-  return typeof err === 'object' && err !== null && 'remaining' in err
-    ? (err as { remaining: unknown }).remaining
-    : undefined;
-}
+const remainderOf = (err: unknown): unknown => (err as { remaining?: unknown } | null | undefined)?.remaining;
+const messageOf = (err: unknown): string => (err as Error).message;

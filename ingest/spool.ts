@@ -65,7 +65,7 @@ export function makeSpool(opts: { dir: string; maxBytes: number }): Spool {
   const { dir, maxBytes } = opts;
   for (const c of CHANNELS) mkdirSync(join(dir, c), { recursive: true });
   const lockPath = join(dir, 'owner.pid');
-  takePidLock(lockPath, {
+  const lock = takePidLock(lockPath, {
     busy: (pid) => `spool ${lockPath} is in use by process ${pid}: give each poller its own POLLER_ID`,
     foreign: (owner) => `spool ${lockPath} is locked by ${owner} on another host: not taken over from here`,
   });
@@ -136,13 +136,7 @@ export function makeSpool(opts: { dir: string; maxBytes: number }): Spool {
       const bytes = total();
       return { channels, bytes, maxBytes, full: bytes >= maxBytes * 0.9 };
     },
-    close() {
-      try {
-        unlinkSync(lockPath);
-      } catch {
-        /* already gone */
-      }
-    },
+    close: () => lock.release(),
   };
 }
 
