@@ -1,15 +1,13 @@
 /** The QuestDB side of a poll: its rows as one ILP batch of plain data (spoolable as JSON), idempotent by DEDUP. */
 import type { Log } from '../common/log.ts';
 import { ilpRefusal, type Ilp } from '../sql/ilp.ts';
-import { writeBatch, type Batch, type SourceRow, type SpoolStatusRow } from '../sql/tables.ts';
+import { writeBatch, type Batch } from '../sql/tables.ts';
 import { makeDelivery, type Delivery } from './delivery.ts';
 import type { Spool } from './spool.ts';
 
-export type { Batch, SourceRow, SpoolStatusRow };
+export type { Batch };
 
-export type Store = {
-  write(batch: Batch): Promise<void>;
-};
+export type Store = { write(batch: Batch): Promise<void> };
 
 export function makeQuestdbStore(ilp: Ilp): Store {
   return { write: (batch) => ilp.write((s) => writeBatch(s, batch)) };
@@ -22,13 +20,6 @@ export function makeStoreDelivery(deps: {
   log: Log;
   onLost?: (batch: Batch, err: Error) => void;
 }): Delivery<Batch> {
-  const { spool, store, log, onLost } = deps;
-  return makeDelivery<Batch>({
-    channel: 'store',
-    spool,
-    send: (b) => store.write(b),
-    refusal: ilpRefusal,
-    log,
-    ...(onLost ? { onLost } : {}),
-  });
+  const send = (b: Batch) => deps.store.write(b);
+  return makeDelivery<Batch>({ ...deps, channel: 'store', send, refusal: ilpRefusal });
 }

@@ -1,7 +1,6 @@
 /**
- * Coinbase v2 exchange-rates: `{"data": {"currency": "BTC", "rates": {"USD": "60000.12", ...}}}`.
- * Rates are decimal strings; the map includes "BTC": "1.00000000", which is the base quoting itself and
- * becomes a `self_quote` rejection. There is no timestamp.
+ * Coinbase v2 exchange-rates: `{"data": {"currency": "BTC", "rates": {"USD": "60000.12", ...}}}`: decimal strings,
+ * no timestamp; "BTC": "1.00000000" is the base quoting itself (a `self_quote` rejection).
  */
 import { parseResponseJson, rejectResponse } from './envelope.ts';
 import { makeCollector, neverThrows } from './collect.ts';
