@@ -60,22 +60,17 @@ export function makeFirehoseArchive(deps: {
   const random = deps.random ?? Math.random;
   return {
     async put(envelopes) {
-      const records = envelopes.map((envelope) => ({
-        envelope,
-        data: Buffer.from(serializeEnvelope(envelope)),
-      }));
+      const records = envelopes.map((e) => ({ envelope: e, data: Buffer.from(serializeEnvelope(e)) }));
       const chunks = chunkRecords(records);
       for (const [c, chunk] of chunks.entries()) {
         let pending = chunk;
         const unsent = () => [...pending, ...chunks.slice(c + 1).flat()].map((r) => r.envelope);
         for (let attempt = 0; pending.length > 0; attempt++) {
+          const Records = pending.map((r) => ({ Data: r.data }));
           let res;
           try {
             res = await deps.firehose.send(
-              new PutRecordBatchCommand({
-                DeliveryStreamName: deps.stream,
-                Records: pending.map((r) => ({ Data: r.data })),
-              }),
+              new PutRecordBatchCommand({ DeliveryStreamName: deps.stream, Records }),
             );
           } catch (err) {
             throw new PartialDelivery(`Firehose unreachable: ${(err as Error).message}`, unsent(), {
@@ -84,19 +79,17 @@ export function makeFirehoseArchive(deps: {
           }
           if (!res.FailedPutCount) break;
           // A record without an answer is owed too: a duplicate is recognizable by its id, a lost record is not.
-          const failed = pending.filter((_, i) => {
+          pending = pending.filter((_, i) => {
             const answer = res.RequestResponses?.[i];
             return !answer || answer.ErrorCode || !answer.RecordId;
           });
           if (attempt >= (deps.retries ?? 3)) {
             const code = res.RequestResponses?.find((r) => r.ErrorCode)?.ErrorCode;
-            pending = failed;
             throw new PartialDelivery(
-              `Firehose rejected ${failed.length} record(s) ${attempt + 1} times (${code})`,
+              `Firehose rejected ${pending.length} record(s) ${attempt + 1} times (${code})`,
               unsent(),
             );
           }
-          pending = failed;
           await clock.sleep(retryPauseMs(attempt, random()));
         }
       }

@@ -152,20 +152,13 @@ export async function runReplay(opts: ReplayOptions, deps: ReplayDeps): Promise<
     add('ratesReplaced', s.replaced);
     add('stale', s.stale.length);
     for (const key of s.stale) staleDays.add(new Date(Number(key.split('|')[0])).toISOString().slice(0, 10));
-    // Saving costs QuestDB a WAL transaction: the first batch, then at most every SAVE_EVERY_MS (a resumed run
-    // finds the rows written since stored, and keeps them).
+    // A save costs a WAL transaction: at most every SAVE_EVERY_MS (a resumed run keeps rows written since).
     const at = clock.now();
     const save = opts.resumable && at - lastSave >= SAVE_EVERY_MS;
     if (save) lastSave = at;
-    const p = {
-      doneUntil: batch.to,
-      status: 'running' as const,
-      state: batch.state,
-      lastKey: pos.lastKey,
-      at,
-    };
+    const p = { doneUntil: batch.to, status: 'running' as const, state: batch.state, lastKey: pos.lastKey };
     saving = (async () => {
-      if (save) await T.saveProgress(deps.store, run, p);
+      if (save) await T.saveProgress(deps.store, run, { ...p, at });
       // Reported after its save: the rows a display shows are rows a resumed run counts as done.
       pos.writtenThisRun += rows.rates.length;
       report();
