@@ -70,11 +70,11 @@ export async function startPoller(
   });
   // The sources' rows carry the URLs actually polled (re-written at every start: DEDUP keeps one row each).
   await storeDelivery.deliver({
-    sources: sources.map((s) => ({
-      id: s.name,
-      kind: s.name,
-      urlTemplate: s.url,
-      description: `${s.name} (polled)`,
+    sources: sources.map(({ name, url }) => ({
+      id: name,
+      kind: name,
+      urlTemplate: url,
+      description: `${name} (polled)`,
     })),
   });
 
@@ -94,18 +94,8 @@ export async function startPoller(
       if (st.full)
         log.error({ bytes: st.bytes, maxBytes: st.maxBytes }, 'SPOOL NEAR ITS BOUND: targets unreachable?');
       // Straight to QuestDB, not through the spool: a stale depth is worth nothing later.
-      await store.write({
-        spool: st.channels.map((c) => ({
-          ts: minute,
-          poller: config.POLLER_ID,
-          channel: c.channel,
-          files: c.files,
-          bytes: c.bytes,
-          maxBytes: st.maxBytes,
-          full: st.full,
-          lost: lost[c.channel],
-        })),
-      });
+      const row = { ts: minute, poller: config.POLLER_ID, maxBytes: st.maxBytes, full: st.full };
+      await store.write({ spool: st.channels.map((c) => ({ ...row, ...c, lost: lost[c.channel] })) });
     },
   });
   const abort = new AbortController();

@@ -27,14 +27,12 @@ function col(type: ColumnType, name?: string): Col<unknown> {
   return { type, name };
 }
 
-type Column<R> = { name: string; type: ColumnType; field: keyof R & string };
-
 export type TableSpec<R> = {
   name: string;
   /** DEDUP UPSERT KEYS, designated timestamp `ts` first. */
   keys: readonly string[];
   /** Every column but `ts`, symbols first (ILP requires them before any other column). */
-  columns: readonly Column<R>[];
+  columns: readonly { name: string; type: ColumnType; field: keyof R & string }[];
   /** The row's designated timestamp, epoch ms. */
   ts: (row: R) => number;
 };
