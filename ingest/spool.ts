@@ -101,13 +101,10 @@ export function makeSpool(opts: { dir: string; maxBytes: number }): Spool {
       const name = `${String(stamp).padStart(15, '0')}-${String(seq++).padStart(9, '0')}.json`;
       const folder = join(dir, channel);
       const tmp = join(folder, `${name}.tmp`);
-      const fd = openSync(tmp, 'wx');
-      try {
+      withFd(tmp, 'wx', (fd) => {
         writeSync(fd, payload);
         fsyncSync(fd);
-      } finally {
-        closeSync(fd);
-      }
+      });
       renameSync(tmp, join(folder, name));
       syncDir(folder);
       sizes.set(`${channel}/${name}`, bytes);
@@ -140,11 +137,12 @@ export function makeSpool(opts: { dir: string; maxBytes: number }): Spool {
   };
 }
 
-function syncDir(path: string): void {
-  const fd = openSync(path, 'r');
+function withFd(path: string, flags: string, use: (fd: number) => void): void {
+  const fd = openSync(path, flags);
   try {
-    fsyncSync(fd);
+    use(fd);
   } finally {
     closeSync(fd);
   }
 }
+const syncDir = (path: string) => withFd(path, 'r', fsyncSync);
