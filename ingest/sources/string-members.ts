@@ -19,7 +19,13 @@ function stringEnd(text: string, at: number): number {
 }
 
 /** All decimal digits: an array index, or a key JSON.parse would order like one. */
-const DIGITS_ONLY = /^\d+$/;
+function digitsOnly(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x30 || c > 0x39) return false;
+  }
+  return s.length > 0;
+}
 
 /** The members of the object at `text[open]` if all are plain `"key":"string"`, and the index after it; else null. */
 export function scanStringMembers(
@@ -37,7 +43,7 @@ export function scanStringMembers(
     const valueEnd = stringEnd(text, keyEnd + 2);
     if (valueEnd === -1) return null;
     const key = text.slice(i + 1, keyEnd);
-    if (keys.has(key) || DIGITS_ONLY.test(key)) return null;
+    if (keys.has(key) || digitsOnly(key)) return null;
     keys.add(key);
     members.push([key, text.slice(keyEnd + 3, valueEnd)]);
     const next = text.charCodeAt(valueEnd + 1);
