@@ -88,11 +88,6 @@ const CRYPTO: Record<string, string> = {
 export function describeCurrency(code: string, firstSeen: number, firstSource: string): Currency {
   const fiat = FIAT[code];
   const crypto = CRYPTO[code];
-  return {
-    code,
-    name: fiat ?? crypto ?? code,
-    kind: fiat ? 'fiat' : crypto ? 'crypto' : 'unknown',
-    firstSeen,
-    firstSource,
-  };
+  const kind = fiat ? 'fiat' : crypto ? 'crypto' : 'unknown';
+  return { code, name: fiat ?? crypto ?? code, kind, firstSeen, firstSource };
 }

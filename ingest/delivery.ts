@@ -1,7 +1,6 @@
 /**
- * Delivery with a spool behind it: a batch goes to its target when the target answers, and to the spool when it
- * does not; queued batches are re-sent in order, oldest first, before anything new, so order is kept. A batch the
- * target refuses for good (`refusal`) is set aside on disk instead, so it cannot hold up the ones behind it.
+ * Delivery with a spool behind it: a batch goes to its target, or to the spool while the target is away; queued
+ * batches are re-sent oldest first, before anything new. One refused for good is set aside, not left to block.
  */
 import type { Log } from '../common/log.ts';
 import { SpoolFull, type Spool, type SpoolChannel } from './spool.ts';
@@ -20,15 +19,9 @@ export function makeDelivery<T>(opts: {
   spool: Spool;
   send: (batch: T) => Promise<void>;
   log: Log;
-  /**
-   * Why the target refused a batch for good — it would refuse it again, so re-sending it would only keep the
-   * queue behind it waiting — or null for a failure worth retrying. Absent: every failure is retried.
-   */
+  /** Why the target refused a batch for good (it would refuse it again), or null to retry; absent: always retry. */
   refusal?: (err: unknown) => string | null;
-  /**
-   * Called when a batch cannot even be spooled (the spool is at its bound), or was refused, with what did not
-   * arrive (of a partly delivered batch, the undelivered part): the loss must be visible.
-   */
+  /** What did not arrive of a batch that was refused or could not be spooled (at its bound): losses must show. */
   onLost?: (batch: T, err: Error) => void;
 }): Delivery<T> {
   const { channel, spool, send, log } = opts;
@@ -41,10 +34,9 @@ export function makeDelivery<T>(opts: {
       try {
         batch = JSON.parse(await spool.read(channel, file)) as T;
       } catch (err) {
-        // Our own files are written atomically; an unreadable one was damaged on disk. Left in the queue it would
-        // keep every later batch behind it for good: set it aside, loudly.
+        // Files are written atomically, so an unreadable one was damaged on disk: left queued it would block all.
         spool.setAside(channel, file);
-        log.error({ channel, file, err: (err as Error).message }, 'unreadable spool file set aside');
+        log.error({ channel, file, err: messageOf(err) }, 'unreadable spool file set aside');
         continue;
       }
       try {
@@ -62,24 +54,17 @@ export function makeDelivery<T>(opts: {
         }
         const rest = remainderOf(err);
         if (rest !== undefined) {
-          // Part of the batch got through: queue only the rest (at the back: archive records carry their own
-          // minute and id, so their order in S3 does not matter), so nothing is sent twice. When the rest does
-          // not fit beside the batch it replaces, the whole batch stays: a re-sent duplicate is harmless (ids,
-          // DEDUP keys), a throw here would lose the caller's new batch.
+          // Part got through: queue only the rest (at the back; archive records carry their own minute and id).
+          // If it does not fit, the whole batch stays: a re-sent duplicate is harmless, a throw would lose data.
           try {
             spool.append(channel, JSON.stringify(rest));
             spool.remove(channel, file);
           } catch (appendErr) {
-            log.warn(
-              { channel, file, err: (appendErr as Error).message },
-              'kept the whole batch in the spool',
-            );
+            log.warn({ channel, file, err: messageOf(appendErr) }, 'kept the whole batch in the spool');
           }
         }
-        log.warn(
-          { channel, pending: spool.list(channel).length, err: (err as Error).message },
-          'target still unreachable',
-        );
+        const pending = spool.list(channel).length;
+        log.warn({ channel, pending, err: messageOf(err) }, 'target still unreachable');
         return sent;
       }
       spool.remove(channel, file);
@@ -97,7 +82,7 @@ export function makeDelivery<T>(opts: {
       spool.setAside(channel, file, 'refused');
       kept = `${file}.refused`;
     } catch (keepErr) {
-      log.warn({ channel, err: (keepErr as Error).message }, 'refused batch not kept on disk');
+      log.warn({ channel, err: messageOf(keepErr) }, 'refused batch not kept on disk');
     }
     log.error({ channel, file: kept, why }, 'batch refused by its target: set aside');
     opts.onLost?.(batch, err);
@@ -122,7 +107,7 @@ export function makeDelivery<T>(opts: {
           const why = opts.refusal?.(err);
           if (why) return refused(batch, err as Error, why);
           toSpool = (remainderOf(err) as T | undefined) ?? batch;
-          log.warn({ channel, err: (err as Error).message }, 'delivery failed; spooling');
+          log.warn({ channel, err: messageOf(err) }, 'delivery failed; spooling');
         }
       }
       try {
@@ -142,8 +127,5 @@ export function makeDelivery<T>(opts: {
 }
 
 /** What a sender says it did not deliver (see `PartialDelivery`), if it says so. */
-function remainderOf(err: unknown): unknown {
-  return typeof err === 'object' && err !== null && 'remaining' in err
-    ? (err as { remaining: unknown }).remaining
-    : undefined;
-}
+const remainderOf = (err: unknown): unknown => (err as { remaining?: unknown } | null | undefined)?.remaining;
+const messageOf = (err: unknown): string => (err as Error).message;

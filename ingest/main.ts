@@ -1,7 +1,4 @@
-/**
- * The poller service: wires configuration, HTTP, the raw archive (Firehose), QuestDB and the spool together and
- * polls until SIGINT/SIGTERM, then stops in reverse order.
- */
+/** The poller service: wires HTTP, the archive (Firehose), QuestDB and the spool; stops in reverse order on a signal. */
 import { pathToFileURL } from 'node:url';
 import { loadConfigOrExit, type Config } from '../common/config.ts';
 import { makeFirehose } from '../common/firehose.ts';
@@ -34,12 +31,10 @@ export async function startPoller(
   const previous = new Map<string, Map<string, Previous>>();
   try {
     for (const r of await db.query<{ code: string }>(pick(Q, 'knownCurrencies'))) knownCurrencies.add(r.code);
-    for (const r of await db.query<{ ts: Date; source: string; currency: string; rate: number }>(
-      pick(Q, 'recentRates'),
-    )) {
-      const m = previous.get(r.source) ?? new Map<string, Previous>();
-      m.set(r.currency, { rate: r.rate, ts: r.ts.getTime() });
-      previous.set(r.source, m);
+    type Recent = { ts: Date; source: string; currency: string; rate: number };
+    for (const r of await db.query<Recent>(pick(Q, 'recentRates'))) {
+      if (!previous.has(r.source)) previous.set(r.source, new Map());
+      previous.get(r.source)!.set(r.currency, { rate: r.rate, ts: r.ts.getTime() });
     }
   } catch (err) {
     log.warn({ err: (err as Error).message }, 'QuestDB not reachable at start: starting without history');
@@ -75,11 +70,11 @@ export async function startPoller(
   });
   // The sources' rows carry the URLs actually polled (re-written at every start: DEDUP keeps one row each).
   await storeDelivery.deliver({
-    sources: sources.map((s) => ({
-      id: s.name,
-      kind: s.name,
-      urlTemplate: s.url,
-      description: `${s.name} (polled)`,
+    sources: sources.map(({ name, url }) => ({
+      id: name,
+      kind: name,
+      urlTemplate: url,
+      description: `${name} (polled)`,
     })),
   });
 
@@ -99,18 +94,8 @@ export async function startPoller(
       if (st.full)
         log.error({ bytes: st.bytes, maxBytes: st.maxBytes }, 'SPOOL NEAR ITS BOUND: targets unreachable?');
       // Straight to QuestDB, not through the spool: a stale depth is worth nothing later.
-      await store.write({
-        spool: st.channels.map((c) => ({
-          ts: minute,
-          poller: config.POLLER_ID,
-          channel: c.channel,
-          files: c.files,
-          bytes: c.bytes,
-          maxBytes: st.maxBytes,
-          full: st.full,
-          lost: lost[c.channel],
-        })),
-      });
+      const row = { ts: minute, poller: config.POLLER_ID, maxBytes: st.maxBytes, full: st.full };
+      await store.write({ spool: st.channels.map((c) => ({ ...row, ...c, lost: lost[c.channel] })) });
     },
   });
   const abort = new AbortController();
@@ -139,8 +124,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
         log.info('stopping: finishing the poll under way');
         void stop().then(() => process.exit(0));
       };
-      process.once('SIGINT', shutdown);
-      process.once('SIGTERM', shutdown);
+      for (const s of ['SIGINT', 'SIGTERM'] as const) process.once(s, shutdown);
     },
     (err: unknown) => {
       log.fatal({ err }, 'poller failed to start');

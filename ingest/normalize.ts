@@ -1,7 +1,6 @@
 /**
- * Normalization: one raw envelope → its `polls` row, its accepted `rates` and its rejections. Pure, and the only
- * path from raw bytes to rows: the live poller and the S3 replay both call it, so a replay rebuilds exactly
- * what the poller wrote (and a parser fix reaches old data by replaying).
+ * One raw envelope → its `polls` row, accepted `rates` and rejections. Pure; the poller and the replay both call it,
+ * so a replay rebuilds exactly what the poller wrote (and a parser fix reaches old data by replaying).
  */
 import { FILTERED_REASONS, type Poll, type Rate, type RejectionRow } from '../common/types.ts';
 import { bodyByteLength, bodyText, type RawEnvelope } from './archive/envelope.ts';
@@ -13,22 +12,14 @@ export type Normalized = { poll: Poll; rates: Rate[]; rejections: Rejection[] };
 /** The last accepted rate of a currency, and its minute. */
 export type Previous = { rate: number; ts: number };
 
-/**
- * How far back the jump check looks. A fixed rule (not "whatever the process remembers") keeps live polling
- * and a replay from S3 deciding alike, even across a restart.
- */
+/** How far back the jump check looks: a fixed rule, so polling and a replay decide alike, even across a restart. */
 export const JUMP_LOOKBACK_MS = 60 * 60_000;
 
 const MAX_ERROR_CHARS = 4000;
-
 /** A rejection's detail in its `rejections` row: details are short already, this bounds the odd long one. */
 const MAX_DETAIL_CHARS = 500;
 
-/**
- * Normalize one envelope. `previous` holds the last accepted rate per currency of this source (for the jump
- * check, within JUMP_LOOKBACK_MS before this minute); it is read, not changed — the caller advances it with the
- * returned rates (see `advance`).
- */
+/** Normalize one envelope; `previous` (this source's last accepted rates) is read only: the caller `advance`s it. */
 export function normalize(
   env: RawEnvelope,
   adapter: SourceAdapter,
@@ -40,8 +31,7 @@ export function normalize(
   if (env.error !== null && env.status === 0) {
     rejections = [{ currency: null, reason: 'network', detail: `no response: ${env.error}` }];
   } else if (env.bodyTruncated) {
-    // Only a prefix of the response was read. It is not parsed: a prefix can still be valid JSON (trailing
-    // padding cut off) and would pass for the whole answer.
+    // Not parsed: a prefix can still be valid JSON and would pass for the whole answer.
     rejections = [{ currency: null, reason: 'truncated', detail: env.error ?? 'body cut at the size cap' }];
   } else {
     const parsed = adapter.parse({ status: env.status, headers: env.headers, body: bodyText(env) });
@@ -87,10 +77,7 @@ export function describeRejections(rejections: Rejection[]): string {
     : text;
 }
 
-/**
- * The `rejections` rows of a poll: every rejection, filtered ones included, keyed by the poll's row. A payload key
- * that is not a currency code is named in the detail only: untrusted text must not grow the symbol table.
- */
+/** A poll's `rejections` rows, filtered ones included; a key that is no currency code stays out of the symbols. */
 export function rejectionRows(poll: Poll, rejections: Rejection[]): RejectionRow[] {
   const { ts, source, attempt, poller } = poll;
   return rejections.map((r) => ({

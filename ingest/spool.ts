@@ -1,8 +1,6 @@
 /**
- * The durable local spool: what could not be delivered (to Firehose, to QuestDB) waits here, in order, until the
- * target returns. Each undelivered batch is one file, written once (temp file, fsync, rename, fsync of the
- * folder), so a crash leaves either the whole batch or nothing; files are named so that sorting them is their
- * order. One folder per channel; one poller per spool folder (a lock file says whose it is).
+ * The durable local spool: undelivered batches wait here in order, one file each, written atomically (temp file,
+ * fsync, rename, fsync of the folder); names sort in queue order. One folder per channel, one poller per spool.
  */
 import {
   closeSync,
@@ -31,10 +29,7 @@ export type Spool = {
   list(channel: SpoolChannel): string[];
   read(channel: SpoolChannel, file: string): Promise<string>;
   remove(channel: SpoolChannel, file: string): void;
-  /**
-   * Take a batch out of the queue, kept beside it for a human to look at: `<file>.damaged` (unreadable) or
-   * `<file>.refused` (its target refused it for good).
-   */
+  /** Take a batch out of the queue, kept beside it for a human: `<file>.damaged` or `<file>.refused`. */
   setAside(channel: SpoolChannel, file: string, why?: 'damaged' | 'refused'): void;
   stats(): { channels: SpoolStats[]; bytes: number; maxBytes: number; full: boolean };
   close(): void;
@@ -70,12 +65,11 @@ export function makeSpool(opts: { dir: string; maxBytes: number }): Spool {
   const { dir, maxBytes } = opts;
   for (const c of CHANNELS) mkdirSync(join(dir, c), { recursive: true });
   const lockPath = join(dir, 'owner.pid');
-  takePidLock(lockPath, {
+  const lock = takePidLock(lockPath, {
     busy: (pid) => `spool ${lockPath} is in use by process ${pid}: give each poller its own POLLER_ID`,
     foreign: (owner) => `spool ${lockPath} is locked by ${owner} on another host: not taken over from here`,
   });
-  // Names sort in queue order: a stamp that never goes back (the wall clock can, e.g. stepped by NTP between
-  // runs) and a sequence number for batches of the same stamp.
+  // Names sort in queue order: a stamp that never goes back (the wall clock can), then a sequence number.
   let stamp = 0;
   let seq = 0;
   // Sizes are tracked in memory after one scan, so the bound is checked without listing folders every time.
@@ -107,13 +101,10 @@ export function makeSpool(opts: { dir: string; maxBytes: number }): Spool {
       const name = `${String(stamp).padStart(15, '0')}-${String(seq++).padStart(9, '0')}.json`;
       const folder = join(dir, channel);
       const tmp = join(folder, `${name}.tmp`);
-      const fd = openSync(tmp, 'wx');
-      try {
+      withFd(tmp, 'wx', (fd) => {
         writeSync(fd, payload);
         fsyncSync(fd);
-      } finally {
-        closeSync(fd);
-      }
+      });
       renameSync(tmp, join(folder, name));
       syncDir(folder);
       sizes.set(`${channel}/${name}`, bytes);
@@ -142,21 +133,16 @@ export function makeSpool(opts: { dir: string; maxBytes: number }): Spool {
       const bytes = total();
       return { channels, bytes, maxBytes, full: bytes >= maxBytes * 0.9 };
     },
-    close() {
-      try {
-        unlinkSync(lockPath);
-      } catch {
-        /* already gone */
-      }
-    },
+    close: () => lock.release(),
   };
 }
 
-function syncDir(path: string): void {
-  const fd = openSync(path, 'r');
+function withFd(path: string, flags: string, use: (fd: number) => void): void {
+  const fd = openSync(path, flags);
   try {
-    fsyncSync(fd);
+    use(fd);
   } finally {
     closeSync(fd);
   }
 }
+const syncDir = (path: string) => withFd(path, 'r', fsyncSync);

@@ -1,7 +1,6 @@
 /**
- * Batch analytics over `rates`: the hourly and daily materialized views, ad hoc SAMPLE BY at a fixed list of
- * intervals, and rolling statistics over time-based windows. Every query lives in `analytics.sql`; this module
- * only picks one by name from a fixed list and binds values, so no caller text ever becomes SQL.
+ * Analytics over `rates`: the hourly and daily views, SAMPLE BY at fixed intervals and rolling windows. Queries live
+ * in `analytics.sql`, picked by name from fixed lists: no caller text ever becomes SQL.
  */
 import type { Db } from './db.ts';
 import { fillSlots, loadQueries, pick, type NamedQuery } from './loader.ts';
@@ -14,7 +13,6 @@ export type SampleInterval = (typeof SAMPLE_INTERVALS)[number];
 export const ROLLING_WINDOWS = ['30m', '1h', '1d'] as const;
 export type RollingWindow = (typeof ROLLING_WINDOWS)[number];
 
-/** The named query behind each interval and window: the whitelist between callers and SQL text. */
 /** Length of a fixed-length interval or window in ms; a month has none (see `alignDown`). */
 export const INTERVAL_MS: Record<Exclude<SampleInterval, '1M'>, number> = {
   '1m': 60_000,
@@ -27,19 +25,14 @@ export const INTERVAL_MS: Record<Exclude<SampleInterval, '1M'>, number> = {
   '1w': 7 * 86_400_000,
 };
 
-/** Parse untrusted text (a query string, a CLI flag) into an allowed interval, or say which are allowed. */
-export function parseSampleInterval(text: string): SampleInterval {
-  const found = SAMPLE_INTERVALS.find((i) => i === text);
-  if (!found) throw new Error(`unknown interval "${text}"; allowed: ${SAMPLE_INTERVALS.join(', ')}`);
+/** Parse untrusted text (a query string, a CLI flag) into one of `allowed`, or say which are allowed. */
+function parseAllowed<T extends string>(what: string, allowed: readonly T[], text: string): T {
+  const found = allowed.find((a) => a === text);
+  if (!found) throw new Error(`unknown ${what} "${text}"; allowed: ${allowed.join(', ')}`);
   return found;
 }
-
-/** Parse untrusted text into an allowed rolling window, or say which are allowed. */
-export function parseRollingWindow(text: string): RollingWindow {
-  const found = ROLLING_WINDOWS.find((w) => w === text);
-  if (!found) throw new Error(`unknown window "${text}"; allowed: ${ROLLING_WINDOWS.join(', ')}`);
-  return found;
-}
+export const parseSampleInterval = (text: string) => parseAllowed('interval', SAMPLE_INTERVALS, text);
+export const parseRollingWindow = (text: string) => parseAllowed('window', ROLLING_WINDOWS, text);
 
 // 1970-01-01 was a Thursday, three days after a Monday; ISO weeks (and QuestDB's SAMPLE BY 1w) start on Monday.
 const MONDAY_OFFSET_MS = 3 * 86_400_000;
@@ -72,15 +65,7 @@ const ms = (t: Instant): number => (typeof t === 'number' ? t : t.getTime());
 const iso = (t: Instant): string => new Date(ms(t)).toISOString();
 
 /** One bucket: statistics of the minute rates in it. Filled empty buckets have null statistics, count 0. */
-export type Bucket<V = number> = {
-  ts: Date;
-  min: V;
-  max: V;
-  mean: V;
-  first: V;
-  last: V;
-  count: number;
-};
+export type Bucket<V = number> = { ts: Date; min: V; max: V; mean: V; first: V; last: V; count: number };
 
 /** One row with the statistics of its window. `std` is the sample standard deviation, null for one row. */
 export type RollingRow = { ts: Date; rate: number; count: number; mean: number; std: number | null };
@@ -111,12 +96,9 @@ const toBucket = (r: BucketRow): Bucket<number | null> => ({
 
 export type Analytics = ReturnType<typeof makeAnalytics>;
 
-let cached: Map<string, NamedQuery> | undefined;
-/** The parsed `analytics.sql`, read once per process. */
-export function analyticsQueries(): Map<string, NamedQuery> {
-  cached ??= loadQueries('./analytics.sql', import.meta.url);
-  return cached;
-}
+const QUERIES = loadQueries('./analytics.sql', import.meta.url);
+/** The parsed `analytics.sql`. */
+export const analyticsQueries = (): Map<string, NamedQuery> => QUERIES;
 
 /** The statement of every allowed interval (plain and filled) and rolling window, from the .sql file's slots. */
 export function analyticsStatements(Q = analyticsQueries()) {
@@ -142,11 +124,10 @@ export function analyticsStatements(Q = analyticsQueries()) {
 export function makeAnalytics(db: Db) {
   const Q = analyticsQueries();
   // Resolve every name now, so a missing query fails at start-up rather than on first use.
-  const sql = (name: string) => pick(Q, name);
   const { sampled, rolling } = analyticsStatements(Q);
-  const hourly = sql('hourly');
-  const daily = sql('daily');
-  const trailing = sql('trailingDayMeanByHour');
+  const hourly = pick(Q, 'hourly');
+  const daily = pick(Q, 'daily');
+  const trailing = pick(Q, 'trailingDayMeanByHour');
 
   const buckets = async (text: string, params: unknown[]) =>
     (await db.query<BucketRow>(text, params)).map(toBucket) as Bucket[];
@@ -189,13 +170,8 @@ export function makeAnalytics(db: Db) {
     ): Promise<RollingRow[]> {
       const q = rolling[window];
       if (!q) throw new Error(`unknown window ${String(window)}`);
-      const rows = await db.query<{
-        ts: Date;
-        rate: number;
-        count: string;
-        mean: number;
-        std: number | null;
-      }>(q, [source, currency, iso(from), iso(to)]);
+      const params = [source, currency, iso(from), iso(to)];
+      const rows = await db.query<Omit<RollingRow, 'count'> & { count: string }>(q, params);
       return rows.map((r) => ({ ts: r.ts, rate: r.rate, count: Number(r.count), mean: r.mean, std: r.std }));
     },
 
@@ -206,12 +182,8 @@ export function makeAnalytics(db: Db) {
       from: Instant,
       to: Instant,
     ): Promise<TrailingMean[]> {
-      const rows = await db.query<{ ts: Date; mean: number; count: number | string }>(trailing, [
-        source,
-        currency,
-        iso(alignDown('1h', ms(from))),
-        iso(to),
-      ]);
+      const params = [source, currency, iso(alignDown('1h', ms(from))), iso(to)];
+      const rows = await db.query<{ ts: Date; mean: number; count: number | string }>(trailing, params);
       return rows.map((r) => ({ ts: r.ts, mean: r.mean, count: Number(r.count) }));
     },
   };

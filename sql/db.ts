@@ -2,10 +2,7 @@
 import pg from 'pg';
 import type { Config } from '../common/config.ts';
 
-/**
- * QuestDB could not be reached (refused, reset, timed out, pool exhausted): the one error callers branch on. An
- * error QuestDB itself answered (bad SQL, a missing table) is passed through as it is.
- */
+/** QuestDB could not be reached: the one error callers branch on (errors QuestDB answered pass through as is). */
 export class DbUnavailable extends Error {
   override name = 'DbUnavailable';
 }

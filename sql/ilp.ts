@@ -1,12 +1,10 @@
 /**
- * ILP over HTTP into QuestDB, one batch at a time. Overlapping flushes of one client have lost data
- * (nodejs-questdb-client issue #44), and rows of two callers sharing a buffer would ride on each other's
- * requests, so building a batch and flushing it happen together under one lock: a batch is sent whole, by its
- * own request, or fails whole (and the caller still holds its rows to spool them).
+ * ILP over HTTP into QuestDB, one batch at a time: overlapping flushes have lost data (nodejs-questdb-client #44),
+ * so a batch is built and flushed under one lock, sent whole by its own request or failed whole.
  */
 import { Sender } from '@questdb/nodejs-client';
 import type { Config } from '../common/config.ts';
-import { DbUnavailable } from './db.ts';
+import { asDbError } from './db.ts';
 
 export type Ilp = {
   /** Build rows with `build` (`sender.table().symbol()...at(ts, 'ms')`) and flush them, after any batch under way. */
@@ -23,11 +21,9 @@ function ilpConfString(config: IlpConfig, opts: IlpOptions = {}): string {
     [
       `http::addr=${config.QUESTDB_HOST}:${config.QUESTDB_HTTP_PORT}`,
       'auto_flush=off',
-      // Protocol 2 (binary doubles, QuestDB 9+) set explicitly: 'auto' asks the server at start, and a poller must
-      // be able to start while QuestDB is down.
+      // Not 'auto', which asks the server at start: a poller must start while QuestDB is down.
       'protocol_version=2',
-      // The default undici transport retries a refused connection forever (its RetryAgent ignores retry_timeout
-      // there), which would hang a poll while QuestDB is down; the node:http transport gives up in time.
+      // The default undici transport retries a refused connection forever; node:http gives up in time.
       'stdlib_http=on',
       `retry_timeout=${opts.retryTimeoutMs ?? 10_000}`,
       `request_timeout=${opts.requestTimeoutMs ?? 10_000}`,
@@ -35,11 +31,7 @@ function ilpConfString(config: IlpConfig, opts: IlpOptions = {}): string {
   );
 }
 
-/**
- * Why QuestDB refused an ILP batch for good, or null. HTTP 400 is its answer to a batch it will never take — a
- * line it cannot parse, a value that does not fit its column — and it would answer the same again; anything else
- * (connection refused, a timeout, a 5xx) may pass later.
- */
+/** Why QuestDB refused a batch for good (HTTP 400: it would answer the same again), or null when it may pass later. */
 export function ilpRefusal(err: unknown): string | null {
   const message = err instanceof Error ? err.message : String(err);
   return /\bstatusCode=400\b/.test(message) ? `QuestDB refused the batch: ${message.slice(0, 300)}` : null;
@@ -47,11 +39,8 @@ export function ilpRefusal(err: unknown): string | null {
 
 /** A failed flush as the caller sees it: QuestDB's refusal as it is, anything else as DbUnavailable. */
 function asIlpError(err: unknown, config: IlpConfig): unknown {
-  if (err instanceof DbUnavailable || ilpRefusal(err) !== null) return err;
-  const where = `QuestDB (ILP over HTTP ${config.QUESTDB_HOST}:${config.QUESTDB_HTTP_PORT})`;
-  return new DbUnavailable(`${where} is not reachable: ${(err as Error)?.message ?? String(err)}`, {
-    cause: err,
-  });
+  if (ilpRefusal(err) !== null) return err;
+  return asDbError(err, `QuestDB (ILP over HTTP ${config.QUESTDB_HOST}:${config.QUESTDB_HTTP_PORT})`);
 }
 
 export async function makeIlp(config: IlpConfig, opts: IlpOptions = {}): Promise<Ilp> {

@@ -1,7 +1,6 @@
 /**
- * `.sql` files with name headers (`-- name: appliedMigrations :many`), parsed once into named statements.
- * Values always travel as bind parameters ($1, $2, ...); SQL text is never built from values. What SQL cannot bind
- * (a SAMPLE BY interval, a window frame) is a `{slot}` filled from the caller's fixed list of constants.
+ * `.sql` files with name headers (`-- name: appliedMigrations :many`) parsed into named statements. Values are bind
+ * parameters; what SQL cannot bind (a SAMPLE BY interval) is a `{slot}` filled from the caller's fixed constants.
  */
 import { readFileSync } from 'node:fs';
 

@@ -6,9 +6,8 @@ import { loadQueries, pick } from './loader.ts';
 const Q = loadQueries('./wal.sql', import.meta.url);
 
 /**
- * Wait until each of `tables` has applied every transaction acknowledged so far. Resolves false when they have not
- * within `timeoutMs` (reads may then miss the newest rows); throws when QuestDB has suspended a table's WAL apply.
- * Real time, not an injected clock: it is QuestDB's progress.
+ * Wait (in real time: it is QuestDB's progress) until `tables` applied every transaction acknowledged so far;
+ * false after `timeoutMs`; throws when QuestDB has suspended a table's WAL apply.
  */
 export async function waitForWal(db: Db, tables: string[], timeoutMs = 60_000): Promise<boolean> {
   type Row = { name: string; suspended: boolean; writerTxn: string | number; sequencerTxn: string | number };

@@ -1,11 +1,10 @@
 /**
- * The dashboard's queries (`web.sql`) as typed functions. Every value is a bind parameter; the SAMPLE BY interval
- * of the history chart picks one named query from a fixed list. QuestDB's LONG arrives over the PG wire as a
- * string, so counts are converted here.
+ * The dashboard's queries (`web.sql`) as typed functions; the history chart's interval picks one named query from a
+ * fixed list. QuestDB's LONG arrives over the PG wire as a string, so counts are converted here.
  */
 import type { Db } from './db.ts';
 import { loadQueries, pick, type NamedQuery } from './loader.ts';
-import type { ForecastRow, JobRunRow, SpoolStatusRow, Stored } from './tables.ts';
+import type { ForecastRow, JobRunRow, Poll, ScoreRow, SpoolStatusRow, Stored } from './tables.ts';
 
 /** History intervals read from the minute rows (exact spread inside each bucket). */
 export const HISTORY_RAW_INTERVALS = ['1m', '5m', '15m', '30m'] as const;
@@ -27,46 +26,19 @@ const HISTORY_QUERIES: Record<HistoryInterval, string> = {
 
 export type SeriesKey = { source: string; currency: string };
 /** One history bucket: n rows, their mean, M2 (sum of squared deviations from the mean), min, max, last. */
-export type HistoryBucket = {
-  ts: Date;
-  n: number;
-  mean: number;
-  m2: number;
-  min: number;
-  max: number;
-  last: number;
-};
+export type HistoryBucket = { ts: Date } & Record<'n' | 'mean' | 'm2' | 'min' | 'max' | 'last', number>;
 export type RatePoint = { ts: Date; rate: number };
 export type LatestRate = { ts: Date; currency: string; rate: number };
 export type Forecast = Stored<Omit<ForecastRow, 'source' | 'currency' | 'fitMs'>, 'ts' | 'madeAt'>;
-export type Score = {
-  ts: Date;
-  span: string;
-  model: string;
-  horizon: number;
-  n: number;
-  rmse: number | null;
-  mae: number | null;
-  skill: number | null;
-  coverage50: number | null;
-  coverage90: number | null;
-  width90: number | null;
-};
-export type SuccessfulPoll = {
-  ts: Date;
-  source: string;
-  fetchedAt: Date;
-  latencyMs: number;
-  accepted: number;
-};
-export type LastPoll = {
-  ts: Date;
-  source: string;
-  attempt: number;
-  httpStatus: number;
-  reason: string | null;
-  error: string | null;
-};
+type ScoreStat = 'rmse' | 'mae' | 'skill' | 'coverage50' | 'coverage90' | 'width90';
+export type Score = Stored<Pick<ScoreRow, 'ts' | 'span' | 'model' | 'horizon' | 'n'>, 'ts'> &
+  Record<ScoreStat, number | null>;
+export type SuccessfulPoll = Stored<
+  Pick<Poll, 'ts' | 'source' | 'fetchedAt' | 'latencyMs' | 'accepted'>,
+  'ts' | 'fetchedAt'
+>;
+export type LastPoll = Stored<Pick<Poll, 'ts' | 'source' | 'attempt' | 'httpStatus'>, 'ts'> &
+  Record<'reason' | 'error', string | null>;
 export type ReasonCount = { source: string; reason: string; n: number; lastTs: Date };
 export type SpoolDepth = Stored<SpoolStatusRow, 'ts'>;
 export type JobRun = Stored<Omit<JobRunRow, 'durationMs' | 'error'>, 'ts' | 'windowEnd' | 'startedAt'> & {
@@ -78,12 +50,9 @@ export type GapCount = { source: string; status: string; n: number; lastTs: Date
 
 export type WebQueries = ReturnType<typeof makeWebQueries>;
 
-let cached: Map<string, NamedQuery> | undefined;
-/** The parsed `web.sql`, read once per process. */
-export function webQueries(): Map<string, NamedQuery> {
-  cached ??= loadQueries('./web.sql', import.meta.url);
-  return cached;
-}
+const QUERIES = loadQueries('./web.sql', import.meta.url);
+/** The parsed `web.sql`. */
+export const webQueries = (): Map<string, NamedQuery> => QUERIES;
 
 type Row = Record<string, unknown>;
 const num = (v: unknown): number => Number(v);
@@ -93,15 +62,9 @@ const iso = (ms: number): string => new Date(ms).toISOString();
 /** Typed access to `web.sql`. Times are epoch milliseconds UTC; ranges are [from, to). */
 export function makeWebQueries(db: Db) {
   const Q = webQueries();
-  // Resolve every name now, so a missing query fails at start-up rather than on first use.
-  const sql = Object.fromEntries([...Q.keys()].map((k) => [k, pick(Q, k)])) as Record<string, string>;
-  const need = (name: string): string => {
-    const s = sql[name];
-    if (s === undefined) throw new Error(`web.sql has no query ${name}`);
-    return s;
-  };
-  for (const name of Object.values(HISTORY_QUERIES)) need(name);
-  const rows = (name: string, params: unknown[] = []) => db.query<Row>(need(name), params);
+  // The history queries are picked by a computed name: a missing one fails at start-up, not on first use.
+  for (const name of Object.values(HISTORY_QUERIES)) pick(Q, name);
+  const rows = (name: string, params: unknown[] = []) => db.query<Row>(pick(Q, name), params);
 
   return {
     async ping(): Promise<void> {
@@ -111,10 +74,8 @@ export function makeWebQueries(db: Db) {
       return new Set((await rows('tableNames')).map((r) => String(r.table_name)));
     },
     async seriesKeys(recentSince: number): Promise<SeriesKey[]> {
-      return (await rows('seriesKeys', [iso(recentSince)])).map((r) => ({
-        source: String(r.source),
-        currency: String(r.currency),
-      }));
+      const r = await rows('seriesKeys', [iso(recentSince)]);
+      return r.map((x) => ({ source: String(x.source), currency: String(x.currency) }));
     },
     async sourceIds(): Promise<string[]> {
       return (await rows('sourceIds')).map((r) => String(r.id));
@@ -145,17 +106,12 @@ export function makeWebQueries(db: Db) {
       }));
     },
     async recentRates(key: SeriesKey, from: number, to: number): Promise<RatePoint[]> {
-      return (await rows('recentRates', [key.source, key.currency, iso(from), iso(to)])).map((r) => ({
-        ts: r.ts as Date,
-        rate: num(r.rate),
-      }));
+      const r = await rows('recentRates', [key.source, key.currency, iso(from), iso(to)]);
+      return r.map((x) => ({ ts: x.ts as Date, rate: num(x.rate) }));
     },
     async latestRates(source: string, since: number): Promise<LatestRate[]> {
-      return (await rows('latestRates', [source, iso(since)])).map((r) => ({
-        ts: r.ts as Date,
-        currency: String(r.currency),
-        rate: num(r.rate),
-      }));
+      const r = await rows('latestRates', [source, iso(since)]);
+      return r.map((x) => ({ ts: x.ts as Date, currency: String(x.currency), rate: num(x.rate) }));
     },
     async latestForecasts(key: SeriesKey, since: number): Promise<Forecast[]> {
       return (await rows('latestForecasts', [key.source, key.currency, iso(since)])).map((r) => ({
@@ -206,11 +162,11 @@ export function makeWebQueries(db: Db) {
       }));
     },
     async rejectionsByReason(since: number): Promise<ReasonCount[]> {
-      return (await rows('rejectionsByReason', [iso(since)])).map((r) => ({
-        source: String(r.source),
-        reason: String(r.reason),
-        n: num(r.n),
-        lastTs: r.last_ts as Date,
+      return (await rows('rejectionsByReason', [iso(since)])).map((x) => ({
+        source: String(x.source),
+        reason: String(x.reason),
+        n: num(x.n),
+        lastTs: x.last_ts as Date,
       }));
     },
     async spoolDepth(since: number): Promise<SpoolDepth[]> {
@@ -238,19 +194,19 @@ export function makeWebQueries(db: Db) {
       }));
     },
     async jobRunCounts(since: number): Promise<JobRunCount[]> {
-      return (await rows('jobRunCounts', [iso(since)])).map((r) => ({
-        job: String(r.job),
-        status: String(r.status),
-        n: num(r.n),
-        lastStarted: r.last_started as Date,
+      return (await rows('jobRunCounts', [iso(since)])).map((x) => ({
+        job: String(x.job),
+        status: String(x.status),
+        n: num(x.n),
+        lastStarted: x.last_started as Date,
       }));
     },
     async gapCounts(since: number): Promise<GapCount[]> {
-      return (await rows('gapCounts', [iso(since)])).map((r) => ({
-        source: String(r.source),
-        status: String(r.status),
-        n: num(r.n),
-        lastTs: r.last_ts as Date,
+      return (await rows('gapCounts', [iso(since)])).map((x) => ({
+        source: String(x.source),
+        status: String(x.status),
+        n: num(x.n),
+        lastTs: x.last_ts as Date,
       }));
     },
   };

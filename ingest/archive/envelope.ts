@@ -1,52 +1,18 @@
 /**
- * The raw archive record: one newline-terminated JSON envelope per HTTP attempt, carrying everything needed to
- * normalize it again later (replay): which source and URL, the scheduled minute, when it was fetched, the status,
- * the headers that matter, and the body exactly as received.
+ * The raw archive record: one JSON line per HTTP attempt, with everything needed to normalize it again (replay):
+ * source and URL, scheduled minute, fetch time, status, the headers that matter and the body exactly as received.
  */
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { SOURCE_NAMES, type SourceName } from '../../common/types.ts';
 import type { Attempt } from '../http.ts';
 
-export const ENVELOPE_VERSION = 1;
-
-export type RawEnvelope = {
-  v: 1;
-  /** Unique and stable: created once, kept through spool re-sends, so duplicates can be recognized. */
-  id: string;
-  source: SourceName;
-  url: string;
-  /** Scheduled minute, ISO 8601 UTC: the observation time of every row normalized from it. */
-  minute: string;
-  attempt: number;
-  /** True for the attempt whose outcome stands for the minute (the last one made). */
-  final: boolean;
-  fetchedAt: string;
-  latencyMs: number;
-  /** 0 when no response arrived (see `error`). */
-  status: number;
-  headers: Record<string, string>;
-  /** The body: UTF-8 text when it decodes as such, else base64 (see `bodyEncoding`). */
-  body: string;
-  bodyEncoding: 'utf8' | 'base64';
-  bodyTruncated: boolean;
-  error: string | null;
-  /** Which poller process made the call (two may run at once). */
-  poller: string;
-};
+const ENVELOPE_VERSION = 1;
 
 /** Response headers worth keeping: caching and freshness, size, rate limiting. */
 const KEEP = new Set([
-  'content-type',
-  'content-length',
-  'content-encoding',
-  'date',
-  'age',
-  'cache-control',
-  'etag',
-  'last-modified',
-  'expires',
-  'retry-after',
+  ...'content-type content-length content-encoding date age cache-control'.split(' '),
+  ...'etag last-modified expires retry-after'.split(' '),
 ]);
 export function relevantHeaders(headers: Record<string, string>): Record<string, string> {
   const out: Record<string, string> = {};
@@ -76,10 +42,7 @@ export function bodyBytes(e: Pick<RawEnvelope, 'body' | 'bodyEncoding'>): Buffer
 /** No lone surrogate (which a UTF-8 round trip would replace). String.prototype.isWellFormed, Node 20+. */
 const wellFormed = (s: string) => (s as string & { isWellFormed(): boolean }).isWellFormed();
 
-/**
- * The body bytes decoded as UTF-8: what the adapters parse. For text that is well-formed UTF-16 (every body the
- * poller archives as `utf8`) that is the string itself, without encoding and decoding it again.
- */
+/** The body bytes decoded as UTF-8, what the adapters parse: well-formed `utf8` text is that already. */
 export function bodyText(e: Pick<RawEnvelope, 'body' | 'bodyEncoding'>): string {
   return e.bodyEncoding === 'utf8' && wellFormed(e.body) ? e.body : bodyBytes(e).toString('utf8');
 }
@@ -129,23 +92,30 @@ export function serializeEnvelope(e: RawEnvelope): string {
 
 const isoTime = z.string().refine((s) => Number.isFinite(Date.parse(s)), 'must be an ISO 8601 time');
 const envelopeSchema = z.object({
-  v: z.literal(1),
+  v: z.literal(ENVELOPE_VERSION),
+  /** Unique and stable: created once, kept through spool re-sends, so duplicates can be recognized. */
   id: z.string().min(1).max(200),
   source: z.enum(SOURCE_NAMES),
   url: z.string(),
+  /** Scheduled minute, ISO 8601 UTC: the observation time of every row normalized from it. */
   minute: isoTime.refine((s) => Date.parse(s) % 60_000 === 0, 'must be a whole minute'),
   attempt: z.number().int().positive(),
+  /** True for the attempt whose outcome stands for the minute (the last one made). */
   final: z.boolean(),
   fetchedAt: isoTime,
   latencyMs: z.number().nonnegative(),
+  /** 0 when no response arrived (see `error`). */
   status: z.number().int().min(0).max(999),
   headers: z.record(z.string(), z.string()),
+  /** The body: UTF-8 text when it decodes as such, else base64 (see `bodyEncoding`). */
   body: z.string(),
   bodyEncoding: z.enum(['utf8', 'base64']),
   bodyTruncated: z.boolean(),
   error: z.string().nullable(),
+  /** Which poller process made the call (two may run at once). */
   poller: z.string(),
 });
+export type RawEnvelope = z.infer<typeof envelopeSchema>;
 
 /** Parse one archive line (untrusted: S3 objects can be corrupt); a reasoned error names the field. */
 export function parseArchiveLine(
@@ -162,5 +132,5 @@ export function parseArchiveLine(
     const i = r.error.issues[0];
     return { ok: false, error: `bad envelope: ${i?.path.join('.') || '(root)'}: ${i?.message ?? 'invalid'}` };
   }
-  return { ok: true, envelope: r.data as RawEnvelope };
+  return { ok: true, envelope: r.data };
 }

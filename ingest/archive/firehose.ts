@@ -1,7 +1,6 @@
 /**
- * The raw archive's writer: envelopes into Kinesis Firehose with PutRecordBatch, which delivers them to S3 under
- * raw/YYYY/MM/DD/HH/. Records Firehose reports as failed are retried after a growing pause; a batch that still
- * fails throws, so the caller spools it whole (envelope ids make a re-sent duplicate recognizable).
+ * The raw archive's writer: envelopes into Firehose (PutRecordBatch), delivered to S3 under raw/YYYY/MM/DD/HH/.
+ * Failed records are retried after a growing pause; what still fails is thrown for the caller to spool.
  */
 import { PutRecordBatchCommand, type FirehoseClient } from '@aws-sdk/client-firehose';
 import { systemClock } from '../../common/clock.ts';
@@ -43,11 +42,7 @@ export function chunkRecords<T extends { data: Buffer }>(records: T[]): T[][] {
   return out;
 }
 
-/**
- * The pause before retry `attempt` (0 for the first): 100 ms doubling up to 1 s, half of it random (`r` in
- * [0, 1)) so two pollers throttled together do not retry together. Records fail mostly for throttling
- * (ServiceUnavailableException), which an immediate retry meets again. Pure.
- */
+/** The pause before retry `attempt` (from 0): 100 ms doubling up to 1 s, half of it random (`r` in [0, 1)). Pure. */
 export function retryPauseMs(attempt: number, r: number): number {
   const full = Math.min(1_000, 100 * 2 ** attempt);
   return full / 2 + (full / 2) * r;
@@ -65,22 +60,17 @@ export function makeFirehoseArchive(deps: {
   const random = deps.random ?? Math.random;
   return {
     async put(envelopes) {
-      const records = envelopes.map((envelope) => ({
-        envelope,
-        data: Buffer.from(serializeEnvelope(envelope)),
-      }));
+      const records = envelopes.map((e) => ({ envelope: e, data: Buffer.from(serializeEnvelope(e)) }));
       const chunks = chunkRecords(records);
       for (const [c, chunk] of chunks.entries()) {
         let pending = chunk;
         const unsent = () => [...pending, ...chunks.slice(c + 1).flat()].map((r) => r.envelope);
         for (let attempt = 0; pending.length > 0; attempt++) {
+          const Records = pending.map((r) => ({ Data: r.data }));
           let res;
           try {
             res = await deps.firehose.send(
-              new PutRecordBatchCommand({
-                DeliveryStreamName: deps.stream,
-                Records: pending.map((r) => ({ Data: r.data })),
-              }),
+              new PutRecordBatchCommand({ DeliveryStreamName: deps.stream, Records }),
             );
           } catch (err) {
             throw new PartialDelivery(`Firehose unreachable: ${(err as Error).message}`, unsent(), {
@@ -88,21 +78,18 @@ export function makeFirehoseArchive(deps: {
             });
           }
           if (!res.FailedPutCount) break;
-          // A record without an answer of its own is owed too: a re-sent duplicate is recognizable by its id, a
-          // record taken for delivered that was not is lost for good.
-          const failed = pending.filter((_, i) => {
+          // A record without an answer is owed too: a duplicate is recognizable by its id, a lost record is not.
+          pending = pending.filter((_, i) => {
             const answer = res.RequestResponses?.[i];
             return !answer || answer.ErrorCode || !answer.RecordId;
           });
           if (attempt >= (deps.retries ?? 3)) {
             const code = res.RequestResponses?.find((r) => r.ErrorCode)?.ErrorCode;
-            pending = failed;
             throw new PartialDelivery(
-              `Firehose rejected ${failed.length} record(s) ${attempt + 1} times (${code})`,
+              `Firehose rejected ${pending.length} record(s) ${attempt + 1} times (${code})`,
               unsent(),
             );
           }
-          pending = failed;
           await clock.sleep(retryPauseMs(attempt, random()));
         }
       }

@@ -1,9 +1,7 @@
 /**
- * Where the raw archive keeps what: Firehose names each object `<prefix>YYYY/MM/DD/HH/<stream>-<version>-
- * YYYY-MM-DD-HH-MM-SS-<uuid>` by ARRIVAL time (UTC). An envelope arrives seconds after its minute, or hours after
- * when a poller's spool re-sends, so a reader of minutes [from, to) lists arrivals up to `to` plus a slack. Pure.
+ * Firehose names each object `<prefix>YYYY/MM/DD/HH/<stream>-<version>-YYYY-MM-DD-HH-MM-SS-<uuid>` by ARRIVAL time
+ * (UTC), up to hours after its minute (spool re-sends): a reader of minutes lists arrivals up to a slack. Pure.
  */
-
 const HOUR_MS = 3_600_000;
 const MINUTE_MS = 60_000;
 
@@ -31,10 +29,7 @@ export function hourOfKey(prefix: string, key: string): number | null {
   return hourPrefix(prefix, t) === key.slice(0, prefix.length + 14) ? t : null;
 }
 
-/**
- * The latest arrival of an envelope of `minute` that is replayed: the end of its minute plus the slack. A later one
- * is "late" and left out, the same way by every run (so a resumed run and an uninterrupted one decide alike).
- */
+/** The latest arrival of an envelope of `minute` that is replayed (the end of its minute plus the slack). */
 export function arrivalDeadline(minute: number, slackMs: number): number {
   return minute + MINUTE_MS + slackMs;
 }

@@ -1,7 +1,4 @@
-/**
- * The lines of an archive object as its body streams in, so a large object is never held whole. A gzip body
- * (a delivery stream configured with compression) is recognized by its magic bytes and inflated on the way.
- */
+/** The lines of an archive object as its body streams in; a gzip body (by its magic bytes) is inflated on the way. */
 import { pipeline, Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { createGunzip } from 'node:zlib';

@@ -1,7 +1,4 @@
-/**
- * The raw archive read back, as a replay needs it: the keys under a prefix in key order, a page at a time, and
- * each object's body as it streams in. In S3 here; an in-memory double in tests.
- */
+/** The raw archive read back for a replay: keys under a prefix in key order, page by page, and streamed bodies. */
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { makeS3, type AwsConfig } from '../../common/aws.ts';
 import type { Config } from '../../common/config.ts';

@@ -1,7 +1,6 @@
 /**
- * A replay's minutes: the envelopes read, held by minute until no later object can add to it, then each minute
- * through the same `normalize` the poller calls, with the same jump-check memory and the same first-seen rule for
- * `currencies`. Its state is plain data, so a killed replay resumes with exactly what it had. Pure.
+ * A replay's minutes: envelopes held by minute until complete, then normalized as the poller does (jump memory,
+ * first-seen `currencies`). Its state is plain data, so a killed replay resumes with exactly what it had. Pure.
  */
 import type { Currency, Poll, Rate, RejectionRow } from '../../common/types.ts';
 import type { RawEnvelope } from '../archive/envelope.ts';
@@ -73,8 +72,7 @@ export function makeReplayNormalizer(opts: { previous: PreviousState; firstSeen:
   const firstSeen = opts.firstSeen;
   return {
     normalizeMinute(minute: number, envelopes: RawEnvelope[]): MinuteOutput {
-      // Keyed like the tables' DEDUP keys: when two envelopes give one key, the later in order stands, as a later
-      // write would in QuestDB.
+      // Keyed like the DEDUP keys: of two envelopes giving one key the later stands, as in QuestDB.
       const polls = new Map<string, Poll>();
       const rates = new Map<string, Map<string, Rate>>(); // source → currency → rate
       const rejections: MinuteOutput['rejections'] = [];

@@ -1,7 +1,6 @@
 /**
- * The objects of an arrival window in arrival order, a bounded number fetched at once, each streamed line by line
- * into the envelopes a replay wants. A line that is not an envelope is reported with its object's key and line
- * number and skipped; a failure to list or fetch throws, so a replay stops instead of passing over data.
+ * The objects of an arrival window in arrival order, a few fetched at once, streamed into the envelopes wanted. Bad
+ * lines are reported and skipped; a failure to list or fetch throws, so a replay never passes over data.
  */
 import { parseArchiveLine, type RawEnvelope } from '../archive/envelope.ts';
 import { maybeGunzip, splitLines } from '../archive/lines.ts';
@@ -67,9 +66,8 @@ async function readObject(store: ArchiveStore, o: Planned, opts: ReadOptions): P
 type Planned = Listed & { arrival: number };
 
 /**
- * The objects whose arrival may fall in [from, to), in arrival order (ties by key). Hour folders sort in time
- * order, so one listing from the window's first folder covers it, ending at the first key after its last folder;
- * keys in between that are not in hour folders are not Firehose's and are passed by.
+ * The objects whose arrival may fall in [from, to), in arrival order (ties by key): one listing from the window's
+ * first hour folder to past its last; keys outside hour folders are not Firehose's and are passed by.
  */
 export async function* objectsToRead(
   store: ArchiveStore,

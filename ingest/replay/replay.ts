@@ -1,11 +1,7 @@
 /**
- * Replay: rebuild `rates`, `polls` and first-seen `currencies` rows of minutes [from, to) from the raw archive,
- * through the poller's own normalization. Objects are read in arrival order; a minute is normalized once no later
- * object can add to it, with the jump check's memory carried from minute to minute, so every run over the same
- * archive computes the same rows. Whole minutes are written in batches, in order, while reading goes on; progress
- * is saved after a batch QuestDB acknowledged, and a killed run with the same parameters continues there.
- * Without `force` only rows whose keys are absent are written (a second run writes nothing); with it every row
- * is (the path after a parser fix), and stored rows the archive no longer gives are counted as `stale`.
+ * Replay: rebuild the rows of minutes [from, to) from the raw archive through the poller's own normalization, the
+ * same rows on every run. Batches are written in order while reading goes on; a killed run resumes from its saved
+ * progress. Without `force` only absent keys are written; with it every row, stored rows no longer given are `stale`.
  */
 import { createHash } from 'node:crypto';
 import { SOURCE_NAMES, type Clock, type SourceName } from '../../common/types.ts';
@@ -156,20 +152,13 @@ export async function runReplay(opts: ReplayOptions, deps: ReplayDeps): Promise<
     add('ratesReplaced', s.replaced);
     add('stale', s.stale.length);
     for (const key of s.stale) staleDays.add(new Date(Number(key.split('|')[0])).toISOString().slice(0, 10));
-    // Saving costs QuestDB a WAL transaction: the first batch, then at most every SAVE_EVERY_MS (a resumed run
-    // finds the rows written since stored, and keeps them).
+    // A save costs a WAL transaction: at most every SAVE_EVERY_MS (a resumed run keeps rows written since).
     const at = clock.now();
     const save = opts.resumable && at - lastSave >= SAVE_EVERY_MS;
     if (save) lastSave = at;
-    const p = {
-      doneUntil: batch.to,
-      status: 'running' as const,
-      state: batch.state,
-      lastKey: pos.lastKey,
-      at,
-    };
+    const p = { doneUntil: batch.to, status: 'running' as const, state: batch.state, lastKey: pos.lastKey };
     saving = (async () => {
-      if (save) await T.saveProgress(deps.store, run, p);
+      if (save) await T.saveProgress(deps.store, run, { ...p, at });
       // Reported after its save: the rows a display shows are rows a resumed run counts as done.
       pos.writtenThisRun += rows.rates.length;
       report();
@@ -247,13 +236,12 @@ export async function runReplay(opts: ReplayOptions, deps: ReplayDeps): Promise<
     await T.saveProgress(deps.store, run, { ...p, at: clock.now() });
   }
   const { ratesThisRun } = pos;
-  const staleDaysSorted = [...staleDays].sort();
   return {
     runKey: key,
     resumedFrom,
     counters: c,
     ratesThisRun,
-    staleDays: staleDaysSorted,
+    staleDays: [...staleDays].sort(),
     interrupted: !done,
   };
 }

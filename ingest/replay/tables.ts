@@ -12,10 +12,8 @@ const iso = (ms: number) => new Date(ms).toISOString();
 
 /** Last accepted rate per source and currency within the jump check's look-back before `minute`. */
 export async function readPrevious(db: Db, minute: number, sources: Set<string>): Promise<PreviousState> {
-  const rows = await db.query<{ ts: Date; source: string; currency: string; rate: number }>(
-    pick(Q, 'seedPrevious'),
-    [iso(minute - JUMP_LOOKBACK_MS), iso(minute)],
-  );
+  type Row = { ts: Date; source: string; currency: string; rate: number };
+  const rows = await db.query<Row>(pick(Q, 'seedPrevious'), [iso(minute - JUMP_LOOKBACK_MS), iso(minute)]);
   const out: PreviousState = {};
   for (const r of rows)
     if (sources.has(r.source)) (out[r.source] ??= {})[r.currency] = { rate: r.rate, ts: r.ts.getTime() };
@@ -46,9 +44,8 @@ export type SavedState = { previous: PreviousState; counters: Counters };
 export type Progress = { doneUntil: number; status: 'running' | 'done'; state: SavedState };
 
 export async function loadProgress(db: Db, runKey: string): Promise<Progress | null> {
-  const [row] = await db.query<{ done_until: Date; status: string; state: string }>(pick(Q, 'loadProgress'), [
-    runKey,
-  ]);
+  type Row = { done_until: Date; status: string; state: string };
+  const [row] = await db.query<Row>(pick(Q, 'loadProgress'), [runKey]);
   if (!row) return null;
   let state: SavedState;
   try {

@@ -20,13 +20,8 @@ export function selectRows(
   stored: StoredKeys,
   opts: { force: boolean; only?: RowFilter },
 ): Selected {
-  const out: Selected = {
-    batch: { rates: [], polls: [], currencies: [], rejections: [] },
-    kept: 0,
-    replaced: 0,
-    stale: [],
-  };
-  const { batch } = out;
+  const batch: Selected['batch'] = { rates: [], polls: [], currencies: [], rejections: [] };
+  const out: Selected = { batch, kept: 0, replaced: 0, stale: [] };
   // Keys are only built when something is stored: a replay into empty days (the common case) skips it all.
   const anyRates = stored.rates.size > 0;
   const spoke = new Set<string>();

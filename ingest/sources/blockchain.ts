@@ -1,7 +1,6 @@
 /**
- * blockchain.info/ticker: `{"USD": {"15m": n, "last": n, "buy": n, "sell": n, "symbol": "$"}, ...}`.
- * The key is the currency code; `symbol` is a glyph in older responses and the code in newer ones, so it is
- * ignored. There is no server timestamp, so quotes carry no quote time.
+ * blockchain.info/ticker: `{"USD": {"15m": n, "last": n, "buy": n, "sell": n, "symbol": "$"}, ...}`, keyed by the
+ * currency code (`symbol` varies, so it is ignored); no server timestamp, so no quote time.
  */
 import { parseResponseJson } from './envelope.ts';
 import { makeCollector, neverThrows } from './collect.ts';

@@ -1,7 +1,6 @@
 /**
- * Coinbase v2 exchange-rates: `{"data": {"currency": "BTC", "rates": {"USD": "60000.12", ...}}}`.
- * Rates are decimal strings; the map includes "BTC": "1.00000000", which is the base quoting itself and
- * becomes a `self_quote` rejection. There is no timestamp.
+ * Coinbase v2 exchange-rates: `{"data": {"currency": "BTC", "rates": {"USD": "60000.12", ...}}}`: decimal strings,
+ * no timestamp; "BTC": "1.00000000" is the base quoting itself (a `self_quote` rejection).
  */
 import { parseResponseJson, rejectResponse } from './envelope.ts';
 import { makeCollector, neverThrows } from './collect.ts';
@@ -12,10 +11,7 @@ import type { ParseResult, RawResponse, SourceAdapter } from './types.ts';
 /** How every Coinbase answer for BTC begins (compact JSON, base first), up to the opening brace of the rates. */
 const COMPACT_HEAD = '{"data":{"currency":"BTC","rates":';
 
-/**
- * The rates of a compact answer of plain string rates, read without JSON.parse (see string-members.ts), or null
- * for anything else. Where it answers, JSON.parse and `parseCoinbaseJson` would give the same rates.
- */
+/** The rates of a compact answer of plain string rates, read without JSON.parse (string-members.ts), or null. */
 function compactRates(res: RawResponse): [string, string][] | null {
   if (!res.body.startsWith(COMPACT_HEAD) || rejectResponse(res) !== null) return null;
   const scanned = scanStringMembers(res.body, COMPACT_HEAD.length);

@@ -1,8 +1,6 @@
 /**
  * CoinGecko simple/price: `{"bitcoin": {"usd": 83749, "usd_24h_change": -2.58, "last_updated_at": 1700000000}}`.
- * Currency keys are lower case; the `_24h_change`, `_market_cap` and `_24h_vol` companions are not prices;
- * `last_updated_at` (Unix seconds, optional) is the quote time of every rate. An unknown coin id answers
- * HTTP 200 with `{}`.
+ * Keys are lower case; `_24h_change`-like companions are not prices; `last_updated_at` (Unix s) is the quote time.
  */
 import { parseResponseJson } from './envelope.ts';
 import { makeCollector, neverThrows } from './collect.ts';

@@ -1,7 +1,4 @@
-/**
- * Assembling a parse result: a collector that keeps a partly bad payload's good currencies while recording why
- * each other one was dropped, and the guard that makes an adapter's parse total.
- */
+/** A parse result's collector (a partly bad payload keeps its good currencies) and the guard making parse total. */
 import type { ParseResult, ParsedRate, Rejection, RejectionReason, SourceAdapter } from './types.ts';
 import { BASE_CURRENCY, labelOf, parseCurrencyCode, parseRateValue, show } from './validate.ts';
 
@@ -75,10 +72,7 @@ function dropDuplicates(rates: ParsedRate[], rejections: Rejection[]): ParsedRat
   return dup.length === 0 ? rates : rates.filter((r) => (count.get(r.currency) ?? 0) === 1);
 }
 
-/**
- * Wrap an adapter's parse so that no input can make it throw: a bug becomes a reasoned rejection rather than
- * a crashed poll loop. Tests assert this path is never taken.
- */
+/** Wrap an adapter's parse so that no input makes it throw: a bug becomes a rejection, not a crashed poll loop. */
 export function neverThrows(parse: SourceAdapter['parse']): SourceAdapter['parse'] {
   return (res) => {
     try {

@@ -1,7 +1,4 @@
-/**
- * The checks every source shares before its own shape matters: HTTP status, empty and HTML bodies, and JSON
- * syntax. Each failure is one poll-level rejection (`currency: null`), since nothing in the body can be trusted.
- */
+/** The checks every source shares: HTTP status, empty and HTML bodies, JSON syntax; each fails the whole poll. */
 import type { RawResponse, Rejection } from './types.ts';
 
 export type Envelope = { ok: true; json: unknown } | { ok: false; rejection: Rejection };
@@ -21,18 +18,13 @@ export function headerValue(headers: Record<string, string>, name: string): stri
   return undefined;
 }
 
+const fail = (reason: Rejection['reason'], detail: string): Rejection => ({ currency: null, reason, detail });
+
 /**
- * Why a response cannot hold rates before its body is parsed: a non-2xx status (429 is `rate_limited`: the fix is
- * a key or a longer interval, not the API's health), an empty body, an HTML page;
- * null when it should be parsed. Status comes first: an error page with a JSON body (Coinbase's 429) must not
- * be read as rates.
+ * Why a response cannot hold rates, before its body is parsed (a non-2xx status first: Coinbase's 429 has a JSON
+ * body), or null when it should be parsed.
  */
 export function rejectResponse(res: RawResponse): Rejection | null {
-  const fail = (reason: Rejection['reason'], detail: string): Rejection => ({
-    currency: null,
-    reason,
-    detail,
-  });
   const body = typeof res.body === 'string' ? res.body : '';
   if (!Number.isInteger(res.status) || res.status < 200 || res.status > 299) {
     const tail = body.trim() === '' ? '' : `: ${excerpt(body)}`;
@@ -57,20 +49,14 @@ export function parseResponseJson(res: RawResponse): Envelope {
     return { ok: true, json: JSON.parse(body.replace(/^\uFEFF/, '')) as unknown };
   } catch (err) {
     const why = err instanceof Error ? err.message : String(err);
-    const fail = (reason: Rejection['reason'], detail: string): Envelope => ({
-      ok: false,
-      rejection: { currency: null, reason, detail },
-    });
-    if (looksCutOff(body))
-      return fail('truncated', `JSON ends early after ${body.length} characters (${why})`);
-    return fail('not_json', `not JSON (${why}): ${excerpt(body, 80)}`);
+    const rejection = looksCutOff(body)
+      ? fail('truncated', `JSON ends early after ${body.length} characters (${why})`)
+      : fail('not_json', `not JSON (${why}): ${excerpt(body, 80)}`);
+    return { ok: false, rejection };
   }
 }
 
-/**
- * True when the text ends inside a string or with brackets still open: the mark of a body cut short,
- * which every prefix of a JSON object or array has. Engine error messages differ too much to rely on.
- */
+/** True when the text ends inside a string or with brackets open: a body cut short (as error messages vary). */
 export function looksCutOff(text: string): boolean {
   let depth = 0;
   let inString = false;

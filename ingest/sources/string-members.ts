@@ -1,10 +1,6 @@
 /**
- * A fast path for the one hot payload shape: a JSON object whose members are all `"key":"string"`, written
- * compactly, as Coinbase sends its 170-odd rates. JSON.parse interns every short string value into V8's string
- * table, which makes it much slower on such bodies than this scan (bench:backfill shows the difference).
- * The scan gives up (null) at anything it does not expect — whitespace, an escape, a number, a repeated key, an
- * array-index key (which JavaScript objects enumerate first) — so whenever it answers, the answer is exactly
- * what `Object.entries(JSON.parse(...))` gives, and the caller falls back to JSON.parse otherwise. Pure.
+ * A fast path for compact objects of `"key":"string"` members (Coinbase's rates), which JSON.parse is slow on. It
+ * gives up (null) at anything else, so whenever it answers it equals `Object.entries(JSON.parse(...))`. Pure.
  */
 
 const QUOTE = 0x22;
@@ -31,10 +27,7 @@ function digitsOnly(s: string): boolean {
   return s.length > 0;
 }
 
-/**
- * The members of the object opening at `text[open]` when every one is a plain `"key":"string"` pair, and the
- * index just after its closing brace; null when the object is anything else.
- */
+/** The members of the object at `text[open]` if all are plain `"key":"string"`, and the index after it; else null. */
 export function scanStringMembers(
   text: string,
   open: number,

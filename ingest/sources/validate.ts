@@ -60,10 +60,7 @@ export function labelOf(key: string): string {
   return code.ok ? code.value : key.slice(0, 32);
 }
 
-/**
- * Parse a rate: a JSON number, or (only where the API sends them) a strict decimal string.
- * "1,234.5" and "12abc" are not numbers; 1e999 is not finite; zero and below are not prices.
- */
+/** Parse a rate: a finite positive JSON number, or (only where the API sends them) a strict decimal string. */
 export function parseRateValue(value: unknown, allowStrings: boolean): Checked<number> {
   let n: number;
   if (typeof value === 'number') n = value;
@@ -102,10 +99,7 @@ export function parseIsoTime(value: unknown): Checked<number> {
   return inQuoteRange(ms, value);
 }
 
-/**
- * Reject a rate that moved more than `maxRatio` times (up or down) from the previous minute's. Adapters have no
- * history; the poller calls this and adds the currency. No previous rate, or a nonsensical one, accepts.
- */
+/** Reject a rate more than `maxRatio` times off the previous one (the poller's check); no usable previous accepts. */
 export function checkJump(
   previous: number | undefined,
   rate: number,
