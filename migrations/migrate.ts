@@ -4,8 +4,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
-import { isMain, runCli, usageLine } from '../common/cli.ts';
+import { isMain, parseFlags, runCli, usageExit } from '../common/cli.ts';
 import { loadEnv, parseConfig } from '../common/config.ts';
 import { makeLogger, type Log } from '../common/log.ts';
 import { makeDb, type Db } from '../sql/db.ts';
@@ -59,28 +58,15 @@ that was edited since is refused before anything runs. Exit status: 0 ok, 1 fail
 edited or failing migration), 2 bad usage.`;
 
 async function main(args: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args,
-      options: { dir: { type: 'string' }, help: { type: 'boolean', short: 'h', default: false } },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (err) {
-    process.stderr.write(`${usageLine('migrate', [(err as Error).message], 'npm run migrate -- --help')}\n`);
-    return 2;
-  }
-  if (values.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
+  const flags = parseFlags(args, { dir: { type: 'string' } });
+  if ('errors' in flags || flags.help)
+    return usageExit({ name: 'migrate', help: 'npm run migrate -- --help', usage: USAGE }, flags);
   const config = parseConfig(loadEnv());
   const log = makeLogger('migrate', config.LOG_LEVEL);
   const db = makeDb(config, 1);
   try {
     // `--dir DIR` applies the migrations of another folder (tests use it to prove an edited file is refused).
-    const applied = await runMigrations(db, log, values.dir);
+    const applied = await runMigrations(db, log, flags.dir);
     if (applied.length === 0) log.info('nothing to apply: the schema is up to date');
     else log.info({ applied: applied.map((m) => m.file) }, `applied ${applied.length} migration(s)`);
     return 0;

@@ -9,7 +9,7 @@ import {
   type FirehoseClient,
 } from '@aws-sdk/client-firehose';
 import { asAwsError, makeS3 } from '../common/aws.ts';
-import { isMain, parseHelpOnly, runCli } from '../common/cli.ts';
+import { isMain, parseFlags, runCli, usageExit } from '../common/cli.ts';
 import { loadEnv, parseConfig, type Config } from '../common/config.ts';
 import { makeFirehose } from '../common/firehose.ts';
 import { makeLogger } from '../common/log.ts';
@@ -86,8 +86,9 @@ Creates the raw bucket (RAW_BUCKET) and the Firehose delivery stream (FIREHOSE_S
 what exists is left as it is. Exit status: 0 ok, 1 failed (S3 or Firehose not reached), 2 bad usage.`;
 
 async function main(args: string[]): Promise<number> {
-  const usage = parseHelpOnly('bootstrap', args, 'npm run bootstrap -- --help');
-  if (usage !== null) return usage(USAGE);
+  const flags = parseFlags(args, {});
+  if ('errors' in flags || flags.help)
+    return usageExit({ name: 'bootstrap', help: 'npm run bootstrap -- --help', usage: USAGE }, flags);
   const config = parseConfig(loadEnv());
   const log = makeLogger('bootstrap', config.LOG_LEVEL);
   const s3 = makeS3(config);

@@ -9,8 +9,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
-import { isMain } from '../common/cli.ts';
+import { isMain, parseFlags, usageLine } from '../common/cli.ts';
 import { configEnv, loadConfigOrExit, loadEnv, type Config } from '../common/config.ts';
 import { makeS3 } from '../common/aws.ts';
 import { makeFirehose } from '../common/firehose.ts';
@@ -39,20 +38,9 @@ the stack.`;
 
 /** The command line: `--demo` or `--help`; anything else is refused in one line. Pure. */
 export function parseSupervisorArgs(args: string[]): { demo: boolean; help: boolean } | { error: string } {
-  try {
-    const { values } = parseArgs({
-      args,
-      options: {
-        demo: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-      strict: true,
-      allowPositionals: false,
-    });
-    return { demo: values.demo, help: values.help };
-  } catch (err) {
-    return { error: `npm start: ${(err as Error).message} (npm start -- --help for usage)` };
-  }
+  const flags = parseFlags(args, { demo: { type: 'boolean', default: false } });
+  if ('errors' in flags) return { error: usageLine('npm start', flags.errors, 'npm start -- --help') };
+  return { demo: flags.demo, help: flags.help };
 }
 
 async function main(): Promise<void> {

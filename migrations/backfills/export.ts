@@ -3,8 +3,8 @@
  * `rates` and `polls` to the curated lake in S3, as the daily lake-export job does for one day. Idempotent: a
  * day exported again replaces its file.
  */
-import { parseArgs } from 'node:util';
 import { makeS3 } from '../../common/aws.ts';
+import { parseFlags } from '../../common/cli.ts';
 import { systemClock } from '../../common/clock.ts';
 import { parseIsoTime } from '../../common/time.ts';
 import { waitForWal } from '../../sql/wal.ts';
@@ -28,22 +28,13 @@ export type ExportArgs = { from: number; to: number; tables: LakeTable[]; progre
 
 /** Parse and check the command line; every problem is reported at once. Pure. */
 export function parseExportArgs(args: string[]): ExportArgs | { errors: string[] } {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args,
-      options: {
-        from: { type: 'string' },
-        to: { type: 'string' },
-        tables: { type: 'string', default: LAKE_TABLES.join(',') },
-        'progress-every': { type: 'string', default: '5' },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (err) {
-    return { errors: [(err as Error).message] };
-  }
+  const values = parseFlags(args, {
+    from: { type: 'string' },
+    to: { type: 'string' },
+    tables: { type: 'string', default: LAKE_TABLES.join(',') },
+    'progress-every': { type: 'string', default: '5' },
+  });
+  if ('errors' in values) return values;
   const errors: string[] = [];
   const day = (name: 'from' | 'to'): number | null => {
     const v = values[name];

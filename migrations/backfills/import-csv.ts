@@ -8,8 +8,7 @@
 import { createReadStream, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { createInterface } from 'node:readline';
-import { parseArgs } from 'node:util';
-import { usageLine } from '../../common/cli.ts';
+import { parseFlags, usageExit } from '../../common/cli.ts';
 import { systemClock } from '../../common/clock.ts';
 import { SOURCE_NAMES, type Clock } from '../../common/types.ts';
 import { checkDb, makeDb } from '../../sql/db.ts';
@@ -60,24 +59,15 @@ Exit status: 0 ok; 1 failed, no usable row, or lines skipped (without --allow-sk
 
 /** Parse and check the command line; every problem is reported at once. Pure. */
 export function parseImportArgs(args: string[]): ImportOptions | { errors: string[] } {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args,
-      options: {
-        file: { type: 'string' },
-        source: { type: 'string' },
-        currency: { type: 'string' },
-        'allow-skips': { type: 'boolean', default: false },
-        'batch-size': { type: 'string', default: '10000' },
-        format: { type: 'string' },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (err) {
-    return { errors: [(err as Error).message] };
-  }
+  const values = parseFlags(args, {
+    file: { type: 'string' },
+    source: { type: 'string' },
+    currency: { type: 'string' },
+    'allow-skips': { type: 'boolean', default: false },
+    'batch-size': { type: 'string', default: '10000' },
+    format: { type: 'string' },
+  });
+  if ('errors' in values) return values;
   const errors: string[] = [];
   if (!values.file) errors.push('--file is required');
   const source = values.source ?? '';
@@ -243,12 +233,11 @@ export const importCsv: Backfill = {
   usage: USAGE,
   async run(args, { config, log }) {
     const opts = parseImportArgs(args);
-    if ('errors' in opts) {
-      process.stderr.write(
-        `${usageLine('import-csv', opts.errors, 'npm run backfill -- import-csv --help')}\n`,
+    if ('errors' in opts)
+      return usageExit(
+        { name: 'import-csv', help: 'npm run backfill -- import-csv --help', usage: USAGE },
+        opts,
       );
-      return 2;
-    }
     try {
       statSync(opts.file);
     } catch (err) {

@@ -3,9 +3,8 @@
  * rows of a range of minutes from the raw archive in S3 (see ingest/replay/replay.ts for what is written and
  * why). Resumable: a killed run, run again with the same options, continues where it had got to.
  */
-import { parseArgs } from 'node:util';
 import { checkBucket, makeS3 } from '../../common/aws.ts';
-import { failureLine, usageLine } from '../../common/cli.ts';
+import { failureLine, parseFlags, usageExit } from '../../common/cli.ts';
 import { systemClock } from '../../common/clock.ts';
 import { describeRefusal, parseDuration, parseIsoTime } from '../../common/time.ts';
 import { SOURCE_NAMES, type SourceName } from '../../common/types.ts';
@@ -51,29 +50,20 @@ Exit status: 0 ok; 1 failed, no envelope in the range (without --allow-empty) or
 
 /** Parse and check the command line; every problem is reported at once. Pure. */
 export function parseReplayArgs(args: string[]): ReplayCliOptions | { errors: string[] } {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args,
-      options: {
-        from: { type: 'string' },
-        to: { type: 'string' },
-        sources: { type: 'string' },
-        force: { type: 'boolean', default: false },
-        slack: { type: 'string', default: '24h' },
-        'allow-skips': { type: 'boolean', default: false },
-        'allow-empty': { type: 'boolean', default: false },
-        fresh: { type: 'boolean', default: false },
-        'batch-size': { type: 'string', default: '20000' },
-        concurrency: { type: 'string', default: '16' },
-        'progress-every': { type: 'string', default: '5' },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (err) {
-    return { errors: [(err as Error).message] };
-  }
+  const values = parseFlags(args, {
+    from: { type: 'string' },
+    to: { type: 'string' },
+    sources: { type: 'string' },
+    force: { type: 'boolean', default: false },
+    slack: { type: 'string', default: '24h' },
+    'allow-skips': { type: 'boolean', default: false },
+    'allow-empty': { type: 'boolean', default: false },
+    fresh: { type: 'boolean', default: false },
+    'batch-size': { type: 'string', default: '20000' },
+    concurrency: { type: 'string', default: '16' },
+    'progress-every': { type: 'string', default: '5' },
+  });
+  if ('errors' in values) return values;
   const errors: string[] = [];
   const time = (name: 'from' | 'to') => {
     const v = values[name];
@@ -192,12 +182,11 @@ export const replayS3: Backfill = {
   usage: USAGE,
   async run(args, { config, log }) {
     const opts = parseReplayArgs(args);
-    if ('errors' in opts) {
-      process.stderr.write(
-        `${usageLine('replay-s3', opts.errors, 'npm run backfill -- replay-s3 --help')}\n`,
+    if ('errors' in opts)
+      return usageExit(
+        { name: 'replay-s3', help: 'npm run backfill -- replay-s3 --help', usage: USAGE },
+        opts,
       );
-      return 2;
-    }
     const archiveName = `s3://${config.RAW_BUCKET}/${config.RAW_PREFIX}`;
     // Reach both ends before any work starts, so that what is missing is reported as one line.
     const s3 = makeS3(config);
