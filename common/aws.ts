@@ -1,9 +1,4 @@
-/**
- * AWS clients from configuration: S3 here, Firehose in firehose.ts (kept apart so that what reads S3 only, such
- * as the replay worker, does not load the Firehose client: 30-60 ms of its start). With AWS_ENDPOINT_URL set (the
- * local emulator) they use it with path-style S3 and only the checksums the service requires; with it empty the
- * same code talks to real AWS.
- */
+/** AWS clients from configuration: S3 here, Firehose apart (firehose.ts) so S3-only readers start faster. */
 import { HeadBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import type { Config } from './config.ts';
 

@@ -1,7 +1,4 @@
-/**
- * What every command-line tool shares: a failure is one line on stderr that names what could not be reached and
- * how to point the tool elsewhere, never a stack trace.
- */
+/** What every CLI shares: a failure is one line on stderr naming what was not reached and where to point. */
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, type ParseArgsOptionsConfig } from 'node:util';

@@ -19,9 +19,8 @@ export function floorToMinute(ms: number): number {
 }
 
 /**
- * A clock running `speed` times faster than the wall clock, from `simStart` (simulated epoch ms) at `realStart`
- * (wall epoch ms). Processes given the same three numbers agree on the simulated time: this is how the soak and
- * the fault tests run hours of minutes in minutes, across several processes.
+ * A clock `speed` times faster than the wall clock, reading `simStart` at wall time `realStart`: processes
+ * given the same three numbers agree, so the soak and fault tests run hours of minutes in minutes.
  */
 export function makeScaledClock(opts: { speed: number; simStart: number; realStart: number }): Clock {
   const { speed, simStart, realStart } = opts;

@@ -1,11 +1,6 @@
 /**
- * Configuration: read once per process through one schema, from the environment, then the `.env` file of the
- * working directory (the project folder under `npm run`), then the defaults — the same way for the stack and every
- * tool, so a CLI run beside `npm start` finds the stack's QuestDB and emulator with nothing exported.
- *
- * Every variable is declared once in `VARIABLES` with its default and meaning; the README's configuration
- * table and docker-compose.yml are checked against this list by tests, so docs cannot drift from code.
- * An invalid environment produces one error that names every bad variable.
+ * Configuration, parsed once per process through one schema: the environment, then `.env`, then the defaults.
+ * `VARIABLES` declares each variable once (docs are checked against it); all problems are reported at once.
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';

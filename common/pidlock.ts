@@ -1,8 +1,6 @@
 /**
- * One process per resource on a host: a lock file holding "host pid", created exclusively. A lock whose process
- * is gone (a crash, a kill) is taken over; one written on another host — another container sharing the volume —
- * never is, since whether its owner lives cannot be told from here (a PID means something only in its own PID
- * namespace). An old bare-pid lock is read as this host's.
+ * One process per resource on a host: an exclusive lock file holding "host pid". A dead owner's lock is taken
+ * over; another host's never is (its pid means nothing here). A bare-pid lock is read as this host's.
  */
 import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
@@ -34,10 +32,7 @@ export type PidLockMessages = {
 
 export type PidLock = { release(): void };
 
-/**
- * Take the lock at `path` or throw with the matching message. `holds` says whether a live pid on this host is
- * still the lock's owner (by default any live process is: a pid reused since is taken for the owner).
- */
+/** Take the lock at `path` or throw; `holds` says whether a live pid on this host still owns it. */
 export function takePidLock(
   path: string,
   messages: PidLockMessages,

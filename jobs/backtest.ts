@@ -1,9 +1,6 @@
 /**
- * The daily backtest: for every series with a day's data in the last 7 days, persistence, the production Wiener
- * GP and (where the same currency comes from other sources) the multi-output GP, on rolling 60-minute windows
- * every 5 minutes; rows in `backtests` under the run id `daily-YYYY-MM-DD`, so a retried window rewrites the same
- * rows. Each series' production choice (forecast/selection.ts) is logged: evidence accumulates over long spans,
- * never from the last few hours.
+ * The daily backtest: each series with data in the last 7 days, its models on rolling 60-minute windows every
+ * 5 minutes, rows under run id `daily-YYYY-MM-DD` (a retry rewrites them); each series' choice is logged.
  */
 import type { Clock } from '../common/types.ts';
 import type { Db } from '../sql/db.ts';

@@ -1,11 +1,6 @@
 /**
- * Gap repair: every hour, find the minutes of the last window a (source, currency) series has no `rates` row for,
- * and refill them from the raw archive through the replay (same normalization, same jump-check memory). A series
- * is expected when it has a row in the window or the day before it (a currency never seen has no gaps; a source
- * down for the whole window still has its gaps found). Each gap is recorded in `gaps`: repaired, rejected (the
- * archived response gives no rate for it) or missing (the archive has no response). A missing minute young
- * enough for a late arrival is searched once more after the arrival slack, then final; nothing is retried
- * forever. Rows touched = rates rows repaired.
+ * Gap repair: hourly, refill the window's minutes a series has no `rates` row for from the raw archive
+ * (replay), recording each gap in `gaps`: repaired, rejected or missing (a young one is searched once more).
  */
 import type { Config } from '../common/config.ts';
 import type { Clock, SourceName } from '../common/types.ts';

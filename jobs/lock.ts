@@ -1,8 +1,6 @@
 /**
- * One scheduler per database: runs of a job must never overlap, and two schedulers against one QuestDB (the
- * stack's, plus one started by hand) would run every job twice at once. The lock is a file in
- * the system's temp folder named after the QuestDB it schedules for, so stacks on other ports are unaffected.
- * It guards one host; across hosts (containers), deploy one scheduler — docker-compose.yml runs one.
+ * One scheduler per QuestDB on a host, so runs of a job never overlap: a lock file in the temp folder named
+ * after the QuestDB it schedules for. Across hosts, deploy one scheduler.
  */
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -1,9 +1,6 @@
 /**
- * The jobs service: one process runs every registered job whenever its next window is due (runner.run). At start
- * it catches up what it missed while down (each job's progress is read back from `job_runs`); ticks of a job that
- * is still running are skipped, not queued; a second scheduler against the same QuestDB on this host refuses to
- * start (lock.ts), so runs never overlap across processes either. SIGINT/SIGTERM stop the schedule, let running
- * jobs finish (their signal aborts), then close the database pool; the lock goes at exit.
+ * The jobs service: runs every job when its next window is due, catching up after downtime; one scheduler per
+ * QuestDB (lock.ts). SIGINT/SIGTERM stop the schedule, let running jobs finish, then close the pool.
  */
 import { clockFromConfig } from '../common/clock.ts';
 import { loadConfigOrExit } from '../common/config.ts';

@@ -1,9 +1,4 @@
-/**
- * The jobs the scheduler runs, by name. A new job is a module exporting `make<Name>Job(deps): Job` and one line
- * in `makeJobs`; its name becomes its key in `job_runs`, so never rename a job that has run.
- * Jobs: view health and forecast scoring (every 5 min), spool housekeeping (every 10 min), gap repair (hourly
- * windows, caught up one by one after downtime), the forecast backtest (daily), the curated-lake export (daily).
- */
+/** The jobs the scheduler runs. A job's name is its key in `job_runs`: never rename one that has run. */
 import type { Clock } from '../common/types.ts';
 import type { Config } from '../common/config.ts';
 import type { Log } from '../common/log.ts';

@@ -1,8 +1,6 @@
 /**
- * Runs registered jobs window by window: never two runs of one job at once, every run recorded ('running' when it
- * starts, its outcome when it ends), missed windows caught up in order after downtime. `run` is the one trigger of
- * every periodic job (the jobs service and the forecaster): it ticks each job when its next window is due on the
- * injected clock, so an accelerated clock fires the same trigger.
+ * Runs jobs window by window on the injected clock: never two runs of one job at once, every run recorded in
+ * `job_runs`, missed windows caught up in order. The one trigger of every periodic job.
  */
 import type { Clock } from '../common/types.ts';
 import type { Log } from '../common/log.ts';

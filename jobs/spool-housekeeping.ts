@@ -1,8 +1,6 @@
 /**
- * Spool housekeeping: a poller drains its own spool, but a poller that stopped for good (a second poller
- * removed, a renamed POLLER_ID) leaves its undelivered batches behind, and nothing would ever send them. This
- * job finds spool folders whose owner is gone, takes them over (the spool's lock refuses a live owner, so it
- * never races a running poller), and delivers their batches in order to Firehose and QuestDB.
+ * Spool housekeeping: delivers the batches of spools whose poller is gone for good (taken over under the
+ * spool's lock, which refuses a live owner) to Firehose and QuestDB.
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';

@@ -1,8 +1,6 @@
 /**
- * View health: are the materialized views current? QuestDB refreshes them after every commit to their base, but
- * a view can fall behind (a refresh failed, the server restarted mid-refresh) or be invalidated (its base table
- * lost a partition, was truncated, changed schema). This job finds out and refreshes: INCREMENTAL for a view
- * behind its base, FULL for an invalid one, then waits until the view has caught up.
+ * View health: refresh a materialized view that fell behind its base (INCREMENTAL) or was invalidated (FULL),
+ * then wait until it has caught up.
  */
 import type { Clock } from '../common/types.ts';
 import type { Db } from '../sql/db.ts';
@@ -38,10 +36,7 @@ export type ViewState = {
   invalidationReason: string | null;
 };
 
-/**
- * current: caught up. catching-up: behind, but a refresh finished within `graceMs` (QuestDB is on it).
- * stale: behind with no refresh for longer than that. invalid: must be rebuilt. missing: no such view.
- */
+/** current; catching-up (behind, refreshed within `graceMs`); stale; invalid (rebuild); missing. */
 export type Verdict = 'current' | 'catching-up' | 'stale' | 'invalid' | 'missing';
 
 /** Judge one view's state. Pure. */

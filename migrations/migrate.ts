@@ -1,7 +1,4 @@
-/**
- * `npm run migrate`: apply the numbered `.sql` files in this folder, in order, each recorded with its checksum.
- * A re-run applies nothing; an applied migration that was edited is refused with a non-zero exit.
- */
+/** `npm run migrate`: apply the numbered `.sql` files in order, recorded with checksums; edited ones fail. */
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { isMain, parseFlags, runCli, usageExit } from '../common/cli.ts';

@@ -1,7 +1,4 @@
-/**
- * Bootstrap of the raw archive: the S3 bucket and a Firehose delivery stream with an extended S3 destination
- * under RAW_PREFIX. Idempotent: existing resources are left as they are. `npm run bootstrap`.
- */
+/** `npm run bootstrap`: create the raw bucket and the Firehose stream writing to it if missing. */
 import { CreateBucketCommand, HeadBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import {
   CreateDeliveryStreamCommand,

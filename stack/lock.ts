@@ -1,7 +1,4 @@
-/**
- * The run lock of `npm start`: one supervisor per stack folder. The lock file records the supervisor's pid and
- * its children's, so a later start can tell a live run (refuse) from a crashed one (clean its leftovers, go on).
- */
+/** The run lock of `npm start`: the supervisor's and its children's pids, so a crashed run can be cleaned. */
 import { linkSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { isAlive } from '../common/pidlock.ts';
 
@@ -17,10 +14,7 @@ function read(path: string): LockState | null {
 
 export type Lock = { update(children: Record<string, number>): void; release(): void };
 
-/**
- * Take the lock at `path`. Throws `AlreadyRunning` when a live supervisor holds it. A stale lock's leftover
- * children are passed to `onStale` (to be stopped) before it is taken over.
- */
+/** Take the lock at `path` (`AlreadyRunning` if a live supervisor holds it); stale children to `onStale`. */
 export function acquireLock(path: string, onStale: (stale: LockState) => void): Lock {
   const state: LockState = { pid: process.pid, children: {} };
   const tmp = `${path}.${process.pid}`;

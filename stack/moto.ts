@@ -1,8 +1,4 @@
-/**
- * The AWS emulator (moto server) in a virtualenv under the stack folder: install idempotently, start, wait.
- * It runs through stack/moto_archive.py, which makes its S3 durable: every object stored is written through to a
- * folder and loaded back on start.
- */
+/** The AWS emulator (moto server, run by stack/moto_archive.py so its S3 is durable) in a virtualenv. */
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Config } from '../common/config.ts';

@@ -112,10 +112,7 @@ export function nodeArgs(file: string): string[] {
   return file.endsWith('.ts') ? ['--import', 'tsx', file] : [file];
 }
 
-/**
- * A virtualenv at `venv` with `requirement` (`name==version`) installed from PyPI, unless one is already complete
- * (its marker file is written last, so a half-made one from an interrupted install is rebuilt). Returns its python.
- */
+/** A virtualenv at `venv` with `requirement` installed unless complete (marker written last); its python. */
 export async function installVenv(
   venv: string,
   requirement: string,

@@ -1,7 +1,4 @@
-/**
- * QuestDB from the Maven Central jar: install idempotently, configure for loopback and a quiet log, start, wait
- * for health.
- */
+/** QuestDB from the Maven Central jar: install, configure for loopback and a quiet log, start, wait. */
 import { existsSync, mkdirSync, readdirSync, writeFileSync, renameSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { QUESTDB_NEEDS_JAVA, QUESTDB_VERSION } from './versions.ts';
@@ -63,11 +60,7 @@ export function serverConf(host: string, ports: QuestdbPorts): string {
   ].join('\n');
 }
 
-/**
- * log.conf text: QuestDB's log on stdout from errors up. Every consumer here drops INFO lines, and under load
- * they keep QuestDB's logging thread busy. `QDB_LOG_W_STDOUT_LEVEL=INFO` in the environment brings them back.
- * Pure, so it is unit-tested.
- */
+/** log.conf text: stdout from errors up (INFO lines busy QuestDB's log thread; QDB_LOG_W_STDOUT_LEVEL). */
 export function logConf(): string {
   return [
     'writers=stdout',

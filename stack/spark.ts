@@ -1,7 +1,4 @@
-/**
- * PySpark (Spark in local mode, on the Java QuestDB already needs) in a virtualenv under the stack folder, for
- * the curated lake's batch layer (spark/): install idempotently, then run a Spark SQL file with it.
- */
+/** PySpark (local mode) in a virtualenv under the stack folder, for the lake's batch layer (spark/). */
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,10 +12,7 @@ export function installSpark(stackDir: string, say: (s: string) => void): Promis
   return installVenv(resolve(stackDir, 'spark-venv'), `pyspark==${PYSPARK_VERSION}`, say);
 }
 
-/**
- * Run Spark SQL files in one local-mode session with `vars` as their `${name}` variables. Resolves to Spark's
- * own timing line; fails with the end of Spark's output when it exits non-zero.
- */
+/** Run Spark SQL files in one session with `vars`: Spark's timing line, or an error with its output's end. */
 export function runSparkSql(
   python: string,
   sqlFiles: string[],

@@ -1,10 +1,6 @@
 /**
- * `npm start`: one supervisor for the whole local stack, no Docker needed.
- * Installs what is missing, starts QuestDB and the AWS emulator, applies migrations, bootstraps the raw archive,
- * then runs every service that exists, streaming their logs with a prefix each. Ctrl-C, or SIGTERM to `npm start`
- * (package.json execs this process, so npm's forwarded signals reach it), stops everything in reverse order; a
- * second signal kills. An emulator that dies is started again (its S3 is durable); QuestDB dying stops the rest.
- * `npm start -- --demo` also runs the local fake rate APIs and polls them, fully offline.
+ * `npm start`: the local stack without Docker: install, start QuestDB and the emulator, migrate, bootstrap,
+ * run the services, logs prefixed. A signal stops all in reverse order, a second kills; `--demo`: offline.
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -256,10 +252,7 @@ async function main(): Promise<void> {
   }
 }
 
-/**
- * QuestDB logs errors and up (its log.conf, stack/questdb.ts), advisory lines among them: startup details that are
- * noise here. Pass on errors and critical lines only, and the one "enjoy" line that says it is ready.
- */
+/** QuestDB's errors and critical lines only, and the one "enjoy" line that says it is ready. */
 function quietJava(out: (line: string) => void): (line: string) => void {
   return (line) => {
     if (/ [EWC] |enjoy|Exception/.test(line)) out(line);

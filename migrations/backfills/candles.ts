@@ -1,13 +1,6 @@
 /**
- * The one reader of candle and close CSV files, for `import-csv` and `backtest --csv`: the file's format is
- * detected from its first non-blank line (or forced), then each line becomes a typed candle or a reasoned
- * rejection. Formats:
- *   kraken   Kraken's OHLCVT export: time, open, high, low, close, volume, trades; no header, Unix seconds
- *   binance  Binance kline files: 12 columns, open time first (Unix ms, or µs from 2025), then OHLCV
- *   ohlcv    time, open, high, low, close[, volume] (or just time, close); a header line is skipped
- *   header   a header naming the columns in any order: a time column (open_time, timestamp, time, ts, date,
- *            datetime) and close, optionally open, high, low, volume; other columns are ignored
- * Every timestamp is read by common/time.ts. Pure: the shells own files, QuestDB and the terminal.
+ * The one reader of candle CSV files (`import-csv`, `backtest --csv`): the format is detected from the first
+ * non-blank line (or forced), then each line becomes a candle or a reasoned rejection. Pure.
  */
 import { describeRefusal, parseTimestamp } from '../../common/time.ts';
 
@@ -105,9 +98,8 @@ function within(cols: Columns, n: number): Columns {
 }
 
 /**
- * Decide how a file is read from its first non-blank line (BOM and CR already removed): a header (a first
- * field with letters that is not a time) or a data line's field count. `forced` skips the guess but still
- * skips a header line. Returns the layout, or the reason no format fits. Pure.
+ * How a file is read, from its first non-blank line: a header, or a data line's field count (`forced` skips
+ * the guess but still skips a header). The layout, or why no format fits. Pure.
  */
 export function detectLayout(fields: string[], forced?: CsvFormat): Layout | string {
   const isHeader = !parseTimestamp(fields[0] ?? '').ok && /[A-Za-z]/.test(fields[0] ?? '');
@@ -183,10 +175,7 @@ function parsePrice(name: string, text: string): number | string {
   return n;
 }
 
-/**
- * Parse one data line under a layout. Timestamps later than a day past `now`, or before the genesis block,
- * are rejected; open, high, low and volume are checked when the format has them. Pure.
- */
+/** One data line under a layout; a time before the genesis block or a day past `now` is refused. Pure. */
 export function parseCandleFields(fields: string[], layout: Layout, now: number): LineResult {
   const cols = layout.columns(fields.length);
   const parsed = parseTimestamp(fields[cols?.time ?? 0] ?? '');
@@ -228,11 +217,7 @@ export function parseCandleFields(fields: string[], layout: Layout, now: number)
   return { kind: 'candle', candle: { ts: Math.floor(ts / 60_000) * 60_000, open, high, low, close, volume } };
 }
 
-/**
- * A reader for one file, fed its lines in order: the first non-blank line decides the layout (a line no
- * format fits is rejected and the next one tried), every later line is parsed under it. `layout` is null
- * until a line has been understood. Pure apart from its own state.
- */
+/** A reader fed a file's lines in order: the first understood line decides the layout of the rest. */
 export function makeCandleReader(opts: { format?: CsvFormat; now: number }): {
   line(text: string): LineResult;
   readonly layout: Layout | null;

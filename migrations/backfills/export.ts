@@ -1,8 +1,4 @@
-/**
- * `npm run backfill -- export --from DATE --to DATE`: export (or re-export) every UTC day in [from, to] of
- * `rates` and `polls` to the curated lake in S3, as the daily lake-export job does for one day. Idempotent: a
- * day exported again replaces its file.
- */
+/** `npm run backfill -- export`: (re-)export UTC days of `rates` and `polls` to the curated lake. */
 import { makeS3 } from '../../common/aws.ts';
 import { parseFlags } from '../../common/cli.ts';
 import { systemClock } from '../../common/clock.ts';

@@ -1,9 +1,6 @@
 /**
- * `npm run backfill -- import-csv --file F --source S --currency C [--format F] [--allow-skips]`: historical
- * one-minute candles from a CSV file (format detected by candles.ts, or forced) into `rates` under a source of
- * its own (the close is the rate), streamed, through
- * ILP in batches. A bad line is reported with its number, skipped and counted; the rest goes on. Re-running is
- * harmless: DEDUP UPSERT KEYS(ts, source, currency) collapse duplicate minutes, the last write winning.
+ * `npm run backfill -- import-csv`: one-minute candles from a CSV file into `rates` (close = rate) via ILP in
+ * batches; bad lines are reported, skipped and counted. Re-running is harmless (DEDUP UPSERT KEYS).
  */
 import { createReadStream, statSync } from 'node:fs';
 import { basename } from 'node:path';

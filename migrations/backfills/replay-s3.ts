@@ -1,7 +1,6 @@
 /**
- * `npm run backfill -- replay-s3 --from T --to T [options]`: rebuild `rates`, `polls` and first-seen `currencies`
- * rows of a range of minutes from the raw archive in S3 (see ingest/replay/replay.ts for what is written and
- * why). Resumable: a killed run, run again with the same options, continues where it had got to.
+ * `npm run backfill -- replay-s3`: rebuild `rates`, `polls` and first-seen `currencies` of a range of minutes
+ * from the raw archive (ingest/replay/replay.ts). Resumable: run again with the same options to continue.
  */
 import { checkBucket, makeS3 } from '../../common/aws.ts';
 import { failureLine, parseFlags, usageExit } from '../../common/cli.ts';
