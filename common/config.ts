@@ -40,19 +40,12 @@ const bool = z
   .pipe(z.enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' }))
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
-const sourceList = z
-  .string()
-  .transform((s) =>
-    s
-      .split(',')
-      .map((x) => x.trim())
-      .filter((x) => x.length > 0),
-  )
-  .pipe(
-    z
-      .array(z.enum(SOURCE_NAMES, { error: `unknown source; known sources are ${SOURCE_NAMES.join(', ')}` }))
-      .min(1, 'must name at least one source'),
-  );
+/** A comma-separated list, blanks dropped, each item checked by `item`; `min` items at least. */
+const commaList = <T extends z.ZodType<unknown, string>>(item: T, min = 0) =>
+  z
+    .string()
+    .transform((s) => s.split(',').flatMap((x) => x.trim() || []))
+    .pipe(z.array(item).min(min, 'must name at least one source'));
 
 type Variable = { schema: z.ZodType; default: string; doc: string };
 
@@ -139,7 +132,10 @@ export const VARIABLES = {
       'for it. A stream that exists keeps its own',
   },
   SOURCES: {
-    schema: sourceList,
+    schema: commaList(
+      z.enum(SOURCE_NAMES, { error: `unknown source; known sources are ${SOURCE_NAMES.join(', ')}` }),
+      1,
+    ),
     default: 'blockchain',
     doc: `comma-separated sources to poll: ${SOURCE_NAMES.join(', ')}`,
   },
@@ -213,15 +209,7 @@ export const VARIABLES = {
     doc: 'size bound of the local spool for undeliverable records',
   },
   FORECAST_SOURCES: {
-    schema: z
-      .string()
-      .transform((s) =>
-        s
-          .split(',')
-          .map((x) => x.trim())
-          .filter((x) => x.length > 0),
-      )
-      .pipe(z.array(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be source names'))),
+    schema: commaList(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be source names')),
     default: '',
     doc: 'comma-separated sources whose series the forecaster projects; empty means every source with data',
   },

@@ -2,6 +2,7 @@
  * Gap repair: hourly, refill the window's minutes a series has no `rates` row for from the raw archive
  * (replay), recording each gap in `gaps`: repaired, rejected or missing (a young one is searched once more).
  */
+import type { AwsConfig } from '../common/aws.ts';
 import type { Config } from '../common/config.ts';
 import type { Clock, SourceName } from '../common/types.ts';
 import { rateKey, type MinuteOutput } from '../ingest/replay/minutes.ts';
@@ -25,16 +26,7 @@ export type GapRepairOptions = {
   db: Db;
   ilp: Ilp;
   clock: Clock;
-  config: Pick<
-    Config,
-    | 'SOURCES'
-    | 'RAW_BUCKET'
-    | 'RAW_PREFIX'
-    | 'AWS_REGION'
-    | 'AWS_ENDPOINT_URL'
-    | 'AWS_ACCESS_KEY_ID'
-    | 'AWS_SECRET_ACCESS_KEY'
-  >;
+  config: AwsConfig & Pick<Config, 'SOURCES' | 'RAW_BUCKET' | 'RAW_PREFIX'>;
   /** The archive for one run (default: S3 from the configuration, closed after the run). */
   openArchive?: () => OpenArchive;
   /** How late a response may arrive in the archive (as replay-s3 --slack). */

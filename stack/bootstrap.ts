@@ -77,6 +77,22 @@ export async function runBootstrap(
   return { bucketCreated, streamCreated };
 }
 
+/** `runBootstrap` with clients of its own; S3 or Firehose not reached becomes `S3Unavailable`. */
+export async function bootstrapArchive(
+  config: Config,
+): Promise<{ bucketCreated: boolean; streamCreated: boolean }> {
+  const s3 = makeS3(config);
+  const firehose = makeFirehose(config);
+  try {
+    return await runBootstrap({ s3, firehose }, config);
+  } catch (err) {
+    throw asAwsError(err, config);
+  } finally {
+    s3.destroy();
+    firehose.destroy();
+  }
+}
+
 const USAGE = `usage: npm run bootstrap
 
 Creates the raw bucket (RAW_BUCKET) and the Firehose delivery stream (FIREHOSE_STREAM) if they are missing;
@@ -87,19 +103,10 @@ async function main(args: string[]): Promise<number> {
   if ('errors' in flags || flags.help)
     return usageExit({ name: 'bootstrap', help: 'npm run bootstrap -- --help', usage: USAGE }, flags);
   const config = parseConfig(loadEnv());
+  const r = await bootstrapArchive(config);
   const log = makeLogger('bootstrap', config.LOG_LEVEL);
-  const s3 = makeS3(config);
-  const firehose = makeFirehose(config);
-  try {
-    const r = await runBootstrap({ s3, firehose }, config);
-    log.info({ bucket: config.RAW_BUCKET, stream: config.FIREHOSE_STREAM, ...r }, 'raw archive ready');
-    return 0;
-  } catch (err) {
-    throw asAwsError(err, config);
-  } finally {
-    s3.destroy();
-    firehose.destroy();
-  }
+  log.info({ bucket: config.RAW_BUCKET, stream: config.FIREHOSE_STREAM, ...r }, 'raw archive ready');
+  return 0;
 }
 
 if (isMain(import.meta.url)) runCli('bootstrap', () => main(process.argv.slice(2)));

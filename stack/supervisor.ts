@@ -7,12 +7,10 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isMain, parseFlags, usageLine } from '../common/cli.ts';
 import { configEnv, loadConfigOrExit, loadEnv, type Config } from '../common/config.ts';
-import { makeS3 } from '../common/aws.ts';
-import { makeFirehose } from '../common/firehose.ts';
 import { makeLogger } from '../common/log.ts';
 import { makeDb } from '../sql/db.ts';
 import { runMigrations } from '../migrations/migrate.ts';
-import { runBootstrap } from './bootstrap.ts';
+import { bootstrapArchive } from './bootstrap.ts';
 import { commandLine, isAlive } from '../common/pidlock.ts';
 import { acquireLock, AlreadyRunning, type Lock } from './lock.ts';
 import { emulatorDataDir, installMoto, startMoto } from './moto.ts';
@@ -168,17 +166,7 @@ async function main(): Promise<void> {
     } finally {
       await db.end();
     }
-    const bootstrap = async () => {
-      const s3 = makeS3(config);
-      const firehose = makeFirehose(config);
-      try {
-        await runBootstrap({ s3, firehose }, config);
-      } finally {
-        s3.destroy();
-        firehose.destroy();
-      }
-    };
-    await bootstrap();
+    await bootstrapArchive(config);
     say(
       `raw archive: s3://${config.RAW_BUCKET}/${config.RAW_PREFIX} via Firehose stream ${config.FIREHOSE_STREAM}`,
     );
@@ -237,7 +225,7 @@ async function main(): Promise<void> {
           if (stopping) return void stopManaged(again);
           running[running.indexOf(m)] = again;
           lock.update(children());
-          await bootstrap();
+          await bootstrapArchive(config);
           say('the AWS emulator is back');
           watch(again);
         } catch (err) {
