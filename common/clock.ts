@@ -18,10 +18,7 @@ export function floorToMinute(ms: number): number {
   return Math.floor(ms / 60_000) * 60_000;
 }
 
-/**
- * A clock `speed` times faster than the wall clock, reading `simStart` at wall time `realStart`: processes
- * given the same three numbers agree, so the soak and fault tests run hours of minutes in minutes.
- */
+/** A clock `speed` times the wall clock's, reading `simStart` at `realStart`: processes given these agree. */
 export function makeScaledClock(opts: { speed: number; simStart: number; realStart: number }): Clock {
   const { speed, simStart, realStart } = opts;
   return {

@@ -1,7 +1,4 @@
-/**
- * Configuration, parsed once per process through one schema: the environment, then `.env`, then the defaults.
- * `VARIABLES` declares each variable once (docs are checked against it); all problems are reported at once.
- */
+/** Configuration, parsed once per process: environment over `.env` over defaults, every problem at once. */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseEnv } from 'node:util';

@@ -31,10 +31,7 @@ export function spansOf(minutes: number[], joinMs: number): { from: number; to: 
   return out;
 }
 
-/**
- * What the archive says of each gap: `repaired` (it gives the rate), `rejected` (a response but no accepted
- * rate for the currency; with the reason) or `missing` (no response). Pure.
- */
+/** Per gap: `repaired` (the archive gives the rate), `rejected` (a response, no rate) or `missing`. Pure. */
 export function classifyGaps(gaps: Gap[], outs: MinuteOutput[]): Map<string, Verdict> {
   const produced = new Set<string>();
   const answered = new Map<string, { attempt: number; accepted: number; reason: string; error: string }>();

@@ -1,7 +1,4 @@
-/**
- * One scheduler per QuestDB on a host, so runs of a job never overlap: a lock file in the temp folder named
- * after the QuestDB it schedules for. Across hosts, deploy one scheduler.
- */
+/** One scheduler per QuestDB on a host (a temp-folder lock file), so runs of a job never overlap. */
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Config } from '../common/config.ts';

@@ -1,7 +1,4 @@
-/**
- * The jobs service: runs every job when its next window is due, catching up after downtime; one scheduler per
- * QuestDB (lock.ts). SIGINT/SIGTERM stop the schedule, let running jobs finish, then close the pool.
- */
+/** The jobs service: runs every job when due, one scheduler per QuestDB; a signal lets running jobs end. */
 import { clockFromConfig } from '../common/clock.ts';
 import { loadConfigOrExit } from '../common/config.ts';
 import { makeLogger } from '../common/log.ts';
@@ -16,8 +13,7 @@ const config = loadConfigOrExit();
 const log = makeLogger('jobs', config.LOG_LEVEL);
 try {
   const lock = takeSchedulerLock(config);
-  // Released however the process exits (after SIGINT/SIGTERM, or a crash); one killed outright leaves it to be
-  // taken over by the next scheduler.
+  // Released however the process exits; one killed outright leaves it to the next scheduler to take over.
   process.on('exit', () => lock.release());
 } catch (err) {
   log.error((err as Error).message);

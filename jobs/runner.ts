@@ -1,7 +1,4 @@
-/**
- * Runs jobs window by window on the injected clock: never two runs of one job at once, every run recorded in
- * `job_runs`, missed windows caught up in order. The one trigger of every periodic job.
- */
+/** Runs jobs window by window: one run of a job at a time, each run recorded, missed windows caught up. */
 import type { Clock } from '../common/types.ts';
 import type { Log } from '../common/log.ts';
 import type { RunStore } from './run-store.ts';

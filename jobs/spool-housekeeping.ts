@@ -1,7 +1,4 @@
-/**
- * Spool housekeeping: delivers the batches of spools whose poller is gone for good (taken over under the
- * spool's lock, which refuses a live owner) to Firehose and QuestDB.
- */
+/** Spool housekeeping: deliver the spools of pollers gone for good (the spool lock refuses a live owner). */
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FirehoseClient } from '@aws-sdk/client-firehose';

@@ -1,7 +1,4 @@
-/**
- * View health: refresh a materialized view that fell behind its base (INCREMENTAL) or was invalidated (FULL),
- * then wait until it has caught up.
- */
+/** View health: refresh a view behind its base (INCREMENTAL) or invalid (FULL), then wait for it. */
 import type { Clock } from '../common/types.ts';
 import type { Db } from '../sql/db.ts';
 import { loadQueries, pick } from '../sql/loader.ts';

@@ -57,8 +57,7 @@ export async function runBootstrap(
           // With a plain prefix Firehose appends YYYY/MM/DD/HH/ (UTC) itself.
           Prefix: config.RAW_PREFIX,
           ErrorOutputPrefix: `errors/${config.RAW_PREFIX}`,
-          // Objects of FIREHOSE_BUFFER_SECONDS (15 minutes by default): a minute of every source is a few
-          // kB, far below 5 MB, so the interval decides. The emulator writes an object per call whatever this says.
+          // A minute of every source is a few kB, far below 5 MB: the interval decides an object's span.
           BufferingHints: { IntervalInSeconds: config.FIREHOSE_BUFFER_SECONDS, SizeInMBs: 5 },
           CompressionFormat: 'UNCOMPRESSED',
         },

@@ -21,8 +21,7 @@ export function spawnManaged(
   opts: SpawnOptions & { out?: (line: string) => void; pretty?: boolean } = {},
 ): Managed {
   const { out = (l) => process.stdout.write(l + '\n'), pretty = true, ...spawnOpts } = opts;
-  // Each child gets its own process group, so a terminal's Ctrl-C reaches only the supervisor, which then
-  // stops the children in order (a crashed supervisor's leftovers are cleaned by the next start).
+  // A process group of its own: a terminal Ctrl-C reaches only the supervisor, which stops children in order.
   const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true, ...spawnOpts });
   const prefix = `${name.padEnd(10)}|`;
   for (const stream of [child.stdout, child.stderr]) {

@@ -48,7 +48,6 @@ async function main(): Promise<void> {
     return;
   }
   const demo = args.demo;
-  // The environment over .env, read as every CLI reads it.
   const baseEnv = loadEnv();
   const baseConfig = loadConfigOrExit(baseEnv);
   const stackDir = resolve(ROOT, baseConfig.STACK_DIR);
@@ -89,9 +88,7 @@ async function main(): Promise<void> {
     lock.release();
     process.exit(code);
   };
-  // SIGINT (Ctrl-C), SIGTERM (kill, a process manager) and SIGHUP (the terminal closed) stop the stack in order. A
-  // second signal kills every child at once. Ctrl-C under `npm start` arrives twice (from the terminal, and
-  // forwarded by npm): a repeat within a second is the same request.
+  // A second signal kills every child; Ctrl-C under npm arrives twice, so one within a second is the same.
   let firstSignalAt = 0;
   const onSignal = (signal: NodeJS.Signals) => {
     if (!firstSignalAt) {
@@ -210,8 +207,7 @@ async function main(): Promise<void> {
     say(`  services          ${services.map((s) => s.name).join(', ') || '(none yet)'}`);
     say('press Ctrl-C to stop');
 
-    // QuestDB dying under us is fatal: stop the rest rather than run half a stack. The emulator is started again
-    // with its S3 folder, and its delivery stream (kept in memory) made again; the poller spools meanwhile.
+    // QuestDB dying stops the rest; the emulator is started again (its S3 is durable, its stream made again).
     const watch = (m: Managed) =>
       void m.exited.then(async (code) => {
         if (stopping) return;
