@@ -14,7 +14,7 @@ import type { Ilp } from '../sql/ilp.ts';
 import { TABLES, writeRows } from '../sql/tables.ts';
 import { loadQueries, pick } from '../sql/loader.ts';
 import { waitForWal } from '../sql/wal.ts';
-import { classifyGaps, gridGaps, isFinal, spansOf, type Gap } from './gaps.ts';
+import { classifyGaps, gridGaps, isFinal, spansOf, type Gap, type Series } from './gaps.ts';
 import type { Job, JobContext } from './runner.ts';
 
 const Q = loadQueries('../sql/gaps.sql', import.meta.url);
@@ -56,29 +56,19 @@ export function makeGapRepair(
   /** The gaps of the window on the expected grid. */
   async function findGaps(start: number, end: number): Promise<Gap[]> {
     const sources = new Set<string>(config.SOURCES);
-    const counts = new Map(
-      (
-        await db.query<{ source: string; currency: string; n: string }>(pick(Q, 'seriesCounts'), [
-          iso(start),
-          iso(end),
-        ])
-      ).map((r) => [`${r.source}|${r.currency}`, Number(r.n)]),
-    );
+    const range = [iso(start), iso(end)];
+    const counted = await db.query<Series & { n: string }>(pick(Q, 'seriesCounts'), range);
+    const counts = new Map(counted.map((r) => [`${r.source}|${r.currency}`, Number(r.n)]));
     const minutes = Math.ceil((end - start) / MIN); // windows are whole minutes
-    const incomplete = (
-      await db.query<{ source: string; currency: string }>(pick(Q, 'seriesSeen'), [
-        iso(start - lookbackMs),
-        iso(end),
-      ])
-    ).filter((s) => sources.has(s.source) && (counts.get(`${s.source}|${s.currency}`) ?? 0) < minutes);
+    const seen = await db.query<Series>(pick(Q, 'seriesSeen'), [iso(start - lookbackMs), iso(end)]);
+    const incomplete = seen.filter(
+      (s) => sources.has(s.source) && (counts.get(`${s.source}|${s.currency}`) ?? 0) < minutes,
+    );
     const present = new Set<string>();
-    for (const source of new Set(incomplete.map((s) => s.source)))
-      for (const r of await db.query<{ ts: Date; currency: string }>(pick(Q, 'sourceRows'), [
-        source,
-        iso(start),
-        iso(end),
-      ]))
-        present.add(rateKey({ ts: r.ts.getTime(), source, currency: r.currency }));
+    for (const source of new Set(incomplete.map((s) => s.source))) {
+      const rows = await db.query<{ ts: Date; currency: string }>(pick(Q, 'sourceRows'), [source, ...range]);
+      for (const r of rows) present.add(rateKey({ ts: r.ts.getTime(), source, currency: r.currency }));
+    }
     return gridGaps({ start, end }, incomplete, present);
   }
 
@@ -97,28 +87,25 @@ export function makeGapRepair(
     if (search.length === 0) return { rows: 0 };
 
     const gapKeys = new Set(search.map(rateKey));
-    const gapMinutes = new Set(search.map((g) => `${g.ts}|${g.source}`));
+    const sourceMinute = (g: { ts: number; source: string }) => `${g.ts}|${g.source}`;
+    const gapMinutes = new Set(search.map(sourceMinute));
+    const fixed = {
+      force: false,
+      slackMs,
+      batchRows: 20_000,
+      concurrency: 4,
+      resumable: false,
+      fresh: false,
+    };
     const outs: MinuteOutput[] = [];
     const archive = openArchive();
     try {
-      for (const span of spansOf(
-        search.map((g) => g.ts),
-        HOUR,
-      )) {
-        const sources = [
-          ...new Set(search.filter((g) => g.ts >= span.from && g.ts < span.to).map((g) => g.source)),
-        ];
+      const minutes = search.map((g) => g.ts);
+      for (const span of spansOf(minutes, HOUR)) {
+        const inSpan = search.filter((g) => g.ts >= span.from && g.ts < span.to);
+        const sources = [...new Set(inSpan.map((g) => g.source as SourceName))];
         await runReplay(
-          {
-            ...span,
-            sources: sources as SourceName[],
-            force: false,
-            slackMs,
-            batchRows: 20_000,
-            concurrency: 4,
-            resumable: false,
-            fresh: false,
-          },
+          { ...span, sources, ...fixed },
           {
             db,
             store: makeQuestdbStore(ilp),
@@ -129,10 +116,10 @@ export function makeGapRepair(
             signal,
             select: {
               rate: (r) => gapKeys.has(rateKey(r)),
-              poll: (p) => gapMinutes.has(`${p.ts}|${p.source}`),
+              poll: (p) => gapMinutes.has(sourceMinute(p)),
             },
             onMinute: (o) => {
-              if (o.polls.some((p) => gapMinutes.has(`${p.ts}|${p.source}`))) outs.push(o);
+              if (o.polls.some((p) => gapMinutes.has(sourceMinute(p)))) outs.push(o);
             },
           },
         );

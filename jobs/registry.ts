@@ -19,25 +19,11 @@ export type JobDeps = { db: Db; ilp: Ilp; clock: Clock; log: Log; config: Config
 
 export function makeJobs(deps: JobDeps): Job[] {
   return [
-    makeViewHealthJob({ db: deps.db, clock: deps.clock }),
+    makeViewHealthJob(deps),
     makeScoringJob(deps),
     makeBacktestJob(deps),
-    makeSpoolHousekeepingJob({
-      config: deps.config,
-      ilp: deps.ilp,
-      firehose: makeFirehose(deps.config),
-      log: deps.log,
-    }),
-    makeGapRepairJob({ db: deps.db, ilp: deps.ilp, clock: deps.clock, config: deps.config }),
-    makeLakeExportJob({
-      db: deps.db,
-      exporter: makeExporter({
-        db: deps.db,
-        ilp: deps.ilp,
-        s3: makeS3(deps.config),
-        clock: deps.clock,
-        config: deps.config,
-      }),
-    }),
+    makeSpoolHousekeepingJob({ ...deps, firehose: makeFirehose(deps.config) }),
+    makeGapRepairJob(deps),
+    makeLakeExportJob({ db: deps.db, exporter: makeExporter({ ...deps, s3: makeS3(deps.config) }) }),
   ];
 }
