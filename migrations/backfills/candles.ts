@@ -77,19 +77,12 @@ export function describeLayout(l: Layout): string {
 /** Columns named by a header line, or null when it names no time column or no close. */
 function headerColumns(names: string[]): Columns | null {
   const lower = names.map((n) => n.toLowerCase());
-  const find = (...options: string[]) => {
-    const i = lower.findIndex((n) => options.includes(n));
-    return i < 0 ? undefined : i;
-  };
-  const time = find(...TIME_NAMES);
-  const close = find('close');
-  if (time === undefined || close === undefined) return null;
-  const cols: Columns = { time, close };
-  for (const c of ['open', 'high', 'low', 'volume'] as const) {
-    const i = find(c);
-    if (i !== undefined) cols[c] = i;
+  const cols: Partial<Columns> = {};
+  for (const c of ['time', 'open', 'high', 'low', 'close', 'volume'] as const) {
+    const i = lower.findIndex((n) => (c === 'time' ? TIME_NAMES : [c]).includes(n));
+    if (i >= 0) cols[c] = i;
   }
-  return cols;
+  return cols.time === undefined || cols.close === undefined ? null : (cols as Columns);
 }
 
 /** The columns that a row of n fields holds. */

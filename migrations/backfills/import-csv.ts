@@ -54,6 +54,8 @@ the file) are replaced, not doubled. Missing minutes stay missing (nothing is fi
 printed first. A file with no usable row is an error and writes and registers nothing.
 Exit status: 0 ok; 1 failed, no usable row, or lines skipped (without --allow-skips); 2 bad usage.`;
 
+const CLI = { name: 'import-csv', help: 'npm run backfill -- import-csv --help', usage: USAGE };
+
 /** Parse and check the command line; every problem is reported at once. Pure. */
 export function parseImportArgs(args: string[]): ImportOptions | { errors: string[] } {
   const values = parseFlags(args, {
@@ -230,11 +232,7 @@ export const importCsv: Backfill = {
   usage: USAGE,
   async run(args, { config, log }) {
     const opts = parseImportArgs(args);
-    if ('errors' in opts)
-      return usageExit(
-        { name: 'import-csv', help: 'npm run backfill -- import-csv --help', usage: USAGE },
-        opts,
-      );
+    if ('errors' in opts) return usageExit(CLI, opts);
     try {
       statSync(opts.file);
     } catch (err) {

@@ -47,6 +47,8 @@ Interrupted (Ctrl-C, a crash, a kill), the same command continues after the last
 Exit status: 0 ok; 1 failed, no envelope in the range (without --allow-empty) or corrupt objects skipped
 (without --allow-skips); 2 bad usage; 130 interrupted.`;
 
+const CLI = { name: 'replay-s3', help: 'npm run backfill -- replay-s3 --help', usage: USAGE };
+
 /** Parse and check the command line; every problem is reported at once. Pure. */
 export function parseReplayArgs(args: string[]): ReplayCliOptions | { errors: string[] } {
   const values = parseFlags(args, {
@@ -64,34 +66,24 @@ export function parseReplayArgs(args: string[]): ReplayCliOptions | { errors: st
   });
   if ('errors' in values) return values;
   const errors: string[] = [];
+  /** A time flag's epoch ms; NaN (and the refusal recorded) when missing or not a time. */
   const time = (name: 'from' | 'to') => {
     const v = values[name];
-    if (v === undefined) {
-      errors.push(`--${name} is required`);
-      return null;
-    }
-    const t = parseIsoTime(v);
-    if (t.ok) return t.ms;
-    errors.push(describeRefusal(`--${name}`, v, t.reason));
-    return null;
+    const t = v === undefined ? null : parseIsoTime(v);
+    if (t?.ok) return t.ms;
+    errors.push(t ? describeRefusal(`--${name}`, v!, t.reason) : `--${name} is required`);
+    return NaN;
   };
-  const [fromRaw, toRaw] = [time('from'), time('to')];
-  const from = fromRaw === null ? NaN : Math.floor(fromRaw / 60_000) * 60_000;
-  const to = toRaw === null ? NaN : Math.ceil(toRaw / 60_000) * 60_000;
+  const from = Math.floor(time('from') / 60_000) * 60_000;
+  const to = Math.ceil(time('to') / 60_000) * 60_000;
   if (from >= to) errors.push('--from must be before --to');
-  let sources: SourceName[] | null = null;
-  if (values.sources !== undefined) {
-    const names = values.sources
-      .split(',')
-      .map((s) => s.trim())
-      .filter(Boolean);
-    const unknown = names.filter((n) => !(SOURCE_NAMES as readonly string[]).includes(n));
-    if (unknown.length || names.length === 0)
-      errors.push(
-        `--sources: unknown ${unknown.join(', ') || '(none given)'}; known: ${SOURCE_NAMES.join(', ')}`,
-      );
-    sources = names as SourceName[];
-  }
+  const names = values.sources?.split(',').flatMap((s) => s.trim() || []);
+  const unknown = names?.filter((n) => !(SOURCE_NAMES as readonly string[]).includes(n)) ?? [];
+  if (unknown.length || names?.length === 0)
+    errors.push(
+      `--sources: unknown ${unknown.join(', ') || '(none given)'}; known: ${SOURCE_NAMES.join(', ')}`,
+    );
+  const sources = (names as SourceName[] | undefined) ?? null;
   const slack = parseDuration(values.slack);
   if (!slack.ok) errors.push(describeRefusal('--slack', values.slack, slack.reason));
   const int = (name: 'batch-size' | 'concurrency', max: number) => {
@@ -181,26 +173,16 @@ export const replayS3: Backfill = {
   usage: USAGE,
   async run(args, { config, log }) {
     const opts = parseReplayArgs(args);
-    if ('errors' in opts)
-      return usageExit(
-        { name: 'replay-s3', help: 'npm run backfill -- replay-s3 --help', usage: USAGE },
-        opts,
-      );
+    if ('errors' in opts) return usageExit(CLI, opts);
     const archiveName = `s3://${config.RAW_BUCKET}/${config.RAW_PREFIX}`;
     // Reach both ends before any work starts, so that what is missing is reported as one line.
     const s3 = makeS3(config);
-    try {
-      await checkBucket(s3, config);
-    } finally {
-      s3.destroy();
-    }
+    await checkBucket(s3, config).finally(() => s3.destroy());
     const db = makeDb(config, 2);
-    try {
-      await checkDb(db);
-    } catch (err) {
+    await checkDb(db).catch(async (err: unknown) => {
       await db.end();
       throw err;
-    }
+    });
     const ilp = await makeIlp(config, { requestTimeoutMs: 60_000, retryTimeoutMs: 30_000 });
     const archive = openS3Archive(config);
     const abort = new AbortController();
