@@ -127,7 +127,10 @@ async function main(): Promise<void> {
           ilpTcp: baseConfig.QUESTDB_ILP_TCP_PORT,
           health: baseConfig.QUESTDB_HEALTH_PORT,
         },
-        out: quietJava(out),
+        // Errors and critical lines only, and the one "enjoy" line that says it is ready.
+        out: (line) => {
+          if (/ [EWC] |enjoy|Exception/.test(line)) out(line);
+        },
       }),
     );
     lock.update(children());
@@ -157,12 +160,8 @@ async function main(): Promise<void> {
       write: (s) => out(`${'migrate'.padEnd(10)}| ${formatLogLine(s.trimEnd())}`),
     });
     const db = makeDb(config, 1);
-    try {
-      const applied = await runMigrations(db, log);
-      say(applied.length ? `applied ${applied.map((m) => m.file).join(', ')}` : 'schema up to date');
-    } finally {
-      await db.end();
-    }
+    const applied = await runMigrations(db, log).finally(() => db.end());
+    say(applied.length ? `applied ${applied.map((m) => m.file).join(', ')}` : 'schema up to date');
     await bootstrapArchive(config);
     say(
       `raw archive: s3://${config.RAW_BUCKET}/${config.RAW_PREFIX} via Firehose stream ${config.FIREHOSE_STREAM}`,
@@ -176,19 +175,14 @@ async function main(): Promise<void> {
       let delay: number | null = null;
       const start = (): Managed => {
         const startedAt = Date.now();
-        const m = spawnManaged(s.name, process.execPath, nodeArgs(entryOf(s)), {
-          cwd: ROOT,
-          env,
-          out,
-        });
+        const m = spawnManaged(s.name, process.execPath, nodeArgs(entryOf(s)), { cwd: ROOT, env, out });
         void m.exited.then((code) => {
           if (stopping) return;
           delay = restartDelay(delay, Date.now() - startedAt);
           say(`${s.name} exited with status ${code}; restarting in ${delay / 1000} s`);
           setTimeout(() => {
             if (stopping) return;
-            const i = running.indexOf(m);
-            running[i] = start();
+            running[running.indexOf(m)] = start();
             lock.update(children());
           }, delay);
         });
@@ -234,13 +228,6 @@ async function main(): Promise<void> {
     say(`failed: ${(err as Error).message}`);
     await stopAll(1);
   }
-}
-
-/** QuestDB's errors and critical lines only, and the one "enjoy" line that says it is ready. */
-function quietJava(out: (line: string) => void): (line: string) => void {
-  return (line) => {
-    if (/ [EWC] |enjoy|Exception/.test(line)) out(line);
-  };
 }
 
 if (isMain(import.meta.url)) void main();
