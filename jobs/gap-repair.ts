@@ -114,10 +114,7 @@ export function makeGapRepair(
             archiveName: `s3://${config.RAW_BUCKET}/${config.RAW_PREFIX}`,
             clock,
             signal,
-            select: {
-              rate: (r) => gapKeys.has(rateKey(r)),
-              poll: (p) => gapMinutes.has(sourceMinute(p)),
-            },
+            select: { rate: (r) => gapKeys.has(rateKey(r)), poll: (p) => gapMinutes.has(sourceMinute(p)) },
             onMinute: (o) => {
               if (o.polls.some((p) => gapMinutes.has(sourceMinute(p)))) outs.push(o);
             },

@@ -10,17 +10,14 @@ const Q = loadQueries('../sql/jobs.sql', import.meta.url);
 export type ViewSpec = { name: string; refreshIncremental: string; refreshFull: string };
 
 /** The project's views, base first: refreshing rates_1h feeds rates_1d, which is checked after it. */
+const view = (name: string, query: string): ViewSpec => ({
+  name,
+  refreshIncremental: pick(Q, `${query}Incremental`),
+  refreshFull: pick(Q, `${query}Full`),
+});
 export const RATE_VIEWS: ViewSpec[] = [
-  {
-    name: 'rates_1h',
-    refreshIncremental: pick(Q, 'refreshRates1hIncremental'),
-    refreshFull: pick(Q, 'refreshRates1hFull'),
-  },
-  {
-    name: 'rates_1d',
-    refreshIncremental: pick(Q, 'refreshRates1dIncremental'),
-    refreshFull: pick(Q, 'refreshRates1dFull'),
-  },
+  view('rates_1h', 'refreshRates1h'),
+  view('rates_1d', 'refreshRates1d'),
 ];
 
 export type ViewState = {
@@ -118,14 +115,9 @@ export function makeViewHealth(
         log.debug({ view: view.name, verdict, lag: state.baseTxn - state.refreshTxn }, 'view ok');
         continue;
       }
+      const { refreshTxn, baseTxn, invalidationReason: reason } = state;
       log.warn(
-        {
-          view: view.name,
-          verdict,
-          refreshTxn: state.refreshTxn,
-          baseTxn: state.baseTxn,
-          reason: state.invalidationReason,
-        },
+        { view: view.name, verdict, refreshTxn, baseTxn, reason },
         verdict === 'invalid' ? 'view invalid: full refresh' : 'view behind its base: incremental refresh',
       );
       try {

@@ -79,16 +79,10 @@ export const exportLake: Backfill = {
     process.once('SIGINT', onSigint);
     const progress = makeProgress(process.stderr, clock, { plainEveryMs: opts.progressEveryMs });
     const started = clock.now();
-    const days = (opts.to - opts.from) / DAY_MS;
     const tally = { files: 0, empty: 0, rows: 0, bytes: 0 };
     let done = 0;
-    const state = () => ({
-      done,
-      total: days * opts.tables.length,
-      rows: tally.rows,
-      skipped: 0,
-      elapsedMs: clock.now() - started,
-    });
+    const total = ((opts.to - opts.from) / DAY_MS) * opts.tables.length;
+    const state = () => ({ done, total, rows: tally.rows, skipped: 0, elapsedMs: clock.now() - started });
     try {
       await waitForWal(db, ['rates', 'polls']);
       for (let d = opts.from; d < opts.to && !abort.signal.aborted; d += DAY_MS)
