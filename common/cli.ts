@@ -19,8 +19,7 @@ export function failureLine(err: unknown): string {
   const text = err instanceof Error ? err.message : String(err);
   return text
     .split('\n')
-    .map((l) => l.trim())
-    .filter(Boolean)
+    .flatMap((l) => l.trim() || [])
     .join(' ');
 }
 

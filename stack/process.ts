@@ -55,14 +55,9 @@ export async function waitForHttp(
   let lastError = '';
   while (Date.now() < deadline) {
     if (dead !== undefined) throw new Error(`process exited (status ${dead}) before ${url} answered`);
-    try {
-      const res = await fetch(url, { signal: AbortSignal.timeout(2_000) });
-      await res.arrayBuffer();
-      if (res.ok) return;
-      lastError = `HTTP ${res.status}`;
-    } catch (err) {
-      lastError = (err as Error).message;
-    }
+    const why = await probe(url, 2_000);
+    if (why === null) return;
+    lastError = why;
     await new Promise((r) => setTimeout(r, 250));
   }
   throw new Error(`${url} did not answer within ${timeoutMs} ms (${lastError})`);
@@ -70,12 +65,17 @@ export async function waitForHttp(
 
 /** True when `url` answers 2xx right now. */
 export async function isUp(url: string): Promise<boolean> {
+  return (await probe(url, 1_500)) === null;
+}
+
+/** Null when `url` answers 2xx within `timeoutMs`, else why not. */
+async function probe(url: string, timeoutMs: number): Promise<string | null> {
   try {
-    const res = await fetch(url, { signal: AbortSignal.timeout(1_500) });
+    const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
     await res.arrayBuffer();
-    return res.ok;
-  } catch {
-    return false;
+    return res.ok ? null : `HTTP ${res.status}`;
+  } catch (err) {
+    return (err as Error).message;
   }
 }
 
