@@ -1,7 +1,4 @@
-/**
- * One process per resource on a host: an exclusive lock file holding "host pid". A dead owner's lock is taken
- * over; another host's never is (its pid means nothing here). A bare-pid lock is read as this host's.
- */
+/** One process per resource on a host: an exclusive "host pid" lock file; a dead owner's is taken over. */
 import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 

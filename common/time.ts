@@ -1,7 +1,4 @@
-/**
- * Every time a person types is read here: ISO 8601 is UTC unless it has `Z` or an offset; an impossible date
- * or time is refused, never rolled over. Each parser returns epoch ms or the reason it could not. Pure.
- */
+/** Every time a person types is read here: ISO 8601 (UTC unless zoned); impossible times refused. Pure. */
 
 export type Parsed = { ok: true; ms: number } | { ok: false; reason: string };
 

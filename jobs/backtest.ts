@@ -1,7 +1,4 @@
-/**
- * The daily backtest: each series with data in the last 7 days, its models on rolling 60-minute windows every
- * 5 minutes, rows under run id `daily-YYYY-MM-DD` (a retry rewrites them); each series' choice is logged.
- */
+/** The daily backtest: each series' models over the last 7 days, rows under run id `daily-YYYY-MM-DD`. */
 import type { Clock } from '../common/types.ts';
 import type { Db } from '../sql/db.ts';
 import type { Ilp } from '../sql/ilp.ts';

@@ -1,7 +1,4 @@
-/**
- * Gap repair: hourly, refill the window's minutes a series has no `rates` row for from the raw archive
- * (replay), recording each gap in `gaps`: repaired, rejected or missing (a young one is searched once more).
- */
+/** Gap repair: hourly, refill a window's missing `rates` minutes from the raw archive, recorded in `gaps`. */
 import type { AwsConfig } from '../common/aws.ts';
 import type { Config } from '../common/config.ts';
 import type { Clock, SourceName } from '../common/types.ts';

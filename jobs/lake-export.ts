@@ -1,7 +1,4 @@
-/**
- * The curated-lake export: daily, the ended UTC day of `rates` and `polls` to S3 as Parquet, then the days
- * whose row count changed and the week's days never exported. Rows touched = rows exported.
- */
+/** The lake export: daily, the ended UTC day to S3 as Parquet, then days changed since or never exported. */
 import { waitForWal } from '../sql/wal.ts';
 import { DAY_MS, LAKE_TABLES } from '../lake/layout.ts';
 import type { Exporter } from '../lake/export.ts';

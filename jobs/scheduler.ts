@@ -1,7 +1,4 @@
-/**
- * Which windows a job owes: windows aligned to the epoch, due `delayMs` after they end; after downtime `each`
- * runs the missed ones oldest first, `latest` the newest only, within `maxLookbackMs` and `maxBatch`. Pure.
- */
+/** Which windows a job owes: epoch-aligned windows due `delayMs` after their end, caught up by policy. */
 
 /** A half-open span of time [start, end), epoch ms UTC. */
 export type Window = { start: number; end: number };

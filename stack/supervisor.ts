@@ -1,7 +1,4 @@
-/**
- * `npm start`: the local stack without Docker: install, start QuestDB and the emulator, migrate, bootstrap,
- * run the services, logs prefixed. A signal stops all in reverse order, a second kills; `--demo`: offline.
- */
+/** `npm start`: the local stack without Docker; a signal stops it in reverse order, a second kills it. */
 import { existsSync, mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';

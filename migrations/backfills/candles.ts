@@ -1,7 +1,4 @@
-/**
- * The one reader of candle CSV files (`import-csv`, `backtest --csv`): the format is detected from the first
- * non-blank line (or forced), then each line becomes a candle or a reasoned rejection. Pure.
- */
+/** The one reader of candle CSV files: format detected from the first line (or forced), then each line. */
 import { describeRefusal, parseTimestamp } from '../../common/time.ts';
 
 export type Candle = {
@@ -90,10 +87,7 @@ function within(cols: Columns, n: number): Columns {
   return Object.fromEntries(Object.entries(cols).filter(([, i]) => i < n)) as Columns;
 }
 
-/**
- * How a file is read, from its first non-blank line: a header, or a data line's field count (`forced` skips
- * the guess but still skips a header). The layout, or why no format fits. Pure.
- */
+/** How a file is read, from its first non-blank line (a header or a field count), or why not. Pure. */
 export function detectLayout(fields: string[], forced?: CsvFormat): Layout | string {
   const isHeader = !parseTimestamp(fields[0] ?? '').ok && /[A-Za-z]/.test(fields[0] ?? '');
   const named = isHeader ? headerColumns(fields) : null;

@@ -1,7 +1,4 @@
-/**
- * `npm run backfill -- import-csv`: one-minute candles from a CSV file into `rates` (close = rate) via ILP in
- * batches; bad lines are reported, skipped and counted. Re-running is harmless (DEDUP UPSERT KEYS).
- */
+/** `npm run backfill -- import-csv`: one-minute candles from a CSV file into `rates`, bad lines counted. */
 import { createReadStream, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { createInterface } from 'node:readline';

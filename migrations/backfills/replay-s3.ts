@@ -1,7 +1,4 @@
-/**
- * `npm run backfill -- replay-s3`: rebuild `rates`, `polls` and first-seen `currencies` of a range of minutes
- * from the raw archive (ingest/replay/replay.ts). Resumable: run again with the same options to continue.
- */
+/** `npm run backfill -- replay-s3`: rebuild a range of minutes from the raw archive; resumable. */
 import { checkBucket, makeS3 } from '../../common/aws.ts';
 import { failureLine, parseFlags, usageExit } from '../../common/cli.ts';
 import { systemClock } from '../../common/clock.ts';
