@@ -14,7 +14,6 @@ export function clientOptions(config: AwsConfig) {
     maxAttempts: 2,
     // An unreachable or stalled endpoint must fail fast (the poller spools), not hang a poll.
     requestHandler: { connectionTimeout: 3_000, requestTimeout: 15_000 },
-    ...(config.AWS_ENDPOINT_URL ? { endpoint: config.AWS_ENDPOINT_URL } : {}),
     ...(config.AWS_ACCESS_KEY_ID
       ? {
           credentials: {
@@ -25,6 +24,7 @@ export function clientOptions(config: AwsConfig) {
       : {}),
     ...(config.AWS_ENDPOINT_URL
       ? {
+          endpoint: config.AWS_ENDPOINT_URL,
           requestChecksumCalculation: 'WHEN_REQUIRED' as const,
           responseChecksumValidation: 'WHEN_REQUIRED' as const,
         }

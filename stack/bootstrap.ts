@@ -41,15 +41,14 @@ export async function runBootstrap(
     bucketCreated = true;
   }
   let streamCreated = false;
+  const stream = { DeliveryStreamName: config.FIREHOSE_STREAM };
   try {
-    await deps.firehose.send(
-      new DescribeDeliveryStreamCommand({ DeliveryStreamName: config.FIREHOSE_STREAM }),
-    );
+    await deps.firehose.send(new DescribeDeliveryStreamCommand(stream));
   } catch (err) {
     if ((err as { name?: string }).name !== 'ResourceNotFoundException') throw err;
     await deps.firehose.send(
       new CreateDeliveryStreamCommand({
-        DeliveryStreamName: config.FIREHOSE_STREAM,
+        ...stream,
         DeliveryStreamType: 'DirectPut',
         ExtendedS3DestinationConfiguration: {
           BucketARN: `arn:aws:s3:::${config.RAW_BUCKET}`,
@@ -67,9 +66,7 @@ export async function runBootstrap(
   }
   // Real Firehose takes a while to become ACTIVE; the emulator is ACTIVE at once.
   for (let i = 0; i < 120; i++) {
-    const d = await deps.firehose.send(
-      new DescribeDeliveryStreamCommand({ DeliveryStreamName: config.FIREHOSE_STREAM }),
-    );
+    const d = await deps.firehose.send(new DescribeDeliveryStreamCommand(stream));
     if (d.DeliveryStreamDescription?.DeliveryStreamStatus === 'ACTIVE') break;
     await new Promise((r) => setTimeout(r, 5_000));
   }

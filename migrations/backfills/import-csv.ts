@@ -138,9 +138,8 @@ const REPORT_LIMIT = 1000;
 /** Stream the file into QuestDB. I/O is injected: the ILP writer, the clock and the display. */
 export async function runImportCsv(
   opts: ImportOptions,
-  deps: { ilp: Ilp; clock: Clock; out: ProgressOut },
+  { ilp, clock, out }: { ilp: Ilp; clock: Clock; out: ProgressOut },
 ): Promise<ImportSummary> {
-  const { ilp, clock, out } = deps;
   const totalBytes = statSync(opts.file).size;
   // The source is registered in the same request as the first rows, so a file with none leaves no trace.
   const source = {
@@ -175,20 +174,14 @@ export async function runImportCsv(
   });
 
   let batch: Candle[] = [];
+  const series = { source: opts.source, currency: opts.currency };
   const flush = async () => {
     if (batch.length === 0) return;
-    const rows = batch;
+    const rates = batch.map((c) => ({ ...series, ts: c.ts, rate: c.close, quoteTs: null }));
     batch = [];
-    const rates = rows.map((c) => ({
-      ts: c.ts,
-      source: opts.source,
-      currency: opts.currency,
-      rate: c.close,
-      quoteTs: null,
-    }));
     await ilp.write((sender) => writeBatch(sender, { rates, sources: registered ? [] : [source] }));
     registered = true;
-    s.imported += rows.length;
+    s.imported += rates.length;
   };
 
   const reader = makeCandleReader({ format: opts.format, now: clock.now() });
