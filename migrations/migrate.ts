@@ -6,7 +6,8 @@ import { loadEnv, parseConfig } from '../common/config.ts';
 import { makeLogger, type Log } from '../common/log.ts';
 import { makeDb, type Db } from '../sql/db.ts';
 import { loadQueries, pick } from '../sql/loader.ts';
-import { parseMigrationFiles, planMigrations, splitStatements, type MigrationFile } from './plan.ts';
+import { parseMigrationFiles, planMigrations, splitStatements } from './plan.ts';
+import type { AppliedMigration, MigrationFile } from './plan.ts';
 
 const Q = loadQueries('./migrations.sql', new URL('../sql/', import.meta.url));
 
@@ -22,16 +23,10 @@ export function readMigrations(dir: string = MIGRATIONS_DIR): MigrationFile[] {
 }
 
 /** Apply what is pending; returns the files applied. Throws (before touching anything) on an edited migration. */
-export async function runMigrations(
-  db: Db,
-  log: Log,
-  dir: string = MIGRATIONS_DIR,
-): Promise<MigrationFile[]> {
+export async function runMigrations(db: Db, log: Log, dir = MIGRATIONS_DIR): Promise<MigrationFile[]> {
   const files = readMigrations(dir);
   await db.query(pick(Q, 'ensureMigrationsTable'));
-  const applied = await db.query<{ version: number; name: string; checksum: string }>(
-    pick(Q, 'appliedMigrations'),
-  );
+  const applied = await db.query<AppliedMigration>(pick(Q, 'appliedMigrations'));
   const pending = planMigrations(files, applied);
   for (const m of pending) {
     const statements = splitStatements(m.text);

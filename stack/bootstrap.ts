@@ -74,9 +74,7 @@ export async function runBootstrap(
 }
 
 /** `runBootstrap` with clients of its own; S3 or Firehose not reached becomes `S3Unavailable`. */
-export async function bootstrapArchive(
-  config: Config,
-): Promise<{ bucketCreated: boolean; streamCreated: boolean }> {
+export async function bootstrapArchive(config: Config) {
   const s3 = makeS3(config);
   const firehose = makeFirehose(config);
   try {

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Config } from '../common/config.ts';
 import { MOTO_VERSION } from './versions.ts';
-import { installVenv, isUp, spawnManaged, waitForHttp, type Managed } from './process.ts';
+import { installVenv, type Say, isUp, spawnManaged, waitForHttp, type Managed } from './process.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const MOTO_LAUNCHER = fileURLToPath(new URL('./moto_archive.py', import.meta.url));
@@ -19,7 +19,7 @@ export function emulatorDataDir(config: Pick<Config, 'EMULATOR_DATA_DIR' | 'STAC
 }
 
 /** `<stackDir>/venv` with `moto[server]` pinned; returns its python. */
-export function installMoto(stackDir: string, say: (s: string) => void): Promise<string> {
+export function installMoto(stackDir: string, say: Say): Promise<string> {
   return installVenv(resolve(stackDir, 'venv'), `moto[server]==${MOTO_VERSION}`, say);
 }
 

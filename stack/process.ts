@@ -5,6 +5,9 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { formatLogLine, plainOutput, stripAnsi } from './logfmt.ts';
 
+/** Where installers report progress. */
+export type Say = (s: string) => void;
+
 export type Managed = { name: string; child: ChildProcess; exited: Promise<number | null> };
 
 /** Every process spawned here that has not exited yet, so a supervisor can stop even one still starting. */
@@ -44,13 +47,9 @@ export function spawnManaged(
 }
 
 /** Poll `url` until it answers with a 2xx status, or fail after `timeoutMs` (or as soon as `exited` settles). */
-export async function waitForHttp(
-  url: string,
-  timeoutMs: number,
-  exited?: Promise<number | null>,
-): Promise<void> {
+export async function waitForHttp(url: string, timeoutMs: number, exited?: Promise<unknown>): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  let dead: number | null | undefined;
+  let dead: unknown;
   void exited?.then((c) => (dead = c));
   let lastError = '';
   while (Date.now() < deadline) {
@@ -112,11 +111,7 @@ export function nodeArgs(file: string): string[] {
 }
 
 /** A virtualenv at `venv` with `requirement` installed unless complete (marker written last); its python. */
-export async function installVenv(
-  venv: string,
-  requirement: string,
-  say: (s: string) => void,
-): Promise<string> {
+export async function installVenv(venv: string, requirement: string, say: Say): Promise<string> {
   const marker = join(venv, `.installed-${requirement.replace(/[^\w.=-]/g, '_')}`);
   const python = join(venv, 'bin', 'python');
   if (existsSync(marker) && existsSync(python)) return python;

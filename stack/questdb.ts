@@ -2,7 +2,7 @@
 import { existsSync, mkdirSync, readdirSync, writeFileSync, renameSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { QUESTDB_NEEDS_JAVA, QUESTDB_VERSION } from './versions.ts';
-import { isUp, run, spawnManaged, waitForHttp, type Managed } from './process.ts';
+import { isUp, run, spawnManaged, waitForHttp, type Managed, type Say } from './process.ts';
 
 export type QuestdbPorts = { http: number; pg: number; ilpTcp: number; health: number };
 
@@ -12,7 +12,7 @@ export function questdbJarPath(stackDir: string): string {
 }
 
 /** Fetch the pinned jar with Maven into `<stackDir>/questdb/` unless it is already there. */
-export async function installQuestdb(stackDir: string, say: (s: string) => void): Promise<string> {
+export async function installQuestdb(stackDir: string, say: Say): Promise<string> {
   const jar = questdbJarPath(stackDir);
   if (existsSync(jar)) return jar;
   const dir = resolve(stackDir, 'questdb');
