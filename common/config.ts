@@ -265,6 +265,9 @@ type Vars = typeof VARIABLES;
 export type VariableName = keyof Vars;
 export type Config = { [K in VariableName]: z.output<Vars[K]['schema']> };
 
+/** Variables by name, as in `process.env`. */
+export type Env = Record<string, string | undefined>;
+
 /** Thrown by `parseConfig`; its message lists every bad variable, one per line. */
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -277,7 +280,7 @@ export class ConfigError extends Error {
 }
 
 /** Parse the environment into a typed configuration, reporting every problem at once. */
-export function parseConfig(env: Record<string, string | undefined>): Config {
+export function parseConfig(env: Env): Config {
   const problems: string[] = [];
   const out: Record<string, unknown> = {};
   for (const [name, v] of Object.entries(VARIABLES) as [VariableName, Variable][]) {
@@ -326,15 +329,12 @@ export function readEnvFile(dir: string = process.cwd()): Record<string, string>
 }
 
 /** The environment over the `.env` file: what every process of the project parses its configuration from. */
-export function loadEnv(
-  env: Record<string, string | undefined> = process.env,
-  dir: string = process.cwd(),
-): Record<string, string | undefined> {
+export function loadEnv(env: Env = process.env, dir = process.cwd()): Env {
   return { ...readEnvFile(dir), ...env };
 }
 
 /** Parse `env` (by default the environment over `.env`); on failure print the one message and exit with status 2. */
-export function loadConfigOrExit(env?: Record<string, string | undefined>): Config {
+export function loadConfigOrExit(env?: Env): Config {
   try {
     return parseConfig(env ?? loadEnv());
   } catch (err) {

@@ -42,9 +42,7 @@ type Recorded = {
 };
 
 /** The job's work for one window; resolves to the rates rows repaired. */
-export function makeGapRepair(
-  opts: GapRepairOptions,
-): (ctx: Pick<JobContext, 'window' | 'signal' | 'log'>) => Promise<{ rows: number }> {
+export function makeGapRepair(opts: GapRepairOptions) {
   const { db, ilp, clock, config } = opts;
   const slackMs = opts.slackMs ?? 24 * HOUR;
   const lookbackMs = opts.seriesLookbackMs ?? 24 * HOUR;
@@ -69,7 +67,7 @@ export function makeGapRepair(
     return gridGaps({ start, end }, incomplete, present);
   }
 
-  return async ({ window, signal, log }) => {
+  return async ({ window, signal, log }: Pick<JobContext, 'window' | 'signal' | 'log'>) => {
     const now = clock.now();
     await waitForWal(db, ['rates', 'gaps']);
     const recorded = new Map<string, Recorded>();

@@ -20,9 +20,7 @@ type Deps = {
 };
 
 /** Drain every orphaned spool under the spool base; returns the batches delivered. */
-export async function drainOrphanedSpools(
-  deps: Deps,
-): Promise<{ delivered: number; orphans: string[]; busy: string[] }> {
+export async function drainOrphanedSpools(deps: Deps) {
   const base = spoolBase(deps.config);
   const result = { delivered: 0, orphans: [] as string[], busy: [] as string[] };
   if (!existsSync(base)) return result;

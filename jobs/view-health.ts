@@ -81,9 +81,7 @@ export type ViewHealthOptions = {
 };
 
 /** The view-health job's work: check every view in order, refresh those that need it. Rows = views refreshed. */
-export function makeViewHealth(
-  opts: ViewHealthOptions,
-): (ctx: Pick<JobContext, 'signal' | 'log'>) => Promise<{ rows: number }> {
+export function makeViewHealth(opts: ViewHealthOptions) {
   const { db, clock, views = RATE_VIEWS, graceMs = 120_000, settleTimeoutMs = 120_000, pollMs = 500 } = opts;
 
   async function settle(view: ViewSpec, target: number, signal: AbortSignal): Promise<ViewState> {
@@ -100,7 +98,7 @@ export function makeViewHealth(
     }
   }
 
-  return async ({ signal, log }) => {
+  return async ({ signal, log }: Pick<JobContext, 'signal' | 'log'>) => {
     const problems: string[] = [];
     let refreshed = 0;
     for (const view of views) {

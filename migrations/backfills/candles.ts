@@ -205,17 +205,14 @@ export function parseCandleFields(fields: string[], layout: Layout, now: number)
 }
 
 /** A reader fed a file's lines in order: the first understood line decides the layout of the rest. */
-export function makeCandleReader(opts: { format?: CsvFormat; now: number }): {
-  line(text: string): LineResult;
-  readonly layout: Layout | null;
-} {
+export function makeCandleReader(opts: { format?: CsvFormat; now: number }) {
   let layout: Layout | null = null;
   let first = true;
   return {
     get layout() {
       return layout;
     },
-    line(raw) {
+    line(raw: string): LineResult {
       const text = (first ? raw.replace(/^\uFEFF/, '') : raw).replace(/\r$/, '');
       if (text.trim() === '') return { kind: 'blank' };
       const fields = splitCsvLine(text);

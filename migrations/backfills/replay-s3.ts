@@ -112,10 +112,7 @@ export function parseReplayArgs(args: string[]): ReplayCliOptions | { errors: st
 }
 
 /** The process exit status for a finished (or interrupted) replay. Pure. */
-export function replayExitStatus(
-  s: ReplaySummary,
-  allow: { allowSkips: boolean; allowEmpty: boolean },
-): number {
+export function replayExitStatus(s: ReplaySummary, allow: { allowSkips: boolean; allowEmpty: boolean }) {
   if (s.interrupted) return 130;
   if (s.counters.envelopes === 0 && !allow.allowEmpty) return 1;
   return s.counters.badObjects > 0 && !allow.allowSkips ? 1 : 0;
