@@ -146,14 +146,14 @@ export function makeGapRepair(opts: GapRepairOptions) {
   };
 }
 
-/** The registered job: hourly windows, 15 minutes after each hour (Firehose buffers up to 15 minutes). */
+/** The registered job: hourly windows, 20 minutes after each hour (Firehose buffers up to 15 minutes). */
 export function makeGapRepairJob(opts: GapRepairOptions): Job {
   const repair = makeGapRepair(opts);
   return {
     name: 'gap-repair',
     policy: {
       windowMs: HOUR,
-      delayMs: 20 * MIN, // Firehose buffers up to 15 minutes before an object lands
+      delayMs: 20 * MIN,
       catchUp: 'each',
       maxLookbackMs: 7 * 24 * HOUR,
       maxBatch: 24,

@@ -1,5 +1,5 @@
 /** The run lock of `npm start`: the supervisor's and its children's pids, so a crashed run can be cleaned. */
-import { linkSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { linkSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { isAlive } from '../common/pidlock.ts';
 
 export type LockState = { pid: number; children: Record<string, number> };
@@ -45,11 +45,7 @@ export function acquireLock(path: string, onStale: (stale: LockState) => void): 
         throw new AlreadyRunning(holder.pid);
       }
       if (holder) onStale(holder);
-      try {
-        unlinkSync(path);
-      } catch {
-        /* another starter removed it first */
-      }
+      rmSync(path, { force: true }); // another starter may have removed it first
     }
   }
   unlinkSync(tmp);

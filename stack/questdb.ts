@@ -15,22 +15,12 @@ export function questdbJarPath(stackDir: string): string {
 export async function installQuestdb(stackDir: string, say: Say): Promise<string> {
   const jar = questdbJarPath(stackDir);
   if (existsSync(jar)) return jar;
-  const dir = resolve(stackDir, 'questdb');
-  const tmp = resolve(dir, '.download');
+  const tmp = resolve(stackDir, 'questdb', '.download');
   mkdirSync(tmp, { recursive: true });
   say(`installing QuestDB ${QUESTDB_VERSION} from Maven Central (org.questdb:questdb) ...`);
-  await run(
-    'mvn',
-    [
-      '-q',
-      '-B',
-      '-Dstyle.color=never',
-      'dependency:copy',
-      `-Dartifact=org.questdb:questdb:${QUESTDB_VERSION}`,
-      `-DoutputDirectory=${tmp}`,
-    ],
-    { cwd: tmp },
-  );
+  const artifact = `-Dartifact=org.questdb:questdb:${QUESTDB_VERSION}`;
+  const args = ['-q', '-B', '-Dstyle.color=never', 'dependency:copy', artifact, `-DoutputDirectory=${tmp}`];
+  await run('mvn', args, { cwd: tmp });
   // Rename into place last, so an interrupted download never looks installed.
   renameSync(join(tmp, `questdb-${QUESTDB_VERSION}.jar`), jar);
   return jar;
