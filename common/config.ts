@@ -299,13 +299,8 @@ export function parseConfig(env: Env): Config {
 /** While STACK_EMULATOR is on, the local emulator and its dummy credentials stand in for what is left empty. */
 function withEmulator(c: Config): Config {
   if (!c.STACK_EMULATOR) return c;
-  const keyless = c.AWS_ACCESS_KEY_ID === '';
-  return {
-    ...c,
-    AWS_ENDPOINT_URL: c.AWS_ENDPOINT_URL || `http://127.0.0.1:${c.MOTO_PORT}`,
-    AWS_ACCESS_KEY_ID: keyless ? 'test' : c.AWS_ACCESS_KEY_ID,
-    AWS_SECRET_ACCESS_KEY: keyless ? 'test' : c.AWS_SECRET_ACCESS_KEY,
-  };
+  const keys = c.AWS_ACCESS_KEY_ID === '' ? { AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' } : {};
+  return { ...c, AWS_ENDPOINT_URL: c.AWS_ENDPOINT_URL || `http://127.0.0.1:${c.MOTO_PORT}`, ...keys };
 }
 
 /** The file of settings that `npm start` and every CLI read alike, in the working directory. */

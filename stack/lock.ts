@@ -30,11 +30,7 @@ export function acquireLock(path: string, onStale: (stale: LockState) => void): 
           renameSync(tmp, path);
         },
         release() {
-          try {
-            if (read(path)?.pid === process.pid) unlinkSync(path);
-          } catch {
-            /* already gone */
-          }
+          if (read(path)?.pid === process.pid) rmSync(path, { force: true });
         },
       };
     } catch (err) {

@@ -32,17 +32,16 @@ export async function startMoto(opts: {
   out?: (line: string) => void;
   name?: string;
 }): Promise<Managed> {
-  if (await isUp(`http://${opts.host}:${opts.port}/moto-api/data.json`))
-    throw new Error(
-      `an AWS emulator already answers on ${opts.host}:${opts.port}: stop it or choose another port`,
-    );
-  const m = spawnManaged(
-    opts.name ?? 'moto',
-    opts.python,
-    [MOTO_LAUNCHER, '--host', opts.host, '--port', String(opts.port), '--data-dir', opts.dataDir],
-    { out: opts.out ?? (() => {}), pretty: false },
-  );
+  const { host, port } = opts;
+  const url = `http://${host}:${port}/moto-api/data.json`;
+  if (await isUp(url))
+    throw new Error(`an AWS emulator already answers on ${host}:${port}: stop it or choose another port`);
+  const args = [MOTO_LAUNCHER, '--host', host, '--port', String(port), '--data-dir', opts.dataDir];
+  const m = spawnManaged(opts.name ?? 'moto', opts.python, args, {
+    out: opts.out ?? (() => {}),
+    pretty: false,
+  });
   // It answers once the folder is loaded: about 5 000 objects a second, so a long-kept archive takes minutes.
-  await waitForHttp(`http://${opts.host}:${opts.port}/moto-api/data.json`, 15 * 60_000, m.exited);
+  await waitForHttp(url, 15 * 60_000, m.exited);
   return m;
 }

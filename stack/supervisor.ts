@@ -44,7 +44,6 @@ async function main(): Promise<void> {
     process.stdout.write(`${USAGE}\n`);
     return;
   }
-  const demo = args.demo;
   const baseEnv = loadEnv();
   const baseConfig = loadConfigOrExit(baseEnv);
   const stackDir = resolve(ROOT, baseConfig.STACK_DIR);
@@ -149,7 +148,7 @@ async function main(): Promise<void> {
       running.push(await startEmulator(motoPython));
       lock.update(children());
     }
-    const config: Config = demo ? loadConfigOrExit({ ...baseEnv, ...demoEnv(baseConfig) }) : baseConfig;
+    const config: Config = args.demo ? loadConfigOrExit({ ...baseEnv, ...demoEnv(baseConfig) }) : baseConfig;
     // The children get this configuration whole, so they and the supervisor cannot disagree.
     const env: Record<string, string | undefined> = { ...process.env, ...configEnv(config) };
 
@@ -167,7 +166,7 @@ async function main(): Promise<void> {
     // Run as compiled JavaScript (dist/), the services are compiled too; from sources, tsx runs them.
     const entryOf = (s: ServiceSpec) =>
       resolve(ROOT, import.meta.url.endsWith('.js') ? s.entry.replace(/\.ts$/, '.js') : s.entry);
-    const services = SERVICES.filter((s) => (demo || !s.demoOnly) && existsSync(entryOf(s)));
+    const services = SERVICES.filter((s) => (args.demo || !s.demoOnly) && existsSync(entryOf(s)));
     for (const s of services) {
       let delay: number | null = null;
       const start = (): Managed => {
