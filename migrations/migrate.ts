@@ -56,15 +56,11 @@ async function main(args: string[]): Promise<number> {
   const config = parseConfig(loadEnv());
   const log = makeLogger('migrate', config.LOG_LEVEL);
   const db = makeDb(config, 1);
-  try {
-    // `--dir DIR` applies the migrations of another folder (tests use it to prove an edited file is refused).
-    const applied = await runMigrations(db, log, flags.dir);
-    if (applied.length === 0) log.info('nothing to apply: the schema is up to date');
-    else log.info({ applied: applied.map((m) => m.file) }, `applied ${applied.length} migration(s)`);
-    return 0;
-  } finally {
-    await db.end();
-  }
+  // `--dir DIR` applies the migrations of another folder (tests use it to prove an edited file is refused).
+  const applied = await runMigrations(db, log, flags.dir).finally(() => db.end());
+  if (applied.length === 0) log.info('nothing to apply: the schema is up to date');
+  else log.info({ applied: applied.map((m) => m.file) }, `applied ${applied.length} migration(s)`);
+  return 0;
 }
 
 if (isMain(import.meta.url)) runCli('migrate', () => main(process.argv.slice(2)));
