@@ -1,9 +1,4 @@
-/**
- * AWS clients from configuration: S3 here, Firehose in firehose.ts (kept apart so that what reads S3 only, such
- * as the replay worker, does not load the Firehose client: 30-60 ms of its start). With AWS_ENDPOINT_URL set (the
- * local emulator) they use it with path-style S3 and only the checksums the service requires; with it empty the
- * same code talks to real AWS.
- */
+/** AWS clients from configuration: S3 here, Firehose apart (firehose.ts) so S3-only readers start faster. */
 import { HeadBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import type { Config } from './config.ts';
 
@@ -19,7 +14,6 @@ export function clientOptions(config: AwsConfig) {
     maxAttempts: 2,
     // An unreachable or stalled endpoint must fail fast (the poller spools), not hang a poll.
     requestHandler: { connectionTimeout: 3_000, requestTimeout: 15_000 },
-    ...(config.AWS_ENDPOINT_URL ? { endpoint: config.AWS_ENDPOINT_URL } : {}),
     ...(config.AWS_ACCESS_KEY_ID
       ? {
           credentials: {
@@ -30,6 +24,7 @@ export function clientOptions(config: AwsConfig) {
       : {}),
     ...(config.AWS_ENDPOINT_URL
       ? {
+          endpoint: config.AWS_ENDPOINT_URL,
           requestChecksumCalculation: 'WHEN_REQUIRED' as const,
           responseChecksumValidation: 'WHEN_REQUIRED' as const,
         }

@@ -1,10 +1,7 @@
-/**
- * What every command-line tool shares: a failure is one line on stderr that names what could not be reached and
- * how to point the tool elsewhere, never a stack trace.
- */
+/** What every CLI shares: a failure is one line on stderr naming what was not reached and where to point. */
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import { parseArgs, type ParseArgsOptionsConfig } from 'node:util';
 import { S3Unavailable } from './aws.ts';
 import { ConfigError, ENV_FILE } from './config.ts';
 import { DbUnavailable } from '../sql/db.ts';
@@ -22,8 +19,7 @@ export function failureLine(err: unknown): string {
   const text = err instanceof Error ? err.message : String(err);
   return text
     .split('\n')
-    .map((l) => l.trim())
-    .filter(Boolean)
+    .flatMap((l) => l.trim() || [])
     .join(' ');
 }
 
@@ -43,33 +39,35 @@ export function usageLine(name: string, errors: string[], help: string): string 
   return `${name}: ${errors.join('; ')} (${help} for usage)`;
 }
 
-/**
- * For a tool without options: null when `args` is empty, else a function that prints the usage (`--help`,
- * status 0) or one line refusing the arguments (status 2) and returns that status.
- */
-export function parseHelpOnly(
-  name: string,
+const HELP = { help: { type: 'boolean', short: 'h', default: false } } as const;
+type FlagValues<O extends ParseArgsOptionsConfig> = ReturnType<
+  typeof parseArgs<{ options: O & typeof HELP; strict: true; allowPositionals: false }>
+>['values'];
+
+/** `args` read strictly (no positionals) against `options` plus `--help`/`-h`: the values, or the refusal. Pure. */
+export function parseFlags<const O extends ParseArgsOptionsConfig>(
   args: string[],
-  help: string,
-): ((usage: string) => number) | null {
-  if (args.length === 0) return null;
+  options: O,
+): FlagValues<O> | { errors: string[] } {
   try {
-    parseArgs({
-      args,
-      options: { help: { type: 'boolean', short: 'h' } },
-      strict: true,
-      allowPositionals: false,
-    });
-    return (usage) => {
-      process.stdout.write(`${usage}\n`);
-      return 0;
-    };
+    return parseArgs({ args, options: { ...options, ...HELP }, strict: true, allowPositionals: false })
+      .values as FlagValues<O>;
   } catch (err) {
-    return () => {
-      process.stderr.write(`${usageLine(name, [(err as Error).message], help)}\n`);
-      return 2;
-    };
+    return { errors: [(err as Error).message] };
   }
+}
+
+/** How a CLI names itself in a refusal, where its help is, and what `--help` prints. */
+export type Cli = { name: string; help: string; usage: string };
+
+/** For a refused command line (one line on stderr, status 2) or `--help` (the usage on stdout, status 0). */
+export function usageExit(cli: Cli, parsed: { errors: string[] } | { help?: boolean }): number {
+  if ('errors' in parsed) {
+    process.stderr.write(`${usageLine(cli.name, parsed.errors, cli.help)}\n`);
+    return 2;
+  }
+  process.stdout.write(`${cli.usage}\n`);
+  return 0;
 }
 
 /** Whether the module at `url` is the script node was started with, also when started through a symlink. */

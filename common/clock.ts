@@ -18,11 +18,7 @@ export function floorToMinute(ms: number): number {
   return Math.floor(ms / 60_000) * 60_000;
 }
 
-/**
- * A clock running `speed` times faster than the wall clock, from `simStart` (simulated epoch ms) at `realStart`
- * (wall epoch ms). Processes given the same three numbers agree on the simulated time: this is how the soak and
- * the fault tests run hours of minutes in minutes, across several processes.
- */
+/** A clock `speed` times the wall clock's, reading `simStart` at `realStart`: processes given these agree. */
 export function makeScaledClock(opts: { speed: number; simStart: number; realStart: number }): Clock {
   const { speed, simStart, realStart } = opts;
   return {

@@ -1,12 +1,4 @@
-/**
- * Configuration: read once per process through one schema, from the environment, then the `.env` file of the
- * working directory (the project folder under `npm run`), then the defaults — the same way for the stack and every
- * tool, so a CLI run beside `npm start` finds the stack's QuestDB and emulator with nothing exported.
- *
- * Every variable is declared once in `VARIABLES` with its default and meaning; the README's configuration
- * table and docker-compose.yml are checked against this list by tests, so docs cannot drift from code.
- * An invalid environment produces one error that names every bad variable.
- */
+/** Configuration, parsed once per process: environment over `.env` over defaults, every problem at once. */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseEnv } from 'node:util';
@@ -45,19 +37,12 @@ const bool = z
   .pipe(z.enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' }))
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
-const sourceList = z
-  .string()
-  .transform((s) =>
-    s
-      .split(',')
-      .map((x) => x.trim())
-      .filter((x) => x.length > 0),
-  )
-  .pipe(
-    z
-      .array(z.enum(SOURCE_NAMES, { error: `unknown source; known sources are ${SOURCE_NAMES.join(', ')}` }))
-      .min(1, 'must name at least one source'),
-  );
+/** A comma-separated list, blanks dropped, each item checked by `item`; `min` items at least. */
+const commaList = <T extends z.ZodType<unknown, string>>(item: T, min = 0) =>
+  z
+    .string()
+    .transform((s) => s.split(',').flatMap((x) => x.trim() || []))
+    .pipe(z.array(item).min(min, 'must name at least one source'));
 
 type Variable = { schema: z.ZodType; default: string; doc: string };
 
@@ -144,7 +129,10 @@ export const VARIABLES = {
       'for it. A stream that exists keeps its own',
   },
   SOURCES: {
-    schema: sourceList,
+    schema: commaList(
+      z.enum(SOURCE_NAMES, { error: `unknown source; known sources are ${SOURCE_NAMES.join(', ')}` }),
+      1,
+    ),
     default: 'blockchain',
     doc: `comma-separated sources to poll: ${SOURCE_NAMES.join(', ')}`,
   },
@@ -218,15 +206,7 @@ export const VARIABLES = {
     doc: 'size bound of the local spool for undeliverable records',
   },
   FORECAST_SOURCES: {
-    schema: z
-      .string()
-      .transform((s) =>
-        s
-          .split(',')
-          .map((x) => x.trim())
-          .filter((x) => x.length > 0),
-      )
-      .pipe(z.array(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be source names'))),
+    schema: commaList(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be source names')),
     default: '',
     doc: 'comma-separated sources whose series the forecaster projects; empty means every source with data',
   },
@@ -285,6 +265,9 @@ type Vars = typeof VARIABLES;
 export type VariableName = keyof Vars;
 export type Config = { [K in VariableName]: z.output<Vars[K]['schema']> };
 
+/** Variables by name, as in `process.env`. */
+export type Env = Record<string, string | undefined>;
+
 /** Thrown by `parseConfig`; its message lists every bad variable, one per line. */
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -297,7 +280,7 @@ export class ConfigError extends Error {
 }
 
 /** Parse the environment into a typed configuration, reporting every problem at once. */
-export function parseConfig(env: Record<string, string | undefined>): Config {
+export function parseConfig(env: Env): Config {
   const problems: string[] = [];
   const out: Record<string, unknown> = {};
   for (const [name, v] of Object.entries(VARIABLES) as [VariableName, Variable][]) {
@@ -316,13 +299,8 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
 /** While STACK_EMULATOR is on, the local emulator and its dummy credentials stand in for what is left empty. */
 function withEmulator(c: Config): Config {
   if (!c.STACK_EMULATOR) return c;
-  const keyless = c.AWS_ACCESS_KEY_ID === '';
-  return {
-    ...c,
-    AWS_ENDPOINT_URL: c.AWS_ENDPOINT_URL || `http://127.0.0.1:${c.MOTO_PORT}`,
-    AWS_ACCESS_KEY_ID: keyless ? 'test' : c.AWS_ACCESS_KEY_ID,
-    AWS_SECRET_ACCESS_KEY: keyless ? 'test' : c.AWS_SECRET_ACCESS_KEY,
-  };
+  const keys = c.AWS_ACCESS_KEY_ID === '' ? { AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' } : {};
+  return { ...c, AWS_ENDPOINT_URL: c.AWS_ENDPOINT_URL || `http://127.0.0.1:${c.MOTO_PORT}`, ...keys };
 }
 
 /** The file of settings that `npm start` and every CLI read alike, in the working directory. */
@@ -346,15 +324,12 @@ export function readEnvFile(dir: string = process.cwd()): Record<string, string>
 }
 
 /** The environment over the `.env` file: what every process of the project parses its configuration from. */
-export function loadEnv(
-  env: Record<string, string | undefined> = process.env,
-  dir: string = process.cwd(),
-): Record<string, string | undefined> {
+export function loadEnv(env: Env = process.env, dir = process.cwd()): Env {
   return { ...readEnvFile(dir), ...env };
 }
 
 /** Parse `env` (by default the environment over `.env`); on failure print the one message and exit with status 2. */
-export function loadConfigOrExit(env?: Record<string, string | undefined>): Config {
+export function loadConfigOrExit(env?: Env): Config {
   try {
     return parseConfig(env ?? loadEnv());
   } catch (err) {

@@ -1,10 +1,5 @@
-/**
- * One process per resource on a host: a lock file holding "host pid", created exclusively. A lock whose process
- * is gone (a crash, a kill) is taken over; one written on another host — another container sharing the volume —
- * never is, since whether its owner lives cannot be told from here (a PID means something only in its own PID
- * namespace). An old bare-pid lock is read as this host's.
- */
-import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+/** One process per resource on a host: an exclusive "host pid" lock file; a dead owner's is taken over. */
+import { closeSync, openSync, readFileSync, rmSync, unlinkSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 
 export function isAlive(pid: number): boolean {
@@ -34,16 +29,17 @@ export type PidLockMessages = {
 
 export type PidLock = { release(): void };
 
-/**
- * Take the lock at `path` or throw with the matching message. `holds` says whether a live pid on this host is
- * still the lock's owner (by default any live process is: a pid reused since is taken for the owner).
- */
-export function takePidLock(
-  path: string,
-  messages: PidLockMessages,
-  holds: (pid: number) => boolean = isAlive,
-): PidLock {
+/** Take the lock at `path` or throw; `holds` says whether a live pid on this host still owns it. */
+export function takePidLock(path: string, messages: PidLockMessages, holds = isAlive): PidLock {
   const me = `${hostname()} ${process.pid}`;
+  // An unreadable lock (gone, or half-written) has no owner: stale.
+  const readOwner = () => {
+    try {
+      return readFileSync(path, 'utf8').trim();
+    } catch {
+      return '';
+    }
+  };
   for (let i = 0; i < 2; i++) {
     try {
       const fd = openSync(path, 'wx');
@@ -51,21 +47,12 @@ export function takePidLock(
       closeSync(fd);
       return {
         release() {
-          try {
-            if (readFileSync(path, 'utf8').trim() === me) unlinkSync(path);
-          } catch {
-            /* already gone */
-          }
+          if (readOwner() === me) rmSync(path, { force: true });
         },
       };
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      let owner = '';
-      try {
-        owner = readFileSync(path, 'utf8').trim();
-      } catch {
-        /* unreadable: treat as stale */
-      }
+      const owner = readOwner();
       const [host, pidText] = owner.includes(' ') ? owner.split(' ') : [hostname(), owner];
       const pid = Number(pidText);
       if (host !== hostname()) throw new Error(messages.foreign(owner));

@@ -1,8 +1,4 @@
-/**
- * Every time a person types — CLI flags, web parameters, CSV timestamps — is read here. ISO 8601 dates and times
- * are UTC unless they carry `Z` or an offset; an impossible date or time (2031-02-30, 24:00, +25:00) is refused,
- * never rolled over. Each parser returns epoch milliseconds or the reason it could not. Pure.
- */
+/** Every time a person types is read here: ISO 8601 (UTC unless zoned); impossible times refused. Pure. */
 
 export type Parsed = { ok: true; ms: number } | { ok: false; reason: string };
 

@@ -4,10 +4,7 @@
 export const SOURCE_NAMES = ['blockchain', 'coinbase', 'coingecko', 'coindesk'] as const;
 export type SourceName = (typeof SOURCE_NAMES)[number];
 
-/**
- * Every reason a poll, or one currency of it, is not turned into a rate: the one list. `polls.reason` and
- * `rejections.reason` hold nothing else.
- */
+/** Every reason a poll, or a currency of it, gives no rate: what `polls` and `rejections` reasons hold. */
 export const REJECTION_REASONS = [
   'network',
   'http_status',
@@ -28,10 +25,7 @@ export const REJECTION_REASONS = [
 ] as const;
 export type RejectionReason = (typeof REJECTION_REASONS)[number];
 
-/**
- * Known, permanent conditions of a healthy answer (Coinbase lists BTC priced in itself every minute): filtered
- * and counted in `rejections`, but not a poll's `rejected`, `reason` or `error`.
- */
+/** Known states of a healthy answer: counted in `rejections`, not as a poll's rejected, reason or error. */
 export const FILTERED_REASONS: ReadonlySet<string> = new Set<RejectionReason>(['self_quote']);
 
 export type { Currency, Poll, Rate, RejectionRow } from '../sql/tables.ts';

@@ -1,10 +1,4 @@
-/**
- * The daily backtest: for every series with a day's data in the last 7 days, persistence, the production Wiener
- * GP and (where the same currency comes from other sources) the multi-output GP, on rolling 60-minute windows
- * every 5 minutes; rows in `backtests` under the run id `daily-YYYY-MM-DD`, so a retried window rewrites the same
- * rows. Each series' production choice (forecast/selection.ts) is logged: evidence accumulates over long spans,
- * never from the last few hours.
- */
+/** The daily backtest: each series' models over the last 7 days, rows under run id `daily-YYYY-MM-DD`. */
 import type { Clock } from '../common/types.ts';
 import type { Db } from '../sql/db.ts';
 import type { Ilp } from '../sql/ilp.ts';

@@ -1,12 +1,5 @@
-/**
- * Gap repair: every hour, find the minutes of the last window a (source, currency) series has no `rates` row for,
- * and refill them from the raw archive through the replay (same normalization, same jump-check memory). A series
- * is expected when it has a row in the window or the day before it (a currency never seen has no gaps; a source
- * down for the whole window still has its gaps found). Each gap is recorded in `gaps`: repaired, rejected (the
- * archived response gives no rate for it) or missing (the archive has no response). A missing minute young
- * enough for a late arrival is searched once more after the arrival slack, then final; nothing is retried
- * forever. Rows touched = rates rows repaired.
- */
+/** Gap repair: hourly, refill a window's missing `rates` minutes from the raw archive, recorded in `gaps`. */
+import type { AwsConfig } from '../common/aws.ts';
 import type { Config } from '../common/config.ts';
 import type { Clock, SourceName } from '../common/types.ts';
 import { rateKey, type MinuteOutput } from '../ingest/replay/minutes.ts';
@@ -18,7 +11,7 @@ import type { Ilp } from '../sql/ilp.ts';
 import { TABLES, writeRows } from '../sql/tables.ts';
 import { loadQueries, pick } from '../sql/loader.ts';
 import { waitForWal } from '../sql/wal.ts';
-import { classifyGaps, gridGaps, isFinal, spansOf, type Gap } from './gaps.ts';
+import { classifyGaps, gridGaps, isFinal, spansOf, type Gap, type Series } from './gaps.ts';
 import type { Job, JobContext } from './runner.ts';
 
 const Q = loadQueries('../sql/gaps.sql', import.meta.url);
@@ -30,16 +23,7 @@ export type GapRepairOptions = {
   db: Db;
   ilp: Ilp;
   clock: Clock;
-  config: Pick<
-    Config,
-    | 'SOURCES'
-    | 'RAW_BUCKET'
-    | 'RAW_PREFIX'
-    | 'AWS_REGION'
-    | 'AWS_ENDPOINT_URL'
-    | 'AWS_ACCESS_KEY_ID'
-    | 'AWS_SECRET_ACCESS_KEY'
-  >;
+  config: AwsConfig & Pick<Config, 'SOURCES' | 'RAW_BUCKET' | 'RAW_PREFIX'>;
   /** The archive for one run (default: S3 from the configuration, closed after the run). */
   openArchive?: () => OpenArchive;
   /** How late a response may arrive in the archive (as replay-s3 --slack). */
@@ -58,9 +42,7 @@ type Recorded = {
 };
 
 /** The job's work for one window; resolves to the rates rows repaired. */
-export function makeGapRepair(
-  opts: GapRepairOptions,
-): (ctx: Pick<JobContext, 'window' | 'signal' | 'log'>) => Promise<{ rows: number }> {
+export function makeGapRepair(opts: GapRepairOptions) {
   const { db, ilp, clock, config } = opts;
   const slackMs = opts.slackMs ?? 24 * HOUR;
   const lookbackMs = opts.seriesLookbackMs ?? 24 * HOUR;
@@ -69,33 +51,23 @@ export function makeGapRepair(
   /** The gaps of the window on the expected grid. */
   async function findGaps(start: number, end: number): Promise<Gap[]> {
     const sources = new Set<string>(config.SOURCES);
-    const counts = new Map(
-      (
-        await db.query<{ source: string; currency: string; n: string }>(pick(Q, 'seriesCounts'), [
-          iso(start),
-          iso(end),
-        ])
-      ).map((r) => [`${r.source}|${r.currency}`, Number(r.n)]),
-    );
+    const range = [iso(start), iso(end)];
+    const counted = await db.query<Series & { n: string }>(pick(Q, 'seriesCounts'), range);
+    const counts = new Map(counted.map((r) => [`${r.source}|${r.currency}`, Number(r.n)]));
     const minutes = Math.ceil((end - start) / MIN); // windows are whole minutes
-    const incomplete = (
-      await db.query<{ source: string; currency: string }>(pick(Q, 'seriesSeen'), [
-        iso(start - lookbackMs),
-        iso(end),
-      ])
-    ).filter((s) => sources.has(s.source) && (counts.get(`${s.source}|${s.currency}`) ?? 0) < minutes);
+    const seen = await db.query<Series>(pick(Q, 'seriesSeen'), [iso(start - lookbackMs), iso(end)]);
+    const incomplete = seen.filter(
+      (s) => sources.has(s.source) && (counts.get(`${s.source}|${s.currency}`) ?? 0) < minutes,
+    );
     const present = new Set<string>();
-    for (const source of new Set(incomplete.map((s) => s.source)))
-      for (const r of await db.query<{ ts: Date; currency: string }>(pick(Q, 'sourceRows'), [
-        source,
-        iso(start),
-        iso(end),
-      ]))
-        present.add(rateKey({ ts: r.ts.getTime(), source, currency: r.currency }));
+    for (const source of new Set(incomplete.map((s) => s.source))) {
+      const rows = await db.query<{ ts: Date; currency: string }>(pick(Q, 'sourceRows'), [source, ...range]);
+      for (const r of rows) present.add(rateKey({ ts: r.ts.getTime(), source, currency: r.currency }));
+    }
     return gridGaps({ start, end }, incomplete, present);
   }
 
-  return async ({ window, signal, log }) => {
+  return async ({ window, signal, log }: Pick<JobContext, 'window' | 'signal' | 'log'>) => {
     const now = clock.now();
     await waitForWal(db, ['rates', 'gaps']);
     const recorded = new Map<string, Recorded>();
@@ -110,28 +82,25 @@ export function makeGapRepair(
     if (search.length === 0) return { rows: 0 };
 
     const gapKeys = new Set(search.map(rateKey));
-    const gapMinutes = new Set(search.map((g) => `${g.ts}|${g.source}`));
+    const sourceMinute = (g: { ts: number; source: string }) => `${g.ts}|${g.source}`;
+    const gapMinutes = new Set(search.map(sourceMinute));
+    const fixed = {
+      force: false,
+      slackMs,
+      batchRows: 20_000,
+      concurrency: 4,
+      resumable: false,
+      fresh: false,
+    };
     const outs: MinuteOutput[] = [];
     const archive = openArchive();
     try {
-      for (const span of spansOf(
-        search.map((g) => g.ts),
-        HOUR,
-      )) {
-        const sources = [
-          ...new Set(search.filter((g) => g.ts >= span.from && g.ts < span.to).map((g) => g.source)),
-        ];
+      const minutes = search.map((g) => g.ts);
+      for (const span of spansOf(minutes, HOUR)) {
+        const inSpan = search.filter((g) => g.ts >= span.from && g.ts < span.to);
+        const sources = [...new Set(inSpan.map((g) => g.source as SourceName))];
         await runReplay(
-          {
-            ...span,
-            sources: sources as SourceName[],
-            force: false,
-            slackMs,
-            batchRows: 20_000,
-            concurrency: 4,
-            resumable: false,
-            fresh: false,
-          },
+          { ...span, sources, ...fixed },
           {
             db,
             store: makeQuestdbStore(ilp),
@@ -140,12 +109,9 @@ export function makeGapRepair(
             archiveName: `s3://${config.RAW_BUCKET}/${config.RAW_PREFIX}`,
             clock,
             signal,
-            select: {
-              rate: (r) => gapKeys.has(rateKey(r)),
-              poll: (p) => gapMinutes.has(`${p.ts}|${p.source}`),
-            },
+            select: { rate: (r) => gapKeys.has(rateKey(r)), poll: (p) => gapMinutes.has(sourceMinute(p)) },
             onMinute: (o) => {
-              if (o.polls.some((p) => gapMinutes.has(`${p.ts}|${p.source}`))) outs.push(o);
+              if (o.polls.some((p) => gapMinutes.has(sourceMinute(p)))) outs.push(o);
             },
           },
         );
@@ -180,14 +146,14 @@ export function makeGapRepair(
   };
 }
 
-/** The registered job: hourly windows, 15 minutes after each hour (Firehose buffers up to 15 minutes). */
+/** The registered job: hourly windows, 20 minutes after each hour (Firehose buffers up to 15 minutes). */
 export function makeGapRepairJob(opts: GapRepairOptions): Job {
   const repair = makeGapRepair(opts);
   return {
     name: 'gap-repair',
     policy: {
       windowMs: HOUR,
-      delayMs: 20 * MIN, // Firehose buffers up to 15 minutes before an object lands
+      delayMs: 20 * MIN,
       catchUp: 'each',
       maxLookbackMs: 7 * 24 * HOUR,
       maxBatch: 24,

@@ -1,8 +1,4 @@
-/**
- * The pure core of gap repair: the expected-minutes grid of each series against the rows present, the spans of
- * minutes worth one replay each, and what the archive said about each gap. (QuestDB 9.3.4 cannot do the grid in
- * one query: keyed SAMPLE BY refuses FROM/TO, and FILL(NULL) with a bound TO does not fill after the last row.)
- */
+/** The pure core of gap repair: expected-minute grids against rows present, replay spans, gap verdicts. */
 import { arrivalDeadline } from '../ingest/archive/keys.ts';
 import { rateKey, type MinuteOutput } from '../ingest/replay/minutes.ts';
 import type { Window } from './scheduler.ts';
@@ -23,10 +19,7 @@ export function gridGaps(window: Window, series: Series[], present: Set<string>)
   return out;
 }
 
-/**
- * Spans [from, to) of whole minutes covering `minutes`, a new span wherever the next minute is more than `joinMs`
- * after the last: one replay reads the archive once for gaps close together. Pure.
- */
+/** Spans [from, to) of whole minutes covering `minutes`, split where the next is over `joinMs` away. Pure. */
 export function spansOf(minutes: number[], joinMs: number): { from: number; to: number }[] {
   const sorted = [...new Set(minutes)].sort((a, b) => a - b);
   const out: { from: number; to: number }[] = [];
@@ -38,11 +31,7 @@ export function spansOf(minutes: number[], joinMs: number): { from: number; to: 
   return out;
 }
 
-/**
- * What the archive holds for each gap, from the minutes a replay normalized: `repaired` when it gives the rate;
- * `rejected` when it has the source's response for that minute but no accepted rate for the currency (with the
- * reason of the last attempt); `missing` when it has no response at all. Pure.
- */
+/** Per gap: `repaired` (the archive gives the rate), `rejected` (a response, no rate) or `missing`. Pure. */
 export function classifyGaps(gaps: Gap[], outs: MinuteOutput[]): Map<string, Verdict> {
   const produced = new Set<string>();
   const answered = new Map<string, { attempt: number; accepted: number; reason: string; error: string }>();

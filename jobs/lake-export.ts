@@ -1,11 +1,4 @@
-/**
- * The curated-lake export (lake/export.ts): once a day, after the UTC day has ended and gap repair has had its
- * hour, export that day of `rates` and `polls` to S3 as Parquet; then re-export every exported day whose row count
- * changed since (a gap repaired, a replay-s3 backfill, late rows), and any day of the week before that has rows
- * but was never exported (history older than that is the export backfill's). Missed days after
- * downtime are caught up one by one (catchUp 'each', 30 days back). Rows touched = rows exported; a day without
- * rows writes nothing and is recorded in `lake_exports` with 0 rows.
- */
+/** The lake export: daily, the ended UTC day to S3 as Parquet, then days changed since or never exported. */
 import { waitForWal } from '../sql/wal.ts';
 import { DAY_MS, LAKE_TABLES } from '../lake/layout.ts';
 import type { Exporter } from '../lake/export.ts';

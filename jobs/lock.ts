@@ -1,9 +1,4 @@
-/**
- * One scheduler per database: runs of a job must never overlap, and two schedulers against one QuestDB (the
- * stack's, plus one started by hand) would run every job twice at once. The lock is a file in
- * the system's temp folder named after the QuestDB it schedules for, so stacks on other ports are unaffected.
- * It guards one host; across hosts (containers), deploy one scheduler — docker-compose.yml runs one.
- */
+/** One scheduler per QuestDB on a host (a temp-folder lock file), so runs of a job never overlap. */
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Config } from '../common/config.ts';

@@ -1,10 +1,4 @@
-/**
- * The jobs service: one process runs every registered job whenever its next window is due (runner.run). At start
- * it catches up what it missed while down (each job's progress is read back from `job_runs`); ticks of a job that
- * is still running are skipped, not queued; a second scheduler against the same QuestDB on this host refuses to
- * start (lock.ts), so runs never overlap across processes either. SIGINT/SIGTERM stop the schedule, let running
- * jobs finish (their signal aborts), then close the database pool; the lock goes at exit.
- */
+/** The jobs service: runs every job when due, one scheduler per QuestDB; a signal lets running jobs end. */
 import { clockFromConfig } from '../common/clock.ts';
 import { loadConfigOrExit } from '../common/config.ts';
 import { makeLogger } from '../common/log.ts';
@@ -19,8 +13,7 @@ const config = loadConfigOrExit();
 const log = makeLogger('jobs', config.LOG_LEVEL);
 try {
   const lock = takeSchedulerLock(config);
-  // Released however the process exits (after SIGINT/SIGTERM, or a crash); one killed outright leaves it to be
-  // taken over by the next scheduler.
+  // Released however the process exits; one killed outright leaves it to the next scheduler to take over.
   process.on('exit', () => lock.release());
 } catch (err) {
   log.error((err as Error).message);

@@ -1,9 +1,4 @@
-/**
- * The jobs the scheduler runs, by name. A new job is a module exporting `make<Name>Job(deps): Job` and one line
- * in `makeJobs`; its name becomes its key in `job_runs`, so never rename a job that has run.
- * Jobs: view health and forecast scoring (every 5 min), spool housekeeping (every 10 min), gap repair (hourly
- * windows, caught up one by one after downtime), the forecast backtest (daily), the curated-lake export (daily).
- */
+/** The jobs the scheduler runs. A job's name is its key in `job_runs`: never rename one that has run. */
 import type { Clock } from '../common/types.ts';
 import type { Config } from '../common/config.ts';
 import type { Log } from '../common/log.ts';
@@ -24,25 +19,11 @@ export type JobDeps = { db: Db; ilp: Ilp; clock: Clock; log: Log; config: Config
 
 export function makeJobs(deps: JobDeps): Job[] {
   return [
-    makeViewHealthJob({ db: deps.db, clock: deps.clock }),
+    makeViewHealthJob(deps),
     makeScoringJob(deps),
     makeBacktestJob(deps),
-    makeSpoolHousekeepingJob({
-      config: deps.config,
-      ilp: deps.ilp,
-      firehose: makeFirehose(deps.config),
-      log: deps.log,
-    }),
-    makeGapRepairJob({ db: deps.db, ilp: deps.ilp, clock: deps.clock, config: deps.config }),
-    makeLakeExportJob({
-      db: deps.db,
-      exporter: makeExporter({
-        db: deps.db,
-        ilp: deps.ilp,
-        s3: makeS3(deps.config),
-        clock: deps.clock,
-        config: deps.config,
-      }),
-    }),
+    makeSpoolHousekeepingJob({ ...deps, firehose: makeFirehose(deps.config) }),
+    makeGapRepairJob(deps),
+    makeLakeExportJob({ db: deps.db, exporter: makeExporter({ ...deps, s3: makeS3(deps.config) }) }),
   ];
 }

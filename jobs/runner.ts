@@ -1,9 +1,4 @@
-/**
- * Runs registered jobs window by window: never two runs of one job at once, every run recorded ('running' when it
- * starts, its outcome when it ends), missed windows caught up in order after downtime. `run` is the one trigger of
- * every periodic job (the jobs service and the forecaster): it ticks each job when its next window is due on the
- * injected clock, so an accelerated clock fires the same trigger.
- */
+/** Runs jobs window by window: one run of a job at a time, each run recorded, missed windows caught up. */
 import type { Clock } from '../common/types.ts';
 import type { Log } from '../common/log.ts';
 import type { RunStore } from './run-store.ts';
@@ -62,8 +57,8 @@ export function makeRunner(deps: { jobs: Job[]; store: RunStore; clock: Clock; l
   const running = new Map<string, Promise<TickResult>>();
   let progress: Map<string, number> | null = null;
 
-  /** One window: record 'running', do the work, record the outcome. True when the work succeeded. */
-  async function runWindow(job: Job, window: Window): Promise<{ ok: true } | { ok: false; error: string }> {
+  /** One window: record 'running', do the work, record the outcome. The error, or null when the work succeeded. */
+  async function runWindow(job: Job, window: Window): Promise<string | null> {
     const startedAt = clock.now();
     const base = { job: job.name, window, startedAt };
     const jlog = log.child({ job: job.name, window: [iso(window.start), iso(window.end)] });
@@ -86,12 +81,12 @@ export function makeRunner(deps: { jobs: Job[]; store: RunStore; clock: Clock; l
     }
     if (outcome.status === 'ok') {
       jlog.info({ rows: outcome.rows, durationMs }, 'run ok');
-      return { ok: true };
+      return null;
     }
     // QuestDB away is an expected condition (the run is retried), not a fault of the job.
     if (unreachable) jlog.warn({ error: outcome.error, durationMs }, 'run failed: QuestDB unreachable');
     else jlog.error({ error: outcome.error, durationMs }, 'run failed');
-    return { ok: false, error: outcome.error };
+    return outcome.error;
   }
 
   async function runTick(job: Job): Promise<TickResult> {
@@ -106,26 +101,18 @@ export function makeRunner(deps: { jobs: Job[]; store: RunStore; clock: Clock; l
         if (plan.skipped) {
           const s = plan.skipped;
           log.warn({ job: job.name, from: iso(s.start), to: iso(s.end) }, 'giving up missed windows');
-          const now = clock.now();
-          await store.record({
-            job: job.name,
-            window: s,
-            startedAt: now,
-            status: 'skipped',
-            durationMs: 0,
-            rows: 0,
-            error:
-              job.policy.catchUp === 'latest'
-                ? 'superseded by a newer window'
-                : 'older than the catch-up bound',
-          });
+          const { catchUp } = job.policy;
+          const error =
+            catchUp === 'latest' ? 'superseded by a newer window' : 'older than the catch-up bound';
+          const run = { job: job.name, window: s, startedAt: clock.now(), durationMs: 0, rows: 0, error };
+          await store.record({ ...run, status: 'skipped' });
           progress.set(job.name, s.end);
         }
         if (plan.windows.length === 0) return result('caught-up');
         for (const window of plan.windows) {
           if (abort.signal.aborted) return result('stopped');
-          const r = await runWindow(job, window);
-          if (!r.ok) return result('failed', r.error);
+          const error = await runWindow(job, window);
+          if (error !== null) return result('failed', error);
           progress.set(job.name, window.end);
           ran++;
         }

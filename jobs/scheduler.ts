@@ -1,12 +1,4 @@
-/**
- * The pure core of the scheduler: which windows a job owes, given how far it has got and what time it is.
- *
- * A job processes time in fixed windows aligned to multiples of their length since the epoch (UTC), e.g. every
- * hour [10:00, 11:00). A window is due once it has ended and `delayMs` has passed (late rows settle). After
- * downtime the missed windows are owed too: `each` runs them oldest first; `latest` runs only the newest (a
- * check of the present, like view health, gains nothing from replaying the past). Catch-up is bounded:
- * windows older than `maxLookbackMs` are given up as one skipped span, and one plan holds at most `maxBatch`.
- */
+/** Which windows a job owes: epoch-aligned windows due `delayMs` after their end, caught up by policy. */
 
 /** A half-open span of time [start, end), epoch ms UTC. */
 export type Window = { start: number; end: number };
@@ -38,10 +30,7 @@ export function validatePolicy(name: string, p: WindowPolicy): void {
   if (problems.length) throw new Error(`job ${name}: ${problems.join('; ')}`);
 }
 
-/**
- * Plan the windows due at `now` for a job that has finished everything before `doneUntil` (null: never ran,
- * which starts with the newest due window only). Pure.
- */
+/** The windows due at `now` for a job done up to `doneUntil` (null: never ran, so the newest only). Pure. */
 export function planWindows(policy: WindowPolicy, doneUntil: number | null, now: number): Plan {
   const w = policy.windowMs;
   const dueEnd = Math.floor((now - policy.delayMs) / w) * w;

@@ -1,9 +1,4 @@
-/**
- * Spool housekeeping: a poller drains its own spool, but a poller that stopped for good (a second poller
- * removed, a renamed POLLER_ID) leaves its undelivered batches behind, and nothing would ever send them. This
- * job finds spool folders whose owner is gone, takes them over (the spool's lock refuses a live owner, so it
- * never races a running poller), and delivers their batches in order to Firehose and QuestDB.
- */
+/** Spool housekeeping: deliver the spools of pollers gone for good (the spool lock refuses a live owner). */
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FirehoseClient } from '@aws-sdk/client-firehose';
@@ -25,9 +20,7 @@ type Deps = {
 };
 
 /** Drain every orphaned spool under the spool base; returns the batches delivered. */
-export async function drainOrphanedSpools(
-  deps: Deps,
-): Promise<{ delivered: number; orphans: string[]; busy: string[] }> {
+export async function drainOrphanedSpools(deps: Deps) {
   const base = spoolBase(deps.config);
   const result = { delivered: 0, orphans: [] as string[], busy: [] as string[] };
   if (!existsSync(base)) return result;

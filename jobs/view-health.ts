@@ -1,9 +1,4 @@
-/**
- * View health: are the materialized views current? QuestDB refreshes them after every commit to their base, but
- * a view can fall behind (a refresh failed, the server restarted mid-refresh) or be invalidated (its base table
- * lost a partition, was truncated, changed schema). This job finds out and refreshes: INCREMENTAL for a view
- * behind its base, FULL for an invalid one, then waits until the view has caught up.
- */
+/** View health: refresh a view behind its base (INCREMENTAL) or invalid (FULL), then wait for it. */
 import type { Clock } from '../common/types.ts';
 import type { Db } from '../sql/db.ts';
 import { loadQueries, pick } from '../sql/loader.ts';
@@ -15,17 +10,14 @@ const Q = loadQueries('../sql/jobs.sql', import.meta.url);
 export type ViewSpec = { name: string; refreshIncremental: string; refreshFull: string };
 
 /** The project's views, base first: refreshing rates_1h feeds rates_1d, which is checked after it. */
+const view = (name: string, query: string): ViewSpec => ({
+  name,
+  refreshIncremental: pick(Q, `${query}Incremental`),
+  refreshFull: pick(Q, `${query}Full`),
+});
 export const RATE_VIEWS: ViewSpec[] = [
-  {
-    name: 'rates_1h',
-    refreshIncremental: pick(Q, 'refreshRates1hIncremental'),
-    refreshFull: pick(Q, 'refreshRates1hFull'),
-  },
-  {
-    name: 'rates_1d',
-    refreshIncremental: pick(Q, 'refreshRates1dIncremental'),
-    refreshFull: pick(Q, 'refreshRates1dFull'),
-  },
+  view('rates_1h', 'refreshRates1h'),
+  view('rates_1d', 'refreshRates1d'),
 ];
 
 export type ViewState = {
@@ -38,10 +30,7 @@ export type ViewState = {
   invalidationReason: string | null;
 };
 
-/**
- * current: caught up. catching-up: behind, but a refresh finished within `graceMs` (QuestDB is on it).
- * stale: behind with no refresh for longer than that. invalid: must be rebuilt. missing: no such view.
- */
+/** current; catching-up (behind, refreshed within `graceMs`); stale; invalid (rebuild); missing. */
 export type Verdict = 'current' | 'catching-up' | 'stale' | 'invalid' | 'missing';
 
 /** Judge one view's state. Pure. */
@@ -92,9 +81,7 @@ export type ViewHealthOptions = {
 };
 
 /** The view-health job's work: check every view in order, refresh those that need it. Rows = views refreshed. */
-export function makeViewHealth(
-  opts: ViewHealthOptions,
-): (ctx: Pick<JobContext, 'signal' | 'log'>) => Promise<{ rows: number }> {
+export function makeViewHealth(opts: ViewHealthOptions) {
   const { db, clock, views = RATE_VIEWS, graceMs = 120_000, settleTimeoutMs = 120_000, pollMs = 500 } = opts;
 
   async function settle(view: ViewSpec, target: number, signal: AbortSignal): Promise<ViewState> {
@@ -111,7 +98,7 @@ export function makeViewHealth(
     }
   }
 
-  return async ({ signal, log }) => {
+  return async ({ signal, log }: Pick<JobContext, 'signal' | 'log'>) => {
     const problems: string[] = [];
     let refreshed = 0;
     for (const view of views) {
@@ -126,14 +113,9 @@ export function makeViewHealth(
         log.debug({ view: view.name, verdict, lag: state.baseTxn - state.refreshTxn }, 'view ok');
         continue;
       }
+      const { refreshTxn, baseTxn, invalidationReason: reason } = state;
       log.warn(
-        {
-          view: view.name,
-          verdict,
-          refreshTxn: state.refreshTxn,
-          baseTxn: state.baseTxn,
-          reason: state.invalidationReason,
-        },
+        { view: view.name, verdict, refreshTxn, baseTxn, reason },
         verdict === 'invalid' ? 'view invalid: full refresh' : 'view behind its base: incremental refresh',
       );
       try {

@@ -1,7 +1,4 @@
-/**
- * `npm run backfill -- <name> [options]`: run one backfill script by name; `--help` lists them.
- * Backfills rebuild later layers from the raw archive or import history; they are idempotent by design.
- */
+/** `npm run backfill -- <name> [options]`: run one backfill (idempotent) by name; `--help` lists them. */
 import { runCli } from '../common/cli.ts';
 import { loadEnv, parseConfig } from '../common/config.ts';
 import { makeLogger } from '../common/log.ts';

@@ -1,16 +1,13 @@
-/**
- * `npm run migrate`: apply the numbered `.sql` files in this folder, in order, each recorded with its checksum.
- * A re-run applies nothing; an applied migration that was edited is refused with a non-zero exit.
- */
+/** `npm run migrate`: apply the numbered `.sql` files in order, recorded with checksums; edited ones fail. */
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
-import { isMain, runCli, usageLine } from '../common/cli.ts';
+import { isMain, parseFlags, runCli, usageExit } from '../common/cli.ts';
 import { loadEnv, parseConfig } from '../common/config.ts';
 import { makeLogger, type Log } from '../common/log.ts';
 import { makeDb, type Db } from '../sql/db.ts';
 import { loadQueries, pick } from '../sql/loader.ts';
-import { parseMigrationFiles, planMigrations, splitStatements, type MigrationFile } from './plan.ts';
+import { parseMigrationFiles, planMigrations, splitStatements } from './plan.ts';
+import type { AppliedMigration, MigrationFile } from './plan.ts';
 
 const Q = loadQueries('./migrations.sql', new URL('../sql/', import.meta.url));
 
@@ -26,16 +23,10 @@ export function readMigrations(dir: string = MIGRATIONS_DIR): MigrationFile[] {
 }
 
 /** Apply what is pending; returns the files applied. Throws (before touching anything) on an edited migration. */
-export async function runMigrations(
-  db: Db,
-  log: Log,
-  dir: string = MIGRATIONS_DIR,
-): Promise<MigrationFile[]> {
+export async function runMigrations(db: Db, log: Log, dir = MIGRATIONS_DIR): Promise<MigrationFile[]> {
   const files = readMigrations(dir);
   await db.query(pick(Q, 'ensureMigrationsTable'));
-  const applied = await db.query<{ version: number; name: string; checksum: string }>(
-    pick(Q, 'appliedMigrations'),
-  );
+  const applied = await db.query<AppliedMigration>(pick(Q, 'appliedMigrations'));
   const pending = planMigrations(files, applied);
   for (const m of pending) {
     const statements = splitStatements(m.text);
@@ -59,34 +50,17 @@ that was edited since is refused before anything runs. Exit status: 0 ok, 1 fail
 edited or failing migration), 2 bad usage.`;
 
 async function main(args: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args,
-      options: { dir: { type: 'string' }, help: { type: 'boolean', short: 'h', default: false } },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (err) {
-    process.stderr.write(`${usageLine('migrate', [(err as Error).message], 'npm run migrate -- --help')}\n`);
-    return 2;
-  }
-  if (values.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
+  const flags = parseFlags(args, { dir: { type: 'string' } });
+  if ('errors' in flags || flags.help)
+    return usageExit({ name: 'migrate', help: 'npm run migrate -- --help', usage: USAGE }, flags);
   const config = parseConfig(loadEnv());
   const log = makeLogger('migrate', config.LOG_LEVEL);
   const db = makeDb(config, 1);
-  try {
-    // `--dir DIR` applies the migrations of another folder (tests use it to prove an edited file is refused).
-    const applied = await runMigrations(db, log, values.dir);
-    if (applied.length === 0) log.info('nothing to apply: the schema is up to date');
-    else log.info({ applied: applied.map((m) => m.file) }, `applied ${applied.length} migration(s)`);
-    return 0;
-  } finally {
-    await db.end();
-  }
+  // `--dir DIR` applies the migrations of another folder (tests use it to prove an edited file is refused).
+  const applied = await runMigrations(db, log, flags.dir).finally(() => db.end());
+  if (applied.length === 0) log.info('nothing to apply: the schema is up to date');
+  else log.info({ applied: applied.map((m) => m.file) }, `applied ${applied.length} migration(s)`);
+  return 0;
 }
 
 if (isMain(import.meta.url)) runCli('migrate', () => main(process.argv.slice(2)));

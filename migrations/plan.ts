@@ -48,10 +48,7 @@ export function planMigrations(files: MigrationFile[], applied: AppliedMigration
   return files.filter((f) => !done.has(f.version));
 }
 
-/**
- * Split a SQL script into statements on `;`, ignoring semicolons inside quotes and `--` comments.
- * Comment-only fragments are dropped.
- */
+/** Split a SQL script on `;` outside quotes and `--` comments; comment-only fragments are dropped. */
 export function splitStatements(script: string): string[] {
   const out: string[] = [];
   let buf = '';

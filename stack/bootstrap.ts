@@ -1,7 +1,4 @@
-/**
- * Bootstrap of the raw archive: the S3 bucket and a Firehose delivery stream with an extended S3 destination
- * under RAW_PREFIX. Idempotent: existing resources are left as they are. `npm run bootstrap`.
- */
+/** `npm run bootstrap`: create the raw bucket and the Firehose stream writing to it if missing. */
 import { CreateBucketCommand, HeadBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import {
   CreateDeliveryStreamCommand,
@@ -9,7 +6,7 @@ import {
   type FirehoseClient,
 } from '@aws-sdk/client-firehose';
 import { asAwsError, makeS3 } from '../common/aws.ts';
-import { isMain, parseHelpOnly, runCli } from '../common/cli.ts';
+import { isMain, parseFlags, runCli, usageExit } from '../common/cli.ts';
 import { loadEnv, parseConfig, type Config } from '../common/config.ts';
 import { makeFirehose } from '../common/firehose.ts';
 import { makeLogger } from '../common/log.ts';
@@ -44,15 +41,14 @@ export async function runBootstrap(
     bucketCreated = true;
   }
   let streamCreated = false;
+  const stream = { DeliveryStreamName: config.FIREHOSE_STREAM };
   try {
-    await deps.firehose.send(
-      new DescribeDeliveryStreamCommand({ DeliveryStreamName: config.FIREHOSE_STREAM }),
-    );
+    await deps.firehose.send(new DescribeDeliveryStreamCommand(stream));
   } catch (err) {
     if ((err as { name?: string }).name !== 'ResourceNotFoundException') throw err;
     await deps.firehose.send(
       new CreateDeliveryStreamCommand({
-        DeliveryStreamName: config.FIREHOSE_STREAM,
+        ...stream,
         DeliveryStreamType: 'DirectPut',
         ExtendedS3DestinationConfiguration: {
           BucketARN: `arn:aws:s3:::${config.RAW_BUCKET}`,
@@ -60,8 +56,7 @@ export async function runBootstrap(
           // With a plain prefix Firehose appends YYYY/MM/DD/HH/ (UTC) itself.
           Prefix: config.RAW_PREFIX,
           ErrorOutputPrefix: `errors/${config.RAW_PREFIX}`,
-          // Objects of FIREHOSE_BUFFER_SECONDS (15 minutes by default): a minute of every source is a few
-          // kB, far below 5 MB, so the interval decides. The emulator writes an object per call whatever this says.
+          // A minute of every source is a few kB, far below 5 MB: the interval decides an object's span.
           BufferingHints: { IntervalInSeconds: config.FIREHOSE_BUFFER_SECONDS, SizeInMBs: 5 },
           CompressionFormat: 'UNCOMPRESSED',
         },
@@ -71,13 +66,25 @@ export async function runBootstrap(
   }
   // Real Firehose takes a while to become ACTIVE; the emulator is ACTIVE at once.
   for (let i = 0; i < 120; i++) {
-    const d = await deps.firehose.send(
-      new DescribeDeliveryStreamCommand({ DeliveryStreamName: config.FIREHOSE_STREAM }),
-    );
+    const d = await deps.firehose.send(new DescribeDeliveryStreamCommand(stream));
     if (d.DeliveryStreamDescription?.DeliveryStreamStatus === 'ACTIVE') break;
     await new Promise((r) => setTimeout(r, 5_000));
   }
   return { bucketCreated, streamCreated };
+}
+
+/** `runBootstrap` with clients of its own; S3 or Firehose not reached becomes `S3Unavailable`. */
+export async function bootstrapArchive(config: Config) {
+  const s3 = makeS3(config);
+  const firehose = makeFirehose(config);
+  try {
+    return await runBootstrap({ s3, firehose }, config);
+  } catch (err) {
+    throw asAwsError(err, config);
+  } finally {
+    s3.destroy();
+    firehose.destroy();
+  }
 }
 
 const USAGE = `usage: npm run bootstrap
@@ -86,22 +93,14 @@ Creates the raw bucket (RAW_BUCKET) and the Firehose delivery stream (FIREHOSE_S
 what exists is left as it is. Exit status: 0 ok, 1 failed (S3 or Firehose not reached), 2 bad usage.`;
 
 async function main(args: string[]): Promise<number> {
-  const usage = parseHelpOnly('bootstrap', args, 'npm run bootstrap -- --help');
-  if (usage !== null) return usage(USAGE);
+  const flags = parseFlags(args, {});
+  if ('errors' in flags || flags.help)
+    return usageExit({ name: 'bootstrap', help: 'npm run bootstrap -- --help', usage: USAGE }, flags);
   const config = parseConfig(loadEnv());
+  const r = await bootstrapArchive(config);
   const log = makeLogger('bootstrap', config.LOG_LEVEL);
-  const s3 = makeS3(config);
-  const firehose = makeFirehose(config);
-  try {
-    const r = await runBootstrap({ s3, firehose }, config);
-    log.info({ bucket: config.RAW_BUCKET, stream: config.FIREHOSE_STREAM, ...r }, 'raw archive ready');
-    return 0;
-  } catch (err) {
-    throw asAwsError(err, config);
-  } finally {
-    s3.destroy();
-    firehose.destroy();
-  }
+  log.info({ bucket: config.RAW_BUCKET, stream: config.FIREHOSE_STREAM, ...r }, 'raw archive ready');
+  return 0;
 }
 
 if (isMain(import.meta.url)) runCli('bootstrap', () => main(process.argv.slice(2)));

@@ -1,5 +1,5 @@
 /** The configuration table of docs/operations.md, from the config schema (`npm run docs:config` prints it). */
-import { isMain, parseHelpOnly, runCli } from '../common/cli.ts';
+import { isMain, parseFlags, runCli, usageExit } from '../common/cli.ts';
 import { VARIABLES } from '../common/config.ts';
 
 export function configTable(): string {
@@ -17,8 +17,9 @@ environment, then the .env file of the working directory, then these defaults.`;
 
 if (isMain(import.meta.url))
   runCli('docs:config', async () => {
-    const usage = parseHelpOnly('docs:config', process.argv.slice(2), 'npm run docs:config -- --help');
-    if (usage !== null) return usage(USAGE);
+    const flags = parseFlags(process.argv.slice(2), {});
+    if ('errors' in flags || flags.help)
+      return usageExit({ name: 'docs:config', help: 'npm run docs:config -- --help', usage: USAGE }, flags);
     process.stdout.write(configTable() + '\n');
     return 0;
   });

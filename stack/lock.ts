@@ -1,8 +1,5 @@
-/**
- * The run lock of `npm start`: one supervisor per stack folder. The lock file records the supervisor's pid and
- * its children's, so a later start can tell a live run (refuse) from a crashed one (clean its leftovers, go on).
- */
-import { linkSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+/** The run lock of `npm start`: the supervisor's and its children's pids, so a crashed run can be cleaned. */
+import { linkSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { isAlive } from '../common/pidlock.ts';
 
 export type LockState = { pid: number; children: Record<string, number> };
@@ -17,10 +14,7 @@ function read(path: string): LockState | null {
 
 export type Lock = { update(children: Record<string, number>): void; release(): void };
 
-/**
- * Take the lock at `path`. Throws `AlreadyRunning` when a live supervisor holds it. A stale lock's leftover
- * children are passed to `onStale` (to be stopped) before it is taken over.
- */
+/** Take the lock at `path` (`AlreadyRunning` if a live supervisor holds it); stale children to `onStale`. */
 export function acquireLock(path: string, onStale: (stale: LockState) => void): Lock {
   const state: LockState = { pid: process.pid, children: {} };
   const tmp = `${path}.${process.pid}`;
@@ -36,11 +30,7 @@ export function acquireLock(path: string, onStale: (stale: LockState) => void): 
           renameSync(tmp, path);
         },
         release() {
-          try {
-            if (read(path)?.pid === process.pid) unlinkSync(path);
-          } catch {
-            /* already gone */
-          }
+          if (read(path)?.pid === process.pid) rmSync(path, { force: true });
         },
       };
     } catch (err) {
@@ -51,11 +41,7 @@ export function acquireLock(path: string, onStale: (stale: LockState) => void): 
         throw new AlreadyRunning(holder.pid);
       }
       if (holder) onStale(holder);
-      try {
-        unlinkSync(path);
-      } catch {
-        /* another starter removed it first */
-      }
+      rmSync(path, { force: true }); // another starter may have removed it first
     }
   }
   unlinkSync(tmp);

@@ -1,13 +1,9 @@
-/**
- * The AWS emulator (moto server) in a virtualenv under the stack folder: install idempotently, start, wait.
- * It runs through stack/moto_archive.py, which makes its S3 durable: every object stored is written through to a
- * folder and loaded back on start.
- */
+/** The AWS emulator (moto server, run by stack/moto_archive.py so its S3 is durable) in a virtualenv. */
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Config } from '../common/config.ts';
 import { MOTO_VERSION } from './versions.ts';
-import { installVenv, isUp, spawnManaged, waitForHttp, type Managed } from './process.ts';
+import { installVenv, type Say, isUp, spawnManaged, waitForHttp, type Managed } from './process.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const MOTO_LAUNCHER = fileURLToPath(new URL('./moto_archive.py', import.meta.url));
@@ -23,7 +19,7 @@ export function emulatorDataDir(config: Pick<Config, 'EMULATOR_DATA_DIR' | 'STAC
 }
 
 /** `<stackDir>/venv` with `moto[server]` pinned; returns its python. */
-export function installMoto(stackDir: string, say: (s: string) => void): Promise<string> {
+export function installMoto(stackDir: string, say: Say): Promise<string> {
   return installVenv(resolve(stackDir, 'venv'), `moto[server]==${MOTO_VERSION}`, say);
 }
 
@@ -36,17 +32,16 @@ export async function startMoto(opts: {
   out?: (line: string) => void;
   name?: string;
 }): Promise<Managed> {
-  if (await isUp(`http://${opts.host}:${opts.port}/moto-api/data.json`))
-    throw new Error(
-      `an AWS emulator already answers on ${opts.host}:${opts.port}: stop it or choose another port`,
-    );
-  const m = spawnManaged(
-    opts.name ?? 'moto',
-    opts.python,
-    [MOTO_LAUNCHER, '--host', opts.host, '--port', String(opts.port), '--data-dir', opts.dataDir],
-    { out: opts.out ?? (() => {}), pretty: false },
-  );
+  const { host, port } = opts;
+  const url = `http://${host}:${port}/moto-api/data.json`;
+  if (await isUp(url))
+    throw new Error(`an AWS emulator already answers on ${host}:${port}: stop it or choose another port`);
+  const args = [MOTO_LAUNCHER, '--host', host, '--port', String(port), '--data-dir', opts.dataDir];
+  const m = spawnManaged(opts.name ?? 'moto', opts.python, args, {
+    out: opts.out ?? (() => {}),
+    pretty: false,
+  });
   // It answers once the folder is loaded: about 5 000 objects a second, so a long-kept archive takes minutes.
-  await waitForHttp(`http://${opts.host}:${opts.port}/moto-api/data.json`, 15 * 60_000, m.exited);
+  await waitForHttp(url, 15 * 60_000, m.exited);
   return m;
 }

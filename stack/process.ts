@@ -5,6 +5,9 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { formatLogLine, plainOutput, stripAnsi } from './logfmt.ts';
 
+/** Where installers report progress. */
+export type Say = (s: string) => void;
+
 export type Managed = { name: string; child: ChildProcess; exited: Promise<number | null> };
 
 /** Every process spawned here that has not exited yet, so a supervisor can stop even one still starting. */
@@ -21,8 +24,7 @@ export function spawnManaged(
   opts: SpawnOptions & { out?: (line: string) => void; pretty?: boolean } = {},
 ): Managed {
   const { out = (l) => process.stdout.write(l + '\n'), pretty = true, ...spawnOpts } = opts;
-  // Each child gets its own process group, so a terminal's Ctrl-C reaches only the supervisor, which then
-  // stops the children in order (a crashed supervisor's leftovers are cleaned by the next start).
+  // A process group of its own: a terminal Ctrl-C reaches only the supervisor, which stops children in order.
   const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true, ...spawnOpts });
   const prefix = `${name.padEnd(10)}|`;
   for (const stream of [child.stdout, child.stderr]) {
@@ -45,25 +47,16 @@ export function spawnManaged(
 }
 
 /** Poll `url` until it answers with a 2xx status, or fail after `timeoutMs` (or as soon as `exited` settles). */
-export async function waitForHttp(
-  url: string,
-  timeoutMs: number,
-  exited?: Promise<number | null>,
-): Promise<void> {
+export async function waitForHttp(url: string, timeoutMs: number, exited?: Promise<unknown>): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  let dead: number | null | undefined;
+  let dead: unknown;
   void exited?.then((c) => (dead = c));
   let lastError = '';
   while (Date.now() < deadline) {
     if (dead !== undefined) throw new Error(`process exited (status ${dead}) before ${url} answered`);
-    try {
-      const res = await fetch(url, { signal: AbortSignal.timeout(2_000) });
-      await res.arrayBuffer();
-      if (res.ok) return;
-      lastError = `HTTP ${res.status}`;
-    } catch (err) {
-      lastError = (err as Error).message;
-    }
+    const why = await probe(url, 2_000);
+    if (why === null) return;
+    lastError = why;
     await new Promise((r) => setTimeout(r, 250));
   }
   throw new Error(`${url} did not answer within ${timeoutMs} ms (${lastError})`);
@@ -71,12 +64,17 @@ export async function waitForHttp(
 
 /** True when `url` answers 2xx right now. */
 export async function isUp(url: string): Promise<boolean> {
+  return (await probe(url, 1_500)) === null;
+}
+
+/** Null when `url` answers 2xx within `timeoutMs`, else why not. */
+async function probe(url: string, timeoutMs: number): Promise<string | null> {
   try {
-    const res = await fetch(url, { signal: AbortSignal.timeout(1_500) });
+    const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
     await res.arrayBuffer();
-    return res.ok;
-  } catch {
-    return false;
+    return res.ok ? null : `HTTP ${res.status}`;
+  } catch (err) {
+    return (err as Error).message;
   }
 }
 
@@ -112,15 +110,8 @@ export function nodeArgs(file: string): string[] {
   return file.endsWith('.ts') ? ['--import', 'tsx', file] : [file];
 }
 
-/**
- * A virtualenv at `venv` with `requirement` (`name==version`) installed from PyPI, unless one is already complete
- * (its marker file is written last, so a half-made one from an interrupted install is rebuilt). Returns its python.
- */
-export async function installVenv(
-  venv: string,
-  requirement: string,
-  say: (s: string) => void,
-): Promise<string> {
+/** A virtualenv at `venv` with `requirement` installed unless complete (marker written last); its python. */
+export async function installVenv(venv: string, requirement: string, say: Say): Promise<string> {
   const marker = join(venv, `.installed-${requirement.replace(/[^\w.=-]/g, '_')}`);
   const python = join(venv, 'bin', 'python');
   if (existsSync(marker) && existsSync(python)) return python;

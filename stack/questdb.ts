@@ -1,11 +1,8 @@
-/**
- * QuestDB from the Maven Central jar: install idempotently, configure for loopback and a quiet log, start, wait
- * for health.
- */
+/** QuestDB from the Maven Central jar: install, configure for loopback and a quiet log, start, wait. */
 import { existsSync, mkdirSync, readdirSync, writeFileSync, renameSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { QUESTDB_NEEDS_JAVA, QUESTDB_VERSION } from './versions.ts';
-import { isUp, run, spawnManaged, waitForHttp, type Managed } from './process.ts';
+import { isUp, run, spawnManaged, waitForHttp, type Managed, type Say } from './process.ts';
 
 export type QuestdbPorts = { http: number; pg: number; ilpTcp: number; health: number };
 
@@ -15,25 +12,15 @@ export function questdbJarPath(stackDir: string): string {
 }
 
 /** Fetch the pinned jar with Maven into `<stackDir>/questdb/` unless it is already there. */
-export async function installQuestdb(stackDir: string, say: (s: string) => void): Promise<string> {
+export async function installQuestdb(stackDir: string, say: Say): Promise<string> {
   const jar = questdbJarPath(stackDir);
   if (existsSync(jar)) return jar;
-  const dir = resolve(stackDir, 'questdb');
-  const tmp = resolve(dir, '.download');
+  const tmp = resolve(stackDir, 'questdb', '.download');
   mkdirSync(tmp, { recursive: true });
   say(`installing QuestDB ${QUESTDB_VERSION} from Maven Central (org.questdb:questdb) ...`);
-  await run(
-    'mvn',
-    [
-      '-q',
-      '-B',
-      '-Dstyle.color=never',
-      'dependency:copy',
-      `-Dartifact=org.questdb:questdb:${QUESTDB_VERSION}`,
-      `-DoutputDirectory=${tmp}`,
-    ],
-    { cwd: tmp },
-  );
+  const artifact = `-Dartifact=org.questdb:questdb:${QUESTDB_VERSION}`;
+  const args = ['-q', '-B', '-Dstyle.color=never', 'dependency:copy', artifact, `-DoutputDirectory=${tmp}`];
+  await run('mvn', args, { cwd: tmp });
   // Rename into place last, so an interrupted download never looks installed.
   renameSync(join(tmp, `questdb-${QUESTDB_VERSION}.jar`), jar);
   return jar;
@@ -63,11 +50,7 @@ export function serverConf(host: string, ports: QuestdbPorts): string {
   ].join('\n');
 }
 
-/**
- * log.conf text: QuestDB's log on stdout from errors up. Every consumer here drops INFO lines, and under load
- * they keep QuestDB's logging thread busy. `QDB_LOG_W_STDOUT_LEVEL=INFO` in the environment brings them back.
- * Pure, so it is unit-tested.
- */
+/** log.conf text: stdout from errors up (INFO lines busy QuestDB's log thread; QDB_LOG_W_STDOUT_LEVEL). */
 export function logConf(): string {
   return [
     'writers=stdout',

@@ -18,12 +18,7 @@ export const RESTART_MAX_MS = 60_000;
 /** A service that ran this long before exiting is restarted at the shortest delay again. */
 export const RESTART_STABLE_MS = 60_000;
 
-/**
- * How long to wait before restarting a service that exited after running `ranMs`: the shortest delay after a
- * run that lasted, twice the previous one (up to the maximum) when it exits again soon after starting, so a
- * service that cannot start (a port taken, another scheduler holding the jobs lock) is retried without
- * flooding the log. Pure.
- */
+/** Delay before restarting a service that ran `ranMs`: the minimum after a long run, else twice the last. */
 export function restartDelay(previousMs: number | null, ranMs: number): number {
   if (previousMs === null || ranMs >= RESTART_STABLE_MS) return RESTART_MIN_MS;
   return Math.min(RESTART_MAX_MS, previousMs * 2);

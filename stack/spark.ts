@@ -1,30 +1,20 @@
-/**
- * PySpark (Spark in local mode, on the Java QuestDB already needs) in a virtualenv under the stack folder, for
- * the curated lake's batch layer (spark/): install idempotently, then run a Spark SQL file with it.
- */
+/** PySpark (local mode) in a virtualenv under the stack folder, for the lake's batch layer (spark/). */
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PYSPARK_VERSION } from './versions.ts';
-import { installVenv } from './process.ts';
+import { installVenv, type Say } from './process.ts';
 
 const RUNNER = fileURLToPath(new URL('../spark/run_sql.py', import.meta.url));
 
 /** `<stackDir>/spark-venv` with `pyspark` pinned (about 450 MB); returns its python. */
-export function installSpark(stackDir: string, say: (s: string) => void): Promise<string> {
+export function installSpark(stackDir: string, say: Say): Promise<string> {
   return installVenv(resolve(stackDir, 'spark-venv'), `pyspark==${PYSPARK_VERSION}`, say);
 }
 
-/**
- * Run Spark SQL files in one local-mode session with `vars` as their `${name}` variables. Resolves to Spark's
- * own timing line; fails with the end of Spark's output when it exits non-zero.
- */
-export function runSparkSql(
-  python: string,
-  sqlFiles: string[],
-  vars: Record<string, string>,
-): Promise<string> {
-  const args = [RUNNER, ...sqlFiles, ...Object.entries(vars).map(([k, v]) => `${k}=${v}`)];
+/** Run Spark SQL files in one session with `vars`: Spark's timing line, or an error with its output's end. */
+export function runSparkSql(python: string, files: string[], vars: Record<string, string>): Promise<string> {
+  const args = [RUNNER, ...files, ...Object.entries(vars).map(([k, v]) => `${k}=${v}`)];
   return new Promise((resolveRun, reject) => {
     const child = spawn(python, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
@@ -37,7 +27,7 @@ export function runSparkSql(
       else
         reject(
           new Error(
-            `spark (${sqlFiles.join(', ')}) exited with ${code}: ${err.trim().split('\n').slice(-15).join('\n')}`,
+            `spark (${files.join(', ')}) exited with ${code}: ${err.trim().split('\n').slice(-15).join('\n')}`,
           ),
         );
     });

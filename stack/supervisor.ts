@@ -1,23 +1,13 @@
-/**
- * `npm start`: one supervisor for the whole local stack, no Docker needed.
- * Installs what is missing, starts QuestDB and the AWS emulator, applies migrations, bootstraps the raw archive,
- * then runs every service that exists, streaming their logs with a prefix each. Ctrl-C, or SIGTERM to `npm start`
- * (package.json execs this process, so npm's forwarded signals reach it), stops everything in reverse order; a
- * second signal kills. An emulator that dies is started again (its S3 is durable); QuestDB dying stops the rest.
- * `npm start -- --demo` also runs the local fake rate APIs and polls them, fully offline.
- */
+/** `npm start`: the local stack without Docker; a signal stops it in reverse order, a second kills it. */
 import { existsSync, mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
-import { isMain } from '../common/cli.ts';
+import { isMain, parseFlags, usageLine } from '../common/cli.ts';
 import { configEnv, loadConfigOrExit, loadEnv, type Config } from '../common/config.ts';
-import { makeS3 } from '../common/aws.ts';
-import { makeFirehose } from '../common/firehose.ts';
 import { makeLogger } from '../common/log.ts';
 import { makeDb } from '../sql/db.ts';
 import { runMigrations } from '../migrations/migrate.ts';
-import { runBootstrap } from './bootstrap.ts';
+import { bootstrapArchive } from './bootstrap.ts';
 import { commandLine, isAlive } from '../common/pidlock.ts';
 import { acquireLock, AlreadyRunning, type Lock } from './lock.ts';
 import { emulatorDataDir, installMoto, startMoto } from './moto.ts';
@@ -39,20 +29,9 @@ the stack.`;
 
 /** The command line: `--demo` or `--help`; anything else is refused in one line. Pure. */
 export function parseSupervisorArgs(args: string[]): { demo: boolean; help: boolean } | { error: string } {
-  try {
-    const { values } = parseArgs({
-      args,
-      options: {
-        demo: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-      strict: true,
-      allowPositionals: false,
-    });
-    return { demo: values.demo, help: values.help };
-  } catch (err) {
-    return { error: `npm start: ${(err as Error).message} (npm start -- --help for usage)` };
-  }
+  const flags = parseFlags(args, { demo: { type: 'boolean', default: false } });
+  if ('errors' in flags) return { error: usageLine('npm start', flags.errors, 'npm start -- --help') };
+  return { demo: flags.demo, help: flags.help };
 }
 
 async function main(): Promise<void> {
@@ -65,8 +44,6 @@ async function main(): Promise<void> {
     process.stdout.write(`${USAGE}\n`);
     return;
   }
-  const demo = args.demo;
-  // The environment over .env, read as every CLI reads it.
   const baseEnv = loadEnv();
   const baseConfig = loadConfigOrExit(baseEnv);
   const stackDir = resolve(ROOT, baseConfig.STACK_DIR);
@@ -107,9 +84,7 @@ async function main(): Promise<void> {
     lock.release();
     process.exit(code);
   };
-  // SIGINT (Ctrl-C), SIGTERM (kill, a process manager) and SIGHUP (the terminal closed) stop the stack in order. A
-  // second signal kills every child at once. Ctrl-C under `npm start` arrives twice (from the terminal, and
-  // forwarded by npm): a repeat within a second is the same request.
+  // A second signal kills every child; Ctrl-C under npm arrives twice, so one within a second is the same.
   let firstSignalAt = 0;
   const onSignal = (signal: NodeJS.Signals) => {
     if (!firstSignalAt) {
@@ -148,7 +123,10 @@ async function main(): Promise<void> {
           ilpTcp: baseConfig.QUESTDB_ILP_TCP_PORT,
           health: baseConfig.QUESTDB_HEALTH_PORT,
         },
-        out: quietJava(out),
+        // Errors and critical lines only, and the one "enjoy" line that says it is ready.
+        out: (line) => {
+          if (/ [EWC] |enjoy|Exception/.test(line)) out(line);
+        },
       }),
     );
     lock.update(children());
@@ -170,7 +148,7 @@ async function main(): Promise<void> {
       running.push(await startEmulator(motoPython));
       lock.update(children());
     }
-    const config: Config = demo ? loadConfigOrExit({ ...baseEnv, ...demoEnv(baseConfig) }) : baseConfig;
+    const config: Config = args.demo ? loadConfigOrExit({ ...baseEnv, ...demoEnv(baseConfig) }) : baseConfig;
     // The children get this configuration whole, so they and the supervisor cannot disagree.
     const env: Record<string, string | undefined> = { ...process.env, ...configEnv(config) };
 
@@ -178,23 +156,9 @@ async function main(): Promise<void> {
       write: (s) => out(`${'migrate'.padEnd(10)}| ${formatLogLine(s.trimEnd())}`),
     });
     const db = makeDb(config, 1);
-    try {
-      const applied = await runMigrations(db, log);
-      say(applied.length ? `applied ${applied.map((m) => m.file).join(', ')}` : 'schema up to date');
-    } finally {
-      await db.end();
-    }
-    const bootstrap = async () => {
-      const s3 = makeS3(config);
-      const firehose = makeFirehose(config);
-      try {
-        await runBootstrap({ s3, firehose }, config);
-      } finally {
-        s3.destroy();
-        firehose.destroy();
-      }
-    };
-    await bootstrap();
+    const applied = await runMigrations(db, log).finally(() => db.end());
+    say(applied.length ? `applied ${applied.map((m) => m.file).join(', ')}` : 'schema up to date');
+    await bootstrapArchive(config);
     say(
       `raw archive: s3://${config.RAW_BUCKET}/${config.RAW_PREFIX} via Firehose stream ${config.FIREHOSE_STREAM}`,
     );
@@ -202,24 +166,19 @@ async function main(): Promise<void> {
     // Run as compiled JavaScript (dist/), the services are compiled too; from sources, tsx runs them.
     const entryOf = (s: ServiceSpec) =>
       resolve(ROOT, import.meta.url.endsWith('.js') ? s.entry.replace(/\.ts$/, '.js') : s.entry);
-    const services = SERVICES.filter((s) => (demo || !s.demoOnly) && existsSync(entryOf(s)));
+    const services = SERVICES.filter((s) => (args.demo || !s.demoOnly) && existsSync(entryOf(s)));
     for (const s of services) {
       let delay: number | null = null;
       const start = (): Managed => {
         const startedAt = Date.now();
-        const m = spawnManaged(s.name, process.execPath, nodeArgs(entryOf(s)), {
-          cwd: ROOT,
-          env,
-          out,
-        });
+        const m = spawnManaged(s.name, process.execPath, nodeArgs(entryOf(s)), { cwd: ROOT, env, out });
         void m.exited.then((code) => {
           if (stopping) return;
           delay = restartDelay(delay, Date.now() - startedAt);
           say(`${s.name} exited with status ${code}; restarting in ${delay / 1000} s`);
           setTimeout(() => {
             if (stopping) return;
-            const i = running.indexOf(m);
-            running[i] = start();
+            running[running.indexOf(m)] = start();
             lock.update(children());
           }, delay);
         });
@@ -238,8 +197,7 @@ async function main(): Promise<void> {
     say(`  services          ${services.map((s) => s.name).join(', ') || '(none yet)'}`);
     say('press Ctrl-C to stop');
 
-    // QuestDB dying under us is fatal: stop the rest rather than run half a stack. The emulator is started again
-    // with its S3 folder, and its delivery stream (kept in memory) made again; the poller spools meanwhile.
+    // QuestDB dying stops the rest; the emulator is started again (its S3 is durable, its stream made again).
     const watch = (m: Managed) =>
       void m.exited.then(async (code) => {
         if (stopping) return;
@@ -253,7 +211,7 @@ async function main(): Promise<void> {
           if (stopping) return void stopManaged(again);
           running[running.indexOf(m)] = again;
           lock.update(children());
-          await bootstrap();
+          await bootstrapArchive(config);
           say('the AWS emulator is back');
           watch(again);
         } catch (err) {
@@ -266,16 +224,6 @@ async function main(): Promise<void> {
     say(`failed: ${(err as Error).message}`);
     await stopAll(1);
   }
-}
-
-/**
- * QuestDB logs errors and up (its log.conf, stack/questdb.ts), advisory lines among them: startup details that are
- * noise here. Pass on errors and critical lines only, and the one "enjoy" line that says it is ready.
- */
-function quietJava(out: (line: string) => void): (line: string) => void {
-  return (line) => {
-    if (/ [EWC] |enjoy|Exception/.test(line)) out(line);
-  };
 }
 
 if (isMain(import.meta.url)) void main();

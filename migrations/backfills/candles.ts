@@ -1,14 +1,4 @@
-/**
- * The one reader of candle and close CSV files, for `import-csv` and `backtest --csv`: the file's format is
- * detected from its first non-blank line (or forced), then each line becomes a typed candle or a reasoned
- * rejection. Formats:
- *   kraken   Kraken's OHLCVT export: time, open, high, low, close, volume, trades; no header, Unix seconds
- *   binance  Binance kline files: 12 columns, open time first (Unix ms, or µs from 2025), then OHLCV
- *   ohlcv    time, open, high, low, close[, volume] (or just time, close); a header line is skipped
- *   header   a header naming the columns in any order: a time column (open_time, timestamp, time, ts, date,
- *            datetime) and close, optionally open, high, low, volume; other columns are ignored
- * Every timestamp is read by common/time.ts. Pure: the shells own files, QuestDB and the terminal.
- */
+/** The one reader of candle CSV files: format detected from the first line (or forced), then each line. */
 import { describeRefusal, parseTimestamp } from '../../common/time.ts';
 
 export type Candle = {
@@ -84,19 +74,12 @@ export function describeLayout(l: Layout): string {
 /** Columns named by a header line, or null when it names no time column or no close. */
 function headerColumns(names: string[]): Columns | null {
   const lower = names.map((n) => n.toLowerCase());
-  const find = (...options: string[]) => {
-    const i = lower.findIndex((n) => options.includes(n));
-    return i < 0 ? undefined : i;
-  };
-  const time = find(...TIME_NAMES);
-  const close = find('close');
-  if (time === undefined || close === undefined) return null;
-  const cols: Columns = { time, close };
-  for (const c of ['open', 'high', 'low', 'volume'] as const) {
-    const i = find(c);
-    if (i !== undefined) cols[c] = i;
+  const cols: Partial<Columns> = {};
+  for (const c of ['time', 'open', 'high', 'low', 'close', 'volume'] as const) {
+    const i = lower.findIndex((n) => (c === 'time' ? TIME_NAMES : [c]).includes(n));
+    if (i >= 0) cols[c] = i;
   }
-  return cols;
+  return cols.time === undefined || cols.close === undefined ? null : (cols as Columns);
 }
 
 /** The columns that a row of n fields holds. */
@@ -104,11 +87,7 @@ function within(cols: Columns, n: number): Columns {
   return Object.fromEntries(Object.entries(cols).filter(([, i]) => i < n)) as Columns;
 }
 
-/**
- * Decide how a file is read from its first non-blank line (BOM and CR already removed): a header (a first
- * field with letters that is not a time) or a data line's field count. `forced` skips the guess but still
- * skips a header line. Returns the layout, or the reason no format fits. Pure.
- */
+/** How a file is read, from its first non-blank line (a header or a field count), or why not. Pure. */
 export function detectLayout(fields: string[], forced?: CsvFormat): Layout | string {
   const isHeader = !parseTimestamp(fields[0] ?? '').ok && /[A-Za-z]/.test(fields[0] ?? '');
   const named = isHeader ? headerColumns(fields) : null;
@@ -183,10 +162,7 @@ function parsePrice(name: string, text: string): number | string {
   return n;
 }
 
-/**
- * Parse one data line under a layout. Timestamps later than a day past `now`, or before the genesis block,
- * are rejected; open, high, low and volume are checked when the format has them. Pure.
- */
+/** One data line under a layout; a time before the genesis block or a day past `now` is refused. Pure. */
 export function parseCandleFields(fields: string[], layout: Layout, now: number): LineResult {
   const cols = layout.columns(fields.length);
   const parsed = parseTimestamp(fields[cols?.time ?? 0] ?? '');
@@ -228,22 +204,15 @@ export function parseCandleFields(fields: string[], layout: Layout, now: number)
   return { kind: 'candle', candle: { ts: Math.floor(ts / 60_000) * 60_000, open, high, low, close, volume } };
 }
 
-/**
- * A reader for one file, fed its lines in order: the first non-blank line decides the layout (a line no
- * format fits is rejected and the next one tried), every later line is parsed under it. `layout` is null
- * until a line has been understood. Pure apart from its own state.
- */
-export function makeCandleReader(opts: { format?: CsvFormat; now: number }): {
-  line(text: string): LineResult;
-  readonly layout: Layout | null;
-} {
+/** A reader fed a file's lines in order: the first understood line decides the layout of the rest. */
+export function makeCandleReader(opts: { format?: CsvFormat; now: number }) {
   let layout: Layout | null = null;
   let first = true;
   return {
     get layout() {
       return layout;
     },
-    line(raw) {
+    line(raw: string): LineResult {
       const text = (first ? raw.replace(/^\uFEFF/, '') : raw).replace(/\r$/, '');
       if (text.trim() === '') return { kind: 'blank' };
       const fields = splitCsvLine(text);

@@ -1,10 +1,6 @@
-/**
- * `npm run backfill -- export --from DATE --to DATE`: export (or re-export) every UTC day in [from, to] of
- * `rates` and `polls` to the curated lake in S3, as the daily lake-export job does for one day. Idempotent: a
- * day exported again replaces its file.
- */
-import { parseArgs } from 'node:util';
+/** `npm run backfill -- export`: (re-)export UTC days of `rates` and `polls` to the curated lake. */
 import { makeS3 } from '../../common/aws.ts';
+import { parseFlags } from '../../common/cli.ts';
 import { systemClock } from '../../common/clock.ts';
 import { parseIsoTime } from '../../common/time.ts';
 import { waitForWal } from '../../sql/wal.ts';
@@ -28,22 +24,13 @@ export type ExportArgs = { from: number; to: number; tables: LakeTable[]; progre
 
 /** Parse and check the command line; every problem is reported at once. Pure. */
 export function parseExportArgs(args: string[]): ExportArgs | { errors: string[] } {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args,
-      options: {
-        from: { type: 'string' },
-        to: { type: 'string' },
-        tables: { type: 'string', default: LAKE_TABLES.join(',') },
-        'progress-every': { type: 'string', default: '5' },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (err) {
-    return { errors: [(err as Error).message] };
-  }
+  const values = parseFlags(args, {
+    from: { type: 'string' },
+    to: { type: 'string' },
+    tables: { type: 'string', default: LAKE_TABLES.join(',') },
+    'progress-every': { type: 'string', default: '5' },
+  });
+  if ('errors' in values) return values;
   const errors: string[] = [];
   const day = (name: 'from' | 'to'): number | null => {
     const v = values[name];
@@ -92,16 +79,10 @@ export const exportLake: Backfill = {
     process.once('SIGINT', onSigint);
     const progress = makeProgress(process.stderr, clock, { plainEveryMs: opts.progressEveryMs });
     const started = clock.now();
-    const days = (opts.to - opts.from) / DAY_MS;
     const tally = { files: 0, empty: 0, rows: 0, bytes: 0 };
     let done = 0;
-    const state = () => ({
-      done,
-      total: days * opts.tables.length,
-      rows: tally.rows,
-      skipped: 0,
-      elapsedMs: clock.now() - started,
-    });
+    const total = ((opts.to - opts.from) / DAY_MS) * opts.tables.length;
+    const state = () => ({ done, total, rows: tally.rows, skipped: 0, elapsedMs: clock.now() - started });
     try {
       await waitForWal(db, ['rates', 'polls']);
       for (let d = opts.from; d < opts.to && !abort.signal.aborted; d += DAY_MS)

@@ -1,15 +1,8 @@
-/**
- * `npm run backfill -- import-csv --file F --source S --currency C [--format F] [--allow-skips]`: historical
- * one-minute candles from a CSV file (format detected by candles.ts, or forced) into `rates` under a source of
- * its own (the close is the rate), streamed, through
- * ILP in batches. A bad line is reported with its number, skipped and counted; the rest goes on. Re-running is
- * harmless: DEDUP UPSERT KEYS(ts, source, currency) collapse duplicate minutes, the last write winning.
- */
+/** `npm run backfill -- import-csv`: one-minute candles from a CSV file into `rates`, bad lines counted. */
 import { createReadStream, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { createInterface } from 'node:readline';
-import { parseArgs } from 'node:util';
-import { usageLine } from '../../common/cli.ts';
+import { parseFlags, usageExit } from '../../common/cli.ts';
 import { systemClock } from '../../common/clock.ts';
 import { SOURCE_NAMES, type Clock } from '../../common/types.ts';
 import { checkDb, makeDb } from '../../sql/db.ts';
@@ -58,26 +51,19 @@ the file) are replaced, not doubled. Missing minutes stay missing (nothing is fi
 printed first. A file with no usable row is an error and writes and registers nothing.
 Exit status: 0 ok; 1 failed, no usable row, or lines skipped (without --allow-skips); 2 bad usage.`;
 
+const CLI = { name: 'import-csv', help: 'npm run backfill -- import-csv --help', usage: USAGE };
+
 /** Parse and check the command line; every problem is reported at once. Pure. */
 export function parseImportArgs(args: string[]): ImportOptions | { errors: string[] } {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args,
-      options: {
-        file: { type: 'string' },
-        source: { type: 'string' },
-        currency: { type: 'string' },
-        'allow-skips': { type: 'boolean', default: false },
-        'batch-size': { type: 'string', default: '10000' },
-        format: { type: 'string' },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (err) {
-    return { errors: [(err as Error).message] };
-  }
+  const values = parseFlags(args, {
+    file: { type: 'string' },
+    source: { type: 'string' },
+    currency: { type: 'string' },
+    'allow-skips': { type: 'boolean', default: false },
+    'batch-size': { type: 'string', default: '10000' },
+    format: { type: 'string' },
+  });
+  if ('errors' in values) return values;
   const errors: string[] = [];
   if (!values.file) errors.push('--file is required');
   const source = values.source ?? '';
@@ -152,9 +138,8 @@ const REPORT_LIMIT = 1000;
 /** Stream the file into QuestDB. I/O is injected: the ILP writer, the clock and the display. */
 export async function runImportCsv(
   opts: ImportOptions,
-  deps: { ilp: Ilp; clock: Clock; out: ProgressOut },
+  { ilp, clock, out }: { ilp: Ilp; clock: Clock; out: ProgressOut },
 ): Promise<ImportSummary> {
-  const { ilp, clock, out } = deps;
   const totalBytes = statSync(opts.file).size;
   // The source is registered in the same request as the first rows, so a file with none leaves no trace.
   const source = {
@@ -189,20 +174,14 @@ export async function runImportCsv(
   });
 
   let batch: Candle[] = [];
+  const series = { source: opts.source, currency: opts.currency };
   const flush = async () => {
     if (batch.length === 0) return;
-    const rows = batch;
+    const rates = batch.map((c) => ({ ...series, ts: c.ts, rate: c.close, quoteTs: null }));
     batch = [];
-    const rates = rows.map((c) => ({
-      ts: c.ts,
-      source: opts.source,
-      currency: opts.currency,
-      rate: c.close,
-      quoteTs: null,
-    }));
     await ilp.write((sender) => writeBatch(sender, { rates, sources: registered ? [] : [source] }));
     registered = true;
-    s.imported += rows.length;
+    s.imported += rates.length;
   };
 
   const reader = makeCandleReader({ format: opts.format, now: clock.now() });
@@ -243,12 +222,7 @@ export const importCsv: Backfill = {
   usage: USAGE,
   async run(args, { config, log }) {
     const opts = parseImportArgs(args);
-    if ('errors' in opts) {
-      process.stderr.write(
-        `${usageLine('import-csv', opts.errors, 'npm run backfill -- import-csv --help')}\n`,
-      );
-      return 2;
-    }
+    if ('errors' in opts) return usageExit(CLI, opts);
     try {
       statSync(opts.file);
     } catch (err) {

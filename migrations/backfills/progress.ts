@@ -1,7 +1,4 @@
-/**
- * Progress of a long import: a bar redrawn in place on a terminal, plain lines every few seconds otherwise
- * (logs, CI). Small enough to own rather than take a dependency for; the formatting is pure and tested.
- */
+/** Progress of a long backfill: a bar redrawn in place on a terminal, else a plain line every few s. */
 import type { Clock } from '../../common/types.ts';
 
 export type ProgressState = {

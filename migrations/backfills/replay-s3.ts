@@ -1,11 +1,6 @@
-/**
- * `npm run backfill -- replay-s3 --from T --to T [options]`: rebuild `rates`, `polls` and first-seen `currencies`
- * rows of a range of minutes from the raw archive in S3 (see ingest/replay/replay.ts for what is written and
- * why). Resumable: a killed run, run again with the same options, continues where it had got to.
- */
-import { parseArgs } from 'node:util';
+/** `npm run backfill -- replay-s3`: rebuild a range of minutes from the raw archive; resumable. */
 import { checkBucket, makeS3 } from '../../common/aws.ts';
-import { failureLine, usageLine } from '../../common/cli.ts';
+import { failureLine, parseFlags, usageExit } from '../../common/cli.ts';
 import { systemClock } from '../../common/clock.ts';
 import { describeRefusal, parseDuration, parseIsoTime } from '../../common/time.ts';
 import { SOURCE_NAMES, type SourceName } from '../../common/types.ts';
@@ -49,60 +44,43 @@ Interrupted (Ctrl-C, a crash, a kill), the same command continues after the last
 Exit status: 0 ok; 1 failed, no envelope in the range (without --allow-empty) or corrupt objects skipped
 (without --allow-skips); 2 bad usage; 130 interrupted.`;
 
+const CLI = { name: 'replay-s3', help: 'npm run backfill -- replay-s3 --help', usage: USAGE };
+
 /** Parse and check the command line; every problem is reported at once. Pure. */
 export function parseReplayArgs(args: string[]): ReplayCliOptions | { errors: string[] } {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args,
-      options: {
-        from: { type: 'string' },
-        to: { type: 'string' },
-        sources: { type: 'string' },
-        force: { type: 'boolean', default: false },
-        slack: { type: 'string', default: '24h' },
-        'allow-skips': { type: 'boolean', default: false },
-        'allow-empty': { type: 'boolean', default: false },
-        fresh: { type: 'boolean', default: false },
-        'batch-size': { type: 'string', default: '20000' },
-        concurrency: { type: 'string', default: '16' },
-        'progress-every': { type: 'string', default: '5' },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (err) {
-    return { errors: [(err as Error).message] };
-  }
+  const values = parseFlags(args, {
+    from: { type: 'string' },
+    to: { type: 'string' },
+    sources: { type: 'string' },
+    force: { type: 'boolean', default: false },
+    slack: { type: 'string', default: '24h' },
+    'allow-skips': { type: 'boolean', default: false },
+    'allow-empty': { type: 'boolean', default: false },
+    fresh: { type: 'boolean', default: false },
+    'batch-size': { type: 'string', default: '20000' },
+    concurrency: { type: 'string', default: '16' },
+    'progress-every': { type: 'string', default: '5' },
+  });
+  if ('errors' in values) return values;
   const errors: string[] = [];
+  /** A time flag's epoch ms; NaN (and the refusal recorded) when missing or not a time. */
   const time = (name: 'from' | 'to') => {
     const v = values[name];
-    if (v === undefined) {
-      errors.push(`--${name} is required`);
-      return null;
-    }
-    const t = parseIsoTime(v);
-    if (t.ok) return t.ms;
-    errors.push(describeRefusal(`--${name}`, v, t.reason));
-    return null;
+    const t = v === undefined ? null : parseIsoTime(v);
+    if (t?.ok) return t.ms;
+    errors.push(t ? describeRefusal(`--${name}`, v!, t.reason) : `--${name} is required`);
+    return NaN;
   };
-  const [fromRaw, toRaw] = [time('from'), time('to')];
-  const from = fromRaw === null ? NaN : Math.floor(fromRaw / 60_000) * 60_000;
-  const to = toRaw === null ? NaN : Math.ceil(toRaw / 60_000) * 60_000;
+  const from = Math.floor(time('from') / 60_000) * 60_000;
+  const to = Math.ceil(time('to') / 60_000) * 60_000;
   if (from >= to) errors.push('--from must be before --to');
-  let sources: SourceName[] | null = null;
-  if (values.sources !== undefined) {
-    const names = values.sources
-      .split(',')
-      .map((s) => s.trim())
-      .filter(Boolean);
-    const unknown = names.filter((n) => !(SOURCE_NAMES as readonly string[]).includes(n));
-    if (unknown.length || names.length === 0)
-      errors.push(
-        `--sources: unknown ${unknown.join(', ') || '(none given)'}; known: ${SOURCE_NAMES.join(', ')}`,
-      );
-    sources = names as SourceName[];
-  }
+  const names = values.sources?.split(',').flatMap((s) => s.trim() || []);
+  const unknown = names?.filter((n) => !(SOURCE_NAMES as readonly string[]).includes(n)) ?? [];
+  if (unknown.length || names?.length === 0)
+    errors.push(
+      `--sources: unknown ${unknown.join(', ') || '(none given)'}; known: ${SOURCE_NAMES.join(', ')}`,
+    );
+  const sources = (names as SourceName[] | undefined) ?? null;
   const slack = parseDuration(values.slack);
   if (!slack.ok) errors.push(describeRefusal('--slack', values.slack, slack.reason));
   const int = (name: 'batch-size' | 'concurrency', max: number) => {
@@ -134,10 +112,7 @@ export function parseReplayArgs(args: string[]): ReplayCliOptions | { errors: st
 }
 
 /** The process exit status for a finished (or interrupted) replay. Pure. */
-export function replayExitStatus(
-  s: ReplaySummary,
-  allow: { allowSkips: boolean; allowEmpty: boolean },
-): number {
+export function replayExitStatus(s: ReplaySummary, allow: { allowSkips: boolean; allowEmpty: boolean }) {
   if (s.interrupted) return 130;
   if (s.counters.envelopes === 0 && !allow.allowEmpty) return 1;
   return s.counters.badObjects > 0 && !allow.allowSkips ? 1 : 0;
@@ -192,27 +167,16 @@ export const replayS3: Backfill = {
   usage: USAGE,
   async run(args, { config, log }) {
     const opts = parseReplayArgs(args);
-    if ('errors' in opts) {
-      process.stderr.write(
-        `${usageLine('replay-s3', opts.errors, 'npm run backfill -- replay-s3 --help')}\n`,
-      );
-      return 2;
-    }
+    if ('errors' in opts) return usageExit(CLI, opts);
     const archiveName = `s3://${config.RAW_BUCKET}/${config.RAW_PREFIX}`;
     // Reach both ends before any work starts, so that what is missing is reported as one line.
     const s3 = makeS3(config);
-    try {
-      await checkBucket(s3, config);
-    } finally {
-      s3.destroy();
-    }
+    await checkBucket(s3, config).finally(() => s3.destroy());
     const db = makeDb(config, 2);
-    try {
-      await checkDb(db);
-    } catch (err) {
+    await checkDb(db).catch(async (err: unknown) => {
       await db.end();
       throw err;
-    }
+    });
     const ilp = await makeIlp(config, { requestTimeoutMs: 60_000, retryTimeoutMs: 30_000 });
     const archive = openS3Archive(config);
     const abort = new AbortController();
