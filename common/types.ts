@@ -1,7 +1,10 @@
 /** Domain types shared by every stage: sources, rates, polls, and the injected clock. */
 
 /** The rate APIs the poller knows; each has an adapter in `ingest/sources/`. */
-export const SOURCE_NAMES = ['blockchain', 'coinbase', 'coingecko', 'coindesk'] as const;
+export const SOURCE_NAMES = [
+  ...['blockchain', 'coinbase', 'coingecko', 'coindesk'],
+  ...['kraken', 'bitstamp', 'coinbase_exchange', 'gemini', 'binance'],
+] as const;
 export type SourceName = (typeof SOURCE_NAMES)[number];
 
 /**
@@ -12,6 +15,7 @@ export const REJECTION_REASONS = [
   'network',
   'http_status',
   'rate_limited',
+  'unavailable_here',
   'empty_body',
   'html_page',
   'not_json',

@@ -23,7 +23,8 @@ export function headerValue(headers: Record<string, string>, name: string): stri
 
 /**
  * Why a response cannot hold rates before its body is parsed: a non-2xx status (429 is `rate_limited`: the fix is
- * a key or a longer interval, not the API's health), an empty body, an HTML page;
+ * a key or a longer interval, not the API's health; 451 `unavailable_here`: refused to this location), an empty
+ * body, an HTML page;
  * null when it should be parsed. Status comes first: an error page with a JSON body (Coinbase's 429) must not
  * be read as rates.
  */
@@ -36,7 +37,9 @@ export function rejectResponse(res: RawResponse): Rejection | null {
   const body = typeof res.body === 'string' ? res.body : '';
   if (!Number.isInteger(res.status) || res.status < 200 || res.status > 299) {
     const tail = body.trim() === '' ? '' : `: ${excerpt(body)}`;
-    return fail(res.status === 429 ? 'rate_limited' : 'http_status', `HTTP ${String(res.status)}${tail}`);
+    const reason =
+      res.status === 429 ? 'rate_limited' : res.status === 451 ? 'unavailable_here' : 'http_status';
+    return fail(reason, `HTTP ${String(res.status)}${tail}`);
   }
   if (body.trim() === '') return fail('empty_body', `HTTP ${res.status} with an empty body`);
   const type = headerValue(res.headers ?? {}, 'content-type') ?? '';

@@ -138,9 +138,11 @@ const Sources: FC<{ v: HealthView }> = ({ v }) => {
                 </td>
                 <td class="num">{ok ? fmtInt(ok.accepted) : '–'}</td>
                 <td>
-                  {last
-                    ? `${fmtTime(last.ts)}, attempt ${last.attempt}: HTTP ${last.httpStatus}${last.reason ? `, ${last.reason}` : ''}`
-                    : '–'}
+                  {last?.reason === 'unavailable_here'
+                    ? `${fmtTime(last.ts)}: unavailable from here (HTTP 451); asked again hourly`
+                    : last
+                      ? `${fmtTime(last.ts)}, attempt ${last.attempt}: HTTP ${last.httpStatus}${last.reason ? `, ${last.reason}` : ''}`
+                      : '–'}
                 </td>
               </tr>
             );
