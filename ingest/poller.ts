@@ -55,11 +55,14 @@ const DELIVERY_MARGIN_MS = 5_000;
 /** After HTTP 451 (refused to this location) a source is asked again only this much later. */
 export const UNAVAILABLE_RETRY_MS = 60 * 60_000;
 
-/** Until when a source's last answer asks not to be polled (451, or a 429/418/503 Retry-After), else null. */
-export function holdUntil(last: RawEnvelope | undefined): number | null {
+/**
+ * Until when a source's last answer of the poll scheduled at `scheduled` asks not to be polled (451: the same
+ * minute an hour later; 429/418/503: its Retry-After), else null.
+ */
+export function holdUntil(last: RawEnvelope | undefined, scheduled: number): number | null {
   if (last === undefined) return null;
+  if (last.status === 451) return scheduled + UNAVAILABLE_RETRY_MS;
   const at = Date.parse(last.fetchedAt);
-  if (last.status === 451) return at + UNAVAILABLE_RETRY_MS;
   const wait = [418, 429, 503].includes(last.status)
     ? parseRetryAfter(last.headers['retry-after'], at)
     : null;
@@ -115,7 +118,7 @@ export function makePoller(deps: PollerDeps) {
     }
     const store = await deps.store.deliver({ polls, rates, currencies, rejections });
     const last = envelopes[envelopes.length - 1];
-    const hold = holdUntil(last);
+    const hold = holdUntil(last, scheduled);
     if (hold === null) held.delete(src.name);
     else {
       held.set(src.name, hold);

@@ -343,7 +343,7 @@ describe('holding a source that asked not to be polled', () => {
       sources: ['binance', 'blockchain'],
       answer: (source, at) =>
         source === 'binance'
-          ? [restricted(at)]
+          ? [restricted(at + 2_000)] // answered 2 s into the minute: the hold still ends on the minute
           : [attempt({ fetchedAt: at, body: renderBlockchain(Math.floor(at / MIN) * MIN, SEED) })],
     });
     await h.runRounds(62);
