@@ -197,7 +197,7 @@ function buildEnvelopes(): Format[] {
     includeMarketCap: false,
     include24hrVol: false,
   };
-  const render: Record<SourceName, (m: number) => string> = {
+  const render: Partial<Record<SourceName, (m: number) => string>> = {
     blockchain: (m) => renderBlockchain(m, SEED),
     coinbase: (m) => renderCoinbase(m, SEED),
     coingecko: (m) => renderCoingecko(m, SEED, gecko),
@@ -206,7 +206,7 @@ function buildEnvelopes(): Format[] {
   return ALL_SOURCES.map((source) => {
     const envelopes = Array.from({ length: ENVELOPES }, (_, i) => {
       const minute = start + i * MIN;
-      const body = Buffer.from(render[source](minute));
+      const body = Buffer.from(render[source]!(minute));
       return makeEnvelopes({
         source,
         url: `http://127.0.0.1/${source}`,

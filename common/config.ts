@@ -162,6 +162,31 @@ export const VARIABLES = {
     default: 'https://api.coindesk.com/v1/bpi/currentprice.json',
     doc: 'CoinDesk BPI v1 URL (public host retired; for mirrors and archived data)',
   },
+  KRAKEN_URL: {
+    schema: url,
+    default: 'https://api.kraken.com/0/public/Ticker?pair=XBTUSD,XBTUSDC,XBTUSDT',
+    doc: 'Kraken ticker URL: every pair listed in `pair` in one request',
+  },
+  BITSTAMP_URL: {
+    schema: url,
+    default: 'https://www.bitstamp.net/api/v2/ticker/',
+    doc: 'Bitstamp all-pairs ticker URL (every BTC pair it lists is kept)',
+  },
+  COINBASE_EXCHANGE_URL: {
+    schema: url,
+    default: 'https://api.exchange.coinbase.com/products/BTC-USD/ticker',
+    doc: 'Coinbase Exchange ticker URL: one product (BTC-quote) per request',
+  },
+  GEMINI_URL: {
+    schema: url,
+    default: 'https://api.gemini.com/v1/pubticker/btcusd',
+    doc: 'Gemini ticker URL: one symbol (btc + quote) per request',
+  },
+  BINANCE_URL: {
+    schema: url,
+    default: 'https://api.binance.com/api/v3/ticker/price?symbols=%5B%22BTCUSDT%22,%22BTCUSDC%22%5D',
+    doc: 'Binance ticker URL with its `symbols`; api.binance.com answers HTTP 451 from some countries (the US among them): Binance.US serves the same routes from https://api.binance.us',
+  },
   POLL_INTERVAL_SECONDS: {
     schema: positiveInt.max(3600),
     default: '60',

@@ -1,7 +1,10 @@
 /** Domain types shared by every stage: sources, rates, polls, and the injected clock. */
 
 /** The rate APIs the poller knows; each has an adapter in `ingest/sources/`. */
-export const SOURCE_NAMES = ['blockchain', 'coinbase', 'coingecko', 'coindesk'] as const;
+export const SOURCE_NAMES = [
+  ...['blockchain', 'coinbase', 'coingecko', 'coindesk'],
+  ...['kraken', 'bitstamp', 'coinbase_exchange', 'gemini', 'binance'],
+] as const;
 export type SourceName = (typeof SOURCE_NAMES)[number];
 
 /** Every reason a poll, or a currency of it, gives no rate: what `polls` and `rejections` reasons hold. */
@@ -9,6 +12,7 @@ export const REJECTION_REASONS = [
   'network',
   'http_status',
   'rate_limited',
+  'unavailable_here',
   'empty_body',
   'html_page',
   'not_json',

@@ -156,3 +156,98 @@ function withThousands(fixed: string): string {
   const grouped = int.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
   return frac === undefined ? grouped : `${grouped}.${frac}`;
 }
+
+/** The quote currencies the fake venues list for BTC. */
+export const VENUE_QUOTES: readonly string[] = ['USD', 'EUR', 'GBP', 'USDC', 'USDT'];
+
+/** A venue's last trade: a hair off the walk (a few basis points, fixed per venue and minute), at cents. */
+export function venuePrice(seed: number, venue: string, quote: string, minute: number): number {
+  const offset = (unitHash(seed, `${venue}-${quote}`, minute) - 0.5) * 0.001;
+  return Math.round(priceAt(seed, quote, minute) * (1 + offset) * 100) / 100;
+}
+
+/** Kraken's own name of a BTC pair: the legacy X/Z-prefixed form for fiat (XXBTZUSD), plain for stablecoins. */
+export function krakenPairName(quote: string): string {
+  return quote.startsWith('USD') && quote !== 'USD' ? `XBT${quote}` : `XXBTZ${quote}`;
+}
+
+/** Kraken Ticker for the asked pairs (XBTUSD, XBTUSDT, ...), keyed by Kraken's own names; null for an unknown pair. */
+export function renderKraken(minute: number, seed: number, pairs: readonly string[]): string | null {
+  const result: Record<string, unknown> = {};
+  for (const asked of pairs) {
+    const quote = asked.replace(/^X?XBTZ?/, '');
+    if (!asked.includes('XBT') || !VENUE_QUOTES.includes(quote)) return null;
+    const last = venuePrice(seed, 'kraken', quote, minute).toFixed(5);
+    const day = [last, last];
+    result[krakenPairName(quote)] = {
+      ...{ a: [last, '1', '1.000'], b: [last, '2', '2.000'], c: [last, '0.01686188'] },
+      ...{ v: ['1414.57420708', '1686.74719574'], p: day, t: [20034, 23808], l: day, h: day, o: last },
+    };
+  }
+  return JSON.stringify({ error: [], result });
+}
+
+/** Bitstamp's all-pairs ticker: every value a string, `timestamp` in Unix seconds; other assets' pairs too. */
+export function renderBitstamp(minute: number, seed: number): string {
+  const at = String(Math.floor(minute / 1000) - 1 - Math.floor(unitHash(seed, 'bitstamp-age', minute) * 30));
+  const ticker = (pair: string, last: string) => ({
+    ...{ timestamp: at, open: last, high: last, low: last, last, volume: '3166.27982724', vwap: last },
+    ...{
+      bid: last,
+      ask: last,
+      side: '0',
+      open_24: last,
+      percent_change_24: '0.00',
+      pair,
+      market_type: 'SPOT',
+    },
+  });
+  const eth = formatPrice(priceAt(seed, 'USD', minute) / priceAt(seed, 'ETH', minute));
+  return JSON.stringify([
+    ...VENUE_QUOTES.map((q) => ticker(`BTC/${q}`, String(venuePrice(seed, 'bitstamp', q, minute)))),
+    ticker('ETH/USD', eth),
+  ]);
+}
+
+/** Coinbase Exchange's ticker of one product (BTC-USD); `time` with microseconds; null for an unknown product. */
+export function renderCoinbaseExchange(minute: number, seed: number, product: string): string | null {
+  const quote = /^BTC-([A-Z]+)$/.exec(product)?.[1] ?? '';
+  if (!VENUE_QUOTES.includes(quote)) return null;
+  const price = venuePrice(seed, 'coinbase_exchange', quote, minute).toFixed(2);
+  const time = new Date(minute - 1_500).toISOString().replace('Z', '123Z');
+  const trade = Math.floor(minute / 1000) - 1_500_000_000;
+  return JSON.stringify({
+    ask: price,
+    bid: price,
+    volume: '53602.03940154',
+    trade_id: trade,
+    price,
+    size: '0.01',
+    time,
+  });
+}
+
+/** Gemini's pubticker of one symbol (btcusd): `volume` keyed by the pair's codes plus a ms timestamp. */
+export function renderGemini(minute: number, seed: number, symbol: string): string | null {
+  const quote = /^btc([a-z]+)$/.exec(symbol)?.[1]?.toUpperCase() ?? '';
+  if (!VENUE_QUOTES.includes(quote)) return null;
+  const last = venuePrice(seed, 'gemini', quote, minute).toFixed(2);
+  const volume = { BTC: '2210.505328803', [quote]: '2135477.463379586263', timestamp: minute - 2_000 };
+  return JSON.stringify({ bid: last, ask: last, last, volume });
+}
+
+/** Binance ticker/price for `symbols` (a list) or one `symbol` (an object); null for an unknown symbol. */
+export function renderBinance(
+  minute: number,
+  seed: number,
+  symbols: readonly string[],
+  list: boolean,
+): string | null {
+  const quotes = symbols.map((s) => /^BTC([A-Z]+)$/.exec(s)?.[1] ?? '');
+  if (quotes.some((q) => !VENUE_QUOTES.includes(q))) return null;
+  const rows = quotes.map((q) => ({
+    symbol: `BTC${q}`,
+    price: venuePrice(seed, 'binance', q, minute).toFixed(8),
+  }));
+  return JSON.stringify(list ? rows : rows[0]);
+}

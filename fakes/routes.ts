@@ -7,10 +7,15 @@ import { jsonReply, type Reply } from './faults.ts';
 import {
   coingeckoHasRates,
   parseCoingeckoQuery,
+  renderBinance,
+  renderBitstamp,
   renderBlockchain,
   renderCoinbase,
+  renderCoinbaseExchange,
   renderCoindesk,
   renderCoingecko,
+  renderGemini,
+  renderKraken,
 } from './formats.ts';
 
 /** Path of each source's endpoint on the fake. */
@@ -19,7 +24,17 @@ export const ROUTES: Readonly<Record<SourceName, string>> = {
   coinbase: '/coinbase/v2/exchange-rates',
   coingecko: '/coingecko/api/v3/simple/price',
   coindesk: '/coindesk/v1/bpi/currentprice.json',
+  kraken: '/kraken/0/public/Ticker',
+  bitstamp: '/bitstamp/api/v2/ticker/',
+  coinbase_exchange: '/coinbase_exchange/products/BTC-USD/ticker',
+  gemini: '/gemini/v1/pubticker/btcusd',
+  binance: '/binance/api/v3/ticker/price',
 };
+
+/** A venue's reply: the body, or the venue's own error when it does not list what was asked for. */
+function venueReply(body: string | null, status: number, error: object): Reply {
+  return body === null ? jsonReply(status, JSON.stringify(error), false) : jsonReply(200, body, true);
+}
 
 /** The source whose endpoint `pathname` is, if any. */
 export function sourceOfPath(pathname: string): SourceName | null {
@@ -57,5 +72,34 @@ export function normalReply(source: SourceName, url: URL, minute: number, seed: 
     }
     case 'coindesk':
       return jsonReply(200, renderCoindesk(minute, seed), true);
+    case 'kraken': {
+      const pairs = (url.searchParams.get('pair') ?? '').split(',').filter((p) => p !== '');
+      const body = pairs.length === 0 ? null : renderKraken(minute, seed, pairs);
+      return venueReply(body, 200, { error: ['EQuery:Unknown asset pair'] });
+    }
+    case 'bitstamp':
+      return jsonReply(200, renderBitstamp(minute, seed), true);
+    case 'coinbase_exchange':
+      return venueReply(renderCoinbaseExchange(minute, seed, 'BTC-USD'), 404, { message: 'NotFound' });
+    case 'gemini':
+      return venueReply(renderGemini(minute, seed, 'btcusd'), 400, {
+        ...{ result: 'error', reason: 'InvalidSymbol', message: 'Received unsupported symbol' },
+      });
+    case 'binance': {
+      const one = url.searchParams.get('symbol');
+      const list = one === null ? parseSymbols(url.searchParams.get('symbols')) : [one];
+      const body = list === null ? null : renderBinance(minute, seed, list, one === null);
+      return venueReply(body, 400, { code: -1121, msg: 'Invalid symbol.' });
+    }
+  }
+}
+
+/** Binance's `symbols` parameter: a JSON list of strings, or null. */
+function parseSymbols(text: string | null): string[] | null {
+  try {
+    const v: unknown = JSON.parse(text ?? '');
+    return Array.isArray(v) && v.length > 0 && v.every((s) => typeof s === 'string') ? v : null;
+  } catch {
+    return null;
   }
 }

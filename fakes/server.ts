@@ -1,5 +1,5 @@
 /**
- * A local stand-in for the four rate APIs: a plain node:http server serving the walk's prices for the minute of
+ * A local stand-in for every rate API and venue: a plain node:http server serving the walk's prices for the minute of
  * an injected clock, with faults queued per source and a record of every response it sent, so tests can compare
  * what the pipeline stored with what it was actually given.
  */

@@ -34,7 +34,12 @@ export function normalize(
     // Not parsed: a prefix can still be valid JSON and would pass for the whole answer.
     rejections = [{ currency: null, reason: 'truncated', detail: env.error ?? 'body cut at the size cap' }];
   } else {
-    const parsed = adapter.parse({ status: env.status, headers: env.headers, body: bodyText(env) });
+    const parsed = adapter.parse({
+      status: env.status,
+      headers: env.headers,
+      body: bodyText(env),
+      url: env.url,
+    });
     rejections = [...parsed.rejections];
     for (const r of parsed.rates) {
       const prev = previous.get(r.currency);

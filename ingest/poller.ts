@@ -9,7 +9,7 @@ import { floorToMinute } from '../common/clock.ts';
 import { makeEnvelopes, type RawEnvelope } from './archive/envelope.ts';
 import { describeCurrency } from './currencies.ts';
 import type { Delivery, Outcome } from './delivery.ts';
-import type { Http } from './http.ts';
+import { parseRetryAfter, type Http } from './http.ts';
 import { advance, normalize, rejectionRows, type Previous } from './normalize.ts';
 import type { SourceAdapter } from './sources/index.ts';
 import type { Batch } from './store.ts';
@@ -52,8 +52,26 @@ export type PollerDeps = {
 /** Time left after a poll's HTTP work for archiving and writing before the next poll is due. */
 const DELIVERY_MARGIN_MS = 5_000;
 
+/** After HTTP 451 (refused to this location) a source is asked again only this much later. */
+export const UNAVAILABLE_RETRY_MS = 60 * 60_000;
+
+/**
+ * Until when a source's last answer of the poll scheduled at `scheduled` asks not to be polled (451: the same
+ * minute an hour later; 429/418/503: its Retry-After), else null.
+ */
+export function holdUntil(last: RawEnvelope | undefined, scheduled: number): number | null {
+  if (last === undefined) return null;
+  if (last.status === 451) return scheduled + UNAVAILABLE_RETRY_MS;
+  const at = Date.parse(last.fetchedAt);
+  const wait = [418, 429, 503].includes(last.status)
+    ? parseRetryAfter(last.headers['retry-after'], at)
+    : null;
+  return wait === null ? null : at + wait;
+}
+
 export function makePoller(deps: PollerDeps) {
   const { clock, log } = deps;
+  const held = new Map<SourceName, number>();
 
   async function pollSource(src: PolledSource, scheduled: number): Promise<PollSummary> {
     const minute = floorToMinute(scheduled);
@@ -100,6 +118,15 @@ export function makePoller(deps: PollerDeps) {
     }
     const store = await deps.store.deliver({ polls, rates, currencies, rejections });
     const last = envelopes[envelopes.length - 1];
+    const hold = holdUntil(last, scheduled);
+    if (hold === null) held.delete(src.name);
+    else {
+      held.set(src.name, hold);
+      log.warn(
+        { source: src.name, status: last?.status, until: new Date(hold).toISOString() },
+        'holding polls',
+      );
+    }
     const summary: PollSummary = {
       source: src.name,
       minute,
@@ -114,10 +141,11 @@ export function makePoller(deps: PollerDeps) {
     return summary;
   }
 
-  /** Poll every source for one scheduled time, in parallel; never throws. */
+  /** Poll every source not on hold for one scheduled time, in parallel; never throws. */
   async function pollRound(scheduled: number): Promise<PollSummary[]> {
+    const due = deps.sources.filter((s) => (held.get(s.name) ?? -Infinity) <= scheduled);
     const results = await Promise.all(
-      deps.sources.map((s) =>
+      due.map((s) =>
         pollSource(s, scheduled).catch((err: unknown) => {
           log.error({ source: s.name, err }, 'poll failed unexpectedly');
           return null;

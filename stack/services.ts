@@ -1,6 +1,6 @@
 /** The processes `npm start` runs, in start order; entries that do not exist yet are skipped. */
 import type { Config } from '../common/config.ts';
-import type { SourceName } from '../common/types.ts';
+import { SOURCE_NAMES, type SourceName } from '../common/types.ts';
 
 export type ServiceSpec = { name: string; entry: string; demoOnly?: boolean };
 
@@ -31,17 +31,18 @@ export function fakeApiUrls(base: string): Record<SourceName, string> {
     coinbase: `${base}/coinbase/v2/exchange-rates?currency=BTC`,
     coingecko: `${base}/coingecko/api/v3/simple/price?ids=bitcoin&vs_currencies=usd,eur,gbp,jpy&include_last_updated_at=true`,
     coindesk: `${base}/coindesk/v1/bpi/currentprice.json`,
+    kraken: `${base}/kraken/0/public/Ticker?pair=XBTUSD,XBTUSDC,XBTUSDT`,
+    bitstamp: `${base}/bitstamp/api/v2/ticker/`,
+    coinbase_exchange: `${base}/coinbase_exchange/products/BTC-USD/ticker`,
+    gemini: `${base}/gemini/v1/pubticker/btcusd`,
+    binance: `${base}/binance/api/v3/ticker/price?symbols=%5B%22BTCUSD%22,%22BTCUSDT%22,%22BTCUSDC%22%5D`,
   };
 }
 
 /** Environment for `--demo`: every source polled from the local fake APIs instead of the internet. */
 export function demoEnv(config: Config): Record<string, string> {
   const urls = fakeApiUrls(`http://127.0.0.1:${config.FAKE_API_PORT}`);
-  return {
-    SOURCES: 'blockchain,coinbase,coingecko,coindesk',
-    BLOCKCHAIN_URL: urls.blockchain,
-    COINBASE_URL: urls.coinbase,
-    COINGECKO_URL: urls.coingecko,
-    COINDESK_URL: urls.coindesk,
-  };
+  // Each source's URL setting is its name in upper case: COINBASE_EXCHANGE_URL.
+  const settings = SOURCE_NAMES.map((name) => [`${name.toUpperCase()}_URL`, urls[name]]);
+  return { SOURCES: SOURCE_NAMES.join(','), ...Object.fromEntries(settings) };
 }

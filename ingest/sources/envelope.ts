@@ -22,13 +22,15 @@ const fail = (reason: Rejection['reason'], detail: string): Rejection => ({ curr
 
 /**
  * Why a response cannot hold rates, before its body is parsed (a non-2xx status first: Coinbase's 429 has a JSON
- * body), or null when it should be parsed.
+ * body; 451 is `unavailable_here`), or null when it should be parsed.
  */
 export function rejectResponse(res: RawResponse): Rejection | null {
   const body = typeof res.body === 'string' ? res.body : '';
   if (!Number.isInteger(res.status) || res.status < 200 || res.status > 299) {
     const tail = body.trim() === '' ? '' : `: ${excerpt(body)}`;
-    return fail(res.status === 429 ? 'rate_limited' : 'http_status', `HTTP ${String(res.status)}${tail}`);
+    const reason =
+      res.status === 429 ? 'rate_limited' : res.status === 451 ? 'unavailable_here' : 'http_status';
+    return fail(reason, `HTTP ${String(res.status)}${tail}`);
   }
   if (body.trim() === '') return fail('empty_body', `HTTP ${res.status} with an empty body`);
   const type = headerValue(res.headers ?? {}, 'content-type') ?? '';

@@ -2,8 +2,8 @@
 import type { Config } from '../../common/config.ts';
 import type { RejectionReason, SourceName } from '../../common/types.ts';
 
-/** One HTTP response as the client received it; header names in any case. */
-export type RawResponse = { status: number; headers: Record<string, string>; body: string };
+/** One HTTP response as the client received it; header names in any case; `url` names the pair of one-pair venues. */
+export type RawResponse = { status: number; headers: Record<string, string>; body: string; url?: string };
 
 /** One accepted quote: the price of one bitcoin in `currency`. */
 export type ParsedRate = {

@@ -129,7 +129,13 @@ export function expectedRows(fake: FakeApi, from: number, to: number): Map<strin
   const out = new Map<string, number>();
   for (const s of fake.served) {
     if (!s.valid || s.minute < from || s.minute >= to) continue;
-    for (const r of adapterFor(s.source).parse({ status: s.status, headers: s.headers, body: s.body }).rates)
+    const res = {
+      status: s.status,
+      headers: s.headers,
+      body: s.body,
+      url: fakeUrls('http://fake')[s.source],
+    };
+    for (const r of adapterFor(s.source).parse(res).rates)
       out.set(`${s.minute}|${s.source}|${r.currency}`, r.rate);
   }
   return out;

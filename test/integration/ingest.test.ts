@@ -164,4 +164,41 @@ describe('ingest on the real stack', () => {
     expect(shown).toContainEqual(['coinbase', 'self_quote', 'filtered']);
     expect(shown).toContainEqual(['blockchain', 'http_status', 'rejected']);
   });
+
+  it('the five venues: a row per minute for each quote currency; a 451 is held an hour and shown as unavailable from here', async () => {
+    const N = 3;
+    const { from, to } = ownRange(N + 1);
+    const clock = makeManualClock(from);
+    const venues = ['kraken', 'bitstamp', 'coinbase_exchange', 'gemini', 'binance'] as const;
+    const t = await makeTestPoller({ config, base, clock, sources: [...venues] });
+    const round = async (i: number) => {
+      clock.set(from + i * 60_000 + 1_000);
+      fakeClock.set(clock.now());
+      return (await t.poller.pollRound(from + i * 60_000)).map((s) => s.source);
+    };
+    for (let i = 0; i < N; i++) expect(await round(i)).toEqual(venues);
+    fake.inject('binance', { kind: 'status', status: 451 });
+    expect(await round(N)).toEqual(venues);
+    // Binance is held for an hour after the 451; the others are polled as usual.
+    expect(await round(N + 1)).toEqual(venues.filter((v) => v !== 'binance'));
+    await t.close();
+
+    await expectExactly(db, fake, from, to, null);
+    const series = await db.query<{ source: string; currency: string; n: number }>(
+      `SELECT source, currency, count() AS n FROM rates WHERE ts >= $1 AND ts < $2 ORDER BY source, currency`,
+      [new Date(from).toISOString(), new Date(to).toISOString()],
+    );
+    expect(series.map((r) => [r.source, r.currency, Number(r.n)])).toEqual([
+      ...['USD', 'USDC', 'USDT'].map((c) => ['binance', c, N]),
+      ...['EUR', 'GBP', 'USD', 'USDC', 'USDT'].map((c) => ['bitstamp', c, N + 1]),
+      ['coinbase_exchange', 'USD', N + 1],
+      ['gemini', 'USD', N + 1],
+      ...['USD', 'USDC', 'USDT'].map((c) => ['kraken', c, N + 1]),
+    ]);
+
+    await waitForSettled(db, { tables: ['polls'], views: [] });
+    const app = makeApp({ db, clock: systemClock, checks: fixedChecks(true), config });
+    const html = await (await app.request('/health')).text();
+    expect(html).toMatch(/<th scope="row">binance<\/th>.*?unavailable from here \(HTTP 451\)/s);
+  });
 });

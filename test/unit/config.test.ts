@@ -86,7 +86,7 @@ describe('configuration', () => {
       parseConfig({
         QUESTDB_PG_PORT: 'abc',
         WEB_PORT: '70000',
-        SOURCES: 'blockchain,kraken',
+        SOURCES: 'blockchain,bitfinex',
         COINBASE_URL: 'not a url',
         AWS_ENDPOINT_URL: 'ftp://x',
         LOG_LEVEL: 'loud',

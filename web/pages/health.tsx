@@ -96,9 +96,11 @@ const SOURCES: Col<SourceRow>[] = [
   [
     'Latest attempt',
     ({ last }) =>
-      last
-        ? `${fmtTime(last.ts)}, attempt ${last.attempt}: HTTP ${last.httpStatus}${last.reason ? `, ${last.reason}` : ''}`
-        : '–',
+      last?.reason === 'unavailable_here'
+        ? `${fmtTime(last.ts)}: unavailable from here (HTTP 451); asked again hourly`
+        : last
+          ? `${fmtTime(last.ts)}, attempt ${last.attempt}: HTTP ${last.httpStatus}${last.reason ? `, ${last.reason}` : ''}`
+          : '–',
   ],
 ];
 

@@ -1,7 +1,17 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ADAPTERS } from '../../../ingest/sources/index.ts';
 import type { SourceName } from '../../../common/types.ts';
-import { renderBlockchain, renderCoinbase, renderCoindesk, renderCoingecko } from '../../../fakes/formats.ts';
+import {
+  renderBinance,
+  renderBitstamp,
+  renderBlockchain,
+  renderCoinbase,
+  renderCoinbaseExchange,
+  renderCoindesk,
+  renderCoingecko,
+  renderGemini,
+  renderKraken,
+} from '../../../fakes/formats.ts';
 import { makeFakeApi, type FakeApi, type ServedResponse } from '../../../fakes/server.ts';
 
 const MINUTE = Date.UTC(2025, 5, 1, 12, 0);
@@ -11,9 +21,14 @@ const PATHS: Record<SourceName, string> = {
   coingecko:
     '/coingecko/api/v3/simple/price?ids=bitcoin&vs_currencies=usd,eur,gbp,jpy&include_last_updated_at=true',
   coindesk: '/coindesk/v1/bpi/currentprice.json',
+  kraken: '/kraken/0/public/Ticker?pair=XBTUSD,XBTUSDC,XBTUSDT',
+  bitstamp: '/bitstamp/api/v2/ticker/',
+  coinbase_exchange: '/coinbase_exchange/products/BTC-USD/ticker',
+  gemini: '/gemini/v1/pubticker/btcusd',
+  binance: '/binance/api/v3/ticker/price?symbols=%5B%22BTCUSD%22,%22BTCUSDT%22,%22BTCUSDC%22%5D',
 };
 
-type Got = { status: number; headers: Headers; text: string; bytes: number };
+type Got = { status: number; headers: Headers; text: string; bytes: number; url: string };
 
 let api: FakeApi;
 let base: string;
@@ -29,11 +44,22 @@ afterEach(() => api.stop());
 async function get(path: string, init: RequestInit = {}): Promise<Got> {
   const res = await fetch(base + path, init);
   const buf = Buffer.from(await res.arrayBuffer());
-  return { status: res.status, headers: res.headers, text: buf.toString('utf8'), bytes: buf.length };
+  return {
+    status: res.status,
+    headers: res.headers,
+    text: buf.toString('utf8'),
+    bytes: buf.length,
+    url: res.url,
+  };
 }
 
 const parse = (source: SourceName, got: Got) =>
-  ADAPTERS[source].parse({ status: got.status, headers: Object.fromEntries(got.headers), body: got.text });
+  ADAPTERS[source].parse({
+    status: got.status,
+    headers: Object.fromEntries(got.headers),
+    body: got.text,
+    url: got.url,
+  });
 
 /** The record for a response must be exactly what the client received. */
 function expectRecorded(rec: ServedResponse | undefined, got: Got): void {
@@ -58,6 +84,11 @@ describe('fake rate API server', () => {
         include24hrVol: false,
       }),
       coindesk: renderCoindesk(MINUTE, 9),
+      kraken: renderKraken(MINUTE, 9, ['XBTUSD', 'XBTUSDC', 'XBTUSDT'])!,
+      bitstamp: renderBitstamp(MINUTE, 9),
+      coinbase_exchange: renderCoinbaseExchange(MINUTE, 9, 'BTC-USD')!,
+      gemini: renderGemini(MINUTE, 9, 'btcusd')!,
+      binance: renderBinance(MINUTE, 9, ['BTCUSD', 'BTCUSDT', 'BTCUSDC'], true)!,
     };
     for (const [i, source] of (Object.keys(PATHS) as SourceName[]).entries()) {
       const got = await get(PATHS[source]);
@@ -66,9 +97,42 @@ describe('fake rate API server', () => {
       expect(got.headers.get('content-type')).toMatch(/^application\/json/);
       expectRecorded(api.served[i], got);
       expect(api.served[i]).toMatchObject({ source, minute: MINUTE, valid: true, fault: null, at: now });
-      const { rates } = parse(source, got);
+      const { rates, rejections } = parse(source, got);
       expect(rates.length).toBeGreaterThan(0);
+      expect(rejections.filter((r) => r.reason !== 'self_quote')).toEqual([]);
     }
+  });
+
+  it('serves each venue the quote currencies asked for, under their own pair names', async () => {
+    const currencies = async (source: SourceName) =>
+      parse(source, await get(PATHS[source])).rates.map((r) => r.currency);
+    expect(await currencies('kraken')).toEqual(['USD', 'USDC', 'USDT']);
+    expect(Object.keys(JSON.parse((await get(PATHS.kraken)).text).result)).toEqual([
+      'XXBTZUSD',
+      'XBTUSDC',
+      'XBTUSDT',
+    ]);
+    expect(await currencies('bitstamp')).toEqual(['USD', 'EUR', 'GBP', 'USDC', 'USDT']);
+    expect(await currencies('coinbase_exchange')).toEqual(['USD']);
+    expect(await currencies('gemini')).toEqual(['USD']);
+    expect(await currencies('binance')).toEqual(['USD', 'USDT', 'USDC']);
+    const one = await get('/binance/api/v3/ticker/price?symbol=BTCUSDT');
+    expect(parse('binance', one).rates.map((r) => r.currency)).toEqual(['USDT']);
+  });
+
+  it("answers each venue's own error to what it does not list", async () => {
+    const kraken = await get('/kraken/0/public/Ticker?pair=ETHUSD');
+    expect([kraken.status, kraken.text]).toEqual([200, '{"error":["EQuery:Unknown asset pair"]}']);
+    expect(parse('kraken', kraken).rejections[0]?.reason).toBe('bad_shape');
+    const binance = await get('/binance/api/v3/ticker/price?symbols=%5B%22BTCXYZ%22%5D');
+    expect([binance.status, JSON.parse(binance.text)]).toEqual([
+      400,
+      { code: -1121, msg: 'Invalid symbol.' },
+    ]);
+    api.inject('binance', { kind: 'status', status: 451 });
+    const restricted = await get(PATHS.binance);
+    expect(restricted.status).toBe(451);
+    expect(parse('binance', restricted).rejections.map((r) => r.reason)).toEqual(['unavailable_here']);
   });
 
   it('follows the injected clock from minute to minute', async () => {
@@ -195,7 +259,7 @@ describe('fake rate API server', () => {
       status: 200,
       body: { queued: 2 },
     });
-    const refused = await post({ source: 'kraken', fault: { kind: 'slow' } });
+    const refused = await post({ source: 'bitfinex', fault: { kind: 'slow' } });
     expect(refused.status).toBe(400);
     expect(String(refused.body.error)).toMatch(/source: .*fault\.ms: /);
     expect((await fetch(`${base}/_control/fault`, { method: 'POST', body: '{' })).status).toBe(400);

@@ -117,7 +117,7 @@ describe('parseArchiveLine', () => {
   it.each([
     ['v', { v: 2 }],
     ['id', { id: '' }],
-    ['source', { source: 'kraken' }],
+    ['source', { source: 'bitfinex' }],
     ['minute', { minute: '2030-05-06T07:08:30.000Z' }],
     ['minute', { minute: 'yesterday' }],
     ['attempt', { attempt: 0 }],

@@ -329,3 +329,45 @@ describe('pollRound', () => {
     });
   });
 });
+
+describe('holding a source that asked not to be polled', () => {
+  const restricted = (at: number) =>
+    attempt({
+      fetchedAt: at,
+      status: 451,
+      body: '{"code":0,"msg":"Service unavailable from a restricted location"}',
+    });
+
+  it('after HTTP 451, asks that source again only an hour later, the others every minute', async () => {
+    const h = harness({
+      sources: ['binance', 'blockchain'],
+      answer: (source, at) =>
+        source === 'binance'
+          ? [restricted(at + 2_000)] // answered 2 s into the minute: the hold still ends on the minute
+          : [attempt({ fetchedAt: at, body: renderBlockchain(Math.floor(at / MIN) * MIN, SEED) })],
+    });
+    await h.runRounds(62);
+    const binance = h.fetches().filter((c) => c.source === 'binance');
+    expect(binance.map((c) => c.at)).toEqual([T0, T0 + 60 * MIN]);
+    expect(h.fetches().filter((c) => c.source === 'blockchain')).toHaveLength(62);
+    const polls = h.calls.flatMap((c) => (c.kind === 'store' ? (c.batch.polls ?? []) : []));
+    expect(polls.filter((p) => p.source === 'binance').map((p) => p.reason)).toEqual([
+      'unavailable_here',
+      'unavailable_here',
+    ]);
+    expect(h.lines.find((l) => l.msg === 'holding polls')).toMatchObject({ level: 40, source: 'binance' });
+  });
+
+  it('after a 429 whose Retry-After outlasts the minute, waits until then; a shorter one holds nothing', async () => {
+    const h = harness({
+      answer: (_source, at) =>
+        at === T0
+          ? [attempt({ fetchedAt: at, status: 429, headers: { 'retry-after': '150' }, body: '{}' })]
+          : at === T0 + 3 * MIN
+            ? [attempt({ fetchedAt: at, status: 429, headers: { 'retry-after': '5' }, body: '{}' })]
+            : [attempt({ fetchedAt: at, body: renderBlockchain(Math.floor(at / MIN) * MIN, SEED) })],
+    });
+    await h.runRounds(6); // rounds with every source held still count
+    expect(h.scheduled()).toEqual([T0, T0 + 3 * MIN, T0 + 4 * MIN, T0 + 5 * MIN]);
+  });
+});

@@ -47,7 +47,7 @@ describe('replay-s3 arguments', () => {
       '--to',
       '2031-01-04',
       '--sources',
-      'blockchain,kraken',
+      'blockchain,bitfinex',
       '--slack',
       'later',
       '--batch-size',
@@ -55,7 +55,7 @@ describe('replay-s3 arguments', () => {
     ]);
     expect('errors' in r && r.errors).toEqual([
       '--from is required',
-      '--sources: unknown kraken; known: blockchain, coinbase, coingecko, coindesk',
+      '--sources: unknown bitfinex; known: blockchain, coinbase, coingecko, coindesk, kraken, bitstamp, coinbase_exchange, gemini, binance',
       '--slack "later": not a duration such as 90m, 24h or 2d',
       '--batch-size must be a whole number from 1 to 1000000',
     ]);

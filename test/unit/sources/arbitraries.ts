@@ -16,6 +16,8 @@ export type PayloadSpec = {
   payload: fc.Arbitrary<Generated>;
   /** Replace the rate of currency `code` (as accepted, upper case) with `value`. */
   setRate(json: Record<string, Json>, code: string, value: Json): void;
+  /** The request URL, for venues that name the pair only there. */
+  url?: string;
 };
 
 const EARLIEST_S = Date.UTC(2009, 0, 3) / 1000;
@@ -167,6 +169,116 @@ export const coindeskSpec: PayloadSpec = {
   },
 };
 
+/** Venue quote codes: 1-6 distinct upper-case codes, BTC (the self quote) among them or not. */
+const venueCodes = fc
+  .uniqueArray(fc.stringMatching(/^[A-Z0-9]{2,10}$/), { minLength: 1, maxLength: 6 })
+  .chain((codes) => withMaybeBtc(codes, 'BTC'));
+
+/** Codes with a decimal-string price each. */
+const pricedCodes = venueCodes.chain((codes) =>
+  fc.tuple(fc.constant(codes), fc.array(decimalString, { minLength: codes.length, maxLength: codes.length })),
+);
+
+const expectedOf = (codes: string[], prices: string[], quoteTs: number | null): ParsedRate[] =>
+  codes.flatMap((c, i) => (isBtc(c) ? [] : [{ currency: c, rate: Number(prices[i] ?? '1'), quoteTs }]));
+
+/** Top-level lists are typed as records only to share the spec's shape; serializing treats them as lists. */
+const asRecord = (list: Json[]) => list as unknown as Record<string, Json>;
+
+/** Kraken: `{"error": [], "result": {XXBTZUSD or XBTUSDT: {"c": [last, volume], ...}}}`. */
+export const krakenSpec: PayloadSpec = {
+  payload: pricedCodes
+    .chain(([codes, prices]) =>
+      fc.tuple(
+        fc.constant(codes),
+        fc.constant(prices),
+        fc.array(fc.boolean(), { minLength: codes.length, maxLength: codes.length }),
+      ),
+    )
+    .map(([codes, prices, legacy]) => {
+      const result: Record<string, Json> = {};
+      codes.forEach((code, i) => {
+        const last = prices[i] ?? '1';
+        result[`${legacy[i] ? 'XXBTZ' : 'XBT'}${code}`] = {
+          a: [last, '1', '1.000'],
+          c: [last, '0.5'],
+          o: last,
+        };
+      });
+      const json = { error: [], result };
+      return { json, expected: expectedOf(codes, prices, null), selfQuote: codes.some(isBtc) };
+    }),
+  setRate(json, code, value) {
+    const result = json.result as Record<string, Record<string, Json[]>>;
+    const ticker = result[`XBT${code}`] ?? result[`XXBTZ${code}`];
+    if (ticker?.c) ticker.c[0] = value;
+  },
+};
+
+/** Bitstamp all pairs: `[{"pair": "BTC/USD", "last": "...", "timestamp": "<s>"}, {"pair": "ETH/USD", ...}]`. */
+export const bitstampSpec: PayloadSpec = {
+  payload: fc
+    .tuple(pricedCodes, fc.integer({ min: EARLIEST_S, max: LATEST_S }), fc.nat({ max: 6 }))
+    .map(([[codes, prices], seconds, at]) => {
+      const ticker = (pair: string, last: string) => ({ timestamp: String(seconds), last, bid: last, pair });
+      const list: Json[] = codes.map((c, i) => ticker(`BTC/${c}`, prices[i] ?? '1'));
+      list.splice(at % (list.length + 1), 0, ticker('ETH/USD', '3000.5')); // another asset's pair: skipped
+      const expected = expectedOf(codes, prices, seconds * 1000);
+      return { json: asRecord(list), expected, selfQuote: codes.some(isBtc) };
+    }),
+  setRate(json, code, value) {
+    const list = json as unknown as Record<string, Json>[];
+    const ticker = list.find((t) => t.pair === `BTC/${code}`);
+    if (ticker) ticker.last = value;
+  },
+};
+
+/** Binance: `[{"symbol": "BTCUSDT", "price": "..."}]`. */
+export const binanceSpec: PayloadSpec = {
+  payload: pricedCodes.map(([codes, prices]) => {
+    const list = codes.map((c, i) => ({ symbol: `BTC${c}`, price: prices[i] ?? '1' }));
+    return { json: asRecord(list), expected: expectedOf(codes, prices, null), selfQuote: codes.some(isBtc) };
+  }),
+  setRate(json, code, value) {
+    const ticker = (json as unknown as Record<string, Json>[]).find((t) => t.symbol === `BTC${code}`);
+    if (ticker) ticker.price = value;
+  },
+};
+
+/** Coinbase Exchange BTC-USD: `{"price": "...", "time": "<ISO, ms or µs>", ...}`; the pair is in the URL. */
+export const coinbaseExchangeSpec: PayloadSpec = {
+  url: 'https://api.exchange.coinbase.com/products/BTC-USD/ticker',
+  payload: fc
+    .tuple(decimalString, fc.integer({ min: EARLIEST_S * 1000, max: LATEST_S * 1000 }), fc.boolean())
+    .map(([price, ms, micro]) => {
+      const time = new Date(ms).toISOString().replace('Z', micro ? '456Z' : 'Z');
+      const json = { ask: price, bid: price, volume: '1.5', trade_id: 86326522, price, size: '0.1', time };
+      return { json, expected: [{ currency: 'USD', rate: Number(price), quoteTs: ms }], selfQuote: false };
+    }),
+  setRate(json, _code, value) {
+    json.price = value;
+  },
+};
+
+/** Gemini btcusd: `{"last": "...", "volume": {"BTC", "USD", "timestamp": <ms>}}`; the pair is in the URL. */
+export const geminiSpec: PayloadSpec = {
+  url: 'https://api.gemini.com/v1/pubticker/btcusd',
+  payload: fc
+    .tuple(decimalString, fc.integer({ min: EARLIEST_S * 1000, max: LATEST_S * 1000 }))
+    .map(([last, ms]) => {
+      const json = {
+        ask: last,
+        bid: last,
+        last,
+        volume: { BTC: '2210.5', USD: '2135477.46', timestamp: ms },
+      };
+      return { json, expected: [{ currency: 'USD', rate: Number(last), quoteTs: ms }], selfQuote: false };
+    }),
+  setRate(json, _code, value) {
+    json.last = value;
+  },
+};
+
 /** An ISO 8601 time with the given zone suffix for the instant `seconds`. */
 function isoIn(seconds: number, zone: string): string {
   if (zone === 'Z') return new Date(seconds * 1000).toISOString().replace('.000', '');
@@ -305,7 +417,7 @@ function applyText(body: string, m: TextMutation): string {
 
 const status = fc.oneof(
   { weight: 4, arbitrary: fc.constant(200) },
-  { weight: 1, arbitrary: fc.constantFrom(201, 204, 301, 400, 404, 429, 500, 502, 503) },
+  { weight: 1, arbitrary: fc.constantFrom(201, 204, 301, 400, 404, 429, 451, 500, 502, 503) },
   { weight: 1, arbitrary: fc.integer({ min: -1, max: 1000 }) },
 );
 
@@ -324,6 +436,6 @@ export function mutatedResponse(spec: PayloadSpec): fc.Arbitrary<RawResponse> {
     .map(([g, muts, text, code, hdrs]) => {
       let json: Json = structuredClone(g.json);
       for (const m of muts) json = applyMutation(json, m);
-      return { status: code, headers: hdrs, body: applyText(serialize(json), text) };
+      return { status: code, headers: hdrs, body: applyText(serialize(json), text), url: spec.url };
     });
 }

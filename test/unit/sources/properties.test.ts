@@ -10,22 +10,32 @@ import { normalize, rejectionRows } from '../../../ingest/normalize.ts';
 import { ADAPTERS, type ParsedRate } from '../../../ingest/sources/index.ts';
 import { envelope } from '../ingest/helpers.ts';
 import {
+  binanceSpec,
+  bitstampSpec,
   blockchainSpec,
+  coinbaseExchangeSpec,
   coinbaseSpec,
   coindeskSpec,
   coingeckoSpec,
+  geminiSpec,
+  krakenSpec,
   evilValue,
   mutatedResponse,
   serialize,
   type PayloadSpec,
 } from './arbitraries.ts';
-import { expectWellFormed, ok, reasons } from './helpers.ts';
+import { expectWellFormed, ok as okResponse, reasons } from './helpers.ts';
 
 const SPECS: Record<SourceName, PayloadSpec> = {
   blockchain: blockchainSpec,
   coinbase: coinbaseSpec,
   coingecko: coingeckoSpec,
   coindesk: coindeskSpec,
+  kraken: krakenSpec,
+  bitstamp: bitstampSpec,
+  coinbase_exchange: coinbaseExchangeSpec,
+  gemini: geminiSpec,
+  binance: binanceSpec,
 };
 
 /** Rates in code order: JavaScript objects enumerate integer-like keys ("10") first, whatever the payload order. */
@@ -36,6 +46,7 @@ function byCode(rates: ParsedRate[]): ParsedRate[] {
 describe.each(SOURCE_NAMES)('%s adapter properties', (name) => {
   const adapter = ADAPTERS[name];
   const spec = SPECS[name];
+  const ok = (body: string) => ({ ...okResponse(body), url: spec.url });
 
   it('accepts exactly the generated rates of a valid payload (1000 payloads)', () => {
     fc.assert(
@@ -88,7 +99,8 @@ describe.each(SOURCE_NAMES)('%s adapter properties', (name) => {
         expectWellFormed(result);
         if (res.status < 200 || res.status > 299) {
           expect(result.rates).toEqual([]);
-          expect(reasons(result)).toEqual([res.status === 429 ? 'rate_limited' : 'http_status']);
+          const reason = { 429: 'rate_limited', 451: 'unavailable_here' }[res.status] ?? 'http_status';
+          expect(reasons(result)).toEqual([reason]);
         }
       }),
       { numRuns: 2000 },
@@ -99,7 +111,8 @@ describe.each(SOURCE_NAMES)('%s adapter properties', (name) => {
     const minute = Date.UTC(2030, 0, 1, 0, 0);
     fc.assert(
       fc.property(mutatedResponse(spec), (res) => {
-        const env = envelope(name, minute, { status: res.status, headers: res.headers, body: res.body });
+        const over = { status: res.status, headers: res.headers, body: res.body };
+        const env = { ...envelope(name, minute, over), url: spec.url ?? `http://127.0.0.1/${name}` };
         const n = normalize(env, adapter, new Map());
         const rows = rejectionRows(n.poll, n.rejections);
         expect(rows).toHaveLength(n.rejections.length);
