@@ -207,7 +207,10 @@ export function* backtestSteps(
     const period = Math.floor(origin / retrainMs);
     const t = trained.get(m.name);
     if (t?.period === period) return t.model;
-    const cut = (s: TimeSeries) => ({ ...s, t: s.t.subarray(0, upperBound(s.t, origin)) });
+    const cut = (s: TimeSeries) => {
+      const n = upperBound(s.t, origin);
+      return { name: s.name, t: s.t.subarray(0, n), y: s.y.subarray(0, n) };
+    };
     const history = { target: cut(target), related: related.map(cut) };
     const model = (m as Model & Trainable).train(history, origin, [...horizons]);
     trained.set(m.name, { model, period });

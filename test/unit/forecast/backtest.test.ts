@@ -122,6 +122,7 @@ describe('runBacktest', () => {
         throw new Error('untrained');
       },
       train: (h, origin) => {
+        for (const x of [h.target, ...h.related]) expect(x.y.length).toBe(x.t.length);
         trained.push({ origin, last: [h.target.t.at(-1)!, ...h.related.map((r) => r.t.at(-1)!)] });
         return { ...shifted(trained.length), name: 'learner' };
       },
