@@ -16,7 +16,14 @@ import { checkDb, makeDb, type Db } from '../sql/db.ts';
 import { makeIlp, type Ilp } from '../sql/ilp.ts';
 import { runBacktestYielding, type TimeSeries } from './backtest.ts';
 import { formatResult, formatWins } from './backtest-report.ts';
-import { listSeries, makeRunId, readSeries, writeBacktest, type SeriesKey } from './backtest-store.ts';
+import {
+  listSeries,
+  makeRunId,
+  readSeries,
+  trackingSeries,
+  writeBacktest,
+  type SeriesKey,
+} from './backtest-store.ts';
 import { CANDIDATES, pickModels } from './candidates.ts';
 import { countByField, parseCloses } from './closes.ts';
 import { CSV_FORMATS, describeLayout, parseFormat, type CsvFormat } from '../migrations/backfills/candles.ts';
@@ -25,16 +32,17 @@ import { deriveSources, makeLeadLag } from './synthetic.ts';
 
 const USAGE = `usage:
   npm run backtest -- --source S --currency C --from T --to T [--related auto|S/C,...] [options]
-  npm run backtest -- --csv FILE [--format F] [--derive-sources] [--source S] [--currency C] [options]
+  npm run backtest -- --csv FILE [--related FILE,...] [--format F] [--derive-sources] [--source S] [--currency C] [options]
   npm run backtest -- --synthetic lead-lag [--minutes N] [--seed N] [options]
 
   --source, --currency  the series in rates (QuestDB); with --csv, only the labels stored (default csv, USD)
   --from, --to          origins in [from, to), ISO 8601 (UTC unless a zone is given); optional with --csv
-  --related             other series the multi-output model (gp-icm) may use: auto = the same currency from
-                        every other source with data, or a list source/currency,...
+  --related             other series the multi-output model (gp-icm) may use: auto = every other series with
+                        data whose quote tracks the target's (the same, or USD/USDC/USDT), or source/currency,...;
+                        with --csv, other files of one-minute closes (format detected), named by file name
   --csv FILE            one-minute closes, read as import-csv reads them (format detected and printed): Kraken
                         OHLCVT, Binance klines, time,open,high,low,close[,volume], time,close, or named columns
-  --format F            with --csv: force one of ${CSV_FORMATS.join(', ')} instead of detecting
+  --format F            with --csv: force, for that file, one of ${CSV_FORMATS.join(', ')} instead of detecting
   --derive-sources      with --csv: also derive a 30-60 s cached copy and a 15-minute-delayed copy of the file
                         (labelled derived) and backtest each of the three with the other two as related series
   --synthetic lead-lag  generated leader, follower (1.5-minute lag + noise), leader in EUR, independent walk
@@ -57,6 +65,7 @@ export type CliOptions = {
   to: number;
   related: 'auto' | SeriesKey[];
   csv: string;
+  relatedCsv: string[];
   format?: CsvFormat;
   deriveSources: boolean;
   minutes: number;
@@ -128,16 +137,19 @@ export function parseBacktestArgs(args: string[]): CliOptions | { errors: string
     if (!values.currency) errors.push('--currency is required');
   }
   let related: CliOptions['related'] = [];
-  if (values.related === 'auto') related = 'auto';
-  else if (values.related) {
+  const relatedCsv = mode === 'csv' && values.related ? values.related.split(',') : [];
+  if (values.related === 'auto' && mode === 'questdb') related = 'auto';
+  else if (values.related && mode === 'questdb') {
     related = values.related.split(',').map((s) => {
       const [source = '', currency = ''] = s.trim().split('/');
       if (!source || !currency) errors.push(`--related "${s}": use source/currency`);
       return { source, currency: currency.toUpperCase() };
     });
   }
-  if (values.related && mode !== 'questdb') errors.push('--related is for series read from QuestDB');
+  if (values.related && mode === 'synthetic') errors.push('--related is for QuestDB series or --csv files');
   if (values['derive-sources'] && mode !== 'csv') errors.push('--derive-sources needs --csv');
+  if (values['derive-sources'] && relatedCsv.length)
+    errors.push('give --derive-sources or --related, not both');
   const format = values.format === undefined ? undefined : parseFormat(values.format);
   if (typeof format === 'object') errors.push(format.error);
   else if (format && mode !== 'csv') errors.push('--format needs --csv');
@@ -159,6 +171,7 @@ export function parseBacktestArgs(args: string[]): CliOptions | { errors: string
     to,
     related,
     csv: values.csv ?? '',
+    relatedCsv,
     ...(typeof format === 'string' ? { format } : {}),
     deriveSources: values['derive-sources'],
     minutes: int(values.minutes, '--minutes', errors, 120),
@@ -179,6 +192,7 @@ const HELP_ONLY: CliOptions = {
   to: NaN,
   related: [],
   csv: '',
+  relatedCsv: [],
   deriveSources: false,
   minutes: 0,
   seed: 0,
@@ -195,6 +209,25 @@ type Out = { write(s: string): unknown; isTTY?: boolean };
 const eachWithOthers = (all: { key: SeriesKey; series: TimeSeries }[]): Target[] =>
   all.map((a) => ({ ...a, related: all.filter((b) => b !== a).map((b) => b.series) }));
 
+/** A file of closes as a series named by its file name, with what was read and skipped reported on `err`. */
+function readCsv(file: string, format: CsvFormat | undefined, err: Out): TimeSeries {
+  const parsed = parseCloses(readFileSync(file, 'utf8'), basename(file), { format });
+  if (parsed.layout) err.write(`${file}: ${describeLayout(parsed.layout)}\n`);
+  for (const b of parsed.bad.slice(0, 20)) err.write(`${file}:${b.line}: skipped: ${b.reason}\n`);
+  if (parsed.bad.length > 20) err.write(`... and ${parsed.bad.length - 20} more bad lines\n`);
+  const why = countByField(parsed.bad);
+  err.write(
+    `${file}: ${parsed.lines} lines${parsed.header ? ' (a header)' : ''}, ${parsed.series.t.length} closes, ${parsed.bad.length} skipped${why ? ` (${why})` : ''}\n`,
+  );
+  if (parsed.series.t.length === 0) {
+    const first = parsed.bad[0];
+    throw new Error(
+      `${file}: no usable row: ${first ? `every data line was refused (${why}; first, line ${first.line}: ${first.reason})` : 'it holds no data line'}`,
+    );
+  }
+  return parsed.series;
+}
+
 /** The series to backtest, from a file, a generator or QuestDB. */
 async function loadTargets(o: CliOptions, db: Db | null, err: Out): Promise<Target[]> {
   if (o.mode === 'synthetic') {
@@ -204,38 +237,24 @@ async function loadTargets(o: CliOptions, db: Db | null, err: Out): Promise<Targ
     );
   }
   if (o.mode === 'csv') {
-    const parsed = parseCloses(readFileSync(o.csv, 'utf8'), `${basename(o.csv)}`, { format: o.format });
-    if (parsed.layout) err.write(`${o.csv}: ${describeLayout(parsed.layout)}\n`);
-    for (const b of parsed.bad.slice(0, 20)) err.write(`${o.csv}:${b.line}: skipped: ${b.reason}\n`);
-    if (parsed.bad.length > 20) err.write(`... and ${parsed.bad.length - 20} more bad lines\n`);
-    const why = countByField(parsed.bad);
-    err.write(
-      `${o.csv}: ${parsed.lines} lines${parsed.header ? ' (a header)' : ''}, ${parsed.series.t.length} closes, ${parsed.bad.length} skipped${why ? ` (${why})` : ''}\n`,
-    );
-    if (parsed.series.t.length === 0) {
-      const first = parsed.bad[0];
-      throw new Error(
-        `${o.csv}: no usable row: ${first ? `every data line was refused (${why}; first, line ${first.line}: ${first.reason})` : 'it holds no data line'}`,
-      );
-    }
+    const series = readCsv(o.csv, o.format, err);
+    const related = o.relatedCsv.map((f) => readCsv(f, undefined, err));
     const key = { source: o.source, currency: o.currency };
-    if (!o.deriveSources) return [{ key, series: parsed.series, related: [] }];
+    if (!o.deriveSources) return [{ key, series, related }];
     const suffixes = ['', '+cache30-60s', '+delay15m'];
     return eachWithOthers(
-      deriveSources(parsed.series).map((series, i) => ({
+      deriveSources(series).map((series, i) => ({
         key: { ...key, source: o.source + suffixes[i] },
         series,
       })),
     );
   }
-  const pad = 60 * 60_000;
+  // The window before the first origin, and gp-icm's day of training before that.
+  const pad = 25 * 60 * 60_000;
   const maxH = Math.max(...o.horizons) * 60_000;
   const key = { source: o.source, currency: o.currency };
   let relatedKeys = o.related === 'auto' ? [] : o.related;
-  if (o.related === 'auto')
-    relatedKeys = (await listSeries(db!, o.from, o.to, 60)).filter(
-      (k) => k.currency === o.currency && k.source !== o.source,
-    );
+  if (o.related === 'auto') relatedKeys = trackingSeries(await listSeries(db!, o.from, o.to, 60), key);
   const read = (k: SeriesKey) => readSeries(db!, k, o.from - pad, o.to + maxH);
   const series = await read(key);
   if (series.t.length === 0) throw new Error(`no rates for ${key.source}/${key.currency} in the range`);

@@ -13,6 +13,19 @@ const Q = loadQueries('./backtest.sql', new URL('../sql/', import.meta.url));
 /** Where a series comes from, as the `rates` and `backtests` tables name it. */
 export type SeriesKey = { source: string; currency: string };
 
+/** Quotes pegged to the US dollar: a BTC price in one tracks a BTC price in another. */
+const DOLLAR_QUOTES = new Set(['USD', 'USDC', 'USDT']);
+
+/** The other series whose quote tracks the target's: the same currency, or both dollar quotes (USD, USDC, USDT). */
+export function trackingSeries(keys: readonly SeriesKey[], target: SeriesKey): SeriesKey[] {
+  const dollar = (c: string) => DOLLAR_QUOTES.has(c);
+  return keys.filter(
+    (k) =>
+      (k.currency === target.currency || (dollar(k.currency) && dollar(target.currency))) &&
+      !(k.source === target.source && k.currency === target.currency),
+  );
+}
+
 /** A run: its id and the timestamp its rows carry. */
 export type BacktestRun = { id: string; ts: number };
 

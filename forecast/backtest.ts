@@ -12,6 +12,15 @@ import { persistence, unusable, Z50, Z90, type Model, type Projection, type Seri
 /** A series of observations: epoch ms (ascending, on minutes) and values. */
 export type TimeSeries = { name: string; t: Float64Array; y: Float64Array };
 
+/** A model that learns on the history before an origin (gp-icm: leads, interval scales); `train` returns it trained. */
+export type Trainable = {
+  train(
+    history: { target: TimeSeries; related: readonly TimeSeries[] },
+    origin: number,
+    horizons: number[],
+  ): Model;
+};
+
 export type BacktestOptions = {
   /** Candidate models; persistence, the baseline, is added first when missing. */
   models: readonly Model[];
@@ -21,6 +30,8 @@ export type BacktestOptions = {
   stride?: number;
   minPoints?: number;
   maxStalenessMinutes?: number;
+  /** A `Trainable` model is retrained when an origin enters a new period of this many minutes. Default 360. */
+  retrainMinutes?: number;
   /** Origins in [from, to) (epoch ms); default: every origin the data allows (see `originGrid`). */
   from?: number;
   to?: number;
@@ -102,13 +113,14 @@ function upperBound(t: Float64Array, v: number): number {
 }
 
 /** The observations in (start, origin] on minutes since `start`. */
-function windowOf(s: TimeSeries, start: number, origin: number): { x: Float64Array; y: Float64Array } {
+export function windowOf(s: TimeSeries, start: number, origin: number): { x: Float64Array; y: Float64Array } {
   const a = upperBound(s.t, start);
   const b = upperBound(s.t, origin);
   return { x: Float64Array.from(s.t.subarray(a, b), (t) => (t - start) / MIN), y: s.y.slice(a, b) };
 }
 
-function valueAt(s: TimeSeries, ts: number): number | undefined {
+/** The value at exactly `ts`, if observed. */
+export function valueAt(s: TimeSeries, ts: number): number | undefined {
   const i = upperBound(s.t, ts) - 1;
   return i >= 0 && s.t[i] === ts ? s.y[i] : undefined;
 }
@@ -149,6 +161,7 @@ export function* backtestSteps(
   const stride = options.stride ?? 1;
   const minPoints = options.minPoints ?? 10;
   const staleMs = (options.maxStalenessMinutes ?? 10) * MIN;
+  const retrainMs = (options.retrainMinutes ?? 360) * MIN;
   const models = options.models.some((m) => m.name === persistence.name)
     ? [...options.models].sort(
         (a, b) => Number(b.name === persistence.name) - Number(a.name === persistence.name),
@@ -187,6 +200,22 @@ export function* backtestSteps(
   const useCounts = new Map<string, Map<string, { name: string; lead: number; windows: number }>>();
   let lo = NaN;
   let hi = NaN;
+  const trained = new Map<string, { model: Model; period: number }>();
+  /** The model for an origin: a trainable one trained on the series cut at the origin, once per period. */
+  const current = (m: Model, origin: number): Model => {
+    if (!('train' in m)) return m;
+    const period = Math.floor(origin / retrainMs);
+    const t = trained.get(m.name);
+    if (t?.period === period) return t.model;
+    const cut = (s: TimeSeries) => {
+      const n = upperBound(s.t, origin);
+      return { name: s.name, t: s.t.subarray(0, n), y: s.y.subarray(0, n) };
+    };
+    const history = { target: cut(target), related: related.map(cut) };
+    const model = (m as Model & Trainable).train(history, origin, [...horizons]);
+    trained.set(m.name, { model, period });
+    return model;
+  };
 
   for (let k = 0; k < total; k++) {
     const origin = grid.first + k * grid.step;
@@ -215,10 +244,12 @@ export function* backtestSteps(
     }
     const actual = horizons.map((h) => valueAt(target, origin + h * MIN));
     let base: Projection[] | null = null;
-    for (const m of models) {
+    for (const model of models) {
       const t0 = performance.now();
       let p: Projection[];
+      let m = model;
       try {
+        m = current(model, origin);
         p = m.project(w, wMin, horizons);
         if (p.some((q) => !Number.isFinite(q.mean) || !Number.isFinite(q.sd))) throw new Error('non-finite');
       } catch {

@@ -1,34 +1,30 @@
 /**
- * A multi-output GP (intrinsic coregionalization model) that forecasts one series from its own window and the
- * latest values of related series — other sources or currencies of the same coin, which refresh at different
- * moments (a 30–60 s cache, a 15-minute delay) or follow a common BTC price.
+ * A multi-output GP (intrinsic coregionalization model) that forecasts one series from its own window and a
+ * related series of the same coin whose lead and usefulness were learned on the day before (`train`).
  *
  * Each output s is normalized (minus its first value, over the sd of its one-minute increments) and observed at
- * latent time u = x − δ_s, with δ_target = 0 and δ_s < 0 for a series that leads the target:
+ * latent time u = x − δ_s (δ_target = 0, δ = −lead for the related series):
  *   f_s(u) = w_s·g(u) + a_s(u),  y_s = f_s(u) + ε_s,  ε_s ~ N(0, σ_s²),
- * g a standard Wiener process anchored at the earliest latent time (shared), a_s independent random walks with
- * variance κ_s per minute and a level ~ N(0, C). So Cov(f_s(u), f_t(u′)) = B_st·min(u − u₀, u′ − u₀) + [s = t]·C
- * with B = wwᵀ + diag(κ): K = B ⊗ k_Wiener, the ICM, with per-output time shifts.
+ * g a standard Wiener process (shared), a_s independent random walks with variance κ_s per minute and a diffuse
+ * level, so K = B ⊗ k_Wiener with B = wwᵀ + diag(κ). Every term is a random walk, so a Kalman filter gives the
+ * exact likelihood and posterior (icm-filter.ts). The filter sees each series' staleness: the target's value at
+ * the origin is its last observation moved by what the related series did since, weighted by the fitted loadings.
  *
- * Every term is a random walk, so the model is a small linear state space [g, a_1..a_S] whose Kalman filter gives
- * the exact GP likelihood and posterior in O(n·S²) instead of O(n³): icm-filter.ts.
- *
- * Fitting, per window: each output's noise and one-minute variance q come from the production Wiener fit of that
- * output alone (so the target's own data is read exactly as gp-wiener reads it); each related series' shift is
- * the one whose one-minute moves correlate best with the target's (whole and half minutes over ±16); it is a
- * candidate only if it leads the target (δ < 0) and sharing raises the pair likelihood by `minGain` over
- * independence (a guard against chance alignments among ~65 shifts); the best candidate's (`maxRelated`)
- * loadings w and idiosyncratic variances κ are then fitted with the target's by maximum likelihood. With no
- * series used, the forecast is exactly gp-wiener's: the model can only depart from persistence where another
- * series carries information.
+ * Per window, each output's noise and one-minute variance come from its own production Wiener fit and w, κ by
+ * maximum likelihood. Per training (the day before the origin): the related series' lead (0..`maxLead`, by the
+ * correlation of moves), whether it is used at all, and per horizon a scale that calibrates the 90% interval on
+ * the training span's own forecasts. Untrained, or with no series used, the mean is exactly gp-wiener's.
  */
 import { minimizeBounded } from './gp/index.ts';
 import type { GpModel } from './gp/index.ts';
+import { valueAt, windowOf, type TimeSeries, type Trainable } from './backtest.ts';
 import { buildData, icmFilter, LEVEL_VARIANCE, type IcmParams } from './icm-filter.ts';
 import {
   fitWiener,
   incrementSd,
   projectGp,
+  unusable,
+  Z90,
   type Model,
   type Projection,
   type SeriesWindow,
@@ -64,10 +60,7 @@ function makeOutput(name: string, w: SeriesWindow, model: GpModel): Output | nul
   };
 }
 
-/**
- * Filter parameters from log loadings and log idiosyncratic variances, θ = [log w_1..w_S, log κ_1..κ_S];
- * noise stays at each output's own fit.
- */
+/** Filter parameters from θ = [log w_1..w_S, log κ_1..κ_S]; noise stays at each output's own fit. */
 function paramsFrom(outputs: readonly Output[], theta: Float64Array): IcmParams {
   const S = outputs.length;
   return {
@@ -78,43 +71,17 @@ function paramsFrom(outputs: readonly Output[], theta: Float64Array): IcmParams 
   };
 }
 
-/** θ with a fraction `shared` of each output's own increment variance q on the common process. */
-function thetaShared(outputs: readonly Output[], shared: number): Float64Array {
-  return Float64Array.from([
-    ...outputs.map((o) => 0.5 * Math.log(Math.max(1e-12, shared * o.q))),
-    ...outputs.map((o) => Math.log(Math.max(1e-8 * o.q, (1 - shared) * o.q))),
-  ]);
-}
-
-/** The two outputs as independent walks: no common loading, each with its own increment variance. */
-function independentParams(outputs: readonly Output[]): IcmParams {
-  return {
-    w: new Float64Array(outputs.length),
-    kappa: Float64Array.from(outputs, (o) => o.q),
-    noise: Float64Array.from(outputs, (o) => o.noise),
-    level: LEVEL_VARIANCE,
-  };
-}
-
 /**
  * Maximum-likelihood loadings w and idiosyncratic variances κ for fixed shifts: bounded L-BFGS in log space
- * with forward-difference gradients (a few microseconds per filter pass), from a mostly-shared start.
+ * with forward-difference gradients, from 90% of each output's increment variance on the shared process.
  */
-function fitShared(
-  outputs: readonly Output[],
-  shifts: readonly number[],
-  start: Float64Array = thetaShared(outputs, 0.9),
-): { theta: Float64Array; lml: number } {
+function fitShared(outputs: readonly Output[], shifts: readonly number[]): Float64Array {
   const data = buildData(outputs, shifts);
   const S = outputs.length;
-  const lower = Float64Array.from([
-    ...outputs.map((o) => 0.5 * Math.log(1e-6 * o.q)),
-    ...outputs.map((o) => Math.log(1e-8 * o.q)),
-  ]);
-  const upper = Float64Array.from([
-    ...outputs.map((o) => 0.5 * Math.log(100 * o.q)),
-    ...outputs.map((o) => Math.log(10 * o.q)),
-  ]);
+  const logs = (f: (o: Output) => number) => outputs.map((o) => Math.log(f(o)));
+  const start = Float64Array.from([...logs((o) => Math.sqrt(0.9 * o.q)), ...logs((o) => 0.1 * o.q)]);
+  const lower = Float64Array.from([...logs((o) => Math.sqrt(1e-6 * o.q)), ...logs((o) => 1e-8 * o.q)]);
+  const upper = Float64Array.from([...logs((o) => Math.sqrt(100 * o.q)), ...logs((o) => 10 * o.q)]);
   const negLml = (theta: Float64Array) => -icmFilter(data, paramsFrom(outputs, theta)).lml;
   const t = new Float64Array(2 * S);
   const r = minimizeBounded(
@@ -134,102 +101,38 @@ function fitShared(
     upper,
     { gtol: 1e-3, ftol: 1e-9, maxIterations: 60 },
   );
-  return { theta: r.x, lml: -r.f };
+  return r.x;
 }
 
-export type IcmOptions = {
-  /** Largest |δ| tried, minutes. Default 16 (covers a 15-minute delayed source). */
-  maxShift?: number;
-  /** Grid step of δ, minutes. Default 0.5 (a 30–60 s cache sits between minutes). */
-  shiftStep?: number;
-  /** Related windows with fewer points are ignored. Default 10. */
-  minPoints?: number;
-  /**
-   * A related series is used only when it leads the target (its best shift δ < 0) and, at that shift, sharing
-   * raises the pair's log likelihood by at least this much over treating the two as independent. Default 8: the best of ~65 shifts of an unrelated
-   * series rarely gains that by chance, while a real lead–lag gains far more.
-   */
-  minGain?: number;
-  /**
-   * At most this many related series are used, those with the largest gains. Default 1: on the derived
-   * multi-source data a second leading source added nothing and its joint fit (six hyperparameters on nearly
-   * collinear series) sometimes settled badly, costing accuracy and four times the fit time.
-   */
-  maxRelated?: number;
-};
-
-/** A related series considered: its chosen shift and likelihood gain, and whether the model uses it. */
-export type RelatedUse = { name: string; shift: number; gain: number; used: boolean };
+/** A related series the model uses, and the minutes it runs ahead of the target. */
+export type Lead = { name: string; lead: number };
 
 export type IcmFit = {
-  /** The target alone (the production Wiener fit), used when no related series earns its place. */
+  /** The target alone (the production Wiener fit), used when no related series is usable in the window. */
   own: GpModel;
   outputs: readonly Output[];
   shifts: number[];
   /** Fitted log loadings and log idiosyncratic variances (see `paramsFrom`), target first. */
   theta: Float64Array;
-  lml: number;
-  related: RelatedUse[];
 };
 
-/** Correlation of the one-minute latent moves of the target and output s under a fit. */
-export function latentCorrelation(fit: IcmFit, s: number): number {
-  const S = fit.outputs.length;
-  const w = (i: number) => Math.exp(fit.theta[i]!);
-  const k = (i: number) => Math.exp(fit.theta[S + i]!);
-  return (w(0) * w(s)) / Math.sqrt((w(0) ** 2 + k(0)) * (w(s) ** 2 + k(s)));
-}
-
-/**
- * Fit the ICM to a target window and its related windows: each output's own dynamics from the production
- * Wiener fit, each related series' shift by grid search on the pair likelihood, a likelihood-gain test for
- * whether it is used at all, then the shared fractions of the target and the used series jointly.
- */
-export function fitIcm(w: SeriesWindow, options: IcmOptions = {}): IcmFit {
-  const { maxShift = 16, shiftStep = 0.5, minPoints = 10, minGain = 8, maxRelated = 1 } = options;
+/** Fit the ICM to a target window and, when given and present with `minPoints`, the related series at its lead. */
+export function fitIcm(w: SeriesWindow, use: Lead | null, minPoints = 10): IcmFit {
   const own = fitWiener(w);
+  const fit: IcmFit = { own, outputs: [], shifts: [], theta: new Float64Array(0) };
+  const r = use && w.related?.find((s) => s.name === use.name);
   const target = makeOutput('target', w, own);
-  const fit: IcmFit = { own, outputs: [], shifts: [], theta: new Float64Array(0), lml: NaN, related: [] };
-  if (!target) return fit;
-  const used: { o: Output; shift: number; theta: Float64Array; lml: number; gain: number }[] = [];
-  for (const r of w.related ?? []) {
-    if (r.x.length < minPoints) continue;
-    let o: Output | null = null;
-    try {
-      o = makeOutput(r.name, r, fitWiener(r, 0));
-    } catch {
-      // An unusable related window is simply not used.
-    }
-    if (!o) continue;
-    const pair = [target, o];
-    const shift = searchShift(target, o, maxShift, shiftStep);
-    const independent = icmFilter(buildData(pair, [0, shift]), independentParams(pair)).lml;
-    const shared = fitShared(pair, [0, shift]);
-    const gain = shared.lml - independent;
-    fit.related.push({ name: r.name, shift, gain, used: false });
-    // Only a series that leads the target (δ < 0) can tell it something about its future.
-    if (gain >= minGain && shift < 0) used.push({ o, shift, theta: shared.theta, lml: shared.lml, gain });
+  if (!r || !target || r.x.length < minPoints) return fit;
+  let o: Output | null = null;
+  try {
+    o = makeOutput(r.name, r, fitWiener(r, 0));
+  } catch {
+    // An unusable related window is simply not used.
   }
-  used.sort((a, b) => b.gain - a.gain).splice(maxRelated);
-  for (const r of fit.related) r.used = used.some((u) => u.o.name === r.name);
-  if (used.length === 0) return fit;
-  const outputs = [target, ...used.map((u) => u.o)];
-  const shifts = [0, ...used.map((u) => u.shift)];
-  if (used.length === 1) {
-    const u = used[0]!;
-    return { ...fit, outputs, shifts, theta: u.theta, lml: u.lml };
-  }
-  // Start from the best pair's target parameters and each related series' own pair fit.
-  const start = thetaShared(outputs, 0.9);
-  const best = used[0]!.theta;
-  start[0] = best[0]!;
-  start[outputs.length] = best[2]!;
-  used.forEach((u, i) => {
-    start[1 + i] = u.theta[1]!;
-    start[outputs.length + 1 + i] = u.theta[3]!;
-  });
-  const { theta, lml } = fitShared(outputs, shifts, start);
-  return { ...fit, outputs, shifts, theta, lml };
+  if (!o) return fit;
+  const outputs = [target, o];
+  const shifts = [0, -use.lead];
+  return { own, outputs, shifts, theta: fitShared(outputs, shifts) };
 }
 
 /** Linear interpolation of (x, z) at t, or NaN outside the observed range (the Wiener posterior mean between points). */
@@ -248,37 +151,47 @@ function interpolate(x: Float64Array, z: Float64Array, t: number): number {
 }
 
 /**
- * The shift δ of `related` (related at clock time x + δ shows what the target shows at x) that maximizes the
- * correlation of one-minute moves: the target's move over (x − 1, x] against the related series' over
- * (x − 1 + δ, x + δ], interpolated between its points. Correlation ignores each source's level and scale, which
- * a likelihood at fixed hyperparameters does not; the likelihood then decides whether the series is used at all.
- * Whole and half minutes over ±maxShift by `step`; 0 when fewer than 10 moves overlap at every shift.
+ * The lead L in [0, maxLead] (by `step`) of the related series that best forecasts the target one minute ahead
+ * on a training span, and the squared error it leaves relative to persistence's (below 1: it helps). For each
+ * pair of consecutive target observations at most `maxGap` apart, from one minute before the second, the
+ * forecast moves the first by the related series' move since L minutes before it (to L minutes before the
+ * second, or the origin if that is later; interpolated), each pair weighted by 1/gap. Null with fewer than
+ * `minMoves` pairs. Pure.
  */
-function searchShift(target: Output, related: Output, maxShift: number, step: number): number {
-  let best = { shift: 0, corr: -Infinity };
-  const k = Math.round(maxShift / step);
-  for (let i = -k; i <= k; i++) {
-    const delta = i * step;
-    let sab = 0;
-    let saa = 0;
-    let sbb = 0;
-    let m = 0;
-    for (let j = 1; j < target.x.length; j++) {
-      if (target.x[j]! - target.x[j - 1]! !== 1) continue;
-      const b1 = interpolate(related.x, related.z, target.x[j]! + delta);
-      const b0 = interpolate(related.x, related.z, target.x[j - 1]! + delta);
-      if (Number.isNaN(b1) || Number.isNaN(b0)) continue;
-      const a = target.z[j]! - target.z[j - 1]!;
-      const b = b1 - b0;
-      sab += a * b;
-      saa += a * a;
-      sbb += b * b;
+export function learnLead(
+  target: { x: Float64Array; y: Float64Array },
+  related: { x: Float64Array; y: Float64Array },
+  o: { maxLead: number; step?: number; minMoves?: number; maxGap?: number },
+): { lead: number; relativeError: number } | null {
+  const { maxLead, step = 0.25, minMoves = 30, maxGap = 10 } = o;
+  const { x, y } = target;
+  let best: { lead: number; relativeError: number } | null = null;
+  for (let lead = 0; lead <= maxLead + 1e-9; lead += step) {
+    let [err, base, m] = [0, 0, 0];
+    for (let j = 1; j < x.length; j++) {
+      const gap = x[j]! - x[j - 1]!;
+      const at = (t: number) => interpolate(related.x, related.y, t);
+      const move = at(Math.min(x[j]! - 1, x[j]! - lead)) - at(x[j - 1]! - lead);
+      if (gap > maxGap || Number.isNaN(move)) continue;
+      const a = y[j]! - y[j - 1]!;
+      err += (a - move) ** 2 / gap;
+      base += (a * a) / gap;
       m++;
     }
-    const corr = m >= 10 && saa > 0 && sbb > 0 ? sab / Math.sqrt(saa * sbb) : -Infinity;
-    if (corr > best.corr) best = { shift: delta, corr };
+    const relativeError = m >= minMoves && base > 0 ? err / base : NaN;
+    if (relativeError < (best?.relativeError ?? Infinity)) best = { lead, relativeError };
   }
-  return best.shift;
+  return best;
+}
+
+/**
+ * Per horizon, the factor that makes `ratios` (|error| ÷ predicted sd) fall inside the 90% interval 90% of the
+ * time: their 90th percentile over z₉₀. 1 with fewer than `minCount` ratios. Pure.
+ */
+export function intervalScale(ratios: readonly number[], minCount = 20): number {
+  if (ratios.length < minCount) return 1;
+  const sorted = [...ratios].sort((a, b) => a - b);
+  return sorted[Math.ceil(0.9 * sorted.length) - 1]! / Z90;
 }
 
 /** Project the target of a fitted ICM to originX + h: mean and sd of a new observation, in data units. */
@@ -299,22 +212,60 @@ export function projectIcm(fit: IcmFit, originX: number, horizons: readonly numb
   }));
 }
 
+export type IcmOptions = {
+  /** Largest lead tried, minutes: a related series cannot plausibly run further ahead. Default 3. */
+  maxLead?: number;
+  /** Training span before the origin, minutes. Default 1440 (a day). */
+  trainMinutes?: number;
+  /** A related series is used only if, on the training span, it cuts persistence's squared error by this share. Default 0.05. */
+  minImprovement?: number;
+  /** Minutes between the training span's own forecasts that calibrate the intervals. Default 5. */
+  calibrationStride?: number;
+};
+
+/** What training learned: the related series used (if any) and, per horizon, the interval scale. */
+export type IcmTraining = { use: Lead | null; scales: ReadonlyMap<number, number> };
+
 /**
- * The multi-output model. Without a related series that passes the gain test it is exactly the production
- * Wiener GP, so it can only differ from persistence where another series carries information.
+ * The multi-output model with what a training span taught it. Untrained it is exactly the production Wiener GP;
+ * `train` returns the model for an origin, learned on the `trainMinutes` before it.
  */
-export function makeGpIcm(options: IcmOptions = {}): Model {
-  let last: { name: string; lead: number }[] = [];
-  return {
-    name: 'gp-icm',
-    project: (w, originX, horizons) => {
-      last = [];
-      const fit = fitIcm(w, options);
-      last = fit.related.filter((r) => r.used).map((r) => ({ name: r.name, lead: -r.shift }));
-      return projectIcm(fit, originX, horizons);
-    },
-    lastRelated: () => last,
+export function makeGpIcm(options: IcmOptions = {}, training?: IcmTraining): Model & Trainable {
+  const { maxLead = 3, trainMinutes = 1440, minImprovement = 0.05, calibrationStride = 5 } = options;
+  let last: Lead[] = [];
+  const project = (w: SeriesWindow, originX: number, horizons: readonly number[]) => {
+    const fit = fitIcm(w, training?.use ?? null);
+    last = fit.outputs.length > 1 ? [training!.use!] : [];
+    const p = projectIcm(fit, originX, horizons);
+    return p.map((q) => ({ ...q, sd: q.sd * (training?.scales.get(q.horizon) ?? 1) }));
   };
+  const train = (h: { target: TimeSeries; related: readonly TimeSeries[] }, origin: number, hs: number[]) => {
+    const from = origin - trainMinutes * 60_000;
+    const target = windowOf(h.target, from, origin);
+    let use: Lead | null = null;
+    let error = 1 - minImprovement;
+    for (const r of h.related) {
+      const l = learnLead(target, windowOf(r, from, origin), { maxLead });
+      if (l && l.relativeError < error) [use, error] = [{ name: r.name, lead: l.lead }, l.relativeError];
+    }
+    // The training span's own forecasts (each from the hour before it, scored at a target minute before `origin`).
+    const uncalibrated = makeGpIcm(options, { use, scales: new Map() });
+    const ratios = hs.map(() => [] as number[]);
+    const step = calibrationStride * 60_000;
+    for (let o = Math.ceil((from + 3_600_000) / step) * step; o < origin; o += step) {
+      const start = o - 3_600_000;
+      const w: SeriesWindow = windowOf(h.target, start, o);
+      if (unusable(w, 10) || 60 - w.x.at(-1)! > 10) continue; // as the backtest skips them
+      w.related = h.related.map((r) => ({ name: r.name, ...windowOf(r, start, o) }));
+      const p = uncalibrated.project(w, 60, hs);
+      hs.forEach((hz, i) => {
+        const actual = o + hz * 60_000 <= origin ? valueAt(h.target, o + hz * 60_000) : undefined;
+        if (actual !== undefined) ratios[i]!.push(Math.abs(p[i]!.mean - actual) / p[i]!.sd);
+      });
+    }
+    return makeGpIcm(options, { use, scales: new Map(hs.map((hz, i) => [hz, intervalScale(ratios[i]!)])) });
+  };
+  return { name: 'gp-icm', project, lastRelated: () => last, train };
 }
 
-export const gpIcm: Model = makeGpIcm();
+export const gpIcm = makeGpIcm();

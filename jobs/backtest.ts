@@ -3,7 +3,13 @@ import type { Clock } from '../common/types.ts';
 import type { Db } from '../sql/db.ts';
 import type { Ilp } from '../sql/ilp.ts';
 import { runBacktestYielding, type TimeSeries } from '../forecast/backtest.ts';
-import { listSeries, readSeries, writeBacktest, type SeriesKey } from '../forecast/backtest-store.ts';
+import {
+  listSeries,
+  readSeries,
+  trackingSeries,
+  writeBacktest,
+  type SeriesKey,
+} from '../forecast/backtest-store.ts';
 import { gpWiener, persistence, type Model } from '../forecast/models.ts';
 import { gpIcm } from '../forecast/multi.ts';
 import { recommendModel } from '../forecast/selection.ts';
@@ -31,18 +37,18 @@ export async function runDailyBacktest(
   const from = end - spanMs;
   const keys = await listSeries(deps.db, from, end, minRows);
   const cache = new Map<string, Promise<TimeSeries>>();
-  // The window before the first origin and the targets after the last are read too.
+  // The window (and gp-icm's day of training) before the first origin and the targets after the last are read too.
   const read = (k: SeriesKey) => {
     const id = `${k.source}/${k.currency}`;
     let s = cache.get(id);
-    if (!s) cache.set(id, (s = readSeries(deps.db, k, from - 60 * 60_000, end + 10 * 60_000)));
+    if (!s) cache.set(id, (s = readSeries(deps.db, k, from - 25 * 60 * 60_000, end + 10 * 60_000)));
     return s;
   };
   const run = { id: `daily-${new Date(end - DAY).toISOString().slice(0, 10)}`, ts: end };
   let rows = 0;
   for (const key of keys) {
     if (ctx.signal.aborted) throw new Error('stopped');
-    const others = keys.filter((k) => k.currency === key.currency && k.source !== key.source);
+    const others = trackingSeries(keys, key);
     const related = await Promise.all(others.map(read));
     const result = await runBacktestYielding(
       { target: await read(key), related },

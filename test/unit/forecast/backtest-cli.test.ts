@@ -6,13 +6,14 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { BacktestResult, BacktestRow } from '../../../forecast/backtest.ts';
+import type { BacktestResult, BacktestRow, TimeSeries } from '../../../forecast/backtest.ts';
 import { parseBacktestArgs, runBacktestCli, type CliOptions } from '../../../forecast/backtest-cli.ts';
 import { describeRow, formatAccounting } from '../../../forecast/backtest-report.ts';
-import { makeRunId } from '../../../forecast/backtest-store.ts';
+import { makeRunId, trackingSeries } from '../../../forecast/backtest-store.ts';
 import { countByField, parseCloses } from '../../../forecast/closes.ts';
 import { dieboldMariano } from '../../../forecast/dm.ts';
 import { recommendModel } from '../../../forecast/selection.ts';
+import { makeLeadLag } from '../../../forecast/synthetic.ts';
 
 describe('parseCloses', () => {
   it('reads a closes file through the candle reader, reporting bad ones by line number and reason', () => {
@@ -199,6 +200,31 @@ describe('runBacktestCli', () => {
     expect(out).toContain('production choice: ');
   });
 
+  it('gives gp-icm the series of --related files, named by file name', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bt-cli-'));
+    const [leader, follower] = makeLeadLag({ minutes: 240, seed: 5 });
+    const write = (name: string, s: TimeSeries) => {
+      const file = join(dir, name);
+      const rows = Array.from(s.t, (t, i) => `${t / 1000},${s.y[i]}`);
+      writeFileSync(file, ['time,close', ...rows].join('\n'));
+      return file;
+    };
+    const args = ['--csv', write('follower.csv', follower!), '--related', write('leader.csv', leader!)];
+    const opts = parseBacktestArgs([...args, '--no-store', '--stride', '10']) as CliOptions;
+    let out = '';
+    const io = { write: () => true };
+    const deps = { db: null, ilp: null, out: { write: (s: string) => (out += s) }, err: io, now: 0 };
+    expect(await runBacktestCli(opts, deps)).toBe(0);
+    expect(out).toContain('csv/USD (related: leader.csv)');
+    expect(out).toMatch(/gp-icm over \d+ windows: leader\.csv in \d/);
+    expect(parseBacktestArgs(['--synthetic', 'lead-lag', '--related', 'x'])).toEqual({
+      errors: ['--related is for QuestDB series or --csv files'],
+    });
+    expect(parseBacktestArgs([...args, '--derive-sources'])).toEqual({
+      errors: ['give --derive-sources or --related, not both'],
+    });
+  }, 30_000);
+
   it('refuses a file with no usable row, naming it and why, and a bad --format', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'bt-cli-'));
     const file = join(dir, 'junk.csv');
@@ -215,6 +241,27 @@ describe('runBacktestCli', () => {
     expect(parseBacktestArgs(['--synthetic', 'lead-lag', '--format', 'kraken'])).toEqual({
       errors: ['--format needs --csv'],
     });
+  });
+});
+
+describe('trackingSeries', () => {
+  it('relates every other series of the same quote, and dollar quotes across venues and codes', () => {
+    const keys = [
+      'kraken/USDC',
+      'binance-us/USD',
+      'binance-us/USDT',
+      'kraken/EUR',
+      'coinbase/USDC',
+      'x/GBP',
+    ].map((k) => ({ source: k.split('/')[0]!, currency: k.split('/')[1]! }));
+    const names = (t: string) =>
+      trackingSeries(keys, { source: t.split('/')[0]!, currency: t.split('/')[1]! }).map(
+        (k) => `${k.source}/${k.currency}`,
+      );
+    expect(names('kraken/USDC')).toEqual(['binance-us/USD', 'binance-us/USDT', 'coinbase/USDC']);
+    expect(names('binance-us/USD')).toEqual(['kraken/USDC', 'binance-us/USDT', 'coinbase/USDC']);
+    expect(names('bitstamp/EUR')).toEqual(['kraken/EUR']);
+    expect(names('x/GBP')).toEqual([]);
   });
 });
 

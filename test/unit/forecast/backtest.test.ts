@@ -3,7 +3,13 @@
  * and every statistic recomputed here from errors the test controls.
  */
 import { describe, expect, it } from 'vitest';
-import { originGrid, runBacktest, verdict, type TimeSeries } from '../../../forecast/backtest.ts';
+import {
+  originGrid,
+  runBacktest,
+  verdict,
+  type TimeSeries,
+  type Trainable,
+} from '../../../forecast/backtest.ts';
 import { parseCloses } from '../../../forecast/closes.ts';
 import { dieboldMariano } from '../../../forecast/dm.ts';
 import { persistence, Z50, Z90, type Model } from '../../../forecast/models.ts';
@@ -104,6 +110,32 @@ describe('runBacktest', () => {
     };
     runBacktest({ target: s, related: [other] }, { models: [spy], stride: 2 });
     expect(worst).toBe(0);
+  });
+
+  it('trains a learning model once per period on the history up to the origin, and forecasts with what it returns', () => {
+    const s = series(300, zig);
+    const other = { ...series(300, (i) => 2 * zig(i)), name: 'other' };
+    const trained: { origin: number; last: number[] }[] = [];
+    const learner: Model & Trainable = {
+      name: 'learner',
+      project: () => {
+        throw new Error('untrained');
+      },
+      train: (h, origin) => {
+        for (const x of [h.target, ...h.related]) expect(x.y.length).toBe(x.t.length);
+        trained.push({ origin, last: [h.target.t.at(-1)!, ...h.related.map((r) => r.t.at(-1)!)] });
+        return { ...shifted(trained.length), name: 'learner' };
+      },
+    };
+    const r = runBacktest(
+      { target: s, related: [other] },
+      { models: [learner], horizons: [1], retrainMinutes: 60 },
+    );
+    const periods = new Set(Array.from({ length: r.origins }, (_, k) => Math.floor((r.from / MIN + k) / 60)));
+    expect(trained).toHaveLength(periods.size);
+    for (const t of trained) expect(t.last).toEqual([t.origin, t.origin]);
+    expect(trained[0]!.origin).toBe(r.from);
+    expect(r.rows.find((x) => x.model === 'learner')!.failures).toBe(0);
   });
 
   it('counts a failing model per origin and scores it on the origins where it did forecast', () => {
