@@ -4,17 +4,23 @@ import type { TimeSeries } from './backtest.ts';
 
 const MIN = 60_000;
 
-/** The follower's lag (minutes), the sd of one-minute moves (≈ 0.05% at 20 000) and the follower's noise sd. */
-const LAG_MINUTES = 1.5;
+/** The sd of one-minute moves (≈ 0.05% at 20 000). */
 const STEP = 10;
-const NOISE = 2;
 
 /** Prices from `start` (default 2030-01-01): leader, follower (lagged, noisy), leader-eur (× slow FX), independent. */
-export function makeLeadLag(options: { minutes: number; seed?: number; start?: number }): TimeSeries[] {
-  const { minutes, seed = 7, start = Date.UTC(2030, 0, 1) } = options;
+export function makeLeadLag(options: {
+  minutes: number;
+  seed?: number;
+  start?: number;
+  /** The follower's lag, a multiple of 0.5 minutes. */
+  lagMinutes?: number;
+  /** The follower's observation noise sd. */
+  noise?: number;
+}): TimeSeries[] {
+  const { minutes, seed = 7, start = Date.UTC(2030, 0, 1), lagMinutes = 1.5, noise = 2 } = options;
   const random = mulberry32(seed);
   const gauss = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
-  const lagHalves = LAG_MINUTES * 2;
+  const lagHalves = Math.round(lagMinutes * 2);
   // The leader on a 30-second grid, so half-minute lags are exact; extra history before the first minute.
   const fine = new Float64Array(2 * minutes + lagHalves + 1);
   fine[0] = 20_000;
@@ -29,14 +35,14 @@ export function makeLeadLag(options: { minutes: number; seed?: number; start?: n
   const independent = new Float64Array(minutes);
   for (let i = 0; i < minutes; i++) {
     leader[i] = at(i) + 0.2 * gauss();
-    follower[i] = at(i, lagHalves) + NOISE * gauss();
+    follower[i] = at(i, lagHalves) + noise * gauss();
     fx *= 1 + 2e-5 * gauss();
     eur[i] = at(i) * fx;
     independent[i] = other += STEP * gauss();
   }
   return [
     { name: 'leader', t, y: leader },
-    { name: `follower-${LAG_MINUTES}m`, t, y: follower },
+    { name: `follower-${lagMinutes}m`, t, y: follower },
     { name: 'leader-eur', t, y: eur },
     { name: 'independent', t, y: independent },
   ];
