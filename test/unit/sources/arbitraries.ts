@@ -358,7 +358,14 @@ function applyMutation(root: Json, m: Mutation): Json {
   else {
     const v = parent[key];
     delete parent[key];
-    Object.defineProperty(parent, m.key, { value: v, enumerable: true, configurable: true, writable: true });
+    // An array's `length` cannot take a value (Bitstamp answers with an array): that rename is a drop.
+    if (!(Array.isArray(parent) && m.key === 'length'))
+      Object.defineProperty(parent, m.key, {
+        value: v,
+        enumerable: true,
+        configurable: true,
+        writable: true,
+      });
   }
   return root;
 }
