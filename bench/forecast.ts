@@ -2,7 +2,8 @@
  * `npm run bench:forecast`: the production forecaster on a file of one-minute closes — per horizon the RMSE ratio
  * of the Wiener GP to persistence with its Diebold–Mariano statistic and coverage (every rolling 60-minute
  * window), the time of one fit with its hyperparameter search (wall and CPU, one core: Node runs it on one
- * thread), and a full forecasting cycle over 25 currencies — each beside its target. Writes
+ * thread), a full forecasting cycle over 25 currencies, and a production-sized round (every series the fakes'
+ * answers give, aggregators alone and with every venue) — each beside its target. Writes
  * bench/results/forecast.json.
  *
  * Options: --csv FILE (default: the shared Binance.US BTC-USDT file in ../shared/data/; generated data when it
@@ -19,10 +20,14 @@ import { forecastAll } from '../forecast/forecaster.ts';
 import { mulberry32 } from '../forecast/gp/index.ts';
 import { gpWiener, persistence } from '../forecast/models.ts';
 import type { RateRow } from '../forecast/series.ts';
+import { SOURCE_NAMES, type SourceName } from '../common/types.ts';
+import { normalReply } from '../fakes/routes.ts';
+import { ADAPTERS } from '../ingest/sources/index.ts';
+import { fakeApiUrls } from '../stack/services.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SHARED = resolve(ROOT, '../shared/data/binance-us_BTCUSDT_1m_2023-03-01_2023-03-10.csv');
-const TARGETS = { ratioMax: 1, coverage90: [0.88, 0.92], fitMs: 5, cycleMs: 250 } as const;
+const TARGETS = { ratioMax: 1, coverage90: [0.88, 0.92], fitMs: 5, cycleMs: 250, roundMs: 10_000 } as const;
 const SKLEARN_MS = 47;
 const say = (s: string) => process.stdout.write(`${s}\n`);
 
@@ -142,36 +147,71 @@ say(
 
 // A full cycle: 25 currencies × 60 minutes through forecastAll (persistence + gp-wiener, +1/+5/+10).
 const origin = Date.UTC(2030, 0, 1, 12);
-const r = mulberry32(3);
-const rows: RateRow[] = [];
-for (let c = 0; c < 25; c++) {
-  let v = 20_000 * (1 + c * 0.37);
-  for (let i = 59; i >= 0; i--) {
-    v *= 1 + 0.0006 * (r() * 2 - 1) * Math.SQRT2;
-    rows.push({ ts: new Date(origin - i * 60_000), source: 'bench', currency: `C${c}`, rate: v });
+
+/** 60 minutes of random-walk rates ending at `origin` for each series, sorted by time as the query gives them. */
+function roundRows(series: { source: string; currency: string }[], seed: number): RateRow[] {
+  const r = mulberry32(seed);
+  const rows: RateRow[] = [];
+  series.forEach(({ source, currency }, c) => {
+    let v = 20_000 * (1 + c * 0.37);
+    for (let i = 59; i >= 0; i--) {
+      v *= 1 + 0.0006 * (r() * 2 - 1) * Math.SQRT2;
+      rows.push({ ts: new Date(origin - i * 60_000), source, currency, rate: v });
+    }
+  });
+  return rows.sort((a, b) => a.ts.getTime() - b.ts.getTime());
+}
+
+/** Wall and CPU time of `cycles` forecasting rounds over `rows`. */
+function timeRounds(rows: RateRow[]) {
+  const wall: number[] = [];
+  const cpu: number[] = [];
+  let forecasts = 0;
+  for (let i = 0; i < Number(opts.cycles); i++) {
+    const w0 = performance.now();
+    cpu.push(cpuMs(() => (forecasts = forecastAll(rows, origin).forecasts.length)));
+    wall.push(performance.now() - w0);
   }
+  const series = new Set(rows.map((x) => `${x.source}/${x.currency}`)).size;
+  const q = (xs: number[], p: number) => quantile(xs, p);
+  return {
+    series,
+    forecasts,
+    wallP50: q(wall, 0.5),
+    wallP95: q(wall, 0.95),
+    cpuP50: q(cpu, 0.5),
+    cpuP95: q(cpu, 0.95),
+  };
 }
-rows.sort((a, b) => a.ts.getTime() - b.ts.getTime());
-const cycleWall: number[] = [];
-const cycleCpu: number[] = [];
-let forecasts = 0;
-for (let i = 0; i < Number(opts.cycles); i++) {
-  const w0 = performance.now();
-  cycleCpu.push(cpuMs(() => (forecasts = forecastAll(rows, origin).forecasts.length)));
-  cycleWall.push(performance.now() - w0);
-}
-const cycle = {
-  currencies: 25,
-  forecasts,
-  wallP50: quantile(cycleWall, 0.5),
-  wallP95: quantile(cycleWall, 0.95),
-  cpuP50: quantile(cycleCpu, 0.5),
-  cpuP95: quantile(cycleCpu, 0.95),
-};
+
+const synthetic = Array.from({ length: 25 }, (_, c) => ({ source: 'bench', currency: `C${c}` }));
+const cycle = { currencies: 25, ...timeRounds(roundRows(synthetic, 3)) };
 say(`\n## full cycle: 25 currencies x 60 minutes, forecastAll (target < ${TARGETS.cycleMs} ms)`);
 say(
-  `wall ms p50 ${cycle.wallP50.toFixed(1)}  p95 ${cycle.wallP95.toFixed(1)};  cpu ms p50 ${cycle.cpuP50.toFixed(1)}  p95 ${cycle.cpuP95.toFixed(1)}   ${cycle.wallP95 < TARGETS.cycleMs ? 'met' : 'NOT MET'} (${forecasts} forecasts per cycle)`,
+  `wall ms p50 ${cycle.wallP50.toFixed(1)}  p95 ${cycle.wallP95.toFixed(1)};  cpu ms p50 ${cycle.cpuP50.toFixed(1)}  p95 ${cycle.cpuP95.toFixed(1)}   ${cycle.wallP95 < TARGETS.cycleMs ? 'met' : 'NOT MET'} (${cycle.forecasts} forecasts per cycle)`,
 );
+
+// A production round at each scale: the series the fakes' answers give, aggregators only and with every venue.
+const fakeSeries = (sources: readonly SourceName[]) =>
+  sources.flatMap((source) => {
+    const urls = fakeApiUrls('http://127.0.0.1:1');
+    const reply = normalReply(source, new URL(urls[source]), origin, 1);
+    const parsed = ADAPTERS[source].parse({ ...reply, url: urls[source] });
+    return parsed.rates.map((x) => ({ source, currency: x.currency }));
+  });
+const AGGREGATORS: SourceName[] = ['blockchain', 'coinbase', 'coingecko', 'coindesk'];
+const rounds = [
+  { sources: 'aggregators', ...timeRounds(roundRows(fakeSeries(AGGREGATORS), 5)) },
+  { sources: 'aggregators + venues', ...timeRounds(roundRows(fakeSeries(SOURCE_NAMES), 5)) },
+];
+say(
+  `\n## a production round: every series of the fakes' answers x 60 minutes (target: well inside the minute, < ${TARGETS.roundMs} ms)`,
+);
+say('sources                 series  forecasts  wall p50  wall p95   cpu p95');
+for (const r of rounds)
+  say(
+    `${r.sources.padEnd(22)} ${String(r.series).padStart(7)} ${String(r.forecasts).padStart(10)} ${r.wallP50.toFixed(0).padStart(9)} ${r.wallP95.toFixed(0).padStart(9)} ${r.cpuP95.toFixed(0).padStart(9)}   ${r.wallP95 < TARGETS.roundMs ? 'met' : 'NOT MET'}`,
+  );
 const load1 = loadavg()[0]!;
 say(
   `\nload average at end ${load1.toFixed(2)} on ${cpus().length} cores: wall times include waiting for a core when it exceeds the core count`,
@@ -196,6 +236,7 @@ writeFileSync(
       horizons,
       fitMs: fit,
       cycleMs: cycle,
+      rounds,
     },
     null,
     2,

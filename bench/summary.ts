@@ -108,6 +108,16 @@ export function summarize(name: Bench, j: Record<string, any>): Row[] {
       target: `< ${j.targets.cycleMs}`,
       met: j.cycleMs.wallP50 < j.targets.cycleMs ? 'yes' : 'NO',
     });
+    const [aggregators, all] = j.rounds ?? [];
+    if (aggregators && all)
+      row({
+        figure: `round of ${all.series} series (aggregators + venues), wall p95 (ms)`,
+        value: f(all.wallP95),
+        baseline: `${aggregators.series} aggregator series ${f(aggregators.wallP95)}`,
+        ratio: f(all.wallP95 / aggregators.wallP95, 2),
+        target: `< ${j.targets.roundMs}`,
+        met: all.wallP95 < j.targets.roundMs ? 'yes' : 'NO',
+      });
   } else if (name === 'web') {
     for (const r of j.results ?? [])
       row({
