@@ -179,8 +179,11 @@ describe('the dashboard in Chromium', () => {
     await page.goto(`${base}/aggregates?${q()}&range=1d`, { waitUntil: 'networkidle' });
     expect(await page.isDisabled('#aggregates-from')).toBe(true);
     const shownFrom = await page.inputValue('#aggregates-from');
+    // The URL is pushed before htmx wires the swapped-in form: wait until the new body's charts are mounted.
+    await page.evaluate(`document.querySelector('#aggregates-body').dataset.old = '1'`);
     await page.selectOption('#aggregates-range', 'custom');
     await page.waitForURL(/range=custom/);
+    await page.waitForSelector('#aggregates-body:not([data-old]) [data-chart][data-mounted]');
     expect(page.url()).toContain(`from=${encodeURIComponent(shownFrom)}`);
     expect(await page.isDisabled('#aggregates-from')).toBe(false);
     await page.selectOption('#aggregates-range', '7d');
