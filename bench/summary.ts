@@ -1,6 +1,6 @@
 /** The summary table of `npm run bench`: the figures with a target or a same-run baseline, from each benchmark's JSON. Pure. */
 
-export const BENCHES = ['ingest', 'backfill', 'queries', 'forecast', 'web', 'export'] as const;
+export const BENCHES = ['ingest', 'backfill', 'queries', 'forecast', 'venues', 'web', 'export'] as const;
 export type Bench = (typeof BENCHES)[number];
 
 export type Row = {
@@ -118,6 +118,26 @@ export function summarize(name: Bench, j: Record<string, any>): Row[] {
         target: `< ${j.targets.roundMs}`,
         met: all.wallP95 < j.targets.roundMs ? 'yes' : 'NO',
       });
+  } else if (name === 'venues') {
+    const [lo, hi] = j.targets.coverage90;
+    for (const [i, r] of (j.results ?? []).entries())
+      for (const h of r.horizons) {
+        const covered = h.coverage90 >= lo && h.coverage90 <= hi;
+        const significant = h.dmP < j.targets.alpha;
+        // The first target must beat persistence; the second must not be significantly worse than it.
+        const skill =
+          i === 0
+            ? (h.horizon === 1 ? h.ratio <= j.targets.krakenRatio1 : h.ratio < 1) && h.dm < 0 && significant
+            : !(h.dm > 0 && significant);
+        row({
+          figure: `gp-icm ${r.target} (related ${r.related}) +${h.horizon} min RMSE ÷ persistence (DM ${f(h.dm, 2)}, p ${h.dmP.toExponential(1)}); 90% coverage ${f(h.coverage90, 3)}`,
+          value: f(h.ratio, 4),
+          baseline: 'persistence 1.0000',
+          ratio: f(h.ratio, 4),
+          target: `${i === 0 ? (h.horizon === 1 ? `≤ ${j.targets.krakenRatio1}` : '< 1') + ', DM sig.' : 'not sig. worse'}, coverage ${lo}–${hi}`,
+          met: skill && covered ? 'yes' : 'NO',
+        });
+      }
   } else if (name === 'web') {
     for (const r of j.results ?? [])
       row({

@@ -44,4 +44,27 @@ describe("npm run bench's summary table", () => {
     expect(best).toMatchObject({ ratio: '0.81', met: 'yes' });
     expect(perRound).toMatchObject({ ratio: '0.78', met: 'NO' });
   });
+
+  it('judges the venue backtest: the first target must beat persistence, the second must not be significantly worse', () => {
+    const h = (horizon: number, ratio: number, dm: number, dmP: number, coverage90: number) => ({
+      horizon,
+      origins: 5000,
+      ratio,
+      dm,
+      dmP,
+      coverage90,
+    });
+    const j = {
+      targets: { krakenRatio1: 0.93, coverage90: [0.88, 0.92], alpha: 0.05 },
+      results: [
+        {
+          target: 'k',
+          related: 'b',
+          horizons: [h(1, 0.92, -9, 1e-9, 0.9), h(5, 0.95, -1, 0.3, 0.9), h(10, 0.97, -4, 1e-4, 0.87)],
+        },
+        { target: 'b', related: 'k', horizons: [h(1, 1.01, 2.5, 0.01, 0.9), h(5, 1.01, 1.2, 0.2, 0.9)] },
+      ],
+    };
+    expect(summarize('venues', j).map((r) => r.met)).toEqual(['yes', 'NO', 'NO', 'NO', 'yes']);
+  });
 });
