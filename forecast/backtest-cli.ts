@@ -8,8 +8,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { parseArgs } from 'node:util';
-import { isMain, runCli, usageLine } from '../common/cli.ts';
+import { isMain, parseFlags, runCli, usageExit } from '../common/cli.ts';
 import { loadEnv, parseConfig } from '../common/config.ts';
 import { describeRefusal, parseTimestamp } from '../common/time.ts';
 import { checkDb, makeDb, type Db } from '../sql/db.ts';
@@ -84,34 +83,24 @@ const int = (v: string | undefined, name: string, errors: string[], min = 1): nu
 
 /** Parse and check the command line, reporting every problem at once. Pure. */
 export function parseBacktestArgs(args: string[]): CliOptions | { errors: string[] } {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args,
-      options: {
-        source: { type: 'string' },
-        currency: { type: 'string' },
-        from: { type: 'string' },
-        to: { type: 'string' },
-        related: { type: 'string' },
-        csv: { type: 'string' },
-        format: { type: 'string' },
-        'derive-sources': { type: 'boolean', default: false },
-        synthetic: { type: 'string' },
-        minutes: { type: 'string', default: '2880' },
-        seed: { type: 'string', default: '7' },
-        models: { type: 'string' },
-        stride: { type: 'string', default: '5' },
-        horizons: { type: 'string', default: '1,5,10' },
-        'no-store': { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (err) {
-    return { errors: [(err as Error).message] };
-  }
+  const values = parseFlags(args, {
+    source: { type: 'string' },
+    currency: { type: 'string' },
+    from: { type: 'string' },
+    to: { type: 'string' },
+    related: { type: 'string' },
+    csv: { type: 'string' },
+    format: { type: 'string' },
+    'derive-sources': { type: 'boolean', default: false },
+    synthetic: { type: 'string' },
+    minutes: { type: 'string', default: '2880' },
+    seed: { type: 'string', default: '7' },
+    models: { type: 'string' },
+    stride: { type: 'string', default: '5' },
+    horizons: { type: 'string', default: '1,5,10' },
+    'no-store': { type: 'boolean', default: false },
+  });
+  if ('errors' in values) return values;
   if (values.help) return { ...HELP_ONLY, help: true };
   const errors: string[] = [];
   const mode = values.csv !== undefined ? 'csv' : values.synthetic !== undefined ? 'synthetic' : 'questdb';
@@ -326,14 +315,8 @@ export async function runBacktestCli(
 /** The command: usage problems and failures are one line each, never a stack trace. */
 async function main(args: string[]): Promise<number> {
   const parsed = parseBacktestArgs(args);
-  if ('errors' in parsed) {
-    process.stderr.write(`${usageLine('backtest', parsed.errors, 'npm run backtest -- --help')}\n`);
-    return 2;
-  }
-  if (parsed.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
+  if ('errors' in parsed || parsed.help)
+    return usageExit({ name: 'backtest', help: 'npm run backtest -- --help', usage: USAGE }, parsed);
   const needsDb = parsed.mode === 'questdb';
   const config = needsDb || parsed.store ? parseConfig(loadEnv()) : null;
   const db = config ? makeDb(config, 2) : null;
