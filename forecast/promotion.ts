@@ -75,8 +75,19 @@ export function makePromotion(db: Db, horizons: readonly number[]) {
         const [target, ...others] = await Promise.all(
           [key, ...related].map((k) => readSeries(db, k, origin - DAY, origin)),
         );
-        t = { period, model: gpIcm.train({ target: target!, related: others }, origin, [...horizons]) };
-        trained.set(id, t);
+        let model: Model;
+        try {
+          model = gpIcm.train({ target: target!, related: others }, origin, [...horizons]);
+        } catch (err) {
+          const why = new Error(`training failed: ${(err as Error).message}`);
+          model = {
+            name: gpIcm.name,
+            project: () => {
+              throw why;
+            },
+          };
+        }
+        trained.set(id, (t = { period, model }));
       }
       out.set(id, t.model);
     }

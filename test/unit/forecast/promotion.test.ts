@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { forecastAll } from '../../../forecast/forecaster.ts';
 import { makeGpIcm } from '../../../forecast/multi.ts';
-import { chooseModels, type StoredBacktest } from '../../../forecast/promotion.ts';
+import { chooseModels, makePromotion, type StoredBacktest } from '../../../forecast/promotion.ts';
+import type { Db } from '../../../sql/db.ts';
 
 const DAY = 86_400_000;
 const RUN = new Date(Date.UTC(2030, 0, 8, 3, 30));
@@ -87,5 +88,35 @@ describe('forecastAll with a promoted model', () => {
       ['b', null, null],
       ['b', null, null],
     ]);
+  });
+});
+
+describe('makePromotion: reads and training it costs', () => {
+  it('re-reads the choice hourly, reads a promoted series and its related ones only to retrain every 6 h', async () => {
+    const reads: string[] = [];
+    const db: Db = {
+      query: async <R extends object>(sql: string, params?: unknown[]) => {
+        reads.push(sql.includes('FROM backtests') ? 'backtests' : `${params![0]}/${params![1]}`);
+        return (sql.includes('FROM backtests') ? [...series('a', true), ...series('b', false)] : []) as R[];
+      },
+      end: async () => {},
+    };
+    const promote = makePromotion(db, [1, 5, 10]);
+    const keys = ['a', 'b', 'c'].map((source) => ({ source, currency: 'USD' }));
+    const at = (minutes: number) => RUN.getTime() + 30 * 60_000 + minutes * 60_000;
+    const first = await promote(at(0), keys);
+    expect([...first.keys()]).toEqual(['a/USD']);
+    expect(first.get('a/USD')!.name).toBe('gp-icm');
+    expect(reads.sort()).toEqual(['a/USD', 'b/USD', 'backtests', 'c/USD']);
+    reads.length = 0;
+    const next = await promote(at(1), keys);
+    expect(next.get('a/USD')).toBe(first.get('a/USD'));
+    expect(reads).toEqual([]);
+    await promote(at(60), keys);
+    expect(reads).toEqual(['backtests']);
+    reads.length = 0;
+    await promote(at(6 * 60), keys);
+    expect(reads.sort()).toEqual(['a/USD', 'b/USD', 'backtests', 'c/USD']);
+    expect((await promote(at(6 * 60 + 1), [keys[0]!])).size).toBe(0);
   });
 });
