@@ -361,7 +361,7 @@ export function negligible(row: Pick<BacktestRow, 'ratio'>): boolean {
 }
 
 /** 'better' / 'worse' when the DM test rejects equal accuracy at `alpha` (two-sided), else 'same'. */
-export function verdict(row: Pick<BacktestRow, 'dm'>, alpha = 0.05): 'better' | 'worse' | 'same' {
+export function verdict(row: { dm: { stat: number; p: number } }, alpha = 0.05): 'better' | 'worse' | 'same' {
   if (!(row.dm.p < alpha)) return 'same';
   return row.dm.stat < 0 ? 'better' : 'worse';
 }

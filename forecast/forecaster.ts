@@ -6,7 +6,10 @@ import { TABLES, writeRows, type ForecastRow } from '../sql/tables.ts';
 import type { Job } from '../jobs/runner.ts';
 import { loadQueries, pick } from '../sql/loader.ts';
 import { PRODUCTION_MODELS, unusable, Z50, Z90, type Model } from './models.ts';
+import { makePromotion } from './promotion.ts';
 import { groupSeries, type RateRow } from './series.ts';
+
+type Promotion = ReturnType<typeof makePromotion>;
 
 const Q = loadQueries('./forecast.sql', new URL('../sql/', import.meta.url));
 
@@ -18,17 +21,22 @@ const MAX_STALENESS_MINUTES = 10;
 
 type Skip = { source: string; currency: string; model: string | null; reason: string };
 
-/** Forecast every series of `rows` at origin minute `origin` (epoch ms). Pure apart from timing. */
+/**
+ * Forecast every series of `rows` at origin minute `origin` (epoch ms), with `promoted` models (by series id) run
+ * after the others on the window and its related series. Pure apart from timing.
+ */
 export function forecastAll(
   rows: RateRow[],
   origin: number,
   models: readonly Model[] = PRODUCTION_MODELS,
+  promoted: ReadonlyMap<string, Model> = new Map(),
 ): { forecasts: ForecastRow[]; skipped: Skip[] } {
   const windowStart = origin - WINDOW_MINUTES * 60_000;
   const forecasts: ForecastRow[] = [];
   const skipped: Skip[] = [];
   const originX = WINDOW_MINUTES;
-  for (const s of groupSeries(rows, windowStart)) {
+  const all = groupSeries(rows, windowStart);
+  for (const s of all) {
     const stale = (origin - s.lastTs) / 60_000 > MAX_STALENESS_MINUTES;
     const why = stale ? `no rate for ${MAX_STALENESS_MINUTES}+ minutes` : unusable(s.window, MIN_POINTS);
     const key = { source: s.source, currency: s.currency };
@@ -36,11 +44,17 @@ export function forecastAll(
       skipped.push({ ...key, model: null, reason: why });
       continue;
     }
-    for (const model of models) {
+    const extra = promoted.get(`${s.source}/${s.currency}`);
+    if (extra)
+      s.window.related = all
+        .filter((o) => o !== s)
+        .map((o) => ({ name: `${o.source}/${o.currency}`, ...o.window }));
+    for (const model of extra ? [...models, extra] : models) {
       const t0 = performance.now();
       try {
         const projections = model.project(s.window, originX, HORIZONS);
         const fitMs = performance.now() - t0;
+        const lead = model.lastRelated?.()[0];
         for (const p of projections) {
           if (!Number.isFinite(p.mean) || !Number.isFinite(p.sd))
             throw new Error(`non-finite projection at +${p.horizon}`);
@@ -57,6 +71,8 @@ export function forecastAll(
             hi90: p.mean + Z90 * p.sd,
             points: s.window.x.length,
             fitMs,
+            leadSeries: lead?.name ?? null,
+            leadMinutes: lead?.lead ?? null,
           });
         }
       } catch (err) {
@@ -67,7 +83,7 @@ export function forecastAll(
   return { forecasts, skipped };
 }
 
-type Deps = { db: Db; ilp: Ilp; log: Log; sources?: readonly string[] };
+type Deps = { db: Db; ilp: Ilp; log: Log; sources?: readonly string[]; promote?: Promotion };
 
 /** One forecasting round: read, fit, write (DEDUP keys make a re-run harmless). Returns counts for the log. */
 export async function runForecastMinute(deps: Deps, origin: number) {
@@ -76,7 +92,9 @@ export async function runForecastMinute(deps: Deps, origin: number) {
   const all = await deps.db.query<RateRow>(pick(Q, 'recentRates'), [from, new Date(origin).toISOString()]);
   const only = deps.sources?.length ? new Set(deps.sources) : null;
   const rows = only ? all.filter((r) => only.has(r.source)) : all;
-  const { forecasts, skipped } = forecastAll(rows, origin);
+  const keys = [...new Map(rows.map((r) => [`${r.source}/${r.currency}`, r])).values()];
+  const promoted = deps.promote ? await deps.promote(origin, keys) : undefined;
+  const { forecasts, skipped } = forecastAll(rows, origin, PRODUCTION_MODELS, promoted);
   for (const s of skipped)
     deps.log.info({ source: s.source, currency: s.currency, model: s.model }, `skipped: ${s.reason}`);
   if (forecasts.length) await deps.ilp.write((s) => writeRows(s, TABLES.forecasts, forecasts));
@@ -94,11 +112,12 @@ export const FORECAST_POLICY = {
 
 /** The forecaster's minute as a job: window [m − 1 min, m) is forecast from origin m, `delayMs` after m. */
 export function makeForecastJob(deps: Deps, delayMs: number): Job {
+  const promote = makePromotion(deps.db, HORIZONS);
   return {
     name: 'forecast',
     policy: { ...FORECAST_POLICY, delayMs },
     async run({ window, log }) {
-      const r = await runForecastMinute({ ...deps, log }, window.end);
+      const r = await runForecastMinute({ ...deps, log, promote }, window.end);
       log.info({ origin: new Date(window.end).toISOString(), ...r }, 'forecast round');
       return { rows: r.forecasts };
     },

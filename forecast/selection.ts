@@ -4,6 +4,11 @@
  */
 import { negligible, verdict, type BacktestRow } from './backtest.ts';
 
+/** What the rule reads of a backtest row (stored rows carry no more). */
+export type RuleRow = Pick<BacktestRow, 'model' | 'ratio' | 'coverage90'> & {
+  dm: Pick<BacktestRow['dm'], 'stat' | 'p'>;
+};
+
 /** The shortest span of origins that counts as evidence, the DM significance level and the 90% coverage band. */
 const RULES = { minSpanMs: 7 * 86_400_000, alpha: 0.05, coverage: [0.85, 0.95] } as const;
 
@@ -13,10 +18,10 @@ const FALLBACK_MODEL = 'gp-wiener';
 export type Recommendation = { model: string; reason: string };
 
 /** The model to run for one series, given its backtest rows over `spanMs` of origins. */
-export function recommendModel(rows: readonly BacktestRow[], spanMs: number): Recommendation {
+export function recommendModel(rows: readonly RuleRow[], spanMs: number): Recommendation {
   const [lo, hi] = RULES.coverage;
-  const honest = (r: BacktestRow) => r.coverage90 >= lo && r.coverage90 <= hi;
-  const byModel = new Map<string, BacktestRow[]>();
+  const honest = (r: RuleRow) => r.coverage90 >= lo && r.coverage90 <= hi;
+  const byModel = new Map<string, RuleRow[]>();
   for (const r of rows) byModel.set(r.model, [...(byModel.get(r.model) ?? []), r]);
   const fallback = (why: string): Recommendation => {
     const f = byModel.get(FALLBACK_MODEL);

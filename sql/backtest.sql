@@ -12,3 +12,9 @@ SELECT source, currency, n FROM (
   SELECT source, currency, count() n FROM rates WHERE ts >= $1 AND ts < $2
 ) WHERE n >= $3
 ORDER BY source, currency;
+
+-- name: latestDailyBacktests :many
+-- The newest daily-run row of each series, model and horizon with ts in [from, to): what the promotion rule reads.
+SELECT ts, source, currency, model, from_ts, to_ts, rmse_ratio, dm_stat, dm_p, coverage90 FROM backtests
+WHERE run_id LIKE 'daily-%' AND ts >= $1 AND ts < $2
+LATEST ON ts PARTITION BY source, currency, model, horizon;

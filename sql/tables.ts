@@ -145,6 +145,9 @@ export const TABLES = {
     hi90: col('DOUBLE'),
     points: col('INT'),
     fitMs: col('DOUBLE'),
+    /** gp-icm's related series and its lead in minutes (migration 0009); null for other models or none used. */
+    leadSeries: col<string | null>('SYMBOL'),
+    leadMinutes: col<number | null>('DOUBLE'),
   }),
   /** Live skill of one model on one series over one span ending at `ts`. */
   scores: table('forecast_scores', ['ts', 'span', 'source', 'currency', 'model', 'horizon'], {

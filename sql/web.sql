@@ -137,8 +137,8 @@ WHERE source = $1 AND ts >= $2::varchar::timestamp
 LATEST ON ts PARTITION BY currency;
 
 -- name: latestForecasts :many
--- The newest forecast of each model for 1, 5 and 10 minutes ahead, targets since $3.
-SELECT ts, made_at, horizon, model, mean, lo50, hi50, lo90, hi90, points
+-- The newest forecast of each model for 1, 5 and 10 minutes ahead, targets since $3; gp-icm's with its lead.
+SELECT ts, made_at, horizon, model, mean, lo50, hi50, lo90, hi90, points, lead_series, lead_minutes
 FROM forecasts
 WHERE source = $1 AND currency = $2 AND horizon IN (1, 5, 10) AND ts >= $3::varchar::timestamp
 LATEST ON ts PARTITION BY horizon, model;

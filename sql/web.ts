@@ -125,6 +125,8 @@ export function makeWebQueries(db: Db) {
         lo90: num(r.lo90),
         hi90: num(r.hi90),
         points: num(r.points),
+        leadSeries: r.lead_series === null ? null : String(r.lead_series),
+        leadMinutes: numOrNull(r.lead_minutes),
       }));
     },
     async latestScores(key: SeriesKey, since: number): Promise<Score[]> {

@@ -7,6 +7,8 @@ import { makeLogger } from '../../common/log.ts';
 import { makeDb } from '../../sql/db.ts';
 import { makeIlp } from '../../sql/ilp.ts';
 import { runForecastMinute } from '../../forecast/forecaster.ts';
+import { makePromotion } from '../../forecast/promotion.ts';
+import { TABLES, writeRows } from '../../sql/tables.ts';
 import { scoreAt } from '../../forecast/scoring.ts';
 import { testConfig, waitFor } from './stack-env.ts';
 
@@ -127,4 +129,85 @@ describe('forecaster on the real stack', () => {
       if (sc.model === 'persistence') expect(sc.skill).toBe(0);
     }
   });
+
+  it('runs gp-icm only for the series its latest daily backtest promoted, recording the lead it learned', async () => {
+    const tag = Math.random().toString(36).slice(2, 8);
+    const [a, b] = [`pa-${tag}`, `pb-${tag}`];
+    const t0 = Date.UTC(2034, 0, 1) + Math.floor(Math.random() * 300) * 86_400_000;
+    const m = (i: number) => t0 + i * 60_000;
+    let s = 777;
+    const rnd = () => ((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) * 2 - 1;
+    const lead: number[] = [60_000];
+    for (let i = 1; i <= 1500; i++) lead.push(lead[i - 1]! + 20 * rnd());
+    const origin = m(1500);
+    const ilp = await makeIlp(config);
+    await ilp.write(async (snd) => {
+      for (let i = 1; i <= 1500; i++)
+        for (const [source, rate] of [
+          [b, lead[i]!],
+          [a, lead[i - 1]! + 100 + rnd()],
+        ] as const)
+          await snd
+            .table('rates')
+            .symbol('source', source)
+            .symbol('currency', 'USD')
+            .floatColumn('rate', rate)
+            .at(m(i), 'ms');
+    });
+    const ts = origin - 12 * 3_600_000;
+    const row = (source: string, model: string, better: boolean, horizon: number) => ({
+      ts,
+      runId: `daily-${tag}`,
+      source,
+      currency: 'USD',
+      model,
+      horizon,
+      fromTs: ts - 7 * 86_400_000,
+      toTs: ts,
+      origins: 2000,
+      rmse: 1,
+      rmseRatio: better ? 0.8 : 1,
+      dmStat: better ? -5 : 0,
+      dmP: better ? 0.001 : 1,
+      coverage50: 0.5,
+      coverage90: 0.9,
+      width90: 1,
+      fitMs: 1,
+    });
+    const backtests = [a, b].flatMap((source) =>
+      ['persistence', 'gp-wiener', 'gp-icm'].flatMap((model) =>
+        [1, 5, 10].map((h) => row(source, model, source === a && model === 'gp-icm', h)),
+      ),
+    );
+    await ilp.write((snd) => writeRows(snd, TABLES.backtests, backtests));
+    const count = async (sql: string) => (await db.query(sql, [a, b])).length;
+    await waitFor(
+      async () =>
+        (await count(`SELECT ts FROM rates WHERE source IN ($1, $2)`)) === 3000 &&
+        (await count(`SELECT ts FROM backtests WHERE source IN ($1, $2)`)) === backtests.length,
+      30_000,
+      'rates and backtests visible',
+    );
+    const log = makeLogger('forecaster', 'silent');
+    const round = await runForecastMinute({ db, ilp, log, promote: makePromotion(db, [1, 5, 10]) }, origin);
+    expect(round.forecasts).toBe(2 * 2 * 3 + 3);
+    await waitFor(
+      async () => (await count(`SELECT ts FROM forecasts WHERE source IN ($1, $2)`)) === 15,
+      20_000,
+      'forecasts',
+    );
+    await ilp.close();
+    const icm = await db.query<{ source: string; lead_series: string; lead_minutes: number }>(
+      `SELECT source, lead_series, lead_minutes FROM forecasts WHERE source IN ($1, $2) AND model = 'gp-icm'`,
+      [a, b],
+    );
+    expect(icm.map((r) => [r.source, r.lead_series, r.lead_minutes])).toEqual(
+      [1, 5, 10].map(() => [a, `${b}/USD`, 1]),
+    );
+    const others = await db.query<{ n: number }>(
+      `SELECT count() n FROM forecasts WHERE source IN ($1, $2) AND model != 'gp-icm' AND lead_series IS NULL`,
+      [a, b],
+    );
+    expect(Number(others[0]!.n)).toBe(12);
+  }, 120_000);
 });

@@ -139,6 +139,8 @@ describe('the dashboard in Chromium', () => {
     const { page, problems } = await watchedPage();
     await page.goto(base + path(), { waitUntil: 'networkidle' });
     expect((await page.textContent('h1'))?.toLowerCase()).toBe(name.split('-')[0]);
+    if (name === 'forecast')
+      expect(await page.textContent('#forecast-lead')).toContain('led by other/USD by 0.25 min');
     if (name !== 'health') await expectChartsDrawn(page);
     else expect(await page.textContent('#health-body')).toContain(seed.source);
     await page.screenshot({ path: `${SHOTS}/${name}.png`, fullPage: true });

@@ -29,19 +29,22 @@ async function rateRows(s: Sender, seed: Seed, from: number, to: number): Promis
         .at(ts, 'ms');
 }
 
-/** Forecasts made at `madeAt` (the last observed minute) for 1, 5 and 10 minutes ahead, GP and persistence. */
+/** Forecasts made at `madeAt` (the last observed minute) for 1, 5 and 10 minutes ahead: GP, persistence, gp-icm. */
 async function forecastRows(s: Sender, seed: Seed, madeAt: number): Promise<void> {
   for (const c of seed.currencies) {
     const last = priceAt(c, madeAt);
     for (const h of [1, 5, 10])
-      for (const model of ['gp', 'persistence']) {
+      for (const model of c === 'USD' ? ['gp', 'persistence', 'gp-icm'] : ['gp', 'persistence']) {
         const mean = model === 'gp' ? priceAt(c, madeAt + h * MIN) : last;
         const sd = last * 0.0004 * Math.sqrt(h);
-        await s
+        const row = s
           .table('forecasts')
           .symbol('source', seed.source)
           .symbol('currency', c)
-          .symbol('model', model)
+          .symbol('model', model);
+        // gp-icm (USD only) as the forecaster writes it when promoted: led by another venue by a quarter minute.
+        if (model === 'gp-icm') row.symbol('lead_series', 'other/USD').floatColumn('lead_minutes', 0.25);
+        await row
           .intColumn('horizon', h)
           .timestampColumn('made_at', madeAt, 'ms')
           .floatColumn('mean', mean)

@@ -89,12 +89,19 @@ describe('sql/web.sql on QuestDB', () => {
     const f = await q.latestForecasts({ source: seed.source, currency: 'USD' }, Date.now() - 24 * HOUR);
     expect(f.map((x) => `${x.horizon}/${x.model}`).sort()).toEqual([
       '1/gp',
+      '1/gp-icm',
       '1/persistence',
       '10/gp',
+      '10/gp-icm',
       '10/persistence',
       '5/gp',
+      '5/gp-icm',
       '5/persistence',
     ]);
+    for (const x of f)
+      expect([x.leadSeries, x.leadMinutes]).toEqual(
+        x.model === 'gp-icm' ? ['other/USD', 0.25] : [null, null],
+      );
     const s = await q.latestScores({ source: seed.source, currency: 'USD' }, Date.now() - 24 * HOUR);
     expect(s).toHaveLength(12);
     expect(s[0]!.n).toBe(55);
@@ -128,6 +135,12 @@ describe('the dashboard on QuestDB', () => {
     expect(res.status).toBe(200);
     const html = await res.text();
     expect(html).toContain(path === '/health' ? seed.source : 'data-chart=');
+  });
+
+  it('/forecast shows which series leads a gp-icm forecast, and nothing for a series without gp-icm', async () => {
+    const usd = await (await app().request(`/forecast?${s}&currency=USD`)).text();
+    expect(usd).toMatch(/id="forecast-lead"[^>]*>[^<]*led by other\/USD by 0.25 min/);
+    expect(await (await app().request(`/forecast?${s}&currency=EUR`)).text()).not.toContain('forecast-lead');
   });
 
   it('/api/history: the newest point holds the mean and std of the last day, computed independently', async () => {

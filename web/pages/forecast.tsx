@@ -138,6 +138,14 @@ const NoForecastsYet: FC<{ s: SeriesKey; points: number }> = ({ s, points }) => 
   );
 };
 
+/** The related series leading a gp-icm forecast, from its newest rows; nothing when the series has none. */
+const Lead: FC<{ forecasts: Forecast[] }> = ({ forecasts }) => {
+  const f = forecasts.filter((x) => x.model === 'gp-icm').sort((a, b) => +b.madeAt - +a.madeAt)[0];
+  if (!f) return null;
+  const lead = f.leadSeries ? `led by ${f.leadSeries} by ${f.leadMinutes} min` : 'no related series used';
+  return <p id="forecast-lead">gp-icm (promoted by the daily backtest): {lead}</p>;
+};
+
 /** When the newest projections were made, flagged when that is over 5 minutes ago. */
 const Made: FC<{ now: number; at: Date }> = ({ now, at }) => (
   <>
@@ -201,6 +209,7 @@ export const Live: FC<{ r: ForecastRequest; v: ForecastView }> = ({ r, v }) => {
           rows={v.scores}
         />
       )}
+      <Lead forecasts={v.forecasts} />
       {v.latest.length > 0 ? (
         <details class="latest">
           <summary>Latest rates of every currency from {s.source}</summary>

@@ -454,6 +454,44 @@ describe('forecast freshness', () => {
   });
 });
 
+describe('gp-icm leads', () => {
+  const icm = (leadSeries: string | null, leadMinutes: number | null, madeAt: Date) => ({
+    ts: new Date(madeAt.getTime() + 60_000),
+    made_at: madeAt,
+    horizon: 1,
+    model: 'gp-icm',
+    mean: 1,
+    lo50: 1,
+    hi50: 1,
+    lo90: 1,
+    hi90: 1,
+    points: 60,
+    lead_series: leadSeries,
+    lead_minutes: leadMinutes,
+  });
+
+  it('shows the series leading the newest gp-icm forecast, beside the live skill', async () => {
+    const answers = sampleAnswers();
+    const t = Date.parse('2026-11-27T20:30:00Z');
+    answers.latestForecasts = [
+      icm('kraken/USD', 1, new Date(t - 60_000)),
+      icm('binance/USD', 0.25, new Date(t)),
+    ];
+    const html = await (await makeTestApp(answers).app.request('/forecast')).text();
+    expect(html).toContain('led by binance/USD by 0.25 min');
+    expect(html).not.toContain('kraken/USD');
+    expect(html.indexOf('forecast-lead')).toBeGreaterThan(html.indexOf('Live skill'));
+  });
+
+  it('says when training used no related series, and shows nothing without gp-icm', async () => {
+    const answers = sampleAnswers();
+    answers.latestForecasts = [icm(null, null, new Date(Date.parse('2026-11-27T20:30:00Z')))];
+    const html = await (await makeTestApp(answers).app.request('/forecast')).text();
+    expect(html).toContain('no related series used');
+    expect(await (await makeTestApp().app.request('/forecast')).text()).not.toContain('forecast-lead');
+  });
+});
+
 describe('the first minutes', () => {
   const MIN = 60_000;
   const last = Math.floor(Date.parse('2026-11-27T20:35:30Z') / MIN) * MIN - MIN;
