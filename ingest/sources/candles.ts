@@ -15,10 +15,9 @@ const list = (rows: unknown, what: string, unit = 1): [unknown, unknown][] | str
     ? rows.map((r) => [typeof at(r, 0) === 'number' ? (at(r, 0) as number) * unit : at(r, 0), at(r, 4)])
     : `expected ${what}, got ${show(rows, 200)}`;
 
+/** BTC pairs to quote currency; rows a request may return, pause between requests, minutes of history served. */
 export type CandleVenue = {
-  /** The BTC pairs backfilled, with their quote currency. */
   pairs: Record<string, string>;
-  /** Candles one request may return; pause between requests (the venue's public rate); minutes of history served. */
   page: number;
   paceMs: number;
   reach: number | null;

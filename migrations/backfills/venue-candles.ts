@@ -14,26 +14,19 @@ import { makeProgress } from './progress.ts';
 import type { Backfill } from './registry.ts';
 
 const VENUES = Object.keys(CANDLE_VENUES).join(', ');
-const USAGE = `usage: npm run backfill -- candles --venue <venue> --from <time> --to <time> [--pair <pair,...>]
+const USAGE = `usage: npm run backfill -- candles --venue <venue> --from <time> --to <time>
 
   --venue       ${VENUES} (gemini's candles take no time range: it is not backfilled)
   --from, --to  the minutes to fetch, [from, to): ISO 8601 (UTC unless a zone is given); Kraken serves its last 720
-  --pair        the pairs to fetch (default all: ${Object.entries(CANDLE_VENUES)
-    .map(([v, s]) => `${v} ${Object.keys(s.pairs).join(',')}`)
-    .join('; ')})
 
 Every page is archived raw like a poll; rows are written only for minutes with no row stored (run twice, no change).`;
-const HTTP = { connectTimeoutMs: 5_000, bodyTimeoutMs: 30_000, maxAttempts: 4, baseDelayMs: 1_000 };
+const HTTP = { connectTimeoutMs: 5e3, bodyTimeoutMs: 3e4, maxAttempts: 4, baseDelayMs: 1e3, maxBytes: 1e6 };
 const CLI = { name: 'candles', help: 'npm run backfill -- candles --help', usage: USAGE };
 
 /** The command line checked against `now`; every problem at once. Pure. */
 export function parseCandleArgs(args: string[], now: number): CandleRun | { errors: string[] } {
-  const v = parseFlags(args, {
-    venue: { type: 'string' },
-    from: { type: 'string' },
-    to: { type: 'string' },
-    pair: { type: 'string' },
-  });
+  const text = { type: 'string' } as const;
+  const v = parseFlags(args, { venue: text, from: text, to: text });
   if ('errors' in v) return v;
   const errors: string[] = [];
   const venue = CANDLE_VENUES[v.venue as SourceName];
@@ -45,11 +38,8 @@ export function parseCandleArgs(args: string[], now: number): CandleRun | { erro
   if (to > now) errors.push('--to is in the future');
   if (venue?.reach && from < now - venue.reach * 60_000)
     errors.push(`--from ${v.from}: ${v.venue} serves only its last ${venue.reach} minutes of candles`);
-  const pairs = v.pair?.split(',') ?? Object.keys(venue?.pairs ?? {});
-  const unknown = pairs.filter((p) => venue && !venue.pairs[p]);
-  if (unknown.length)
-    errors.push(`--pair ${unknown.join(',')}: ${v.venue} takes ${Object.keys(venue!.pairs).join(', ')}`);
-  return errors.length ? { errors } : { venue: v.venue as SourceName, pairs, from, to };
+  if (errors.length) return { errors };
+  return { venue: v.venue as SourceName, pairs: Object.keys(venue!.pairs), from, to };
 }
 
 export const venueCandles: Backfill = {
@@ -59,29 +49,25 @@ export const venueCandles: Backfill = {
   async run(args, { config }) {
     const run = parseCandleArgs(args, systemClock.now());
     if ('errors' in run) return usageExit(CLI, run);
-    const [db, ilp, firehose, clock] = [
-      makeDb(config, 1),
-      await makeIlp(config),
-      makeFirehose(config),
-      systemClock,
-    ];
-    const http = makeHttp({ ...HTTP, clock, maxBytes: config.HTTP_MAX_BYTES });
-    const progress = makeProgress(process.stderr, clock);
-    const [started, total] = [clock.now(), (run.to - run.from) * run.pairs.length];
-    const show = (c: CandleCounts, done: number) =>
-      progress.update({ done, total, rows: c.rows, skipped: c.rejected, elapsedMs: clock.now() - started });
+    const [db, firehose, clock] = [makeDb(config, 1), makeFirehose(config), systemClock];
+    const [ilp, http] = [await makeIlp(config), makeHttp({ ...HTTP, clock })];
+    const [progress, started, total] = [makeProgress(process.stderr, clock), clock.now(), run.to - run.from];
+    const state = (c: CandleCounts, done: number) =>
+      ({ ...c, done, total, skipped: c.rejected, elapsedMs: clock.now() - started }) as const;
     try {
       await checkDb(db);
       const archive = makeFirehoseArchive({ firehose, stream: config.FIREHOSE_STREAM });
       const store = makeQuestdbStore(ilp);
-      const c = await runCandles(run, { http, archive, store, db, config, clock, onPage: show });
-      progress.done({
-        done: total,
-        total,
-        rows: c.rows,
-        skipped: c.rejected,
-        elapsedMs: clock.now() - started,
+      const c = await runCandles(run, {
+        http,
+        archive,
+        store,
+        db,
+        config,
+        clock,
+        onPage: (c, done) => progress.update(state(c, done)),
       });
+      progress.done(state(c, total));
       const span = `${new Date(run.from).toISOString()} .. ${new Date(run.to).toISOString()}`;
       process.stdout.write(
         `candles ${run.venue} ${run.pairs.join(',')} ${span}: ${c.pages} pages fetched and archived, ${c.skipped} ` +

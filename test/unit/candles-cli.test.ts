@@ -22,7 +22,7 @@ describe('candles backfill arguments', () => {
     });
   });
 
-  it('refuses unknown venues, gemini with its reason, bad times, reversed ranges and unknown pairs', () => {
+  it('refuses unknown venues, gemini with its reason, bad times, reversed ranges and future ends', () => {
     expect(errors(['--venue', 'nowhere', '--from', '2031-01-05', '--to', '2031-01-05T01:00Z'])[0]).toContain(
       '--venue "nowhere": use one of kraken, bitstamp, coinbase_exchange, binance',
     );
@@ -39,17 +39,8 @@ describe('candles backfill arguments', () => {
       '--to is in the future',
     ]);
     expect(
-      errors([
-        '--venue',
-        'bitstamp',
-        '--from',
-        '2031-01-05',
-        '--to',
-        '2031-01-05T01:00Z',
-        '--pair',
-        'ethusd',
-      ]),
-    ).toEqual(['--pair ethusd: bitstamp takes btcusd']);
+      errors(['--venue', 'bitstamp', '--from', '2031-01-05', '--to', '2031-01-05T01:00Z', '--pair', 'x'])[0],
+    ).toContain("Unknown option '--pair'");
     expect(errors(['--venue', 'kraken'])).toEqual(['--from is required', '--to is required']);
   });
 
