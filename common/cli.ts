@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs, type ParseArgsOptionsConfig } from 'node:util';
 import { S3Unavailable } from './aws.ts';
 import { ConfigError, ENV_FILE } from './config.ts';
+import { describeRefusal, parseIsoTime } from './time.ts';
 import { DbUnavailable } from '../sql/db.ts';
 
 const HINT_DB = `is the stack running (npm start)? Point elsewhere with QUESTDB_HOST, QUESTDB_PG_PORT, QUESTDB_HTTP_PORT (environment or ${ENV_FILE})`;
@@ -79,4 +80,20 @@ export function isMain(url: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** `--from` and `--to` as the whole minutes [from, to) they cover; each refusal recorded in `errors`. */
+export function minuteRange(
+  v: { from?: string; to?: string },
+  errors: string[],
+): { from: number; to: number } {
+  const time = (name: 'from' | 'to') => {
+    const t = v[name] === undefined ? null : parseIsoTime(v[name]);
+    if (t?.ok) return t.ms;
+    errors.push(t ? describeRefusal(`--${name}`, v[name]!, t.reason) : `--${name} is required`);
+    return NaN;
+  };
+  const [from, to] = [Math.floor(time('from') / 60_000) * 60_000, Math.ceil(time('to') / 60_000) * 60_000];
+  if (from >= to) errors.push('--from must be before --to');
+  return { from, to };
 }

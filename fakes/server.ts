@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { floorToMinute } from '../common/clock.ts';
 import type { SourceName } from '../common/types.ts';
 import { applyFault, jsonReply, parseFaultRequest, type Fault, type Reply } from './faults.ts';
+import { candleReply, candleSourceOfPath } from './candles.ts';
 import { normalReply, sourceOfPath } from './routes.ts';
 
 /** One response the fake actually wrote to a client. */
@@ -152,6 +153,8 @@ export function makeFakeApi({ seed, clock, maxServed = Infinity, log }: FakeApiD
       return void control(url, req, res).catch((err: unknown) => {
         if (!res.headersSent) send(res, jsonReply(500, JSON.stringify({ error: String(err) }), false));
       });
+    const candles = candleSourceOfPath(url.pathname);
+    if (candles !== null) return void send(res, candleReply(candles, url, clock.now(), seed));
     const source = sourceOfPath(url.pathname);
     if (source === null)
       return send(res, jsonReply(404, JSON.stringify({ error: `not found: ${url.pathname}` }), false));

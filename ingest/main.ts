@@ -10,6 +10,7 @@ import { makeIlp } from '../sql/ilp.ts';
 import { loadQueries, pick } from '../sql/loader.ts';
 import { makeFirehoseArchive } from './archive/firehose.ts';
 import type { RawEnvelope } from './archive/envelope.ts';
+import { warmUp } from './candle-backfill.ts';
 import { makeDelivery } from './delivery.ts';
 import { makeHttp } from './http.ts';
 import type { Previous } from './normalize.ts';
@@ -100,6 +101,10 @@ export async function startPoller(
   });
   const abort = new AbortController();
   const running = poller.run(abort.signal);
+  const warmDb = makeDb(config, 1);
+  const warming = warmUp({ http, archive, store, db: warmDb, config, clock, log, sources: config.SOURCES })
+    .catch((err: unknown) => log.warn({ err: (err as Error).message }, 'warm-up: candles failed'))
+    .finally(() => warmDb.end());
   log.info(
     { sources: config.SOURCES, interval: config.POLL_INTERVAL_SECONDS, spool: spoolDir(config) },
     'poller started',
@@ -108,6 +113,7 @@ export async function startPoller(
   return async () => {
     abort.abort();
     await running;
+    await warming;
     await http.close();
     await ilp.close().catch(() => {});
     firehose.destroy();

@@ -114,6 +114,8 @@ const envelopeSchema = z.object({
   error: z.string().nullable(),
   /** Which poller process made the call (two may run at once). */
   poller: z.string(),
+  /** A page of one-minute candles (backfill), whose rows carry their own minutes. */
+  candles: z.literal(true).optional(),
 });
 export type RawEnvelope = z.infer<typeof envelopeSchema>;
 

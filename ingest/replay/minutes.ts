@@ -6,6 +6,7 @@ import type { Currency, Poll, Rate, RejectionRow } from '../../common/types.ts';
 import type { RawEnvelope } from '../archive/envelope.ts';
 import { describeCurrency } from '../currencies.ts';
 import { advance, normalize, rejectionRows, type Previous } from '../normalize.ts';
+import { candleRates } from '../sources/candles.ts';
 import { adapterFor } from '../sources/index.ts';
 
 export type MinuteGroup = { minute: number; envelopes: RawEnvelope[] };
@@ -77,7 +78,12 @@ export function makeReplayNormalizer(opts: { previous: PreviousState; firstSeen:
       const rates = new Map<string, Map<string, Rate>>(); // source → currency → rate
       const rejections: MinuteOutput['rejections'] = [];
       const sighted = new Map<string, { fetchedAt: number; source: string }>();
+      const all: Rate[] = [];
       for (const env of envelopes) {
+        if (env.candles) {
+          all.push(...candleRates(env).rates);
+          continue;
+        }
         let prev = previous.get(env.source);
         if (!prev) previous.set(env.source, (prev = new Map()));
         const n = normalize(env, adapterFor(env.source), prev);
@@ -100,7 +106,6 @@ export function makeReplayNormalizer(opts: { previous: PreviousState; firstSeen:
         firstSeen.set(code, minute);
         currencies.push(describeCurrency(code, minute, s.source));
       }
-      const all: Rate[] = [];
       for (const bySource of rates.values()) for (const r of bySource.values()) all.push(r);
       return { minute, polls: [...polls.values()], rates: all, currencies, rejections };
     },

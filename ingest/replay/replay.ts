@@ -177,7 +177,9 @@ export async function runReplay(opts: ReplayOptions, deps: ReplayDeps): Promise<
     const batch = { from: outs[0]!.minute, to, outs, state };
     [outs, rows] = [[], 0];
     if (writes.length >= WRITES_AHEAD) await writes.shift();
-    const storedKeys = T.readKeys(db, batch.from, to);
+    // Candle rows lie before their page's minute: the stored keys are read from the earliest row on.
+    const low = batch.outs.reduce((m, o) => o.rates.reduce((n, r) => Math.min(n, r.ts), m), batch.from);
+    const storedKeys = T.readKeys(db, low, to);
     storedKeys.catch(() => {}); // awaited in `write`
     const written = (writes.at(-1) ?? Promise.resolve()).then(() => write(batch, storedKeys));
     written.catch(() => {}); // awaited at a later flush or at the end

@@ -4,6 +4,7 @@ import type { Log } from '../../common/log.ts';
 import { importCsv } from './import-csv.ts';
 import { replayS3 } from './replay-s3.ts';
 import { exportLake } from './export.ts';
+import { venueCandles } from './venue-candles.ts';
 
 export type Backfill = {
   name: string;
@@ -13,4 +14,4 @@ export type Backfill = {
   run(args: string[], deps: { config: Config; log: Log }): Promise<number>;
 };
 
-export const BACKFILLS: Backfill[] = [importCsv, replayS3, exportLake];
+export const BACKFILLS: Backfill[] = [importCsv, replayS3, exportLake, venueCandles];

@@ -1,8 +1,8 @@
 /** `npm run backfill -- replay-s3`: rebuild a range of minutes from the raw archive; resumable. */
 import { checkBucket, makeS3 } from '../../common/aws.ts';
-import { failureLine, parseFlags, usageExit } from '../../common/cli.ts';
+import { failureLine, minuteRange, parseFlags, usageExit } from '../../common/cli.ts';
 import { systemClock } from '../../common/clock.ts';
-import { describeRefusal, parseDuration, parseIsoTime } from '../../common/time.ts';
+import { describeRefusal, parseDuration } from '../../common/time.ts';
 import { SOURCE_NAMES, type SourceName } from '../../common/types.ts';
 import { makeQuestdbStore } from '../../ingest/store.ts';
 import { openS3Archive } from '../../ingest/archive/store.ts';
@@ -63,17 +63,7 @@ export function parseReplayArgs(args: string[]): ReplayCliOptions | { errors: st
   });
   if ('errors' in values) return values;
   const errors: string[] = [];
-  /** A time flag's epoch ms; NaN (and the refusal recorded) when missing or not a time. */
-  const time = (name: 'from' | 'to') => {
-    const v = values[name];
-    const t = v === undefined ? null : parseIsoTime(v);
-    if (t?.ok) return t.ms;
-    errors.push(t ? describeRefusal(`--${name}`, v!, t.reason) : `--${name} is required`);
-    return NaN;
-  };
-  const from = Math.floor(time('from') / 60_000) * 60_000;
-  const to = Math.ceil(time('to') / 60_000) * 60_000;
-  if (from >= to) errors.push('--from must be before --to');
+  const { from, to } = minuteRange(values, errors);
   const names = values.sources?.split(',').flatMap((s) => s.trim() || []);
   const unknown = names?.filter((n) => !(SOURCE_NAMES as readonly string[]).includes(n)) ?? [];
   if (unknown.length || names?.length === 0)

@@ -1,0 +1,77 @@
+/** Candle history from a venue: each page archived unchanged, its closes written to `rates` where none is stored. */
+import type { Config } from '../common/config.ts';
+import type { Log } from '../common/log.ts';
+import type { Clock, SourceName } from '../common/types.ts';
+import type { Db } from '../sql/db.ts';
+import { makeEnvelopes } from './archive/envelope.ts';
+import type { Archive } from './archive/firehose.ts';
+import type { Http } from './http.ts';
+import { rateKey } from './replay/minutes.ts';
+import { readKeys } from './replay/tables.ts';
+import { CANDLE_VENUES, candleRates } from './sources/candles.ts';
+import type { Store } from './store.ts';
+
+const MINUTE = 60_000;
+export const WARM_UP_MS = 12 * 60 * MINUTE;
+
+export type CandleRun = { venue: SourceName; pairs: string[]; from: number; to: number };
+export type CandleDeps = {
+  http: Pick<Http, 'fetchAttempts'>;
+  archive: Archive;
+  store: Store;
+  db: Db;
+  config: Config;
+  clock: Clock;
+};
+export type CandleCounts = { pages: number; skipped: number; rows: number; stored: number; rejected: number };
+
+/** Fetch [from, to) page by page at the venue's pace; pages whose minutes are all stored are not fetched. */
+export async function runCandles(
+  run: CandleRun,
+  deps: CandleDeps & { onPage?(c: CandleCounts, done: number): void },
+): Promise<CandleCounts> {
+  const venue = CANDLE_VENUES[run.venue]!;
+  const c: CandleCounts = { pages: 0, skipped: 0, rows: 0, stored: 0, rejected: 0 };
+  for (const pair of run.pairs) {
+    const quote = venue.pairs[pair]!;
+    for (let from = run.from; from < run.to; from += venue.page * MINUTE) {
+      const to = Math.min(run.to, from + venue.page * MINUTE);
+      const stored = async (a: number, b: number) => (await readKeys(deps.db, a, b)).rates;
+      const mine = [...(await stored(from, to))].filter((k) => k.endsWith(`|${run.venue}|${quote}`));
+      if (mine.length === (to - from) / MINUTE && ++c.skipped) continue;
+      const url = venue.url(deps.config, pair, from, to);
+      const deadline = deps.clock.now() + MINUTE;
+      const attempts = await deps.http.fetchAttempts(url, { accept: 'application/json' }, deadline);
+      const minute = Math.floor(attempts.at(-1)!.fetchedAt / MINUTE) * MINUTE;
+      const envelopes = makeEnvelopes({ source: run.venue, url, minute, attempts, poller: 'candles' });
+      await deps.archive.put(envelopes.map((e) => ({ ...e, candles: true as const })));
+      const got = candleRates({ ...envelopes.at(-1)!, candles: true });
+      const ts = got.rates.map((r) => r.ts);
+      const have = ts.length ? await stored(Math.min(...ts), Math.max(...ts) + MINUTE) : new Set();
+      const fresh = got.rates.filter((r) => !have.has(rateKey(r)));
+      if (fresh.length) await deps.store.write({ rates: fresh });
+      c.pages++;
+      c.rows += fresh.length;
+      c.stored += got.rates.length - fresh.length;
+      c.rejected += got.rejections.length;
+      deps.onPage?.(c, to - run.from);
+      await deps.clock.sleep(venue.paceMs);
+    }
+  }
+  return c;
+}
+
+/** On start: the last 12 h of candles, in the background, for every polled venue with no row in that time. */
+export async function warmUp(deps: CandleDeps & { log: Log; sources: SourceName[] }): Promise<void> {
+  const to = Math.floor(deps.clock.now() / MINUTE) * MINUTE;
+  const have = [...(await readKeys(deps.db, to - WARM_UP_MS, to)).rates].map((k) => k.split('|')[1]);
+  for (const venue of deps.sources.filter((s) => CANDLE_VENUES[s] && !have.includes(s))) {
+    const pairs = Object.keys(CANDLE_VENUES[venue]!.pairs);
+    try {
+      const c = await runCandles({ venue, pairs, from: to - WARM_UP_MS, to }, deps);
+      deps.log.info({ venue, ...c }, 'warm-up: candles of the last 12 h');
+    } catch (err) {
+      deps.log.warn({ venue, err: (err as Error).message }, 'warm-up: candles failed');
+    }
+  }
+}

@@ -1,0 +1,178 @@
+/**
+ * The venue candle backfill against the fakes, on a QuestDB and an emulator of its own: every page archived raw,
+ * every closed minute written once, a second run changes nothing, a replay of the archive rebuilds the same rows,
+ * and the start-up warm-up fills a venue without rows and leaves one with rows alone.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeS3 } from '../../common/aws.ts';
+import { systemClock } from '../../common/clock.ts';
+import { makeFirehose } from '../../common/firehose.ts';
+import { makeLogger } from '../../common/log.ts';
+import type { SourceName } from '../../common/types.ts';
+import { candleClose, coinbaseGap } from '../../fakes/candles.ts';
+import { makeFakeApi, type FakeApi } from '../../fakes/server.ts';
+import { makeFirehoseArchive } from '../../ingest/archive/firehose.ts';
+import { runCandles, warmUp, type CandleDeps } from '../../ingest/candle-backfill.ts';
+import { makeHttp } from '../../ingest/http.ts';
+import { makeS3ArchiveStore } from '../../ingest/archive/store.ts';
+import { runReplay } from '../../ingest/replay/replay.ts';
+import { makeQuestdbStore } from '../../ingest/store.ts';
+import { makeDb, type Db } from '../../sql/db.ts';
+import { makeIlp, type Ilp } from '../../sql/ilp.ts';
+import { archivedEnvelopes, fakeUrls, startPrivateStack } from './ingest-support.ts';
+import { dropDays } from './replay-support.ts';
+import { waitFor } from './stack-env.ts';
+
+const MIN = 60_000;
+const SEED = 23;
+const started = Math.floor(Date.now() / MIN) * MIN;
+const from = started - 400 * MIN;
+const to = started - 5 * MIN;
+let stack: Awaited<ReturnType<typeof startPrivateStack>>;
+let fake: FakeApi;
+let db: Db;
+let ilp: Ilp;
+let deps: CandleDeps;
+let fetches: string[] = [];
+
+beforeAll(async () => {
+  stack = await startPrivateStack(40);
+  fake = makeFakeApi({ seed: SEED, clock: systemClock });
+  const urls = fakeUrls(await fake.start(0));
+  const config = { ...stack.config };
+  for (const name of ['kraken', 'bitstamp', 'coinbase_exchange', 'binance'] as const)
+    Object.assign(config, { [`${name.toUpperCase()}_URL`]: urls[name] });
+  db = makeDb(config, 2);
+  ilp = await makeIlp(config);
+  const opts = { clock: systemClock, connectTimeoutMs: 2_000, bodyTimeoutMs: 5_000, maxBytes: 1 << 20 };
+  const http = makeHttp({ ...opts, maxAttempts: 2, baseDelayMs: 100 });
+  const firehose = makeFirehose(config);
+  deps = {
+    http: { fetchAttempts: (url, h, d) => (fetches.push(url), http.fetchAttempts(url, h, d)) },
+    archive: makeFirehoseArchive({ firehose, stream: config.FIREHOSE_STREAM }),
+    store: makeQuestdbStore(ilp),
+    db,
+    config,
+    clock: systemClock,
+  };
+}, 120_000);
+afterAll(async () => {
+  await ilp?.close();
+  await db?.end();
+  await fake?.stop();
+  await stack?.stop();
+}, 60_000);
+
+type Row = { ts: Date; source: string; currency: string; rate: number };
+const rows = async (source: string) =>
+  (
+    await db.query<Row>(
+      'SELECT ts, source, currency, rate FROM rates WHERE source = $1 AND ts >= $2 ORDER BY ts',
+      [source, new Date(started - 13 * 60 * MIN).toISOString()],
+    )
+  ).map((r) => [r.ts.getTime(), r.currency, r.rate] as const);
+const everything = async (): Promise<Record<string, unknown[]>> =>
+  Object.fromEntries(
+    await Promise.all(
+      ['kraken', 'bitstamp', 'coinbase_exchange', 'binance'].map(async (s) => [s, await rows(s)]),
+    ),
+  );
+/** The closed minutes [a, b) the fake serves for a venue, with their closes. */
+const expected = (venue: SourceName, quote: string, a: number, b: number) => {
+  const out: (readonly [number, string, number])[] = [];
+  for (let m = a; m < b; m += MIN)
+    if (venue !== 'coinbase_exchange' || !coinbaseGap(SEED, m))
+      out.push([m, quote, candleClose(SEED, venue, quote, m, Infinity)]);
+  return out;
+};
+const settle = (source: string, n: number) =>
+  waitFor(async () => (await rows(source)).length === n, 30_000, `${n} ${source} rows`);
+
+describe('candles backfill', () => {
+  it('warm-up fills a venue without rows in the last 12 h, and fetches nothing once it has them', async () => {
+    const log = makeLogger('test', 'warn');
+    await warmUp({ ...deps, log, sources: ['binance', 'coinbase'] });
+    await settle('binance', 720);
+    const got = await rows('binance');
+    expect(got).toEqual(expected('binance', 'USDT', got[0]![0], got[0]![0] + 720 * MIN));
+    expect(got[0]![0]).toBeGreaterThanOrEqual(started - 720 * MIN);
+    expect(fetches.filter((u) => u.includes('/klines')).length).toBe(1);
+    fetches = [];
+    await warmUp({ ...deps, log, sources: ['binance'] });
+    expect(fetches).toEqual([]);
+  }, 60_000);
+
+  it('archives every page raw and writes every closed minute once; run twice, rates do not change', async () => {
+    const run = (venue: SourceName, pair: string) => runCandles({ venue, pairs: [pair], from, to }, deps);
+    const bitstamp = await run('bitstamp', 'btcusd');
+    const coinbase = await run('coinbase_exchange', 'BTC-USD');
+    const kraken = await run('kraken', 'XBTUSD');
+    expect(bitstamp).toMatchObject({ pages: 1, rows: 395, stored: 0, rejected: 0 });
+    // 395 minutes at 300 a page: two pages, Coinbase's missing minutes simply absent.
+    const cb = expected('coinbase_exchange', 'USD', from, to);
+    expect(coinbase).toMatchObject({ pages: 2, rows: cb.length, stored: 0, rejected: 0 });
+    expect(kraken.pages).toBe(1);
+    await settle('coinbase_exchange', cb.length);
+    await settle('bitstamp', 395);
+    expect(await rows('bitstamp')).toEqual(expected('bitstamp', 'USD', from, to));
+    expect(await rows('coinbase_exchange')).toEqual(cb);
+    const kr = (await rows('kraken')).filter(([t]) => t >= from && t < to);
+    expect(kr).toEqual(expected('kraken', 'USD', from, to));
+
+    const s3 = makeS3(stack.config);
+    await waitFor(
+      async () => (await archivedEnvelopes(s3, stack.config, started, Infinity)).envelopes.length >= 5,
+      30_000,
+      'the archived pages',
+    );
+    const { envelopes, duplicateIds } = await archivedEnvelopes(s3, stack.config, started, Infinity);
+    expect(duplicateIds).toEqual([]);
+    expect(envelopes.every((e) => e.candles === true && e.status === 200)).toBe(true);
+    expect(envelopes.map((e) => e.source).sort()).toEqual([
+      'binance',
+      'bitstamp',
+      'coinbase_exchange',
+      'coinbase_exchange',
+      'kraken',
+    ]);
+    s3.destroy();
+
+    const before = await everything();
+    const again = [
+      await run('bitstamp', 'btcusd'),
+      await run('coinbase_exchange', 'BTC-USD'),
+      await run('kraken', 'XBTUSD'),
+    ];
+    // Pages whose minutes are all stored are not fetched; Coinbase's pages have gaps, so they are (and write nothing).
+    expect(again.map((c) => [c.pages, c.rows])).toEqual([
+      [0, 0],
+      [2, 0],
+      [0, 0],
+    ]);
+    expect(await everything()).toEqual(before);
+  }, 120_000);
+
+  it('replay-s3 rebuilds exactly the candle rows from the archive', async () => {
+    const before = await everything();
+    await dropDays(stack.config, db, started - 13 * 60 * MIN, Date.now() + MIN);
+    const s3 = makeS3(stack.config);
+    const summary = await runReplay(
+      {
+        ...{ from: started, to: Math.floor(Date.now() / MIN) * MIN + 2 * MIN, sources: null, force: false },
+        ...{ slackMs: 3_600_000, batchRows: 2_000, concurrency: 4, resumable: false, fresh: false },
+      },
+      {
+        db,
+        store: makeQuestdbStore(ilp),
+        archive: makeS3ArchiveStore(s3, stack.config.RAW_BUCKET),
+        prefix: stack.config.RAW_PREFIX,
+        archiveName: 'test',
+        clock: systemClock,
+      },
+    );
+    s3.destroy();
+    expect(summary.counters.envelopes).toBeGreaterThanOrEqual(5);
+    for (const [source, list] of Object.entries(before)) await settle(source, list.length);
+    expect(await everything()).toEqual(before);
+  }, 120_000);
+});
