@@ -25,7 +25,12 @@ import {
 } from './backtest-store.ts';
 import { CANDIDATES, pickModels } from './candidates.ts';
 import { countByField, parseCloses } from './closes.ts';
-import { CSV_FORMATS, describeLayout, parseFormat, type CsvFormat } from '../migrations/backfills/candles.ts';
+import {
+  CSV_FORMATS,
+  describeLayout,
+  parseFormat,
+  type CsvFormat,
+} from '../migrations/backfills/candle-csv.ts';
 import { recommendModel } from './selection.ts';
 import { deriveSources, makeLeadLag } from './synthetic.ts';
 

@@ -1,5 +1,5 @@
 /** One-minute closes for backtests, read by `import-csv`'s reader; bad or out-of-order lines reported, skipped. */
-import { makeCandleReader, type CsvFormat } from '../migrations/backfills/candles.ts';
+import { makeCandleReader, type CsvFormat } from '../migrations/backfills/candle-csv.ts';
 
 export type BadLine = { line: number; reason: string; field: string };
 /**

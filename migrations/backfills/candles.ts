@@ -1,237 +1,76 @@
-/** The one reader of candle CSV files: format detected from the first line (or forced), then each line. */
-import { describeRefusal, parseTimestamp } from '../../common/time.ts';
+/** `npm run backfill -- candles`: a venue's one-minute candles into the raw archive and `rates`. */
+import { minuteRange, parseFlags, usageExit } from '../../common/cli.ts';
+import { systemClock } from '../../common/clock.ts';
+import { makeFirehose } from '../../common/firehose.ts';
+import type { SourceName } from '../../common/types.ts';
+import { runCandles, type CandleCounts, type CandleRun } from '../../ingest/candle-backfill.ts';
+import { makeFirehoseArchive } from '../../ingest/archive/firehose.ts';
+import { makeHttp } from '../../ingest/http.ts';
+import { CANDLE_VENUES } from '../../ingest/sources/candles.ts';
+import { makeQuestdbStore } from '../../ingest/store.ts';
+import { checkDb, makeDb } from '../../sql/db.ts';
+import { makeIlp } from '../../sql/ilp.ts';
+import { makeProgress } from './progress.ts';
+import type { Backfill } from './registry.ts';
 
-export type Candle = {
-  /** The candle's minute, epoch ms UTC (timestamps inside a minute are floored to it). */
-  ts: number;
-  open: number | null;
-  high: number | null;
-  low: number | null;
-  close: number;
-  volume: number | null;
-};
+const VENUES = Object.keys(CANDLE_VENUES).join(', ');
+const USAGE = `usage: npm run backfill -- candles --venue <venue> --from <time> --to <time>
 
-export type LineResult =
-  | { kind: 'candle'; candle: Candle }
-  | { kind: 'header' }
-  | { kind: 'blank' }
-  | { kind: 'bad'; field: BadField; reason: string };
+  --venue       ${VENUES} (gemini's candles take no time range: it is not backfilled)
+  --from, --to  the minutes to fetch, [from, to): ISO 8601 (UTC unless a zone is given); Kraken serves its last 720
 
-/** What was wrong with a rejected line, for the summaries. */
-export type BadField =
-  'format' | 'fields' | 'timestamp' | 'open' | 'high' | 'low' | 'close' | 'volume' | 'candle';
+Every page is archived raw like a poll; rows are written only for minutes with no row stored (run twice, no change).`;
+const HTTP = { connectTimeoutMs: 5e3, bodyTimeoutMs: 3e4, maxAttempts: 4, baseDelayMs: 1e3, maxBytes: 1e6 };
+const CLI = { name: 'candles', help: 'npm run backfill -- candles --help', usage: USAGE };
 
-export const CSV_FORMATS = ['kraken', 'binance', 'ohlcv', 'header'] as const;
-export type CsvFormat = (typeof CSV_FORMATS)[number];
-
-/** `--format` as typed: a format name, or the reason it is not one. Pure. */
-export function parseFormat(text: string): CsvFormat | { error: string } {
-  const f = text.trim().toLowerCase();
-  return (CSV_FORMATS as readonly string[]).includes(f)
-    ? (f as CsvFormat)
-    : { error: `--format "${text}": use one of ${CSV_FORMATS.join(', ')}` };
+/** The command line checked against `now`; every problem at once. Pure. */
+export function parseCandleArgs(args: string[], now: number): CandleRun | { errors: string[] } {
+  const text = { type: 'string' } as const;
+  const v = parseFlags(args, { venue: text, from: text, to: text });
+  if ('errors' in v) return v;
+  const errors: string[] = [];
+  const venue = CANDLE_VENUES[v.venue as SourceName];
+  if (v.venue === 'gemini')
+    errors.push('--venue gemini: its candles endpoint takes no time range, so it cannot be paged');
+  else if (!venue)
+    errors.push(`--venue ${v.venue === undefined ? 'is required' : `"${v.venue}": use one of ${VENUES}`}`);
+  const { from, to } = minuteRange(v, errors);
+  if (to > now) errors.push('--to is in the future');
+  if (venue?.reach && from < now - venue.reach * 60_000)
+    errors.push(`--from ${v.from}: ${v.venue} serves only its last ${venue.reach} minutes of candles`);
+  if (errors.length) return { errors };
+  return { venue: v.venue as SourceName, pairs: Object.keys(venue!.pairs), from, to };
 }
 
-type Column = 'time' | 'open' | 'high' | 'low' | 'close' | 'volume';
-type Columns = Partial<Record<Column, number>> & { time: number; close: number };
-
-/** How the lines of one file are read, once its first line has been seen. */
-export type Layout = {
-  format: CsvFormat;
-  detected: boolean;
-  /** The first non-blank line was a header (skipped). */
-  header: boolean;
-  /** Column positions for a line of n fields, or null when n is wrong for the format. */
-  columns(n: number): Columns | null;
-  /** The field counts the format takes, for the rejection reason. */
-  expected: string;
-  /** For the header format: the columns it reads, as the header names them. */
-  named?: string;
-};
-
-const OHLCV: Columns = { time: 0, open: 1, high: 2, low: 3, close: 4, volume: 5 };
-const POSITIONAL: Record<Exclude<CsvFormat, 'header'>, Omit<Layout, 'format' | 'detected' | 'header'>> = {
-  kraken: { columns: (n) => (n === 7 ? OHLCV : null), expected: '7 fields (Kraken OHLCVT)' },
-  binance: { columns: (n) => (n === 12 ? OHLCV : null), expected: '12 fields (Binance kline)' },
-  ohlcv: {
-    columns: (n) => (n === 5 || n === 6 ? OHLCV : n === 2 ? { time: 0, close: 1 } : null),
-    expected: '5 or 6 fields (time, open, high, low, close[, volume]) or 2 (time, close)',
+export const venueCandles: Backfill = {
+  name: 'candles',
+  summary: "fetch a venue's one-minute candles (archived raw) into rates",
+  usage: USAGE,
+  async run(args, { config }) {
+    const run = parseCandleArgs(args, systemClock.now());
+    if ('errors' in run) return usageExit(CLI, run);
+    const [db, firehose, clock] = [makeDb(config, 1), makeFirehose(config), systemClock];
+    const [ilp, http] = [await makeIlp(config), makeHttp({ ...HTTP, clock })];
+    const [progress, started, total] = [makeProgress(process.stderr, clock), clock.now(), run.to - run.from];
+    const state = (c: CandleCounts, done: number) =>
+      ({ ...c, done, total, skipped: c.rejected, elapsedMs: clock.now() - started }) as const;
+    try {
+      await checkDb(db);
+      const archive = makeFirehoseArchive({ firehose, stream: config.FIREHOSE_STREAM });
+      const deps = { http, archive, store: makeQuestdbStore(ilp), db, config, clock };
+      const c = await runCandles(run, { ...deps, onPage: (c, done) => progress.update(state(c, done)) });
+      progress.done(state(c, total));
+      const span = `${new Date(run.from).toISOString()} .. ${new Date(run.to).toISOString()}`;
+      process.stdout.write(
+        `candles ${run.venue} ${run.pairs.join(',')} ${span}: ${c.pages} pages fetched and archived, ${c.skipped} ` +
+          `skipped (all stored), ${c.rows} rows written, ${c.stored} already stored, ${c.rejected} rejected\n`,
+      );
+      return c.rejected > 0 ? 1 : 0;
+    } finally {
+      await http.close();
+      await ilp.close().catch(() => {});
+      firehose.destroy();
+      await db.end();
+    }
   },
 };
-const TIME_NAMES = ['open_time', 'timestamp', 'time', 'ts', 'date', 'datetime'];
-
-/** One line for the terminal: the format and whether it was detected or forced. Pure. */
-export function describeLayout(l: Layout): string {
-  const what = {
-    kraken: 'Kraken OHLCVT (time, open, high, low, close, volume, trades)',
-    binance: 'Binance kline (12 columns, open time in ms or µs)',
-    ohlcv: 'time, open, high, low, close[, volume] (or time, close)',
-    header: `columns named by the header (${l.named ?? ''})`,
-  }[l.format];
-  return `format ${l.format} (${l.detected ? 'detected' : 'forced'}): ${what}${l.header ? ', header skipped' : ''}`;
-}
-
-/** Columns named by a header line, or null when it names no time column or no close. */
-function headerColumns(names: string[]): Columns | null {
-  const lower = names.map((n) => n.toLowerCase());
-  const cols: Partial<Columns> = {};
-  for (const c of ['time', 'open', 'high', 'low', 'close', 'volume'] as const) {
-    const i = lower.findIndex((n) => (c === 'time' ? TIME_NAMES : [c]).includes(n));
-    if (i >= 0) cols[c] = i;
-  }
-  return cols.time === undefined || cols.close === undefined ? null : (cols as Columns);
-}
-
-/** The columns that a row of n fields holds. */
-function within(cols: Columns, n: number): Columns {
-  return Object.fromEntries(Object.entries(cols).filter(([, i]) => i < n)) as Columns;
-}
-
-/** How a file is read, from its first non-blank line (a header or a field count), or why not. Pure. */
-export function detectLayout(fields: string[], forced?: CsvFormat): Layout | string {
-  const isHeader = !parseTimestamp(fields[0] ?? '').ok && /[A-Za-z]/.test(fields[0] ?? '');
-  const named = isHeader ? headerColumns(fields) : null;
-  const fromHeader = (cols: Columns): Layout => ({
-    format: 'header',
-    detected: !forced,
-    header: true,
-    // A row may end early, leaving out trailing optional columns (a candle without its volume).
-    columns: (n) => (n <= fields.length && cols.time < n && cols.close < n ? within(cols, n) : null),
-    expected: `${fields.length} fields (as the header), or fewer when only optional columns are left out`,
-    named: Object.values(cols)
-      .sort((a, b) => a - b)
-      .map((i) => fields[i])
-      .join(', '),
-  });
-  if (forced === 'header') {
-    if (named) return fromHeader(named);
-    return isHeader
-      ? `the header "${fields.join(',')}" names no time column (${TIME_NAMES.join(', ')}) or no close`
-      : 'format header: the first line must be a header naming a time column and close';
-  }
-  if (forced) return { format: forced, detected: false, header: isHeader, ...POSITIONAL[forced] };
-  if (named) return fromHeader(named);
-  // A header of other names over time, open, high, low, close[, volume] (or time, close) columns.
-  if (isHeader && POSITIONAL.ohlcv.columns(fields.length))
-    return { format: 'ohlcv', detected: true, header: true, ...POSITIONAL.ohlcv };
-  if (isHeader)
-    return `unrecognized header "${fields.join(',')}": name a time column (${TIME_NAMES.join(', ')}) and close, or use --format`;
-  const n = fields.length;
-  const format = n === 7 ? 'kraken' : n === 12 ? 'binance' : POSITIONAL.ohlcv.columns(n) ? 'ohlcv' : null;
-  if (!format)
-    return `no known format has ${n} field(s): Kraken OHLCVT has 7, Binance klines 12, time,open,high,low,close[,volume] 5 or 6, time,close 2`;
-  return { format, detected: true, header: false, ...POSITIONAL[format] };
-}
-
-/** 2009-01-03: the Bitcoin genesis block. An earlier "rate" is a unit mistake (seconds read as ms) or junk. */
-export const EARLIEST_MS = Date.UTC(2009, 0, 3);
-const DAY_MS = 86_400_000;
-
-const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
-
-/** Split one CSV line into trimmed fields, honouring double quotes ("a,b" and "" inside them). */
-export function splitCsvLine(line: string): string[] {
-  const out: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < line.length; i++) {
-    const c = line[i];
-    if (quoted) {
-      if (c === '"' && line[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else field += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') {
-      out.push(field.trim());
-      field = '';
-    } else field += c;
-  }
-  out.push(field.trim());
-  return out;
-}
-
-const bad = (field: BadField, reason: string): LineResult => ({ kind: 'bad', field, reason });
-
-function parsePrice(name: string, text: string): number | string {
-  if (!DECIMAL.test(text)) return `${name} "${text}" is not a number`;
-  const n = Number(text);
-  if (!Number.isFinite(n)) return `${name} ${text} is not finite`;
-  if (n <= 0) return `${name} ${text} is not positive`;
-  return n;
-}
-
-/** One data line under a layout; a time before the genesis block or a day past `now` is refused. Pure. */
-export function parseCandleFields(fields: string[], layout: Layout, now: number): LineResult {
-  const cols = layout.columns(fields.length);
-  const parsed = parseTimestamp(fields[cols?.time ?? 0] ?? '');
-  if (!cols) {
-    // A line that is not even a time first is reported as such: it is more likely junk than a short row.
-    if (!parsed.ok) return bad('timestamp', describeRefusal('timestamp', fields[0] ?? '', parsed.reason));
-    return bad('fields', `expected ${layout.expected}, got ${fields.length}`);
-  }
-  if (!parsed.ok)
-    return bad('timestamp', describeRefusal('timestamp', fields[cols.time] ?? '', parsed.reason));
-  const ts = parsed.ms;
-  if (ts < EARLIEST_MS)
-    return bad('timestamp', `${new Date(ts).toISOString()} is before Bitcoin existed (seconds read as ms?)`);
-  if (ts > now + DAY_MS) return bad('timestamp', `${new Date(ts).toISOString()} is in the future`);
-
-  const price: Partial<Record<'open' | 'high' | 'low' | 'close', number>> = {};
-  for (const name of ['open', 'high', 'low', 'close'] as const) {
-    const i = cols[name];
-    if (i === undefined) continue;
-    const p = parsePrice(name, fields[i] ?? '');
-    if (typeof p === 'string') return bad(name, p);
-    price[name] = p;
-  }
-  const { open = null, high = null, low = null } = price;
-  const close = price.close!;
-  if (high !== null && low !== null) {
-    const outside = (v: number | null) => v !== null && (v < low || v > high);
-    if (low > high || outside(close) || outside(open))
-      return bad('candle', `inconsistent candle: open ${open}, high ${high}, low ${low}, close ${close}`);
-  }
-
-  let volume: number | null = null;
-  const v = cols.volume === undefined ? undefined : fields[cols.volume];
-  if (v !== undefined && v !== '') {
-    if (!DECIMAL.test(v) || !Number.isFinite(Number(v)) || Number(v) < 0)
-      return bad('volume', `volume "${v}" is not a finite non-negative number`);
-    volume = Number(v);
-  }
-  return { kind: 'candle', candle: { ts: Math.floor(ts / 60_000) * 60_000, open, high, low, close, volume } };
-}
-
-/** A reader fed a file's lines in order: the first understood line decides the layout of the rest. */
-export function makeCandleReader(opts: { format?: CsvFormat; now: number }) {
-  let layout: Layout | null = null;
-  let first = true;
-  return {
-    get layout() {
-      return layout;
-    },
-    line(raw: string): LineResult {
-      const text = (first ? raw.replace(/^\uFEFF/, '') : raw).replace(/\r$/, '');
-      if (text.trim() === '') return { kind: 'blank' };
-      const fields = splitCsvLine(text);
-      const wasFirst = first;
-      first = false;
-      if (!layout) {
-        const l = detectLayout(fields, opts.format);
-        if (typeof l === 'string') return bad('format', l);
-        // Only the file's first line may be a header; later, a header-like line is a bad data line.
-        if (!l.header || wasFirst) layout = l;
-        if (l.header)
-          return wasFirst
-            ? { kind: 'header' }
-            : bad(
-                'timestamp',
-                describeRefusal('timestamp', fields[0] ?? '', 'a header after the first line'),
-              );
-      }
-      return parseCandleFields(fields, layout!, opts.now);
-    },
-  };
-}

@@ -1,6 +1,6 @@
 /** `npm run backfill -- export`: (re-)export UTC days of `rates` and `polls` to the curated lake. */
 import { makeS3 } from '../../common/aws.ts';
-import { parseFlags } from '../../common/cli.ts';
+import { parseFlags, usageExit } from '../../common/cli.ts';
 import { systemClock } from '../../common/clock.ts';
 import { parseIsoTime } from '../../common/time.ts';
 import { waitForWal } from '../../sql/wal.ts';
@@ -19,6 +19,8 @@ const USAGE = `usage: npm run backfill -- export --from <date> --to <date> [opti
 
 Each day lands at curated/<table>/date=YYYY-MM-DD/part-0.parquet in RAW_BUCKET, replacing an earlier export;
 a day without rows writes nothing. Exit status: 0 ok, 1 failed, 2 bad usage, 130 interrupted.`;
+
+const CLI = { name: 'export', help: 'npm run backfill -- export --help', usage: USAGE };
 
 export type ExportArgs = { from: number; to: number; tables: LakeTable[]; progressEveryMs: number };
 
@@ -62,10 +64,7 @@ export const exportLake: Backfill = {
   usage: USAGE,
   async run(args, { config, log }) {
     const opts = parseExportArgs(args);
-    if ('errors' in opts) {
-      process.stderr.write(`${opts.errors.map((e) => `export: ${e}`).join('\n')}\n\n${USAGE}\n`);
-      return 2;
-    }
+    if ('errors' in opts) return usageExit(CLI, opts);
     const clock = systemClock;
     const db = makeDb(config, 2);
     const s3 = makeS3(config);

@@ -16,7 +16,7 @@ import {
   type BadField,
   type Candle,
   type CsvFormat,
-} from './candles.ts';
+} from './candle-csv.ts';
 import { formatDuration, makeProgress, type ProgressOut, type ProgressState } from './progress.ts';
 import type { Backfill } from './registry.ts';
 

@@ -4,7 +4,7 @@ import type { Log } from '../../common/log.ts';
 import { importCsv } from './import-csv.ts';
 import { replayS3 } from './replay-s3.ts';
 import { exportLake } from './export.ts';
-import { venueCandles } from './venue-candles.ts';
+import { venueCandles } from './candles.ts';
 
 export type Backfill = {
   name: string;

@@ -1,6 +1,6 @@
 /** `npm run backfill -- candles`: the command line checks, each refusal one clear reason. */
 import { describe, expect, it } from 'vitest';
-import { parseCandleArgs } from '../../migrations/backfills/venue-candles.ts';
+import { parseCandleArgs } from '../../migrations/backfills/candles.ts';
 
 const NOW = Date.UTC(2031, 0, 5, 12, 0, 30);
 const errors = (args: string[]) => {

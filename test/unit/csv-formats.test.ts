@@ -8,7 +8,7 @@ import {
   type Candle,
   type CsvFormat,
   type LineResult,
-} from '../../migrations/backfills/candles.ts';
+} from '../../migrations/backfills/candle-csv.ts';
 import { parseCloses } from '../../forecast/closes.ts';
 
 const NOW = Date.parse('2026-01-01T00:00:00Z');

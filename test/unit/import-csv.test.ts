@@ -5,7 +5,7 @@ import {
   makeCandleReader,
   parseCandleFields,
   splitCsvLine,
-} from '../../migrations/backfills/candles.ts';
+} from '../../migrations/backfills/candle-csv.ts';
 import {
   formatSummary,
   importExitStatus,
