@@ -3,7 +3,8 @@ import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, type ParseArgsOptionsConfig } from 'node:util';
 import { S3Unavailable } from './aws.ts';
-import { ConfigError, ENV_FILE } from './config.ts';
+import { ConfigError, ENV_FILE, loadConfigOrExit, type Config } from './config.ts';
+import { makeLogger, type Log } from './log.ts';
 import { describeRefusal, parseIsoTime } from './time.ts';
 import { DbUnavailable } from '../sql/db.ts';
 
@@ -96,4 +97,28 @@ export function minuteRange(
   const [from, to] = [Math.floor(time('from') / 60_000) * 60_000, Math.ceil(time('to') / 60_000) * 60_000];
   if (from >= to) errors.push('--from must be before --to');
   return { from, to };
+}
+
+/** A service's main: started with the config, stopped on SIGINT/SIGTERM (forced after `graceMs` if given). */
+export function runService(
+  name: string,
+  start: (config: Config, log: Log) => Promise<() => Promise<void>>,
+  graceMs?: number,
+): void {
+  const config = loadConfigOrExit();
+  const log = makeLogger(name, config.LOG_LEVEL);
+  start(config, log).then(
+    (stop) => {
+      const shutdown = () => {
+        log.info('stopping');
+        if (graceMs !== undefined) setTimeout(() => process.exit(0), graceMs).unref();
+        void stop().then(() => process.exit(0));
+      };
+      for (const s of ['SIGINT', 'SIGTERM'] as const) process.once(s, shutdown);
+    },
+    (err: unknown) => {
+      log.fatal({ err }, `${name} failed to start`);
+      process.exit(1);
+    },
+  );
 }

@@ -1,9 +1,9 @@
 /** The poller service: wires HTTP, the archive (Firehose), QuestDB and the spool; stops in reverse order on a signal. */
-import { pathToFileURL } from 'node:url';
-import { loadConfigOrExit, type Config } from '../common/config.ts';
+import { isMain, runService } from '../common/cli.ts';
+import type { Config } from '../common/config.ts';
 import { makeFirehose } from '../common/firehose.ts';
 import { clockFromConfig } from '../common/clock.ts';
-import { makeLogger, type Log } from '../common/log.ts';
+import type { Log } from '../common/log.ts';
 import type { Clock } from '../common/types.ts';
 import { makeDb } from '../sql/db.ts';
 import { makeIlp } from '../sql/ilp.ts';
@@ -121,20 +121,4 @@ export async function startPoller(
   };
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const config = loadConfigOrExit();
-  const log = makeLogger('poller', config.LOG_LEVEL);
-  startPoller(config, log).then(
-    (stop) => {
-      const shutdown = () => {
-        log.info('stopping: finishing the poll under way');
-        void stop().then(() => process.exit(0));
-      };
-      for (const s of ['SIGINT', 'SIGTERM'] as const) process.once(s, shutdown);
-    },
-    (err: unknown) => {
-      log.fatal({ err }, 'poller failed to start');
-      process.exit(1);
-    },
-  );
-}
+if (isMain(import.meta.url)) runService('poller', startPoller);

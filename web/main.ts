@@ -1,11 +1,11 @@
 /** The dashboard service on WEB_HOST:WEB_PORT; SIGINT/SIGTERM close the server, the pool and the AWS clients. */
 import { serve } from '@hono/node-server';
-import { pathToFileURL } from 'node:url';
 import { makeS3 } from '../common/aws.ts';
 import { makeFirehose } from '../common/firehose.ts';
 import { clockFromConfig } from '../common/clock.ts';
-import { loadConfigOrExit, type Config } from '../common/config.ts';
-import { makeLogger, type Log } from '../common/log.ts';
+import { isMain, runService } from '../common/cli.ts';
+import type { Config } from '../common/config.ts';
+import type { Log } from '../common/log.ts';
 import { makeDb } from '../sql/db.ts';
 import { makeApp } from './app.tsx';
 import { makeAwsChecks } from './checks.ts';
@@ -39,23 +39,5 @@ export async function startWeb(config: Config, log: Log): Promise<() => Promise<
   };
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const config = loadConfigOrExit();
-  const log = makeLogger('web', config.LOG_LEVEL);
-  startWeb(config, log).then(
-    (stop) => {
-      const shutdown = () => {
-        log.info('stopping');
-        // Open keep-alive and polling connections must not hold the process past a few seconds.
-        setTimeout(() => process.exit(0), 5_000).unref();
-        void stop().then(() => process.exit(0));
-      };
-      process.once('SIGINT', shutdown);
-      process.once('SIGTERM', shutdown);
-    },
-    (err: unknown) => {
-      log.fatal({ err }, 'dashboard failed to start');
-      process.exit(1);
-    },
-  );
-}
+// Open keep-alive and polling connections must not hold the process past a few seconds.
+if (isMain(import.meta.url)) runService('web', startWeb, 5_000);
