@@ -149,8 +149,10 @@ export const Chart: FC<{ spec: ChartSpec; label: string }> = (p) => (
 /** A table column: its heading, its cell, and the cell's class (fixed or per row). */
 export type Col<R> = [head: string, cell: (r: R) => Child, cls?: string | ((r: R) => string)];
 
-/** A data table; with `rowHead` the first cell of each row is its header. */
-export function Table<R>(p: { cols: Col<R>[]; rows: R[]; caption?: Child; rowHead?: boolean }) {
+/** A data table; with `rowHead` the first cell of each row is its header; with no rows, `empty` stands instead. */
+type TableProps<R> = { cols: Col<R>[]; rows: R[]; caption?: Child; rowHead?: boolean; empty?: Child };
+export function Table<R>(p: TableProps<R>) {
+  if (p.rows.length === 0 && p.empty !== undefined) return <p class="empty">{p.empty}</p>;
   return (
     <div class="table-wrap">
       <table>

@@ -198,17 +198,12 @@ export const Live: FC<{ r: ForecastRequest; v: ForecastView }> = ({ r, v }) => {
           rows={v.forecasts}
         />
       )}
-      {v.scores.length === 0 ? (
-        <p class="empty">
-          No live scores yet: they appear once forecasts have matured against observed rates.
-        </p>
-      ) : (
-        <Table
-          caption="Live skill against persistence (1 − RMSE / RMSE of persistence on the same minutes) and interval coverage"
-          cols={SCORES}
-          rows={v.scores}
-        />
-      )}
+      <Table
+        caption="Live skill against persistence (1 − RMSE / RMSE of persistence on the same minutes) and interval coverage"
+        cols={SCORES}
+        rows={v.scores}
+        empty="No live scores yet: they appear once forecasts have matured against observed rates."
+      />
       <Lead forecasts={v.forecasts} />
       {v.latest.length > 0 ? (
         <details class="latest">

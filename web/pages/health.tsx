@@ -201,26 +201,22 @@ const HealthBody: FC<{ v: HealthView }> = ({ v }) => {
           <Section id="rejections" title="Rejections by reason">
             {db.rejections === null ? (
               <p class="empty">Rejections are not recorded yet (no rejections table).</p>
-            ) : db.rejections.length === 0 ? (
-              <p class="empty">No failed polls or rejected values in the last 24 hours.</p>
             ) : (
               <Table
                 caption="Rejections by source and reason, last 24 hours (filtered: a known, permanent condition of a healthy answer, counted but not an error)"
                 cols={REJECTIONS}
                 rows={db.rejections}
+                empty="No failed polls or rejected values in the last 24 hours."
               />
             )}
           </Section>
           <Section id="spool" title="Spool">
-            {db.spool.length === 0 ? (
-              <p class="empty">No spool reports in the last 24 hours.</p>
-            ) : (
-              <Table
-                caption="Spool depth (undelivered batches waiting on the poller's disk)"
-                cols={SPOOL}
-                rows={db.spool}
-              />
-            )}
+            <Table
+              caption="Spool depth (undelivered batches waiting on the poller's disk)"
+              cols={SPOOL}
+              rows={db.spool}
+              empty="No spool reports in the last 24 hours."
+            />
           </Section>
           <Section id="jobs" title="Jobs">
             {db.jobCounts.length === 0 ? (
