@@ -45,245 +45,219 @@ const commaList = <T extends z.ZodType<unknown, string>>(item: T, min = 0) =>
     .pipe(z.array(item).min(min, 'must name at least one source'));
 
 type Variable = { schema: z.ZodType; default: string; doc: string };
+/** A variable: how its value is checked, its default, and what it means. */
+const v = <S extends z.ZodType>(schema: S, def: string, doc: string) => ({ schema, default: def, doc });
 
 /** Every environment variable the project reads, with its default and meaning. */
 export const VARIABLES = {
-  LOG_LEVEL: {
-    schema: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']),
-    default: 'info',
-    doc: 'pino log level',
-  },
-  STACK_DIR: {
-    schema: z.string().min(1),
-    default: '.stack',
-    doc: 'folder (relative to the project) for the local stack: QuestDB jar and data, moto virtualenv, spool, lock',
-  },
-  QUESTDB_HOST: { schema: z.string().min(1), default: '127.0.0.1', doc: 'QuestDB host' },
-  QUESTDB_HTTP_PORT: {
-    schema: port,
-    default: '9000',
-    doc: 'QuestDB HTTP port: web console, REST /exec and ILP over HTTP',
-  },
-  QUESTDB_PG_PORT: { schema: port, default: '8812', doc: 'QuestDB PostgreSQL wire port' },
-  QUESTDB_ILP_TCP_PORT: {
-    schema: port,
-    default: '9009',
-    doc: 'QuestDB ILP over TCP port (bound to loopback by the local stack; the project writes over HTTP)',
-  },
-  QUESTDB_HEALTH_PORT: {
-    schema: port,
-    default: '9003',
-    doc: 'QuestDB health endpoint port (min HTTP server)',
-  },
-  QUESTDB_USER: { schema: z.string().min(1), default: 'admin', doc: 'QuestDB PG wire user' },
-  QUESTDB_PASSWORD: { schema: z.string(), default: 'quest', doc: 'QuestDB PG wire password' },
-  AWS_REGION: { schema: z.string().min(1), default: 'us-east-1', doc: 'AWS region for S3 and Firehose' },
-  AWS_ENDPOINT_URL: {
-    schema: optionalUrl,
-    default: '',
-    doc: 'S3 and Firehose endpoint; empty means the local emulator (http://127.0.0.1:MOTO_PORT) while STACK_EMULATOR is true, real AWS when it is false',
-  },
-  AWS_ACCESS_KEY_ID: {
-    schema: z.string(),
-    default: '',
-    doc: 'AWS access key; empty means "test" while STACK_EMULATOR is true (the emulator accepts any), else the SDK default credential chain',
-  },
-  AWS_SECRET_ACCESS_KEY: { schema: z.string(), default: '', doc: 'AWS secret key (see AWS_ACCESS_KEY_ID)' },
-  STACK_EMULATOR: {
-    schema: bool,
-    default: 'true',
-    doc: '`npm start` runs the moto emulator for S3 and Firehose, and the stack and its tools use it; false uses AWS_ENDPOINT_URL (empty: real AWS) instead',
-  },
-  MOTO_PORT: { schema: port, default: '4566', doc: 'port of the local AWS emulator (moto server)' },
-  EMULATOR_DATA_DIR: {
-    schema: z.string(),
-    default: '',
-    doc: 'folder where the local AWS emulator writes every S3 object as it is stored and loads them back on start (the raw archive survives restarts); empty means STACK_DIR/s3',
-  },
-  RAW_BUCKET: {
-    schema: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be a valid S3 bucket name'),
-    default: 'btc-rates-raw',
-    doc: 'S3 bucket of the raw archive',
-  },
-  RAW_PREFIX: {
-    schema: z.string().regex(/^([A-Za-z0-9_.-]+\/)*$/, 'must be a key prefix ending in "/"'),
-    default: 'raw/',
-    doc: 'key prefix under which Firehose writes raw envelopes (raw/YYYY/MM/DD/HH/...)',
-  },
-  FIREHOSE_STREAM: {
-    schema: z.string().regex(/^[a-zA-Z0-9_.-]{1,64}$/, 'must be a valid delivery stream name'),
-    default: 'btc-rates-raw',
-    doc: 'Kinesis Firehose delivery stream that writes the raw archive',
-  },
-  FIREHOSE_ROLE_ARN: {
-    schema: z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/, 'must be an IAM role ARN'),
-    default: 'arn:aws:iam::123456789012:role/firehose-raw-archive',
-    doc: 'IAM role the delivery stream assumes to write to the bucket (bootstrap only)',
-  },
-  FIREHOSE_BUFFER_SECONDS: {
-    schema: wholeNumber.pipe(z.number().max(900, 'must be 0-900 (Firehose buffers at most 15 minutes)')),
-    default: '900',
-    doc:
-      'how long the delivery stream gathers envelopes into one S3 object (bootstrap only; 0-900): 900 makes an ' +
+  LOG_LEVEL: v(
+    z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']),
+    'info',
+    'pino log level',
+  ),
+  STACK_DIR: v(
+    z.string().min(1),
+    '.stack',
+    'folder (relative to the project) for the local stack: QuestDB jar and data, moto virtualenv, spool, lock',
+  ),
+  QUESTDB_HOST: v(z.string().min(1), '127.0.0.1', 'QuestDB host'),
+  QUESTDB_HTTP_PORT: v(port, '9000', 'QuestDB HTTP port: web console, REST /exec and ILP over HTTP'),
+  QUESTDB_PG_PORT: v(port, '8812', 'QuestDB PostgreSQL wire port'),
+  QUESTDB_ILP_TCP_PORT: v(
+    port,
+    '9009',
+    'QuestDB ILP over TCP port (bound to loopback by the local stack; the project writes over HTTP)',
+  ),
+  QUESTDB_HEALTH_PORT: v(port, '9003', 'QuestDB health endpoint port (min HTTP server)'),
+  QUESTDB_USER: v(z.string().min(1), 'admin', 'QuestDB PG wire user'),
+  QUESTDB_PASSWORD: v(z.string(), 'quest', 'QuestDB PG wire password'),
+  AWS_REGION: v(z.string().min(1), 'us-east-1', 'AWS region for S3 and Firehose'),
+  AWS_ENDPOINT_URL: v(
+    optionalUrl,
+    '',
+    'S3 and Firehose endpoint; empty means the local emulator (http://127.0.0.1:MOTO_PORT) while STACK_EMULATOR is true, real AWS when it is false',
+  ),
+  AWS_ACCESS_KEY_ID: v(
+    z.string(),
+    '',
+    'AWS access key; empty means "test" while STACK_EMULATOR is true (the emulator accepts any), else the SDK default credential chain',
+  ),
+  AWS_SECRET_ACCESS_KEY: v(z.string(), '', 'AWS secret key (see AWS_ACCESS_KEY_ID)'),
+  STACK_EMULATOR: v(
+    bool,
+    'true',
+    '`npm start` runs the moto emulator for S3 and Firehose, and the stack and its tools use it; false uses AWS_ENDPOINT_URL (empty: real AWS) instead',
+  ),
+  MOTO_PORT: v(port, '4566', 'port of the local AWS emulator (moto server)'),
+  EMULATOR_DATA_DIR: v(
+    z.string(),
+    '',
+    'folder where the local AWS emulator writes every S3 object as it is stored and loads them back on start (the raw archive survives restarts); empty means STACK_DIR/s3',
+  ),
+  RAW_BUCKET: v(
+    z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be a valid S3 bucket name'),
+    'btc-rates-raw',
+    'S3 bucket of the raw archive',
+  ),
+  RAW_PREFIX: v(
+    z.string().regex(/^([A-Za-z0-9_.-]+\/)*$/, 'must be a key prefix ending in "/"'),
+    'raw/',
+    'key prefix under which Firehose writes raw envelopes (raw/YYYY/MM/DD/HH/...)',
+  ),
+  FIREHOSE_STREAM: v(
+    z.string().regex(/^[a-zA-Z0-9_.-]{1,64}$/, 'must be a valid delivery stream name'),
+    'btc-rates-raw',
+    'Kinesis Firehose delivery stream that writes the raw archive',
+  ),
+  FIREHOSE_ROLE_ARN: v(
+    z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/, 'must be an IAM role ARN'),
+    'arn:aws:iam::123456789012:role/firehose-raw-archive',
+    'IAM role the delivery stream assumes to write to the bucket (bootstrap only)',
+  ),
+  FIREHOSE_BUFFER_SECONDS: v(
+    wholeNumber.pipe(z.number().max(900, 'must be 0-900 (Firehose buffers at most 15 minutes)')),
+    '900',
+    'how long the delivery stream gathers envelopes into one S3 object (bootstrap only; 0-900): 900 makes an ' +
       'object of 15 minutes, so a replay makes 15 times fewer GETs than at 60; the gap repair waits 15 minutes ' +
       'for it. A stream that exists keeps its own',
-  },
-  SOURCES: {
-    schema: commaList(
+  ),
+  SOURCES: v(
+    commaList(
       z.enum(SOURCE_NAMES, { error: `unknown source; known sources are ${SOURCE_NAMES.join(', ')}` }),
       1,
     ),
-    default: 'blockchain',
-    doc: `comma-separated sources to poll: ${SOURCE_NAMES.join(', ')}`,
-  },
-  BLOCKCHAIN_URL: {
-    schema: url,
-    default: 'https://blockchain.info/ticker',
-    doc: 'blockchain.info ticker URL',
-  },
-  COINBASE_URL: {
-    schema: url,
-    default: 'https://api.coinbase.com/v2/exchange-rates?currency=BTC',
-    doc: 'Coinbase exchange-rates URL',
-  },
-  COINGECKO_URL: {
-    schema: url,
-    default:
-      'https://api.coingecko.com/api/v3/simple/price?ids=bitcoin&vs_currencies=usd,eur,gbp,jpy,cny,inr,brl,cad,aud,chf&include_last_updated_at=true',
-    doc: 'CoinGecko simple/price URL',
-  },
-  COINGECKO_API_KEY: {
-    schema: z.string(),
-    default: '',
-    doc: 'optional CoinGecko demo key (x-cg-demo-api-key)',
-  },
-  COINDESK_URL: {
-    schema: url,
-    default: 'https://api.coindesk.com/v1/bpi/currentprice.json',
-    doc: 'CoinDesk BPI v1 URL (public host retired; for mirrors and archived data)',
-  },
-  KRAKEN_URL: {
-    schema: url,
-    default: 'https://api.kraken.com/0/public/Ticker?pair=XBTUSD,XBTUSDC,XBTUSDT',
-    doc: 'Kraken ticker URL: every pair listed in `pair` in one request',
-  },
-  BITSTAMP_URL: {
-    schema: url,
-    default: 'https://www.bitstamp.net/api/v2/ticker/',
-    doc: 'Bitstamp all-pairs ticker URL (every BTC pair it lists is kept)',
-  },
-  COINBASE_EXCHANGE_URL: {
-    schema: url,
-    default: 'https://api.exchange.coinbase.com/products/BTC-USD/ticker',
-    doc: 'Coinbase Exchange ticker URL: one product (BTC-quote) per request',
-  },
-  GEMINI_URL: {
-    schema: url,
-    default: 'https://api.gemini.com/v1/pubticker/btcusd',
-    doc: 'Gemini ticker URL: one symbol (btc + quote) per request',
-  },
-  BINANCE_URL: {
-    schema: url,
-    default: 'https://api.binance.com/api/v3/ticker/price?symbols=%5B%22BTCUSDT%22,%22BTCUSDC%22%5D',
-    doc: 'Binance ticker URL with its `symbols`; api.binance.com answers HTTP 451 from some countries (the US among them): Binance.US serves the same routes from https://api.binance.us',
-  },
-  POLL_INTERVAL_SECONDS: {
-    schema: positiveInt.max(3600),
-    default: '60',
-    doc: 'seconds between polls of each source, aligned to the clock',
-  },
-  POLLER_ID: {
-    schema: z
-      .string()
-      .regex(/^[a-z0-9][a-z0-9-]{0,31}$/, 'must be 1-32 lower-case letters, digits or dashes'),
-    default: 'main',
-    doc: 'name of this poller process (recorded in envelopes; each poller has its own spool folder)',
-  },
-  HTTP_CONNECT_TIMEOUT_MS: { schema: positiveInt, default: '5000', doc: 'TCP connect timeout of API calls' },
-  HTTP_TIMEOUT_MS: {
-    schema: positiveInt,
-    default: '10000',
-    doc: 'time allowed for response headers, and between body chunks, of API calls',
-  },
-  HTTP_MAX_BYTES: {
-    schema: positiveInt.max(600_000, 'must be at most 600000 (a Firehose record holds 1000 KiB)'),
-    default: '262144',
-    doc: 'response size cap; a larger body is cut there, archived as cut, and rejected',
-  },
-  HTTP_MAX_ATTEMPTS: {
-    schema: positiveInt.max(10),
-    default: '4',
-    doc: 'tries per poll (retries on 429, 5xx, timeouts)',
-  },
-  HTTP_RETRY_BASE_MS: {
-    schema: positiveInt,
-    default: '1000',
-    doc: 'first retry delay; doubled each retry, with jitter; a longer Retry-After wins',
-  },
-  SPOOL_DIR: {
-    schema: z.string(),
-    default: '',
-    doc: 'folder of the local spool for undeliverable records; empty means STACK_DIR/spool',
-  },
-  SPOOL_MAX_BYTES: {
-    schema: positiveInt,
-    default: String(512 * 1024 * 1024),
-    doc: 'size bound of the local spool for undeliverable records',
-  },
-  FORECAST_SOURCES: {
-    schema: commaList(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be source names')),
-    default: '',
-    doc: 'comma-separated sources whose series the forecaster projects; empty means every source with data',
-  },
-  FORECAST_DELAY_SECONDS: {
-    schema: z.coerce.number({ error: 'must be a number' }).int().min(0).max(59),
-    default: '20',
-    doc: "seconds after each minute at which the forecaster runs (time for that minute's polls to land)",
-  },
-  CLOCK_SPEED: {
-    schema: z.coerce.number({ error: 'must be a number' }).positive().max(10_000),
-    default: '1',
-    doc: "for tests and the soak: run the services' clock this many times faster than real time",
-  },
-  CLOCK_SIM_START: {
-    // Read by the one time parser, then held as a canonical UTC ISO string (or empty).
-    schema: z.string().transform((v, ctx) => {
-      if (v.trim() === '') return '';
-      const t = parseIsoTime(v);
+    'blockchain',
+    `comma-separated sources to poll: ${SOURCE_NAMES.join(', ')}`,
+  ),
+  BLOCKCHAIN_URL: v(url, 'https://blockchain.info/ticker', 'blockchain.info ticker URL'),
+  COINBASE_URL: v(
+    url,
+    'https://api.coinbase.com/v2/exchange-rates?currency=BTC',
+    'Coinbase exchange-rates URL',
+  ),
+  COINGECKO_URL: v(
+    url,
+    'https://api.coingecko.com/api/v3/simple/price?ids=bitcoin&vs_currencies=usd,eur,gbp,jpy,cny,inr,brl,cad,aud,chf&include_last_updated_at=true',
+    'CoinGecko simple/price URL',
+  ),
+  COINGECKO_API_KEY: v(z.string(), '', 'optional CoinGecko demo key (x-cg-demo-api-key)'),
+  COINDESK_URL: v(
+    url,
+    'https://api.coindesk.com/v1/bpi/currentprice.json',
+    'CoinDesk BPI v1 URL (public host retired; for mirrors and archived data)',
+  ),
+  KRAKEN_URL: v(
+    url,
+    'https://api.kraken.com/0/public/Ticker?pair=XBTUSD,XBTUSDC,XBTUSDT',
+    'Kraken ticker URL: every pair listed in `pair` in one request',
+  ),
+  BITSTAMP_URL: v(
+    url,
+    'https://www.bitstamp.net/api/v2/ticker/',
+    'Bitstamp all-pairs ticker URL (every BTC pair it lists is kept)',
+  ),
+  COINBASE_EXCHANGE_URL: v(
+    url,
+    'https://api.exchange.coinbase.com/products/BTC-USD/ticker',
+    'Coinbase Exchange ticker URL: one product (BTC-quote) per request',
+  ),
+  GEMINI_URL: v(
+    url,
+    'https://api.gemini.com/v1/pubticker/btcusd',
+    'Gemini ticker URL: one symbol (btc + quote) per request',
+  ),
+  BINANCE_URL: v(
+    url,
+    'https://api.binance.com/api/v3/ticker/price?symbols=%5B%22BTCUSDT%22,%22BTCUSDC%22%5D',
+    'Binance ticker URL with its `symbols`; api.binance.com answers HTTP 451 from some countries (the US among them): Binance.US serves the same routes from https://api.binance.us',
+  ),
+  POLL_INTERVAL_SECONDS: v(
+    positiveInt.max(3600),
+    '60',
+    'seconds between polls of each source, aligned to the clock',
+  ),
+  POLLER_ID: v(
+    z.string().regex(/^[a-z0-9][a-z0-9-]{0,31}$/, 'must be 1-32 lower-case letters, digits or dashes'),
+    'main',
+    'name of this poller process (recorded in envelopes; each poller has its own spool folder)',
+  ),
+  HTTP_CONNECT_TIMEOUT_MS: v(positiveInt, '5000', 'TCP connect timeout of API calls'),
+  HTTP_TIMEOUT_MS: v(
+    positiveInt,
+    '10000',
+    'time allowed for response headers, and between body chunks, of API calls',
+  ),
+  HTTP_MAX_BYTES: v(
+    positiveInt.max(600_000, 'must be at most 600000 (a Firehose record holds 1000 KiB)'),
+    '262144',
+    'response size cap; a larger body is cut there, archived as cut, and rejected',
+  ),
+  HTTP_MAX_ATTEMPTS: v(positiveInt.max(10), '4', 'tries per poll (retries on 429, 5xx, timeouts)'),
+  HTTP_RETRY_BASE_MS: v(
+    positiveInt,
+    '1000',
+    'first retry delay; doubled each retry, with jitter; a longer Retry-After wins',
+  ),
+  SPOOL_DIR: v(
+    z.string(),
+    '',
+    'folder of the local spool for undeliverable records; empty means STACK_DIR/spool',
+  ),
+  SPOOL_MAX_BYTES: v(
+    positiveInt,
+    String(512 * 1024 * 1024),
+    'size bound of the local spool for undeliverable records',
+  ),
+  FORECAST_SOURCES: v(
+    commaList(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be source names')),
+    '',
+    'comma-separated sources whose series the forecaster projects; empty means every source with data',
+  ),
+  FORECAST_DELAY_SECONDS: v(
+    z.coerce.number({ error: 'must be a number' }).int().min(0).max(59),
+    '20',
+    "seconds after each minute at which the forecaster runs (time for that minute's polls to land)",
+  ),
+  CLOCK_SPEED: v(
+    z.coerce.number({ error: 'must be a number' }).positive().max(10_000),
+    '1',
+    "for tests and the soak: run the services' clock this many times faster than real time",
+  ),
+  // Read by the one time parser, then held as a canonical UTC ISO string (or empty).
+  CLOCK_SIM_START: v(
+    z.string().transform((s, ctx) => {
+      if (s.trim() === '') return '';
+      const t = parseIsoTime(s);
       if (t.ok) return new Date(t.ms).toISOString();
       ctx.addIssue({ code: 'custom', message: `must be an ISO 8601 time: ${t.reason}` });
       return z.NEVER;
     }),
-    default: '',
-    doc: 'for tests and the soak: the simulated time at CLOCK_REAL_START (empty: real time)',
-  },
-  CLOCK_REAL_START: {
-    schema: z.coerce.number().int().nonnegative(),
-    default: '0',
-    doc: 'for tests and the soak: wall-clock epoch ms at which the simulated clock reads CLOCK_SIM_START',
-  },
-  WEB_HOST: { schema: z.string().min(1), default: '127.0.0.1', doc: 'dashboard bind address' },
-  WEB_PORT: { schema: port, default: '8080', doc: 'dashboard port' },
-  QUESTDB_CONSOLE_URL: {
-    schema: optionalUrl,
-    default: '',
-    doc: "the QuestDB web console as the dashboard's users reach it (its links for ad hoc SQL); empty means http://QUESTDB_HOST:QUESTDB_HTTP_PORT/",
-  },
-  FAKE_API_PORT: {
-    schema: port,
-    default: '8099',
-    doc: 'port of the local fake rate APIs (`npm start -- --demo`, tests)',
-  },
-  FAKE_SEED: {
-    schema: wholeNumber,
-    default: '1',
-    doc: "the fake rate APIs' random walk: the same seed serves the same prices for the same minute",
-  },
-  FAKE_MAX_SERVED: {
-    schema: wholeNumber,
-    default: '20000',
-    doc: 'how many served responses the fake rate APIs remember for `GET /_control/served` (oldest dropped first)',
-  },
+    '',
+    'for tests and the soak: the simulated time at CLOCK_REAL_START (empty: real time)',
+  ),
+  CLOCK_REAL_START: v(
+    z.coerce.number().int().nonnegative(),
+    '0',
+    'for tests and the soak: wall-clock epoch ms at which the simulated clock reads CLOCK_SIM_START',
+  ),
+  WEB_HOST: v(z.string().min(1), '127.0.0.1', 'dashboard bind address'),
+  WEB_PORT: v(port, '8080', 'dashboard port'),
+  QUESTDB_CONSOLE_URL: v(
+    optionalUrl,
+    '',
+    "the QuestDB web console as the dashboard's users reach it (its links for ad hoc SQL); empty means http://QUESTDB_HOST:QUESTDB_HTTP_PORT/",
+  ),
+  FAKE_API_PORT: v(port, '8099', 'port of the local fake rate APIs (`npm start -- --demo`, tests)'),
+  FAKE_SEED: v(
+    wholeNumber,
+    '1',
+    "the fake rate APIs' random walk: the same seed serves the same prices for the same minute",
+  ),
+  FAKE_MAX_SERVED: v(
+    wholeNumber,
+    '20000',
+    'how many served responses the fake rate APIs remember for `GET /_control/served` (oldest dropped first)',
+  ),
 } satisfies Record<string, Variable>;
 
 type Vars = typeof VARIABLES;
