@@ -36,18 +36,17 @@ export async function runCandles(
     const quote = venue.pairs[pair]!;
     for (let from = run.from; from < run.to; from += venue.page * MINUTE) {
       const to = Math.min(run.to, from + venue.page * MINUTE);
-      const stored = async (a: number, b: number) => (await readKeys(deps.db, a, b)).rates;
-      const mine = [...(await stored(from, to))].filter((k) => k.endsWith(`|${run.venue}|${quote}`));
+      const have = (await readKeys(deps.db, from, to)).rates;
+      const mine = [...have].filter((k) => k.endsWith(`|${run.venue}|${quote}`));
       if (mine.length === (to - from) / MINUTE && ++c.skipped) continue;
       const url = venue.url(deps.config, pair, from, to);
       const deadline = deps.clock.now() + MINUTE;
       const attempts = await deps.http.fetchAttempts(url, { accept: 'application/json' }, deadline);
       const minute = Math.floor(attempts.at(-1)!.fetchedAt / MINUTE) * MINUTE;
       const envelopes = makeEnvelopes({ source: run.venue, url, minute, attempts, poller: 'candles' });
-      await deps.archive.put(envelopes.map((e) => ({ ...e, candles: true as const })));
-      const got = candleRates({ ...envelopes.at(-1)!, candles: true });
-      const ts = got.rates.map((r) => r.ts);
-      const have = ts.length ? await stored(Math.min(...ts), Math.max(...ts) + MINUTE) : new Set();
+      const paged = envelopes.map((e) => ({ ...e, candles: { from, to } }));
+      await deps.archive.put(paged);
+      const got = candleRates(paged.at(-1)!);
       const fresh = got.rates.filter((r) => !have.has(rateKey(r)));
       if (fresh.length) await deps.store.write({ rates: fresh });
       c.pages++;

@@ -114,8 +114,8 @@ const envelopeSchema = z.object({
   error: z.string().nullable(),
   /** Which poller process made the call (two may run at once). */
   poller: z.string(),
-  /** A page of one-minute candles (backfill), whose rows carry their own minutes. */
-  candles: z.literal(true).optional(),
+  /** A page of one-minute candles (backfill): the open minutes [from, to) it asked for, epoch ms. */
+  candles: z.object({ from: z.number().int(), to: z.number().int() }).optional(),
 });
 export type RawEnvelope = z.infer<typeof envelopeSchema>;
 

@@ -53,6 +53,8 @@ export type MinuteOutput = {
   minute: number;
   polls: Poll[];
   rates: Rate[];
+  /** Rows of candle pages (minutes before this one): written only where no poll gives the key. */
+  candles: Rate[];
   /** First sightings: codes unknown so far, or seen earlier than recorded. */
   currencies: Currency[];
   /** The `rejections` rows of the minute's polls, as the poller writes them. */
@@ -78,10 +80,10 @@ export function makeReplayNormalizer(opts: { previous: PreviousState; firstSeen:
       const rates = new Map<string, Map<string, Rate>>(); // source → currency → rate
       const rejections: MinuteOutput['rejections'] = [];
       const sighted = new Map<string, { fetchedAt: number; source: string }>();
-      const all: Rate[] = [];
+      const candles: Rate[] = [];
       for (const env of envelopes) {
         if (env.candles) {
-          all.push(...candleRates(env).rates);
+          candles.push(...candleRates(env).rates);
           continue;
         }
         let prev = previous.get(env.source);
@@ -106,8 +108,9 @@ export function makeReplayNormalizer(opts: { previous: PreviousState; firstSeen:
         firstSeen.set(code, minute);
         currencies.push(describeCurrency(code, minute, s.source));
       }
+      const all: Rate[] = [];
       for (const bySource of rates.values()) for (const r of bySource.values()) all.push(r);
-      return { minute, polls: [...polls.values()], rates: all, currencies, rejections };
+      return { minute, polls: [...polls.values()], rates: all, candles, currencies, rejections };
     },
     /** The jump-check memory as data (to save with the progress). */
     state(): PreviousState {

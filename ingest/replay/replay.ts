@@ -178,7 +178,7 @@ export async function runReplay(opts: ReplayOptions, deps: ReplayDeps): Promise<
     [outs, rows] = [[], 0];
     if (writes.length >= WRITES_AHEAD) await writes.shift();
     // Candle rows lie before their page's minute: the stored keys are read from the earliest row on.
-    const low = batch.outs.reduce((m, o) => o.rates.reduce((n, r) => Math.min(n, r.ts), m), batch.from);
+    const low = batch.outs.reduce((m, o) => o.candles.reduce((n, r) => Math.min(n, r.ts), m), batch.from);
     const storedKeys = T.readKeys(db, low, to);
     storedKeys.catch(() => {}); // awaited in `write`
     const written = (writes.at(-1) ?? Promise.resolve()).then(() => write(batch, storedKeys));
@@ -189,11 +189,12 @@ export async function runReplay(opts: ReplayOptions, deps: ReplayDeps): Promise<
     for (const g of groups) {
       const out = normalizer.normalizeMinute(g.minute, g.envelopes);
       deps.onMinute?.(out);
-      c.rates += out.rates.length;
+      const rates = out.rates.length + out.candles.length;
+      c.rates += rates;
       c.polls += out.polls.length;
-      pos.ratesThisRun += out.rates.length;
+      pos.ratesThisRun += rates;
       outs.push(out);
-      rows += out.rates.length + out.polls.length;
+      rows += rates + out.polls.length;
       if (rows >= opts.batchRows) await flush(g.minute + MINUTE);
       if (signal?.aborted) return;
     }

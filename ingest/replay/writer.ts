@@ -50,6 +50,15 @@ export function selectRows(
     }
     for (const c of o.currencies) batch.currencies.push(c);
   }
+  // A candle row fills only a key that no poll of the batch gives and none stored holds, with or without force.
+  const polled = new Set(outs.some((o) => o.candles.length) ? outs.flatMap((o) => o.rates.map(rateKey)) : []);
+  for (const r of outs.flatMap((o) => o.candles)) {
+    const key = rateKey(r);
+    if (opts.force) produced.add(key);
+    if (polled.has(key) || stored.rates.has(key)) out.kept++;
+    else if (!opts.only || opts.only.rate(r)) batch.rates.push(r);
+    polled.add(key);
+  }
   if (opts.force)
     for (const key of stored.rates) {
       const [ts, source] = key.split('|') as [string, string];

@@ -15,7 +15,7 @@ const list = (rows: unknown, what: string, unit = 1): [unknown, unknown][] | str
     ? rows.map((r) => [typeof at(r, 0) === 'number' ? (at(r, 0) as number) * unit : at(r, 0), at(r, 4)])
     : `expected ${what}, got ${show(rows, 200)}`;
 
-/** BTC pairs to quote currency; rows a request may return, pause between requests, minutes of history served. */
+/** BTC pairs polled by default → quote; rows a request may return, pause between requests, minutes of history served. */
 export type CandleVenue = {
   pairs: Record<string, string>;
   page: number;
@@ -31,7 +31,8 @@ const base = (u: string, cut: RegExp) => u.replace(/\?.*$/, '').replace(cut, '')
 
 export const CANDLE_VENUES: Partial<Record<SourceName, CandleVenue>> = {
   kraken: {
-    ...{ pairs: { XBTUSD: 'USD' }, page: 720, paceMs: 1_000, reach: 720, strings: true },
+    pairs: { XBTUSD: 'USD', XBTUSDC: 'USDC', XBTUSDT: 'USDT' },
+    ...{ page: 720, paceMs: 1_000, reach: 720, strings: true },
     url: (c, pair, from) =>
       `${base(c.KRAKEN_URL, /\/Ticker$/)}/OHLC?pair=${pair}&interval=1&since=${sec(from - MINUTE)}`,
     rows: (json) => {
@@ -43,7 +44,8 @@ export const CANDLE_VENUES: Partial<Record<SourceName, CandleVenue>> = {
     },
   },
   bitstamp: {
-    ...{ pairs: { btcusd: 'USD' }, page: 1000, paceMs: 200, reach: null, strings: true },
+    pairs: { btcusd: 'USD', btceur: 'EUR', btcgbp: 'GBP', btcusdc: 'USDC', btcusdt: 'USDT' },
+    ...{ page: 1000, paceMs: 200, reach: null, strings: true },
     url: (c, pair, from, to) =>
       `${base(c.BITSTAMP_URL, /\/ticker\/?$/)}/ohlc/${pair}/?step=60&limit=${(to - from) / MINUTE}&start=${sec(from)}`,
     rows: (json) => {
@@ -54,20 +56,22 @@ export const CANDLE_VENUES: Partial<Record<SourceName, CandleVenue>> = {
     },
   },
   coinbase_exchange: {
-    ...{ pairs: { 'BTC-USD': 'USD' }, page: 300, paceMs: 200, reach: null, strings: false },
+    pairs: { 'BTC-USD': 'USD' },
+    ...{ page: 300, paceMs: 200, reach: null, strings: false },
     url: (c, pair, from, to) =>
       `${base(c.COINBASE_EXCHANGE_URL, /\/products\/.*$/)}/products/${pair}/candles?granularity=60&start=${new Date(from).toISOString()}&end=${new Date(to - MINUTE).toISOString()}`,
     rows: (json) => list(json, 'a list of candles'),
   },
   binance: {
-    ...{ pairs: { BTCUSDT: 'USDT' }, page: 1000, paceMs: 200, reach: null, strings: true },
+    pairs: { BTCUSDT: 'USDT', BTCUSDC: 'USDC' },
+    ...{ page: 1000, paceMs: 200, reach: null, strings: true },
     url: (c, pair, from, to) =>
       `${base(c.BINANCE_URL, /\/ticker\/price$/)}/klines?symbol=${pair}&interval=1m&limit=${(to - from) / MINUTE}&startTime=${from}&endTime=${to - 1}`,
     rows: (json) => list(json, 'a list of klines', 1e-3),
   },
 };
 
-/** A candle page's rows: closes of the minutes closed when it was fetched, filed at their open minute; never throws. */
+/** A candle page's rows: closes of the asked minutes closed when it was fetched, at their open minute; never throws. */
 export function candleRates(env: RawEnvelope): { rates: Rate[]; rejections: Rejection[] } {
   const venue = CANDLE_VENUES[env.source];
   const pair = Object.keys(venue?.pairs ?? {}).find((p) => new RegExp(`[=/]${p}(?:[/&]|$)`).test(env.url));
@@ -77,6 +81,7 @@ export function candleRates(env: RawEnvelope): { rates: Rate[]; rejections: Reje
     out.rejections.push({ currency, reason, detail });
     return out;
   };
+  const inPage = (t: number) => !env.candles || (t >= env.candles.from && t < env.candles.to);
   if (!venue || !quote)
     return reject(null, 'bad_shape', `${env.url} is no candle page this program asks for`);
   const res = parseResponseJson({ status: env.status, headers: env.headers, body: bodyText(env) });
@@ -89,7 +94,7 @@ export function candleRates(env: RawEnvelope): { rates: Rate[]; rejections: Reje
     if (!t.ok || t.value % MINUTE !== 0)
       reject(quote, 'bad_quote_time', `candle time ${show(time)} is no minute`);
     else if (!c.ok) reject(quote, c.reason, `close: ${c.detail}`);
-    else if (t.value + MINUTE <= Date.parse(env.fetchedAt))
+    else if (t.value + MINUTE <= Date.parse(env.fetchedAt) && inPage(t.value))
       out.rates.push({ ts: t.value, source: env.source, currency: quote, rate: c.value, quoteTs: null });
   }
   return out;

@@ -16,7 +16,7 @@ describe('candles backfill arguments', () => {
     );
     expect(r).toEqual({
       venue: 'binance',
-      pairs: ['BTCUSDT'],
+      pairs: ['BTCUSDT', 'BTCUSDC'],
       from: Date.UTC(2031, 0, 5, 1, 0),
       to: Date.UTC(2031, 0, 5, 2, 1),
     });

@@ -141,6 +141,31 @@ describe('selectRows', () => {
     expect([s.batch.rates.length, s.replaced, s.stale]).toEqual([2, 1, [gone]]);
   });
 
+  it('writes a candle row only where no poll of the batch and no stored row gives its key, force or not', () => {
+    const candle = (ts: number, rate: number): Rate => ({
+      ts,
+      source: 'blockchain',
+      currency: 'USD',
+      rate,
+      quoteTs: null,
+    });
+    const [polled, free, held] = [candle(T, 1), candle(T - MIN, 2), candle(T - 2 * MIN, 3)];
+    const page = {
+      ...o,
+      minute: T + MIN,
+      rates: [],
+      polls: [],
+      currencies: [],
+      candles: [polled, free, held, free],
+    };
+    const stored = { rates: new Set([rateKey(held)]), polls: new Set<string>() };
+    for (const force of [false, true]) {
+      const s = selectRows([o, page], stored, { force });
+      expect(s.batch.rates.filter((r) => [polled, free, held].includes(r))).toEqual([free]);
+      expect(s.batch.rates.find((r) => rateKey(r) === rateKey(polled))).toBe(usd);
+    }
+  });
+
   it('narrowed to the keys a gap repair asks for', () => {
     const s = selectRows([o], none, {
       force: false,

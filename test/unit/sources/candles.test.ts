@@ -9,8 +9,9 @@ import { fixture } from './helpers.ts';
 const config = parseConfig({});
 const T0 = Date.UTC(2031, 0, 5, 10, 0);
 
-/** A candle page envelope for `source`'s default pair, fetched at `fetchedAt`. */
-function page(source: SourceName, body: string, fetchedAt: number, status = 200): RawEnvelope {
+const ALL = { from: 0, to: Date.UTC(2100, 0) };
+/** A candle page envelope for `source`'s first pair, fetched at `fetchedAt`, that asked for the minutes `range`. */
+function page(source: SourceName, body: string, fetchedAt: number, status = 200, range = ALL): RawEnvelope {
   const venue = CANDLE_VENUES[source]!;
   const url = venue.url(config, Object.keys(venue.pairs)[0]!, T0, T0 + 10 * 60_000);
   return {
@@ -23,7 +24,7 @@ function page(source: SourceName, body: string, fetchedAt: number, status = 200)
     },
     ...{ attempt: 1, final: true, fetchedAt: new Date(fetchedAt).toISOString(), latencyMs: 1, status },
     ...{ headers: { 'content-type': 'application/json' }, body, bodyEncoding: 'utf8' as const },
-    ...{ bodyTruncated: false, error: null, poller: 'candles', candles: true as const },
+    ...{ bodyTruncated: false, error: null, poller: 'candles', candles: range },
   };
 }
 const closes = (r: ReturnType<typeof candleRates>) => r.rates.map((x) => [x.ts / 1000, x.currency, x.rate]);
@@ -44,6 +45,12 @@ describe('candle page parsers on the real samples', () => {
   it('Kraken: the last row, still open when fetched, is dropped', () => {
     const r = candleRates(page('kraken', fixture('kraken_ohlc_XBTUSD_1m.json'), 1688671380_000 + 30_000));
     expect(r.rates.map((x) => x.ts / 1000)).toEqual([1688671200, 1688671260, 1688671320]);
+  });
+
+  it('keeps only the minutes the page asked for (Kraken answers every minute since `since`)', () => {
+    const asked = { from: 1688671260_000, to: 1688671380_000 };
+    const r = candleRates(page('kraken', fixture('kraken_ohlc_XBTUSD_1m.json'), LATER, 200, asked));
+    expect(r.rates.map((x) => x.ts / 1000)).toEqual([1688671260, 1688671320]);
   });
 
   it('Bitstamp: objects with string fields, `timestamp` in seconds', () => {
