@@ -77,7 +77,7 @@ export function makeReplayNormalizer(opts: { previous: PreviousState; firstSeen:
     normalizeMinute(minute: number, envelopes: RawEnvelope[]): MinuteOutput {
       // Keyed like the DEDUP keys: of two envelopes giving one key the later stands, as in QuestDB.
       const polls = new Map<string, Poll>();
-      const rates = new Map<string, Map<string, Rate>>(); // source → currency → rate
+      const rates = new Map<string, Rate[][]>(); // source → the rates of each of its envelopes
       const rejections: MinuteOutput['rejections'] = [];
       const sighted = new Map<string, { fetchedAt: number; source: string }>();
       const candles: Rate[] = [];
@@ -92,14 +92,12 @@ export function makeReplayNormalizer(opts: { previous: PreviousState; firstSeen:
         advance(prev, n.rates);
         polls.set(pollKey(n.poll), n.poll);
         const fetchedAt = Date.parse(env.fetchedAt);
-        let bySource = rates.get(env.source);
-        if (!bySource) rates.set(env.source, (bySource = new Map()));
+        rates.set(env.source, [...(rates.get(env.source) ?? []), n.rates]);
         for (const r of n.rates) {
-          bySource.set(r.currency, r);
           const known = firstSeen.get(r.currency);
+          if (known !== undefined && minute >= known) continue;
           const s = sighted.get(r.currency);
-          if ((known === undefined || minute < known) && (!s || fetchedAt < s.fetchedAt))
-            sighted.set(r.currency, { fetchedAt, source: env.source });
+          if (!s || fetchedAt < s.fetchedAt) sighted.set(r.currency, { fetchedAt, source: env.source });
         }
         rejections.push(...rejectionRows(n.poll, n.rejections));
       }
@@ -109,7 +107,9 @@ export function makeReplayNormalizer(opts: { previous: PreviousState; firstSeen:
         currencies.push(describeCurrency(code, minute, s.source));
       }
       const all: Rate[] = [];
-      for (const bySource of rates.values()) for (const r of bySource.values()) all.push(r);
+      for (const lists of rates.values())
+        if (lists.length === 1) all.push(...lists[0]!);
+        else all.push(...new Map(lists.flat().map((r) => [r.currency, r])).values());
       return { minute, polls: [...polls.values()], rates: all, candles, currencies, rejections };
     },
     /** The jump-check memory as data (to save with the progress). */

@@ -3,29 +3,45 @@
  * no timestamp; "BTC": "1.00000000" is the base quoting itself (a `self_quote` rejection).
  */
 import { parseResponseJson, rejectResponse } from './envelope.ts';
-import { makeCollector, neverThrows } from './collect.ts';
-import { onlyWhitespaceFrom, scanStringMembers } from './string-members.ts';
+import { makeCollector, neverThrows, selfQuote } from './collect.ts';
 import { BASE_CURRENCY, isRecord, own, show } from './validate.ts';
 import type { ParseResult, RawResponse, SourceAdapter } from './types.ts';
 
-/** How every Coinbase answer for BTC begins (compact JSON, base first), up to the opening brace of the rates. */
-const COMPACT_HEAD = '{"data":{"currency":"BTC","rates":';
+/** How every Coinbase answer for BTC begins (compact JSON, base first), up to its first rate. */
+const COMPACT_HEAD = '{"data":{"currency":"BTC","rates":{';
+/** A rate as Coinbase sends it: a code not only of digits (JSON.parse would move those first), a plain decimal. */
+const MEMBER = /"((?=\d*[A-Z])[A-Z0-9]{2,10})":"(\d+(?:\.\d+)?)"([,}])/y;
+/** What may follow the rates: the two closing braces and JSON whitespace. */
+const TAIL = /\}\}[ \t\n\r]*$/y;
 
-/** The rates of a compact answer of plain string rates, read without JSON.parse (string-members.ts), or null. */
-function compactRates(res: RawResponse): [string, string][] | null {
-  if (!res.body.startsWith(COMPACT_HEAD) || rejectResponse(res) !== null) return null;
-  const scanned = scanStringMembers(res.body, COMPACT_HEAD.length);
-  if (!scanned || !res.body.startsWith('}}', scanned.end)) return null;
-  return onlyWhitespaceFrom(res.body, scanned.end + 2) ? scanned.members : null;
+/**
+ * A compact answer of plain rates in ascending code order (so none twice), as Coinbase sends it, read without
+ * JSON.parse; null for anything else, which only the full parse may judge.
+ */
+export function compactRates(res: RawResponse): ParseResult | null {
+  const body = res.body;
+  if (!body.startsWith(COMPACT_HEAD) || rejectResponse(res) !== null) return null;
+  const out: ParseResult = { rates: [], rejections: [] };
+  let last = '';
+  MEMBER.lastIndex = COMPACT_HEAD.length;
+  for (let m = MEMBER.exec(body); m; m = MEMBER.exec(body)) {
+    const [, currency = '', text = '', next] = m;
+    const rate = Number(text);
+    if (currency <= last || !(rate > 0 && rate < Infinity)) return null;
+    last = currency;
+    if (currency === BASE_CURRENCY) out.rejections.push(selfQuote(currency, text));
+    else out.rates.push({ currency, rate, quoteTs: null });
+    if (next === '}') {
+      TAIL.lastIndex = MEMBER.lastIndex;
+      return out.rates.length > 0 && TAIL.test(body) ? out : null;
+    }
+  }
+  return null;
 }
 
 /** Parse a Coinbase exchange-rates response for base currency BTC. */
 export function parseCoinbase(res: RawResponse): ParseResult {
-  const members = typeof res.body === 'string' ? compactRates(res) : null;
-  if (!members) return parseCoinbaseJson(res);
-  const out = makeCollector();
-  for (const [key, value] of members) out.rate(key, value, null, true);
-  return out.finish();
+  return (typeof res.body === 'string' ? compactRates(res) : null) ?? parseCoinbaseJson(res);
 }
 
 /** The same through JSON.parse: every shape, valid or not. */

@@ -25,12 +25,7 @@ export function makeCollector(): Collector {
       const code = parseCurrencyCode(key);
       if (!code.ok) return void rejections.push({ currency: labelOf(key), ...pick(code) });
       const currency = code.value;
-      if (currency === BASE_CURRENCY)
-        return void rejections.push({
-          currency,
-          reason: 'self_quote',
-          detail: `${currency} priced in itself (${show(value)}) is not a rate`,
-        });
+      if (currency === BASE_CURRENCY) return void rejections.push(selfQuote(currency, value));
       const rate = parseRateValue(value, allowStrings);
       if (!rate.ok) return void rejections.push({ currency, ...pick(rate) });
       if (seen.has(currency)) repeated = true;
@@ -51,6 +46,15 @@ export function makeCollector(): Collector {
       }
       return { rates: kept, rejections };
     },
+  };
+}
+
+/** The base currency priced in itself: a rejection, not a rate. */
+export function selfQuote(currency: string, value: unknown): Rejection {
+  return {
+    currency,
+    reason: 'self_quote',
+    detail: `${currency} priced in itself (${show(value)}) is not a rate`,
   };
 }
 
