@@ -5,8 +5,9 @@
  * APIs, one per minute, 15 to an object as a buffering Firehose would write them) into an emulator's bucket,
  * then alternates: the ceiling — the very rows the replay writes (rates and polls), already built, written
  * straight through the ILP client in the replay's batches — and the replay from S3 (list, fetch, parse,
- * normalize, check what is stored, write). Both are reported in rates rows per second. Between runs the day
- * partitions are dropped, so each run writes into the same empty days.
+ * normalize, check what is stored, write), then that replay with its writes dropped (what reading costs on its
+ * own). All are reported in rates rows per second. Between runs the day partitions are dropped, so each run writes
+ * into the same empty days.
  *
  * Runs its own QuestDB and moto (ports 29100/28912/29109/29103 and 24666, plus BENCH_PORT_OFFSET; data in
  * .stack/bench/backfill-<offset>/). Options: --envelopes N (6000), --rounds N (3), --batch-size N (20000),
@@ -296,6 +297,24 @@ export async function timeReplay(
   return { seconds, rows: summary.counters.ratesWritten, firstBatchSeconds: firstBatch };
 }
 
+/** The same replay with its writes dropped: what listing, fetching, parsing and normalizing cost on their own. */
+export async function timeReadOnly(db: Db, s3: S3Client): Promise<number> {
+  const t0 = performance.now();
+  const summary = await runReplay(
+    { ...replayOptions(), resumable: false },
+    {
+      db,
+      store: { write: async () => {} },
+      archive: makeS3ArchiveStore(s3, config.RAW_BUCKET),
+      prefix: config.RAW_PREFIX,
+      archiveName: `s3://${config.RAW_BUCKET}/${config.RAW_PREFIX}`,
+      clock: systemClock,
+    },
+  );
+  if (summary.counters.envelopes !== ENVELOPES) throw new Error('the read-only replay missed envelopes');
+  return (performance.now() - t0) / 1000;
+}
+
 /** The middle value, the lower of the two middle ones for an even count. */
 const lowerMedian = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
 
@@ -368,7 +387,7 @@ async function main(config_: Config = config): Promise<void> {
       `  rows     ${int(rates.length)} rates rows and ${int(ENVELOPES)} polls rows, in ${batches.length} batches`,
     );
     say(
-      `  runs     ${ROUNDS} rounds of ceiling then replay, batches of ${int(BATCH)} rows, ${CONCURRENCY} objects ` +
+      `  runs     ${ROUNDS} rounds of ceiling, replay and replay without writes, batches of ${int(BATCH)} rows, ${CONCURRENCY} objects ` +
         `fetched at once, ` +
         `arrival slack ${formatDuration(SLACK_MS)}`,
     );
@@ -380,7 +399,7 @@ async function main(config_: Config = config): Promise<void> {
     say('');
 
     type Run = {
-      kind: 'ceiling' | 'replay';
+      kind: 'ceiling' | 'replay' | 'read';
       seconds: number;
       rowsPerSec: number;
       cpu: Cpu;
@@ -409,6 +428,12 @@ async function main(config_: Config = config): Promise<void> {
         `  round ${r + 1}: replay-s3   ${int(p.rows / p.seconds).padStart(9)} rows/s (${p.seconds.toFixed(2)} s, ` +
           `first batch written after ${p.firstBatchSeconds?.toFixed(2) ?? '?'} s; ${fmtCpu(pc)})`,
       );
+      await emptyDays(db);
+      const [s, sc] = await withCpu(pids, () => timeReadOnly(db, s3));
+      runs.push({ kind: 'read', seconds: s, rowsPerSec: rates.length / s, cpu: sc });
+      say(
+        `  round ${r + 1}: no writes   ${int(rates.length / s).padStart(9)} rows/s (${s.toFixed(2)} s; ${fmtCpu(sc)})`,
+      );
     }
     const best = (k: string) => Math.max(...runs.filter((x) => x.kind === k).map((x) => x.rowsPerSec));
     const [ceiling, replay] = [best('ceiling'), best('replay')];
@@ -421,12 +446,31 @@ async function main(config_: Config = config): Promise<void> {
     // Less flattering and steadier than best against best: each replay against the ceiling run just before it.
     const perRound = Array.from(
       { length: ROUNDS },
-      (_, r) => runs[2 * r + 1]!.rowsPerSec / runs[2 * r]!.rowsPerSec,
+      (_, r) => runs[3 * r + 1]!.rowsPerSec / runs[3 * r]!.rowsPerSec,
     );
+    // The replay's reading by itself against the ceiling: one thread can hide it only in the ceiling's waits.
+    const medianOf = (k: Run['kind'], of: (x: Run) => number) =>
+      lowerMedian(runs.filter((x) => x.kind === k).map(of));
+    const split = {
+      ceiling: medianOf('ceiling', (x) => x.seconds),
+      replay: medianOf('replay', (x) => x.seconds),
+      read: medianOf('read', (x) => x.seconds),
+      nodeCpu: {
+        ceiling: medianOf('ceiling', (x) => x.cpu.node),
+        replay: medianOf('replay', (x) => x.cpu.node),
+        read: medianOf('read', (x) => x.cpu.node),
+      },
+    };
     const median = lowerMedian(perRound);
     const pct = (x: number) => `${(x * 100).toFixed(0)}%`;
     say(
       `per round (replay / the ceiling just before it): ${perRound.map(pct).join(', ')}; median ${pct(median)}`,
+    );
+    say(
+      `median seconds: ceiling ${split.ceiling.toFixed(2)}, replay ${split.replay.toFixed(2)}, replay without ` +
+        `writes ${split.read.toFixed(2)} (${pct(split.read / split.ceiling)} of the ceiling); node CPU seconds: ` +
+        `ceiling ${split.nodeCpu.ceiling.toFixed(1)}, replay ${split.nodeCpu.replay.toFixed(1)}, replay without writes ` +
+        `${split.nodeCpu.read.toFixed(1)}`,
     );
     const dir = resolve(ROOT, 'bench', 'results');
     mkdirSync(dir, { recursive: true });
@@ -454,6 +498,7 @@ async function main(config_: Config = config): Promise<void> {
           },
           runs,
           perRound: { ratios: perRound, median },
+          medianSeconds: split,
           best: {
             ceilingRowsPerSec: ceiling,
             replayRowsPerSec: replay,

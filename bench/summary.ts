@@ -65,6 +65,16 @@ export function summarize(name: Bench, j: Record<string, any>): Row[] {
         target: `≥ ${b.target}`,
         met: j.perRound.median >= b.target ? 'yes' : 'NO',
       });
+    const t = j.medianSeconds;
+    if (t)
+      row({
+        figure: 'replay-s3 without its writes, median of rounds (s)',
+        value: f(t.read, 2),
+        baseline: `ILP ceiling ${f(t.ceiling, 2)} s, replay ${f(t.replay, 2)} s`,
+        ratio: f(t.read / t.ceiling, 2),
+        target: '—',
+        met: '—',
+      });
   } else if (name === 'queries') {
     const t: string[][] = j.table ?? [];
     let current = '';

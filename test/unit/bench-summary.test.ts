@@ -45,6 +45,18 @@ describe("npm run bench's summary table", () => {
     expect(perRound).toMatchObject({ ratio: '0.78', met: 'NO' });
   });
 
+  it("sets the replay's reading alone beside the ceiling, when the run measured it", () => {
+    const j = structuredClone(fixture('backfill'));
+    expect(summarize('backfill', j)).toHaveLength(2);
+    j.medianSeconds = { ceiling: 4, replay: 5, read: 1.6 };
+    const read = summarize('backfill', j)[2];
+    expect(read).toMatchObject({
+      value: '1.60',
+      baseline: 'ILP ceiling 4.00 s, replay 5.00 s',
+      ratio: '0.40',
+    });
+  });
+
   it('judges the venue backtest: the first target must beat persistence, the second must not be significantly worse', () => {
     const h = (horizon: number, ratio: number, dm: number, dmP: number, coverage90: number) => ({
       horizon,
