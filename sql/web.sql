@@ -1,8 +1,8 @@
 -- The dashboard's own queries (sql/web.ts wraps each in a typed function; web/ never holds SQL).
 --
 -- Timestamps travel as ISO-8601 strings written `$n::varchar::timestamp` (a bare `$n::timestamp` bind is typed
--- DOUBLE by QuestDB 9.3.4). SAMPLE BY intervals cannot be bind parameters, so each interval the history chart
--- uses has its own query, chosen by name from a fixed list in sql/web.ts.
+-- DOUBLE by QuestDB 9.3.4). SAMPLE BY intervals cannot be bind parameters: the history queries take theirs as a
+-- {slot} that sql/web.ts fills from its fixed list.
 
 -- name: ping :one
 -- Is QuestDB answering SQL at all (the health page, and the banner shown while it is not).
@@ -29,39 +29,19 @@ SELECT DISTINCT code FROM currencies;
 
 -- History: buckets of the chosen interval, each with its row count, mean, M2 (the sum of squared deviations
 -- from the bucket mean, for combining buckets exactly into rolling windows), min, max and last rate.
--- Up to 30-minute buckets read the minute rows: M2 = var_samp * (n - 1), exact. From 1 hour up they read the
--- rates_1h view, whose rows carry no spread inside the hour: M2 there is the spread of the hourly means,
--- weighted by their counts (centred on the mean of the range for precision, as sql/analytics.sql does).
+-- One-minute buckets are the minute rows themselves (minuteRates). Up to 30-minute buckets read the minute rows:
+-- M2 = var_samp * (n - 1), exact. From 1 hour up they read the rates_1h view, whose rows carry no spread inside
+-- the hour: M2 there is the spread of the hourly means, weighted by their counts (centred on the mean of the range
+-- for precision, as sql/analytics.sql does). {interval} is one of sql/web.ts's fixed intervals.
 
--- name: historyRaw1min :many
--- One-minute buckets are the minute rows themselves (DEDUP keeps one per minute): no GROUP BY, and two columns
--- instead of seven over the wire (sql/web.ts fills in n = 1, M2 = 0, min = max = last = rate).
-SELECT ts, rate
-FROM rates
-WHERE source = $1 AND currency = $2 AND ts >= $3::varchar::timestamp AND ts < $4::varchar::timestamp;
-
--- name: historyRaw5min :many
+-- name: historyRaw :many
 SELECT ts, count() AS n, avg(rate) AS mean, coalesce(var_samp(rate) * (count() - 1), 0.0) AS m2,
   min(rate) AS min_rate, max(rate) AS max_rate, last(rate) AS last_rate
 FROM rates
 WHERE source = $1 AND currency = $2 AND ts >= $3::varchar::timestamp AND ts < $4::varchar::timestamp
-SAMPLE BY 5m;
+SAMPLE BY {interval};
 
--- name: historyRaw15min :many
-SELECT ts, count() AS n, avg(rate) AS mean, coalesce(var_samp(rate) * (count() - 1), 0.0) AS m2,
-  min(rate) AS min_rate, max(rate) AS max_rate, last(rate) AS last_rate
-FROM rates
-WHERE source = $1 AND currency = $2 AND ts >= $3::varchar::timestamp AND ts < $4::varchar::timestamp
-SAMPLE BY 15m;
-
--- name: historyRaw30min :many
-SELECT ts, count() AS n, avg(rate) AS mean, coalesce(var_samp(rate) * (count() - 1), 0.0) AS m2,
-  min(rate) AS min_rate, max(rate) AS max_rate, last(rate) AS last_rate
-FROM rates
-WHERE source = $1 AND currency = $2 AND ts >= $3::varchar::timestamp AND ts < $4::varchar::timestamp
-SAMPLE BY 30m;
-
--- name: historyView1hour :many
+-- name: historyView :many
 WITH hours AS (
   SELECT ts, count, sum_rate, avg_rate, min_rate, max_rate, last_rate FROM rates_1h
   WHERE source = $1 AND currency = $2 AND ts >= $3::varchar::timestamp AND ts < $4::varchar::timestamp
@@ -75,58 +55,11 @@ SELECT ts, sum(count) AS n, first(c) + sum(d * count) / sum(count) AS mean,
   greatest(sum(d * d * count) - sum(d * count) * sum(d * count) / sum(count), 0.0) AS m2,
   min(min_rate) AS min_rate, max(max_rate) AS max_rate, last(last_rate) AS last_rate
 FROM centred
-SAMPLE BY 1h;
+SAMPLE BY {interval};
 
--- name: historyView4hour :many
-WITH hours AS (
-  SELECT ts, count, sum_rate, avg_rate, min_rate, max_rate, last_rate FROM rates_1h
-  WHERE source = $1 AND currency = $2 AND ts >= $3::varchar::timestamp AND ts < $4::varchar::timestamp
-),
-ref AS (SELECT sum(sum_rate) / sum(count) AS c FROM hours),
-centred AS (
-  SELECT hours.ts, hours.count, avg_rate - ref.c AS d, ref.c, min_rate, max_rate, last_rate
-  FROM hours CROSS JOIN ref
-)
-SELECT ts, sum(count) AS n, first(c) + sum(d * count) / sum(count) AS mean,
-  greatest(sum(d * d * count) - sum(d * count) * sum(d * count) / sum(count), 0.0) AS m2,
-  min(min_rate) AS min_rate, max(max_rate) AS max_rate, last(last_rate) AS last_rate
-FROM centred
-SAMPLE BY 4h;
-
--- name: historyView1day :many
-WITH hours AS (
-  SELECT ts, count, sum_rate, avg_rate, min_rate, max_rate, last_rate FROM rates_1h
-  WHERE source = $1 AND currency = $2 AND ts >= $3::varchar::timestamp AND ts < $4::varchar::timestamp
-),
-ref AS (SELECT sum(sum_rate) / sum(count) AS c FROM hours),
-centred AS (
-  SELECT hours.ts, hours.count, avg_rate - ref.c AS d, ref.c, min_rate, max_rate, last_rate
-  FROM hours CROSS JOIN ref
-)
-SELECT ts, sum(count) AS n, first(c) + sum(d * count) / sum(count) AS mean,
-  greatest(sum(d * d * count) - sum(d * count) * sum(d * count) / sum(count), 0.0) AS m2,
-  min(min_rate) AS min_rate, max(max_rate) AS max_rate, last(last_rate) AS last_rate
-FROM centred
-SAMPLE BY 1d;
-
--- name: historyView1week :many
-WITH hours AS (
-  SELECT ts, count, sum_rate, avg_rate, min_rate, max_rate, last_rate FROM rates_1h
-  WHERE source = $1 AND currency = $2 AND ts >= $3::varchar::timestamp AND ts < $4::varchar::timestamp
-),
-ref AS (SELECT sum(sum_rate) / sum(count) AS c FROM hours),
-centred AS (
-  SELECT hours.ts, hours.count, avg_rate - ref.c AS d, ref.c, min_rate, max_rate, last_rate
-  FROM hours CROSS JOIN ref
-)
-SELECT ts, sum(count) AS n, first(c) + sum(d * count) / sum(count) AS mean,
-  greatest(sum(d * d * count) - sum(d * count) * sum(d * count) / sum(count), 0.0) AS m2,
-  min(min_rate) AS min_rate, max(max_rate) AS max_rate, last(last_rate) AS last_rate
-FROM centred
-SAMPLE BY 1w;
-
--- name: recentRates :many
--- The minute rates of one series in [$3, $4): the forecast page's last hour.
+-- name: minuteRates :many
+-- The minute rows of one series in [$3, $4) (DEDUP keeps one per minute): the one-minute history, and the
+-- forecast page's last hour.
 SELECT ts, rate FROM rates
 WHERE source = $1 AND currency = $2 AND ts >= $3::varchar::timestamp AND ts < $4::varchar::timestamp;
 

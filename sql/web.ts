@@ -1,9 +1,9 @@
 /**
- * The dashboard's queries (`web.sql`) as typed functions; the history chart's interval picks one named query from a
- * fixed list. QuestDB's LONG arrives over the PG wire as a string, so counts are converted here.
+ * The dashboard's queries (`web.sql`) as typed functions; the history chart's interval fills the SAMPLE BY of its
+ * query from a fixed list. QuestDB's LONG arrives over the PG wire as a string, so counts are converted here.
  */
 import type { Db } from './db.ts';
-import { loadQueries, pick, type NamedQuery } from './loader.ts';
+import { fillSlots, loadQueries, pick, type NamedQuery } from './loader.ts';
 import type { ForecastRow, JobRunRow, Poll, ScoreRow, SpoolStatusRow, Stored } from './tables.ts';
 
 /** History intervals read from the minute rows (exact spread inside each bucket). */
@@ -12,17 +12,6 @@ export const HISTORY_RAW_INTERVALS = ['1m', '5m', '15m', '30m'] as const;
 export const HISTORY_VIEW_INTERVALS = ['1h', '4h', '1d', '1w'] as const;
 export type HistoryInterval =
   (typeof HISTORY_RAW_INTERVALS)[number] | (typeof HISTORY_VIEW_INTERVALS)[number];
-
-const HISTORY_QUERIES: Record<HistoryInterval, string> = {
-  '1m': 'historyRaw1min',
-  '5m': 'historyRaw5min',
-  '15m': 'historyRaw15min',
-  '30m': 'historyRaw30min',
-  '1h': 'historyView1hour',
-  '4h': 'historyView4hour',
-  '1d': 'historyView1day',
-  '1w': 'historyView1week',
-};
 
 export type SeriesKey = { source: string; currency: string };
 /** One history bucket: n rows, their mean, M2 (sum of squared deviations from the mean), min, max, last. */
@@ -62,9 +51,15 @@ const iso = (ms: number): string => new Date(ms).toISOString();
 /** Typed access to `web.sql`. Times are epoch milliseconds UTC; ranges are [from, to). */
 export function makeWebQueries(db: Db) {
   const Q = webQueries();
-  // The history queries are picked by a computed name: a missing one fails at start-up, not on first use.
-  for (const name of Object.values(HISTORY_QUERIES)) pick(Q, name);
   const rows = (name: string, params: unknown[] = []) => db.query<Row>(pick(Q, name), params);
+  // Each interval's history: the minute rows themselves, or buckets of them or of the rates_1h view.
+  const historySql = (interval: HistoryInterval): string => {
+    if (interval === '1m') return pick(Q, 'minuteRates');
+    const view = HISTORY_VIEW_INTERVALS.some((i) => i === interval);
+    return fillSlots(pick(Q, view ? 'historyView' : 'historyRaw'), { interval });
+  };
+  const intervals = [...HISTORY_RAW_INTERVALS, ...HISTORY_VIEW_INTERVALS];
+  const historyQueries = new Map(intervals.map((i) => [i, historySql(i)]));
 
   return {
     async ping(): Promise<void> {
@@ -89,7 +84,8 @@ export function makeWebQueries(db: Db) {
       from: number,
       to: number,
     ): Promise<HistoryBucket[]> {
-      const r = await rows(HISTORY_QUERIES[interval], [key.source, key.currency, iso(from), iso(to)]);
+      const params = [key.source, key.currency, iso(from), iso(to)];
+      const r = await db.query<Row>(historyQueries.get(interval)!, params);
       if (interval === '1m')
         return r.map((x) => {
           const rate = num(x.rate);
@@ -105,8 +101,8 @@ export function makeWebQueries(db: Db) {
         last: num(x.last_rate),
       }));
     },
-    async recentRates(key: SeriesKey, from: number, to: number): Promise<RatePoint[]> {
-      const r = await rows('recentRates', [key.source, key.currency, iso(from), iso(to)]);
+    async minuteRates(key: SeriesKey, from: number, to: number): Promise<RatePoint[]> {
+      const r = await rows('minuteRates', [key.source, key.currency, iso(from), iso(to)]);
       return r.map((x) => ({ ts: x.ts as Date, rate: num(x.rate) }));
     },
     async latestRates(source: string, since: number): Promise<LatestRate[]> {

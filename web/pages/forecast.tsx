@@ -28,7 +28,7 @@ async function parseForecastRequest(deps: AreaDeps, query: URLSearchParams) {
 export async function loadForecast(deps: AreaDeps, series: SeriesKey) {
   const now = deps.clock.now();
   const [recent, forecasts, scores, latest] = await Promise.all([
-    deps.queries.recentRates(series, now - HOUR, now + 60_000),
+    deps.queries.minuteRates(series, now - HOUR, now + 60_000),
     deps.queries.latestForecasts(series, now - DAY),
     deps.queries.latestScores(series, now - 7 * DAY),
     deps.queries.latestRates(series.source, now - DAY),

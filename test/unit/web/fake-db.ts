@@ -14,14 +14,30 @@ type Rows = Record<string, unknown>[];
 export type Answers = Record<string, Rows | ((params: unknown[]) => Rows) | Error>;
 
 const byText = new Map<string, string>();
-for (const q of [...webQueries().values(), ...analyticsQueries().values()]) byText.set(q.sql, q.name);
+/** Queries with `{slot}`s, matched by pattern and named `name:value,...` (`historyView:1d`). */
+const bySlots: { re: RegExp; name: string }[] = [];
+for (const q of [...webQueries().values(), ...analyticsQueries().values()]) {
+  byText.set(q.sql, q.name);
+  const escaped = q.sql.replace(/[.*+?^$()|[\]\\]/g, '\\$&');
+  if (/\{\w+\}/.test(q.sql))
+    bySlots.push({ re: new RegExp(`^${escaped.replace(/\{\w+\}/g, '(\\w+)')}$`), name: q.name });
+}
+const nameOf = (sql: string): string => {
+  const named = byText.get(sql);
+  if (named) return named;
+  for (const { re, name } of bySlots) {
+    const m = re.exec(sql);
+    if (m) return `${name}:${m.slice(1).join(',')}`;
+  }
+  return `<unnamed: ${sql.slice(0, 40)}>`;
+};
 
 export function makeFakeDb(answers: Answers = {}) {
   const calls: { name: string; params: unknown[] }[] = [];
   let down: Error | null = null;
   const db: Db = {
     async query<R extends object>(sql: string, params: unknown[] = []) {
-      const name = byText.get(sql) ?? `<unnamed: ${sql.slice(0, 40)}>`;
+      const name = nameOf(sql);
       calls.push({ name, params });
       if (down) throw down;
       const a = answers[name];
@@ -80,11 +96,13 @@ export function sampleAnswers(): Answers {
         count: '1440',
       },
     ],
-    historyRaw1min: (params) =>
+    // blockchain's last two hours of minute rows, ending at 91,059 on the last whole minute.
+    minuteRates: (params) =>
       params[0] !== 'blockchain'
         ? []
-        : Array.from({ length: 120 }, (_, i) => ({ ts: t(NOW - 120 * MIN + i * MIN), rate: 90_000 + i })),
-    recentRates: Array.from({ length: 60 }, (_, i) => ({ ts: t(last - (59 - i) * MIN), rate: 91_000 + i })),
+        : Array.from({ length: 120 }, (_, i) => ({ ts: t(last - (119 - i) * MIN), rate: 90_940 + i })).filter(
+            (r) => r.ts >= new Date(String(params[2])) && r.ts < new Date(String(params[3])),
+          ),
     latestRates: [
       { ts: t(last), currency: 'USD', rate: 91_059 },
       { ts: t(last), currency: 'EUR', rate: 84_000 },

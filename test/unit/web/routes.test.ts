@@ -82,7 +82,7 @@ describe('pages', () => {
   it('history: a day is drawn from minute buckets with the rolling band', async () => {
     const { app, calls } = makeTestApp();
     const html = await (await app.request('/history?range=1d&window=30m')).text();
-    expect(calls.map((c) => c.name)).toContain('historyRaw1min');
+    expect(calls.map((c) => c.name)).toContain('minuteRates');
     const spec = JSON.parse(
       /data-chart="([^"]*)"/
         .exec(html)![1]!
@@ -102,7 +102,7 @@ describe('pages', () => {
   it('history: a year reads the hourly view in 1-day buckets', async () => {
     const { app, calls } = makeTestApp();
     expect((await app.request('/history?range=1y')).status).toBe(200);
-    expect(calls.map((c) => c.name)).toContain('historyView1day');
+    expect(calls.map((c) => c.name)).toContain('historyView:1d');
   });
 
   it('forecast: latest rate, projections of every model with intervals, skill and coverage, polling itself', async () => {
@@ -509,7 +509,7 @@ describe('the first minutes', () => {
     'with %i minutes of rates and no forecast, the forecast page states the real condition',
     async (n, text) => {
       const answers = sampleAnswers();
-      answers.recentRates = minutes(n);
+      answers.minuteRates = minutes(n);
       answers.latestForecasts = [];
       const { app } = makeTestApp(answers);
       const html = await (await app.request('/forecast')).text();
@@ -535,7 +535,7 @@ describe('the first minutes', () => {
     });
     answers.hourly = [row(last - (last % 3_600_000))];
     answers.daily = [row(last - (last % 86_400_000))];
-    answers.historyRaw1min = [{ ts: new Date(last), rate: 2 }];
+    answers.minuteRates = [{ ts: new Date(last), rate: 2 }];
     const { app } = makeTestApp(answers);
     const html = await (await app.request(path)).text();
     const spec = JSON.parse(/data-chart="([^"]*)"/.exec(html)![1]!.replace(/&quot;/g, '"')) as {
