@@ -112,7 +112,13 @@ export function runService(
       const shutdown = () => {
         log.info('stopping');
         if (graceMs !== undefined) setTimeout(() => process.exit(0), graceMs).unref();
-        void stop().then(() => process.exit(0));
+        stop().then(
+          () => process.exit(0),
+          (err: unknown) => {
+            log.error({ err }, `${name} shutdown failed`);
+            process.exit(1);
+          },
+        );
       };
       for (const s of ['SIGINT', 'SIGTERM'] as const) process.once(s, shutdown);
     },

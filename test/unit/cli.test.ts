@@ -1,6 +1,6 @@
 /** What every CLI shares: one-line failures, --help and unknown flags, and logs without terminal codes off a terminal. */
-import { spawnSync } from 'node:child_process';
-import { describe, expect, it } from 'vitest';
+import { spawn, spawnSync } from 'node:child_process';
+import { describe, expect, it, vi } from 'vitest';
 import { S3Unavailable, asAwsError } from '../../common/aws.ts';
 import { failureLine } from '../../common/cli.ts';
 import { ConfigError, parseConfig } from '../../common/config.ts';
@@ -92,5 +92,28 @@ describe('logs off a terminal', () => {
     });
     expect(r.stderr).toBe('');
     expect(r.stdout).toBe('mvn says hi\n');
+  });
+
+  it.each([
+    ['stops cleanly', 0, ''],
+    ['fails to stop', 1, "throw new Error('flush lost');"],
+  ])('a service that %s on SIGTERM exits %i, saying why', async (_, code, stopBody) => {
+    // The timer stands for the server or loop that keeps a real service alive until its stop.
+    const main =
+      "import { runService } from './common/cli.ts';" +
+      "runService('demo', async (_c, log) => { const t = setInterval(() => {}, 60_000); log.info('up');" +
+      `return async () => { clearInterval(t); ${stopBody} }; });`;
+    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', main], {
+      env: { ...process.env, LOG_LEVEL: 'info' },
+    });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d));
+    child.stderr.on('data', (d: Buffer) => (out += d));
+    const exited = new Promise<number | null>((res) => child.on('exit', res));
+    await vi.waitFor(() => expect(out).toContain('"up"'), { timeout: 20_000, interval: 50 });
+    child.kill('SIGTERM');
+    expect(await exited).toBe(code);
+    if (code) expect(out).toMatch(/"flush lost".*"msg":"demo shutdown failed"/);
+    else expect(out).not.toContain('failed');
   });
 });
