@@ -6,8 +6,7 @@ import type { Db } from '../sql/db.ts';
 import { makeEnvelopes } from './archive/envelope.ts';
 import type { Archive } from './archive/firehose.ts';
 import type { Http } from './http.ts';
-import { rateKey } from './replay/minutes.ts';
-import { readKeys } from './replay/tables.ts';
+import { readSeriesMinutes, readSourcesWithRows } from './replay/tables.ts';
 import { CANDLE_VENUES, candleRates } from './sources/candles.ts';
 import type { Store } from './store.ts';
 
@@ -36,9 +35,8 @@ export async function runCandles(
     const quote = venue.pairs[pair]!;
     for (let from = run.from; from < run.to; from += venue.page * MINUTE) {
       const to = Math.min(run.to, from + venue.page * MINUTE);
-      const have = (await readKeys(deps.db, from, to)).rates;
-      const mine = [...have].filter((k) => k.endsWith(`|${run.venue}|${quote}`));
-      if (mine.length === (to - from) / MINUTE && ++c.skipped) continue;
+      const have = await readSeriesMinutes(deps.db, { source: run.venue, currency: quote }, from, to);
+      if (have.size === (to - from) / MINUTE && ++c.skipped) continue;
       const url = venue.url(deps.config, pair, from, to);
       const deadline = deps.clock.now() + MINUTE;
       const attempts = await deps.http.fetchAttempts(url, { accept: 'application/json' }, deadline);
@@ -47,7 +45,7 @@ export async function runCandles(
       const paged = envelopes.map((e) => ({ ...e, candles: { from, to } }));
       await deps.archive.put(paged);
       const got = candleRates(paged.at(-1)!);
-      const fresh = got.rates.filter((r) => !have.has(rateKey(r)));
+      const fresh = got.rates.filter((r) => !have.has(r.ts));
       if (fresh.length) await deps.store.write({ rates: fresh });
       c.pages++;
       c.rows += fresh.length;
@@ -63,8 +61,8 @@ export async function runCandles(
 /** On start: the last 12 h of candles, in the background, for every polled venue with no row in that time. */
 export async function warmUp(deps: CandleDeps & { log: Log; sources: SourceName[] }): Promise<void> {
   const to = Math.floor(deps.clock.now() / MINUTE) * MINUTE;
-  const have = [...(await readKeys(deps.db, to - WARM_UP_MS, to)).rates].map((k) => k.split('|')[1]);
-  for (const venue of deps.sources.filter((s) => CANDLE_VENUES[s] && !have.includes(s))) {
+  const have = await readSourcesWithRows(deps.db, to - WARM_UP_MS, to);
+  for (const venue of deps.sources.filter((s) => CANDLE_VENUES[s] && !have.has(s))) {
     const pairs = Object.keys(CANDLE_VENUES[venue]!.pairs);
     try {
       const c = await runCandles({ venue, pairs, from: to - WARM_UP_MS, to }, deps);

@@ -1,4 +1,5 @@
--- Queries of the replay from the raw archive (ingest/replay/), shared by `replay-s3` and the gap-repair job.
+-- Queries of the replay from the raw archive (ingest/replay/), shared by `replay-s3` and the gap-repair job, and of
+-- the candles backfill.
 -- Timestamps travel as ISO-8601 strings: compared with a column (`ts >= $1`) they take its type; elsewhere they
 -- are cast `$n::varchar::timestamp` (QuestDB 9.3.4 types a bare `$n::timestamp` parameter as DOUBLE).
 
@@ -18,6 +19,14 @@ SELECT ts, source, currency FROM rates WHERE ts >= $1 AND ts < $2;
 
 -- name: pollKeys :many
 SELECT ts, source, attempt, poller FROM polls WHERE ts >= $1 AND ts < $2;
+
+-- name: seriesMinutes :many
+-- The minutes of one series stored in a span: the pages a candles backfill need not fetch again.
+SELECT ts FROM rates WHERE source = $1 AND currency = $2 AND ts >= $3 AND ts < $4;
+
+-- name: sourcesWithRows :many
+-- The sources with any rate in a span: the venues the candles warm-up leaves alone.
+SELECT DISTINCT source FROM rates WHERE ts >= $1 AND ts < $2;
 
 -- name: loadProgress :many
 SELECT done_until, status, state FROM replay_progress WHERE run_key = $1;

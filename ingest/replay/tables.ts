@@ -1,4 +1,4 @@
-/** What a replay reads from QuestDB, and its progress record (`replay_progress`). */
+/** What a replay and the candles backfill read from QuestDB, and a replay's progress record (`replay_progress`). */
 import type { Db } from '../../sql/db.ts';
 import { loadQueries, pick } from '../../sql/loader.ts';
 import { JUMP_LOOKBACK_MS } from '../normalize.ts';
@@ -37,6 +37,23 @@ export async function readKeys(db: Db, from: number, to: number): Promise<Stored
     rates: new Set(rates.map((r) => rateKey({ ...r, ts: r.ts.getTime() }))),
     polls: new Set(polls.map((p) => pollKey({ ...p, ts: p.ts.getTime() }))),
   };
+}
+
+/** The minutes (epoch ms) stored of one source and currency in [from, to). */
+export async function readSeriesMinutes(
+  db: Db,
+  series: { source: string; currency: string },
+  from: number,
+  to: number,
+): Promise<Set<number>> {
+  const params = [series.source, series.currency, iso(from), iso(to)];
+  return new Set((await db.query<{ ts: Date }>(pick(Q, 'seriesMinutes'), params)).map((r) => r.ts.getTime()));
+}
+
+/** The sources with any `rates` row in [from, to). */
+export async function readSourcesWithRows(db: Db, from: number, to: number): Promise<Set<string>> {
+  const rows = await db.query<{ source: string }>(pick(Q, 'sourcesWithRows'), [iso(from), iso(to)]);
+  return new Set(rows.map((r) => r.source));
 }
 
 /** What a killed run resumes with: the jump check's memory and the counters after its last saved batch. */
