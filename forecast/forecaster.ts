@@ -95,11 +95,13 @@ export async function runForecastMinute(deps: Deps, origin: number) {
   const keys = [...new Map(rows.map((r) => [`${r.source}/${r.currency}`, r])).values()];
   const promoted = deps.promote ? await deps.promote(origin, keys) : undefined;
   const { forecasts, skipped } = forecastAll(rows, origin, PRODUCTION_MODELS, promoted);
+  // Each skip at debug; the round's line at info groups them by reason (a new install skips hundreds a minute).
   for (const s of skipped)
-    deps.log.info({ source: s.source, currency: s.currency, model: s.model }, `skipped: ${s.reason}`);
+    deps.log.debug({ source: s.source, currency: s.currency, model: s.model }, `skipped: ${s.reason}`);
   if (forecasts.length) await deps.ilp.write((s) => writeRows(s, TABLES.forecasts, forecasts));
   const series = new Set(forecasts.map((f) => `${f.source}/${f.currency}`)).size;
-  return { series, forecasts: forecasts.length, skipped: skipped.length, ms: performance.now() - t0 };
+  const skips = summarizeSkips(skipped);
+  return { series, forecasts: forecasts.length, skipped: skipped.length, skips, ms: performance.now() - t0 };
 }
 
 /** Origins missed while QuestDB was down are caught up (at most an hour of them), oldest first. */

@@ -35,6 +35,8 @@ describe('forecaster on the real stack', () => {
         v += 25 * rnd();
       }
     }
+    // A series too short to forecast: skipped, and counted by reason in the round's summary.
+    for (const i of [58, 59, 60]) rates.push({ ts: m(i), currency: 'GBP', rate: 48_000 });
     const ilp = await makeIlp(config);
     const write = (rows: typeof rates) =>
       ilp.write(async (snd) => {
@@ -59,6 +61,7 @@ describe('forecaster on the real stack', () => {
     const round = await runForecastMinute({ db, ilp, log }, m(60));
     expect(round.series).toBe(2);
     expect(round.forecasts).toBe(2 * 2 * 3);
+    expect(round.skips).toEqual({ 'too few points (N < N)': { count: 1, examples: [`${source}/GBP`] } });
     await waitFor(
       async () => (await db.query(`SELECT ts FROM forecasts WHERE source = $1`, [source])).length === 12,
       20_000,
