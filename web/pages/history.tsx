@@ -82,6 +82,11 @@ const Results: FC<{ r: HistoryRequest; h: HistoryResult }> = ({ r, h }) => {
     );
   const last = h.points.at(-1)!;
   const fromView = r.range.to - r.range.from > RAW_SPAN_LIMIT_MS;
+  const read = fromView
+    ? 'from the hourly view rates_1h'
+    : h.interval === '1m'
+      ? 'the minute rows themselves'
+      : 'SAMPLE BY over the minute rows';
   return (
     <>
       <Chart
@@ -91,8 +96,7 @@ const Results: FC<{ r: HistoryRequest; h: HistoryResult }> = ({ r, h }) => {
       <dl class="facts">
         <dt>Buckets</dt>
         <dd>
-          {h.points.length} of {inWords(h.interval)} (
-          {fromView ? 'from the hourly view rates_1h' : 'SAMPLE BY over the minute rows'})
+          {h.points.length} of {inWords(h.interval)} ({read})
         </dd>
         <dt>Rolling window</dt>
         <dd>

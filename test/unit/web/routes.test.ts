@@ -83,6 +83,7 @@ describe('pages', () => {
     const { app, calls } = makeTestApp();
     const html = await (await app.request('/history?range=1d&window=30m')).text();
     expect(calls.map((c) => c.name)).toContain('minuteRates');
+    expect(html).toMatch(/\d+ of 1 minute \(the minute rows themselves\)/);
     const spec = JSON.parse(
       /data-chart="([^"]*)"/
         .exec(html)![1]!
