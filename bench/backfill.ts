@@ -271,6 +271,15 @@ export async function timeBaseline(batches: Batch[]): Promise<number> {
   return s;
 }
 
+/** What a replay from the bench's bucket needs besides its store. */
+const fromBucket = (db: Db, s3: S3Client) => ({
+  db,
+  archive: makeS3ArchiveStore(s3, config.RAW_BUCKET),
+  prefix: config.RAW_PREFIX,
+  archiveName: `s3://${config.RAW_BUCKET}/${config.RAW_PREFIX}`,
+  clock: systemClock,
+});
+
 export async function timeReplay(
   db: Db,
   s3: S3Client,
@@ -281,12 +290,8 @@ export async function timeReplay(
   // arrival slack after it, 24 h by default, has been read).
   let firstBatch: number | null = null;
   const summary = await runReplay(replayOptions(), {
-    db,
+    ...fromBucket(db, s3),
     store: makeQuestdbStore(ilp),
-    archive: makeS3ArchiveStore(s3, config.RAW_BUCKET),
-    prefix: config.RAW_PREFIX,
-    archiveName: `s3://${config.RAW_BUCKET}/${config.RAW_PREFIX}`,
-    clock: systemClock,
     onProgress: (p) => {
       if (firstBatch === null && p.writtenThisRun > 0) firstBatch = (performance.now() - t0) / 1000;
     },
@@ -302,14 +307,7 @@ export async function timeReadOnly(db: Db, s3: S3Client): Promise<number> {
   const t0 = performance.now();
   const summary = await runReplay(
     { ...replayOptions(), resumable: false },
-    {
-      db,
-      store: { write: async () => {} },
-      archive: makeS3ArchiveStore(s3, config.RAW_BUCKET),
-      prefix: config.RAW_PREFIX,
-      archiveName: `s3://${config.RAW_BUCKET}/${config.RAW_PREFIX}`,
-      clock: systemClock,
-    },
+    { ...fromBucket(db, s3), store: { write: async () => {} } },
   );
   if (summary.counters.envelopes !== ENVELOPES) throw new Error('the read-only replay missed envelopes');
   return (performance.now() - t0) / 1000;
