@@ -101,7 +101,13 @@ export async function runForecastMinute(deps: Deps, origin: number) {
   if (forecasts.length) await deps.ilp.write((s) => writeRows(s, TABLES.forecasts, forecasts));
   const series = new Set(forecasts.map((f) => `${f.source}/${f.currency}`)).size;
   const skips = summarizeSkips(skipped);
-  return { series, forecasts: forecasts.length, skipped: skipped.length, skips, ms: performance.now() - t0 };
+  return {
+    series,
+    forecasts: forecasts.length,
+    skipped: skipped.length,
+    skips,
+    ms: Math.round(performance.now() - t0),
+  };
 }
 
 /** Origins missed while QuestDB was down are caught up (at most an hour of them), oldest first. */
@@ -126,14 +132,18 @@ export function makeForecastJob(deps: Deps, delayMs: number): Job {
   };
 }
 
-/** Skips grouped by reason (numbers in reasons folded), with a few examples each: one log line per round. */
+/** A reason's numeric detail, such as "(5 < 10)": left out of the group, kept with the example. */
+const DETAIL = /\s*\(([^)]*\d[^)]*)\)/;
+
+/** Skips grouped by reason, with a few examples each and their detail: one log line per round. */
 export function summarizeSkips(skipped: Skip[]): Record<string, { count: number; examples: string[] }> {
   const out: Record<string, { count: number; examples: string[] }> = {};
   for (const s of skipped) {
-    const key = s.reason.replace(/\d+(\.\d+)?/g, 'N');
-    const e = (out[key] ??= { count: 0, examples: [] });
+    const detail = DETAIL.exec(s.reason);
+    const e = (out[detail ? s.reason.replace(DETAIL, '') : s.reason] ??= { count: 0, examples: [] });
     e.count++;
-    if (e.examples.length < 3) e.examples.push(`${s.source}/${s.currency}${s.model ? `/${s.model}` : ''}`);
+    const name = `${s.source}/${s.currency}${s.model ? `/${s.model}` : ''}`;
+    if (e.examples.length < 3) e.examples.push(detail ? `${name} (${detail[1]})` : name);
   }
   return out;
 }

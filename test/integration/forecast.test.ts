@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { makeLogger } from '../../common/log.ts';
 import { makeDb } from '../../sql/db.ts';
 import { makeIlp } from '../../sql/ilp.ts';
-import { runForecastMinute } from '../../forecast/forecaster.ts';
+import { MIN_POINTS, runForecastMinute } from '../../forecast/forecaster.ts';
 import { makePromotion } from '../../forecast/promotion.ts';
 import { TABLES, writeRows } from '../../sql/tables.ts';
 import { scoreAt } from '../../forecast/scoring.ts';
@@ -61,7 +61,8 @@ describe('forecaster on the real stack', () => {
     const round = await runForecastMinute({ db, ilp, log }, m(60));
     expect(round.series).toBe(2);
     expect(round.forecasts).toBe(2 * 2 * 3);
-    expect(round.skips).toEqual({ 'too few points (N < N)': { count: 1, examples: [`${source}/GBP`] } });
+    const gbp = `${source}/GBP (3 < ${MIN_POINTS})`;
+    expect(round.skips).toEqual({ 'too few points': { count: 1, examples: [gbp] } });
     await waitFor(
       async () => (await db.query(`SELECT ts FROM forecasts WHERE source = $1`, [source])).length === 12,
       20_000,

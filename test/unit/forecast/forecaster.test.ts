@@ -124,7 +124,7 @@ describe('skill', () => {
 });
 
 describe('skip summary', () => {
-  it('groups skips by reason with numbers folded, keeping a few examples', () => {
+  it('groups skips by reason without their numeric detail, keeping a few examples with it', () => {
     const skips = ['USD', 'EUR', 'GBP', 'JPY'].map((c, i) => ({
       source: 'b',
       currency: c,
@@ -133,7 +133,7 @@ describe('skip summary', () => {
     }));
     skips.push({ source: 'b', currency: 'CHF', model: null, reason: 'flat series (every rate equal)' });
     expect(summarizeSkips(skips)).toEqual({
-      'too few points (N < N)': { count: 4, examples: ['b/USD', 'b/EUR', 'b/GBP'] },
+      'too few points': { count: 4, examples: ['b/USD (0 < 10)', 'b/EUR (1 < 10)', 'b/GBP (2 < 10)'] },
       'flat series (every rate equal)': { count: 1, examples: ['b/CHF'] },
     });
   });
