@@ -137,7 +137,7 @@ export function makePoller(deps: PollerDeps) {
       archive,
       store,
     };
-    log.info(summary, 'polled');
+    log.info({ ...summary, minute: new Date(minute).toISOString() }, 'polled');
     return summary;
   }
 

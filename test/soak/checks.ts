@@ -298,7 +298,7 @@ export async function checkForecasts(db: Db, sources: string[], from: number, to
 }
 
 /** The fields of a poller's log record the soak reads. */
-type PollRecord = { msg?: string; minute?: number; source?: string; store?: string };
+type PollRecord = { msg?: string; minute?: string; source?: string; store?: string };
 
 /** A service's log line (`<service> | <pino JSON>`) as its service and record; null when it is not one. */
 export function logRecord(line: string): { service: string; record: PollRecord } | null {
@@ -323,8 +323,8 @@ export function lostPolls(lines: string[]): Set<string> {
   for (const line of lines) {
     if (!line.includes('"store":"lost"')) continue;
     const r = logRecord(line);
-    if (r?.record.msg === 'polled' && typeof r.record.minute === 'number')
-      out.add(`${iso(r.record.minute)}|${r.record.source}|${POLLER_IDS[r.service] ?? r.service}`);
+    if (r?.record.msg === 'polled' && typeof r.record.minute === 'string')
+      out.add(`${r.record.minute}|${r.record.source}|${POLLER_IDS[r.service] ?? r.service}`);
   }
   return out;
 }

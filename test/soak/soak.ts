@@ -288,7 +288,12 @@ async function main(): Promise<number> {
           const watch = (line: string) => {
             if (!line.includes('"polled"')) return;
             const r = logRecord(line);
-            if (r?.service !== 'poller' || r.record.msg !== 'polled' || r.record.minute !== minute) return;
+            if (
+              r?.service !== 'poller' ||
+              r.record.msg !== 'polled' ||
+              r.record.minute !== new Date(minute).toISOString()
+            )
+              return;
             if (r.record.source) others.delete(r.record.source);
             if (others.size === 0) allPolled();
           };

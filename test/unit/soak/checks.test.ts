@@ -7,6 +7,7 @@ import { envelope } from '../ingest/helpers.ts';
 
 const MIN = 60_000;
 const T = Date.UTC(2031, 0, 5, 10, 0);
+const iso = (ms: number) => new Date(ms).toISOString();
 
 const served = (source: SourceName, minute: number, body: string, at = minute + 2_000): ServedResponse => ({
   source,
@@ -60,9 +61,15 @@ describe('lostPolls', () => {
   const line = (service: string, o: object) => `${service} | ${JSON.stringify({ level: 30, ...o })}`;
   it('keys the polls a poller logged as lost on the way to QuestDB by minute, source and poller id', () => {
     const lines = [
-      line('pressure-1', { msg: 'polled', source: 'coinbase', minute: T, archive: 'sent', store: 'lost' }),
-      line('poller', { msg: 'polled', source: 'blockchain', minute: T + MIN, store: 'lost' }),
-      line('poller', { msg: 'polled', source: 'coindesk', minute: T, store: 'spooled' }),
+      line('pressure-1', {
+        msg: 'polled',
+        source: 'coinbase',
+        minute: iso(T),
+        archive: 'sent',
+        store: 'lost',
+      }),
+      line('poller', { msg: 'polled', source: 'blockchain', minute: iso(T + MIN), store: 'lost' }),
+      line('poller', { msg: 'polled', source: 'coindesk', minute: iso(T), store: 'spooled' }),
       line('pressure-1', { msg: 'SPOOL FULL: batch could not be kept', channel: 'store', store: 'lost' }),
       'pressure-1 | "store":"lost" but not JSON',
     ];
