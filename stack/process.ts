@@ -97,7 +97,12 @@ export function run(cmd: string, args: string[], opts: SpawnOptions = {}): Promi
       [child.stdout, process.stdout],
       [child.stderr, process.stderr],
     ] as const)
-      if (from) createInterface({ input: from }).on('line', (line) => to.write(`${stripAnsi(line)}\n`));
+      if (from)
+        createInterface({ input: from }).on('line', (line) => {
+          // A line that was only terminal codes is left out, not printed as a blank line.
+          const text = stripAnsi(line);
+          if (text.trim() || !line) to.write(`${text}\n`);
+        });
     child.once('error', (err) => reject(new Error(`${cmd} could not start: ${err.message}`, { cause: err })));
     child.once('exit', (code) =>
       code === 0 ? resolve() : reject(new Error(`${cmd} ${args.join(' ')} exited with status ${code}`)),
