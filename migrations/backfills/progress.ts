@@ -63,7 +63,8 @@ export type Progress = {
 export function makeProgress(out: ProgressOut, clock: Clock, opts: { plainEveryMs?: number } = {}): Progress {
   const tty = out.isTTY === true;
   const every = tty ? 200 : (opts.plainEveryMs ?? 5_000);
-  let last = -Infinity;
+  // A bar is drawn at once; a plain line only once there is progress to report.
+  let last = tty ? -Infinity : clock.now();
   let drawn = false;
   const draw = (s: ProgressState) => {
     if (tty) {

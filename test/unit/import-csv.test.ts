@@ -190,10 +190,14 @@ describe('progress display', () => {
 
     const plain: string[] = [];
     const q = makeProgress({ write: (x: string) => plain.push(x) }, clock, { plainEveryMs: 1_000 });
-    q.update(s);
+    q.update(s); // nothing yet at the start: the first line comes after a period
     now = 500;
     q.update(s);
     now = 1_000;
+    q.update(s);
+    now = 1_500;
+    q.update(s);
+    now = 2_000;
     q.update(s);
     expect(plain).toEqual([`progress: ${formatStats(s)}\n`, `progress: ${formatStats(s)}\n`]);
   });
