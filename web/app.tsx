@@ -81,7 +81,8 @@ export function makeApp(deps: WebDeps): Hono {
     deps.log?.debug({ method: c.req.method, path: c.req.path, status: c.res.status }, 'request');
   });
 
-  app.get('/', (c) => c.redirect('/forecast', 302));
+  // The query goes along: a link such as /?source=kraken&currency=USD opens that series.
+  app.get('/', (c) => c.redirect(`/forecast${new URL(c.req.url).search}`, 302));
   app.route('/static', staticRoutes());
   app.route('/forecast', forecastRoutes(area));
   app.route('/history', historyRoutes(area));

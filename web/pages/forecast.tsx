@@ -6,7 +6,7 @@ import type { Hono } from 'hono';
 import type { FC } from 'hono/jsx';
 import type { Forecast, LatestRate, Score, SeriesKey } from '../../sql/web.ts';
 import type { AreaDeps } from '../context.ts';
-import { fmtAge, fmtInt, fmtPct, fmtRate, fmtTime } from '../format.ts';
+import { fmtAge, fmtInt, fmtPct, fmtRate, fmtTime, shownSign } from '../format.ts';
 import { AreaBody, Chart, Select, Table, url, Retrying, type ChartSpec, type Col } from '../layout.tsx';
 import { areaRoutes } from '../page-routes.tsx';
 import { MIN_POINTS, WINDOW_MINUTES } from '../../forecast/forecaster.ts';
@@ -92,8 +92,9 @@ const BANDS = [
   { upper: 4, lower: 5, fill: 'rgba(29, 78, 216, 0.18)' },
 ];
 
+/** Better or worse than persistence as shown: a skill that rounds to 0.0 % is neither. */
 const skillClass = (s: Score) =>
-  s.skill === null || s.skill === 0 ? 'num' : s.skill > 0 ? 'num good' : 'num bad';
+  s.skill === null ? 'num' : ['num bad', 'num', 'num good'][shownSign(s.skill) + 1]!;
 const SCORES: Col<Score>[] = [
   ['Span', (s) => s.span],
   ['Horizon', (s) => `${s.horizon} min`, 'num'],

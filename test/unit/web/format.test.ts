@@ -1,7 +1,7 @@
 /** How numbers, times and CSV look. */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { fmtAge, fmtRate, fmtTime, toCsv } from '../../../web/format.ts';
+import { fmtAge, fmtPct, fmtRate, fmtTime, shownSign, toCsv } from '../../../web/format.ts';
 
 describe('fmtRate', () => {
   it('groups thousands and keeps two decimals, like Intl en-US', () => {
@@ -15,6 +15,20 @@ describe('fmtRate', () => {
     );
     expect(fmtRate(null)).toBe('–');
     expect(fmtRate(Number.NaN)).toBe('–');
+  });
+});
+
+describe('fmtPct and shownSign', () => {
+  it('never shows -0.0 %, and a fraction that shows as 0.0 % has no sign', () => {
+    expect(fmtPct(0.1234)).toBe('12.3 %');
+    expect(fmtPct(-0.0000001)).toBe('0.0 %');
+    expect(fmtPct(null)).toBe('–');
+    fc.assert(
+      fc.property(fc.double({ min: -2, max: 2, noNaN: true }), (v) => {
+        const shown = Number(fmtPct(v).replace(' %', ''));
+        expect(shownSign(v)).toBe(shown === 0 ? 0 : Math.sign(shown));
+      }),
+    );
   });
 });
 

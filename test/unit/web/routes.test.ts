@@ -28,6 +28,8 @@ describe('pages', () => {
     const res = await app.request('/');
     expect(res.status).toBe(302);
     expect(res.headers.get('location')).toBe('/forecast');
+    const named = await app.request('/?source=kraken&currency=USD');
+    expect(named.headers.get('location')).toBe('/forecast?source=kraken&currency=USD');
   });
 
   it.each(PAGES)(
