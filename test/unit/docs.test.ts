@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { VARIABLES } from '../../common/config.ts';
 import { configTable } from '../../stack/config-table.ts';
-import { MOTO_VERSION, QUESTDB_VERSION } from '../../stack/versions.ts';
+import { MOTO_VERSION, PYSPARK_VERSION, QUESTDB_VERSION } from '../../stack/versions.ts';
 import { SERVICES } from '../../stack/services.ts';
 
 const readme = readFileSync('README.md', 'utf8');
@@ -29,6 +29,12 @@ describe('docs/operations.md', () => {
       operations,
     )?.[1];
     expect(section).toBe(configTable());
+  });
+});
+
+describe('docs/lake.md', () => {
+  it('installs the PySpark version the tests run', () => {
+    expect(readFileSync('docs/lake.md', 'utf8')).toContain(`pip install pyspark==${PYSPARK_VERSION}`);
   });
 });
 
