@@ -101,13 +101,8 @@ export async function runForecastMinute(deps: Deps, origin: number) {
   if (forecasts.length) await deps.ilp.write((s) => writeRows(s, TABLES.forecasts, forecasts));
   const series = new Set(forecasts.map((f) => `${f.source}/${f.currency}`)).size;
   const skips = summarizeSkips(skipped);
-  return {
-    series,
-    forecasts: forecasts.length,
-    skipped: skipped.length,
-    skips,
-    ms: Math.round(performance.now() - t0),
-  };
+  const ms = Math.round(performance.now() - t0);
+  return { series, forecasts: forecasts.length, skipped: skipped.length, skips, ms };
 }
 
 /** Origins missed while QuestDB was down are caught up (at most an hour of them), oldest first. */
