@@ -12,7 +12,7 @@ import { commandLine, isAlive } from '../common/pidlock.ts';
 import { acquireLock, AlreadyRunning, type Lock } from './lock.ts';
 import { emulatorDataDir, installMoto, startMoto } from './moto.ts';
 import { installQuestdb, startQuestdb } from './questdb.ts';
-import { isUp, liveChildren, nodeArgs, spawnManaged, stopManaged, type Managed } from './process.ts';
+import { isUp, liveChildren, nodeArgs, spawnManaged, stopManaged, stopPid, type Managed } from './process.ts';
 import { SERVICES, demoEnv, restartDelay, type ServiceSpec } from './services.ts';
 import { formatLogLine, plainOutput, stripAnsi } from './logfmt.ts';
 
@@ -50,13 +50,16 @@ async function main(): Promise<void> {
   mkdirSync(stackDir, { recursive: true });
 
   let lock: Lock;
+  const leftovers: Promise<void>[] = [];
   try {
     lock = acquireLock(resolve(stackDir, 'run.lock'), (stale) => {
       // A crashed supervisor's children are stopped only if they still look like ours.
       for (const [name, pid] of Object.entries(stale.children)) {
         if (isAlive(pid) && (commandLine(pid) ?? '').includes(stackDir.split('/').pop() ?? '.stack')) {
           say(`stopping ${name} (pid ${pid}) left behind by a crashed run`);
-          process.kill(pid, 'SIGTERM');
+          leftovers.push(
+            stopPid(pid, name === 'questdb' ? 30_000 : 10_000).then(() => void say(`${name} stopped`)),
+          );
         }
       }
     });
@@ -67,6 +70,7 @@ async function main(): Promise<void> {
     }
     throw err;
   }
+  await Promise.all(leftovers); // their ports and data folders must be free before anything starts
 
   const running: Managed[] = [];
   const children = () => Object.fromEntries(running.map((m) => [m.name, m.child.pid ?? 0]));

@@ -1,6 +1,7 @@
 /**
  * `npm start` end to end, on a stack folder and ports of its own: it comes up with the schema, a second start is
- * refused while it runs, and Ctrl-C (SIGINT to the supervisor) leaves no java or python process behind.
+ * refused while it runs, Ctrl-C (SIGINT to the supervisor) leaves no java or python process behind, and a start
+ * after a crash stops what the crashed run left before it starts anew.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
@@ -114,4 +115,20 @@ describe('npm start (the supervisor)', () => {
     // SIGKILLed: gone as soon as the kernel has reaped them.
     await waitFor(async () => Object.values(children).filter(isAlive).length === 0, 3_000, 'children killed');
   }, 180_000);
+
+  it('after a crash, the next start stops what the crashed run left and comes up', async () => {
+    const first = await startSupervisor();
+    const children = (JSON.parse(readFileSync(resolve(stackDir, 'run.lock'), 'utf8')) as LockState).children;
+    first.sup.kill('SIGKILL');
+    await first.exited;
+    expect(isAlive(children.questdb!)).toBe(true); // still holding its ports and data folder
+
+    const { sup, exited, out } = await startSupervisor();
+    expect(out()).toMatch(/stopping questdb \(pid \d+\) left behind by a crashed run/);
+    expect(out()).toMatch(/questdb stopped/);
+    expect(isAlive(children.questdb!)).toBe(false);
+    sup.kill('SIGINT');
+    expect(await exited).toBe(0);
+    expect(processesUsing(stackDir)).toEqual([]);
+  }, 240_000);
 });

@@ -6,6 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { logConf, serverConf } from '../../stack/questdb.ts';
 import { formatLogLine } from '../../stack/logfmt.ts';
 import { acquireLock, AlreadyRunning } from '../../stack/lock.ts';
+import { stopPid } from '../../stack/process.ts';
+import { isAlive } from '../../common/pidlock.ts';
 import { RESTART_MAX_MS, RESTART_MIN_MS, RESTART_STABLE_MS, restartDelay } from '../../stack/services.ts';
 
 describe('local stack pieces', () => {
@@ -63,6 +65,21 @@ describe('local stack pieces', () => {
     const again = acquireLock(path, (s) => stale.push(s));
     expect(stale).toEqual([{ pid: child.pid, children: { moto: 999999 } }]);
     again.release();
+  });
+});
+
+describe('stopPid', () => {
+  it('stops a process that ignores SIGTERM with SIGKILL after the grace period, and waits until it is gone', async () => {
+    const child = spawn(process.execPath, [
+      '-e',
+      "process.on('SIGTERM', () => {}); setInterval(() => {}, 1e3); console.log('ready')",
+    ]);
+    await new Promise((r) => child.stdout.once('data', r)); // its SIGTERM handler is in place
+    const exited = new Promise((r) => child.once('exit', (_code, signal) => r(signal)));
+    await stopPid(child.pid!, 300);
+    expect(await exited).toBe('SIGKILL');
+    expect(isAlive(child.pid!)).toBe(false);
+    await stopPid(child.pid!, 300); // gone already: nothing to do, no error
   });
 });
 
