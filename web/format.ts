@@ -17,11 +17,8 @@ export function fmtRate(v: Num): string {
 export const fmtInt = (v: Num): string => (known(v) ? intFmt.format(v) : '–');
 
 /** A fraction as a percentage with one decimal ("0.0 %", never "-0.0 %"). */
-export function fmtPct(v: Num): string {
-  if (!known(v)) return '–';
-  const text = (v * 100).toFixed(1);
-  return `${text === '-0.0' ? '0.0' : text} %`;
-}
+export const fmtPct = (v: Num): string =>
+  known(v) ? `${(v * 100).toFixed(1).replace(/^-(0\.0)$/, '$1')} %` : '–';
 
 /** The sign a fraction shows as a percentage with one decimal: 0 when it shows as 0.0 %. */
 export const shownSign = (v: number): number => Math.sign(Number((v * 100).toFixed(1))) || 0;
