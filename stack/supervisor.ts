@@ -53,9 +53,10 @@ async function main(): Promise<void> {
   const leftovers: Promise<void>[] = [];
   try {
     lock = acquireLock(resolve(stackDir, 'run.lock'), (stale) => {
-      // A crashed supervisor's children are stopped only if they still look like ours.
+      // A crashed supervisor's children (services too) are stopped only if they still look like ours.
       for (const [name, pid] of Object.entries(stale.children)) {
-        if (isAlive(pid) && (commandLine(pid) ?? '').includes(stackDir.split('/').pop() ?? '.stack')) {
+        const cmd = commandLine(pid) ?? '';
+        if (isAlive(pid) && (cmd.includes(stackDir) || cmd.includes(ROOT))) {
           say(`stopping ${name} (pid ${pid}) left behind by a crashed run`);
           leftovers.push(
             stopPid(pid, name === 'questdb' ? 30_000 : 10_000).then(() => void say(`${name} stopped`)),
