@@ -108,7 +108,8 @@ export async function stopPid(pid: number, graceMs: number): Promise<void> {
 /** Run a command to completion, inheriting output; reject with its status when it fails. */
 export function run(cmd: string, args: string[], opts: SpawnOptions = {}): Promise<void> {
   return new Promise((resolve, reject) => {
-    // Installers (mvn, pip) write terminal codes even when told not to: off a terminal, they are stripped.
+    // Installers (mvn, pip) write terminal codes even when told not to: off a terminal, they are stripped (and a
+    // line of nothing else dropped, not printed blank).
     const plain = plainOutput(process.stdout, process.env);
     const child = spawn(cmd, args, { stdio: plain ? ['ignore', 'pipe', 'pipe'] : 'inherit', ...opts });
     for (const [from, to] of [
@@ -117,7 +118,6 @@ export function run(cmd: string, args: string[], opts: SpawnOptions = {}): Promi
     ] as const)
       if (from)
         createInterface({ input: from }).on('line', (line) => {
-          // A line that was only terminal codes is left out, not printed as a blank line.
           const text = stripAnsi(line);
           if (text.trim() || !line) to.write(`${text}\n`);
         });

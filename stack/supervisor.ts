@@ -53,10 +53,11 @@ async function main(): Promise<void> {
   const leftovers: Promise<void>[] = [];
   try {
     lock = acquireLock(resolve(stackDir, 'run.lock'), (stale) => {
-      // A crashed supervisor's children (services too) are stopped only if they still look like ours.
+      // A crashed run's children, if still ours (pids are reused): the stack folder or a service's entry file.
+      const ours = [stackDir, ...SERVICES.map((s) => resolve(ROOT, s.entry).replace(/\.ts$/, '.'))];
       for (const [name, pid] of Object.entries(stale.children)) {
         const cmd = commandLine(pid) ?? '';
-        if (isAlive(pid) && (cmd.includes(stackDir) || cmd.includes(ROOT))) {
+        if (isAlive(pid) && ours.some((p) => cmd.includes(p))) {
           say(`stopping ${name} (pid ${pid}) left behind by a crashed run`);
           leftovers.push(
             stopPid(pid, name === 'questdb' ? 30_000 : 10_000).then(() => void say(`${name} stopped`)),

@@ -59,11 +59,10 @@ export type Progress = {
   done(s: ProgressState): void;
 };
 
-/** A progress display on `out` (usually stderr): redrawn every 200 ms on a TTY, a plain line every 5 s otherwise. */
+/** Progress on `out` (stderr): a TTY's bar drawn at once and every 200 ms, else a plain line every 5 s from 5 s. */
 export function makeProgress(out: ProgressOut, clock: Clock, opts: { plainEveryMs?: number } = {}): Progress {
   const tty = out.isTTY === true;
   const every = tty ? 200 : (opts.plainEveryMs ?? 5_000);
-  // A bar is drawn at once; a plain line only once there is progress to report.
   let last = tty ? -Infinity : clock.now();
   let drawn = false;
   const draw = (s: ProgressState) => {
