@@ -1,6 +1,7 @@
 /** Configuration, parsed once per process: environment over `.env` over defaults, every problem at once. */
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseEnv } from 'node:util';
 import { z } from 'zod';
 import { parseIsoTime } from './time.ts';
@@ -304,6 +305,13 @@ function withEmulator(c: Config): Config {
 
 /** The file of settings that `npm start` and every CLI read alike, in the working directory. */
 export const ENV_FILE = '.env';
+
+/** A configured folder as an absolute path: a relative one is in the project (nearest folder with package.json). */
+export function projectPath(path: string, from = fileURLToPath(new URL('.', import.meta.url))): string {
+  let dir = from;
+  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
+  return resolve(dir, path);
+}
 
 /** The variables of `dir/.env` (none when there is no such file); a name the project does not read is refused. */
 export function readEnvFile(dir: string = process.cwd()): Record<string, string> {

@@ -2,14 +2,17 @@
 import { closeSync, openSync, readFileSync, rmSync, unlinkSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 
-export function isAlive(pid: number): boolean {
+/** Send `signal` (0: none) to process `pid`; false when there is no such process. */
+export function signalPid(pid: number, signal: NodeJS.Signals | 0): boolean {
   try {
-    process.kill(pid, 0);
+    process.kill(pid, signal);
     return true;
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
+
+export const isAlive = (pid: number): boolean => signalPid(pid, 0);
 
 /** A process's command line (Linux /proc), or null where it cannot be read. */
 export function commandLine(pid: number): string | null {

@@ -15,8 +15,7 @@ import {
 } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import type { Config } from '../common/config.ts';
+import { projectPath, type Config } from '../common/config.ts';
 import { takePidLock } from '../common/pidlock.ts';
 
 export type SpoolChannel = 'archive' | 'store';
@@ -48,11 +47,10 @@ export class SpoolFull extends Error {
 const CHANNELS: SpoolChannel[] = ['archive', 'store'];
 /** A queued batch's file name: wall-clock stamp and sequence number, zero-padded so names sort in order. */
 const NAME = /^(\d{15})-(\d{9})\.json$/;
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 /** The folder holding every poller's spool: SPOOL_DIR, or STACK_DIR/spool. */
 export function spoolBase(config: Pick<Config, 'SPOOL_DIR' | 'STACK_DIR'>): string {
-  return resolve(ROOT, config.SPOOL_DIR || resolve(ROOT, config.STACK_DIR, 'spool'));
+  return projectPath(config.SPOOL_DIR || join(config.STACK_DIR, 'spool'));
 }
 
 /** The spool folder of the poller named POLLER_ID. */

@@ -1,11 +1,10 @@
 /** The AWS emulator (moto server, run by stack/moto_archive.py so its S3 is durable) in a virtualenv. */
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Config } from '../common/config.ts';
+import { projectPath, type Config } from '../common/config.ts';
 import { MOTO_VERSION } from './versions.ts';
 import { installVenv, type Say, isUp, spawnManaged, waitForHttp, type Managed } from './process.ts';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const MOTO_LAUNCHER = fileURLToPath(new URL('./moto_archive.py', import.meta.url));
 
 /** The virtualenv's python, which runs the launcher. */
@@ -15,7 +14,7 @@ export function motoPython(stackDir: string): string {
 
 /** The folder of the emulator's S3 objects: EMULATOR_DATA_DIR, or STACK_DIR/s3. */
 export function emulatorDataDir(config: Pick<Config, 'EMULATOR_DATA_DIR' | 'STACK_DIR'>): string {
-  return resolve(ROOT, config.EMULATOR_DATA_DIR || resolve(ROOT, config.STACK_DIR, 's3'));
+  return projectPath(config.EMULATOR_DATA_DIR || join(config.STACK_DIR, 's3'));
 }
 
 /** `<stackDir>/venv` with `moto[server]` pinned; returns its python. */

@@ -3,7 +3,7 @@ import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process'
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { isAlive } from '../common/pidlock.ts';
+import { isAlive, signalPid } from '../common/pidlock.ts';
 import { formatLogLine, plainOutput, stripAnsi } from './logfmt.ts';
 
 /** Where installers report progress. */
@@ -90,17 +90,10 @@ export async function stopManaged(m: Managed, graceMs = 10_000): Promise<void> {
 
 /** Stop a process that is not our child (a crashed run's): SIGTERM, SIGKILL after `graceMs`; resolves when gone. */
 export async function stopPid(pid: number, graceMs: number): Promise<void> {
-  const send = (signal: NodeJS.Signals) => {
-    try {
-      process.kill(pid, signal);
-    } catch {
-      // gone already
-    }
-  };
-  send('SIGTERM');
+  signalPid(pid, 'SIGTERM');
   const killAt = Date.now() + graceMs;
   while (isAlive(pid)) {
-    if (Date.now() >= killAt) send('SIGKILL');
+    if (Date.now() >= killAt) signalPid(pid, 'SIGKILL');
     await new Promise((r) => setTimeout(r, 100));
   }
 }

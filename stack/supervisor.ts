@@ -3,7 +3,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isMain, parseFlags, usageLine } from '../common/cli.ts';
-import { configEnv, loadConfigOrExit, loadEnv, type Config } from '../common/config.ts';
+import { configEnv, loadConfigOrExit, loadEnv, projectPath, type Config } from '../common/config.ts';
 import { makeLogger } from '../common/log.ts';
 import { makeDb } from '../sql/db.ts';
 import { runMigrations } from '../migrations/migrate.ts';
@@ -46,7 +46,7 @@ async function main(): Promise<void> {
   }
   const baseEnv = loadEnv();
   const baseConfig = loadConfigOrExit(baseEnv);
-  const stackDir = resolve(ROOT, baseConfig.STACK_DIR);
+  const stackDir = projectPath(baseConfig.STACK_DIR);
   mkdirSync(stackDir, { recursive: true });
 
   let lock: Lock;
@@ -59,9 +59,7 @@ async function main(): Promise<void> {
         const cmd = commandLine(pid) ?? '';
         if (isAlive(pid) && ours.some((p) => cmd.includes(p))) {
           say(`stopping ${name} (pid ${pid}) left behind by a crashed run`);
-          leftovers.push(
-            stopPid(pid, name === 'questdb' ? 30_000 : 10_000).then(() => void say(`${name} stopped`)),
-          );
+          leftovers.push(stopPid(pid, name === 'questdb' ? 30_000 : 10_000));
         }
       }
     });

@@ -1,9 +1,17 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, configEnv, loadEnv, parseConfig, readEnvFile, VARIABLES } from '../../common/config.ts';
+import {
+  ConfigError,
+  configEnv,
+  loadEnv,
+  parseConfig,
+  projectPath,
+  readEnvFile,
+  VARIABLES,
+} from '../../common/config.ts';
 
 describe('configuration', () => {
   it('has a default for every variable that parses', () => {
@@ -132,5 +140,21 @@ describe('configuration', () => {
     expect(env.STACK_EMULATOR).toBe('false');
     expect(parseConfig(env)).toEqual(own);
     expect(parseConfig(configEnv(parseConfig({})))).toEqual(parseConfig({}));
+  });
+});
+
+describe('projectPath', () => {
+  it('puts a relative folder in the project, from the sources and from compiled code in dist/ alike', () => {
+    expect(projectPath('.stack')).toBe(resolve('.stack')); // the tests run from the project folder
+    const root = mkdtempSync(join(tmpdir(), 'project-'));
+    try {
+      writeFileSync(join(root, 'package.json'), '{}');
+      mkdirSync(join(root, 'dist', 'common'), { recursive: true });
+      expect(projectPath('.stack', join(root, 'dist', 'common'))).toBe(join(root, '.stack'));
+      expect(projectPath('.stack', join(root, 'common'))).toBe(join(root, '.stack'));
+      expect(projectPath('/var/lib/btc', join(root, 'dist', 'common'))).toBe('/var/lib/btc');
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });
