@@ -84,7 +84,8 @@ export function parseQuery<K extends FieldName>(query: URLSearchParams, allowed:
   for (const [name, value] of query) {
     const shownName = name.length > MAX_PARAM_LENGTH ? `${name.slice(0, 20)}...` : name;
     if (!(allowed as readonly string[]).includes(name)) {
-      problems.push(`unknown parameter "${shownName}"; allowed: ${allowed.join(', ')}`);
+      const known = allowed.length ? `allowed: ${allowed.join(', ')}` : 'this takes none';
+      problems.push(`unknown parameter "${shownName}"; ${known}`);
       continue;
     }
     if (seen.has(name)) {

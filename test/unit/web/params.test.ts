@@ -34,6 +34,11 @@ describe('parseQuery', () => {
     );
   });
 
+  it('names the allowed parameters, or says there are none', () => {
+    expect(() => parseQuery(q('x=1'), ['source'])).toThrow(/^unknown parameter "x"; allowed: source$/);
+    expect(() => parseQuery(q('x=1'), [])).toThrow(/^unknown parameter "x"; this takes none$/);
+  });
+
   it('throws only ParamError, for any text in any parameter', () => {
     fc.assert(
       fc.property(
