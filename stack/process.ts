@@ -93,6 +93,7 @@ export async function stopPid(pid: number, graceMs: number): Promise<void> {
   signalPid(pid, 'SIGTERM');
   const killAt = Date.now() + graceMs;
   while (isAlive(pid)) {
+    if (Date.now() >= killAt + 5_000) throw new Error(`pid ${pid} outlived SIGKILL (not ours?)`);
     if (Date.now() >= killAt) signalPid(pid, 'SIGKILL');
     await new Promise((r) => setTimeout(r, 100));
   }

@@ -70,7 +70,6 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  await Promise.all(leftovers); // their ports and data folders must be free before anything starts
 
   const running: Managed[] = [];
   const children = () => Object.fromEntries(running.map((m) => [m.name, m.child.pid ?? 0]));
@@ -105,11 +104,11 @@ async function main(): Promise<void> {
   for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(s, onSignal);
 
   try {
+    await Promise.all(leftovers); // their ports and data folders must be free before anything starts
     const host = baseConfig.QUESTDB_HOST;
-    if (await isUp(`http://${host}:${baseConfig.QUESTDB_HEALTH_PORT}/`))
-      throw new Error(
-        `port ${baseConfig.QUESTDB_HEALTH_PORT} already answers: another QuestDB is running there`,
-      );
+    const health = baseConfig.QUESTDB_HEALTH_PORT;
+    if (await isUp(`http://${host}:${health}/`))
+      throw new Error(`port ${health} already answers: another QuestDB is running there`);
     const jar = await installQuestdb(stackDir, say);
     const motoPython = baseConfig.STACK_EMULATOR ? await installMoto(stackDir, say) : null;
 

@@ -81,6 +81,19 @@ describe('stopPid', () => {
     expect(isAlive(child.pid!)).toBe(false);
     await stopPid(child.pid!, 300); // gone already: nothing to do, no error
   });
+
+  it('gives up with an error on a process that outlives SIGKILL, instead of waiting forever', async () => {
+    // A zombie: exited, never reaped by its parent (a shell that became `sleep`), so it still "exists".
+    const parent = spawn('sh', ['-c', 'sleep 0 & echo $!; exec sleep 60']);
+    const zombie = Number(
+      await new Promise<string>((r) => parent.stdout.once('data', (d: Buffer) => r(String(d)))),
+    );
+    try {
+      await expect(stopPid(zombie, 100)).rejects.toThrow(`pid ${zombie} outlived SIGKILL`);
+    } finally {
+      parent.kill('SIGKILL');
+    }
+  }, 15_000);
 });
 
 describe('restartDelay', () => {
