@@ -282,18 +282,14 @@ async function main(): Promise<number> {
           // slow answer outlasts the fallback (20 s into the minute), so blockchain is mid-wait either way.
           fake.inject('blockchain', { kind: 'slow', ms: Math.round(25_000 / args.speed) }, 1);
           const minute = minuteAt(e.at);
+          const minuteIso = new Date(minute).toISOString(); // as the poller logs it
           const others = new Set(['coinbase', 'coingecko', 'coindesk']);
           let allPolled = () => {};
           const polled = new Promise<void>((resolve) => (allPolled = resolve));
           const watch = (line: string) => {
             if (!line.includes('"polled"')) return;
             const r = logRecord(line);
-            if (
-              r?.service !== 'poller' ||
-              r.record.msg !== 'polled' ||
-              r.record.minute !== new Date(minute).toISOString()
-            )
-              return;
+            if (r?.service !== 'poller' || r.record.msg !== 'polled' || r.record.minute !== minuteIso) return;
             if (r.record.source) others.delete(r.record.source);
             if (others.size === 0) allPolled();
           };
