@@ -242,7 +242,6 @@ export type SpoolStatusRow = Row<'spool'>;
 export type ForecastRow = Row<'forecasts'>;
 export type ScoreRow = Row<'scores'>;
 export type JobRunRow = Row<'jobRuns'>;
-export type ReplayProgressRow = Row<'replayProgress'>;
 
 /** How a value goes into an ILP row of each column type; empty symbols and non-finite numbers are left NULL. */
 const PUT: Record<ColumnType, (s: Sender, name: string, v: unknown) => unknown> = {
@@ -275,7 +274,7 @@ export type Batch = {
   rejections?: RejectionRow[];
   sources?: SourceRow[];
   spool?: SpoolStatusRow[];
-  progress?: ReplayProgressRow[];
+  progress?: Row<'replayProgress'>[];
 };
 
 /** Append a batch's rows: rates, then polls, rejections, currencies, sources, spool status, replay progress. */

@@ -176,7 +176,8 @@ export async function runReplay(opts: ReplayOptions, deps: ReplayDeps): Promise<
     const state = { previous: normalizer.state(), counters: { ...c } };
     const batch = { from: outs[0]!.minute, to, outs, state };
     [outs, rows] = [[], 0];
-    if (writes.length >= WRITES_AHEAD) await writes.shift();
+    // The next batch is built and sent before reading goes on, so reading fills the wait for QuestDB's ack.
+    if (writes.length >= WRITES_AHEAD) await writes.shift()?.then(() => new Promise((r) => setImmediate(r)));
     // Candle rows lie before their page's minute: the stored keys are read from the earliest row on.
     const low = batch.outs.reduce((m, o) => o.candles.reduce((n, r) => Math.min(n, r.ts), m), batch.from);
     const storedKeys = T.readKeys(db, low, to);
@@ -238,12 +239,11 @@ export async function runReplay(opts: ReplayOptions, deps: ReplayDeps): Promise<
     const p = { doneUntil: opts.to, status: 'done' as const, state, lastKey: pos.lastKey };
     await T.saveProgress(deps.store, run, { ...p, at: clock.now() });
   }
-  const { ratesThisRun } = pos;
   return {
     runKey: key,
     resumedFrom,
     counters: c,
-    ratesThisRun,
+    ratesThisRun: pos.ratesThisRun,
     staleDays: [...staleDays].sort(),
     interrupted: !done,
   };
