@@ -102,6 +102,8 @@ async function main(): Promise<void> {
     }
   };
   for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(s, onSignal);
+  // A closed output (`npm start | head`) stops the stack as a signal does; the write errors after it are moot.
+  process.stdout.on('error', () => firstSignalAt || onSignal('SIGPIPE'));
 
   try {
     await Promise.all(leftovers); // their ports and data folders must be free before anything starts

@@ -11,13 +11,6 @@ export function excerpt(text: string, max = EXCERPT_CHARS): string {
   return flat.length > max ? `${flat.slice(0, max)}…` : flat;
 }
 
-/** Header lookup by name in any case: clients differ in how they spell header names. */
-export function headerValue(headers: Record<string, string>, name: string): string | undefined {
-  const want = name.toLowerCase();
-  for (const [k, v] of Object.entries(headers)) if (k.toLowerCase() === want) return v;
-  return undefined;
-}
-
 const fail = (reason: Rejection['reason'], detail: string): Rejection => ({ currency: null, reason, detail });
 
 /**
@@ -33,7 +26,8 @@ export function rejectResponse(res: RawResponse): Rejection | null {
     return fail(reason, `HTTP ${String(res.status)}${tail}`);
   }
   if (body.trim() === '') return fail('empty_body', `HTTP ${res.status} with an empty body`);
-  const type = headerValue(res.headers ?? {}, 'content-type') ?? '';
+  // Header names in any case: clients differ in how they spell them.
+  const type = Object.entries(res.headers ?? {}).find(([k]) => k.toLowerCase() === 'content-type')?.[1] ?? '';
   if (/text\/html/i.test(type) || body.trimStart().startsWith('<')) {
     // Proxies and CDNs answer with HTML error pages, sometimes with status 200.
     return fail('html_page', `HTML instead of JSON (content-type ${type || 'absent'}): ${excerpt(body, 80)}`);

@@ -1,7 +1,7 @@
 /**
  * `npm start` end to end, on a stack folder and ports of its own: it comes up with the schema, a second start is
- * refused while it runs, Ctrl-C (SIGINT to the supervisor) leaves no java or python process behind, and a start
- * after a crash stops what the crashed run left before it starts anew.
+ * refused while it runs, Ctrl-C (SIGINT to the supervisor) or a closed output leaves no java or python process
+ * behind, and a start after a crash stops what the crashed run left before it starts anew.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
@@ -114,6 +114,18 @@ describe('npm start (the supervisor)', () => {
     expect(Date.now() - t0).toBeLessThan(3_000);
     // SIGKILLed: gone as soon as the kernel has reaped them.
     await waitFor(async () => Object.values(children).filter(isAlive).length === 0, 3_000, 'children killed');
+  }, 180_000);
+
+  it('a closed output (npm start | head) stops everything as Ctrl-C does', async () => {
+    const { sup, exited, out } = await startSupervisor();
+    const children = (JSON.parse(readFileSync(resolve(stackDir, 'run.lock'), 'utf8')) as LockState).children;
+    sup.stdout.destroy();
+    // The supervisor finds its output gone at its next line: the one saying the killed service restarts.
+    process.kill(children.web!, 'SIGKILL');
+    expect(await exited).toBe(0);
+    expect(out()).not.toMatch(/EPIPE|Error/);
+    expect(Object.values(children).filter(isAlive)).toEqual([]);
+    expect(processesUsing(stackDir)).toEqual([]);
   }, 180_000);
 
   it('after a crash, the next start stops what the crashed run left and comes up', async () => {
