@@ -453,6 +453,7 @@ async function main(config_: Config = config): Promise<void> {
       ceiling: medianOf('ceiling', (x) => x.seconds),
       replay: medianOf('replay', (x) => x.seconds),
       read: medianOf('read', (x) => x.seconds),
+      firstBatch: medianOf('replay', (x) => x.firstBatchSeconds ?? NaN),
       nodeCpu: {
         ceiling: medianOf('ceiling', (x) => x.cpu.node),
         replay: medianOf('replay', (x) => x.cpu.node),
@@ -466,7 +467,8 @@ async function main(config_: Config = config): Promise<void> {
     );
     say(
       `median seconds: ceiling ${split.ceiling.toFixed(2)}, replay ${split.replay.toFixed(2)}, replay without ` +
-        `writes ${split.read.toFixed(2)} (${pct(split.read / split.ceiling)} of the ceiling); node CPU seconds: ` +
+        `writes ${split.read.toFixed(2)} (${pct(split.read / split.ceiling)} of the ceiling), replay's first batch ` +
+        `written after ${split.firstBatch.toFixed(2)}; node CPU seconds: ` +
         `ceiling ${split.nodeCpu.ceiling.toFixed(1)}, replay ${split.nodeCpu.replay.toFixed(1)}, replay without writes ` +
         `${split.nodeCpu.read.toFixed(1)}`,
     );

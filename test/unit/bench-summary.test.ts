@@ -45,7 +45,7 @@ describe("npm run bench's summary table", () => {
     expect(perRound).toMatchObject({ ratio: '0.78', met: 'NO' });
   });
 
-  it("sets the replay's reading alone beside the ceiling, when the run measured it", () => {
+  it("sets the replay's reading alone beside the ceiling, and its wait for the first batch, when measured", () => {
     const j = structuredClone(fixture('backfill'));
     expect(summarize('backfill', j)).toHaveLength(2);
     j.medianSeconds = { ceiling: 4, replay: 5, read: 1.6 };
@@ -54,6 +54,14 @@ describe("npm run bench's summary table", () => {
       value: '1.60',
       baseline: 'ILP ceiling 4.00 s, replay 5.00 s',
       ratio: '0.40',
+    });
+    j.medianSeconds = { ceiling: 4, replay: 5, read: 1.6, firstBatch: 0.6 };
+    j.inputs = { ...(j.inputs as object), slackMs: 86_400_000 };
+    expect(summarize('backfill', j)[3]).toMatchObject({
+      figure: 'replay-s3 first batch written after, median of rounds (s)',
+      value: '0.60',
+      baseline: 'replay 5.00 s, reading 24 h of arrivals first',
+      ratio: '0.12',
     });
   });
 
