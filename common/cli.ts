@@ -36,6 +36,21 @@ export function runCli(name: string, main: () => Promise<number>): void {
   );
 }
 
+/** A whole-number flag from `min` to `max`: its value, and a refusal naming flag and value in `errors` if not. Pure. */
+export function wholeNumber(
+  errors: string[],
+  flag: string,
+  text: string | undefined,
+  min = 1,
+  max = Infinity,
+) {
+  const n = Number(text);
+  const range = max === Infinity ? `≥ ${min}` : `from ${min} to ${max}`;
+  if (!text?.trim() || !Number.isInteger(n) || n < min || n > max)
+    errors.push(`--${flag} must be a whole number ${range}, got "${text}"`);
+  return n;
+}
+
 /** A usage problem as one line with the pointer to `--help`. Pure. */
 export function usageLine(name: string, errors: string[], help: string): string {
   return `${name}: ${errors.join('; ')} (${help} for usage)`;

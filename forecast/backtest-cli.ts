@@ -8,7 +8,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { isMain, parseFlags, runCli, usageExit } from '../common/cli.ts';
+import { isMain, parseFlags, runCli, usageExit, wholeNumber } from '../common/cli.ts';
 import { loadEnv, parseConfig } from '../common/config.ts';
 import { describeRefusal, parseTimestamp } from '../common/time.ts';
 import { checkDb, makeDb, type Db } from '../sql/db.ts';
@@ -80,12 +80,6 @@ export type CliOptions = {
   store: boolean;
 };
 
-const int = (v: string | undefined, name: string, errors: string[], min = 1): number => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min) errors.push(`${name} must be a whole number ≥ ${min}, got "${v}"`);
-  return n;
-};
-
 /** Parse and check the command line, reporting every problem at once. Pure. */
 export function parseBacktestArgs(args: string[]): CliOptions | { errors: string[] } {
   const values = parseFlags(args, {
@@ -148,7 +142,7 @@ export function parseBacktestArgs(args: string[]): CliOptions | { errors: string
   if (typeof format === 'object') errors.push(format.error);
   else if (format && mode !== 'csv') errors.push('--format needs --csv');
   if (from >= to) errors.push('--from must be before --to');
-  const horizons = values.horizons.split(',').map((h) => int(h, '--horizons', errors));
+  const horizons = values.horizons.split(',').map((h) => wholeNumber(errors, 'horizons', h));
   const models = values.models ? values.models.split(',').map((m) => m.trim()) : null;
   if (models) {
     try {
@@ -168,10 +162,10 @@ export function parseBacktestArgs(args: string[]): CliOptions | { errors: string
     relatedCsv,
     ...(typeof format === 'string' ? { format } : {}),
     deriveSources: values['derive-sources'],
-    minutes: int(values.minutes, '--minutes', errors, 120),
-    seed: int(values.seed, '--seed', errors, 0),
+    minutes: wholeNumber(errors, 'minutes', values.minutes, 120),
+    seed: wholeNumber(errors, 'seed', values.seed, 0),
     models,
-    stride: int(values.stride, '--stride', errors),
+    stride: wholeNumber(errors, 'stride', values.stride),
     horizons,
     store: !values['no-store'],
   };

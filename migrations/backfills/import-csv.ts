@@ -2,7 +2,7 @@
 import { createReadStream, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { createInterface } from 'node:readline';
-import { parseFlags, usageExit } from '../../common/cli.ts';
+import { parseFlags, usageExit, wholeNumber } from '../../common/cli.ts';
 import { systemClock } from '../../common/clock.ts';
 import { SOURCE_NAMES, type Clock } from '../../common/types.ts';
 import { checkDb, makeDb } from '../../sql/db.ts';
@@ -76,9 +76,7 @@ export function parseImportArgs(args: string[]): ImportOptions | { errors: strin
   if (!currency) errors.push('--currency is required');
   else if (!/^[A-Z0-9]{2,12}$/.test(currency))
     errors.push(`--currency "${values.currency}" is not a currency code`);
-  const batchSize = Number(values['batch-size']);
-  if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 1_000_000)
-    errors.push('--batch-size must be a whole number from 1 to 1000000');
+  const batchSize = wholeNumber(errors, 'batch-size', values['batch-size'], 1, 1_000_000);
   const format = values.format === undefined ? undefined : parseFormat(values.format);
   if (typeof format === 'object') errors.push(format.error);
   if (errors.length) return { errors };

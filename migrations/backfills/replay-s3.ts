@@ -1,6 +1,6 @@
 /** `npm run backfill -- replay-s3`: rebuild a range of minutes from the raw archive; resumable. */
 import { checkBucket, makeS3 } from '../../common/aws.ts';
-import { failureLine, minuteRange, parseFlags, usageExit } from '../../common/cli.ts';
+import { failureLine, minuteRange, parseFlags, usageExit, wholeNumber } from '../../common/cli.ts';
 import { systemClock } from '../../common/clock.ts';
 import { describeRefusal, parseDuration } from '../../common/time.ts';
 import { SOURCE_NAMES, type SourceName } from '../../common/types.ts';
@@ -73,14 +73,8 @@ export function parseReplayArgs(args: string[]): ReplayCliOptions | { errors: st
   const sources = (names as SourceName[] | undefined) ?? null;
   const slack = parseDuration(values.slack);
   if (!slack.ok) errors.push(describeRefusal('--slack', values.slack, slack.reason));
-  const int = (name: 'batch-size' | 'concurrency', max: number) => {
-    const n = Number(values[name]);
-    if (!Number.isInteger(n) || n < 1 || n > max)
-      errors.push(`--${name} must be a whole number from 1 to ${max}`);
-    return n;
-  };
-  const batchRows = int('batch-size', 1_000_000);
-  const concurrency = int('concurrency', 64);
+  const batchRows = wholeNumber(errors, 'batch-size', values['batch-size'], 1, 1_000_000);
+  const concurrency = wholeNumber(errors, 'concurrency', values.concurrency, 1, 64);
   const progressEvery = Number(values['progress-every']);
   if (!Number.isFinite(progressEvery) || progressEvery < 0)
     errors.push('--progress-every must be seconds >= 0');

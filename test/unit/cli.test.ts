@@ -2,7 +2,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { describe, expect, it, vi } from 'vitest';
 import { S3Unavailable, asAwsError } from '../../common/aws.ts';
-import { failureLine } from '../../common/cli.ts';
+import { failureLine, wholeNumber } from '../../common/cli.ts';
 import { ConfigError, parseConfig } from '../../common/config.ts';
 import { DbUnavailable } from '../../sql/db.ts';
 import { plainOutput, stripAnsi } from '../../stack/logfmt.ts';
@@ -55,6 +55,25 @@ describe('failureLine', () => {
     );
     const answered = Object.assign(new Error('Access Denied'), { $metadata: { httpStatusCode: 403 } });
     expect(asAwsError(answered, aws)).toBe(answered);
+  });
+});
+
+describe('wholeNumber', () => {
+  it('takes whole numbers in range and refuses the rest, naming the flag and the value', () => {
+    const errors: string[] = [];
+    expect(wholeNumber(errors, 'rounds', '3')).toBe(3);
+    expect(wholeNumber(errors, 'seed', '0', 0)).toBe(0);
+    expect(wholeNumber(errors, 'batch-size', '1000000', 1, 1_000_000)).toBe(1_000_000);
+    expect(errors).toEqual([]);
+    for (const bad of ['0', '2.5', 'abc', '', ' ', '1e3x', '-1']) wholeNumber(errors, 'rounds', bad);
+    wholeNumber(errors, 'rounds', undefined);
+    wholeNumber(errors, 'concurrency', '65', 1, 64);
+    expect(errors).toEqual([
+      ...['0', '2.5', 'abc', '', ' ', '1e3x', '-1', 'undefined'].map(
+        (v) => `--rounds must be a whole number ≥ 1, got "${v}"`,
+      ),
+      '--concurrency must be a whole number from 1 to 64, got "65"',
+    ]);
   });
 });
 

@@ -101,7 +101,7 @@ describe('parseImportArgs', () => {
       '--file is required',
       '--source "Bad Name": use lower-case letters, digits, _ . - (at most 64)',
       '--currency "US$" is not a currency code',
-      '--batch-size must be a whole number from 1 to 1000000',
+      '--batch-size must be a whole number from 1 to 1000000, got "0"',
     ]);
     expect(parseImportArgs(['--file', 'a', '--source', 'coinbase', '--currency', 'USD'])).toEqual({
       errors: ['--source "coinbase" is a polled source; file imports under a name of their own'],

@@ -57,7 +57,7 @@ describe('replay-s3 arguments', () => {
       '--from is required',
       '--sources: unknown bitfinex; known: blockchain, coinbase, coingecko, coindesk, kraken, bitstamp, coinbase_exchange, gemini, binance',
       '--slack "later": not a duration such as 90m, 24h or 2d',
-      '--batch-size must be a whole number from 1 to 1000000',
+      '--batch-size must be a whole number from 1 to 1000000, got "0"',
     ]);
     expect(parseReplayArgs(['--from', '2031-01-05', '--to', '2031-01-05'])).toEqual({
       errors: ['--from must be before --to'],
