@@ -29,7 +29,12 @@ function run(name: Bench): Promise<{ code: number | null; out: string; seconds: 
 const fmtLoad = (l: number[]) => l.map((x) => x.toFixed(1)).join(' ');
 
 async function main(): Promise<number> {
-  const only = process.argv.slice(2).filter((a) => (BENCHES as readonly string[]).includes(a)) as Bench[];
+  const only = process.argv.slice(2) as Bench[];
+  const unknown = only.filter((a) => !BENCHES.includes(a));
+  if (unknown.length) {
+    process.stderr.write(`bench: unknown ${unknown.join(', ')}; known: ${BENCHES.join(', ')}\n`);
+    return 2;
+  }
   const chosen = only.length ? only : [...BENCHES];
   mkdirSync('bench/results', { recursive: true });
   const started = new Date().toISOString();

@@ -12,7 +12,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, totalmem, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import { benchFlags } from './flags.ts';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { makeS3 } from '../common/aws.ts';
 import { systemClock } from '../common/clock.ts';
@@ -25,10 +25,12 @@ import { PYSPARK_VERSION, QUESTDB_VERSION } from '../stack/versions.ts';
 import { waitForWal } from '../sql/wal.ts';
 import { startPrivateStack } from '../test/support/private-stack.ts';
 
-const { values: opts } = parseArgs({
-  options: { rounds: { type: 'string', default: '7' }, 'no-spark': { type: 'boolean', default: false } },
-});
-const ROUNDS = Number(opts.rounds);
+const { values: opts, counts } = benchFlags(
+  'export',
+  { rounds: { type: 'string', default: '7' }, 'no-spark': { type: 'boolean', default: false } },
+  { rounds: 1 },
+);
+const ROUNDS = counts.rounds;
 const DAY = Date.UTC(2024, 5, 3);
 const CURRENCIES =
   'USD EUR GBP JPY CHF CAD AUD NZD SEK NOK DKK PLN CZK HUF RON TRY ZAR BRL MXN INR CNY HKD SGD KRW TWD'.split(

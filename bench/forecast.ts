@@ -13,7 +13,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, totalmem } from 'node:os';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import { benchFlags } from './flags.ts';
 import { runBacktest, type TimeSeries } from '../forecast/backtest.ts';
 import { parseCloses } from '../forecast/closes.ts';
 import { forecastAll } from '../forecast/forecaster.ts';
@@ -31,13 +31,15 @@ const TARGETS = { ratioMax: 1, coverage90: [0.88, 0.92], fitMs: 5, cycleMs: 250,
 const SKLEARN_MS = 47;
 const say = (s: string) => process.stdout.write(`${s}\n`);
 
-const { values: opts } = parseArgs({
-  options: {
+const { values: opts, counts } = benchFlags(
+  'forecast',
+  {
     csv: { type: 'string', default: SHARED },
     stride: { type: 'string', default: '1' },
     cycles: { type: 'string', default: '30' },
   },
-});
+  { stride: 1, cycles: 1 },
+);
 
 const quantile = (xs: number[], q: number) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -79,7 +81,7 @@ if (existsSync(opts.csv)) {
   series = generated(14_400, 42);
   input = `${opts.csv} is absent: a generated random walk of 14,400 minutes (seed 42) instead`;
 }
-const stride = Number(opts.stride);
+const stride = counts.stride;
 say(`input: ${input}; rolling 60-minute windows every ${stride} min; horizons 1, 5, 10 min`);
 
 const t0 = performance.now();
@@ -167,7 +169,7 @@ function timeRounds(rows: RateRow[]) {
   const wall: number[] = [];
   const cpu: number[] = [];
   let forecasts = 0;
-  for (let i = 0; i < Number(opts.cycles); i++) {
+  for (let i = 0; i < counts.cycles; i++) {
     const w0 = performance.now();
     cpu.push(cpuMs(() => (forecasts = forecastAll(rows, origin).forecasts.length)));
     wall.push(performance.now() - w0);

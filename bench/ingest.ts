@@ -17,7 +17,6 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import type { Clock, SourceName } from '../common/types.ts';
 import { makeEnvelopes, type RawEnvelope } from '../ingest/archive/envelope.ts';
 import { advance, normalize, type Previous } from '../ingest/normalize.ts';
@@ -32,6 +31,7 @@ import { makeFakeApi } from '../fakes/server.ts';
 import { ALL_SOURCES, makeTestPoller } from '../test/integration/ingest-support.ts';
 import { fakeUrls } from '../test/support/fake-urls.ts';
 import { startPrivateStack } from '../test/support/private-stack.ts';
+import { benchFlags } from './flags.ts';
 
 const Q = loadQueries('./ingest.sql', import.meta.url);
 const RESULTS = fileURLToPath(new URL('./results/ingest.json', import.meta.url));
@@ -40,14 +40,12 @@ const SEED = 17;
 const WARMUP = 5;
 const say = (s: string) => process.stdout.write(`${s}\n`);
 
-const { values: opts } = parseArgs({
-  options: {
-    polls: { type: 'string', default: '200' },
-    envelopes: { type: 'string', default: '3000' },
-  },
-});
-const POLLS = Number(opts.polls);
-const ENVELOPES = Number(opts.envelopes);
+const { counts } = benchFlags(
+  'ingest',
+  { polls: { type: 'string', default: '200' }, envelopes: { type: 'string', default: '3000' } },
+  { polls: 1, envelopes: 1 },
+);
+const { polls: POLLS, envelopes: ENVELOPES } = counts;
 
 /** Nearest-rank percentile of sorted samples. */
 const percentile = (sorted: number[], p: number) =>

@@ -12,7 +12,7 @@ import { cpus, loadavg, release, totalmem } from 'node:os';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import { benchFlags } from './flags.ts';
 import { parseConfig } from '../common/config.ts';
 import { makeLogger } from '../common/log.ts';
 import { makeAnalytics, type Bucket } from '../sql/analytics.ts';
@@ -33,20 +33,19 @@ const START = Date.UTC(2023, 0, 1);
 const TARGET_P95_MS = 50;
 const say = (s: string) => process.stdout.write(`${s}\n`);
 
-const { values: opts } = parseArgs({
-  options: {
+const { values: opts, counts } = benchFlags(
+  'queries',
+  {
     currencies: { type: 'string', default: '25' },
     days: { type: 'string', default: '365' },
     iterations: { type: 'string', default: '50' },
     fresh: { type: 'boolean', default: false },
   },
-});
-const CURRENCIES = Array.from(
-  { length: Number(opts.currencies) },
-  (_, i) => `C${String(i).padStart(2, '0')}`,
+  { currencies: 1, days: 1, iterations: 1 },
 );
-const DAYS = Number(opts.days);
-const ITERATIONS = Number(opts.iterations);
+const CURRENCIES = Array.from({ length: counts.currencies }, (_, i) => `C${String(i).padStart(2, '0')}`);
+const DAYS = counts.days;
+const ITERATIONS = counts.iterations;
 const END = START + DAYS * DAY;
 const EXPECTED_ROWS = CURRENCIES.length * DAYS * 1440;
 

@@ -12,7 +12,9 @@ import { runBacktest } from '../forecast/backtest.ts';
 import { formatResult } from '../forecast/backtest-report.ts';
 import { pickModels } from '../forecast/candidates.ts';
 import { parseCloses } from '../forecast/closes.ts';
+import { benchFlags } from './flags.ts';
 
+benchFlags('venues', {}, {});
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const DATA = resolve(ROOT, '../shared/data');
 const FILES = {

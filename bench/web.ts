@@ -15,7 +15,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, totalmem } from 'node:os';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import { benchFlags } from './flags.ts';
 import autocannon from 'autocannon';
 import { parseConfig } from '../common/config.ts';
 import { makeLogger } from '../common/log.ts';
@@ -37,20 +37,19 @@ const DAY = 86_400_000;
 const TARGET_P95_MS = 50;
 const say = (s: string) => process.stdout.write(`${s}\n`);
 
-const { values: opts } = parseArgs({
-  options: {
+const { values: opts, counts } = benchFlags(
+  'web',
+  {
     currencies: { type: 'string', default: '25' },
     days: { type: 'string', default: '365' },
     requests: { type: 'string', default: '300' },
     connections: { type: 'string', default: '1' },
     fresh: { type: 'boolean', default: false },
   },
-});
-const CURRENCIES = Array.from(
-  { length: Number(opts.currencies) },
-  (_, i) => `C${String(i).padStart(2, '0')}`,
+  { currencies: 1, days: 1, requests: 1, connections: 1 },
 );
-const DAYS = Number(opts.days);
+const CURRENCIES = Array.from({ length: counts.currencies }, (_, i) => `C${String(i).padStart(2, '0')}`);
+const DAYS = counts.days;
 // A fixed end, so the kept data stays valid: the dashboard's clock is set to it.
 const END = Date.UTC(2026, 0, 1);
 const START = END - DAYS * DAY;
@@ -242,8 +241,8 @@ async function main(): Promise<void> {
     });
     await waitForHttp(`http://127.0.0.1:${WEB_PORT}/health`, 60_000);
 
-    const amount = Number(opts.requests);
-    const connections = Number(opts.connections);
+    const amount = counts.requests;
+    const connections = counts.connections;
     const cpu = cpus();
     const machine = {
       cpu: `${cpu[0]?.model ?? '?'} x ${cpu.length} cores`,
