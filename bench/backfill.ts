@@ -37,7 +37,8 @@ import { makeIlp } from '../sql/ilp.ts';
 import { loadQueries, pick } from '../sql/loader.ts';
 import { runBootstrap } from '../stack/bootstrap.ts';
 import { formatDuration } from '../migrations/backfills/progress.ts';
-import { parseDuration } from '../common/time.ts';
+import { describeRefusal, parseDuration } from '../common/time.ts';
+import { usageLine } from '../common/cli.ts';
 import { installMoto, startMoto } from '../stack/moto.ts';
 import { isUp, stopManaged, type Managed } from '../stack/process.ts';
 import { installQuestdb, startQuestdb } from '../stack/questdb.ts';
@@ -73,11 +74,13 @@ const {
   concurrency: CONCURRENCY,
 } = counts;
 const SLACK = parseDuration(opts.slack);
-const SLACK_MS = SLACK.ok ? SLACK.ms : badSlack(opts.slack);
+const SLACK_MS = SLACK.ok ? SLACK.ms : badSlack(SLACK.reason);
 export const END = START + ENVELOPES * MIN;
 
-function badSlack(text: string): never {
-  process.stderr.write(`bench:backfill: --slack "${text}" is not a duration such as 24h or 90m\n`);
+/** Refuse --slack as replay-s3 does, in the benches' one-line form. */
+function badSlack(reason: string): never {
+  const why = describeRefusal('--slack', opts.slack, reason);
+  process.stderr.write(`${usageLine('bench:backfill', [why], 'npm run bench:backfill -- --help')}\n`);
   process.exit(2);
 }
 
