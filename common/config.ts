@@ -119,8 +119,8 @@ export const VARIABLES = {
     wholeNumber.pipe(z.number().max(900, 'must be 0-900 (Firehose buffers at most 15 minutes)')),
     '900',
     'how long the delivery stream gathers envelopes into one S3 object (bootstrap only; 0-900): 900 makes an ' +
-      'object of 15 minutes, so a replay makes 15 times fewer GETs than at 60; the gap repair waits 15 minutes ' +
-      'for it. A stream that exists keeps its own',
+      'object of 15 minutes, so a replay makes 15 times fewer GETs than at 60; the gap repair checks an hour ' +
+      '20 minutes after it ends. A stream that exists keeps its own',
   ),
   SOURCES: v(
     commaList(

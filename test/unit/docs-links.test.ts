@@ -2,7 +2,7 @@
  * README.md and docs/*.md against the code: every `npm run` script they name exists, every relative link and
  * image resolves, and the environment variables they document are exactly the configuration schema's. The README
  * stays a short front page that links every docs page and quotes no dated or timed figure (bench/REPORT.md has
- * those), and the docs quote no benchmark figure either.
+ * those), the docs quote no benchmark figure either, and the migrations table lists the migrations there are.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -92,6 +92,15 @@ describe('docs', () => {
   it('documents every variable of the configuration schema somewhere', () => {
     const named = new Set(pages.flatMap((p) => variablesNamed(text.get(p)!)));
     for (const v of Object.keys(VARIABLES)) expect(named.has(v), `${v} is documented`).toBe(true);
+  });
+
+  it('docs/backfills.md lists every migration, and only those', () => {
+    const files = readdirSync('migrations').filter((f) => /^\d{4}_.+\.sql$/.test(f));
+    const listed = [...text.get('docs/backfills.md')!.matchAll(/^\| `(\d{4}_[^`]+\.sql)` /gm)].map(
+      (m) => m[1],
+    );
+    expect(files.length).toBeGreaterThan(0);
+    expect(listed).toEqual(files.sort());
   });
 
   describe('README.md', () => {
