@@ -10,7 +10,7 @@ export type RuleRow = Pick<BacktestRow, 'model' | 'ratio' | 'coverage90'> & {
 };
 
 /** The shortest span of origins that counts as evidence, the DM significance level and the 90% coverage band. */
-const RULES = { minSpanMs: 7 * 86_400_000, alpha: 0.05, coverage: [0.85, 0.95] } as const;
+const RULES = { minDays: 7, alpha: 0.05, coverage: [0.85, 0.95] } as const;
 
 /** The fallback: matches persistence's point forecasts, with a model-based interval. */
 const FALLBACK_MODEL = 'gp-wiener';
@@ -31,11 +31,10 @@ export function recommendModel(rows: readonly RuleRow[], spanMs: number): Recomm
       ? { model: FALLBACK_MODEL, reason: `${why}; ${FALLBACK_MODEL} is persistence-equivalent` }
       : { model: 'persistence', reason: `${why}; ${FALLBACK_MODEL} is not shown equivalent here` };
   };
-  const days = (spanMs / 86_400_000).toFixed(1);
-  if (!(spanMs >= RULES.minSpanMs))
-    return fallback(
-      `${days} days of origins is too short to choose a model (need ${RULES.minSpanMs / 86_400_000})`,
-    );
+  // Judged in tenths of a day, as reported: a week of origins, first to last, is a week less one stride.
+  const days = (Math.round(spanMs / 8_640_000) / 10).toFixed(1);
+  if (!(Number(days) >= RULES.minDays))
+    return fallback(`${days} days of origins is too short to choose a model (need ${RULES.minDays})`);
   let best: { model: string; ratio: number } | null = null;
   for (const [model, rs] of byModel) {
     if (model === 'persistence' || model === FALLBACK_MODEL) continue;

@@ -6,7 +6,12 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { BacktestResult, BacktestRow, TimeSeries } from '../../../forecast/backtest.ts';
+import {
+  originGrid,
+  type BacktestResult,
+  type BacktestRow,
+  type TimeSeries,
+} from '../../../forecast/backtest.ts';
 import { parseBacktestArgs, runBacktestCli, type CliOptions } from '../../../forecast/backtest-cli.ts';
 import { describeRow, formatAccounting } from '../../../forecast/backtest-report.ts';
 import { makeRunId, trackingSeries } from '../../../forecast/backtest-store.ts';
@@ -146,6 +151,25 @@ describe('recommendModel', () => {
     });
     const worse = [1, 5].map((h) => row('gp-wiener', h, 1.05, 3, 0.001));
     expect(recommendModel(worse, week).model).toBe('persistence');
+  });
+
+  it("counts the daily job's week of origins as a week: first to last is a week less one stride", () => {
+    const [DAY, end] = [86_400_000, Date.UTC(2031, 2, 10)];
+    const t = Float64Array.from({ length: 9 * 1440 }, (_, i) => end - 8 * DAY + i * 60_000);
+    const grid = originGrid(t, {
+      windowMinutes: 60,
+      minHorizon: 10,
+      stride: 5,
+      from: end - 7 * DAY,
+      to: end,
+    });
+    const span = (grid.count - 1) * grid.step;
+    expect(span).toBe(7 * DAY - 5 * 60_000);
+    const winner = [row('gp-icm', 1, 0.6, -8, 1e-9), row('gp-icm', 5, 0.9, -3, 0.003)];
+    expect(recommendModel([...base, ...winner], span).model).toBe('gp-icm');
+    expect(recommendModel([...base, ...winner], 6.9 * DAY).reason).toMatch(
+      /^6\.9 days of origins is too short/,
+    );
   });
 });
 
