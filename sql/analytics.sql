@@ -4,8 +4,8 @@
 -- (and then fails on the string), so bounds are written `$n::varchar::timestamp`; the planner still turns
 -- them into an interval scan of the partitions concerned.
 --
--- SAMPLE BY intervals and window frames cannot be bind parameters, so each allowed interval and window has
--- its own query below, chosen by name from a fixed list in sql/analytics.ts; user text never reaches SQL.
+-- SAMPLE BY intervals and window frames cannot be bind parameters, so the queries below have slots that
+-- sql/analytics.ts fills from a fixed list, one statement per allowed value; user text never reaches SQL.
 -- Buckets are calendar-aligned in UTC (weeks start on Monday); the wrapper aligns `from` down and `to` up to
 -- bucket boundaries first, because a SAMPLE BY ... FROM bound is also the alignment origin.
 
