@@ -5,6 +5,7 @@ import { nextDueAt, planWindows } from '../../jobs/scheduler.ts';
 import type { DayRef, Exporter } from '../../lake/export.ts';
 import { DAY_MS, dayOf, type LakeTable } from '../../lake/layout.ts';
 import type { Db } from '../../sql/db.ts';
+import { waitForWal } from '../../sql/wal.ts';
 
 const t = (s: string) => Date.parse(s);
 // waitForWal reads wal_tables(); no rows means nothing to wait for.
@@ -34,6 +35,20 @@ function fakeExporter(rowsOf: (table: LakeTable, day: string) => number, stale: 
   };
   return { exporter, calls, asked };
 }
+
+describe('waitForWal', () => {
+  it('throws, naming the table, when QuestDB has not applied what it acknowledged by the deadline', async () => {
+    const behind: Db = {
+      query: async <R extends object>() =>
+        [{ name: 'rates', suspended: false, writerTxn: 5, sequencerTxn: 9 }] as unknown as R[],
+      end: async () => {},
+    };
+    await expect(waitForWal(behind, ['rates', 'polls'], 0)).rejects.toThrow(
+      'QuestDB has not applied writes to rates after 0 s',
+    );
+    await expect(waitForWal(db, ['rates'], 0)).resolves.toBeUndefined();
+  });
+});
 
 describe('lake-export job', () => {
   it("exports its window's day of every table, then re-exports the days the exporter finds changed", async () => {
