@@ -55,7 +55,7 @@ export function makeRunner(deps: { jobs: Job[]; store: RunStore; clock: Clock; l
   }
   const abort = new AbortController();
   const running = new Map<string, Promise<TickResult>>();
-  let progress: Map<string, number> | null = null;
+  let progress: Promise<Map<string, number>> | null = null; // one load, shared by ticks that start together
 
   /** One window: record 'running', do the work, record the outcome. The error, or null when the work succeeded. */
   async function runWindow(job: Job, window: Window): Promise<string | null> {
@@ -94,10 +94,14 @@ export function makeRunner(deps: { jobs: Job[]; store: RunStore; clock: Clock; l
     const result = (outcome: TickResult['outcome'], error?: string): TickResult =>
       error === undefined ? { job: job.name, outcome, ran } : { job: job.name, outcome, ran, error };
     try {
-      progress ??= await store.doneUntil();
+      progress ??= store.doneUntil();
+      const done = await progress.catch((err: unknown) => {
+        progress = null; // the next tick loads it again
+        throw err;
+      });
       for (;;) {
         if (abort.signal.aborted) return result('stopped');
-        const plan = planWindows(job.policy, progress.get(job.name) ?? null, clock.now());
+        const plan = planWindows(job.policy, done.get(job.name) ?? null, clock.now());
         if (plan.skipped) {
           const s = plan.skipped;
           log.warn({ job: job.name, from: iso(s.start), to: iso(s.end) }, 'giving up missed windows');
@@ -106,14 +110,14 @@ export function makeRunner(deps: { jobs: Job[]; store: RunStore; clock: Clock; l
             catchUp === 'latest' ? 'superseded by a newer window' : 'older than the catch-up bound';
           const run = { job: job.name, window: s, startedAt: clock.now(), durationMs: 0, rows: 0, error };
           await store.record({ ...run, status: 'skipped' });
-          progress.set(job.name, s.end);
+          done.set(job.name, s.end);
         }
         if (plan.windows.length === 0) return result('caught-up');
         for (const window of plan.windows) {
           if (abort.signal.aborted) return result('stopped');
           const error = await runWindow(job, window);
           if (error !== null) return result('failed', error);
-          progress.set(job.name, window.end);
+          done.set(job.name, window.end);
           ran++;
         }
       }

@@ -176,6 +176,31 @@ describe('runner', () => {
     expect(await runner.tick('a')).toMatchObject({ outcome: 'stopped' });
   });
 
+  it('loads progress once for ticks that start together: a slower load cannot undo a faster job', async () => {
+    const clock = fakeClock(T0 + 2 * H + 1);
+    const store = memoryStore({ a: T0 + H, b: T0 + H });
+    const snapshot = store.doneUntil;
+    let [loads, release] = [0, () => {}];
+    const late = new Promise<void>((r) => (release = r));
+    store.doneUntil = async () => {
+      const done = await snapshot(); // what job_runs holds when the query is sent
+      if (loads++ > 0) await late; // a second load would answer only after the first tick is done
+      return done;
+    };
+    const runner = makeRunner({
+      jobs: [job('a', async () => ({ rows: 0 })), job('b', async () => ({ rows: 0 }))],
+      store,
+      clock,
+      log,
+    });
+    const [a, b] = [runner.tick('a'), runner.tick('b')];
+    expect(await a).toEqual({ job: 'a', outcome: 'caught-up', ran: 1 });
+    release();
+    expect(await b).toEqual({ job: 'b', outcome: 'caught-up', ran: 1 });
+    expect(await runner.tick('a')).toEqual({ job: 'a', outcome: 'caught-up', ran: 0 });
+    expect(loads).toBe(1);
+  });
+
   it('refuses two jobs with one name and unknown names', async () => {
     const store = memoryStore();
     const clock = fakeClock(T0);
