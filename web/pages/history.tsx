@@ -3,7 +3,7 @@
  * MAX_POINTS SAMPLE BY buckets (minute rows up to a week, the hourly view beyond) rolled up in web/series.ts.
  */
 import type { FC } from 'hono/jsx';
-import { INTERVAL_MS, ROLLING_WINDOWS } from '../../sql/analytics.ts';
+import { alignDown, INTERVAL_MS, ROLLING_WINDOWS } from '../../sql/analytics.ts';
 import type { SeriesKey } from '../../sql/web.ts';
 import type { AreaDeps } from '../context.ts';
 import { fmtAge, fmtRate, fmtTime } from '../format.ts';
@@ -42,8 +42,7 @@ export async function loadHistory(deps: AreaDeps, r: HistoryRequest & { series: 
   const interval = chooseInterval(r.range.to - r.range.from);
   const size = INTERVAL_MS[interval];
   const windowMs = effectiveWindowMs(r.window, interval);
-  const from = Math.floor(r.range.from / size) * size;
-  // Weeks start on Monday in QuestDB's SAMPLE BY; fetching a week more covers the alignment either way.
+  const from = alignDown(interval, r.range.from); // the bucket holding the range's start (weeks start on Monday)
   const buckets = await deps.queries.history(r.series, interval, from - windowMs - size, r.range.to);
   return { interval, windowMs, points: rollingFromBuckets(buckets, windowMs, from) };
 }

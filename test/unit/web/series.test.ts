@@ -3,6 +3,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { HistoryBucket } from '../../../sql/web.ts';
 import { chooseInterval, effectiveWindowMs, MAX_POINTS, rollingFromBuckets } from '../../../web/series.ts';
+import type { AreaDeps } from '../../../web/context.ts';
+import { loadHistory } from '../../../web/pages/history.tsx';
 
 const MIN = 60_000;
 const DAY = 86_400_000;
@@ -131,5 +133,28 @@ describe('chooseInterval', () => {
   it('widens a window shorter than a bucket to the bucket', () => {
     expect(effectiveWindowMs('30m', '4h')).toBe(4 * 60 * MIN);
     expect(effectiveWindowMs('1d', '5m')).toBe(DAY);
+  });
+});
+
+describe('loadHistory', () => {
+  it('starts a weekly chart at the Monday week holding the range start, as SAMPLE BY 1w buckets it', async () => {
+    const WEEK = 7 * DAY;
+    const monday = Date.parse('2020-12-28T00:00:00Z');
+    // SAMPLE BY 1w: buckets start on Mondays (2020-12-28 was one); one per week of the range asked for.
+    const history = async (_key: unknown, _interval: string, from: number, to: number) => {
+      const out: HistoryBucket[] = [];
+      for (let t = monday + Math.ceil((from - monday) / WEEK) * WEEK; t < to; t += WEEK)
+        out.push({ ts: new Date(t), n: 168, mean: 1, m2: 0, min: 1, max: 1, last: 1 });
+      return out;
+    };
+    const deps = { queries: { history } } as unknown as AreaDeps;
+    const range = { from: Date.parse('2021-01-01T00:00:00Z'), to: Date.parse('2026-01-01T00:00:00Z') }; // a Friday
+    const h = await loadHistory(deps, {
+      series: { source: 's', currency: 'USD' },
+      range,
+      window: '1h',
+    } as never);
+    expect(h.interval).toBe('1w');
+    expect(new Date(h.points[0]!.ts).toISOString()).toBe('2020-12-28T00:00:00.000Z');
   });
 });
