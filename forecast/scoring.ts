@@ -11,19 +11,13 @@ const Q = loadQueries('./forecast.sql', new URL('../sql/', import.meta.url));
 const SPANS = { '1h': 3_600_000, '24h': 86_400_000, '7d': 7 * 86_400_000 } as const;
 export type Span = keyof typeof SPANS;
 
-/** One model's statistics over one span, before skill is attached. */
-type SpanScore = Omit<ScoreRow, 'ts' | 'span' | 'skill'>;
+/** One model's statistics over one span, with persistence's RMSE on the same minutes, before skill is attached. */
+type SpanScore = Omit<ScoreRow, 'ts' | 'span' | 'skill'> & { baseRmse: number };
 export type Scored = SpanScore & { span: Span; skill: number | null };
 
-/** Attach skill = 1 − RMSE / RMSE of persistence on the same series and horizon. Pure. */
+/** Attach skill = 1 − RMSE / RMSE of persistence on the same minutes. Pure. */
 export function withSkill(rows: SpanScore[], span: Span): Scored[] {
-  const base = new Map<string, number>();
-  for (const r of rows)
-    if (r.model === 'persistence') base.set(`${r.source}|${r.currency}|${r.horizon}`, r.rmse);
-  return rows.map((r) => {
-    const b = base.get(`${r.source}|${r.currency}|${r.horizon}`);
-    return { ...r, span, skill: b !== undefined && b > 0 ? 1 - r.rmse / b : null };
-  });
+  return rows.map((r) => ({ ...r, span, skill: r.baseRmse > 0 ? 1 - r.rmse / r.baseRmse : null }));
 }
 
 /** Score every span ending at `end` and write the rows; returns how many were written. */
@@ -31,7 +25,10 @@ export async function scoreAt(deps: { db: Db; ilp: Ilp }, end: number): Promise<
   const out: Scored[] = [];
   for (const [span, ms] of Object.entries(SPANS) as [Span, number][]) {
     const range = [new Date(end - ms).toISOString(), new Date(end).toISOString()];
-    const rows = await deps.db.query<Record<keyof SpanScore, string | number>>(pick(Q, 'scoreSpan'), range);
+    const rows = await deps.db.query<Record<keyof SpanScore | 'base_rmse', string | number>>(
+      pick(Q, 'scoreSpan'),
+      range,
+    );
     // LONG and DOUBLE columns arrive as strings or numbers over the PG wire: make them numbers once, here.
     const typed = rows.map((r) => ({
       source: String(r.source),
@@ -40,6 +37,7 @@ export async function scoreAt(deps: { db: Db; ilp: Ilp }, end: number): Promise<
       horizon: Number(r.horizon),
       n: Number(r.n),
       rmse: Number(r.rmse),
+      baseRmse: Number(r.base_rmse),
       mae: Number(r.mae),
       coverage50: Number(r.coverage50),
       coverage90: Number(r.coverage90),

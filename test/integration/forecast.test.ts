@@ -134,6 +134,66 @@ describe('forecaster on the real stack', () => {
     }
   });
 
+  it("judges a model that ran on some minutes only against persistence's error on those minutes", async () => {
+    const source = `sk-${Math.random().toString(36).slice(2, 8)}`;
+    const t0 = Date.UTC(2035, 0, 1) + Math.floor(Math.random() * 300) * 86_400_000;
+    const m = (i: number) => t0 + i * 60_000;
+    // 40 matured minutes: persistence errs by 40 on the first 30 (volatile) and by 10 on the last 10 (calm);
+    // gp-icm ran on the calm ones only, erring by 12 there.
+    const actual = (i: number) => 50_000 + (i % 2 ? 1 : -1) * 5;
+    const minutes = Array.from({ length: 40 }, (_, i) => i);
+    const forecast = (i: number, model: string, error: number) => ({
+      ts: m(i),
+      madeAt: m(i - 1),
+      horizon: 1,
+      source,
+      currency: 'USD',
+      model,
+      mean: actual(i) + (i % 3 ? error : -error),
+      lo50: 0,
+      hi50: 0,
+      lo90: 0,
+      hi90: 0,
+      points: 60,
+      fitMs: 0,
+      leadSeries: null,
+      leadMinutes: null,
+    });
+    const rows = [
+      ...minutes.map((i) => forecast(i, 'persistence', i < 30 ? 40 : 10)),
+      ...minutes.filter((i) => i >= 30).map((i) => forecast(i, 'gp-icm', 12)),
+    ];
+    const ilp = await makeIlp(config);
+    await ilp.write(async (snd) => {
+      await writeRows(snd, TABLES.forecasts, rows);
+      await writeRows(
+        snd,
+        TABLES.rates,
+        minutes.map((i) => ({ ts: m(i), source, currency: 'USD', rate: actual(i), quoteTs: null })),
+      );
+    });
+    await waitFor(
+      async () =>
+        (await db.query(`SELECT ts FROM forecasts WHERE source = $1`, [source])).length === rows.length &&
+        (await db.query(`SELECT ts FROM rates WHERE source = $1`, [source])).length === minutes.length,
+      20_000,
+      'forecasts and rates visible',
+    );
+    await scoreAt({ db, ilp }, m(40));
+    type S = { model: string; n: string | number; rmse: number; skill: number };
+    const read = () =>
+      db.query<S>(`SELECT model, n, rmse, skill FROM forecast_scores WHERE source = $1 AND span = '1h'`, [
+        source,
+      ]);
+    await waitFor(async () => (await read()).length === 2, 20_000, 'scores');
+    await ilp.close();
+    const by = new Map((await read()).map((r) => [r.model, r]));
+    expect(Number(by.get('gp-icm')!.n)).toBe(10);
+    expect(by.get('gp-icm')!.rmse).toBeCloseTo(12, 9);
+    expect(by.get('gp-icm')!.skill).toBeCloseTo(1 - 12 / 10, 9); // worse on its own minutes
+    expect(by.get('persistence')!.skill).toBe(0);
+  });
+
   it('runs gp-icm only for the series its latest daily backtest promoted, recording the lead it learned', async () => {
     const tag = Math.random().toString(36).slice(2, 8);
     const [a, b] = [`pa-${tag}`, `pb-${tag}`];

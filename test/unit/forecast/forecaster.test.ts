@@ -101,7 +101,7 @@ describe('forecastAll', () => {
 });
 
 describe('skill', () => {
-  it('is 1 − RMSE / RMSE of persistence on the same series and horizon', () => {
+  it('is 1 − RMSE / RMSE of persistence on the same minutes', () => {
     const base = {
       source: 's',
       currency: 'USD',
@@ -113,13 +113,15 @@ describe('skill', () => {
     };
     const scored = withSkill(
       [
-        { ...base, model: 'persistence', horizon: 1, rmse: 2 },
-        { ...base, model: 'gp-wiener', horizon: 1, rmse: 1.5 },
-        { ...base, model: 'gp-wiener', horizon: 5, rmse: 1 },
+        { ...base, model: 'persistence', horizon: 1, rmse: 2, baseRmse: 2 },
+        { ...base, model: 'gp-wiener', horizon: 1, rmse: 1.5, baseRmse: 2 },
+        // Ran on calmer minutes only: judged against persistence there, not over the whole span.
+        { ...base, model: 'gp-icm', horizon: 1, rmse: 1.2, baseRmse: 1 },
+        { ...base, model: 'gp-wiener', horizon: 5, rmse: 1, baseRmse: 0 },
       ],
       '1h',
     );
-    expect(scored.map((s) => s.skill)).toEqual([0, 0.25, null]);
+    expect(scored.map((s) => s.skill)).toEqual([0, 0.25, expect.closeTo(-0.2, 12), null]);
   });
 });
 
