@@ -173,9 +173,9 @@ export const VARIABLES = {
     'Binance ticker URL with its `symbols`; api.binance.com answers HTTP 451 from some countries (the US among them): Binance.US serves the same routes from https://api.binance.us',
   ),
   POLL_INTERVAL_SECONDS: v(
-    positiveInt.max(3600),
+    positiveInt.min(10, 'must be at least 10 (a poll must finish 5 s before the next)').max(3600),
     '60',
-    'seconds between polls of each source, aligned to the clock',
+    'seconds between polls of each source, aligned to the clock (10-3600)',
   ),
   POLLER_ID: v(
     z.string().regex(/^[a-z0-9][a-z0-9-]{0,31}$/, 'must be 1-32 lower-case letters, digits or dashes'),

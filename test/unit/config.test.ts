@@ -88,6 +88,12 @@ describe('configuration', () => {
     expect(() => parseConfig({ FIREHOSE_BUFFER_SECONDS: '1800' })).toThrow(/0-900/);
   });
 
+  it('takes a poll interval of 10 to 3600 seconds: a poll must finish 5 s before the next', () => {
+    expect(parseConfig({ POLL_INTERVAL_SECONDS: '10' }).POLL_INTERVAL_SECONDS).toBe(10);
+    for (const bad of ['5', '9', '3601'])
+      expect(() => parseConfig({ POLL_INTERVAL_SECONDS: bad }), bad).toThrow(/POLL_INTERVAL_SECONDS/);
+  });
+
   it('names every bad variable in one error', () => {
     let err: unknown;
     try {
