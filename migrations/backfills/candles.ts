@@ -29,7 +29,7 @@ export function parseCandleArgs(args: string[], now: number): CandleRun | { erro
   const v = parseFlags(args, { venue: text, from: text, to: text });
   if ('errors' in v) return v;
   const errors: string[] = [];
-  const venue = CANDLE_VENUES[v.venue as SourceName];
+  const venue = Object.entries(CANDLE_VENUES).find(([name]) => name === v.venue)?.[1]; // own keys only
   if (v.venue === 'gemini')
     errors.push('--venue gemini: its candles endpoint takes no time range, so it cannot be paged');
   else if (!venue)

@@ -26,6 +26,10 @@ describe('candles backfill arguments', () => {
     expect(errors(['--venue', 'nowhere', '--from', '2031-01-05', '--to', '2031-01-05T01:00Z'])[0]).toContain(
       '--venue "nowhere": use one of kraken, bitstamp, coinbase_exchange, binance',
     );
+    for (const inherited of ['toString', '__proto__', 'constructor'])
+      expect(
+        errors(['--venue', inherited, '--from', '2031-01-05', '--to', '2031-01-05T01:00Z'])[0],
+      ).toContain(`--venue "${inherited}": use one of`);
     expect(errors(['--venue', 'gemini', '--from', '2031-01-05', '--to', '2031-01-05T01:00Z'])).toEqual([
       '--venue gemini: its candles endpoint takes no time range, so it cannot be paged',
     ]);
