@@ -1,6 +1,6 @@
 /** `npm run backfill -- export`: (re-)export UTC days of `rates` and `polls` to the curated lake. */
 import { makeS3 } from '../../common/aws.ts';
-import { parseFlags, usageExit } from '../../common/cli.ts';
+import { failureLine, parseFlags, usageExit } from '../../common/cli.ts';
 import { systemClock } from '../../common/clock.ts';
 import { parseIsoTime } from '../../common/time.ts';
 import { waitForWal } from '../../sql/wal.ts';
@@ -110,8 +110,8 @@ export const exportLake: Backfill = {
       );
       return abort.signal.aborted ? 130 : 0;
     } catch (err) {
-      log.error({ err: (err as Error).message }, 'export failed');
-      process.stderr.write(`export: ${(err as Error).message}\n`);
+      log.debug({ err: (err as Error).message }, 'export failed');
+      process.stderr.write(`export: ${failureLine(err)}\n`);
       return 1;
     } finally {
       process.off('SIGINT', onSigint);
