@@ -112,6 +112,13 @@ describe('format detection and parsing', () => {
     expect(results.slice(1).every((r) => r.kind === 'bad')).toBe(true);
   });
 
+  it('refuses an impossible time on the first line as a bad line, not as a header to skip', () => {
+    const r = makeCandleReader({ now: NOW });
+    expect(r.line('2024-02-30T00:00Z,100,110,90,105')).toMatchObject({ kind: 'bad', field: 'timestamp' });
+    expect(r.line('2024-03-01T00:01Z,100,110,90,105')).toMatchObject({ kind: 'candle' });
+    expect(r.layout).toMatchObject({ format: 'ohlcv', header: false });
+  });
+
   it('under a header, takes a row that leaves out trailing optional columns, not one missing the close', () => {
     const r = makeCandleReader({ now: NOW });
     r.line('timestamp,open,high,low,close,volume');
