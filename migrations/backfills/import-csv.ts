@@ -222,7 +222,7 @@ export const importCsv: Backfill = {
     const opts = parseImportArgs(args);
     if ('errors' in opts) return usageExit(CLI, opts);
     try {
-      statSync(opts.file);
+      if (statSync(opts.file).isDirectory()) throw new Error('it is a folder, not a file');
     } catch (err) {
       process.stderr.write(`import-csv: cannot read ${opts.file}: ${(err as Error).message}\n`);
       return 2;

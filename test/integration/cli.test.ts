@@ -142,6 +142,26 @@ describe('CLIs beside a stack, configured only by its .env', () => {
     expect(lines(r.stderr)).toEqual([expect.stringMatching(/^replay-s3: --from "2031-02-30": no such date/)]);
   });
 
+  it('import-csv given a folder or a missing file exits 2 naming it', () => {
+    const dir = folders[0]!;
+    for (const [file, why] of [
+      [dir, 'it is a folder, not a file'],
+      [resolve(dir, 'absent.csv'), 'ENOENT'],
+    ]) {
+      const r = npmRun(beside, 'backfill', [
+        'import-csv',
+        '--file',
+        file!,
+        '--source',
+        's',
+        '--currency',
+        'USD',
+      ]);
+      expect(r.status).toBe(2);
+      expect(lines(r.stderr)).toEqual([expect.stringContaining(`import-csv: cannot read ${file}: ${why}`)]);
+    }
+  });
+
   it('import-csv with no usable row exits 1 naming the file, and registers nothing', async () => {
     const dir = folders[0]!;
     const file = resolve(dir, 'no-rows.csv');
