@@ -43,7 +43,7 @@ export function normalize(
     rejections = [...parsed.rejections];
     for (const r of parsed.rates) {
       const prev = previous.get(r.currency);
-      const recent = prev && prev.ts < ts && ts - prev.ts <= JUMP_LOOKBACK_MS ? prev.rate : undefined;
+      const recent = prev && prev.ts <= ts && ts - prev.ts <= JUMP_LOOKBACK_MS ? prev.rate : undefined;
       const jump = checkJump(recent, r.rate);
       if (jump) rejections.push({ currency: r.currency, ...jump });
       else rates.push({ ts, source: env.source, currency: r.currency, rate: r.rate, quoteTs: r.quoteTs });

@@ -110,6 +110,20 @@ describe('replay normalization', () => {
     expect(o.rates).toHaveLength(2);
     expect(o.polls.map((p) => p.poller)).toEqual(['test', 'two']);
   });
+
+  it("refuses a second poller's absurd rate in a minute as that poller did live", () => {
+    const [m0, m1] = minutes(2);
+    const body = JSON.parse(m1!.body) as Record<string, { last: number }>;
+    body.USD!.last *= 10;
+    const b = { ...m1!, id: `${m1!.id}-b`, poller: 'two', body: JSON.stringify(body) };
+    const live = pollerWay([m0!, b]); // the second poller's own memory: minute 0
+    const replayed = makeReplayNormalizer({ previous: {}, firstSeen: new Map() });
+    replayed.normalizeMinute(T, [m0!]);
+    const o = replayed.normalizeMinute(T + MIN, [m1!, b]);
+    expect(live.rejections.map((r) => [r.currency, r.reason])).toEqual([['USD', 'absurd_jump']]);
+    expect(o.rejections.map((r) => [r.currency, r.reason])).toEqual([['USD', 'absurd_jump']]);
+    expect(o.rates.find((r) => r.currency === 'USD')!.rate).toBe(JSON.parse(m1!.body).USD.last);
+  });
 });
 
 describe('selectRows', () => {
