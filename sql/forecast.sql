@@ -20,8 +20,8 @@ SELECT f.source source, f.currency currency, f.model model, f.horizon horizon,
   avg(f.hi90 - f.lo90) width90
 FROM (SELECT ts, source, currency, model, horizon, mean, lo50, hi50, lo90, hi90 FROM forecasts WHERE ts >= $1 AND ts < $2) f
 ASOF JOIN (SELECT ts, source, currency, rate FROM rates WHERE ts >= $1 AND ts < $2) r ON (source, currency)
-ASOF JOIN (
+JOIN (
   SELECT ts, source, currency, horizon, mean FROM forecasts WHERE model = 'persistence' AND ts >= $1 AND ts < $2
-) p ON (source, currency, horizon)
-WHERE r.ts = f.ts AND p.ts = f.ts
+) p ON (ts, source, currency, horizon)
+WHERE r.ts = f.ts
 GROUP BY f.source, f.currency, f.model, f.horizon;
