@@ -180,6 +180,8 @@ export async function runReplay(opts: ReplayOptions, deps: ReplayDeps): Promise<
     if (writes.length >= WRITES_AHEAD) await writes.shift()?.then(() => new Promise((r) => setImmediate(r)));
     // Candle rows lie before their page's minute: the stored keys are read from the earliest row on.
     const low = batch.outs.reduce((m, o) => o.candles.reduce((n, r) => Math.min(n, r.ts), m), batch.from);
+    // Rows of earlier batches still being written must be stored and applied before their keys are read.
+    if (low < batch.from) await Promise.all(writes).then(() => waitForWal(db, ['rates']));
     const storedKeys = T.readKeys(db, low, to);
     storedKeys.catch(() => {}); // awaited in `write`
     const written = (writes.at(-1) ?? Promise.resolve()).then(() => write(batch, storedKeys));

@@ -4,12 +4,15 @@
  * and the start-up warm-up fills a venue without rows and leaves one with rows alone.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { makeS3 } from '../../common/aws.ts';
 import { systemClock } from '../../common/clock.ts';
 import { makeFirehose } from '../../common/firehose.ts';
 import { makeLogger } from '../../common/log.ts';
 import type { SourceName } from '../../common/types.ts';
-import { candleClose, coinbaseGap } from '../../fakes/candles.ts';
+import { candleClose, candleReply, coinbaseGap } from '../../fakes/candles.ts';
+import { renderKraken, venuePrice } from '../../fakes/formats.ts';
+import { serializeEnvelope } from '../../ingest/archive/envelope.ts';
 import { makeFakeApi, type FakeApi } from '../../fakes/server.ts';
 import { makeFirehoseArchive } from '../../ingest/archive/firehose.ts';
 import { runCandles, warmUp, type CandleDeps } from '../../ingest/candle-backfill.ts';
@@ -19,6 +22,9 @@ import { runReplay } from '../../ingest/replay/replay.ts';
 import { makeQuestdbStore } from '../../ingest/store.ts';
 import { makeDb, type Db } from '../../sql/db.ts';
 import { makeIlp, type Ilp } from '../../sql/ilp.ts';
+import { waitForWal } from '../../sql/wal.ts';
+import { envelope } from '../unit/ingest/helpers.ts';
+import { keyAt } from '../unit/replay/archive-store.ts';
 import { archivedEnvelopes, fakeUrls, startPrivateStack } from './ingest-support.ts';
 import { dropDays } from './replay-support.ts';
 import { waitFor } from './stack-env.ts';
@@ -177,5 +183,59 @@ describe('candles backfill', () => {
     expect(summary.counters.envelopes).toBeGreaterThanOrEqual(6);
     for (const [source, list] of Object.entries(before)) await settle(source, list.length);
     expect(await everything()).toEqual(before);
+  }, 120_000);
+
+  it('replay-s3 never lets a candle page replace the tickers of an earlier batch still being written', async () => {
+    // Kraken tickers at T, T+1, T+2, then at T+3 a candle page of those minutes: each minute its own batch.
+    const T = Date.UTC(2025, 0, 7, 10, 0);
+    const api = 'https://api.kraken.com/0/public';
+    const ohlc = `${api}/OHLC?pair=XBTUSD&interval=1&since=${(T - MIN) / 1000}`;
+    const envs = [0, 1, 2].map((i) =>
+      envelope('kraken', T + i * MIN, {
+        body: renderKraken(T + i * MIN, SEED, ['XBTUSD'])!,
+      }),
+    );
+    const page = candleReply('kraken', new URL(ohlc), T + 3 * MIN + 1_000, SEED).body;
+    envs.push({
+      ...envelope('kraken', T + 3 * MIN, { body: page }),
+      url: ohlc,
+      candles: { from: T, to: T + 3 * MIN },
+    });
+    await dropDays(stack.config, db, T, T + 4 * MIN);
+    const s3 = makeS3(stack.config);
+    for (const e of envs)
+      await s3.send(
+        new PutObjectCommand({
+          Bucket: stack.config.RAW_BUCKET,
+          Key: keyAt(Date.parse(e.fetchedAt) + 1_000, e.id),
+          Body: serializeEnvelope(e),
+        }),
+      );
+    await runReplay(
+      {
+        ...{ from: T, to: T + 4 * MIN, sources: ['kraken'], force: false, slackMs: 10 * MIN },
+        ...{ batchRows: 1, concurrency: 1, resumable: false, fresh: false },
+      },
+      {
+        db,
+        store: makeQuestdbStore(ilp),
+        archive: makeS3ArchiveStore(s3, stack.config.RAW_BUCKET),
+        prefix: stack.config.RAW_PREFIX,
+        archiveName: 'test',
+        clock: systemClock,
+      },
+    );
+    s3.destroy();
+    await waitForWal(db, ['rates']);
+    const minutes = [0, 1, 2].map((i) => T + i * MIN);
+    const tickers = minutes.map((m) => [m, 'USD', venuePrice(SEED, 'kraken', 'USD', m)] as const);
+    expect(minutes.map((m) => candleClose(SEED, 'kraken', 'USD', m, Infinity))).not.toEqual(
+      tickers.map((t) => t[2]),
+    );
+    const stored = await db.query<Row>(
+      "SELECT ts, source, currency, rate FROM rates WHERE source = 'kraken' AND ts >= $1 AND ts < $2 ORDER BY ts",
+      [new Date(T).toISOString(), new Date(T + 4 * MIN).toISOString()],
+    );
+    expect(stored.map((r) => [r.ts.getTime(), r.currency, r.rate])).toEqual(tickers);
   }, 120_000);
 });
