@@ -90,9 +90,10 @@ function within(cols: Columns, n: number): Columns {
 /** How a file is read, from its first non-blank line (a header or a field count), or why not. Pure. */
 export function detectLayout(fields: string[], forced?: CsvFormat): Layout | string {
   const first = fields[0] ?? '';
-  // Letters make a header's first field, unless it is a time (an impossible one is refused as such, not skipped).
-  const isHeader = /[A-Za-z]/.test(first) && !/^\s*\d{4}-\d\d/.test(first) && !parseTimestamp(first).ok;
-  const named = isHeader ? headerColumns(fields) : null;
+  // A header names its columns (pandas leaves the first unnamed), or has letters in its first field, which is no time.
+  const named = headerColumns(fields);
+  const isHeader =
+    !!named || (/[A-Za-z]/.test(first) && !/^\s*\d{4}-\d\d/.test(first) && !parseTimestamp(first).ok);
   const fromHeader = (cols: Columns): Layout => ({
     format: 'header',
     detected: !forced,

@@ -96,6 +96,16 @@ describe('format detection and parsing', () => {
     expect(r.layout?.format).toBe('ohlcv');
   });
 
+  it('reads a pandas header whose first column, the index, has no name', () => {
+    const r = makeCandleReader({ now: NOW });
+    expect(r.line(',time,open,high,low,close,volume')).toEqual({ kind: 'header' });
+    expect(r.line('0,1677628800,1,3,0.5,2,7')).toMatchObject({
+      kind: 'candle',
+      candle: { ts: at(0), close: 2 },
+    });
+    expect(r.layout?.format).toBe('header');
+  });
+
   it('keeps a header of other names over positional candle columns (today’s files)', () => {
     const r = makeCandleReader({ now: NOW });
     expect(r.line('\uFEFFDate,O,H,L,C')).toEqual({ kind: 'header' });
