@@ -11,7 +11,9 @@ const MONTHS = 'January February March April May June July August September Octo
   ' ',
 );
 
-const daysIn = (year: number, month: number) => new Date(Date.UTC(year, month, 0)).getUTCDate();
+// Date.UTC reads years 0 to 99 as 1900 to 1999: dates are taken 400 years on (the calendar repeats) and moved back.
+const CYCLE_MS = 146_097 * 86_400_000;
+const daysIn = (year: number, month: number) => new Date(Date.UTC(year + 400, month, 0)).getUTCDate();
 
 /** An ISO 8601 date (midnight UTC) or date and time; seconds, fractions (kept to the millisecond) and zone optional. */
 export function parseIsoTime(text: string): Parsed {
@@ -27,7 +29,7 @@ export function parseIsoTime(text: string): Parsed {
   if (oh > 18 || om > 59) return no(`no such UTC offset ${m[9]}${m[10]}${m[11] ? `:${m[11]}` : ''}`);
   const offset = (m[9] === '-' ? -1 : 1) * (oh * 60 + om) * 60_000;
   const millis = Number(`${m[7] ?? ''}000`.slice(0, 3));
-  return ok(Date.UTC(year, month - 1, day, h, mi, s, millis) - offset);
+  return ok(Date.UTC(year + 400, month - 1, day, h, mi, s, millis) - CYCLE_MS - offset);
 }
 
 /** Unix time as a person's file holds it: seconds, milliseconds or microseconds, told apart by size. */

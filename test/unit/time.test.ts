@@ -69,6 +69,20 @@ describe('parseIsoTime', () => {
     );
   });
 
+  it('reads every year as written, 0000 to 0099 too, with their leap days (property)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 9999 }), fc.integer({ min: 1, max: 12 }), (y, m) => {
+        expect(ms(`${pad(y, 4)}-${pad(m)}-01T10:30Z`)).toBe(
+          Date.parse(`${pad(y, 4)}-${pad(m)}-01T10:30:00Z`),
+        );
+        const leap = y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0);
+        expect(ms(`${pad(y, 4)}-02-29`)).toEqual(
+          leap ? Date.parse(`${pad(y, 4)}-02-29T00:00:00Z`) : expect.stringMatching(/no such date/),
+        );
+      }),
+    );
+  });
+
   it('refuses every day past the end of its month (property)', () => {
     fc.assert(
       fc.property(fc.integer({ min: 1970, max: 2099 }), fc.integer({ min: 1, max: 12 }), (y, m) => {
