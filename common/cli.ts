@@ -46,7 +46,7 @@ export function wholeNumber(
 ) {
   const n = Number(text);
   const range = max === Infinity ? `≥ ${min}` : `from ${min} to ${max}`;
-  if (!text?.trim() || !Number.isInteger(n) || n < min || n > max)
+  if (!/^\s*\d+\s*$/.test(text ?? '') || n < min || n > max)
     errors.push(`--${flag} must be a whole number ${range}, got "${text}"`);
   return n;
 }

@@ -1,6 +1,6 @@
 /** `npm run backfill -- export`: (re-)export UTC days of `rates` and `polls` to the curated lake. */
 import { makeS3 } from '../../common/aws.ts';
-import { failureLine, parseFlags, usageExit } from '../../common/cli.ts';
+import { failureLine, parseFlags, usageExit, wholeNumber } from '../../common/cli.ts';
 import { systemClock } from '../../common/clock.ts';
 import { parseIsoTime } from '../../common/time.ts';
 import { waitForWal } from '../../sql/wal.ts';
@@ -46,14 +46,13 @@ export function parseExportArgs(args: string[]): ExportArgs | { errors: string[]
   const from = day('from');
   const to = day('to');
   if (from !== null && to !== null && from > to) errors.push('--from must not be after --to');
-  const tables = values.tables.split(',').map((t) => t.trim());
+  const tables = [...new Set(values.tables.split(',').map((t) => t.trim()))];
   const unknown = tables.filter((t) => !(LAKE_TABLES as readonly string[]).includes(t));
   if (unknown.length || tables.length === 0)
     errors.push(
       `--tables: unknown ${unknown.join(', ') || '(none given)'}; allowed: ${LAKE_TABLES.join(', ')}`,
     );
-  const every = Number(values['progress-every']);
-  if (!Number.isFinite(every) || every < 0) errors.push('--progress-every must be seconds >= 0');
+  const every = wholeNumber(errors, 'progress-every', values['progress-every'], 0);
   if (errors.length || from === null || to === null) return { errors };
   return { from, to: to + DAY_MS, tables: tables as LakeTable[], progressEveryMs: every * 1000 };
 }
@@ -62,7 +61,7 @@ export const exportLake: Backfill = {
   name: 'export',
   summary: 'export UTC days of rates and polls to the curated Parquet lake in S3 (curated/<table>/date=...)',
   usage: USAGE,
-  async run(args, { config, log }) {
+  async run(args, { config }) {
     const opts = parseExportArgs(args);
     if ('errors' in opts) return usageExit(CLI, opts);
     const clock = systemClock;
@@ -110,7 +109,6 @@ export const exportLake: Backfill = {
       );
       return abort.signal.aborted ? 130 : 0;
     } catch (err) {
-      log.debug({ err: (err as Error).message }, 'export failed');
       process.stderr.write(`export: ${failureLine(err)}\n`);
       return 1;
     } finally {

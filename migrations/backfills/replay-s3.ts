@@ -75,9 +75,7 @@ export function parseReplayArgs(args: string[]): ReplayCliOptions | { errors: st
   if (!slack.ok) errors.push(describeRefusal('--slack', values.slack, slack.reason));
   const batchRows = wholeNumber(errors, 'batch-size', values['batch-size'], 1, 1_000_000);
   const concurrency = wholeNumber(errors, 'concurrency', values.concurrency, 1, 64);
-  const progressEvery = Number(values['progress-every']);
-  if (!Number.isFinite(progressEvery) || progressEvery < 0)
-    errors.push('--progress-every must be seconds >= 0');
+  const progressEvery = wholeNumber(errors, 'progress-every', values['progress-every'], 0);
   if (errors.length) return { errors };
   return {
     from,

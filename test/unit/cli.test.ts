@@ -65,13 +65,12 @@ describe('wholeNumber', () => {
     expect(wholeNumber(errors, 'seed', '0', 0)).toBe(0);
     expect(wholeNumber(errors, 'batch-size', '1000000', 1, 1_000_000)).toBe(1_000_000);
     expect(errors).toEqual([]);
-    for (const bad of ['0', '2.5', 'abc', '', ' ', '1e3x', '-1']) wholeNumber(errors, 'rounds', bad);
+    const bad = ['0', '2.5', 'abc', '', ' ', '1e3x', '-1', '0x10', '1e3', '+5'];
+    for (const b of bad) wholeNumber(errors, 'rounds', b);
     wholeNumber(errors, 'rounds', undefined);
     wholeNumber(errors, 'concurrency', '65', 1, 64);
     expect(errors).toEqual([
-      ...['0', '2.5', 'abc', '', ' ', '1e3x', '-1', 'undefined'].map(
-        (v) => `--rounds must be a whole number ≥ 1, got "${v}"`,
-      ),
+      ...[...bad, 'undefined'].map((v) => `--rounds must be a whole number ≥ 1, got "${v}"`),
       '--concurrency must be a whole number from 1 to 64, got "65"',
     ]);
   });

@@ -30,7 +30,14 @@ describe('lake layout', () => {
 
 describe('export backfill arguments', () => {
   it('takes an inclusive range of days', () => {
-    const a = parseExportArgs(['--from', '2031-01-05', '--to', '2031-01-06']);
+    const a = parseExportArgs([
+      '--from',
+      '2031-01-05',
+      '--to',
+      '2031-01-06',
+      '--tables',
+      'rates,polls,rates',
+    ]);
     expect(a).toEqual({
       from: t('2031-01-05T00:00:00Z'),
       to: t('2031-01-07T00:00:00Z'),
@@ -40,11 +47,21 @@ describe('export backfill arguments', () => {
   });
 
   it('reports every problem at once', () => {
-    const a = parseExportArgs(['--from', '2031-02-30', '--to', '2031-01-05T10:00', '--tables', 'rates,nope']);
+    const a = parseExportArgs([
+      '--from',
+      '2031-02-30',
+      '--to',
+      '2031-01-05T10:00',
+      '--tables',
+      'rates,nope',
+      '--progress-every',
+      '',
+    ]);
     expect('errors' in a && a.errors).toEqual([
       '--from "2031-02-30": no such date: February 2031 has 28 days',
       '--to "2031-01-05T10:00" is not a date YYYY-MM-DD',
       '--tables: unknown nope; allowed: rates, polls',
+      '--progress-every must be a whole number ≥ 0, got ""',
     ]);
     const b = parseExportArgs(['--from', '2031-01-06', '--to', '2031-01-05']);
     expect('errors' in b && b.errors).toEqual(['--from must not be after --to']);

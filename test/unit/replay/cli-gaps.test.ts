@@ -52,12 +52,15 @@ describe('replay-s3 arguments', () => {
       'later',
       '--batch-size',
       '0',
+      '--progress-every',
+      '0x10',
     ]);
     expect('errors' in r && r.errors).toEqual([
       '--from is required',
       '--sources: unknown bitfinex; known: blockchain, coinbase, coingecko, coindesk, kraken, bitstamp, coinbase_exchange, gemini, binance',
       '--slack "later": not a duration such as 90m, 24h or 2d',
       '--batch-size must be a whole number from 1 to 1000000, got "0"',
+      '--progress-every must be a whole number ≥ 0, got "0x10"',
     ]);
     expect(parseReplayArgs(['--from', '2031-01-05', '--to', '2031-01-05'])).toEqual({
       errors: ['--from must be before --to'],
