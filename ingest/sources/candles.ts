@@ -15,7 +15,7 @@ const list = (rows: unknown, what: string, unit = 1): [unknown, unknown][] | str
     ? rows.map((r) => [typeof at(r, 0) === 'number' ? (at(r, 0) as number) * unit : at(r, 0), at(r, 4)])
     : `expected ${what}, got ${show(rows, 200)}`;
 
-/** BTC pairs polled by default → quote; rows a request may return, pause between requests, minutes of history served. */
+/** BTC pairs polled by default → quote; rows a request may return, pause between requests, closed minutes served. */
 export type CandleVenue = {
   pairs: Record<string, string>;
   page: number;
@@ -32,7 +32,7 @@ const base = (u: string, cut: RegExp) => u.replace(/\?.*$/, '').replace(cut, '')
 export const CANDLE_VENUES: Partial<Record<SourceName, CandleVenue>> = {
   kraken: {
     pairs: { XBTUSD: 'USD', XBTUSDC: 'USDC', XBTUSDT: 'USDT' },
-    ...{ page: 720, paceMs: 1_000, reach: 720, strings: true },
+    ...{ page: 720, paceMs: 1_000, reach: 719, strings: true },
     url: (c, pair, from) =>
       `${base(c.KRAKEN_URL, /\/Ticker$/)}/OHLC?pair=${pair}&interval=1&since=${sec(from - MINUTE)}`,
     rows: (json) => {

@@ -35,9 +35,10 @@ export function parseCandleArgs(args: string[], now: number): CandleRun | { erro
   else if (!venue)
     errors.push(`--venue ${v.venue === undefined ? 'is required' : `"${v.venue}": use one of ${VENUES}`}`);
   const { from, to } = minuteRange(v, errors);
-  if (to > now) errors.push('--to is in the future');
-  if (venue?.reach && from < now - venue.reach * 60_000)
-    errors.push(`--from ${v.from}: ${v.venue} serves only its last ${venue.reach} minutes of candles`);
+  const minute = Math.floor(now / 60_000) * 60_000; // the one under way: --to is rounded up to its end
+  if (to > minute + 60_000) errors.push('--to is in the future');
+  if (venue?.reach && from < minute - venue.reach * 60_000)
+    errors.push(`--from ${v.from}: ${v.venue} serves only its last ${venue.reach} closed minutes of candles`);
   if (errors.length) return { errors };
   return { venue: v.venue as SourceName, pairs: Object.keys(venue!.pairs), from, to };
 }

@@ -42,16 +42,27 @@ describe('candles backfill arguments', () => {
     expect(errors(['--venue', 'bitstamp', '--from', '2031-01-05', '--to', '2031-01-06'])).toEqual([
       '--to is in the future',
     ]);
+    // Seconds ago, rounded up to the minute now under way: not in the future.
+    expect(
+      errors(['--venue', 'bitstamp', '--from', '2031-01-05T11:00Z', '--to', '2031-01-05T12:00:20Z']),
+    ).toEqual([]);
     expect(
       errors(['--venue', 'bitstamp', '--from', '2031-01-05', '--to', '2031-01-05T01:00Z', '--pair', 'x'])[0],
     ).toContain("Unknown option '--pair'");
     expect(errors(['--venue', 'kraken'])).toEqual(['--from is required', '--to is required']);
   });
 
-  it('refuses a Kraken range beyond its 720-minute reach', () => {
+  it('refuses a Kraken range beyond its reach: 720 candles, the open one included', () => {
     expect(errors(['--venue', 'kraken', '--from', '2031-01-04T23:00Z', '--to', '2031-01-05T01:00Z'])).toEqual(
-      ['--from 2031-01-04T23:00Z: kraken serves only its last 720 minutes of candles'],
+      ['--from 2031-01-04T23:00Z: kraken serves only its last 719 closed minutes of candles'],
     );
+    const onTheMinute = (from: string) =>
+      parseCandleArgs(
+        ['--venue', 'kraken', '--from', from, '--to', '2031-01-05T01:00Z'],
+        Date.UTC(2031, 0, 5, 12),
+      );
+    expect(onTheMinute('2031-01-05T00:01Z')).not.toHaveProperty('errors');
+    expect(onTheMinute('2031-01-05T00:00Z')).toHaveProperty('errors');
     expect(errors(['--venue', 'kraken', '--from', '2031-01-05T01:00Z', '--to', '2031-01-05T02:00Z'])).toEqual(
       [],
     );
