@@ -25,9 +25,9 @@ export async function* splitLines(chunks: AsyncIterable<Uint8Array | string>): A
 /** The body's chunks, inflated when the body is gzip. */
 export async function* maybeGunzip(body: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
   const it = body[Symbol.asyncIterator]();
-  const first = await it.next();
-  if (first.done) return;
-  const head = first.value;
+  let head = Buffer.alloc(0); // its first two bytes, however the body is cut
+  for (let r; head.length < 2 && !(r = await it.next()).done;) head = Buffer.concat([head, r.value]);
+  if (head.length === 0) return;
   async function* all(): AsyncGenerator<Uint8Array> {
     yield head;
     for (let r = await it.next(); !r.done; r = await it.next()) yield r.value;

@@ -89,11 +89,14 @@ describe('splitLines', () => {
     const text = 'one\ntwo\n';
     expect(await collect(splitLines(maybeGunzip(chunks(text))))).toEqual(['one', 'two']);
     const gz = gzipSync(text);
-    expect(await collect(splitLines(maybeGunzip(chunks(gz.subarray(0, 5), gz.subarray(5)))))).toEqual([
-      'one',
-      'two',
-    ]);
+    // However the body is cut, a lone first byte included.
+    for (const cut of [1, 2, 5])
+      expect(await collect(splitLines(maybeGunzip(chunks(gz.subarray(0, cut), gz.subarray(cut)))))).toEqual([
+        'one',
+        'two',
+      ]);
     expect(await collect(maybeGunzip(chunks()))).toEqual([]);
+    expect(await collect(splitLines(maybeGunzip(chunks('x'))))).toEqual(['x']);
   });
 
   it('throws a zlib error (Z_*) for a corrupt gzip body', async () => {
