@@ -7,7 +7,8 @@
  * related series are cut at the origin. Every origin of the grid is accounted for per horizon: scored, or why not.
  */
 import { dieboldMariano, hacLag, type DmResult } from './dm.ts';
-import { persistence, unusable, Z50, Z90, type Model, type Projection, type SeriesWindow } from './models.ts';
+import { persistence, REASON_DETAIL, unusable, Z50, Z90 } from './models.ts';
+import type { Model, Projection, SeriesWindow } from './models.ts';
 
 /** A series of observations: epoch ms (ascending, on minutes) and values. */
 export type TimeSeries = { name: string; t: Float64Array; y: Float64Array };
@@ -227,7 +228,7 @@ export function* backtestSteps(
         ? 'stale or empty window'
         : unusable(w, minPoints);
     if (why) {
-      const key = why.replace(/\d+/g, 'N');
+      const key = why.replace(REASON_DETAIL, '');
       skipped[key] = (skipped[key] ?? 0) + 1;
       const reason: UnscoredReason = why.startsWith('too few')
         ? 'window too short'

@@ -5,7 +5,7 @@ import type { Ilp } from '../sql/ilp.ts';
 import { TABLES, writeRows, type ForecastRow } from '../sql/tables.ts';
 import type { Job } from '../jobs/runner.ts';
 import { loadQueries, pick } from '../sql/loader.ts';
-import { PRODUCTION_MODELS, unusable, Z50, Z90, type Model } from './models.ts';
+import { PRODUCTION_MODELS, REASON_DETAIL, unusable, Z50, Z90, type Model } from './models.ts';
 import { makePromotion } from './promotion.ts';
 import { groupSeries, type RateRow } from './series.ts';
 
@@ -127,15 +127,12 @@ export function makeForecastJob(deps: Deps, delayMs: number): Job {
   };
 }
 
-/** A reason's numeric detail, such as "(5 < 10)": left out of the group, kept with the example. */
-const DETAIL = /\s*\(([^)]*\d[^)]*)\)/;
-
 /** Skips grouped by reason, with a few examples each and their detail: one log line per round. */
 export function summarizeSkips(skipped: Skip[]): Record<string, { count: number; examples: string[] }> {
   const out: Record<string, { count: number; examples: string[] }> = {};
   for (const s of skipped) {
-    const detail = DETAIL.exec(s.reason);
-    const e = (out[detail ? s.reason.replace(DETAIL, '') : s.reason] ??= { count: 0, examples: [] });
+    const detail = REASON_DETAIL.exec(s.reason);
+    const e = (out[detail ? s.reason.replace(REASON_DETAIL, '') : s.reason] ??= { count: 0, examples: [] });
     e.count++;
     const name = `${s.source}/${s.currency}${s.model ? `/${s.model}` : ''}`;
     if (e.examples.length < 3) e.examples.push(detail ? `${name} (${detail[1]})` : name);

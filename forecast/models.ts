@@ -18,6 +18,9 @@ export type Model = {
   lastRelated?(): readonly { name: string; lead: number }[];
 };
 
+/** A reason's numeric detail, such as "(5 < 10)": left out when reasons are counted together. */
+export const REASON_DETAIL = /\s*\(([^)]*\d[^)]*)\)/;
+
 /** Why a window is not forecast; null when it is usable. Pure. */
 export function unusable(w: SeriesWindow, minPoints: number): string | null {
   if (w.x.length < minPoints) return `too few points (${w.x.length} < ${minPoints})`;

@@ -72,6 +72,17 @@ describe('runBacktest', () => {
     }
   });
 
+  it('counts skipped origins by reason, without the numbers that differ from one origin to the next', () => {
+    // Minutes 20..99 missing: from origin 100 on the window is fresh but holds too few points.
+    const s = series(
+      110,
+      zig,
+      Array.from({ length: 80 }, (_, i) => 20 + i),
+    );
+    const r = runBacktest({ target: s }, { models: [], horizons: [1], stride: 1 });
+    expect(Object.keys(r.skipped).sort()).toEqual(['stale or empty window', 'too few points']);
+  });
+
   it('keeps gaps on the time axis: a missing target is not scored, a stale window is skipped', () => {
     // Minute 70 missing: the origin 69 has no +1 target. Minutes 80..95 missing: origins 91..95 see their
     // newest rate 12+ minutes old (stale); origins 81..90 too.
