@@ -15,22 +15,12 @@ import { checkDb, makeDb, type Db } from '../sql/db.ts';
 import { makeIlp, type Ilp } from '../sql/ilp.ts';
 import { runBacktestYielding, type TimeSeries } from './backtest.ts';
 import { formatResult, formatWins } from './backtest-report.ts';
-import {
-  listSeries,
-  makeRunId,
-  readSeries,
-  trackingSeries,
-  writeBacktest,
-  type SeriesKey,
-} from './backtest-store.ts';
+import { listSeries, makeRunId, readSeries, trackingSeries, writeBacktest } from './backtest-store.ts';
+import type { SeriesKey } from './backtest-store.ts';
 import { CANDIDATES, pickModels } from './candidates.ts';
 import { countByField, parseCloses } from './closes.ts';
-import {
-  CSV_FORMATS,
-  describeLayout,
-  parseFormat,
-  type CsvFormat,
-} from '../migrations/backfills/candle-csv.ts';
+import { CSV_FORMATS, describeLayout, parseFormat } from '../migrations/backfills/candle-csv.ts';
+import type { CsvFormat } from '../migrations/backfills/candle-csv.ts';
 import { recommendModel } from './selection.ts';
 import { deriveSources, makeLeadLag } from './synthetic.ts';
 

@@ -19,16 +19,8 @@ import { minimizeBounded } from './gp/index.ts';
 import type { GpModel } from './gp/index.ts';
 import { valueAt, windowOf, type TimeSeries, type Trainable } from './backtest.ts';
 import { buildData, icmFilter, LEVEL_VARIANCE, type IcmParams } from './icm-filter.ts';
-import {
-  fitWiener,
-  incrementSd,
-  projectGp,
-  unusable,
-  Z90,
-  type Model,
-  type Projection,
-  type SeriesWindow,
-} from './models.ts';
+import { fitWiener, incrementSd, projectGp, unusable, Z90 } from './models.ts';
+import type { Model, Projection, SeriesWindow } from './models.ts';
 
 /** One output: its normalized window and its own Wiener fit's increment and noise variances (normalized units). */
 type Output = {

@@ -3,13 +3,8 @@ import type { Clock } from '../common/types.ts';
 import type { Db } from '../sql/db.ts';
 import type { Ilp } from '../sql/ilp.ts';
 import { runBacktestYielding, type TimeSeries } from '../forecast/backtest.ts';
-import {
-  listSeries,
-  readSeries,
-  trackingSeries,
-  writeBacktest,
-  type SeriesKey,
-} from '../forecast/backtest-store.ts';
+import { listSeries, readSeries, trackingSeries, writeBacktest } from '../forecast/backtest-store.ts';
+import type { SeriesKey } from '../forecast/backtest-store.ts';
 import { gpWiener, persistence, type Model } from '../forecast/models.ts';
 import { gpIcm } from '../forecast/multi.ts';
 import { recommendModel } from '../forecast/selection.ts';

@@ -1,10 +1,7 @@
 /** `npm run bootstrap`: create the raw bucket and the Firehose stream writing to it if missing. */
 import { CreateBucketCommand, HeadBucketCommand, type S3Client } from '@aws-sdk/client-s3';
-import {
-  CreateDeliveryStreamCommand,
-  DescribeDeliveryStreamCommand,
-  type FirehoseClient,
-} from '@aws-sdk/client-firehose';
+import { CreateDeliveryStreamCommand, DescribeDeliveryStreamCommand } from '@aws-sdk/client-firehose';
+import type { FirehoseClient } from '@aws-sdk/client-firehose';
 import { asAwsError, makeS3 } from '../common/aws.ts';
 import { isMain, parseFlags, runCli, usageExit } from '../common/cli.ts';
 import { loadEnv, parseConfig, type Config } from '../common/config.ts';

@@ -3,12 +3,8 @@
  * the exact rolling mean and standard deviation from per-bucket (count, mean, M2).
  */
 import { INTERVAL_MS, type RollingWindow } from '../sql/analytics.ts';
-import {
-  HISTORY_RAW_INTERVALS,
-  HISTORY_VIEW_INTERVALS,
-  type HistoryBucket,
-  type HistoryInterval,
-} from '../sql/web.ts';
+import { HISTORY_RAW_INTERVALS, HISTORY_VIEW_INTERVALS } from '../sql/web.ts';
+import type { HistoryBucket, HistoryInterval } from '../sql/web.ts';
 
 /** About what a chart a screen wide can show (a day of minutes); fewer rows to read, parse and draw. */
 export const MAX_POINTS = 1500;

@@ -8,15 +8,8 @@ import { SOURCE_NAMES, type Clock } from '../../common/types.ts';
 import { checkDb, makeDb } from '../../sql/db.ts';
 import { makeIlp, type Ilp } from '../../sql/ilp.ts';
 import { writeBatch } from '../../sql/tables.ts';
-import {
-  CSV_FORMATS,
-  describeLayout,
-  makeCandleReader,
-  parseFormat,
-  type BadField,
-  type Candle,
-  type CsvFormat,
-} from './candle-csv.ts';
+import { CSV_FORMATS, describeLayout, makeCandleReader, parseFormat } from './candle-csv.ts';
+import type { BadField, Candle, CsvFormat } from './candle-csv.ts';
 import { formatDuration, makeProgress, type ProgressOut, type ProgressState } from './progress.ts';
 import type { Backfill } from './registry.ts';
 

@@ -10,13 +10,8 @@ import { fmtAge, fmtRate, fmtTime } from '../format.ts';
 import { AreaBody, Chart, Select, url, type ChartSpec } from '../layout.tsx';
 import { areaRoutes, waiting } from '../page-routes.tsx';
 import { parseQuery, parseRange } from '../params.ts';
-import {
-  chooseInterval,
-  effectiveWindowMs,
-  RAW_SPAN_LIMIT_MS,
-  rollingFromBuckets,
-  type HistoryPoint,
-} from '../series.ts';
+import { chooseInterval, effectiveWindowMs, RAW_SPAN_LIMIT_MS, rollingFromBuckets } from '../series.ts';
+import type { HistoryPoint } from '../series.ts';
 import { customBounds, RangeFields } from './range-fields.tsx';
 
 const PARAMS = ['source', 'currency', 'range', 'from', 'to', 'window'] as const;
