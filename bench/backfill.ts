@@ -478,7 +478,7 @@ async function main(config_: Config = config): Promise<void> {
       },
     };
     const median = lowerMedian(perRound);
-    const pct = (x: number) => `${(x * 100).toFixed(0)}%`;
+    const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
     say(
       `per round (replay / the ceiling just before it): ${perRound.map(pct).join(', ')}; median ${pct(median)} ` +
         `(target >= ${pct(TARGET)}: ${median >= TARGET ? 'met' : 'NOT MET'})`,

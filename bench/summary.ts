@@ -59,9 +59,9 @@ export function summarize(name: Bench, j: Record<string, any>): Row[] {
     const r = j.perRound;
     row({
       figure: 'replay-s3 ÷ ceiling, median of rounds',
-      value: f(r.median, 2),
+      value: f(r.median, 3),
       baseline: 'each round against its own ceiling run',
-      ratio: f(r.median, 2),
+      ratio: f(r.median, 3),
       target: `≥ ${r.target}`,
       met: r.median >= r.target ? 'yes' : 'NO',
     });
