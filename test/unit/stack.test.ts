@@ -83,8 +83,10 @@ describe('stopPid', () => {
   });
 
   it('gives up with an error on a process that outlives SIGKILL, instead of waiting forever', async () => {
-    // A zombie: exited, never reaped by its parent (a shell that became `sleep`), so it still "exists".
-    const parent = spawn('sh', ['-c', 'sleep 0 & echo $!; exec sleep 60']);
+    // A zombie: exited, never reaped by its parent (Python, which never waits; a shell may), so it still "exists".
+    const script =
+      'import os, time\npid = os.fork()\nif pid == 0: os._exit(0)\nprint(pid, flush=True)\ntime.sleep(60)';
+    const parent = spawn('python3', ['-c', script]);
     const zombie = Number(
       await new Promise<string>((r) => parent.stdout.once('data', (d: Buffer) => r(String(d)))),
     );
