@@ -18,7 +18,7 @@ import { makeFirehoseArchive } from '../../ingest/archive/firehose.ts';
 import { runCandles, warmUp, type CandleDeps } from '../../ingest/candle-backfill.ts';
 import { makeHttp } from '../../ingest/http.ts';
 import { makeS3ArchiveStore } from '../../ingest/archive/store.ts';
-import { runReplay } from '../../ingest/replay/replay.ts';
+import { runReplay, type ReplayOptions } from '../../ingest/replay/replay.ts';
 import { makeQuestdbStore } from '../../ingest/store.ts';
 import { makeDb, type Db } from '../../sql/db.ts';
 import { makeIlp, type Ilp } from '../../sql/ilp.ts';
@@ -93,6 +93,25 @@ const expected = (venue: SourceName, quote: string, a: number, b: number) => {
 };
 const settle = (source: string, n: number) =>
   waitFor(async () => (await rows(source)).length === n, 30_000, `${n} ${source} rows`);
+/** replay-s3 of the stack's archive into its QuestDB, without force or saved progress. */
+async function replay(opts: Omit<ReplayOptions, 'force' | 'resumable' | 'fresh'>) {
+  const s3 = makeS3(stack.config);
+  try {
+    return await runReplay(
+      { ...opts, force: false, resumable: false, fresh: false },
+      {
+        db,
+        store: makeQuestdbStore(ilp),
+        archive: makeS3ArchiveStore(s3, stack.config.RAW_BUCKET),
+        prefix: stack.config.RAW_PREFIX,
+        archiveName: 'test',
+        clock: systemClock,
+      },
+    );
+  } finally {
+    s3.destroy();
+  }
+}
 
 describe('candles backfill', () => {
   it('warm-up fills a venue without rows in the last 12 h, and fetches nothing once it has them', async () => {
@@ -164,22 +183,10 @@ describe('candles backfill', () => {
   it('replay-s3 rebuilds exactly the candle rows from the archive', async () => {
     const before = await everything();
     await dropDays(stack.config, db, started - 13 * 60 * MIN, Date.now() + MIN);
-    const s3 = makeS3(stack.config);
-    const summary = await runReplay(
-      {
-        ...{ from: started, to: Math.floor(Date.now() / MIN) * MIN + 2 * MIN, sources: null, force: false },
-        ...{ slackMs: 3_600_000, batchRows: 2_000, concurrency: 4, resumable: false, fresh: false },
-      },
-      {
-        db,
-        store: makeQuestdbStore(ilp),
-        archive: makeS3ArchiveStore(s3, stack.config.RAW_BUCKET),
-        prefix: stack.config.RAW_PREFIX,
-        archiveName: 'test',
-        clock: systemClock,
-      },
-    );
-    s3.destroy();
+    const summary = await replay({
+      ...{ from: started, to: Math.floor(Date.now() / MIN) * MIN + 2 * MIN, sources: null },
+      ...{ slackMs: 3_600_000, batchRows: 2_000, concurrency: 4 },
+    });
     expect(summary.counters.envelopes).toBeGreaterThanOrEqual(6);
     for (const [source, list] of Object.entries(before)) await settle(source, list.length);
     expect(await everything()).toEqual(before);
@@ -211,21 +218,15 @@ describe('candles backfill', () => {
           Body: serializeEnvelope(e),
         }),
       );
-    await runReplay(
-      {
-        ...{ from: T, to: T + 4 * MIN, sources: ['kraken'], force: false, slackMs: 10 * MIN },
-        ...{ batchRows: 1, concurrency: 1, resumable: false, fresh: false },
-      },
-      {
-        db,
-        store: makeQuestdbStore(ilp),
-        archive: makeS3ArchiveStore(s3, stack.config.RAW_BUCKET),
-        prefix: stack.config.RAW_PREFIX,
-        archiveName: 'test',
-        clock: systemClock,
-      },
-    );
     s3.destroy();
+    await replay({
+      from: T,
+      to: T + 4 * MIN,
+      sources: ['kraken'],
+      slackMs: 10 * MIN,
+      batchRows: 1,
+      concurrency: 1,
+    });
     await waitForWal(db, ['rates']);
     const minutes = [0, 1, 2].map((i) => T + i * MIN);
     const tickers = minutes.map((m) => [m, 'USD', venuePrice(SEED, 'kraken', 'USD', m)] as const);
