@@ -25,10 +25,8 @@ export async function scoreAt(deps: { db: Db; ilp: Ilp }, end: number): Promise<
   const out: Scored[] = [];
   for (const [span, ms] of Object.entries(SPANS) as [Span, number][]) {
     const range = [new Date(end - ms).toISOString(), new Date(end).toISOString()];
-    const rows = await deps.db.query<Record<keyof SpanScore | 'base_rmse', string | number>>(
-      pick(Q, 'scoreSpan'),
-      range,
-    );
+    type Column = Exclude<keyof SpanScore, 'baseRmse'> | 'base_rmse';
+    const rows = await deps.db.query<Record<Column, string | number>>(pick(Q, 'scoreSpan'), range);
     // LONG and DOUBLE columns arrive as strings or numbers over the PG wire: make them numbers once, here.
     const typed = rows.map((r) => ({
       source: String(r.source),

@@ -32,8 +32,9 @@ export function recommendModel(rows: readonly RuleRow[], spanMs: number): Recomm
       : { model: 'persistence', reason: `${why}; ${FALLBACK_MODEL} is not shown equivalent here` };
   };
   // Judged in tenths of a day, as reported: a week of origins, first to last, is a week less one stride.
-  const days = (Math.round(spanMs / 8_640_000) / 10).toFixed(1);
-  if (!(Number(days) >= RULES.minDays))
+  const tenths = Math.round(spanMs / 8_640_000);
+  const days = (tenths / 10).toFixed(1);
+  if (!(tenths >= RULES.minDays * 10))
     return fallback(`${days} days of origins is too short to choose a model (need ${RULES.minDays})`);
   let best: { model: string; ratio: number } | null = null;
   for (const [model, rs] of byModel) {
