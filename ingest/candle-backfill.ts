@@ -63,9 +63,11 @@ export async function warmUp(deps: CandleDeps & { log: Log; sources: SourceName[
   const to = Math.floor(deps.clock.now() / MINUTE) * MINUTE;
   const have = await readSourcesWithRows(deps.db, to - WARM_UP_MS, to);
   for (const venue of deps.sources.filter((s) => CANDLE_VENUES[s] && !have.has(s))) {
-    const pairs = Object.keys(CANDLE_VENUES[venue]!.pairs);
+    const { pairs, reach } = CANDLE_VENUES[venue]!;
+    // No older than the venue serves (Kraken: 719 closed minutes), or its first page would never be complete.
+    const from = to - Math.min(WARM_UP_MS, (reach ?? Infinity) * MINUTE);
     try {
-      const c = await runCandles({ venue, pairs, from: to - WARM_UP_MS, to }, deps);
+      const c = await runCandles({ venue, pairs: Object.keys(pairs), from, to }, deps);
       deps.log.info({ venue, ...c }, 'warm-up: candles of the last 12 h');
     } catch (err) {
       deps.log.warn({ venue, err: (err as Error).message }, 'warm-up: candles failed');

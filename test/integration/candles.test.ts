@@ -239,4 +239,21 @@ describe('candles backfill', () => {
     );
     expect(stored.map((r) => [r.ts.getTime(), r.currency, r.rate])).toEqual(tickers);
   }, 120_000);
+
+  it('warm-up asks Kraken for no minute older than it serves, so its page is whole and not fetched again', async () => {
+    await dropDays(stack.config, db, started - 13 * 60 * MIN, Date.now() + MIN);
+    fetches = [];
+    await warmUp({ ...deps, log: makeLogger('test', 'warn'), sources: ['kraken'] });
+    const asked = fetches.filter((u) => u.includes('/OHLC'));
+    expect(asked).toHaveLength(3);
+    // `since` is the minute before the first one wanted; Kraken serves its last 719 closed minutes.
+    const oldest = Math.min(...asked.map((u) => Number(new URL(u).searchParams.get('since')) * 1000 + MIN));
+    expect(oldest).toBeGreaterThanOrEqual(started - 719 * MIN);
+    await settle('kraken', 3 * 719);
+    const again = await runCandles(
+      { venue: 'kraken', pairs: ['XBTUSD', 'XBTUSDC', 'XBTUSDT'], from: oldest, to: oldest + 719 * MIN },
+      deps,
+    );
+    expect(again).toMatchObject({ pages: 0, skipped: 3 });
+  }, 60_000);
 });
