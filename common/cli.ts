@@ -42,10 +42,11 @@ export function wholeNumber(
   flag: string,
   text: string | undefined,
   min = 1,
-  max = Infinity,
+  max = Number.MAX_SAFE_INTEGER,
 ) {
   const n = Number(text);
-  const range = max === Infinity ? `≥ ${min}` : `from ${min} to ${max}`;
+  // Beyond 2^53 digits no longer name one number: the bound is named only when it is passed.
+  const range = max === Number.MAX_SAFE_INTEGER && !(n > max) ? `≥ ${min}` : `from ${min} to ${max}`;
   if (!/^\s*\d+\s*$/.test(text ?? '') || n < min || n > max)
     errors.push(`--${flag} must be a whole number ${range}, got "${text}"`);
   return n;

@@ -69,9 +69,13 @@ describe('wholeNumber', () => {
     for (const b of bad) wholeNumber(errors, 'rounds', b);
     wholeNumber(errors, 'rounds', undefined);
     wholeNumber(errors, 'concurrency', '65', 1, 64);
+    // 2^53 + 1 reads as 2^53: past the last safe integer a number is refused, and the bound named.
+    expect(wholeNumber([], 'rounds', '9007199254740991')).toBe(Number.MAX_SAFE_INTEGER);
+    wholeNumber(errors, 'rounds', '9007199254740993');
     expect(errors).toEqual([
       ...[...bad, 'undefined'].map((v) => `--rounds must be a whole number ≥ 1, got "${v}"`),
       '--concurrency must be a whole number from 1 to 64, got "65"',
+      '--rounds must be a whole number from 1 to 9007199254740991, got "9007199254740993"',
     ]);
   });
 });
