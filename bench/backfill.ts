@@ -6,7 +6,8 @@
  * then alternates: the ceiling — the very rows the replay writes (rates and polls), already built, written
  * straight through the ILP client in the replay's batches — and the replay from S3 (list, fetch, parse,
  * normalize, check what is stored, write), then that replay with its writes dropped (what reading costs on its
- * own). All are reported in rates rows per second. Between runs the day partitions are dropped, so each run writes
+ * own). All are reported in rates rows per second. Beside them, what handing those rows from a reading thread to a
+ * writing one would cost the writer: their structured clone (postMessage's form) deserialized, in CPU seconds. Between runs the day partitions are dropped, so each run writes
  * into the same empty days. An untimed warm-up round comes first: a fresh QuestDB's first writes are slower.
  *
  * Runs its own QuestDB and moto (ports 29100/28912/29109/29103 and 24666, plus BENCH_PORT_OFFSET; data in
@@ -19,6 +20,7 @@
 import { cpus, loadavg, release, totalmem } from 'node:os';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { deserialize, serialize } from 'node:v8';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { makeS3 } from '../common/aws.ts';
@@ -281,6 +283,24 @@ export async function timeBaseline(batches: Batch[]): Promise<number> {
   return s;
 }
 
+/** The middle value, the lower of the two middle ones for an even count. */
+const lowerMedian = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
+
+/**
+ * CPU seconds this thread spends receiving every batch's rows from another thread: their structured clone, as
+ * postMessage sends it, deserialized (the lower median of three). Serializing happens on the sender, untimed.
+ */
+export function handOffSeconds(batches: Batch[]): number {
+  const sent = batches.map((b) => serialize(b));
+  const runs = Array.from({ length: 3 }, () => {
+    const t0 = process.cpuUsage();
+    for (const s of sent) deserialize(s);
+    const t = process.cpuUsage(t0);
+    return (t.user + t.system) / 1e6;
+  });
+  return lowerMedian(runs);
+}
+
 /** What a replay from the bench's bucket needs besides its store. */
 const fromBucket = (db: Db, s3: S3Client) => ({
   db,
@@ -322,9 +342,6 @@ export async function timeReadOnly(db: Db, s3: S3Client): Promise<number> {
   if (summary.counters.envelopes !== ENVELOPES) throw new Error('the read-only replay missed envelopes');
   return (performance.now() - t0) / 1000;
 }
-
-/** The middle value, the lower of the two middle ones for an even count. */
-const lowerMedian = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
 
 async function startStack(): Promise<{ started: Managed[]; pids: { questdb?: number; moto?: number } }> {
   const stackDir = resolve(ROOT, '.stack');
@@ -451,6 +468,8 @@ async function main(config_: Config = config): Promise<void> {
         `  round ${r + 1}: no writes   ${int(rates.length / s).padStart(9)} rows/s (${s.toFixed(2)} s; ${fmtCpu(sc)})`,
       );
     }
+    const handOff = handOffSeconds(batches);
+    say(`  rows handed to another thread: ${handOff.toFixed(2)} s of this thread's CPU to deserialize`);
     const best = (k: string) => Math.max(...runs.filter((x) => x.kind === k).map((x) => x.rowsPerSec));
     const [ceiling, replay] = [best('ceiling'), best('replay')];
     const ratio = replay / ceiling;
@@ -519,6 +538,7 @@ async function main(config_: Config = config): Promise<void> {
           runs,
           perRound: { ratios: perRound, median, target: TARGET, met: median >= TARGET },
           medianSeconds: split,
+          handOffCpuSeconds: handOff,
           best: {
             ceilingRowsPerSec: ceiling,
             replayRowsPerSec: replay,

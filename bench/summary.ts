@@ -85,6 +85,16 @@ export function summarize(name: Bench, j: Record<string, any>): Row[] {
         target: '—',
         met: '—',
       });
+    // Reading moved to a second thread would hand its rows over: what receiving them costs against what reading does.
+    if (t?.nodeCpu && typeof j.handOffCpuSeconds === 'number')
+      row({
+        figure: 'rows handed to a reading thread, receiver CPU (s)',
+        value: f(j.handOffCpuSeconds, 2),
+        baseline: `replay without writes, node CPU ${f(t.nodeCpu.read, 2)} s`,
+        ratio: f(j.handOffCpuSeconds / t.nodeCpu.read, 2),
+        target: '—',
+        met: '—',
+      });
   } else if (name === 'queries') {
     const t: string[][] = j.table ?? [];
     let current = '';

@@ -70,6 +70,26 @@ describe("npm run bench's summary table", () => {
     });
   });
 
+  it("sets the rows' hand-off to another thread beside the reading it would take over", () => {
+    const j = structuredClone(fixture('backfill'));
+    j.medianSeconds = {
+      ceiling: 4,
+      replay: 5,
+      read: 1.6,
+      nodeCpu: { ceiling: 3.5, replay: 4.8, read: 1.25 },
+    };
+    expect(summarize('backfill', j).map((r) => r.figure)).not.toContain(
+      'rows handed to a reading thread, receiver CPU (s)',
+    );
+    j.handOffCpuSeconds = 1.1;
+    expect(summarize('backfill', j).at(-1)).toMatchObject({
+      figure: 'rows handed to a reading thread, receiver CPU (s)',
+      value: '1.10',
+      baseline: 'replay without writes, node CPU 1.25 s',
+      ratio: '0.88',
+    });
+  });
+
   it('judges the venue backtest: the first target must beat persistence, the second must not be significantly worse', () => {
     const h = (horizon: number, ratio: number, dm: number, dmP: number, coverage90: number) => ({
       horizon,
