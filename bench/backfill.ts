@@ -7,8 +7,9 @@
  * straight through the ILP client in the replay's batches — and the replay from S3 (list, fetch, parse,
  * normalize, check what is stored, write), then that replay with its writes dropped (what reading costs on its
  * own). All are reported in rates rows per second. Beside them, what handing those rows from a reading thread to a
- * writing one would cost the writer: their structured clone (postMessage's form) deserialized, in CPU seconds. Between runs the day partitions are dropped, so each run writes
- * into the same empty days. An untimed warm-up round comes first: a fresh QuestDB's first writes are slower.
+ * writing one would cost the writer: their structured clone (postMessage's form) deserialized, in CPU seconds.
+ * Between runs the day partitions are dropped, so each run writes into the same empty days. An untimed warm-up
+ * round comes first: a fresh QuestDB's first writes are slower.
  *
  * Runs its own QuestDB and moto (ports 29100/28912/29109/29103 and 24666, plus BENCH_PORT_OFFSET; data in
  * .stack/bench/backfill-<offset>/). Options: --envelopes N (6000), --rounds N (5), --warmup N (1), --batch-size N
