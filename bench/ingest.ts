@@ -10,8 +10,8 @@
  *   fastest of 9 passes); the baseline is JSON.parse of the same bodies, timed in alternation with it.
  *
  * It starts its own QuestDB and emulator (test/support/private-stack.ts, the test ports shifted by 700 plus
- * TEST_PORT_OFFSET) and stops them at the end. Prints the machine, the inputs and a table; writes
- * bench/results/ingest.json. Options: --polls N (200), --envelopes N per format (3000).
+ * BENCH_PORT_OFFSET and TEST_PORT_OFFSET) and stops them at the end. Prints the machine, the inputs and a table;
+ * writes bench/results/ingest.json. Options: --polls N (200), --envelopes N per format (3000).
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
@@ -296,7 +296,7 @@ async function main(): Promise<void> {
   const throughput = formats.map((f) => ({ f, r: measureThroughput(f) }));
 
   say('starting a private QuestDB and emulator (test ports + 700) ...');
-  const stack = await startPrivateStack(700);
+  const stack = await startPrivateStack(700 + Number(process.env.BENCH_PORT_OFFSET ?? 0));
   const stop = () => void stack.stop().finally(() => process.exit(130));
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
