@@ -8,6 +8,7 @@ import type { Archive } from './archive/firehose.ts';
 import type { Http } from './http.ts';
 import { readSeriesMinutes, readSourcesWithRows } from './replay/tables.ts';
 import { CANDLE_VENUES, candleRates } from './sources/candles.ts';
+import type { Rejection } from './sources/types.ts';
 import type { Store } from './store.ts';
 
 const MINUTE = 60_000;
@@ -27,7 +28,7 @@ export type CandleCounts = { pages: number; skipped: number; rows: number; store
 /** Fetch [from, to) page by page at the venue's pace; pages whose minutes are all stored are not fetched. */
 export async function runCandles(
   run: CandleRun,
-  deps: CandleDeps & { onPage?(c: CandleCounts, done: number): void },
+  deps: CandleDeps & { onPage?(c: CandleCounts, done: number, rejections: Rejection[]): void },
 ): Promise<CandleCounts> {
   const venue = CANDLE_VENUES[run.venue]!;
   const c: CandleCounts = { pages: 0, skipped: 0, rows: 0, stored: 0, rejected: 0 };
@@ -51,7 +52,7 @@ export async function runCandles(
       c.rows += fresh.length;
       c.stored += got.rates.length - fresh.length;
       c.rejected += got.rejections.length;
-      deps.onPage?.(c, to - run.from);
+      deps.onPage?.(c, to - run.from, got.rejections);
       await deps.clock.sleep(venue.paceMs);
     }
   }

@@ -5,6 +5,7 @@
 import { FILTERED_REASONS, type Poll, type Rate, type RejectionRow } from '../common/types.ts';
 import { bodyByteLength, bodyText, type RawEnvelope } from './archive/envelope.ts';
 import { checkJump, type Rejection, type SourceAdapter } from './sources/index.ts';
+import { transportRejection } from './sources/envelope.ts';
 import { CURRENCY_CODE } from './sources/validate.ts';
 
 export type Normalized = { poll: Poll; rates: Rate[]; rejections: Rejection[] };
@@ -28,12 +29,9 @@ export function normalize(
   const ts = Date.parse(env.minute);
   const rates: Rate[] = [];
   let rejections: Rejection[];
-  if (env.error !== null && env.status === 0) {
-    rejections = [{ currency: null, reason: 'network', detail: `no response: ${env.error}` }];
-  } else if (env.bodyTruncated) {
-    // Not parsed: a prefix can still be valid JSON and would pass for the whole answer.
-    rejections = [{ currency: null, reason: 'truncated', detail: env.error ?? 'body cut at the size cap' }];
-  } else {
+  const failed = transportRejection(env);
+  if (failed) rejections = [failed];
+  else {
     const parsed = adapter.parse({
       status: env.status,
       headers: env.headers,

@@ -24,7 +24,7 @@ export function restartDelay(previousMs: number | null, ranMs: number): number {
   return Math.min(RESTART_MAX_MS, previousMs * 2);
 }
 
-/** Each source's URL on the local fake APIs (test/fake) served at `base`. */
+/** Each source's URL on the local fake APIs (`fakes/`) served at `base`. */
 export function fakeApiUrls(base: string): Record<SourceName, string> {
   return {
     blockchain: `${base}/blockchain/ticker`,

@@ -2,7 +2,7 @@
 import type { Config } from '../../common/config.ts';
 import type { Rate, SourceName } from '../../common/types.ts';
 import { bodyText, type RawEnvelope } from '../archive/envelope.ts';
-import { parseResponseJson } from './envelope.ts';
+import { parseResponseJson, transportRejection } from './envelope.ts';
 import type { Rejection, RejectionReason } from './types.ts';
 import { isRecord, own, parseRateValue, parseUnixSeconds, show } from './validate.ts';
 
@@ -84,6 +84,8 @@ export function candleRates(env: RawEnvelope): { rates: Rate[]; rejections: Reje
   const inPage = (t: number) => !env.candles || (t >= env.candles.from && t < env.candles.to);
   if (!venue || !quote)
     return reject(null, 'bad_shape', `${env.url} is no candle page this program asks for`);
+  const failed = transportRejection(env);
+  if (failed) return reject(null, failed.reason, failed.detail);
   const res = parseResponseJson({ status: env.status, headers: env.headers, body: bodyText(env) });
   if (!res.ok) return reject(null, res.rejection.reason, res.rejection.detail);
   const rows = venue.rows(res.json);

@@ -1,4 +1,5 @@
 /** The checks every source shares: HTTP status, empty and HTML bodies, JSON syntax; each fails the whole poll. */
+import type { RawEnvelope } from '../archive/envelope.ts';
 import type { RawResponse, Rejection } from './types.ts';
 
 export type Envelope = { ok: true; json: unknown } | { ok: false; rejection: Rejection };
@@ -12,6 +13,13 @@ export function excerpt(text: string, max = EXCERPT_CHARS): string {
 }
 
 const fail = (reason: Rejection['reason'], detail: string): Rejection => ({ currency: null, reason, detail });
+
+/** Why an envelope holds no answer to parse: no response at all, or a body cut at the size cap; else null. */
+export function transportRejection(env: RawEnvelope): Rejection | null {
+  if (env.error !== null && env.status === 0) return fail('network', `no response: ${env.error}`);
+  // Not parsed: a prefix can still be valid JSON and would pass for the whole answer.
+  return env.bodyTruncated ? fail('truncated', env.error ?? 'body cut at the size cap') : null;
+}
 
 /**
  * Why a response cannot hold rates, before its body is parsed (a non-2xx status first: Coinbase's 429 has a JSON

@@ -7,6 +7,7 @@ import { runCandles, type CandleCounts, type CandleRun } from '../../ingest/cand
 import { makeFirehoseArchive } from '../../ingest/archive/firehose.ts';
 import { makeHttp } from '../../ingest/http.ts';
 import { CANDLE_VENUES } from '../../ingest/sources/candles.ts';
+import type { Rejection } from '../../ingest/sources/types.ts';
 import { makeQuestdbStore } from '../../ingest/store.ts';
 import { checkDb, makeDb } from '../../sql/db.ts';
 import { makeIlp } from '../../sql/ilp.ts';
@@ -54,12 +55,19 @@ export const venueCandles: Backfill = {
     const [ilp, http] = [await makeIlp(config), makeHttp({ ...HTTP, clock })];
     const [progress, started, total] = [makeProgress(process.stderr, clock), clock.now(), run.to - run.from];
     const state = (c: CandleCounts, done: number) =>
-      ({ ...c, done, total, skipped: c.rejected, elapsedMs: clock.now() - started }) as const;
+      ({ ...c, done, total, elapsedMs: clock.now() - started }) as const;
     try {
       await checkDb(db);
       const archive = makeFirehoseArchive({ firehose, stream: config.FIREHOSE_STREAM });
       const deps = { http, archive, store: makeQuestdbStore(ilp), db, config, clock };
-      const c = await runCandles(run, { ...deps, onPage: (c, done) => progress.update(state(c, done)) });
+      const onPage = (c: CandleCounts, done: number, rejections: Rejection[]) => {
+        // A page's first rejection says why (a venue unreachable, a changed format); the summary counts them all.
+        const [r] = rejections;
+        if (r)
+          progress.note(`page ending ${new Date(run.from + done).toISOString()}: ${r.reason}: ${r.detail}`);
+        progress.update(state(c, done));
+      };
+      const c = await runCandles(run, { ...deps, onPage });
       progress.done(state(c, total));
       const span = `${new Date(run.from).toISOString()} .. ${new Date(run.to).toISOString()}`;
       process.stdout.write(

@@ -16,6 +16,7 @@ import { serializeEnvelope } from '../../ingest/archive/envelope.ts';
 import { makeFakeApi, type FakeApi } from '../../fakes/server.ts';
 import { makeFirehoseArchive } from '../../ingest/archive/firehose.ts';
 import { runCandles, warmUp, type CandleDeps } from '../../ingest/candle-backfill.ts';
+import type { Rejection } from '../../ingest/sources/types.ts';
 import { makeHttp } from '../../ingest/http.ts';
 import { makeS3ArchiveStore } from '../../ingest/archive/store.ts';
 import { runReplay, type ReplayOptions } from '../../ingest/replay/replay.ts';
@@ -255,5 +256,20 @@ describe('candles backfill', () => {
       deps,
     );
     expect(again).toMatchObject({ pages: 0, skipped: 3 });
+  }, 60_000);
+
+  it("hands each page's rejections to onPage, so a venue out of reach says why", async () => {
+    // Port 9 (discard) has no listener here: the fetch is refused, and that is the page's rejection.
+    const config = { ...deps.config, BITSTAMP_URL: 'http://127.0.0.1:9/bitstamp/api/v2/ticker/' };
+    const seen: Rejection[][] = [];
+    const span = { from: started - 3000 * MIN, to: started - 2990 * MIN };
+    const c = await runCandles(
+      { venue: 'bitstamp', pairs: ['btcusd'], ...span },
+      { ...deps, config, onPage: (_c, _done, rejections) => seen.push(rejections) },
+    );
+    expect(c).toMatchObject({ pages: 1, rows: 0, rejected: 1 });
+    expect(seen).toEqual([
+      [expect.objectContaining({ reason: 'network', detail: expect.stringMatching(/ECONNREFUSED/) })],
+    ]);
   }, 60_000);
 });

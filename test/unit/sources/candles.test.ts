@@ -105,6 +105,21 @@ describe('candle page parsers on hostile pages', () => {
     });
   });
 
+  it('a page with no answer, or one cut at the size cap, is rejected as the poller rejects it, unparsed', () => {
+    const refused = { ...page('bitstamp', '', LATER, 0), error: 'connect ECONNREFUSED 127.0.0.1:9' };
+    expect(candleRates(refused)).toEqual({
+      rates: [],
+      rejections: [
+        { currency: null, reason: 'network', detail: 'no response: connect ECONNREFUSED 127.0.0.1:9' },
+      ],
+    });
+    // Cut at the cap, a page is not read, even when what came parses: a prefix could pass for the whole.
+    const whole = page('bitstamp', fixture('bitstamp_ohlc_btcusd_60.json'), LATER);
+    expect(candleRates(whole).rates.length).toBeGreaterThan(0);
+    const cut = candleRates({ ...whole, bodyTruncated: true });
+    expect(cut).toEqual({ rates: [], rejections: [expect.objectContaining({ reason: 'truncated' })] });
+  });
+
   it('a bad row is rejected with a reason; the good rows stay', () => {
     const rows = [
       [1642329960000, '1', '1', '1', '43070.5'],
