@@ -22,14 +22,15 @@ export function backfillHelp(backfills: Backfill[] = BACKFILLS): string {
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...args] = argv;
-  if (!name || name === '--help' || name === '-h') {
+  if (name === '--help' || name === '-h') {
     process.stdout.write(backfillHelp() + '\n');
-    return name ? 0 : 2;
+    return 0;
   }
   const backfill = BACKFILLS.find((b) => b.name === name);
   if (!backfill) {
     const known = BACKFILLS.map((b) => b.name).join(', ');
-    process.stderr.write(`backfill: unknown backfill "${name}"; known: ${known} (--help for usage)\n`);
+    const what = name ? `unknown backfill "${name}"` : 'name a backfill';
+    process.stderr.write(`backfill: ${what}; known: ${known} (--help for usage)\n`);
     return 2;
   }
   if (args.includes('--help') || args.includes('-h')) {

@@ -6,7 +6,7 @@ import { asAwsError, makeS3 } from '../common/aws.ts';
 import { isMain, parseFlags, runCli, usageExit } from '../common/cli.ts';
 import { loadEnv, parseConfig, type Config } from '../common/config.ts';
 import { makeFirehose } from '../common/firehose.ts';
-import { makeLogger } from '../common/log.ts';
+import { makeCliLogger } from '../common/log.ts';
 
 type BootstrapConfig = Pick<
   Config,
@@ -95,7 +95,7 @@ async function main(args: string[]): Promise<number> {
     return usageExit({ name: 'bootstrap', help: 'npm run bootstrap -- --help', usage: USAGE }, flags);
   const config = parseConfig(loadEnv());
   const r = await bootstrapArchive(config);
-  const log = makeLogger('bootstrap', config.LOG_LEVEL);
+  const log = makeCliLogger('bootstrap', config.LOG_LEVEL);
   log.info({ bucket: config.RAW_BUCKET, stream: config.FIREHOSE_STREAM, ...r }, 'raw archive ready');
   return 0;
 }

@@ -4,7 +4,8 @@ import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { isAlive, signalPid } from '../common/pidlock.ts';
-import { formatLogLine, plainOutput, stripAnsi } from './logfmt.ts';
+import { formatLogLine } from '../common/log.ts';
+import { plainOutput, stripAnsi } from './logfmt.ts';
 
 /** Where installers report progress. */
 export type Say = (s: string) => void;

@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isMain, parseFlags, usageLine } from '../common/cli.ts';
 import { configEnv, loadConfigOrExit, loadEnv, projectPath, type Config } from '../common/config.ts';
-import { makeLogger } from '../common/log.ts';
+import { formatLogLine, makeLogger } from '../common/log.ts';
 import { makeDb } from '../sql/db.ts';
 import { runMigrations } from '../migrations/migrate.ts';
 import { bootstrapArchive } from './bootstrap.ts';
@@ -14,7 +14,7 @@ import { emulatorDataDir, installMoto, startMoto } from './moto.ts';
 import { installQuestdb, startQuestdb } from './questdb.ts';
 import { isUp, liveChildren, nodeArgs, spawnManaged, stopManaged, stopPid, type Managed } from './process.ts';
 import { SERVICES, demoEnv, restartDelay, type ServiceSpec } from './services.ts';
-import { formatLogLine, plainOutput, stripAnsi } from './logfmt.ts';
+import { plainOutput, stripAnsi } from './logfmt.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const say = (s: string) => process.stdout.write(`${'supervisor'.padEnd(10)}| ${s}\n`);

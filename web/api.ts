@@ -6,7 +6,9 @@ import { loadHealth, sourceRows } from './pages/health.tsx';
 import { loadHistory, parseHistoryRequest } from './pages/history.tsx';
 import type { AreaDeps } from './context.ts';
 import { toCsv } from './format.ts';
-import { ParamError, parseQuery, type TimeRange } from './params.ts';
+import { ParamError, parseQuery, RANGES, type TimeRange } from './params.ts';
+
+const RANGE_CHOICES = [...Object.keys(RANGES), 'custom'].join('|');
 
 type Row = Record<string, unknown>;
 
@@ -58,7 +60,7 @@ function endpoints(deps: AreaDeps): Endpoint[] {
     },
     {
       path: '/api/aggregates',
-      params: 'source, currency, grain=hour|day, range=1d|7d|30d|90d|1y|custom, from, to, format',
+      params: `source, currency, grain=hour|day, range=${RANGE_CHOICES}, from, to, format`,
       what: 'min, max, mean, first, last and row count per hour or UTC day (rates_1h / rates_1d)',
       answer: async (q) => {
         const r = await parseAggregatesRequest(deps, q);
@@ -73,7 +75,7 @@ function endpoints(deps: AreaDeps): Endpoint[] {
     },
     {
       path: '/api/history',
-      params: 'source, currency, range=1h|6h|1d|7d|30d|90d|1y|custom, from, to, window=30m|1h|1d, format',
+      params: `source, currency, range=${RANGE_CHOICES}, from, to, window=30m|1h|1d, format`,
       what: 'downsampled buckets with the rolling mean and standard deviation',
       answer: async (q) => {
         const r = await parseHistoryRequest(deps, q);

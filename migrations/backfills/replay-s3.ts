@@ -28,7 +28,7 @@ const USAGE = `usage: npm run backfill -- replay-s3 --from <time> --to <time> [o
                     that are absent are written, and what is stored stays as it is.
   --slack           how long after its minute a response may have arrived in S3 and still count (default 24h;
                     spool re-sends after an outage arrive late). Objects are listed up to --to plus this.
-  --allow-skips     exit 0 even when corrupt objects were skipped (they are still reported).
+  --allow-skips     exit 0 even when corrupt lines were skipped (they are still reported).
   --allow-empty     exit 0 even when the archive holds no envelope in the range.
   --fresh           ignore the saved progress of an interrupted run with the same options; start over.
   --batch-size      rates and polls rows per ILP request (default 20000).
@@ -41,7 +41,7 @@ examples:
   npm run backfill -- replay-s3 --from 2031-01-05T10:00Z --to 2031-01-05T11:00Z --slack 72h
 
 Interrupted (Ctrl-C, a crash, a kill), the same command continues after the last batch it saved as done.
-Exit status: 0 ok; 1 failed, no envelope in the range (without --allow-empty) or corrupt objects skipped
+Exit status: 0 ok; 1 failed, no envelope in the range (without --allow-empty) or corrupt lines skipped
 (without --allow-skips); 2 bad usage; 130 interrupted.`;
 
 const CLI = { name: 'replay-s3', help: 'npm run backfill -- replay-s3 --help', usage: USAGE };
@@ -219,15 +219,14 @@ export const replayS3: Backfill = {
         );
       else if (status === 1)
         process.stderr.write(
-          `replay-s3: ${summary.counters.badObjects} corrupt object(s) skipped; --allow-skips accepts that\n`,
+          `replay-s3: ${summary.counters.badLines} corrupt line(s) of ${summary.counters.badObjects} object(s) skipped; --allow-skips accepts that\n`,
         );
       return status;
     } catch (err) {
       log.debug({ err }, 'replay failed');
-      throw new Error(
-        `${failureLine(err)} (run the same command again to continue from the last batch written)`,
-        { cause: err },
-      );
+      const resume =
+        position.rows > 0 ? ' (run the same command again to continue from the last batch written)' : '';
+      throw new Error(`${failureLine(err)}${resume}`, { cause: err });
     } finally {
       process.off('SIGINT', onSigint);
       archive.close();

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { logConf, serverConf } from '../../stack/questdb.ts';
-import { formatLogLine } from '../../stack/logfmt.ts';
+import { formatLogLine } from '../../common/log.ts';
 import { acquireLock, AlreadyRunning } from '../../stack/lock.ts';
 import { stopPid } from '../../stack/process.ts';
 import { isAlive } from '../../common/pidlock.ts';

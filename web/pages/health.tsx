@@ -92,7 +92,7 @@ const SOURCES: Col<SourceRow>[] = [
     (r) => (r.age === null ? '–' : fmtAge(r.age)),
     (r) => (r.age === null ? '' : r.age > STALE_MS ? 'bad' : 'good'),
   ],
-  ['Rates stored', (r) => (r.ok ? fmtInt(r.ok.accepted) : '–'), 'num'],
+  ['Rates in that poll', (r) => (r.ok ? fmtInt(r.ok.accepted) : '–'), 'num'],
   [
     'Latest attempt',
     ({ last }) =>
