@@ -1,11 +1,11 @@
 /** What every CLI shares: a failure is one line on stderr naming what was not reached and where to point. */
-import { realpathSync } from 'node:fs';
+import { realpathSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, type ParseArgsOptionsConfig } from 'node:util';
 import { S3Unavailable } from './aws.ts';
 import { ConfigError, ENV_FILE, loadConfigOrExit, type Config } from './config.ts';
 import { makeLogger, type Log } from './log.ts';
-import { describeRefusal, parseIsoTime } from './time.ts';
+import { BEFORE_GENESIS, describeRefusal, GENESIS_MS, parseIsoTime } from './time.ts';
 import { DbUnavailable } from '../sql/db.ts';
 
 const HINT_DB = `is the stack running (npm start)? Point elsewhere with QUESTDB_HOST, QUESTDB_PG_PORT, QUESTDB_HTTP_PORT (environment or ${ENV_FILE})`;
@@ -52,6 +52,16 @@ export function wholeNumber(
   return n;
 }
 
+/** Why `path`, given as `flag`, is no file to read (or no folder, with `folder`); null when it is. */
+export function unreadable(flag: string, path: string, folder = false): string | null {
+  try {
+    if (statSync(path).isDirectory() === folder) return null;
+    return `--${flag} ${path}: not a ${folder ? 'folder' : 'file'}`;
+  } catch (err) {
+    return `--${flag} ${path}: cannot read it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`;
+  }
+}
+
 /** A usage problem as one line with the pointer to `--help`. Pure. */
 export function usageLine(name: string, errors: string[], help: string): string {
   return `${name}: ${errors.join('; ')} (${help} for usage)`;
@@ -62,16 +72,22 @@ type FlagValues<O extends ParseArgsOptionsConfig> = ReturnType<
   typeof parseArgs<{ options: O & typeof HELP; strict: true; allowPositionals: false }>
 >['values'];
 
-/** `args` read strictly (no positionals) against `options` plus `--help`/`-h`: the values, or the refusal. Pure. */
+/** `args` read strictly against `options` and `--help` (each flag once): the values, or the refusal. Pure. */
 export function parseFlags<const O extends ParseArgsOptionsConfig>(
   args: string[],
   options: O,
 ): FlagValues<O> | { errors: string[] } {
   try {
-    return parseArgs({ args, options: { ...options, ...HELP }, strict: true, allowPositionals: false })
-      .values as FlagValues<O>;
+    const strict = { strict: true, allowPositionals: false, tokens: true } as const;
+    const { values, tokens } = parseArgs({ args, options: { ...options, ...HELP }, ...strict });
+    const names = tokens.flatMap((t) => (t.kind === 'option' ? [t.name] : []));
+    const twice = names.filter((n, i) => names.indexOf(n) !== i);
+    return twice.length ? { errors: [`--${twice[0]} given more than once`] } : (values as FlagValues<O>);
   } catch (err) {
-    return { errors: [(err as Error).message] };
+    // `--n -1` reads as a missing value: say so in one line, and how to give a value that starts with "-".
+    const text = (err as Error).message;
+    const [, flag] = /^Option '(--[^']+)' argument is ambiguous/.exec(text) ?? [];
+    return { errors: [flag ? `${flag} needs a value (one starting with "-" is written ${flag}=-1)` : text] };
   }
 }
 
@@ -111,7 +127,8 @@ export function minuteRange(
     return NaN;
   };
   const [from, to] = [Math.floor(time('from') / 60_000) * 60_000, Math.ceil(time('to') / 60_000) * 60_000];
-  if (from >= to) errors.push('--from must be before --to');
+  if (from < GENESIS_MS) errors.push(describeRefusal('--from', v.from!, BEFORE_GENESIS));
+  else if (from >= to) errors.push('--from must be before --to');
   return { from, to };
 }
 

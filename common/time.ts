@@ -1,5 +1,9 @@
 /** Every time a person types is read here: ISO 8601 (UTC unless zoned); impossible times refused. Pure. */
 
+/** 2009-01-03, the first Bitcoin block: no rate, quote or range starts earlier. */
+export const GENESIS_MS = Date.UTC(2009, 0, 3);
+export const BEFORE_GENESIS = 'before 2009-01-03, the first Bitcoin block';
+
 export type Parsed = { ok: true; ms: number } | { ok: false; reason: string };
 
 const ok = (ms: number): Parsed => ({ ok: true, ms });

@@ -8,7 +8,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { isMain, parseFlags, runCli, usageExit, wholeNumber } from '../common/cli.ts';
+import { isMain, parseFlags, runCli, unreadable, usageExit, wholeNumber } from '../common/cli.ts';
 import { loadEnv, parseConfig } from '../common/config.ts';
 import { describeRefusal, parseTimestamp } from '../common/time.ts';
 import { checkDb, makeDb, type Db } from '../sql/db.ts';
@@ -51,7 +51,6 @@ Exit status: 0 ok; 1 failed (QuestDB unreachable, no data, a file with no usable
 origin); 2 bad usage.`;
 
 export type CliOptions = {
-  help?: boolean;
   mode: 'questdb' | 'csv' | 'synthetic';
   source: string;
   currency: string;
@@ -71,7 +70,7 @@ export type CliOptions = {
 };
 
 /** Parse and check the command line, reporting every problem at once. Pure. */
-export function parseBacktestArgs(args: string[]): CliOptions | { errors: string[] } {
+export function parseBacktestArgs(args: string[]): CliOptions | { errors: string[] } | { help: true } {
   const values = parseFlags(args, {
     source: { type: 'string' },
     currency: { type: 'string' },
@@ -90,7 +89,7 @@ export function parseBacktestArgs(args: string[]): CliOptions | { errors: string
     'no-store': { type: 'boolean', default: false },
   });
   if ('errors' in values) return values;
-  if (values.help) return { ...HELP_ONLY, help: true };
+  if (values.help) return { help: true };
   const errors: string[] = [];
   const mode = values.csv !== undefined ? 'csv' : values.synthetic !== undefined ? 'synthetic' : 'questdb';
   if (values.csv !== undefined && values.synthetic !== undefined)
@@ -161,24 +160,6 @@ export function parseBacktestArgs(args: string[]): CliOptions | { errors: string
   };
   return errors.length ? { errors } : opts;
 }
-
-const HELP_ONLY: CliOptions = {
-  mode: 'synthetic',
-  source: '',
-  currency: '',
-  from: NaN,
-  to: NaN,
-  related: [],
-  csv: '',
-  relatedCsv: [],
-  deriveSources: false,
-  minutes: 0,
-  seed: 0,
-  models: null,
-  stride: 1,
-  horizons: [],
-  store: false,
-};
 
 type Target = { key: SeriesKey; series: TimeSeries; related: TimeSeries[] };
 type Out = { write(s: string): unknown; isTTY?: boolean };
@@ -304,8 +285,12 @@ export async function runBacktestCli(
 /** The command: usage problems and failures are one line each, never a stack trace. */
 async function main(args: string[]): Promise<number> {
   const parsed = parseBacktestArgs(args);
-  if ('errors' in parsed || parsed.help)
-    return usageExit({ name: 'backtest', help: 'npm run backtest -- --help', usage: USAGE }, parsed);
+  const cli = { name: 'backtest', help: 'npm run backtest -- --help', usage: USAGE };
+  if ('errors' in parsed || 'help' in parsed) return usageExit(cli, parsed);
+  const files =
+    parsed.mode === 'csv' ? [['csv', parsed.csv], ...parsed.relatedCsv.map((f) => ['related', f])] : [];
+  const missing = files.flatMap(([flag, file]) => unreadable(flag!, file!) ?? []);
+  if (missing.length) return usageExit(cli, { errors: missing });
   const needsDb = parsed.mode === 'questdb';
   const config = needsDb || parsed.store ? parseConfig(loadEnv()) : null;
   const db = config ? makeDb(config, 2) : null;

@@ -1,9 +1,9 @@
 /** `npm run migrate`: apply the numbered `.sql` files in order, recorded with checksums; edited ones fail. */
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { isMain, parseFlags, runCli, usageExit } from '../common/cli.ts';
+import { isMain, parseFlags, runCli, unreadable, usageExit } from '../common/cli.ts';
 import { loadEnv, parseConfig } from '../common/config.ts';
-import { makeLogger, type Log } from '../common/log.ts';
+import { makeCliLogger, type Log } from '../common/log.ts';
 import { makeDb, type Db } from '../sql/db.ts';
 import { loadQueries, pick } from '../sql/loader.ts';
 import { parseMigrationFiles, planMigrations, splitStatements } from './plan.ts';
@@ -51,10 +51,12 @@ edited or failing migration), 2 bad usage.`;
 
 async function main(args: string[]): Promise<number> {
   const flags = parseFlags(args, { dir: { type: 'string' } });
-  if ('errors' in flags || flags.help)
-    return usageExit({ name: 'migrate', help: 'npm run migrate -- --help', usage: USAGE }, flags);
+  const cli = { name: 'migrate', help: 'npm run migrate -- --help', usage: USAGE };
+  if ('errors' in flags || flags.help) return usageExit(cli, flags);
+  const missing = flags.dir === undefined ? null : unreadable('dir', flags.dir, true);
+  if (missing) return usageExit(cli, { errors: [missing] });
   const config = parseConfig(loadEnv());
-  const log = makeLogger('migrate', config.LOG_LEVEL);
+  const log = makeCliLogger('migrate', config.LOG_LEVEL);
   const db = makeDb(config, 1);
   // `--dir DIR` applies the migrations of another folder (tests use it to prove an edited file is refused).
   const applied = await runMigrations(db, log, flags.dir).finally(() => db.end());

@@ -1,4 +1,5 @@
 /** Pure checks on the values inside a payload: currency codes, rates, quote times, and the jump guard. */
+import { GENESIS_MS } from '../../common/time.ts';
 import type { RejectionReason } from './types.ts';
 
 /** What a currency code must look like once upper-cased. */
@@ -8,7 +9,6 @@ export const CURRENCY_CODE = /^[A-Z0-9]{2,10}$/;
 export const BASE_CURRENCY = 'BTC';
 
 /** Quote times before the genesis block or after 2100 are corrupt (or in the wrong unit). */
-const EARLIEST_QUOTE_MS = Date.UTC(2009, 0, 3);
 const LATEST_QUOTE_MS = Date.UTC(2100, 0, 1);
 
 /** Strict decimal text as Coinbase sends it: no separators, no spaces, no trailing letters. */
@@ -78,7 +78,7 @@ export function parseRateValue(value: unknown, allowStrings: boolean): Checked<n
 }
 
 function inQuoteRange(ms: number, raw: unknown): Checked<number> {
-  if (ms < EARLIEST_QUOTE_MS || ms >= LATEST_QUOTE_MS)
+  if (ms < GENESIS_MS || ms >= LATEST_QUOTE_MS)
     return bad('bad_quote_time', `quote time ${show(raw)} is outside 2009-2100`);
   return { ok: true, value: ms };
 }

@@ -1,5 +1,5 @@
 /** The one reader of candle CSV files: format detected from the first line (or forced), then each line. */
-import { describeRefusal, parseTimestamp } from '../../common/time.ts';
+import { describeRefusal, GENESIS_MS, parseTimestamp } from '../../common/time.ts';
 
 export type Candle = {
   /** The candle's minute, epoch ms UTC (timestamps inside a minute are floored to it). */
@@ -126,8 +126,6 @@ export function detectLayout(fields: string[], forced?: CsvFormat): Layout | str
   return { format, detected: true, header: false, ...POSITIONAL[format] };
 }
 
-/** 2009-01-03: the Bitcoin genesis block. An earlier "rate" is a unit mistake (seconds read as ms) or junk. */
-export const EARLIEST_MS = Date.UTC(2009, 0, 3);
 const DAY_MS = 86_400_000;
 
 const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
@@ -177,7 +175,7 @@ export function parseCandleFields(fields: string[], layout: Layout, now: number)
   if (!parsed.ok)
     return bad('timestamp', describeRefusal('timestamp', fields[cols.time] ?? '', parsed.reason));
   const ts = parsed.ms;
-  if (ts < EARLIEST_MS)
+  if (ts < GENESIS_MS)
     return bad('timestamp', `${new Date(ts).toISOString()} is before Bitcoin existed (seconds read as ms?)`);
   if (ts > now + DAY_MS) return bad('timestamp', `${new Date(ts).toISOString()} is in the future`);
 

@@ -2,7 +2,7 @@
 import { makeS3 } from '../../common/aws.ts';
 import { failureLine, parseFlags, usageExit, wholeNumber } from '../../common/cli.ts';
 import { systemClock } from '../../common/clock.ts';
-import { parseIsoTime } from '../../common/time.ts';
+import { BEFORE_GENESIS, GENESIS_MS, parseIsoTime } from '../../common/time.ts';
 import { waitForWal } from '../../sql/wal.ts';
 import { makeExporter } from '../../lake/export.ts';
 import { DAY_MS, LAKE_TABLES, type LakeTable } from '../../lake/layout.ts';
@@ -24,8 +24,8 @@ const CLI = { name: 'export', help: 'npm run backfill -- export --help', usage: 
 
 export type ExportArgs = { from: number; to: number; tables: LakeTable[]; progressEveryMs: number };
 
-/** Parse and check the command line; every problem is reported at once. Pure. */
-export function parseExportArgs(args: string[]): ExportArgs | { errors: string[] } {
+/** Parse and check the command line against `now`; every problem is reported at once. Pure. */
+export function parseExportArgs(args: string[], now: number): ExportArgs | { errors: string[] } {
   const values = parseFlags(args, {
     from: { type: 'string' },
     to: { type: 'string' },
@@ -37,10 +37,12 @@ export function parseExportArgs(args: string[]): ExportArgs | { errors: string[]
   const day = (name: 'from' | 'to'): number | null => {
     const v = values[name];
     if (v === undefined) return (errors.push(`--${name} is required`), null);
-    if (!/^\d{4}-\d{2}-\d{2}$/.test(v))
-      return (errors.push(`--${name} "${v}" is not a date YYYY-MM-DD`), null);
+    const refuse = (why: string) => (errors.push(`--${name} "${v}": ${why}`), null);
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(v)) return refuse('not a date YYYY-MM-DD');
     const p = parseIsoTime(v);
-    if (!p.ok) return (errors.push(`--${name} "${v}": ${p.reason}`), null);
+    if (!p.ok) return refuse(p.reason);
+    if (p.ms < GENESIS_MS) return refuse(BEFORE_GENESIS);
+    if (p.ms > now) return refuse('a day in the future');
     return p.ms;
   };
   const from = day('from');
@@ -62,7 +64,7 @@ export const exportLake: Backfill = {
   summary: 'export UTC days of rates and polls to the curated Parquet lake in S3 (curated/<table>/date=...)',
   usage: USAGE,
   async run(args, { config }) {
-    const opts = parseExportArgs(args);
+    const opts = parseExportArgs(args, systemClock.now());
     if ('errors' in opts) return usageExit(CLI, opts);
     const clock = systemClock;
     const db = makeDb(config, 2);

@@ -2,7 +2,7 @@
 import { createReadStream, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { createInterface } from 'node:readline';
-import { parseFlags, usageExit, wholeNumber } from '../../common/cli.ts';
+import { parseFlags, unreadable, usageExit, wholeNumber } from '../../common/cli.ts';
 import { systemClock } from '../../common/clock.ts';
 import { SOURCE_NAMES, type Clock } from '../../common/types.ts';
 import { checkDb, makeDb } from '../../sql/db.ts';
@@ -114,7 +114,7 @@ export function formatSummary(opts: ImportOptions, s: ImportSummary): string {
     .join(', ');
   return [
     `import-csv ${opts.file} -> rates (source ${opts.source}, currency ${opts.currency})`,
-    `  format       ${s.format ?? 'none recognized'}`,
+    `  read as      ${s.format ?? 'no format recognized'}`,
     `  lines read   ${s.lines}${s.header ? ' (first is a header)' : ''}`,
     `  imported     ${s.imported}`,
     `  skipped      ${s.skipped}${why ? ` (${why})` : ''}`,
@@ -214,12 +214,8 @@ export const importCsv: Backfill = {
   async run(args, { config, log }) {
     const opts = parseImportArgs(args);
     if ('errors' in opts) return usageExit(CLI, opts);
-    try {
-      if (statSync(opts.file).isDirectory()) throw new Error('it is a folder, not a file');
-    } catch (err) {
-      process.stderr.write(`import-csv: cannot read ${opts.file}: ${(err as Error).message}\n`);
-      return 2;
-    }
+    const missing = unreadable('file', opts.file);
+    if (missing) return usageExit(CLI, { errors: [missing] });
     const db = makeDb(config, 1);
     const ilp = await makeIlp(config);
     try {

@@ -140,13 +140,40 @@ describe('CLIs beside a stack, configured only by its .env', () => {
     const r = npmRun(beside, 'backfill', ['replay-s3', '--from', '2031-02-30', '--to', '2031-03-05']);
     expect(r.status).toBe(2);
     expect(lines(r.stderr)).toEqual([expect.stringMatching(/^replay-s3: --from "2031-02-30": no such date/)]);
+    // Before the first Bitcoin block (QuestDB would refuse the writes), or a flag given twice: refused the same way.
+    for (const [args, line] of [
+      [
+        ['export', '--from', '1900-01-01', '--to', '2009-01-03'],
+        /^export: --from "1900-01-01": before 2009-01-03/,
+      ],
+      [
+        ['replay-s3', '--from', '1900-01-01', '--to', '1900-01-02'],
+        /^replay-s3: --from "1900-01-01": before/,
+      ],
+      [['candles', '--venue', 'kraken', '--venue', 'bitstamp'], /^candles: --venue given more than once/],
+    ] as const) {
+      const bad = npmRun(beside, 'backfill', [...args]);
+      expect(bad.status).toBe(2);
+      expect(lines(bad.stderr)).toEqual([expect.stringMatching(line)]);
+    }
   });
 
-  it('import-csv given a folder or a missing file exits 2 naming it', () => {
+  it('import-csv and backtest given a folder or a missing file, and migrate a missing folder, exit 2 naming it', () => {
     const dir = folders[0]!;
+    const absent = resolve(dir, 'absent.csv');
+    const backtest = npmRun(beside, 'backtest', ['--csv', absent]);
+    expect(backtest.status).toBe(2);
+    expect(lines(backtest.stderr)).toEqual([
+      expect.stringContaining(`backtest: --csv ${absent}: cannot read it (ENOENT)`),
+    ]);
+    const migrate = npmRun(beside, 'migrate', ['--dir', absent]);
+    expect(migrate.status).toBe(2);
+    expect(lines(migrate.stderr)).toEqual([
+      expect.stringContaining(`migrate: --dir ${absent}: cannot read it`),
+    ]);
     for (const [file, why] of [
-      [dir, 'it is a folder, not a file'],
-      [resolve(dir, 'absent.csv'), 'ENOENT'],
+      [dir, 'not a file'],
+      [absent, 'cannot read it (ENOENT)'],
     ]) {
       const r = npmRun(beside, 'backfill', [
         'import-csv',
@@ -158,7 +185,7 @@ describe('CLIs beside a stack, configured only by its .env', () => {
         'USD',
       ]);
       expect(r.status).toBe(2);
-      expect(lines(r.stderr)).toEqual([expect.stringContaining(`import-csv: cannot read ${file}: ${why}`)]);
+      expect(lines(r.stderr)).toEqual([expect.stringContaining(`import-csv: --file ${file}: ${why}`)]);
     }
   });
 

@@ -2,11 +2,48 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { describe, expect, it, vi } from 'vitest';
 import { S3Unavailable, asAwsError } from '../../common/aws.ts';
-import { failureLine, wholeNumber } from '../../common/cli.ts';
+import { failureLine, minuteRange, parseFlags, wholeNumber } from '../../common/cli.ts';
 import { ConfigError, parseConfig } from '../../common/config.ts';
 import { DbUnavailable } from '../../sql/db.ts';
 import { plainOutput, stripAnsi } from '../../stack/logfmt.ts';
 import { parseSupervisorArgs } from '../../stack/supervisor.ts';
+
+describe('parseFlags', () => {
+  const options = { from: { type: 'string' }, 'batch-size': { type: 'string' } } as const;
+  it('refuses a flag given twice, rather than keeping the last', () => {
+    expect(parseFlags(['--from', 'a', '--batch-size', '1', '--from', 'b'], options)).toEqual({
+      errors: ['--from given more than once'],
+    });
+    expect(parseFlags(['--from=a', '--batch-size', '2'], options)).toMatchObject({
+      from: 'a',
+      'batch-size': '2',
+    });
+  });
+
+  it('says in one line that a value starting with "-" needs "="', () => {
+    expect(parseFlags(['--batch-size', '-1'], options)).toEqual({
+      errors: ['--batch-size needs a value (one starting with "-" is written --batch-size=-1)'],
+    });
+    expect(parseFlags(['--batch-size=-1'], options)).toMatchObject({ 'batch-size': '-1' });
+    expect(parseFlags(['--nope'], options)).toEqual({
+      errors: [expect.stringMatching(/Unknown option '--nope'/)],
+    });
+  });
+});
+
+describe('minuteRange', () => {
+  it('refuses a range that starts before the first Bitcoin block', () => {
+    const errors: string[] = [];
+    minuteRange({ from: '1900-01-01', to: '1900-01-02' }, errors);
+    expect(errors).toEqual(['--from "1900-01-01": before 2009-01-03, the first Bitcoin block']);
+    const fine: string[] = [];
+    expect(minuteRange({ from: '2009-01-03', to: '2009-01-03T00:01Z' }, fine)).toEqual({
+      from: Date.UTC(2009, 0, 3),
+      to: Date.UTC(2009, 0, 3, 0, 1),
+    });
+    expect(fine).toEqual([]);
+  });
+});
 
 describe('failureLine', () => {
   it('names what was not reached and the variables that point elsewhere, on one line', () => {

@@ -1,11 +1,7 @@
 /** The pure parts of the CSV candle import: lines, timestamps, arguments, summary, progress display. */
 import { describe, expect, it } from 'vitest';
-import {
-  EARLIEST_MS,
-  makeCandleReader,
-  parseCandleFields,
-  splitCsvLine,
-} from '../../migrations/backfills/candle-csv.ts';
+import { GENESIS_MS } from '../../common/time.ts';
+import { makeCandleReader, parseCandleFields, splitCsvLine } from '../../migrations/backfills/candle-csv.ts';
 import {
   formatSummary,
   importExitStatus,
@@ -78,7 +74,7 @@ describe('parseCandleFields under the positional ohlcv format', () => {
       expect(r, text).toMatchObject({ kind: 'bad', field });
       expect(r.kind === 'bad' && r.reason, text).toMatch(reason);
     }
-    expect(EARLIEST_MS).toBe(Date.UTC(2009, 0, 3));
+    expect(GENESIS_MS).toBe(Date.UTC(2009, 0, 3));
   });
 });
 
@@ -151,7 +147,7 @@ describe('summary and exit status', () => {
 
   it('says what was read, imported and skipped, and over which range', () => {
     const text = formatSummary(opts, summary);
-    expect(text).toContain('format       format kraken (detected)');
+    expect(text).toContain('read as      format kraken (detected)');
     expect(text).toContain('lines read   11 (first is a header)');
     expect(text).toContain('skipped      2 (1 close, 1 timestamp)');
     expect(text).toContain('2024-01-01T00:00:00.000Z .. 2024-01-01T00:07:00.000Z');

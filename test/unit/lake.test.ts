@@ -29,15 +29,12 @@ describe('lake layout', () => {
 });
 
 describe('export backfill arguments', () => {
+  const NOW = t('2031-01-20T15:00:00Z');
   it('takes an inclusive range of days', () => {
-    const a = parseExportArgs([
-      '--from',
-      '2031-01-05',
-      '--to',
-      '2031-01-06',
-      '--tables',
-      'rates,polls,rates',
-    ]);
+    const a = parseExportArgs(
+      ['--from', '2031-01-05', '--to', '2031-01-06', '--tables', 'rates,polls,rates'],
+      NOW,
+    );
     expect(a).toEqual({
       from: t('2031-01-05T00:00:00Z'),
       to: t('2031-01-07T00:00:00Z'),
@@ -47,25 +44,31 @@ describe('export backfill arguments', () => {
   });
 
   it('reports every problem at once', () => {
-    const a = parseExportArgs([
-      '--from',
-      '2031-02-30',
-      '--to',
-      '2031-01-05T10:00',
-      '--tables',
-      'rates,nope',
-      '--progress-every',
-      '',
-    ]);
+    const a = parseExportArgs(
+      ['--from', '2031-02-30', '--to', '2031-01-05T10:00', '--tables', 'rates,nope', '--progress-every', ''],
+      NOW,
+    );
     expect('errors' in a && a.errors).toEqual([
       '--from "2031-02-30": no such date: February 2031 has 28 days',
-      '--to "2031-01-05T10:00" is not a date YYYY-MM-DD',
+      '--to "2031-01-05T10:00": not a date YYYY-MM-DD',
       '--tables: unknown nope; allowed: rates, polls',
       '--progress-every must be a whole number ≥ 0, got ""',
     ]);
-    const b = parseExportArgs(['--from', '2031-01-06', '--to', '2031-01-05']);
+    const b = parseExportArgs(['--from', '2031-01-06', '--to', '2031-01-05'], NOW);
     expect('errors' in b && b.errors).toEqual(['--from must not be after --to']);
-    expect('errors' in parseExportArgs([])).toBe(true);
+    expect('errors' in parseExportArgs([], NOW)).toBe(true);
+  });
+
+  it('refuses days before the first Bitcoin block and after today', () => {
+    const a = parseExportArgs(['--from', '1900-01-01', '--to', '2031-01-21'], NOW);
+    expect('errors' in a && a.errors).toEqual([
+      '--from "1900-01-01": before 2009-01-03, the first Bitcoin block',
+      '--to "2031-01-21": a day in the future',
+    ]);
+    // Today is in progress, and may be exported (the daily job exports it again once it has ended).
+    expect(parseExportArgs(['--from', '2031-01-20', '--to', '2031-01-20'], NOW)).toMatchObject({
+      from: t('2031-01-20T00:00:00Z'),
+    });
   });
 });
 
