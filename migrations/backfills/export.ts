@@ -13,7 +13,7 @@ import type { Backfill } from './registry.ts';
 
 const USAGE = `usage: npm run backfill -- export --from <date> --to <date> [options]
 
-  --from, --to      the UTC days to export, both included: YYYY-MM-DD.
+  --from, --to      the UTC days to export, both included: YYYY-MM-DD, today at the latest.
   --tables          comma-separated subset of ${LAKE_TABLES.join(', ')} (default: both).
   --progress-every  seconds between plain progress lines when not on a terminal (default 5).
 
