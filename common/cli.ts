@@ -58,7 +58,8 @@ export function unreadable(flag: string, path: string, folder = false): string |
     if (statSync(path).isDirectory() === folder) return null;
     return `--${flag} ${path}: not a ${folder ? 'folder' : 'file'}`;
   } catch (err) {
-    return `--${flag} ${path}: cannot read it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`;
+    // Node's message without the call and path it repeats: "ENOENT: no such file or directory".
+    return `--${flag} ${path}: ${(err as Error).message.replace(/, \w+ '.*'$/, '')}`;
   }
 }
 

@@ -164,16 +164,16 @@ describe('CLIs beside a stack, configured only by its .env', () => {
     const backtest = npmRun(beside, 'backtest', ['--csv', absent]);
     expect(backtest.status).toBe(2);
     expect(lines(backtest.stderr)).toEqual([
-      expect.stringContaining(`backtest: --csv ${absent}: cannot read it (ENOENT)`),
+      `backtest: --csv ${absent}: ENOENT: no such file or directory (npm run backtest -- --help for usage)`,
     ]);
     const migrate = npmRun(beside, 'migrate', ['--dir', absent]);
     expect(migrate.status).toBe(2);
     expect(lines(migrate.stderr)).toEqual([
-      expect.stringContaining(`migrate: --dir ${absent}: cannot read it`),
+      expect.stringContaining(`migrate: --dir ${absent}: ENOENT: no such file or directory`),
     ]);
     for (const [file, why] of [
       [dir, 'not a file'],
-      [absent, 'cannot read it (ENOENT)'],
+      [absent, 'ENOENT: no such file or directory'],
     ]) {
       const r = npmRun(beside, 'backfill', [
         'import-csv',
