@@ -325,8 +325,14 @@ export function readEnvFile(dir: string = process.cwd()): Record<string, string>
   }
   const vars = parseEnv(text) as Record<string, string>;
   const unknown = Object.keys(vars).filter((k) => !(k in VARIABLES));
+  // A setting's name cut short or run on by a letter or two (POLL_INTERVAL_SECOND) is most likely that setting.
+  const near = (k: string) =>
+    Object.keys(VARIABLES).find(
+      (n) => Math.abs(n.length - k.length) <= 2 && (n.startsWith(k) || k.startsWith(n)),
+    );
+  const hint = (k: string) => (near(k) ? `; did you mean ${near(k)}?` : '');
   if (unknown.length > 0)
-    throw new ConfigError(unknown.map((k) => `${path}: ${k} is not a setting of this project`));
+    throw new ConfigError(unknown.map((k) => `${path}: ${k} is not a setting of this project${hint(k)}`));
   return vars;
 }
 

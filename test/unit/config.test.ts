@@ -55,7 +55,16 @@ describe('configuration', () => {
       const env = loadEnv({ MOTO_PORT: '4668', PATH: '/bin' }, dir);
       expect(parseConfig(env)).toMatchObject({ QUESTDB_PG_PORT: 9812, MOTO_PORT: 4668 });
       writeFileSync(join(dir, '.env'), 'QUESTDB_PG_PROT=9812\n');
-      expect(() => readEnvFile(dir)).toThrow(/QUESTDB_PG_PROT is not a setting of this project/);
+      expect(() => readEnvFile(dir)).toThrow(/QUESTDB_PG_PROT is not a setting of this project$/m);
+      // A name a letter or two short or long of a setting is pointed to it; anything else is not guessed at.
+      writeFileSync(join(dir, '.env'), 'POLL_INTERVAL_SECOND=30\nQ=1\nQUESTDB_HOSTNAME=db\n');
+      expect(() => readEnvFile(dir)).toThrow(
+        new ConfigError([
+          `${join(dir, '.env')}: POLL_INTERVAL_SECOND is not a setting of this project; did you mean POLL_INTERVAL_SECONDS?`,
+          `${join(dir, '.env')}: Q is not a setting of this project`,
+          `${join(dir, '.env')}: QUESTDB_HOSTNAME is not a setting of this project`,
+        ]).message,
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
