@@ -330,7 +330,7 @@ export function readEnvFile(dir: string = process.cwd()): Record<string, string>
     Object.keys(VARIABLES).find(
       (n) => Math.abs(n.length - k.length) <= 2 && (n.startsWith(k) || k.startsWith(n)),
     );
-  const hint = (k: string) => (near(k) ? `; did you mean ${near(k)}?` : '');
+  const hint = (k: string, n = near(k)) => (n ? `; did you mean ${n}?` : '');
   if (unknown.length > 0)
     throw new ConfigError(unknown.map((k) => `${path}: ${k} is not a setting of this project${hint(k)}`));
   return vars;

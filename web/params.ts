@@ -3,7 +3,7 @@
  * or repeated parameters are refused too, so a typo is reported rather than ignored. Pure.
  */
 import { z } from 'zod';
-import { describeRefusal, GENESIS_MS, parseIsoTime } from '../common/time.ts';
+import { BEFORE_GENESIS, describeRefusal, GENESIS_MS, parseIsoTime } from '../common/time.ts';
 import { ROLLING_WINDOWS } from '../sql/analytics.ts';
 
 /** A request the dashboard refuses with 400 and this message. */
@@ -130,7 +130,7 @@ export function parseRange(
   if (from === undefined || to === undefined)
     throw new ParamError('a chosen range needs both from and to (ISO dates, UTC)');
   if (from >= to) throw new ParamError('from must be before to');
-  if (from < GENESIS_MS) throw new ParamError('from is before 2009-01-03, the first Bitcoin block');
+  if (from < GENESIS_MS) throw new ParamError(`from is ${BEFORE_GENESIS}`);
   if (to > now + DAY) throw new ParamError('to is more than a day in the future');
   if (to - from > 3660 * DAY) throw new ParamError('a range may span at most 10 years');
   return { from, to, range: 'custom' };
