@@ -6,8 +6,8 @@
  * then alternates: the ceiling — the very rows the replay writes (rates and polls), already built, written
  * straight through the ILP client in the replay's batches — and the replay from S3 (list, fetch, parse,
  * normalize, check what is stored, write), then that replay with its writes dropped (what reading costs on its
- * own). All are reported in rates rows per second. Beside them, what handing those rows from a reading thread to a
- * writing one would cost the writer: their structured clone (postMessage's form) deserialized, in CPU seconds.
+ * own), then the design the replay does not use: its reading in a second thread (bench/replay-thread.ts). All are
+ * reported in rates rows per second.
  * Between runs the day partitions are dropped, so each run writes into the same empty days. An untimed warm-up
  * round comes first: a fresh QuestDB's first writes are slower.
  *
@@ -21,7 +21,6 @@
 import { cpus, loadavg, release, totalmem } from 'node:os';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { deserialize, serialize } from 'node:v8';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { makeS3 } from '../common/aws.ts';
@@ -47,6 +46,7 @@ import { isUp, stopManaged, type Managed } from '../stack/process.ts';
 import { installQuestdb, startQuestdb } from '../stack/questdb.ts';
 import { renderCoinbase } from '../fakes/formats.ts';
 import { benchFlags } from './flags.ts';
+import { timeThreadedReplay } from './replay-thread.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const Q = loadQueries('./queries.sql', import.meta.url);
@@ -287,21 +287,6 @@ export async function timeBaseline(batches: Batch[]): Promise<number> {
 /** The middle value, the lower of the two middle ones for an even count. */
 const lowerMedian = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
 
-/**
- * CPU seconds this thread spends receiving every batch's rows from another thread: their structured clone, as
- * postMessage sends it, deserialized (the lower median of three). Serializing happens on the sender, untimed.
- */
-export function handOffSeconds(batches: Batch[]): number {
-  const sent = batches.map((b) => serialize(b));
-  const runs = Array.from({ length: 3 }, () => {
-    const t0 = process.cpuUsage();
-    for (const s of sent) deserialize(s);
-    const t = process.cpuUsage(t0);
-    return (t.user + t.system) / 1e6;
-  });
-  return lowerMedian(runs);
-}
-
 /** What a replay from the bench's bucket needs besides its store. */
 const fromBucket = (db: Db, s3: S3Client) => ({
   db,
@@ -413,7 +398,7 @@ async function main(config_: Config = config): Promise<void> {
       `  rows     ${int(rates.length)} rates rows and ${int(ENVELOPES)} polls rows, in ${batches.length} batches`,
     );
     say(
-      `  runs     ${WARMUP} untimed warm-up and ${ROUNDS} timed rounds of ceiling, replay and replay without writes, batches of ${int(BATCH)} rows, ${CONCURRENCY} objects ` +
+      `  runs     ${WARMUP} untimed warm-up and ${ROUNDS} timed rounds of ceiling, replay, replay without writes and replay reading in a second thread, batches of ${int(BATCH)} rows, ${CONCURRENCY} objects ` +
         `fetched at once, ` +
         `arrival slack ${formatDuration(SLACK_MS)}`,
     );
@@ -425,7 +410,7 @@ async function main(config_: Config = config): Promise<void> {
     say('');
 
     type Run = {
-      kind: 'ceiling' | 'replay' | 'read';
+      kind: 'ceiling' | 'replay' | 'read' | 'threaded';
       seconds: number;
       rowsPerSec: number;
       cpu: Cpu;
@@ -468,9 +453,16 @@ async function main(config_: Config = config): Promise<void> {
       say(
         `  round ${r + 1}: no writes   ${int(rates.length / s).padStart(9)} rows/s (${s.toFixed(2)} s; ${fmtCpu(sc)})`,
       );
+      await emptyDays(db);
+      const [t, tc] = await withCpu(pids, () => timeThreadedReplay(config_, replayOptions()));
+      if (t.rows !== rates.length)
+        throw new Error(`the threaded replay wrote ${t.rows} rows, expected ${rates.length}`);
+      runs.push({ kind: 'threaded', seconds: t.seconds, rowsPerSec: t.rows / t.seconds, cpu: tc });
+      say(
+        `  round ${r + 1}: two threads ${int(t.rows / t.seconds).padStart(9)} rows/s (${t.seconds.toFixed(2)} s; ` +
+          `${fmtCpu(tc)})`,
+      );
     }
-    const handOff = handOffSeconds(batches);
-    say(`  rows handed to another thread: ${handOff.toFixed(2)} s of this thread's CPU to deserialize`);
     const best = (k: string) => Math.max(...runs.filter((x) => x.kind === k).map((x) => x.rowsPerSec));
     const [ceiling, replay] = [best('ceiling'), best('replay')];
     const ratio = replay / ceiling;
@@ -479,10 +471,11 @@ async function main(config_: Config = config): Promise<void> {
       `best of ${ROUNDS}: replay ${int(replay)} rows/s vs ILP ceiling ${int(ceiling)} rows/s = ${(ratio * 100).toFixed(0)}%`,
     );
     // The target's measure, steadier than best against best: each replay against the ceiling run just before it.
-    const perRound = Array.from(
-      { length: ROUNDS },
-      (_, r) => runs[3 * r + 1]!.rowsPerSec / runs[3 * r]!.rowsPerSec,
-    );
+    const of = (k: Run['kind']) => runs.filter((x) => x.kind === k).map((x) => x.rowsPerSec);
+    const ceilings = of('ceiling');
+    const perRound = of('replay').map((x, r) => x / ceilings[r]!);
+    // The same for the design not taken, reading in a second thread, against the same ceiling runs.
+    const threadedPerRound = of('threaded').map((x, r) => x / ceilings[r]!);
     // The replay's reading by itself against the ceiling: one thread can hide it only in the ceiling's waits.
     const medianOf = (k: Run['kind'], of: (x: Run) => number) =>
       lowerMedian(runs.filter((x) => x.kind === k).map(of));
@@ -490,11 +483,13 @@ async function main(config_: Config = config): Promise<void> {
       ceiling: medianOf('ceiling', (x) => x.seconds),
       replay: medianOf('replay', (x) => x.seconds),
       read: medianOf('read', (x) => x.seconds),
+      threaded: medianOf('threaded', (x) => x.seconds),
       firstBatch: medianOf('replay', (x) => x.firstBatchSeconds ?? NaN),
       nodeCpu: {
         ceiling: medianOf('ceiling', (x) => x.cpu.node),
         replay: medianOf('replay', (x) => x.cpu.node),
         read: medianOf('read', (x) => x.cpu.node),
+        threaded: medianOf('threaded', (x) => x.cpu.node),
       },
     };
     const median = lowerMedian(perRound);
@@ -508,7 +503,12 @@ async function main(config_: Config = config): Promise<void> {
         `writes ${split.read.toFixed(2)} (${pct(split.read / split.ceiling)} of the ceiling), replay's first batch ` +
         `written after ${split.firstBatch.toFixed(2)}; node CPU seconds: ` +
         `ceiling ${split.nodeCpu.ceiling.toFixed(1)}, replay ${split.nodeCpu.replay.toFixed(1)}, replay without writes ` +
-        `${split.nodeCpu.read.toFixed(1)}`,
+        `${split.nodeCpu.read.toFixed(1)}, two threads ${split.nodeCpu.threaded.toFixed(1)}`,
+    );
+    const threadedMedian = lowerMedian(threadedPerRound);
+    say(
+      `per round (replay reading in a second thread / the round's ceiling): ${threadedPerRound.map(pct).join(', ')}; ` +
+        `median ${pct(threadedMedian)}`,
     );
     const dir = resolve(ROOT, 'bench', 'results');
     mkdirSync(dir, { recursive: true });
@@ -539,7 +539,7 @@ async function main(config_: Config = config): Promise<void> {
           runs,
           perRound: { ratios: perRound, median, target: TARGET, met: median >= TARGET },
           medianSeconds: split,
-          handOffCpuSeconds: handOff,
+          threaded: { ratios: threadedPerRound, median: threadedMedian },
           best: {
             ceilingRowsPerSec: ceiling,
             replayRowsPerSec: replay,

@@ -70,23 +70,20 @@ describe("npm run bench's summary table", () => {
     });
   });
 
-  it("sets the rows' hand-off to another thread beside the reading it would take over", () => {
+  it('sets the replay with its reading in a second thread beside the one-thread replay, when measured', () => {
     const j = structuredClone(fixture('backfill'));
-    j.medianSeconds = {
-      ceiling: 4,
-      replay: 5,
-      read: 1.6,
-      nodeCpu: { ceiling: 3.5, replay: 4.8, read: 1.25 },
-    };
+    j.perRound = { ratios: [0.7, 0.68, 0.72], median: 0.7, target: 0.8 };
+    j.medianSeconds = { ceiling: 3.5, replay: 5, read: 1.3, threaded: 5.6 };
     expect(summarize('backfill', j).map((r) => r.figure)).not.toContain(
-      'rows handed to a reading thread, receiver CPU (s)',
+      'replay-s3 reading in a second thread ÷ ceiling, median of rounds',
     );
-    j.handOffCpuSeconds = 1.1;
+    j.threaded = { ratios: [0.63, 0.6, 0.62], median: 0.62 };
     expect(summarize('backfill', j).at(-1)).toMatchObject({
-      figure: 'rows handed to a reading thread, receiver CPU (s)',
-      value: '1.10',
-      baseline: 'replay without writes, node CPU 1.25 s',
-      ratio: '0.88',
+      figure: 'replay-s3 reading in a second thread ÷ ceiling, median of rounds',
+      value: '0.620',
+      baseline: 'one thread 0.700; 5.60 s against 5.00 s',
+      ratio: '0.89',
+      target: '—',
     });
   });
 
