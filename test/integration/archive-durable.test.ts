@@ -88,7 +88,10 @@ async function startStack(): Promise<Run> {
 
 const lock = () => JSON.parse(readFileSync(resolve(stackDir, 'run.lock'), 'utf8')) as LockState;
 
-/** Every object of the raw bucket with the SHA-256 of its bytes. */
+/**
+ * Every object of the raw archive with the SHA-256 of its bytes. (The bucket also holds the curated lake, which the
+ * lake-export job may rewrite at any time: derived objects, not the archive.)
+ */
 async function bucket(): Promise<Map<string, string>> {
   const s3 = makeS3(config);
   const out = new Map<string, string>();
@@ -96,7 +99,11 @@ async function bucket(): Promise<Map<string, string>> {
     let token: string | undefined;
     do {
       const page = await s3.send(
-        new ListObjectsV2Command({ Bucket: config.RAW_BUCKET, ContinuationToken: token }),
+        new ListObjectsV2Command({
+          Bucket: config.RAW_BUCKET,
+          Prefix: config.RAW_PREFIX,
+          ContinuationToken: token,
+        }),
       );
       for (const o of page.Contents ?? []) {
         const obj = await s3.send(new GetObjectCommand({ Bucket: config.RAW_BUCKET, Key: o.Key }));
