@@ -206,8 +206,22 @@ describe('the raw archive of `npm start`', () => {
     const fourth = await bucket();
     await waitFor(async () => (await bucket()).size > fourth.size, 30_000, 'a delivery after the restart');
 
-    // 4. Stopped; the rows QuestDB holds, then replay-s3 from the archive into an empty QuestDB.
-    await new Promise((r) => setTimeout(r, 3_000));
+    // 4. Once QuestDB holds rows of a minute polled after the emulator came back (so the replay below covers them),
+    // stopped; the rows QuestDB holds, then replay-s3 from the archive into an empty QuestDB.
+    const back = simNow();
+    const live = makeDb(config, 1);
+    try {
+      await waitFor(
+        async () => {
+          const [r] = await live.query<{ t: Date | null }>('SELECT max(ts) t FROM rates');
+          return (r?.t?.getTime() ?? 0) > back;
+        },
+        30_000,
+        'rates of a minute after the emulator came back',
+      );
+    } finally {
+      await live.end();
+    }
     run.npm.kill('SIGTERM');
     expect(await run.exited).toBe(0);
     const to = Math.ceil(simNow() / 60_000) * 60_000 + 60_000;
