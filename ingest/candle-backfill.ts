@@ -65,8 +65,8 @@ export async function warmUp(deps: CandleDeps & { log: Log; sources: SourceName[
   const have = await readSourcesWithRows(deps.db, to - WARM_UP_MS, to);
   for (const venue of deps.sources.filter((s) => CANDLE_VENUES[s] && !have.has(s))) {
     const { pairs, reach } = CANDLE_VENUES[venue]!;
-    // No older than the venue serves (Kraken: 719 closed minutes), or its first page would never be complete.
-    const from = to - Math.min(WARM_UP_MS, (reach ?? Infinity) * MINUTE);
+    // A minute inside what the venue serves (Kraken: 719 closed minutes): the first page stays whole as minutes turn.
+    const from = to - Math.min(WARM_UP_MS, ((reach ?? Infinity) - 1) * MINUTE);
     try {
       const c = await runCandles({ venue, pairs: Object.keys(pairs), from, to }, deps);
       deps.log.info({ venue, ...c }, 'warm-up: candles of the last 12 h');

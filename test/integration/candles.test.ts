@@ -241,18 +241,28 @@ describe('candles backfill', () => {
     expect(stored.map((r) => [r.ts.getTime(), r.currency, r.rate])).toEqual(tickers);
   }, 120_000);
 
-  it('warm-up asks Kraken for no minute older than it serves, so its page is whole and not fetched again', async () => {
+  it('warm-up asks Kraken for no minute older than it serves, even as the minute turns, so its page is whole and not fetched again', async () => {
     await dropDays(stack.config, db, started - 13 * 60 * MIN, Date.now() + MIN);
-    fetches = [];
-    await warmUp({ ...deps, log: makeLogger('test', 'warn'), sources: ['kraken'] });
+    // This Kraken is a minute ahead of the warm-up's clock: the minute has turned by the time each pair is fetched.
+    // The warm-up (a second between pairs) starts early enough in a minute that it does not turn a second time.
+    const ahead = makeFakeApi({ seed: SEED, clock: { ...systemClock, now: () => Date.now() + MIN } });
+    const config = { ...deps.config, KRAKEN_URL: fakeUrls(await ahead.start(0)).kraken };
+    try {
+      await waitFor(async () => Date.now() % MIN < 45_000, 20_000, 'a minute with 15 s left');
+      fetches = [];
+      await warmUp({ ...deps, config, log: makeLogger('test', 'warn'), sources: ['kraken'] });
+    } finally {
+      await ahead.stop();
+    }
     const asked = fetches.filter((u) => u.includes('/OHLC'));
     expect(asked).toHaveLength(3);
-    // `since` is the minute before the first one wanted; Kraken serves its last 719 closed minutes.
+    // `since` is the minute before the first one wanted. Kraken serves its last 719 closed minutes; the warm-up
+    // asks for 718, so a minute turning between its pairs' fetches (a second apart) leaves every page whole.
     const oldest = Math.min(...asked.map((u) => Number(new URL(u).searchParams.get('since')) * 1000 + MIN));
-    expect(oldest).toBeGreaterThanOrEqual(started - 719 * MIN);
-    await settle('kraken', 3 * 719);
+    expect(oldest).toBeGreaterThanOrEqual(started - 718 * MIN);
+    await settle('kraken', 3 * 718);
     const again = await runCandles(
-      { venue: 'kraken', pairs: ['XBTUSD', 'XBTUSDC', 'XBTUSDT'], from: oldest, to: oldest + 719 * MIN },
+      { venue: 'kraken', pairs: ['XBTUSD', 'XBTUSDC', 'XBTUSDT'], from: oldest, to: oldest + 718 * MIN },
       deps,
     );
     expect(again).toMatchObject({ pages: 0, skipped: 3 });
