@@ -11,7 +11,7 @@ import {
   renameSync,
   statSync,
   unlinkSync,
-  writeSync,
+  writeFileSync,
 } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -100,7 +100,7 @@ export function makeSpool(opts: { dir: string; maxBytes: number }): Spool {
       const folder = join(dir, channel);
       const tmp = join(folder, `${name}.tmp`);
       withFd(tmp, 'wx', (fd) => {
-        writeSync(fd, payload);
+        writeFileSync(fd, payload); // all of it, or a throw: a full disk writes short
         fsyncSync(fd);
       });
       renameSync(tmp, join(folder, name));

@@ -109,6 +109,25 @@ describe('spool', () => {
     expect(b.stats().bytes).toBe(5);
   });
 
+  it('throws rather than queue a batch the disk took only part of (a full disk writes short)', () => {
+    const dir = freshDir();
+    // A 64 KiB file-size limit makes a write short, then fail, as a full disk does; its signal is ignored.
+    const script = `import(${JSON.stringify(new URL('../../../ingest/spool.ts', import.meta.url).href)}).then(({ makeSpool }) => {
+      const s = makeSpool({ dir: ${JSON.stringify(dir)}, maxBytes: 1e9 });
+      try { process.stdout.write('queued ' + s.append('archive', 'x'.repeat(200000))); }
+      catch (err) { process.stdout.write('threw ' + err.code); }
+      s.close();
+    })`;
+    const run = spawnSync(
+      'bash',
+      ['-c', `trap '' XFSZ; ulimit -f 64; exec "$0" --import tsx -e "$1"`, process.execPath, script],
+      { encoding: 'utf8' },
+    );
+    expect(run.stderr).toBe('');
+    expect(run.stdout).toBe('threw EFBIG');
+    expect(spoolAt(dir).list('archive')).toEqual([]);
+  });
+
   it('refuses a batch past its size bound with SpoolFull, and says when it is near the bound', () => {
     const dir = freshDir();
     const s = spoolAt(dir, 1_000);
