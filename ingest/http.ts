@@ -33,8 +33,13 @@ export type HttpOptions = {
 };
 
 export type Http = {
-  /** Fetch with retries until success, a non-retryable answer, `maxAttempts`, or the deadline (clock ms). */
-  fetchAttempts(url: string, headers: Record<string, string>, deadline: number): Promise<Attempt[]>;
+  /** Fetch with retries until success, a non-retryable answer, `maxAttempts`, the deadline (clock ms) or `stop`. */
+  fetchAttempts(
+    url: string,
+    headers: Record<string, string>,
+    deadline: number,
+    stop?: AbortSignal,
+  ): Promise<Attempt[]>;
   close(): Promise<void>;
 };
 
@@ -127,9 +132,9 @@ export function makeHttp(opts: HttpOptions): Http {
   }
 
   return {
-    async fetchAttempts(url, headers, deadline) {
+    async fetchAttempts(url, headers, deadline, stop) {
       const attempts: Attempt[] = [];
-      for (let n = 1; n <= opts.maxAttempts; n++) {
+      for (let n = 1; n <= opts.maxAttempts && (n === 1 || !stop?.aborted); n++) {
         // The deadline is on the poller's clock, the timeouts in real time (they differ on an accelerated clock).
         const left = deadline - clock.now();
         const a = await once(n, url, headers, Math.min(opts.bodyTimeoutMs * 2, clock.realMs?.(left) ?? left));
@@ -142,7 +147,7 @@ export function makeHttp(opts: HttpOptions): Http {
         const wait = retryDelay(n + 1, opts.baseDelayMs, random(), retryAfter);
         // Give up when the wait would leave no time for the next attempt before the deadline.
         if (clock.now() + wait + 1_000 > deadline) break;
-        await clock.sleep(wait);
+        await clock.sleep(wait, stop);
       }
       return attempts;
     },

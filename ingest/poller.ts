@@ -73,10 +73,10 @@ export function makePoller(deps: PollerDeps) {
   const { clock, log } = deps;
   const held = new Map<SourceName, number>();
 
-  async function pollSource(src: PolledSource, scheduled: number): Promise<PollSummary> {
+  async function pollSource(src: PolledSource, scheduled: number, stop?: AbortSignal): Promise<PollSummary> {
     const minute = floorToMinute(scheduled);
     const deadline = scheduled + deps.intervalMs - DELIVERY_MARGIN_MS;
-    const attempts = await deps.http.fetchAttempts(src.url, src.headers, deadline);
+    const attempts = await deps.http.fetchAttempts(src.url, src.headers, deadline, stop);
     const envelopes = makeEnvelopes({
       source: src.name,
       url: src.url,
@@ -142,11 +142,11 @@ export function makePoller(deps: PollerDeps) {
   }
 
   /** Poll every source not on hold for one scheduled time, in parallel; never throws. */
-  async function pollRound(scheduled: number): Promise<PollSummary[]> {
+  async function pollRound(scheduled: number, stop?: AbortSignal): Promise<PollSummary[]> {
     const due = deps.sources.filter((s) => (held.get(s.name) ?? -Infinity) <= scheduled);
     const results = await Promise.all(
       due.map((s) =>
-        pollSource(s, scheduled).catch((err: unknown) => {
+        pollSource(s, scheduled, stop).catch((err: unknown) => {
           log.error({ source: s.name, err }, 'poll failed unexpectedly');
           return null;
         }),
@@ -173,7 +173,7 @@ export function makePoller(deps: PollerDeps) {
       const wait = next - clock.now();
       if (wait > 0) await clock.sleep(wait, signal);
       if (signal.aborted) break;
-      await pollRound(next);
+      await pollRound(next, signal);
       const due = next + every;
       // After an overrun (a stalled machine, slow targets), intervals that passed entirely are skipped, not polled
       // late; the one under way is polled at once by the same rule as at start.

@@ -1,4 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { Clock } from '../../../common/types.ts';
 import { isRetryable, makeHttp, parseRetryAfter, retryDelay, type Http } from '../../../ingest/http.ts';
 import { makeFakeApi, type FakeApi } from '../../../fakes/server.ts';
 import { ROUTES } from '../../../fakes/routes.ts';
@@ -152,6 +153,40 @@ describe('makeHttp against the fake APIs', () => {
     expect(a!.body.length).toBe(10_000);
     expect(a!.body.toString()).toBe(fake.served.at(-1)!.body.slice(0, 10_000));
     expect(a!.error).toMatch(/larger than 10000 bytes/);
+  });
+
+  it('stops retrying on a stop: the wait under way ends, and what was fetched is returned', async () => {
+    // Waits that end only on the stop: without it, this retry would never be tried or given up.
+    const waits: number[] = [];
+    const stoppable: Clock = {
+      now: () => NOW,
+      sleep: (ms, signal) =>
+        new Promise<void>((done) => {
+          waits.push(ms);
+          signal?.addEventListener('abort', () => done());
+        }),
+    };
+    const one = makeHttp({
+      clock: stoppable,
+      connectTimeoutMs: 1_000,
+      bodyTimeoutMs: TIMEOUT_MS,
+      maxBytes: 10_000,
+      maxAttempts: 4,
+      baseDelayMs: 1_000,
+      random: () => 1,
+    });
+    try {
+      fake.inject('coindesk', { kind: 'rate_limit', retryAfterSeconds: 20 });
+      const stop = new AbortController();
+      const fetching = one.fetchAttempts(coindesk(), {}, NOW + HOUR, stop.signal);
+      await vi.waitFor(() => expect(waits).toEqual([20_000]));
+      const served = fake.served.length;
+      stop.abort();
+      expect((await fetching).map((a) => a.status)).toEqual([429]);
+      expect(fake.served.length).toBe(served);
+    } finally {
+      await one.close();
+    }
   });
 
   it('stops retrying when the next wait would run into the deadline', async () => {

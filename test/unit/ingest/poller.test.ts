@@ -21,7 +21,7 @@ const T0 = Date.UTC(2030, 6, 1, 10, 0); // an interval boundary
 const MIN = 60_000;
 
 type Call =
-  | { kind: 'fetch'; source: string; at: number; deadline: number }
+  | { kind: 'fetch'; source: string; at: number; deadline: number; stop?: AbortSignal }
   | { kind: 'archive'; envelopes: RawEnvelope[] }
   | { kind: 'store'; batch: Batch };
 
@@ -51,9 +51,9 @@ function harness(
       attempt({ fetchedAt: at, body: render(source, Math.floor(at / MIN) * MIN) }),
     ]);
   const http: Http = {
-    async fetchAttempts(url, _headers, deadline) {
+    async fetchAttempts(url, _headers, deadline, stop) {
       const source = url as SourceName;
-      calls.push({ kind: 'fetch', source, at: clock.now(), deadline });
+      calls.push({ kind: 'fetch', source, at: clock.now(), deadline, stop });
       return answer(source, clock.now());
     },
     close: async () => {},
@@ -202,6 +202,12 @@ describe('run: the schedule', () => {
     aborted.abort();
     await idle.poller.run(aborted.signal);
     expect(idle.calls).toEqual([]);
+  });
+
+  it('hands its stop to every fetch, so a retry wait under way ends on a stop', async () => {
+    const h = harness({ sources: ['blockchain', 'coindesk'] });
+    await h.runRounds(2);
+    expect(h.fetches().map((c) => c.stop)).toEqual(Array(4).fill(h.abort.signal));
   });
 });
 
