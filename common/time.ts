@@ -42,6 +42,7 @@ export function parseEpoch(text: string): Parsed {
   if (!/^\d+(\.\d+)?$/.test(t))
     return no('not a Unix time (a number of seconds, milliseconds or microseconds)');
   const n = Number(t);
+  if (n >= 1e17) return no('past the year 5138 in seconds, milliseconds and microseconds alike');
   // From 1e11 on a value is milliseconds (in seconds it would be the year 5138), from 1e14 microseconds.
   return ok(Math.floor(n < 1e11 ? n * 1000 : n < 1e14 ? n : n / 1000));
 }
@@ -57,7 +58,8 @@ const UNITS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as con
 export function parseDuration(text: string): Parsed {
   const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?$/.exec(text.trim());
   if (!m) return no('not a duration such as 90m, 24h or 2d');
-  return ok(Math.round(Number(m[1]) * UNITS[(m[2] ?? 's') as keyof typeof UNITS]));
+  const ms = Math.round(Number(m[1]) * UNITS[(m[2] ?? 's') as keyof typeof UNITS]);
+  return ms <= 8.64e15 ? ok(ms) : no('longer than any span a date can hold (273,790 years)');
 }
 
 /** How a refused value is reported, naming the argument and what was typed: `--from "2031-02-30": no such date ...`. */

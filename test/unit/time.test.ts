@@ -112,6 +112,15 @@ describe('parseEpoch and parseTimestamp', () => {
     expect(parseTimestamp('-1700000000')).toMatchObject({ ok: false });
     expect(parseEpoch('1e12')).toMatchObject({ ok: false });
   });
+
+  it('refuses a number past the year 5138 in every unit, which no date could show', () => {
+    expect(parseEpoch('99999999999999990')).toEqual({ ok: true, ms: Date.UTC(5138, 10, 16, 9, 46, 39, 999) });
+    expect(parseTimestamp('100000000000000000')).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/5138/),
+    });
+    expect(parseTimestamp('9'.repeat(25))).toMatchObject({ ok: false });
+  });
 });
 
 describe('parseDuration', () => {
@@ -125,5 +134,8 @@ describe('parseDuration', () => {
     ]);
     expect(d('-1h')).toMatch(/not a duration/);
     expect(d('1w')).toMatch(/not a duration/);
+    expect(d(`${'9'.repeat(400)}d`)).toMatch(/longer than any span/);
+    expect(d('100000001d')).toMatch(/longer than any span/);
+    expect(d('99999999d')).toBe(99_999_999 * 86_400_000);
   });
 });
