@@ -207,8 +207,9 @@ export const replayS3: Backfill = {
           progress.update(position);
         },
       });
-      // Rows rewritten in place keep their days' counts: tell the lake export those days changed.
-      if (summary.counters.ratesReplaced > 0) await markChanged(ilp, daysIn(opts.from, opts.to), clock.now());
+      // Rows rewritten in place keep their days' counts: tell the lake export those days (none past today) changed.
+      const days = daysIn(opts.from, Math.min(opts.to, clock.now()));
+      if (summary.counters.ratesReplaced > 0) await markChanged(ilp, days, clock.now());
       if (summary.interrupted) progress.done(position);
       else progress.done({ ...position, done: position.total, elapsedMs: clock.now() - started });
       process.stdout.write(`${formatReplaySummary(opts, archiveName, summary, clock.now() - started)}\n`);

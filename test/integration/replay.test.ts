@@ -238,6 +238,29 @@ describe('replay-s3', () => {
     expect(await snapshot(db, from, to)).toEqual(before);
   });
 
+  it('--force with a --to far ahead marks the days it rewrote for the lake export, and none past today', async () => {
+    const args = ['--from', new Date(from).toISOString(), '--to', '9999-01-01', '--force'];
+    const forced = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', 'migrations/backfill.ts', 'replay-s3', ...args],
+      {
+        env: { ...process.env, ...envOf(stack.config) },
+        encoding: 'utf8',
+      },
+    );
+    expect(forced.stdout).toMatch(
+      /rates +[\d,]+ normalized: [\d,]+ written \([1-9][\d,]* replacing stored rows\)/,
+    );
+    expect(forced.status, forced.stderr).toBe(0);
+    const days = [...new Set([from, to - 1].map((t) => new Date(t - (t % 86_400_000)).toISOString()))];
+    const marked = async () =>
+      (await db.query<{ ts: Date }>('SELECT ts FROM lake_exports WHERE rows_exported = -1 ORDER BY ts')).map(
+        (r) => r.ts.toISOString(),
+      );
+    await waitFor(async () => (await marked()).length > 0, 20_000, 'the days marked changed');
+    expect(await marked()).toEqual(days.flatMap((d) => [d, d]));
+  });
+
   it('reports a corrupt object by its key, skips it, goes on, and exits 1 unless --allow-skips', async () => {
     const { config } = stack;
     const s3 = makeS3(config);
