@@ -262,10 +262,10 @@ export async function runBacktestCli(
       { onProgress: progress, everyMs: 200 },
     );
     if (err.isTTY) err.write('\r\x1b[K');
-    if (result.rows.length === 0) {
+    if (result.rows.every((r) => r.origins === 0)) {
       const skipped = Object.entries(result.skipped).map(([why, n]) => `${n} ${why}`);
       err.write(
-        `backtest: ${label}: the data is too short for one origin to score (${t.series.t.length} closes, ` +
+        `backtest: ${label}: no origin could be scored (${t.series.t.length} closes read, ` +
           `horizons up to ${Math.max(...o.horizons)} min${skipped.length ? `; origins skipped: ${skipped.join(', ')}` : ''}); nothing stored\n`,
       );
       status = 1;

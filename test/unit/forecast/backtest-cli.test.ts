@@ -224,6 +224,28 @@ describe('runBacktestCli', () => {
     expect(out).toContain('production choice: ');
   });
 
+  it('exits 1 storing nothing when no origin can be scored: a file too short, or a range beside the data', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bt-cli-'));
+    const file = join(dir, 'short.csv');
+    const closes = (n: number) =>
+      Array.from({ length: n }, (_, i) => `${Date.UTC(2030, 0, 1, 0, i) / 1000},${100 + i}`);
+    const run = async (rows: string[], ...args: string[]) => {
+      writeFileSync(file, ['time,close', ...rows].join('\n'));
+      let out = '';
+      let err = '';
+      const opts = parseBacktestArgs(['--csv', file, '--no-store', ...args]) as CliOptions;
+      const deps = { out: { write: (s: string) => (out += s) }, err: { write: (s: string) => (err += s) } };
+      return { status: await runBacktestCli(opts, { db: null, ilp: null, ...deps, now: 0 }), out, err };
+    };
+    const short = await run(closes(4));
+    expect(short.status).toBe(1);
+    expect(short.err).toMatch(/csv\/USD: no origin could be scored \(4 closes read, horizons up to 10 min/);
+    expect(short.out).toBe('');
+    const beside = await run(closes(150), '--from', '2031-01-01', '--to', '2031-01-02');
+    expect(beside.status).toBe(1);
+    expect(beside.err).toMatch(/no origin could be scored/);
+  });
+
   it('gives gp-icm the series of --related files, named by file name', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'bt-cli-'));
     const [leader, follower] = makeLeadLag({ minutes: 240, seed: 5 });
