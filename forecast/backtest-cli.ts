@@ -169,8 +169,8 @@ const eachWithOthers = (all: { key: SeriesKey; series: TimeSeries }[]): Target[]
   all.map((a) => ({ ...a, related: all.filter((b) => b !== a).map((b) => b.series) }));
 
 /** A file of closes as a series named by its file name, with what was read and skipped reported on `err`. */
-function readCsv(file: string, format: CsvFormat | undefined, err: Out): TimeSeries {
-  const parsed = parseCloses(readFileSync(file, 'utf8'), basename(file), { format });
+function readCsv(file: string, format: CsvFormat | undefined, err: Out, now: number): TimeSeries {
+  const parsed = parseCloses(readFileSync(file, 'utf8'), basename(file), { format, now });
   if (parsed.layout) err.write(`${file}: ${describeLayout(parsed.layout)}\n`);
   for (const b of parsed.bad.slice(0, 20)) err.write(`${file}:${b.line}: skipped: ${b.reason}\n`);
   if (parsed.bad.length > 20) err.write(`... and ${parsed.bad.length - 20} more bad lines\n`);
@@ -188,7 +188,7 @@ function readCsv(file: string, format: CsvFormat | undefined, err: Out): TimeSer
 }
 
 /** The series to backtest, from a file, a generator or QuestDB. */
-async function loadTargets(o: CliOptions, db: Db | null, err: Out): Promise<Target[]> {
+async function loadTargets(o: CliOptions, db: Db | null, err: Out, now: number): Promise<Target[]> {
   if (o.mode === 'synthetic') {
     const all = makeLeadLag({ minutes: o.minutes, seed: o.seed });
     return eachWithOthers(
@@ -196,8 +196,8 @@ async function loadTargets(o: CliOptions, db: Db | null, err: Out): Promise<Targ
     );
   }
   if (o.mode === 'csv') {
-    const series = readCsv(o.csv, o.format, err);
-    const related = o.relatedCsv.map((f) => readCsv(f, undefined, err));
+    const series = readCsv(o.csv, o.format, err, now);
+    const related = o.relatedCsv.map((f) => readCsv(f, undefined, err, now));
     const key = { source: o.source, currency: o.currency };
     if (!o.deriveSources) return [{ key, series, related }];
     const suffixes = ['', '+cache30-60s', '+delay15m'];
@@ -242,7 +242,7 @@ export async function runBacktestCli(
   deps: { db: Db | null; ilp: Ilp | null; out: Out; err: Out; now: number },
 ): Promise<number> {
   const { out, err } = deps;
-  const targets = await loadTargets(o, deps.db, err);
+  const targets = await loadTargets(o, deps.db, err, deps.now);
   const run = { id: makeRunId(deps.now), ts: deps.now };
   const wins: string[] = [];
   let stored = 0;

@@ -1,4 +1,4 @@
-/** One-minute closes for backtests, read by `import-csv`'s reader; bad or out-of-order lines reported, skipped. */
+/** Minute closes for backtests through `import-csv`'s reader, in any order; bad and repeated lines skipped. */
 import { makeCandleReader, type CsvFormat } from '../migrations/backfills/candle-csv.ts';
 
 export type BadLine = { line: number; reason: string; field: string };
@@ -7,35 +7,40 @@ export type BadLine = { line: number; reason: string; field: string };
  * understood); timestamps a day past `now` (default: none) are refused.
  */
 export function parseCloses(text: string, name: string, opts: { format?: CsvFormat; now?: number } = {}) {
-  const t: number[] = [];
-  const y: number[] = [];
   const bad: BadLine[] = [];
   let header = false;
   const reader = makeCandleReader({ format: opts.format, now: opts.now ?? Infinity });
   const lines = text.split(/\r?\n/);
   if (lines.at(-1) === '') lines.pop();
+  const rows: { minute: number; close: number; line: number }[] = [];
   lines.forEach((raw, i) => {
     const r = reader.line(raw);
     if (r.kind === 'blank') return;
     if (r.kind === 'header') header = true;
     else if (r.kind === 'bad') bad.push({ line: i + 1, reason: r.reason, field: r.field });
-    else {
-      const { ts: minute, close } = r.candle;
-      const prev = t.at(-1);
-      if (prev !== undefined && minute <= prev) {
-        const reason = `${new Date(minute).toISOString()} is not after the previous minute ${new Date(prev).toISOString()}`;
-        bad.push({ line: i + 1, field: 'order', reason });
-        return;
-      }
-      t.push(minute);
-      y.push(close);
-    }
+    else rows.push({ minute: r.candle.ts, close: r.candle.close, line: i + 1 });
   });
-  const series = { name, t: Float64Array.from(t), y: Float64Array.from(y) };
+  // Any order, as for import-csv; of lines giving one minute the last is used, as import-csv's DEDUP does.
+  rows.sort((a, b) => a.minute - b.minute || a.line - b.line);
+  const kept: typeof rows = [];
+  for (const r of rows) {
+    const prev = kept.at(-1);
+    if (r.minute !== prev?.minute) kept.push(r);
+    else {
+      bad.push({ line: prev.line, field: 'repeat', reason: `its minute is given again on line ${r.line}` });
+      kept[kept.length - 1] = r;
+    }
+  }
+  bad.sort((a, b) => a.line - b.line);
+  const series = {
+    name,
+    t: Float64Array.from(kept, (r) => r.minute),
+    y: Float64Array.from(kept, (r) => r.close),
+  };
   return { series, lines: lines.length, header, layout: reader.layout, bad };
 }
 
-/** Skipped lines counted by reason, e.g. "3 timestamp, 1 order". Pure. */
+/** Skipped lines counted by reason, e.g. "3 timestamp, 1 repeat". Pure. */
 export function countByField(bad: readonly { field: string }[]): string {
   const n = new Map<string, number>();
   for (const b of bad) n.set(b.field, (n.get(b.field) ?? 0) + 1);

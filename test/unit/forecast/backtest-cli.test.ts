@@ -37,19 +37,33 @@ describe('parseCloses', () => {
     expect(p.header).toBe(true);
     expect(p.layout?.format).toBe('header');
     expect(p.lines).toBe(9);
-    expect([...p.series.y]).toEqual([1.5, 1.6, 1.9]);
+    // Line 6 gives line 3's minute again: the later line is used, as import-csv's DEDUP would.
+    expect([...p.series.y]).toEqual([1.5, 1.8, 1.9]);
     expect([...p.series.t]).toEqual([0, 1, 4].map((m) => Date.UTC(2023, 2, 1, 0, m)));
     expect(p.bad.map((b) => [b.line, b.field])).toEqual([
+      [3, 'repeat'],
       [4, 'timestamp'],
       [5, 'close'],
-      [6, 'order'],
       [7, 'fields'],
     ]);
-    expect(p.bad[0]!.reason).toMatch(/not an ISO 8601 date or time/);
-    expect(p.bad[1]!.reason).toMatch(/close -4 is not positive/);
-    expect(p.bad[2]!.reason).toMatch(/not after the previous minute/);
+    expect(p.bad[0]!.reason).toBe('its minute is given again on line 6');
+    expect(p.bad[1]!.reason).toMatch(/not an ISO 8601 date or time/);
+    expect(p.bad[2]!.reason).toMatch(/close -4 is not positive/);
     expect(p.bad[3]!.reason).toMatch(/expected 2 fields/);
-    expect(countByField(p.bad)).toBe('1 timestamp, 1 close, 1 order, 1 fields');
+    expect(countByField(p.bad)).toBe('1 repeat, 1 timestamp, 1 close, 1 fields');
+  });
+
+  it('reads a file in any order, newest first too, and refuses a row a day past now', () => {
+    const rows = Array.from({ length: 50 }, (_, i) => `${Date.UTC(2023, 2, 1, 0, i) / 1000},${100 + i}`);
+    const newestFirst = parseCloses(['time,close', ...rows.reverse()].join('\n'), 'f');
+    expect(newestFirst.bad).toEqual([]);
+    expect([...newestFirst.series.y]).toEqual(Array.from({ length: 50 }, (_, i) => 100 + i));
+    const now = Date.UTC(2023, 2, 2);
+    const ahead = parseCloses(['time,close', '9999-12-31,5', ...rows].join('\n'), 'f', { now });
+    expect(ahead.series.t.length).toBe(50);
+    expect(ahead.bad).toMatchObject([
+      { line: 2, field: 'timestamp', reason: expect.stringMatching(/in the future/) },
+    ]);
   });
 });
 
@@ -185,6 +199,9 @@ describe('report', () => {
 });
 
 describe('runBacktestCli', () => {
+  /** When the run happens: the files' minutes (2030) are in its past. */
+  const RUN_AT = Date.UTC(2031, 0, 1);
+
   it('backtests a file of closes without a database and prints the table', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'bt-cli-'));
     const file = join(dir, 'closes.csv');
@@ -208,7 +225,7 @@ describe('runBacktestCli', () => {
       ilp: null,
       out: { write: (s: string) => (out += s) },
       err: { write: (s: string) => (err += s) },
-      now: 0,
+      now: RUN_AT,
     });
     expect(status).toBe(0);
     expect(err).toContain('closes.csv:41: skipped');
@@ -235,7 +252,7 @@ describe('runBacktestCli', () => {
       let err = '';
       const opts = parseBacktestArgs(['--csv', file, '--no-store', ...args]) as CliOptions;
       const deps = { out: { write: (s: string) => (out += s) }, err: { write: (s: string) => (err += s) } };
-      return { status: await runBacktestCli(opts, { db: null, ilp: null, ...deps, now: 0 }), out, err };
+      return { status: await runBacktestCli(opts, { db: null, ilp: null, ...deps, now: RUN_AT }), out, err };
     };
     const short = await run(closes(4));
     expect(short.status).toBe(1);
@@ -244,6 +261,10 @@ describe('runBacktestCli', () => {
     const beside = await run(closes(150), '--from', '2031-01-01', '--to', '2031-01-02');
     expect(beside.status).toBe(1);
     expect(beside.err).toMatch(/no origin could be scored/);
+    // A row far ahead of the run is refused, not taken as the end of the series.
+    const ahead = await run([...closes(150), '9999-12-31T00:00Z,1'], '--models', 'persistence');
+    expect(ahead.err).toMatch(/short\.csv:152: skipped: 9999-12-31T00:00:00\.000Z is in the future/);
+    expect(ahead.status).toBe(0);
   });
 
   it('gives gp-icm the series of --related files, named by file name', async () => {
@@ -259,7 +280,7 @@ describe('runBacktestCli', () => {
     const opts = parseBacktestArgs([...args, '--no-store', '--stride', '10']) as CliOptions;
     let out = '';
     const io = { write: () => true };
-    const deps = { db: null, ilp: null, out: { write: (s: string) => (out += s) }, err: io, now: 0 };
+    const deps = { db: null, ilp: null, out: { write: (s: string) => (out += s) }, err: io, now: RUN_AT };
     expect(await runBacktestCli(opts, deps)).toBe(0);
     expect(out).toContain('csv/USD (related: leader.csv)');
     expect(out).toMatch(/gp-icm over \d+ windows: leader\.csv in \d/);
@@ -277,7 +298,9 @@ describe('runBacktestCli', () => {
     writeFileSync(file, 'hello world\n<html>\n');
     const opts = parseBacktestArgs(['--csv', file, '--no-store']) as CliOptions;
     const io = { write: () => true };
-    await expect(runBacktestCli(opts, { db: null, ilp: null, out: io, err: io, now: 0 })).rejects.toThrow(
+    await expect(
+      runBacktestCli(opts, { db: null, ilp: null, out: io, err: io, now: RUN_AT }),
+    ).rejects.toThrow(
       `${file}: no usable row: every data line was refused (2 format; first, line 1: unrecognized header`,
     );
     expect(parseBacktestArgs(['--csv', file, '--format', 'kraken'])).toMatchObject({ format: 'kraken' });
