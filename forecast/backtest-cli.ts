@@ -27,7 +27,7 @@ import { deriveSources, makeLeadLag } from './synthetic.ts';
 const USAGE = `usage:
   npm run backtest -- --source S --currency C --from T --to T [--related auto|S/C,...] [options]
   npm run backtest -- --csv FILE [--related FILE,...] [--format F] [--derive-sources] [--source S] [--currency C] [options]
-  npm run backtest -- --synthetic lead-lag [--minutes N] [--seed N] [options]
+  npm run backtest -- --synthetic lead-lag [--minutes N, 120 to a year] [--seed N] [options]
 
   --source, --currency  the series in rates (QuestDB); with --csv, only the labels stored (default csv, USD)
   --from, --to          origins in [from, to), ISO 8601 (UTC unless a zone is given); optional with --csv
@@ -42,13 +42,13 @@ const USAGE = `usage:
   --synthetic lead-lag  generated leader, follower (1.5-minute lag + noise), leader in EUR, independent walk
   --models a,b          default: every candidate (${CANDIDATES.map((m) => m.name).join(', ')}); gp-icm only
                         when there are related series
-  --stride N            minutes between origins (default 5)
-  --horizons 1,5,10     minutes ahead (default 1,5,10)
+  --stride N            minutes between origins, up to a week (default 5)
+  --horizons 1,5,10     minutes ahead, each up to a day (default 1,5,10)
   --no-store            print only; otherwise rows go to the backtests table under a new run id
   --help                this text
 Origins lie every --stride minutes on a grid fixed to the Unix epoch, the same for a file and for QuestDB.
-Exit status: 0 ok; 1 failed (QuestDB unreachable, no data, a file with no usable row, data too short for one
-origin); 2 bad usage.`;
+Exit status: 0 ok; 1 failed (QuestDB unreachable, no data, a file with no usable row, no origin to score);
+2 bad usage.`;
 
 export type CliOptions = {
   mode: 'questdb' | 'csv' | 'synthetic';
@@ -131,7 +131,7 @@ export function parseBacktestArgs(args: string[]): CliOptions | { errors: string
   if (typeof format === 'object') errors.push(format.error);
   else if (format && mode !== 'csv') errors.push('--format needs --csv');
   if (from >= to) errors.push('--from must be before --to');
-  const horizons = values.horizons.split(',').map((h) => wholeNumber(errors, 'horizons', h));
+  const horizons = values.horizons.split(',').map((h) => wholeNumber(errors, 'horizons', h, 1, 1_440));
   const models = values.models ? values.models.split(',').map((m) => m.trim()) : null;
   if (models) {
     try {
@@ -151,10 +151,10 @@ export function parseBacktestArgs(args: string[]): CliOptions | { errors: string
     relatedCsv,
     ...(typeof format === 'string' ? { format } : {}),
     deriveSources: values['derive-sources'],
-    minutes: wholeNumber(errors, 'minutes', values.minutes, 120),
+    minutes: wholeNumber(errors, 'minutes', values.minutes, 120, 525_600),
     seed: wholeNumber(errors, 'seed', values.seed, 0),
     models,
-    stride: wholeNumber(errors, 'stride', values.stride),
+    stride: wholeNumber(errors, 'stride', values.stride, 1, 10_080),
     horizons,
     store: !values['no-store'],
   };

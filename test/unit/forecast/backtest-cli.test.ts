@@ -102,8 +102,15 @@ describe('parseBacktestArgs', () => {
       '--source is required (or --csv FILE, or --synthetic lead-lag)',
       '--currency is required',
       expect.stringMatching(/unknown model "gp-magic"/),
-      '--stride must be a whole number ≥ 1, got "0"',
+      '--stride must be a whole number from 1 to 10080, got "0"',
     ]);
+    const huge = ['--synthetic', 'lead-lag', '--minutes', '9007199254740991', '--horizons', '1,1441'];
+    expect(parseBacktestArgs(huge)).toEqual({
+      errors: [
+        '--horizons must be a whole number from 1 to 1440, got "1441"',
+        '--minutes must be a whole number from 120 to 525600, got "9007199254740991"',
+      ],
+    });
   });
 
   it('refuses an impossible date naming the flag, and reads --help', () => {
