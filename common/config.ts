@@ -43,7 +43,8 @@ const commaList = <T extends z.ZodType<unknown, string>>(item: T, min = 0) =>
   z
     .string()
     .transform((s) => s.split(',').flatMap((x) => x.trim() || []))
-    .pipe(z.array(item).min(min, 'must name at least one source'));
+    .pipe(z.array(item).min(min, 'must name at least one source'))
+    .refine((a) => new Set(a).size === a.length, 'names a source twice');
 
 type Variable = { schema: z.ZodType; default: string; doc: string };
 /** A variable: how its value is checked, its default, and what it means. */
@@ -285,7 +286,9 @@ export function parseConfig(env: Env): Config {
   const out: Record<string, unknown> = {};
   for (const [name, v] of Object.entries(VARIABLES) as [VariableName, Variable][]) {
     const raw = env[name] ?? v.default;
-    const r = v.schema.safeParse(raw);
+    // Coercion alone reads '' as 0 and 0x10 as 16: a number must be written in decimal digits.
+    const digits = !(v.schema instanceof z.ZodNumber) || /^\s*-?\d+(\.\d+)?\s*$/.test(raw);
+    const r = v.schema.safeParse(digits ? raw : NaN);
     if (r.success) out[name] = r.data;
     else {
       const why = r.error.issues.map((i) => i.message).join('; ');
@@ -324,6 +327,11 @@ export function readEnvFile(dir: string = process.cwd()): Record<string, string>
     throw new ConfigError([`${path}: ${(err as Error).message}`]);
   }
   const vars = parseEnv(text) as Record<string, string>;
+  // parseEnv passes over a line that is no assignment (`POLL_INTERVAL_SECONDS 5`): it would leave a default.
+  const lines = text.split(/\r?\n/);
+  const stray = lines.flatMap((l, i) =>
+    /^\s*(#.*)?$|=/.test(l) ? [] : [`${path}:${i + 1}: not NAME=value`],
+  );
   const unknown = Object.keys(vars).filter((k) => !(k in VARIABLES));
   // A setting's name cut short or run on by a letter or two (POLL_INTERVAL_SECOND) is most likely that setting.
   const near = (k: string) =>
@@ -331,8 +339,8 @@ export function readEnvFile(dir: string = process.cwd()): Record<string, string>
       (n) => Math.abs(n.length - k.length) <= 2 && (n.startsWith(k) || k.startsWith(n)),
     );
   const hint = (k: string, n = near(k)) => (n ? `; did you mean ${n}?` : '');
-  if (unknown.length > 0)
-    throw new ConfigError(unknown.map((k) => `${path}: ${k} is not a setting of this project${hint(k)}`));
+  const problems = unknown.map((k) => `${path}: ${k} is not a setting of this project${hint(k)}`);
+  if (stray.length + problems.length > 0) throw new ConfigError([...stray, ...problems]);
   return vars;
 }
 

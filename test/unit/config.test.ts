@@ -65,6 +65,15 @@ describe('configuration', () => {
           `${join(dir, '.env')}: QUESTDB_HOSTNAME is not a setting of this project`,
         ]).message,
       );
+      // A line that is no assignment would otherwise be passed over, leaving that setting at its default.
+      writeFileSync(
+        join(dir, '.env'),
+        '# ok\n\nPOLL_INTERVAL_SECONDS 5\nWEB_PORT: 9090\nexport MOTO_PORT=4669\n',
+      );
+      expect(() => readEnvFile(dir)).toThrow(
+        new ConfigError([`${join(dir, '.env')}:3: not NAME=value`, `${join(dir, '.env')}:4: not NAME=value`])
+          .message,
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -87,6 +96,21 @@ describe('configuration', () => {
     expect(c.SOURCES).toEqual(['coinbase', 'coingecko']);
     expect(c.WEB_PORT).toBe(8081);
     expect(c.STACK_EMULATOR).toBe(false);
+    expect(parseConfig({ CLOCK_SPEED: ' 2.5 ' }).CLOCK_SPEED).toBe(2.5);
+  });
+
+  it('takes numbers in decimal digits only (coercion would read an empty value as 0), and no source twice', () => {
+    for (const [name, bad] of [
+      ['WEB_PORT', '0x1F90'],
+      ['HTTP_TIMEOUT_MS', '0x10'],
+      ['FORECAST_DELAY_SECONDS', ''],
+      ['CLOCK_SPEED', '1e2'],
+      ['SPOOL_MAX_BYTES', ' '],
+    ])
+      expect(() => parseConfig({ [name]: bad }), `${name}=${bad}`).toThrow(new RegExp(`${name}=`));
+    expect(() => parseConfig({ SOURCES: 'blockchain,coinbase,blockchain' })).toThrow(
+      /SOURCES=.*names a source twice/,
+    );
   });
 
   it('takes a Firehose buffer of 0 to 900 seconds, 900 by default', () => {
