@@ -106,7 +106,7 @@ describe('configuration', () => {
       ['FORECAST_DELAY_SECONDS', ''],
       ['CLOCK_SPEED', '1e2'],
       ['SPOOL_MAX_BYTES', ' '],
-    ])
+    ] as const)
       expect(() => parseConfig({ [name]: bad }), `${name}=${bad}`).toThrow(new RegExp(`${name}=`));
     expect(() => parseConfig({ SOURCES: 'blockchain,coinbase,blockchain' })).toThrow(
       /SOURCES=.*names a source twice/,
