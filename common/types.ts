@@ -9,23 +9,10 @@ export type SourceName = (typeof SOURCE_NAMES)[number];
 
 /** Every reason a poll, or a currency of it, gives no rate: what `polls` and `rejections` reasons hold. */
 export const REJECTION_REASONS = [
-  'network',
-  'http_status',
-  'rate_limited',
-  'unavailable_here',
-  'empty_body',
-  'html_page',
-  'not_json',
-  'truncated',
-  'bad_shape',
-  'no_rates',
-  'bad_currency_code',
-  'not_a_number',
-  'not_finite',
-  'not_positive',
-  'absurd_jump',
-  'self_quote',
-  'bad_quote_time',
+  ...['network', 'http_status', 'rate_limited', 'unavailable_here'],
+  ...['empty_body', 'html_page', 'not_json', 'truncated', 'bad_shape', 'no_rates'],
+  ...['bad_currency_code', 'not_a_number', 'not_finite', 'not_positive', 'absurd_jump'],
+  ...['self_quote', 'bad_quote_time'],
 ] as const;
 export type RejectionReason = (typeof REJECTION_REASONS)[number];
 

@@ -37,12 +37,14 @@ const span = (r: TimeRange) => ({ from: new Date(r.from).toISOString(), to: new 
 
 /** The endpoints, each with what /api says of it. */
 function endpoints(deps: AreaDeps): Endpoint[] {
+  /** A part of the forecast page's data; `columns` space-separated. */
   const forecastPart =
-    (part: 'forecasts' | 'scores', columns: string[]): Endpoint['answer'] =>
+    (part: 'forecasts' | 'scores', columns: string): Endpoint['answer'] =>
     async (q) => {
       const key = need((await deps.catalog.resolve(parseQuery(q, ['source', 'currency']))).key);
       const v = await loadForecast(deps, key);
-      return { name: `${part}-${key.source}-${key.currency}`, columns, rows: v[part], extra: { ...key } };
+      const name = `${part}-${key.source}-${key.currency}`;
+      return { name, columns: columns.split(' '), rows: v[part], extra: { ...key } };
     };
   return [
     {
@@ -93,36 +95,13 @@ function endpoints(deps: AreaDeps): Endpoint[] {
       path: '/api/forecasts',
       params: 'source, currency, format',
       what: 'the newest 1-, 5- and 10-minute forecasts of each model',
-      answer: forecastPart('forecasts', [
-        'ts',
-        'madeAt',
-        'horizon',
-        'model',
-        'mean',
-        'lo50',
-        'hi50',
-        'lo90',
-        'hi90',
-        'points',
-      ]),
+      answer: forecastPart('forecasts', 'ts madeAt horizon model mean lo50 hi50 lo90 hi90 points'),
     },
     {
       path: '/api/scores',
       params: 'source, currency, format',
       what: 'the newest live scores: skill, RMSE, interval coverage',
-      answer: forecastPart('scores', [
-        'ts',
-        'span',
-        'model',
-        'horizon',
-        'n',
-        'rmse',
-        'mae',
-        'skill',
-        'coverage50',
-        'coverage90',
-        'width90',
-      ]),
+      answer: forecastPart('scores', 'ts span model horizon n rmse mae skill coverage50 coverage90 width90'),
     },
     {
       path: '/api/latest',
