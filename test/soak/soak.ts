@@ -1,5 +1,5 @@
 /**
- * `npm run soak -- --minutes N --seed S [--speed X] [--sabotage no-dedup|drop-spool]`
+ * `npm run soak -- --minutes N --seed S [--speed X] [--sabotage no-dedup|drop-spool] [--warmup M] [--faults-per-kind K]`
  *
  * The whole stack — a QuestDB and an AWS emulator of its own, the fake APIs, the poller, forecaster, jobs and web
  * processes — on one accelerated clock, while a seeded fault schedule strikes (see schedule.ts). At the end it
@@ -13,6 +13,7 @@ import { spawn } from 'node:child_process';
 import { makeS3 } from '../../common/aws.ts';
 import { makeScaledClock } from '../../common/clock.ts';
 import { configEnv, type Config } from '../../common/config.ts';
+import { parseFlags, usageExit, wholeNumber } from '../../common/cli.ts';
 import { makeLogger } from '../../common/log.ts';
 import { makeDb, type Db } from '../../sql/db.ts';
 import { runMigrations } from '../../migrations/migrate.ts';
@@ -45,32 +46,40 @@ type Args = {
   warmup?: number;
 };
 
-function parseArgs(argv: string[]): Args {
-  const get = (name: string) => {
-    const i = argv.indexOf(`--${name}`);
-    return i >= 0 ? argv[i + 1] : undefined;
+const CLI = {
+  name: 'soak',
+  help: 'npm run soak -- --help',
+  usage:
+    'usage: npm run soak -- [--minutes 180] [--seed 1] [--speed 60] [--sabotage none|no-dedup|drop-spool]\n' +
+    '                       [--faults-per-kind N] [--warmup 62]   (test/soak/soak.ts says more)',
+};
+const SABOTAGE = ['none', 'no-dedup', 'drop-spool'] as const;
+
+/** The command line, read strictly: every problem named with its flag and value, or `--help`. */
+function parseArgs(argv: string[]): Args | { errors: string[] } | { help: true } {
+  const v = parseFlags(argv, {
+    minutes: { type: 'string', default: '180' },
+    seed: { type: 'string', default: '1' },
+    speed: { type: 'string', default: '60' },
+    sabotage: { type: 'string', default: 'none' },
+    'faults-per-kind': { type: 'string' },
+    warmup: { type: 'string' },
+  });
+  if ('errors' in v) return v;
+  if (v.help) return { help: true };
+  const errors: string[] = [];
+  const sabotage = SABOTAGE.find((s) => s === v.sabotage);
+  if (!sabotage) errors.push(`--sabotage "${v.sabotage}": use one of ${SABOTAGE.join(', ')}`);
+  const perKind = v['faults-per-kind'];
+  const args: Args = {
+    minutes: wholeNumber(errors, 'minutes', v.minutes),
+    seed: wholeNumber(errors, 'seed', v.seed),
+    speed: wholeNumber(errors, 'speed', v.speed),
+    sabotage: sabotage ?? 'none',
+    ...(v.warmup !== undefined ? { warmup: wholeNumber(errors, 'warmup', v.warmup) } : {}),
+    ...(perKind !== undefined ? { perKind: wholeNumber(errors, 'faults-per-kind', perKind) } : {}),
   };
-  const num = (name: string, dflt: number) => {
-    const v = get(name);
-    if (v === undefined) return dflt;
-    const n = Number(v);
-    if (!Number.isFinite(n) || n <= 0)
-      throw new Error(`--${name} must be a positive number, got ${JSON.stringify(v)}`);
-    return n;
-  };
-  const sabotage = get('sabotage') ?? 'none';
-  if (!['none', 'no-dedup', 'drop-spool'].includes(sabotage))
-    throw new Error(`--sabotage must be no-dedup or drop-spool`);
-  const perKind = get('faults-per-kind');
-  const warmup = get('warmup');
-  return {
-    ...(warmup ? { warmup: Math.floor(num('warmup', 62)) } : {}),
-    minutes: Math.floor(num('minutes', 180)),
-    seed: Math.floor(num('seed', 1)),
-    speed: num('speed', 60),
-    sabotage: sabotage as Args['sabotage'],
-    ...(perKind ? { perKind: Math.floor(num('faults-per-kind', 1)) } : {}),
-  };
+  return errors.length ? { errors } : args;
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -138,6 +147,7 @@ function spoolUsage(dir: string): { files: number; bytes: number } {
 
 async function main(): Promise<number> {
   const args = parseArgs(process.argv.slice(2));
+  if ('errors' in args || 'help' in args) return usageExit(CLI, args);
   const t0 = Date.now();
   const say = (s: string) =>
     process.stdout.write(`[soak ${((Date.now() - t0) / 1000).toFixed(0).padStart(4)}s] ${s}\n`);
