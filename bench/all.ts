@@ -29,7 +29,14 @@ function run(name: Bench): Promise<{ code: number | null; out: string; seconds: 
 const fmtLoad = (l: number[]) => l.map((x) => x.toFixed(1)).join(' ');
 
 async function main(): Promise<number> {
-  const only = process.argv.slice(2) as Bench[];
+  const args = process.argv.slice(2);
+  const only = args as Bench[];
+  if (args.some((a) => a === '--help' || a === '-h')) {
+    process.stdout.write(
+      `usage: npm run bench [-- name ...]: every benchmark, or those named (${BENCHES.join(', ')})\n`,
+    );
+    return 0;
+  }
   const unknown = only.filter((a) => !BENCHES.includes(a));
   if (unknown.length) {
     process.stderr.write(`bench: unknown ${unknown.join(', ')}; known: ${BENCHES.join(', ')}\n`);

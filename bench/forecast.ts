@@ -6,13 +6,14 @@
  * answers give, aggregators alone and with every venue) — each beside its target. Writes
  * bench/results/forecast.json.
  *
- * Options: --csv FILE (default: the shared Binance.US BTC-USDT file in ../shared/data/; generated data when it
- * is absent), --stride N (1), --cycles N (30).
+ * Options: --csv FILE (default: the shared Binance.US BTC-USDT file in ../shared/data/, generated data when that
+ * one is absent; a file named here must exist), --stride N (1), --cycles N (30).
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, totalmem } from 'node:os';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { unreadable, usageLine } from '../common/cli.ts';
 import { benchFlags } from './flags.ts';
 import { runBacktest, type TimeSeries } from '../forecast/backtest.ts';
 import { parseCloses } from '../forecast/closes.ts';
@@ -64,6 +65,11 @@ function generated(minutes: number, seed: number, start = 23_000): TimeSeries {
   return { name: 'generated', t: Float64Array.from({ length: minutes }, (_, i) => t0 + i * 60_000), y };
 }
 
+const missing = opts.csv === SHARED ? null : unreadable('csv', opts.csv);
+if (missing) {
+  process.stderr.write(`${usageLine('bench:forecast', [missing], 'npm run bench:forecast -- --help')}\n`);
+  process.exit(2);
+}
 const load0 = loadavg()[0]!;
 say('# bench:forecast');
 say(
