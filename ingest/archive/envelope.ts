@@ -25,13 +25,18 @@ export function relevantHeaders(headers: Record<string, string>): Record<string,
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
-/** Body bytes as envelope fields: text when valid UTF-8 (readable in S3), base64 otherwise; lossless both ways. */
+/** A body escaped in JSON past this would not fit a Firehose record (1000 KiB) with the envelope around it. */
+const MAX_TEXT_BODY = 900_000;
+
+/** Body bytes as envelope fields: text when valid UTF-8 that fits a record (readable in S3), else base64; lossless. */
 export function encodeBody(body: Buffer): { body: string; bodyEncoding: 'utf8' | 'base64' } {
   try {
-    return { body: utf8.decode(body), bodyEncoding: 'utf8' };
+    const text = utf8.decode(body);
+    if (Buffer.byteLength(JSON.stringify(text)) <= MAX_TEXT_BODY) return { body: text, bodyEncoding: 'utf8' };
   } catch {
-    return { body: body.toString('base64'), bodyEncoding: 'base64' };
+    // not UTF-8
   }
+  return { body: body.toString('base64'), bodyEncoding: 'base64' };
 }
 
 /** The exact body bytes of an envelope. */

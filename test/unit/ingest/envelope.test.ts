@@ -77,6 +77,19 @@ describe('envelope bodies', () => {
       { numRuns: 500 },
     );
   });
+
+  it('keeps a body base64 when escaped in JSON it would not fit a Firehose record (1000 KiB) at the largest cap', () => {
+    const cap = 600_000; // HTTP_MAX_BYTES at most
+    for (const fill of ['"', '\n', '\u0000', '\\']) {
+      const b = Buffer.from(fill.repeat(cap));
+      const e = encodeBody(b);
+      expect(e.bodyEncoding, JSON.stringify(fill)).toBe('base64');
+      expect(bodyBytes(e).equals(b)).toBe(true);
+      expect(Buffer.byteLength(JSON.stringify(e))).toBeLessThan(1_000 * 1024 - 4_000);
+    }
+    const json = Buffer.from(`{"rates":{${'"ABC":"1.5",'.repeat(cap / 12)}}}`);
+    expect(encodeBody(json).bodyEncoding).toBe('utf8');
+  });
 });
 
 describe('bodyText and bodyByteLength', () => {
