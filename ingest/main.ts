@@ -47,12 +47,12 @@ export async function startPoller(
   const firehose = makeFirehose(config);
   const ilp = await makeIlp(config, { retryTimeoutMs: 5_000, requestTimeoutMs: 10_000 });
   const store = makeQuestdbStore(ilp);
-  const archive = makeFirehoseArchive({ firehose, stream: config.FIREHOSE_STREAM, clock });
+  const toFirehose = makeFirehoseArchive({ firehose, stream: config.FIREHOSE_STREAM, clock });
   const lost = { archive: 0, store: 0 };
   const archiveDelivery = makeDelivery<RawEnvelope[]>({
     channel: 'archive',
     spool,
-    send: (b) => archive.put(b),
+    send: (b) => toFirehose.put(b),
     log,
     onLost: (b) => (lost.archive += b.length),
   });
@@ -102,6 +102,8 @@ export async function startPoller(
   const abort = new AbortController();
   const running = poller.run(abort.signal);
   const warmDb = makeDb(config, 1);
+  // Warm-up pages are archived through the spool as polls are: Firehose away at start delays them, drops none.
+  const archive = { put: async (b: RawEnvelope[]) => void (await archiveDelivery.deliver(b)) };
   const warming = warmUp({ http, archive, store, db: warmDb, config, clock, log, sources: config.SOURCES })
     .catch((err: unknown) => log.warn({ err: (err as Error).message }, 'warm-up: candles failed'))
     .finally(() => warmDb.end());

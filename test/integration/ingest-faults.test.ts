@@ -4,12 +4,12 @@
  * (source, currency), and S3 holds every envelope exactly once.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeS3 } from '../../common/aws.ts';
-import { makeScaledClock } from '../../common/clock.ts';
+import { makeScaledClock, systemClock } from '../../common/clock.ts';
 import type { RawEnvelope } from '../../ingest/archive/envelope.ts';
 import { makeDb } from '../../sql/db.ts';
 import { makeFakeApi, type FakeApi } from '../../fakes/server.ts';
@@ -23,7 +23,7 @@ import {
   startPrivateStack,
 } from './ingest-support.ts';
 import { configEnv } from '../../common/config.ts';
-import { TEST_PORT_OFFSET } from './stack-env.ts';
+import { TEST_PORT_OFFSET, waitFor } from './stack-env.ts';
 
 let stack: Awaited<ReturnType<typeof startPrivateStack>>;
 let fake: FakeApi;
@@ -182,5 +182,49 @@ describe('ingest under faults', () => {
     const { duplicateIds } = await archivedEnvelopes(s3, config, from, to);
     s3.destroy();
     expect(duplicateIds).toEqual([]);
+  }, 120_000);
+
+  it('warm-up pages wait in the spool while Firehose is away at start, and their rows are written', async () => {
+    const { config } = stack;
+    const live = makeFakeApi({ seed: 13, clock: systemClock });
+    const urls = fakeUrls(await live.start(0));
+    const spoolDir = mkdtempSync(join(tmpdir(), 'spool-warm-'));
+    const env = {
+      ...process.env,
+      ...configEnv(config),
+      SOURCES: 'kraken',
+      KRAKEN_URL: urls.kraken,
+      FIREHOSE_STREAM: 'no-such-stream', // every PutRecordBatch fails: the archive channel spools
+      SPOOL_DIR: spoolDir,
+      POLLER_ID: 'warm',
+      LOG_LEVEL: 'warn',
+    };
+    const started = Math.floor(Date.now() / 60_000) * 60_000;
+    const child = spawn(process.execPath, ['--import', 'tsx', 'ingest/main.ts'], { env, stdio: 'ignore' });
+    const exited = new Promise((r) => child.once('exit', r));
+    const db = makeDb(config, 1);
+    try {
+      // The warm-up reaches 718 minutes back for each of Kraken's three pairs; the poller's own rows are newer.
+      const warmed = async () =>
+        await db.query<{ currency: string; n: string | number }>(
+          "SELECT currency, count() n FROM rates WHERE source = 'kraken' AND ts < $1 ORDER BY currency",
+          [new Date(started - 60 * 60_000).toISOString()],
+        );
+      const enough = async () => (await warmed()).filter((r) => Number(r.n) > 600).length === 3;
+      await waitFor(enough, 60_000, "the warm-up's rows of USD, USDC and USDT");
+      const spooled = readdirSync(join(spoolDir, 'warm', 'archive'))
+        .filter((f) => f.endsWith('.json'))
+        .flatMap(
+          (f) => JSON.parse(readFileSync(join(spoolDir, 'warm', 'archive', f), 'utf8')) as RawEnvelope[],
+        );
+      expect(spooled.filter((e) => e.candles).map((e) => e.url.split('pair=')[1]?.split('&')[0])).toEqual(
+        expect.arrayContaining(['XBTUSD', 'XBTUSDT', 'XBTUSDC']),
+      );
+    } finally {
+      child.kill('SIGTERM');
+      await exited;
+      await db.end();
+      await live.stop();
+    }
   }, 120_000);
 });
