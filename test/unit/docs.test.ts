@@ -17,6 +17,7 @@ type Service = {
   ports?: string[];
   depends_on?: Record<string, { condition: string }>;
   healthcheck?: unknown;
+  hostname?: string;
 };
 const compose = parse(readFileSync('docker-compose.yml', 'utf8'), { merge: true }) as {
   services: Record<string, Service>;
@@ -96,6 +97,10 @@ describe('docker-compose.yml', () => {
       expect(s.depends_on?.bootstrap, name).toEqual({ condition: 'service_completed_successfully' });
     }
     expect(Object.keys(compose.volumes)).toEqual(expect.arrayContaining(['questdb-data']));
+  });
+
+  it('gives the poller a fixed hostname, since its spool lock names the host', () => {
+    expect(compose.services.poller?.hostname).toMatch(/\S/);
   });
 });
 
