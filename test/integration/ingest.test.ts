@@ -155,7 +155,8 @@ describe('ingest on the real stack', () => {
     expect(rows[0]?.detail).toMatch(/^HTTP 404/);
 
     // The health page, on the same QuestDB: each (source, reason) of the last 24 hours, filtered or rejected.
-    const app = makeApp({ db, clock: makeManualClock(to + 60_000), checks: fixedChecks(true), config }); // the rows' 2031, not today
+    // The page's clock is at the rows' minutes (in 2031), not today's.
+    const app = makeApp({ db, clock: makeManualClock(to + 60_000), checks: fixedChecks(true), config });
     const html = await (await app.request('/health')).text();
     const shown = [...html.matchAll(/<tr><td>([^<]*)<\/td><td>([^<]*)<\/td><td[^>]*>([^<]*)<\/td>/g)].map(
       (m) => m.slice(1, 4),
@@ -196,7 +197,8 @@ describe('ingest on the real stack', () => {
     ]);
 
     await waitForSettled(db, { tables: ['polls'], views: [] });
-    const app = makeApp({ db, clock: makeManualClock(to + 60_000), checks: fixedChecks(true), config }); // the rows' 2031, not today
+    // The page's clock is at the rows' minutes (in 2031), not today's.
+    const app = makeApp({ db, clock: makeManualClock(to + 60_000), checks: fixedChecks(true), config });
     const html = await (await app.request('/health')).text();
     expect(html).toMatch(/<th scope="row">binance<\/th>.*?unavailable from here \(HTTP 451\)/s);
   });
