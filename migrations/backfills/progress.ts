@@ -33,7 +33,7 @@ export function formatStats(s: ProgressState): string {
   const { rowsPerSec, etaMs, fraction } = rates(s);
   return [
     `${(fraction * 100).toFixed(1).padStart(5)}%`,
-    `${int(s.rows)} rows`,
+    `${int(s.rows)} rows written`,
     `${int(rowsPerSec)} rows/s`,
     `ETA ${etaMs === null ? '--:--' : formatDuration(etaMs)}`,
     ...(s.skipped > 0 ? [`${int(s.skipped)} skipped`] : []),

@@ -167,7 +167,9 @@ describe('progress display', () => {
   });
 
   it('formats a bar that fits the terminal', () => {
-    expect(formatStats({ ...s, skipped: 3 })).toBe(' 25.0%  5,000 rows  500 rows/s  ETA 0:30  3 skipped');
+    expect(formatStats({ ...s, skipped: 3 })).toBe(
+      ' 25.0%  5,000 rows written  500 rows/s  ETA 0:30  3 skipped',
+    );
     const bar = formatBar(s, 80);
     expect(bar.length).toBeLessThan(80);
     expect(bar).toMatch(/^\[#+-+\] {2}25\.0%/);
