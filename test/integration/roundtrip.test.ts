@@ -10,6 +10,7 @@ import { makeFirehose } from '../../common/firehose.ts';
 import { makeDb } from '../../sql/db.ts';
 import { makeLogger } from '../../common/log.ts';
 import { serializeEnvelope } from '../../ingest/archive/envelope.ts';
+import { hourPrefix } from '../../ingest/archive/keys.ts';
 import { makeDelivery } from '../../ingest/delivery.ts';
 import { makeSpool } from '../../ingest/spool.ts';
 import { DbUnavailable } from '../../sql/db.ts';
@@ -64,8 +65,7 @@ describe('round trips through the real services', () => {
     // Real envelopes (of a minute no other test reads): later tests parse the whole archive and count anything
     // else as corrupt.
     const id = randomUUID();
-    const hourOf = (t: number) => new Date(t).toISOString().slice(0, 13).replace(/[-T]/g, '/');
-    const before = hourOf(Date.now()); // the emulator names the object by its clock: the hour may turn meanwhile
+    const before = Date.now(); // the emulator names the object by its clock: the hour may turn meanwhile
     const records = [0, 1, 2].map((i) =>
       serializeEnvelope({ ...envelope('blockchain', Date.UTC(2020, 1, 2, 0, i)), id: `${id}-${i}` }),
     );
@@ -76,7 +76,7 @@ describe('round trips through the real services', () => {
       }),
     );
     expect(res.FailedPutCount).toBe(0);
-    const hours = [before, hourOf(Date.now())].map((h) => `${config.RAW_PREFIX}${h}`);
+    const hours = [before, Date.now()].map((t) => hourPrefix(config.RAW_PREFIX, t));
     const found: string[] = [];
     await waitFor(
       async () => {
