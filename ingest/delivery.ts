@@ -89,17 +89,22 @@ export function makeDelivery<T>(opts: {
     return 'refused';
   }
 
+  // A disk that fails to list or drain the queue is logged and passed by: a new batch is still sent or spooled.
+  const failed = (err: unknown) => (log.error({ channel, err: messageOf(err) }, 'spool unusable'), 0);
+  const queued = async () => spool.list(channel).length;
   const drain = (): Promise<number> => {
-    draining ??= drainOnce().finally(() => (draining = null));
+    draining ??= drainOnce()
+      .catch(failed)
+      .finally(() => (draining = null));
     return draining;
   };
 
   return {
     drain,
     async deliver(batch) {
-      if (spool.list(channel).length > 0) await drain();
+      if ((await queued().catch(failed)) > 0) await drain();
       let toSpool: T = batch;
-      if (spool.list(channel).length === 0) {
+      if ((await queued().catch(failed)) === 0) {
         try {
           await send(batch);
           return 'sent';

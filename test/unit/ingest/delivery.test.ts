@@ -214,6 +214,23 @@ describe('delivery', () => {
     expect(await d.deliver(['later'])).toBe('sent');
   });
 
+  it('still sends, or reports lost, a batch when the spool folder cannot be listed', async () => {
+    const { spool, dir } = spoolOf();
+    const t = target();
+    const { log, lines } = recordingLog();
+    const lost: B[] = [];
+    const d = makeDelivery<B>({ channel: 'archive', spool, send: t.send, log, onLost: (b) => lost.push(b) });
+    t.down = 1;
+    expect(await d.deliver(['queued'])).toBe('spooled');
+    rmSync(join(dir, 'archive'), { recursive: true }); // removed under a running poller
+    expect(await d.deliver(['a'])).toBe('sent');
+    expect(t.received).toEqual([['a']]);
+    expect(lines.filter((l) => l.level === 50).length).toBeGreaterThan(0);
+    t.down = 1; // and with the target away too, nowhere is left to keep it: counted lost, not thrown
+    expect(await d.deliver(['b'])).toBe('lost');
+    expect(lost).toEqual([['b']]);
+  });
+
   describe('a batch its target refuses for good', () => {
     /** Refuses every batch holding 'bad' the way QuestDB answers a batch it will never take. */
     const refusing = (t: ReturnType<typeof target>) => async (b: B) => {
