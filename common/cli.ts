@@ -27,6 +27,8 @@ export function failureLine(err: unknown): string {
 
 /** Run a CLI's main: its resolved status becomes the exit status; a throw becomes one line and status 1. */
 export function runCli(name: string, main: () => Promise<number>): void {
+  // A reader that went away (`| head`) ends the command quietly, as it ends any writer to a pipe.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => process.exit(err.code === 'EPIPE' ? 0 : 1));
   main().then(
     (code) => (process.exitCode = code),
     (err: unknown) => {

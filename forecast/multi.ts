@@ -15,8 +15,7 @@
  * correlation of moves), whether it is used at all, and per horizon a scale that calibrates the 90% interval on
  * the training span's own forecasts. Untrained, or with no series used, the mean is exactly gp-wiener's.
  */
-import { minimizeBounded } from './gp/index.ts';
-import type { GpModel } from './gp/index.ts';
+import { type GpModel, minimizeBounded } from './gp/index.ts';
 import { valueAt, windowOf, type TimeSeries, type Trainable } from './backtest.ts';
 import { buildData, icmFilter, LEVEL_VARIANCE, type IcmParams } from './icm-filter.ts';
 import { fitWiener, incrementSd, projectGp, unusable, Z90 } from './models.ts';

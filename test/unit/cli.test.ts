@@ -153,6 +153,21 @@ describe('logs off a terminal', () => {
     expect(r.stdout).toBe('mvn says hi\n');
   });
 
+  it('a command whose reader goes away (`| head`) ends quietly with status 0', async () => {
+    // A report that keeps writing, as backtest does while its reader has what it wanted.
+    const main =
+      "import { runCli } from './common/cli.ts';" +
+      "runCli('demo', async () => { for (;;) { process.stdout.write('row\\n'); await new Promise((r) => setTimeout(r, 5)); } });";
+    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', main]);
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => (err += d));
+    const exited = new Promise<number | null>((res) => child.on('exit', res));
+    await new Promise((res) => child.stdout.once('data', res));
+    child.stdout.destroy();
+    expect(await exited).toBe(0);
+    expect(err).toBe('');
+  });
+
   it.each([
     ['stops cleanly', 0, ''],
     ['fails to stop', 1, "throw new Error('flush lost');"],
