@@ -13,9 +13,7 @@ const port = z.coerce
   .min(1, 'must be a port number 1-65535')
   .max(65535, 'must be a port number 1-65535');
 
-const url = z.url({ error: 'must be an absolute http(s) URL' }).refine((u) => /^https?:\/\//.test(u), {
-  message: 'must be an absolute http(s) URL',
-});
+const url = z.url({ protocol: /^https?$/, error: 'must be an absolute http(s) URL' });
 
 const optionalUrl = z
   .string()
@@ -200,16 +198,8 @@ export const VARIABLES = {
     '1000',
     'first retry delay; doubled each retry, with jitter; a longer Retry-After wins',
   ),
-  SPOOL_DIR: v(
-    z.string(),
-    '',
-    'folder of the local spool for undeliverable records; empty means STACK_DIR/spool',
-  ),
-  SPOOL_MAX_BYTES: v(
-    positiveInt,
-    String(512 * 1024 * 1024),
-    'size bound of the local spool for undeliverable records',
-  ),
+  SPOOL_DIR: v(z.string(), '', 'local spool folder for undeliverable batches; empty means STACK_DIR/spool'),
+  SPOOL_MAX_BYTES: v(positiveInt, String(512 * 1024 * 1024), 'size bound of the local spool, in bytes'),
   FORECAST_SOURCES: v(
     commaList(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be source names')),
     '',
@@ -328,10 +318,9 @@ export function readEnvFile(dir: string = process.cwd()): Record<string, string>
   }
   const vars = parseEnv(text) as Record<string, string>;
   // parseEnv passes over a line that is no assignment (`POLL_INTERVAL_SECONDS 5`): it would leave a default.
-  const lines = text.split(/\r?\n/);
-  const stray = lines.flatMap((l, i) =>
-    /^\s*(#.*)?$|=/.test(l) ? [] : [`${path}:${i + 1}: not NAME=value`],
-  );
+  const stray = text
+    .split(/\r?\n/)
+    .flatMap((l, i) => (/^\s*(#.*)?$|=/.test(l) ? [] : [`${path}:${i + 1}: not NAME=value`]));
   const unknown = Object.keys(vars).filter((k) => !(k in VARIABLES));
   // A setting's name cut short or run on by a letter or two (POLL_INTERVAL_SECOND) is most likely that setting.
   const near = (k: string) =>
