@@ -61,7 +61,14 @@ export function spoolDir(config: Pick<Config, 'SPOOL_DIR' | 'STACK_DIR' | 'POLLE
 /** Open (creating) the spool under `dir`, taking its lock; throws when another live process holds it. */
 export function makeSpool(opts: { dir: string; maxBytes: number }): Spool {
   const { dir, maxBytes } = opts;
-  for (const c of CHANNELS) mkdirSync(join(dir, c), { recursive: true });
+  const sizes = new Map<string, number>(); // known after one scan: the bound is checked without listing folders
+  /** A channel's folder; made again, its lost queue forgotten, if it was removed under a running poller. */
+  const folderOf = (c: SpoolChannel) => {
+    if (mkdirSync(join(dir, c), { recursive: true }))
+      for (const k of sizes.keys()) if (k.startsWith(`${c}/`)) sizes.delete(k);
+    return join(dir, c);
+  };
+  for (const c of CHANNELS) folderOf(c);
   const lockPath = join(dir, 'owner.pid');
   const lock = takePidLock(lockPath, {
     busy: (pid) => `spool ${lockPath} is in use by process ${pid}: give each poller its own POLLER_ID`,
@@ -70,8 +77,6 @@ export function makeSpool(opts: { dir: string; maxBytes: number }): Spool {
   // Names sort in queue order: a stamp that never goes back (the wall clock can), then a sequence number.
   let stamp = 0;
   let seq = 0;
-  // Sizes are tracked in memory after one scan, so the bound is checked without listing folders every time.
-  const sizes = new Map<string, number>();
   for (const c of CHANNELS) {
     for (const f of readdirSync(join(dir, c))) {
       if (f.endsWith('.tmp')) {
@@ -97,7 +102,7 @@ export function makeSpool(opts: { dir: string; maxBytes: number }): Spool {
       const now = Date.now();
       if (now > stamp) [stamp, seq] = [now, 0];
       const name = `${String(stamp).padStart(15, '0')}-${String(seq++).padStart(9, '0')}.json`;
-      const folder = join(dir, channel);
+      const folder = folderOf(channel);
       const tmp = join(folder, `${name}.tmp`);
       withFd(tmp, 'wx', (fd) => {
         writeFileSync(fd, payload); // all of it, or a throw: a full disk writes short
@@ -109,7 +114,7 @@ export function makeSpool(opts: { dir: string; maxBytes: number }): Spool {
       return name;
     },
     list: (channel) =>
-      readdirSync(join(dir, channel))
+      readdirSync(folderOf(channel))
         .filter((f) => f.endsWith('.json'))
         .sort(),
     read: (channel, file) => readFile(join(dir, channel, file), 'utf8'),
@@ -128,8 +133,7 @@ export function makeSpool(opts: { dir: string; maxBytes: number }): Spool {
         const mine = [...sizes.entries()].filter(([k]) => k.startsWith(`${channel}/`));
         return { channel, files: mine.length, bytes: mine.reduce((a, [, v]) => a + v, 0) };
       });
-      const bytes = total();
-      return { channels, bytes, maxBytes, full: bytes >= maxBytes * 0.9 };
+      return { channels, bytes: total(), maxBytes, full: total() >= maxBytes * 0.9 };
     },
     close: () => lock.release(),
   };

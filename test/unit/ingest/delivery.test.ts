@@ -214,7 +214,7 @@ describe('delivery', () => {
     expect(await d.deliver(['later'])).toBe('sent');
   });
 
-  it('still sends, or reports lost, a batch when the spool folder cannot be listed', async () => {
+  it('still sends, or spools, a batch after the spool folder was removed under it', async () => {
     const { spool, dir } = spoolOf();
     const t = target();
     const { log, lines } = recordingLog();
@@ -225,8 +225,42 @@ describe('delivery', () => {
     rmSync(join(dir, 'archive'), { recursive: true }); // removed under a running poller
     expect(await d.deliver(['a'])).toBe('sent');
     expect(t.received).toEqual([['a']]);
-    expect(lines.filter((l) => l.level === 50).length).toBeGreaterThan(0);
-    t.down = 1; // and with the target away too, nowhere is left to keep it: counted lost, not thrown
+    t.down = 1; // and with the target away too, the folder is made again to keep it
+    expect(await d.deliver(['b'])).toBe('spooled');
+    expect(await d.deliver(['c'])).toBe('sent');
+    expect(t.received).toEqual([['a'], ['b'], ['c']]);
+    expect(lost).toEqual([]);
+    expect(lines.filter((l) => l.level >= 50)).toEqual([]);
+  });
+
+  it('still sends, or reports lost, a batch when the spool folder cannot be listed', async () => {
+    const { spool } = spoolOf();
+    const t = target();
+    const { log, lines } = recordingLog();
+    const lost: B[] = [];
+    const broken: Spool = {
+      ...spool,
+      list: () => {
+        throw new Error('EIO: i/o error, scandir');
+      },
+    };
+    const d = makeDelivery<B>({
+      channel: 'archive',
+      spool: broken,
+      send: t.send,
+      log,
+      onLost: (b) => lost.push(b),
+    });
+    expect(await d.deliver(['a'])).toBe('sent');
+    expect(t.received).toEqual([['a']]);
+    expect(lines.find((l) => l.level === 50)).toMatchObject({
+      msg: 'spool unusable',
+      err: 'EIO: i/o error, scandir',
+    });
+    t.down = 1;
+    broken.append = () => {
+      throw new Error('EIO: i/o error, open');
+    }; // nowhere is left to keep it: lost, not thrown
     expect(await d.deliver(['b'])).toBe('lost');
     expect(lost).toEqual([['b']]);
   });

@@ -153,6 +153,20 @@ describe('spool', () => {
     expect(() => again.append('archive', 'w')).toThrow(SpoolFull);
   });
 
+  it('makes a channel folder removed under it again, and forgets the batches that went with it', async () => {
+    const dir = freshDir();
+    const s = spoolAt(dir, 1_000);
+    s.append('archive', 'x'.repeat(600));
+    s.append('store', 'kept');
+    rmSync(join(dir, 'archive'), { recursive: true });
+    expect(s.list('archive')).toEqual([]);
+    // The removed batch no longer counts against the bound: a 900-byte batch still fits.
+    const name = s.append('archive', 'y'.repeat(900));
+    expect(s.list('archive')).toEqual([name]);
+    expect(await readAll(s, 'store')).toEqual(['kept']);
+    expect(s.stats()).toMatchObject({ bytes: 904, full: true });
+  });
+
   it('counts bytes, not characters', () => {
     const s = spoolAt(freshDir(), 10);
     expect(() => s.append('store', '€€€€')).toThrow(SpoolFull); // 12 bytes
