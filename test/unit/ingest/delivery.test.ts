@@ -257,10 +257,11 @@ describe('delivery', () => {
       msg: 'spool unusable',
       err: 'EIO: i/o error, scandir',
     });
+    // With the target away and the disk refusing writes too, nowhere is left to keep it: lost, not thrown.
     t.down = 1;
     broken.append = () => {
       throw new Error('EIO: i/o error, open');
-    }; // nowhere is left to keep it: lost, not thrown
+    };
     expect(await d.deliver(['b'])).toBe('lost');
     expect(lost).toEqual([['b']]);
   });
