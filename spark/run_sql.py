@@ -5,6 +5,7 @@ line. Local mode unless SPARK_MASTER (or spark-submit --master) says otherwise; 
 """
 import os
 import sys
+import tempfile
 import time
 
 from pyspark import SparkConf
@@ -31,6 +32,9 @@ def main(argv):
     # spark-submit on a cluster brings its own master; run by plain python, it is local mode.
     if not SparkConf().contains("spark.master"):
         builder = builder.master(os.environ.get("SPARK_MASTER", "local[2]"))
+        # Spark makes its default database's folder on first use; keep it out of the caller's working folder.
+        warehouse = os.path.join(tempfile.gettempdir(), "btc-rates-spark-warehouse")
+        builder = builder.config("spark.sql.warehouse.dir", warehouse)
     spark = builder.config("spark.ui.enabled", "false").getOrCreate()
     spark.sparkContext.setLogLevel("ERROR")
     try:

@@ -6,6 +6,7 @@
  * to 1e-9 relative), and its rolling 1-hour mean and standard deviation must equal the dashboard's QuestDB query;
  * a single changed value must be reported.
  */
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -57,6 +58,7 @@ const stamps = [
 const polls = minutes('2019-06-11T00:00:00Z', '2019-06-11T00:10:00Z');
 
 let tmp = '';
+let python = '';
 let sparkOut = '';
 let sparkTiming = '';
 const read = (dir: string): Record<string, unknown>[] =>
@@ -67,9 +69,7 @@ const read = (dir: string): Record<string, unknown>[] =>
     .map((l) => JSON.parse(l) as Record<string, unknown>);
 
 beforeAll(async () => {
-  const python = await installSpark(resolve(ROOT, config.STACK_DIR), (s) =>
-    process.stderr.write(`[lake] ${s}\n`),
-  );
+  python = await installSpark(resolve(ROOT, config.STACK_DIR), (s) => process.stderr.write(`[lake] ${s}\n`));
   const ilp = await makeIlp(config);
   try {
     await ilp.write(async (sender) => {
@@ -320,6 +320,19 @@ describe('the batch layer on Spark', () => {
         relTol: 1e-9,
       }),
     ).toEqual([]);
+  });
+
+  it('leaves nothing in the folder it is run from', () => {
+    // As docs/lake.md runs it: python spark/run_sql.py, from the folder the user is in.
+    const cwd = mkdtempSync(join(tmpdir(), 'lake-cwd-'));
+    const out = join(tmp, 'out-cwd');
+    const args = [resolve(ROOT, 'spark/run_sql.py'), resolve(ROOT, 'spark/aggregates.sql')];
+    args.push(`curated=${join(tmp, 'curated')}`, `out=${out}`, 'format=json');
+    const run = spawnSync(python, args, { cwd, encoding: 'utf8' });
+    expect(run.status, run.stderr).toBe(0);
+    expect(readdirSync(out)).toContain('rates_1h');
+    expect(readdirSync(cwd)).toEqual([]);
+    rmSync(cwd, { recursive: true });
   });
 
   it('reports a single changed value', async () => {
