@@ -50,11 +50,7 @@ const v = <S extends z.ZodType>(schema: S, def: string, doc: string) => ({ schem
 
 /** Every environment variable the project reads, with its default and meaning. */
 export const VARIABLES = {
-  LOG_LEVEL: v(
-    z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']),
-    'info',
-    'pino log level',
-  ),
+  LOG_LEVEL: v(z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']), 'info', 'log level'),
   STACK_DIR: v(
     z.string().min(1),
     '.stack',
@@ -130,11 +126,7 @@ export const VARIABLES = {
     `comma-separated sources to poll: ${SOURCE_NAMES.join(', ')}`,
   ),
   BLOCKCHAIN_URL: v(url, 'https://blockchain.info/ticker', 'blockchain.info ticker URL'),
-  COINBASE_URL: v(
-    url,
-    'https://api.coinbase.com/v2/exchange-rates?currency=BTC',
-    'Coinbase exchange-rates URL',
-  ),
+  COINBASE_URL: v(url, 'https://api.coinbase.com/v2/exchange-rates?currency=BTC', 'Coinbase rates URL'),
   COINGECKO_URL: v(
     url,
     'https://api.coingecko.com/api/v3/simple/price?ids=bitcoin&vs_currencies=usd,eur,gbp,jpy,cny,inr,brl,cad,aud,chf&include_last_updated_at=true',
@@ -161,11 +153,7 @@ export const VARIABLES = {
     'https://api.exchange.coinbase.com/products/BTC-USD/ticker',
     'Coinbase Exchange ticker URL: one product (BTC-quote) per request',
   ),
-  GEMINI_URL: v(
-    url,
-    'https://api.gemini.com/v1/pubticker/btcusd',
-    'Gemini ticker URL: one symbol (btc + quote) per request',
-  ),
+  GEMINI_URL: v(url, 'https://api.gemini.com/v1/pubticker/btcusd', 'Gemini ticker URL (one symbol per call)'),
   BINANCE_URL: v(
     url,
     'https://api.binance.com/api/v3/ticker/price?symbols=%5B%22BTCUSDT%22,%22BTCUSDC%22%5D',
@@ -182,11 +170,7 @@ export const VARIABLES = {
     'name of this poller process (recorded in envelopes; each poller has its own spool folder)',
   ),
   HTTP_CONNECT_TIMEOUT_MS: v(positiveInt, '5000', 'TCP connect timeout of API calls'),
-  HTTP_TIMEOUT_MS: v(
-    positiveInt,
-    '10000',
-    'time allowed for response headers, and between body chunks, of API calls',
-  ),
+  HTTP_TIMEOUT_MS: v(positiveInt, '10000', 'time an API call may wait for headers, and between body chunks'),
   HTTP_MAX_BYTES: v(
     positiveInt.max(600_000, 'must be at most 600000 (a Firehose record holds 1000 KiB)'),
     '262144',
@@ -240,11 +224,7 @@ export const VARIABLES = {
     "the QuestDB web console as the dashboard's users reach it (its links for ad hoc SQL); empty means http://QUESTDB_HOST:QUESTDB_HTTP_PORT/",
   ),
   FAKE_API_PORT: v(port, '8099', 'port of the local fake rate APIs (`npm start -- --demo`, tests)'),
-  FAKE_SEED: v(
-    wholeNumber,
-    '1',
-    "the fake rate APIs' random walk: the same seed serves the same prices for the same minute",
-  ),
+  FAKE_SEED: v(wholeNumber, '1', "the fake APIs' random walk seed: the same seed serves the same prices"),
   FAKE_MAX_SERVED: v(
     wholeNumber,
     '20000',

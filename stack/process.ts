@@ -1,6 +1,7 @@
 /** Child-process plumbing for the local stack: spawn with prefixed logs, wait for readiness, stop in order. */
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { isAlive, signalPid } from '../common/pidlock.ts';
@@ -68,6 +69,17 @@ export async function waitForHttp(url: string, timeoutMs: number, exited?: Promi
 export async function isUp(url: string): Promise<boolean> {
   return (await probe(url, 1_500)) === null;
 }
+
+const IN_USE = 'in use by another program: stop it, or choose another port';
+
+/** Null when a server could listen on `host:port` now, else why not ("in use by another program: ..."). */
+export const busy = (host: string, port: number): Promise<string | null> =>
+  new Promise((done) => {
+    const server = createServer().once('error', (e: NodeJS.ErrnoException) =>
+      done(e.code === 'EADDRINUSE' ? IN_USE : `not available (${e.message})`),
+    );
+    server.listen(port, host, () => server.close(() => done(null)));
+  });
 
 /** Null when `url` answers 2xx within `timeoutMs`, else why not. */
 async function probe(url: string, timeoutMs: number): Promise<string | null> {

@@ -12,7 +12,7 @@ import { commandLine, isAlive } from '../common/pidlock.ts';
 import { acquireLock, AlreadyRunning, type Lock } from './lock.ts';
 import { emulatorDataDir, installMoto, startMoto } from './moto.ts';
 import { installQuestdb, startQuestdb } from './questdb.ts';
-import { isUp, liveChildren, nodeArgs, spawnManaged, stopManaged, stopPid, type Managed } from './process.ts';
+import { busy, liveChildren, nodeArgs, spawnManaged, stopManaged, stopPid, type Managed } from './process.ts';
 import { SERVICES, demoEnv, restartDelay, type ServiceSpec } from './services.ts';
 import { plainOutput, stripAnsi } from './logfmt.ts';
 
@@ -108,9 +108,21 @@ async function main(): Promise<void> {
   try {
     await Promise.all(leftovers); // their ports and data folders must be free before anything starts
     const host = baseConfig.QUESTDB_HOST;
-    const health = baseConfig.QUESTDB_HEALTH_PORT;
-    if (await isUp(`http://${host}:${health}/`))
-      throw new Error(`port ${health} already answers: another QuestDB is running there`);
+    // Every port the stack listens on is checked first: a service failing on a taken one says it less plainly.
+    const listens: [keyof Config & `${string}_PORT`, string | false][] = [
+      ['QUESTDB_HTTP_PORT', host],
+      ['QUESTDB_PG_PORT', host],
+      ['QUESTDB_ILP_TCP_PORT', host],
+      ['QUESTDB_HEALTH_PORT', host],
+      ['MOTO_PORT', baseConfig.STACK_EMULATOR && '127.0.0.1'],
+      ['FAKE_API_PORT', args.demo && '127.0.0.1'],
+      ['WEB_PORT', baseConfig.WEB_HOST],
+    ];
+    for (const [key, on] of listens) {
+      const why = on && (await busy(on, baseConfig[key]));
+      const where = `${on}:${baseConfig[key]} (${key}, set in the environment or .env)`;
+      if (why) throw new Error(`${where} is ${why}`);
+    }
     const jar = await installQuestdb(stackDir, say);
     const motoPython = baseConfig.STACK_EMULATOR ? await installMoto(stackDir, say) : null;
 

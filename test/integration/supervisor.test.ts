@@ -1,10 +1,13 @@
 /**
  * `npm start` end to end, on a stack folder and ports of its own: it comes up with the schema, a second start is
- * refused while it runs, Ctrl-C (SIGINT to the supervisor) or a closed output leaves no java or python process
- * behind, and a start after a crash stops what the crashed run left before it starts anew.
+ * refused while it runs, and so is a start on a port another program holds; Ctrl-C (SIGINT to the supervisor) or
+ * a closed output leaves no java or python process behind, and a start after a crash stops what the crashed run
+ * left before it starts anew.
  */
 import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -98,6 +101,28 @@ describe('npm start (the supervisor)', () => {
     expect(output()).toMatch(/questdb stopped/);
     expect(processesUsing(stackDir)).toEqual([]);
   }, 180_000);
+
+  it('refuses to start on a port another program holds, naming the port and its setting', async () => {
+    const port = 28080 + TEST_PORT_OFFSET;
+    const holder = createServer().listen(port, '127.0.0.1');
+    await once(holder, 'listening');
+    try {
+      const run = spawnSync(process.execPath, ['--import', 'tsx', 'stack/supervisor.ts'], {
+        cwd: ROOT,
+        env,
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
+      expect(run.status).toBe(1);
+      expect(run.stdout).toContain(
+        `127.0.0.1:${port} (WEB_PORT, set in the environment or .env) is in use by another program`,
+      );
+      expect(run.stdout).not.toContain('starting QuestDB');
+      expect(processesUsing(stackDir)).toEqual([]);
+    } finally {
+      holder.close();
+    }
+  }, 120_000);
 
   it('a second signal kills every child at once', async () => {
     const { sup, exited, out } = await startSupervisor();
