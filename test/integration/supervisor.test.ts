@@ -56,6 +56,15 @@ afterAll(() => {
   rmSync(stackDir, { recursive: true, force: true });
 });
 
+/** A start expected to end by itself (refused), with its output. */
+const startRefused = () =>
+  spawnSync(process.execPath, ['--import', 'tsx', 'stack/supervisor.ts'], {
+    cwd: ROOT,
+    env,
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+
 /** The supervisor, started and up. */
 async function startSupervisor() {
   const sup = spawn(process.execPath, ['--import', 'tsx', 'stack/supervisor.ts'], { cwd: ROOT, env });
@@ -86,12 +95,7 @@ describe('npm start (the supervisor)', () => {
       expect.arrayContaining(['currencies', 'sources', 'polls', 'rates', 'schema_migrations']),
     );
 
-    const second = spawnSync(process.execPath, ['--import', 'tsx', 'stack/supervisor.ts'], {
-      cwd: ROOT,
-      env,
-      encoding: 'utf8',
-      timeout: 30_000,
-    });
+    const second = startRefused();
     expect(second.status).toBe(1);
     expect(second.stderr).toMatch(/already running \(supervisor pid \d+\)/);
     expect(processesUsing(stackDir).filter((p) => p.includes('java')).length).toBe(1);
@@ -107,12 +111,7 @@ describe('npm start (the supervisor)', () => {
     const holder = createServer().listen(port, '127.0.0.1');
     await once(holder, 'listening');
     try {
-      const run = spawnSync(process.execPath, ['--import', 'tsx', 'stack/supervisor.ts'], {
-        cwd: ROOT,
-        env,
-        encoding: 'utf8',
-        timeout: 60_000,
-      });
+      const run = startRefused();
       expect(run.status).toBe(1);
       expect(run.stdout).toContain(
         `127.0.0.1:${port} (WEB_PORT, set in the environment or .env) is in use by another program`,
