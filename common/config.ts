@@ -224,7 +224,7 @@ export const VARIABLES = {
     "the QuestDB web console as the dashboard's users reach it (its links for ad hoc SQL); empty means http://QUESTDB_HOST:QUESTDB_HTTP_PORT/",
   ),
   FAKE_API_PORT: v(port, '8099', 'port of the local fake rate APIs (`npm start -- --demo`, tests)'),
-  FAKE_SEED: v(wholeNumber, '1', "the fake APIs' random walk seed: the same seed serves the same prices"),
+  FAKE_SEED: v(wholeNumber, '1', "seed of the fake APIs' random walk: same seed, same price for each minute"),
   FAKE_MAX_SERVED: v(
     wholeNumber,
     '20000',

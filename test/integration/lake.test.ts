@@ -328,12 +328,12 @@ describe('the batch layer on Spark', () => {
     const out = join(tmp, 'out-cwd');
     const args = [resolve(ROOT, 'spark/run_sql.py'), resolve(ROOT, 'spark/aggregates.sql')];
     args.push(`curated=${join(tmp, 'curated')}`, `out=${out}`, 'format=json');
-    const run = spawnSync(python, args, { cwd, encoding: 'utf8' });
+    const run = spawnSync(python, args, { cwd, encoding: 'utf8', timeout: 150_000 });
     expect(run.status, run.stderr).toBe(0);
     expect(readdirSync(out)).toContain('rates_1h');
     expect(readdirSync(cwd)).toEqual([]);
     rmSync(cwd, { recursive: true });
-  });
+  }, 180_000);
 
   it('reports a single changed value', async () => {
     const hourly = fromSpark('rates_1h');
