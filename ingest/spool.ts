@@ -133,7 +133,8 @@ export function makeSpool(opts: { dir: string; maxBytes: number }): Spool {
         const mine = [...sizes.entries()].filter(([k]) => k.startsWith(`${channel}/`));
         return { channel, files: mine.length, bytes: mine.reduce((a, [, v]) => a + v, 0) };
       });
-      return { channels, bytes: total(), maxBytes, full: total() >= maxBytes * 0.9 };
+      const bytes = total();
+      return { channels, bytes, maxBytes, full: bytes >= maxBytes * 0.9 };
     },
     close: () => lock.release(),
   };
