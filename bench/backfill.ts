@@ -7,7 +7,7 @@
  * straight through the ILP client in the replay's batches — and the replay from S3 (list, fetch, parse,
  * normalize, check what is stored, write), then that replay with its writes dropped (what reading costs on its
  * own), then the design the replay does not use: its reading in a second thread (bench/replay-thread.ts). All are
- * reported in rates rows per second.
+ * reported in rates rows per second, with the CPU each used (the main thread's apart: one thread's bound).
  * Between runs the day partitions are dropped, so each run writes into the same empty days. An untimed warm-up
  * round comes first: a fresh QuestDB's first writes are slower.
  *
@@ -242,6 +242,16 @@ function cpuOf(pid: number | undefined): number | null {
   }
 }
 
+/** Seconds this process's main thread has so far spent on a core, and runnable but waiting for one (Linux), or null. */
+function mainThreadTimes(): [number, number] | null {
+  try {
+    const [running, waiting] = readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'utf8').split(' ');
+    return [Number(running) / 1e9, Number(waiting) / 1e9];
+  } catch {
+    return null;
+  }
+}
+
 /** The machine's CPU time so far by /proc/stat's columns (user, nice, system, idle, ..., steal), or null. */
 function machineTicks(): number[] | null {
   try {
@@ -251,27 +261,56 @@ function machineTicks(): number[] | null {
   }
 }
 
-/** `stolen`: the share of the machine's CPU time a virtual machine's host took meanwhile (steal), 0 to 1. */
-type Cpu = { node: number; questdb: number | null; moto: number | null; stolen: number | null };
+/**
+ * `node`: this process, helper threads included; `main`: its main thread alone, where all of a one-thread replay's
+ * JavaScript runs, and `mainWaiting`: the time that thread was ready to run but every core was busy. `stolen`: the
+ * share of the machine's CPU time a virtual machine's host took meanwhile (steal), 0 to 1.
+ */
+type Cpu = {
+  node: number;
+  main: number | null;
+  mainWaiting: number | null;
+  questdb: number | null;
+  moto: number | null;
+  stolen: number | null;
+};
 
 /** Run `work`, measuring the CPU this process, QuestDB and moto used meanwhile. */
 async function withCpu<T>(
   pids: { questdb?: number; moto?: number },
   work: () => Promise<T>,
 ): Promise<[T, Cpu]> {
-  const [q0, m0, n0, t0] = [cpuOf(pids.questdb), cpuOf(pids.moto), process.cpuUsage(), machineTicks()];
+  const [q0, m0, n0, t0, s0] = [
+    cpuOf(pids.questdb),
+    cpuOf(pids.moto),
+    process.cpuUsage(),
+    machineTicks(),
+    mainThreadTimes(),
+  ];
   const result = await work();
   const n = process.cpuUsage(n0);
-  const [q1, m1, t1] = [cpuOf(pids.questdb), cpuOf(pids.moto), machineTicks()];
-  const diff = (a: number | null, b: number | null) => (a === null || b === null ? null : b - a);
+  const [q1, m1, t1, s1] = [cpuOf(pids.questdb), cpuOf(pids.moto), machineTicks(), mainThreadTimes()];
+  const diff = (a: number | null | undefined, b: number | null | undefined) =>
+    a == null || b == null ? null : b - a;
   const ticks = t0 && t1 ? t1.map((t, i) => t - t0[i]!) : null;
   const total = ticks?.reduce((a, b) => a + b, 0) ?? 0;
   const stolen = ticks && total > 0 ? (ticks[7] ?? 0) / total : null;
-  return [result, { node: (n.user + n.system) / 1e6, questdb: diff(q0, q1), moto: diff(m0, m1), stolen }];
+  return [
+    result,
+    {
+      node: (n.user + n.system) / 1e6,
+      main: diff(s0?.[0], s1?.[0]),
+      mainWaiting: diff(s0?.[1], s1?.[1]),
+      questdb: diff(q0, q1),
+      moto: diff(m0, m1),
+      stolen,
+    },
+  ];
 }
 
 const fmtCpu = (c: Cpu) =>
-  `CPU: node ${c.node.toFixed(1)} s, QuestDB ${c.questdb?.toFixed(1) ?? '?'} s, moto ${c.moto?.toFixed(1) ?? '?'} s, ` +
+  `CPU: node ${c.node.toFixed(1)} s (main thread ${c.main?.toFixed(1) ?? '?'} s, waiting for a core ` +
+  `${c.mainWaiting?.toFixed(1) ?? '?'} s), QuestDB ${c.questdb?.toFixed(1) ?? '?'} s, moto ${c.moto?.toFixed(1) ?? '?'} s, ` +
   `stolen by the host ${c.stolen === null ? '?' : `${(c.stolen * 100).toFixed(0)}%`}`;
 
 export async function timeBaseline(batches: Batch[]): Promise<number> {
@@ -494,6 +533,19 @@ async function main(config_: Config = config): Promise<void> {
         threaded: medianOf('threaded', (x) => x.cpu.node),
       },
     };
+    // One thread runs the writing and the reading one after the other: a replay can be no faster than their
+    // main-thread CPU added up, however well it hides its waits. Each round's ceiling against that sum.
+    const mainCpuOf = (x: Run | undefined) => x?.cpu.main ?? NaN;
+    const reads = runs.filter((x) => x.kind === 'read');
+    const boundPerRound = runs
+      .filter((x) => x.kind === 'ceiling')
+      .map((x, r) => x.seconds / (mainCpuOf(x) + mainCpuOf(reads[r])));
+    const mainCpu = {
+      ceiling: medianOf('ceiling', mainCpuOf),
+      replay: medianOf('replay', mainCpuOf),
+      read: medianOf('read', mainCpuOf),
+      replayWaiting: medianOf('replay', (x) => x.cpu.mainWaiting ?? NaN),
+    };
     const median = lowerMedian(perRound);
     const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
     say(
@@ -506,6 +558,13 @@ async function main(config_: Config = config): Promise<void> {
         `written after ${split.firstBatch.toFixed(2)}; node CPU seconds: ` +
         `ceiling ${split.nodeCpu.ceiling.toFixed(1)}, replay ${split.nodeCpu.replay.toFixed(1)}, replay without writes ` +
         `${split.nodeCpu.read.toFixed(1)}, two threads ${split.nodeCpu.threaded.toFixed(1)}`,
+    );
+    const boundMedian = lowerMedian(boundPerRound);
+    say(
+      `per round (one thread's bound: the ceiling / the main-thread CPU of its writing plus the replay's reading): ` +
+        `${boundPerRound.map(pct).join(', ')}; median ${pct(boundMedian)}; main-thread CPU seconds, median: ` +
+        `ceiling ${mainCpu.ceiling.toFixed(2)}, replay without writes ${mainCpu.read.toFixed(2)}, replay ` +
+        `${mainCpu.replay.toFixed(2)} in ${split.replay.toFixed(2)} s, waiting for a core ${mainCpu.replayWaiting.toFixed(2)}`,
     );
     const threadedMedian = lowerMedian(threadedPerRound);
     say(
@@ -542,6 +601,7 @@ async function main(config_: Config = config): Promise<void> {
           perRound: { ratios: perRound, median, target: TARGET, met: median >= TARGET },
           medianSeconds: split,
           threaded: { ratios: threadedPerRound, median: threadedMedian },
+          oneThreadBound: { ratios: boundPerRound, median: boundMedian, mainCpuSeconds: mainCpu },
           best: {
             ceilingRowsPerSec: ceiling,
             replayRowsPerSec: replay,

@@ -95,6 +95,21 @@ export function summarize(name: Bench, j: Record<string, any>): Row[] {
         target: '—',
         met: '—',
       });
+    // What one thread could reach at best: the ceiling against the main-thread CPU of its writing and of the reading.
+    const bound = j.oneThreadBound;
+    if (t && typeof bound?.median === 'number') {
+      const m = bound.mainCpuSeconds;
+      row({
+        figure: "one thread's bound on replay-s3 ÷ ceiling, median of rounds",
+        value: f(bound.median, 3),
+        baseline:
+          `main-thread CPU: ceiling ${f(m.ceiling, 2)} s + reading ${f(m.read, 2)} s; replay ${f(m.replay, 2)} s, ` +
+          `and ${f(m.replayWaiting, 2)} s waiting for a core, in ${f(t.replay, 2)} s`,
+        ratio: f(r.median / bound.median, 2),
+        target: '—',
+        met: '—',
+      });
+    }
   } else if (name === 'queries') {
     const t: string[][] = j.table ?? [];
     let current = '';

@@ -87,6 +87,27 @@ describe("npm run bench's summary table", () => {
     });
   });
 
+  it("sets one thread's bound beside the measured ratio, when measured", () => {
+    const j = structuredClone(fixture('backfill'));
+    j.perRound = { ratios: [0.7, 0.68, 0.72], median: 0.7, target: 0.8 };
+    expect(summarize('backfill', j).map((r) => r.figure)).not.toContain(
+      "one thread's bound on replay-s3 ÷ ceiling, median of rounds",
+    );
+    // A ceiling of 3.3 s whose writing took 2.6 s of main-thread CPU, reading 1.4 s: 3.3 / 4.0.
+    const mainCpuSeconds = { ceiling: 2.6, read: 1.4, replay: 4.1, replayWaiting: 0.7 };
+    j.medianSeconds = { ceiling: 3.3, replay: 5, read: 1.6 };
+    j.oneThreadBound = { ratios: [0.825, 0.8, 0.85], median: 0.825, mainCpuSeconds };
+    expect(summarize('backfill', j).at(-1)).toMatchObject({
+      figure: "one thread's bound on replay-s3 ÷ ceiling, median of rounds",
+      value: '0.825',
+      baseline:
+        'main-thread CPU: ceiling 2.60 s + reading 1.40 s; replay 4.10 s, and 0.70 s waiting for a core, in 5.00 s',
+      ratio: '0.85',
+      target: '—',
+      met: '—',
+    });
+  });
+
   it('judges the venue backtest: the first target must beat persistence, the second must not be significantly worse', () => {
     const h = (horizon: number, ratio: number, dm: number, dmP: number, coverage90: number) => ({
       horizon,
