@@ -13,7 +13,9 @@ Key segments that are not valid file names ("", ".", "..", and characters quote(
 """
 
 import argparse
+import functools
 import json
+import logging
 import os
 import signal
 import sys
@@ -243,6 +245,10 @@ def main() -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: sys.exit(0))
     app = DomainDispatcherApplication(create_backend_app)
+    # moto resolves a request's service by listing its package folder and trying every URL pattern, each request;
+    # the answer depends on the host alone, so it is kept. Requests are not logged one by one (errors still are).
+    app.get_backend_for_host = functools.lru_cache(maxsize=256)(app.get_backend_for_host)
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
     run_simple(
         args.host,
         args.port,

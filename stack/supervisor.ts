@@ -155,10 +155,7 @@ async function main(): Promise<void> {
         dataDir,
         host: '127.0.0.1',
         port: baseConfig.MOTO_PORT,
-        // Its own lines (what it loaded, why it failed), not werkzeug's request log and banner.
-        out: (line) => {
-          if (!/ - - \[|development server|Running on|CTRL\+C/.test(line)) out(line);
-        },
+        out,
       });
     if (motoPython) {
       say(`starting the AWS emulator (moto server; S3 objects in ${dataDir}) ...`);

@@ -2,6 +2,7 @@
  * The durable emulator (stack/moto_archive.py) on a port and folder of its own: every object stored, by PutObject,
  * by a copy or by a Firehose delivery, is a file under its original key the moment the call returns; a delete
  * removes it; after a SIGKILL the emulator loads the folder back, byte for byte, with the same last-modified times.
+ * It prints its own lines only, not one per request.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -34,6 +35,7 @@ const config = testConfig({
 mkdirSync(resolve(ROOT, '.stack', 'test'), { recursive: true });
 const dataDir = mkdtempSync(resolve(ROOT, '.stack', 'test', 'moto-archive-'));
 let moto: Managed | null = null;
+const printed: string[] = [];
 
 const start = async () =>
   (moto = await startMoto({
@@ -42,6 +44,7 @@ const start = async () =>
     port,
     dataDir,
     name: 'moto-archive',
+    out: (line) => printed.push(line),
   }));
 
 afterAll(async () => {
@@ -114,6 +117,11 @@ describe('the durable emulator', () => {
     await moto!.exited;
     await start();
     expect(await listBucket(s3)).toEqual(before);
+    // Dozens of S3 and Firehose requests, and two starts: what it loaded each time, and nothing per request.
+    expect(printed.filter((l) => l.trim())).toEqual([
+      `moto-archive| durable S3 in ${dataDir}: 0 objects loaded`,
+      `moto-archive| durable S3 in ${dataDir}: ${before.size} objects loaded`,
+    ]);
     s3.destroy();
     firehose.destroy();
   }, 60_000);
