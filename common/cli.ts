@@ -27,8 +27,12 @@ export function failureLine(err: unknown): string {
 
 /** Run a CLI's main: its resolved status becomes the exit status; a throw becomes one line and status 1. */
 export function runCli(name: string, main: () => Promise<number>): void {
-  // A reader that went away (`| head`) ends the command quietly, as it ends any writer to a pipe.
-  process.stdout.on('error', (err: NodeJS.ErrnoException) => process.exit(err.code === 'EPIPE' ? 0 : 1));
+  // A reader that went away (`| head`) ends the command quietly, as it ends any writer to a pipe; other errors say so.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE')
+      process.stderr.write(`${name}: cannot write to standard output: ${err.message}\n`);
+    process.exit(err.code === 'EPIPE' ? 0 : 1);
+  });
   main().then(
     (code) => (process.exitCode = code),
     (err: unknown) => {

@@ -1,5 +1,6 @@
 /** What every CLI shares: one-line failures, --help and unknown flags, and logs without terminal codes off a terminal. */
 import { spawn, spawnSync } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
 import { describe, expect, it, vi } from 'vitest';
 import { S3Unavailable, asAwsError } from '../../common/aws.ts';
 import { failureLine, minuteRange, parseFlags, wholeNumber } from '../../common/cli.ts';
@@ -166,6 +167,22 @@ describe('logs off a terminal', () => {
     child.stdout.destroy();
     expect(await exited).toBe(0);
     expect(err).toBe('');
+  });
+
+  it('a command that cannot write its output (a full disk) says so and exits 1', () => {
+    const main =
+      "import { runCli } from './common/cli.ts'; runCli('demo', async () => { console.log('row'); return 0; });";
+    const out = openSync('/dev/full', 'w'); // every write fails with ENOSPC
+    try {
+      const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', main], {
+        stdio: ['ignore', out, 'pipe'],
+        encoding: 'utf8',
+      });
+      expect(r.status).toBe(1);
+      expect(r.stderr).toMatch(/^demo: cannot write to standard output: .*ENOSPC/);
+    } finally {
+      closeSync(out);
+    }
   });
 
   it.each([
