@@ -2,12 +2,11 @@
 import { isMain, runService } from '../common/cli.ts';
 import type { Config } from '../common/config.ts';
 import { makeFirehose } from '../common/firehose.ts';
-import { clockFromConfig } from '../common/clock.ts';
+import { clockFromConfig, floorToMinute } from '../common/clock.ts';
 import type { Log } from '../common/log.ts';
 import type { Clock } from '../common/types.ts';
 import { makeDb } from '../sql/db.ts';
 import { makeIlp } from '../sql/ilp.ts';
-import { loadQueries, pick } from '../sql/loader.ts';
 import { makeFirehoseArchive } from './archive/firehose.ts';
 import type { RawEnvelope } from './archive/envelope.ts';
 import { warmUp } from './candle-backfill.ts';
@@ -15,11 +14,10 @@ import { makeDelivery } from './delivery.ts';
 import { makeHttp } from './http.ts';
 import type { Previous } from './normalize.ts';
 import { makePoller, type PolledSource } from './poller.ts';
+import { readFirstSeen, readPrevious } from './replay/tables.ts';
 import { adapterFor } from './sources/index.ts';
 import { makeSpool, spoolDir } from './spool.ts';
 import { makeQuestdbStore, makeStoreDelivery } from './store.ts';
-
-const Q = loadQueries('./ingest.sql', new URL('../sql/', import.meta.url));
 
 /** Build a running poller from configuration; returns its stop function. */
 export async function startPoller(
@@ -28,15 +26,13 @@ export async function startPoller(
   clock: Clock = clockFromConfig(config),
 ): Promise<() => Promise<void>> {
   const db = makeDb(config, 1);
-  const knownCurrencies = new Set<string>();
-  const previous = new Map<string, Map<string, Previous>>();
+  let knownCurrencies = new Set<string>();
+  let previous = new Map<string, Map<string, Previous>>();
   try {
-    for (const r of await db.query<{ code: string }>(pick(Q, 'knownCurrencies'))) knownCurrencies.add(r.code);
-    type Recent = { ts: Date; source: string; currency: string; rate: number };
-    for (const r of await db.query<Recent>(pick(Q, 'recentRates'))) {
-      if (!previous.has(r.source)) previous.set(r.source, new Map());
-      previous.get(r.source)!.set(r.currency, { rate: r.rate, ts: r.ts.getTime() });
-    }
+    knownCurrencies = new Set((await readFirstSeen(db)).keys());
+    // The jump check's memory: each series' last accepted rate in the hour up to the minute under way.
+    const last = await readPrevious(db, floorToMinute(clock.now()) + 60_000, new Set(config.SOURCES));
+    previous = new Map(Object.entries(last).map(([s, m]) => [s, new Map(Object.entries(m))]));
   } catch (err) {
     log.warn({ err: (err as Error).message }, 'QuestDB not reachable at start: starting without history');
   } finally {

@@ -1,4 +1,4 @@
-/** What a replay and the candles backfill read from QuestDB, and a replay's progress record (`replay_progress`). */
+/** What a replay, the candles backfill and a starting poller read from QuestDB; a replay's saved progress. */
 import type { Db } from '../../sql/db.ts';
 import { loadQueries, pick } from '../../sql/loader.ts';
 import { JUMP_LOOKBACK_MS } from '../normalize.ts';

@@ -6,14 +6,23 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeS3 } from '../../common/aws.ts';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { makeScaledClock } from '../../common/clock.ts';
+import { makeLogger } from '../../common/log.ts';
 import { makeDb } from '../../sql/db.ts';
+import { makeIlp } from '../../sql/ilp.ts';
+import { waitForWal } from '../../sql/wal.ts';
+import { startPoller } from '../../ingest/main.ts';
+import { makeQuestdbStore } from '../../ingest/store.ts';
 import { makeApp } from '../../web/app.tsx';
 import { fixedChecks } from '../../web/checks.ts';
 import { makeFakeApi, type FakeApi } from '../../fakes/server.ts';
 import { REJECTION_REASONS } from '../../ingest/sources/types.ts';
 import { makeManualClock } from '../support/clocks.ts';
-import { archivedEnvelopes, expectExactly, makeTestPoller, ownRange } from './ingest-support.ts';
-import { testConfig } from './stack-env.ts';
+import { archivedEnvelopes, expectExactly, fakeUrls, makeTestPoller, ownRange } from './ingest-support.ts';
+import { testConfig, waitFor } from './stack-env.ts';
 import { waitForSettled } from './views-support.ts';
 
 const config = testConfig();
@@ -163,6 +172,40 @@ describe('ingest on the real stack', () => {
     );
     expect(shown).toContainEqual(['coinbase', 'self_quote', 'filtered']);
     expect(shown).toContainEqual(['blockchain', 'http_status', 'rejected']);
+  });
+
+  it('a starting poller takes the jump check up where QuestDB has it: a jump from the last hour is rejected', async () => {
+    const { from } = ownRange(30);
+    const minute = from + 20 * 60_000;
+    // USD at 1, twenty minutes before: what the poller must remember (the fake serves about 60,000).
+    const ilp = await makeIlp(config);
+    const old = { ts: from, source: 'blockchain', currency: 'USD', rate: 1, quoteTs: null };
+    await makeQuestdbStore(ilp).write({ rates: [old] });
+    await ilp.close();
+    await waitForWal(db, ['rates']);
+    fakeClock.set(minute + 10_000);
+    const clock = makeScaledClock({ speed: 1, simStart: minute + 10_000, realStart: Date.now() });
+    const polling = {
+      ...config,
+      SOURCES: ['blockchain' as const],
+      BLOCKCHAIN_URL: fakeUrls(base).blockchain,
+    };
+    const spool = { SPOOL_DIR: mkdtempSync(join(tmpdir(), 'spool-start-')) };
+    const stop = await startPoller({ ...polling, ...spool }, makeLogger('poller', 'silent'), clock);
+    type Poll = { reason: string; error: string };
+    const poll = async () =>
+      db.query<Poll>('SELECT reason, error FROM polls WHERE ts = $1 AND source = $2', [
+        new Date(minute).toISOString(),
+        'blockchain',
+      ]);
+    try {
+      await waitFor(async () => (await poll()).length > 0, 20_000, 'the poll of the minute under way');
+    } finally {
+      await stop();
+    }
+    const [row] = await poll();
+    expect(row?.reason).toBe('absurd_jump');
+    expect(row?.error).toMatch(/^absurd_jump\(USD\): rate .+ the previous 1$/);
   });
 
   it('the five venues: a row per minute for each quote currency; a 451 is held an hour and shown as unavailable from here', async () => {
