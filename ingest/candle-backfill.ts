@@ -12,6 +12,7 @@ import type { Rejection } from './sources/types.ts';
 import type { Store } from './store.ts';
 
 const MINUTE = 60_000;
+const ACCEPT_JSON = { accept: 'application/json' };
 export const WARM_UP_MS = 12 * 60 * MINUTE;
 
 export type CandleRun = { venue: SourceName; pairs: string[]; from: number; to: number };
@@ -22,6 +23,7 @@ export type CandleDeps = {
   db: Db;
   config: Config;
   clock: Clock;
+  signal?: AbortSignal; // stopping: no further page or retry
 };
 export type CandleCounts = { pages: number; skipped: number; rows: number; stored: number; rejected: number };
 
@@ -34,13 +36,13 @@ export async function runCandles(
   const c: CandleCounts = { pages: 0, skipped: 0, rows: 0, stored: 0, rejected: 0 };
   for (const pair of run.pairs) {
     const quote = venue.pairs[pair]!;
-    for (let from = run.from; from < run.to; from += venue.page * MINUTE) {
+    for (let from = run.from; from < run.to && !deps.signal?.aborted; from += venue.page * MINUTE) {
       const to = Math.min(run.to, from + venue.page * MINUTE);
       const have = await readSeriesMinutes(deps.db, { source: run.venue, currency: quote }, from, to);
       if (have.size === (to - from) / MINUTE && ++c.skipped) continue;
       const url = venue.url(deps.config, pair, from, to);
       const deadline = deps.clock.now() + MINUTE;
-      const attempts = await deps.http.fetchAttempts(url, { accept: 'application/json' }, deadline);
+      const attempts = await deps.http.fetchAttempts(url, ACCEPT_JSON, deadline, deps.signal);
       const minute = Math.floor(attempts.at(-1)!.fetchedAt / MINUTE) * MINUTE;
       const envelopes = makeEnvelopes({ source: run.venue, url, minute, attempts, poller: 'candles' });
       const paged = envelopes.map((e) => ({ ...e, candles: { from, to } }));
@@ -53,20 +55,21 @@ export async function runCandles(
       c.stored += got.rates.length - fresh.length;
       c.rejected += got.rejections.length;
       deps.onPage?.(c, to - run.from, got.rejections);
-      await deps.clock.sleep(venue.paceMs);
+      await deps.clock.sleep(venue.paceMs, deps.signal);
     }
   }
   return c;
 }
 
 /** On start: the last 12 h of candles, in the background, for every polled venue with no row in that time. */
-export async function warmUp(deps: CandleDeps & { log: Log; sources: SourceName[] }): Promise<void> {
+export async function warmUp(deps: CandleDeps & { log: Log }): Promise<void> {
   const to = Math.floor(deps.clock.now() / MINUTE) * MINUTE;
   const have = await readSourcesWithRows(deps.db, to - WARM_UP_MS, to);
-  for (const venue of deps.sources.filter((s) => CANDLE_VENUES[s] && !have.has(s))) {
+  for (const venue of deps.config.SOURCES.filter((s) => CANDLE_VENUES[s] && !have.has(s))) {
     const { pairs, reach } = CANDLE_VENUES[venue]!;
     // A minute inside what the venue serves (Kraken: 719 closed minutes): the first page stays whole as minutes turn.
     const from = to - Math.min(WARM_UP_MS, ((reach ?? Infinity) - 1) * MINUTE);
+    if (deps.signal?.aborted) return;
     try {
       const c = await runCandles({ venue, pairs: Object.keys(pairs), from, to }, deps);
       deps.log.info({ venue, ...c }, 'warm-up: candles of the last 12 h');

@@ -100,7 +100,7 @@ export async function startPoller(
   const warmDb = makeDb(config, 1);
   // Warm-up pages are archived through the spool as polls are: Firehose away at start delays them, drops none.
   const archive = { put: async (b: RawEnvelope[]) => void (await archiveDelivery.deliver(b)) };
-  const warming = warmUp({ http, archive, store, db: warmDb, config, clock, log, sources: config.SOURCES })
+  const warming = warmUp({ http, archive, store, db: warmDb, config, clock, log, signal: abort.signal })
     .catch((err: unknown) => log.warn({ err: (err as Error).message }, 'warm-up: candles failed'))
     .finally(() => warmDb.end());
   log.info(

@@ -12,7 +12,7 @@ import { makeLogger } from '../../common/log.ts';
 import type { SourceName } from '../../common/types.ts';
 import { candleClose, candleReply, coinbaseGap } from '../../fakes/candles.ts';
 import { renderKraken, venuePrice } from '../../fakes/formats.ts';
-import { serializeEnvelope } from '../../ingest/archive/envelope.ts';
+import { serializeEnvelope, type RawEnvelope } from '../../ingest/archive/envelope.ts';
 import { makeFakeApi, type FakeApi } from '../../fakes/server.ts';
 import { makeFirehoseArchive } from '../../ingest/archive/firehose.ts';
 import { runCandles, warmUp, type CandleDeps } from '../../ingest/candle-backfill.ts';
@@ -55,7 +55,7 @@ beforeAll(async () => {
   const http = makeHttp({ ...opts, maxAttempts: 2, baseDelayMs: 100 });
   const firehose = makeFirehose(config);
   deps = {
-    http: { fetchAttempts: (url, h, d) => (fetches.push(url), http.fetchAttempts(url, h, d)) },
+    http: { fetchAttempts: (url, h, d, stop) => (fetches.push(url), http.fetchAttempts(url, h, d, stop)) },
     archive: makeFirehoseArchive({ firehose, stream: config.FIREHOSE_STREAM }),
     store: makeQuestdbStore(ilp),
     db,
@@ -117,7 +117,8 @@ async function replay(opts: Omit<ReplayOptions, 'force' | 'resumable' | 'fresh'>
 describe('candles backfill', () => {
   it('warm-up fills a venue without rows in the last 12 h, and fetches nothing once it has them', async () => {
     const log = makeLogger('test', 'warn');
-    await warmUp({ ...deps, log, sources: ['binance', 'coinbase'] });
+    const polling = (SOURCES: SourceName[]) => ({ ...deps.config, SOURCES });
+    await warmUp({ ...deps, log, config: polling(['binance', 'coinbase']) });
     await settle('binance', 2 * 720);
     for (const quote of ['USDC', 'USDT']) {
       const got = (await rows('binance')).filter((r) => r[1] === quote);
@@ -126,7 +127,7 @@ describe('candles backfill', () => {
     }
     expect(fetches.filter((u) => u.includes('/klines')).length).toBe(2);
     fetches = [];
-    await warmUp({ ...deps, log, sources: ['binance'] });
+    await warmUp({ ...deps, log, config: polling(['binance']) });
     expect(fetches).toEqual([]);
   }, 60_000);
 
@@ -254,7 +255,7 @@ describe('candles backfill', () => {
     try {
       await waitFor(async () => Date.now() % MIN < 45_000, 20_000, 'a minute with 15 s left');
       fetches = [];
-      await warmUp({ ...deps, config, log: makeLogger('test', 'warn'), sources: ['kraken'] });
+      await warmUp({ ...deps, config: { ...config, SOURCES: ['kraken'] }, log: makeLogger('test', 'warn') });
     } finally {
       await ahead.stop();
     }
@@ -284,6 +285,25 @@ describe('candles backfill', () => {
     expect(c).toMatchObject({ pages: 1, rows: 0, rejected: 1 });
     expect(seen).toEqual([
       [expect.objectContaining({ reason: 'network', detail: expect.stringMatching(/ECONNREFUSED/) })],
+    ]);
+  }, 60_000);
+
+  it('warm-up stops after the page in hand when the poller stops: no further page, pair or venue', async () => {
+    await dropDays(stack.config, db, started - 13 * 60 * MIN, Date.now() + MIN);
+    const stop = new AbortController();
+    const archive = { put: async (b: RawEnvelope[]) => (await deps.archive.put(b), stop.abort()) };
+    const config = { ...deps.config, SOURCES: ['kraken', 'bitstamp'] as SourceName[] };
+    fetches = [];
+    const logged: string[] = [];
+    const log = makeLogger('test', 'info', { write: (line) => void logged.push(line) });
+    await warmUp({ ...deps, archive, config, log, signal: stop.signal });
+    // Kraken has three pairs, a page each, a second apart: only the first page was fetched, and Bitstamp not at all.
+    expect(fetches).toHaveLength(1);
+    expect(fetches[0]).toMatch(/OHLC/);
+    // What it did before the stop is logged as done; Bitstamp, never started, is not.
+    const said = logged.map((line) => JSON.parse(line) as { msg: string; venue?: string; pages?: number });
+    expect(said.filter((l) => l.msg.startsWith('warm-up'))).toEqual([
+      expect.objectContaining({ msg: 'warm-up: candles of the last 12 h', venue: 'kraken', pages: 1 }),
     ]);
   }, 60_000);
 });
