@@ -66,10 +66,10 @@ export async function warmUp(deps: CandleDeps & { log: Log }): Promise<void> {
   const to = Math.floor(deps.clock.now() / MINUTE) * MINUTE;
   const have = await readSourcesWithRows(deps.db, to - WARM_UP_MS, to);
   for (const venue of deps.config.SOURCES.filter((s) => CANDLE_VENUES[s] && !have.has(s))) {
+    if (deps.signal?.aborted) return;
     const { pairs, reach } = CANDLE_VENUES[venue]!;
     // A minute inside what the venue serves (Kraken: 719 closed minutes): the first page stays whole as minutes turn.
     const from = to - Math.min(WARM_UP_MS, ((reach ?? Infinity) - 1) * MINUTE);
-    if (deps.signal?.aborted) return;
     try {
       const c = await runCandles({ venue, pairs: Object.keys(pairs), from, to }, deps);
       deps.log.info({ venue, ...c }, 'warm-up: candles of the last 12 h');
