@@ -14,6 +14,7 @@ import { makeDelivery } from './delivery.ts';
 import { makeHttp } from './http.ts';
 import type { Previous } from './normalize.ts';
 import { makePoller, type PolledSource } from './poller.ts';
+import { previousMaps } from './replay/minutes.ts';
 import { readFirstSeen, readPrevious } from './replay/tables.ts';
 import { adapterFor } from './sources/index.ts';
 import { makeSpool, spoolDir } from './spool.ts';
@@ -32,7 +33,7 @@ export async function startPoller(
     knownCurrencies = new Set((await readFirstSeen(db)).keys());
     // The jump check's memory: each series' last accepted rate in the hour up to the minute under way.
     const last = await readPrevious(db, floorToMinute(clock.now()) + 60_000, new Set(config.SOURCES));
-    previous = new Map(Object.entries(last).map(([s, m]) => [s, new Map(Object.entries(m))]));
+    previous = previousMaps(last);
   } catch (err) {
     log.warn({ err: (err as Error).message }, 'QuestDB not reachable at start: starting without history');
   } finally {

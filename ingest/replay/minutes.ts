@@ -48,6 +48,9 @@ export function makeMinuteBuffer() {
 
 /** The jump check's memory: last accepted rate per source and currency. JSON-safe. */
 export type PreviousState = Record<string, Record<string, Previous>>;
+/** The same memory as maps, as the poller and the normalizer keep it. */
+export const previousMaps = (state: PreviousState): Map<string, Map<string, Previous>> =>
+  new Map(Object.entries(state).map(([s, m]) => [s, new Map(Object.entries(m))]));
 
 export type MinuteOutput = {
   minute: number;
@@ -69,9 +72,7 @@ export const pollKey = (p: { ts: number; source: string; attempt: number; poller
 
 /** Starting from `previous` (QuestDB's last accepted rates, or a saved state) and `firstSeen` (minute by code). */
 export function makeReplayNormalizer(opts: { previous: PreviousState; firstSeen: Map<string, number> }) {
-  const previous = new Map<string, Map<string, Previous>>(
-    Object.entries(opts.previous).map(([s, m]) => [s, new Map(Object.entries(m))]),
-  );
+  const previous = previousMaps(opts.previous);
   const firstSeen = opts.firstSeen;
   return {
     normalizeMinute(minute: number, envelopes: RawEnvelope[]): MinuteOutput {
