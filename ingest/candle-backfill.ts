@@ -6,7 +6,7 @@ import type { Db } from '../sql/db.ts';
 import { makeEnvelopes } from './archive/envelope.ts';
 import type { Archive } from './archive/firehose.ts';
 import type { Http } from './http.ts';
-import { readSeriesMinutes, readSourcesWithRows } from './replay/tables.ts';
+import { readSeriesMinutes } from './replay/tables.ts';
 import { CANDLE_VENUES, candleRates } from './sources/candles.ts';
 import type { Rejection } from './sources/types.ts';
 import type { Store } from './store.ts';
@@ -61,11 +61,13 @@ export async function runCandles(
   return c;
 }
 
-/** On start: the last 12 h of candles, in the background, for every polled venue with no row in that time. */
+/**
+ * On start, in the background: the last 12 h of candles of every polled venue, pages fully stored skipped, so a
+ * first start gets its history and a restart what it missed while down (or while an earlier warm-up was stopped).
+ */
 export async function warmUp(deps: CandleDeps & { log: Log }): Promise<void> {
   const to = Math.floor(deps.clock.now() / MINUTE) * MINUTE;
-  const have = await readSourcesWithRows(deps.db, to - WARM_UP_MS, to);
-  for (const venue of deps.config.SOURCES.filter((s) => CANDLE_VENUES[s] && !have.has(s))) {
+  for (const venue of deps.config.SOURCES.filter((s) => CANDLE_VENUES[s])) {
     if (deps.signal?.aborted) return;
     const { pairs, reach } = CANDLE_VENUES[venue]!;
     // A minute inside what the venue serves (Kraken: 719 closed minutes): the first page stays whole as minutes turn.

@@ -21,12 +21,8 @@ SELECT ts, source, currency FROM rates WHERE ts >= $1 AND ts < $2;
 SELECT ts, source, attempt, poller FROM polls WHERE ts >= $1 AND ts < $2;
 
 -- name: seriesMinutes :many
--- The minutes of one series stored in a span: the pages a candles backfill need not fetch again.
+-- The minutes of one series stored in a span: the pages a candles backfill or warm-up need not fetch again.
 SELECT ts FROM rates WHERE source = $1 AND currency = $2 AND ts >= $3 AND ts < $4;
-
--- name: sourcesWithRows :many
--- The sources with any rate in a span: the venues the candles warm-up leaves alone.
-SELECT DISTINCT source FROM rates WHERE ts >= $1 AND ts < $2;
 
 -- name: loadProgress :many
 SELECT done_until, status, state FROM replay_progress WHERE run_key = $1;

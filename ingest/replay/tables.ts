@@ -50,12 +50,6 @@ export async function readSeriesMinutes(
   return new Set((await db.query<{ ts: Date }>(pick(Q, 'seriesMinutes'), params)).map((r) => r.ts.getTime()));
 }
 
-/** The sources with any `rates` row in [from, to). */
-export async function readSourcesWithRows(db: Db, from: number, to: number): Promise<Set<string>> {
-  const rows = await db.query<{ source: string }>(pick(Q, 'sourcesWithRows'), [iso(from), iso(to)]);
-  return new Set(rows.map((r) => r.source));
-}
-
 /** What a killed run resumes with: the jump check's memory and the counters after its last saved batch. */
 export type SavedState = { previous: PreviousState; counters: Counters };
 export type Progress = { doneUntil: number; status: 'running' | 'done'; state: SavedState };

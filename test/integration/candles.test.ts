@@ -1,7 +1,7 @@
 /**
  * The venue candle backfill against the fakes, on a QuestDB and an emulator of its own: every page archived raw,
  * every closed minute written once, a second run changes nothing, a replay of the archive rebuilds the same rows,
- * and the start-up warm-up fills a venue without rows and leaves one with rows alone.
+ * and the start-up warm-up fetches only the pages of its 12 hours not fully stored.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
@@ -118,7 +118,10 @@ describe('candles backfill', () => {
   it('warm-up fills a venue without rows in the last 12 h, and fetches nothing once it has them', async () => {
     const log = makeLogger('test', 'warn');
     const polling = (SOURCES: SourceName[]) => ({ ...deps.config, SOURCES });
-    await warmUp({ ...deps, log, config: polling(['binance', 'coinbase']) });
+    // Both starts at the same minute: a minute turning between them would leave the newest one to fetch.
+    const at = Date.now();
+    const clock = { ...systemClock, now: () => at };
+    await warmUp({ ...deps, clock, log, config: polling(['binance', 'coinbase']) });
     await settle('binance', 2 * 720);
     for (const quote of ['USDC', 'USDT']) {
       const got = (await rows('binance')).filter((r) => r[1] === quote);
@@ -127,7 +130,7 @@ describe('candles backfill', () => {
     }
     expect(fetches.filter((u) => u.includes('/klines')).length).toBe(2);
     fetches = [];
-    await warmUp({ ...deps, log, config: polling(['binance']) });
+    await warmUp({ ...deps, clock, log, config: polling(['binance']) });
     expect(fetches).toEqual([]);
   }, 60_000);
 
@@ -288,15 +291,17 @@ describe('candles backfill', () => {
     ]);
   }, 60_000);
 
-  it('warm-up stops after the page in hand when the poller stops: no further page, pair or venue', async () => {
+  it('warm-up stops after the page in hand when the poller stops, and the next start fetches the rest', async () => {
     await dropDays(stack.config, db, started - 13 * 60 * MIN, Date.now() + MIN);
     const stop = new AbortController();
     const archive = { put: async (b: RawEnvelope[]) => (await deps.archive.put(b), stop.abort()) };
     const config = { ...deps.config, SOURCES: ['kraken', 'bitstamp'] as SourceName[] };
+    const at = Date.now();
+    const clock = { ...systemClock, now: () => at }; // both starts in one minute: the same pages
     fetches = [];
     const logged: string[] = [];
     const log = makeLogger('test', 'info', { write: (line) => void logged.push(line) });
-    await warmUp({ ...deps, archive, config, log, signal: stop.signal });
+    await warmUp({ ...deps, archive, clock, config, log, signal: stop.signal });
     // Kraken has three pairs, a page each, a second apart: only the first page was fetched, and Bitstamp not at all.
     expect(fetches).toHaveLength(1);
     expect(fetches[0]).toMatch(/OHLC/);
@@ -305,5 +310,12 @@ describe('candles backfill', () => {
     expect(said.filter((l) => l.msg.startsWith('warm-up'))).toEqual([
       expect.objectContaining({ msg: 'warm-up: candles of the last 12 h', venue: 'kraken', pages: 1 }),
     ]);
+    // The next start skips the page stored, and fetches Kraken's two other pairs and Bitstamp's five.
+    await settle('kraken', 718);
+    fetches = [];
+    await warmUp({ ...deps, clock, config, log });
+    const pairs = fetches.map((u) => /pair=(\w+)|ohlc\/(\w+)/.exec(u)?.slice(1).join(''));
+    expect(pairs).toEqual(['XBTUSDC', 'XBTUSDT', 'btcusd', 'btceur', 'btcgbp', 'btcusdc', 'btcusdt']);
+    expect(JSON.parse(logged.at(-1)!)).toMatchObject({ venue: 'bitstamp', pages: 5, skipped: 0 });
   }, 60_000);
 });
