@@ -32,14 +32,8 @@ export type GapRepairOptions = {
   seriesLookbackMs?: number;
 };
 
-type Recorded = {
-  ts: Date;
-  source: string;
-  currency: string;
-  status: string;
-  final: boolean;
-  found_at: Date;
-};
+/** A recorded gap; `filled`: its minute has a rates row by now (dueGaps only). */
+type Recorded = Series & { ts: Date; status: string; final: boolean; found_at: Date; filled?: boolean };
 
 /** The job's work for one window; resolves to the rates rows repaired. */
 export function makeGapRepair(opts: GapRepairOptions) {
@@ -74,8 +68,11 @@ export function makeGapRepair(opts: GapRepairOptions) {
     for (const g of await db.query<Recorded>(pick(Q, 'recordedGaps'), [iso(window.start), iso(window.end)]))
       recorded.set(rateKey({ ...g, ts: g.ts.getTime() }), g);
     const fresh = (await findGaps(window.start, window.end)).filter((g) => !recorded.has(rateKey(g)));
+    const filled = new Set<string>();
     const due = (await db.query<Recorded>(pick(Q, 'dueGaps'), [iso(now - slackMs - MIN)])).map((g) => {
-      recorded.set(rateKey({ ...g, ts: g.ts.getTime() }), g);
+      const key = rateKey({ ...g, ts: g.ts.getTime() });
+      recorded.set(key, g);
+      if (g.filled) filled.add(key);
       return { ts: g.ts.getTime(), source: g.source, currency: g.currency };
     });
     const search = [...new Map([...fresh, ...due].map((g) => [rateKey(g), g])).values()];
@@ -120,7 +117,7 @@ export function makeGapRepair(opts: GapRepairOptions) {
       archive.close();
     }
 
-    const verdicts = classifyGaps(search, outs);
+    const verdicts = classifyGaps(search, outs, filled);
     const tally = { repaired: 0, rejected: 0, missing: 0 };
     const rows = search.map((g) => {
       const key = rateKey(g);
@@ -139,10 +136,10 @@ export function makeGapRepair(opts: GapRepairOptions) {
     });
     await ilp.write((s) => writeRows(s, TABLES.gaps, rows));
     log.info(
-      { found: fresh.length, searchedAgain: due.length, ...tally },
+      { found: fresh.length, searchedAgain: due.length, ...tally, filledSince: filled.size },
       'gaps searched in the raw archive',
     );
-    return { rows: tally.repaired };
+    return { rows: tally.repaired - filled.size };
   };
 }
 

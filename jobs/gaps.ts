@@ -9,6 +9,7 @@ export type Series = { source: string; currency: string };
 export type Gap = Series & { ts: number };
 export type GapStatus = 'repaired' | 'rejected' | 'missing';
 export type Verdict = { status: GapStatus; reason: string };
+export const FILLED = 'filled since it was found, by a row from another archived response (a candle page)';
 
 /** Every minute of `window` each series has no row for (`present` holds rateKey()s). Pure. */
 export function gridGaps(window: Window, series: Series[], present: Set<string>): Gap[] {
@@ -31,8 +32,11 @@ export function spansOf(minutes: number[], joinMs: number): { from: number; to: 
   return out;
 }
 
-/** Per gap: `repaired` (the archive gives the rate), `rejected` (a response, no rate) or `missing`. Pure. */
-export function classifyGaps(gaps: Gap[], outs: MinuteOutput[]): Map<string, Verdict> {
+/**
+ * Per gap: `repaired` (the archive gives the rate, or `filled` has its key: a row written since by other means, such
+ * as a venue's candle page), `rejected` (a response, no rate) or `missing`. Pure.
+ */
+export function classifyGaps(gaps: Gap[], outs: MinuteOutput[], filled: Set<string>): Map<string, Verdict> {
   const produced = new Set<string>();
   const answered = new Map<string, { attempt: number; accepted: number; reason: string; error: string }>();
   const refused = new Map<string, string>();
@@ -55,6 +59,7 @@ export function classifyGaps(gaps: Gap[], outs: MinuteOutput[]): Map<string, Ver
     const key = rateKey(g);
     const poll = answered.get(`${g.ts}|${g.source}`);
     if (produced.has(key)) out.set(key, { status: 'repaired', reason: '' });
+    else if (filled.has(key)) out.set(key, { status: 'repaired', reason: FILLED });
     else if (!poll)
       out.set(key, {
         status: 'missing',

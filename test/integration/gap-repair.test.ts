@@ -10,6 +10,8 @@ import { makeS3 } from '../../common/aws.ts';
 import { makeLogger } from '../../common/log.ts';
 import type { Rate } from '../../common/types.ts';
 import { makeGapRepair } from '../../jobs/gap-repair.ts';
+import { FILLED } from '../../jobs/gaps.ts';
+import { TABLES, writeRows } from '../../sql/tables.ts';
 import { rateKey } from '../../ingest/replay/minutes.ts';
 import { makeS3ArchiveStore } from '../../ingest/archive/store.ts';
 import type { Batch } from '../../ingest/store.ts';
@@ -178,9 +180,20 @@ describe('gap repair', () => {
     expect(opened).toBe(0);
     expect((await gaps()).map((g) => g.checked_at)).toEqual(first.map((g) => g.checked_at));
 
+    // Meanwhile a row for one missing minute is written by other means, as the warm-up's candle page writes it.
+    const filled = { ts: from + skipped * MIN, source: 'blockchain', currency: 'USD' };
+    await ilp.write((w) => writeRows(w, TABLES.rates, [{ ...filled, rate: 1, quoteTs: null }]));
     expect(await repairAt(from + skipped * MIN + 25 * H)).toEqual({ rows: 0 });
     expect(opened).toBeGreaterThan(0);
     await waitFor(async () => (await gaps()).every((g) => g.final), 20_000, 'missing minutes final');
+    const verdicts = (await gaps()).filter((g) => g.ts.getTime() === filled.ts);
+    expect(verdicts.length).toBeGreaterThan(1);
+    for (const g of verdicts)
+      expect([g.status, g.reason], g.currency).toEqual(
+        g.source === filled.source && g.currency === filled.currency
+          ? ['repaired', FILLED]
+          : ['missing', expect.stringMatching(/no response/)],
+      );
 
     opened = 0;
     expect(await repairAt(from + skipped * MIN + 26 * H)).toEqual({ rows: 0 });
