@@ -102,9 +102,10 @@ export function makeDelivery<T>(opts: {
   return {
     drain,
     async deliver(batch) {
-      if ((await queued().catch(failed)) > 0) await drain();
+      const before = await queued().catch(failed); // a failed listing is logged once per batch
+      if (before > 0) await drain();
       let toSpool: T = batch;
-      if ((await queued().catch(failed)) === 0) {
+      if (before === 0 || (await queued().catch(failed)) === 0) {
         try {
           await send(batch);
           return 'sent';
