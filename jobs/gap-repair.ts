@@ -32,10 +32,10 @@ export type GapRepairOptions = {
   seriesLookbackMs?: number;
 };
 
-/** A recorded gap; `filled`: its minute has a rates row by now (dueGaps only). */
+/** A recorded gap; `filled` (dueGaps only): its minute has a rates row by now. */
 type Recorded = Series & { ts: Date; status: string; final: boolean; found_at: Date; filled?: boolean };
 
-/** The job's work for one window; resolves to the rates rows repaired. */
+/** The job's work for one window; resolves to the rates rows it wrote. */
 export function makeGapRepair(opts: GapRepairOptions) {
   const { db, ilp, clock, config } = opts;
   const slackMs = opts.slackMs ?? 24 * HOUR;
@@ -92,7 +92,7 @@ export function makeGapRepair(opts: GapRepairOptions) {
     const outs: MinuteOutput[] = [];
     const archive = openArchive();
     try {
-      const minutes = search.map((g) => g.ts);
+      const minutes = search.filter((g) => !filled.has(rateKey(g))).map((g) => g.ts); // a filled gap needs no search
       for (const span of spansOf(minutes, HOUR)) {
         const inSpan = search.filter((g) => g.ts >= span.from && g.ts < span.to);
         const sources = [...new Set(inSpan.map((g) => g.source as SourceName))];

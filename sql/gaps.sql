@@ -18,8 +18,10 @@ SELECT ts, source, currency, status, final, found_at FROM gaps WHERE ts >= $1 AN
 
 -- name: dueGaps :many
 -- Missing minutes found while a late arrival was still possible, now older than the arrival slack ($1): each is
--- searched once more, then final. `filled`: the minute has a rates row by now (the ASOF JOIN binary-searches rates).
+-- searched once more, then final. Also, at any age, those whose minute has a rates row by now (`filled`: written
+-- since by other means, such as a venue's candle page), to be closed. The ASOF JOIN binary-searches rates.
 SELECT g.ts ts, g.source source, g.currency currency, g.status status, g.final final, g.found_at found_at,
   r.ts = g.ts filled
-FROM (SELECT ts, source, currency, status, final, found_at FROM gaps WHERE final = false AND ts < $1) g
-ASOF JOIN rates r ON (source, currency) TOLERANCE 1m;
+FROM (SELECT ts, source, currency, status, final, found_at FROM gaps WHERE final = false) g
+ASOF JOIN rates r ON (source, currency) TOLERANCE 1m
+WHERE g.ts < $1 OR r.ts = g.ts;
