@@ -48,9 +48,9 @@ describe('format detection and parsing', () => {
     const ms = read('binance-klines-ms.csv');
     expect(ms.layout?.format).toBe('binance');
     expect(ms.candles.map((c) => [c.ts, c.close])).toEqual([
-      [at(0), 23142.31],
-      [at(1), 23137.77],
-      [at(2), 23153.44],
+      [at(0), 23214.62],
+      [at(1), 23210.08],
+      [at(2), 23225.86],
     ]);
     const us = read('binance-klines-us.csv');
     expect(us.layout?.format).toBe('binance');
@@ -64,8 +64,8 @@ describe('format detection and parsing', () => {
     const { layout, candles } = read('ohlcv.csv');
     expect(layout).toMatchObject({ format: 'ohlcv', header: false });
     expect(candles.map((c) => [c.ts, c.open, c.close, c.volume])).toEqual([
-      [at(0), 23140.48, 23142.31, 2.131777],
-      [at(1), 23143.89, 23137.77, 0.881378],
+      [at(0), 23211.05, 23214.62, 1.907345],
+      [at(1), 23213.9, 23210.08, 0.765212],
     ]);
   });
 
@@ -75,11 +75,11 @@ describe('format detection and parsing', () => {
     expect(results[0]).toEqual({ kind: 'header' });
     expect(candles[1]).toEqual<Candle>({
       ts: at(1),
-      open: 23143.89,
-      high: 23148.8,
-      low: 23137.61,
-      close: 23137.77,
-      volume: 0.88,
+      open: 23213.9,
+      high: 23222.3,
+      low: 23208.44,
+      close: 23210.08,
+      volume: 0.77,
     });
   });
 
@@ -87,12 +87,12 @@ describe('format detection and parsing', () => {
     const { layout, candles } = read('closes.csv');
     expect(layout?.format).toBe('header');
     expect(candles.map((c) => [c.ts, c.close, c.open])).toEqual([
-      [at(0), 23142.31, null],
-      [at(1), 23137.77, null],
-      [at(2), 23153.44, null],
+      [at(0), 23214.62, null],
+      [at(1), 23210.08, null],
+      [at(2), 23225.86, null],
     ]);
     const r = makeCandleReader({ now: NOW });
-    expect(r.line('1677628800,23142.31')).toMatchObject({ kind: 'candle', candle: { ts: at(0) } });
+    expect(r.line('1677628800,23214.62')).toMatchObject({ kind: 'candle', candle: { ts: at(0) } });
     expect(r.layout?.format).toBe('ohlcv');
   });
 
