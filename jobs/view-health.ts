@@ -30,16 +30,15 @@ export type ViewState = {
   invalidationReason: string | null;
 };
 
-/** current; catching-up (behind, refreshed within `graceMs`); stale; invalid (rebuild); missing. */
+/** current; catching-up (behind, but refreshed or first seen behind within the grace); stale; invalid; missing. */
 export type Verdict = 'current' | 'catching-up' | 'stale' | 'invalid' | 'missing';
 
-/** Judge one view's state. Pure. */
-export function judgeView(state: ViewState | undefined, now: number, graceMs: number): Verdict {
-  if (!state) return 'missing';
-  if (state.status === 'invalid') return 'invalid';
-  if (state.refreshTxn >= state.baseTxn) return 'current';
-  if (state.lastRefreshFinish !== null && now - state.lastRefreshFinish < graceMs) return 'catching-up';
-  return 'stale';
+/** Judge one view's state; `seen`: when this process first saw it behind, if it has. Pure. */
+export function judgeView(s: ViewState | undefined, now: number, grace: number, seen = -Infinity): Verdict {
+  if (!s) return 'missing';
+  if (s.status === 'invalid') return 'invalid';
+  if (s.refreshTxn >= s.baseTxn) return 'current';
+  return now - Math.max(s.lastRefreshFinish ?? -Infinity, seen) < grace ? 'catching-up' : 'stale';
 }
 
 type StateRow = {
@@ -98,13 +97,17 @@ export function makeViewHealth(opts: ViewHealthOptions) {
     }
   }
 
+  // After a restart the last refresh is as old as the downtime: QuestDB gets its grace from the first sighting.
+  const seenBehind = new Map<string, number>();
   return async ({ signal, log }: Pick<JobContext, 'signal' | 'log'>) => {
     const problems: string[] = [];
     let refreshed = 0;
     for (const view of views) {
       // Read afresh for each view: refreshing one can invalidate or advance the views built on it.
       const state = (await readViewStates(db)).get(view.name);
-      const verdict = judgeView(state, clock.now(), graceMs);
+      if (!state || state.refreshTxn >= state.baseTxn) seenBehind.delete(view.name);
+      else if (!seenBehind.has(view.name)) seenBehind.set(view.name, clock.now());
+      const verdict = judgeView(state, clock.now(), graceMs, seenBehind.get(view.name));
       if (!state || verdict === 'missing') {
         problems.push(`${view.name} does not exist (are the migrations applied?)`);
         continue;

@@ -12,6 +12,7 @@ import { makeIlp } from '../../sql/ilp.ts';
 import { makeRunStore } from '../../jobs/run-store.ts';
 import { makeRunner, type Job } from '../../jobs/runner.ts';
 import { makeViewHealth, readViewStates, type ViewSpec } from '../../jobs/view-health.ts';
+import { makeManualClock } from '../support/clocks.ts';
 import { exec, testConfig, waitFor } from './stack-env.ts';
 
 const config = testConfig();
@@ -146,6 +147,28 @@ describe('view health', () => {
       ['2024-01-02T00:00:00.000Z', 2.5],
     ]);
     expect(await check(ctx)).toEqual({ rows: 0 });
+  });
+
+  it('after a restart, gives a view behind its base the grace from first sighting before refreshing it', async () => {
+    // The last refresh finished an hour before this clock's now, as after an hour of downtime.
+    const clock = makeManualClock(Date.now() + 3_600_000);
+    const restarted = makeViewHealth({ db, clock, views: [spec], graceMs: 60_000, settleTimeoutMs: 600_000 });
+    await sql(`INSERT INTO ${base} VALUES ('2024-01-01T00:20:00Z', 1)`);
+    await waitFor(
+      async () => {
+        const s = (await readViewStates(db)).get(view);
+        return s !== undefined && s.refreshTxn < s.baseTxn;
+      },
+      20_000,
+      'view behind its base',
+    );
+    expect(await restarted(ctx)).toEqual({ rows: 0 });
+    clock.advance(59_000);
+    expect(await restarted(ctx)).toEqual({ rows: 0 });
+    expect((await viewSums())[0]).toEqual(['2024-01-01T00:00:00.000Z', 1.5]);
+    clock.advance(1_000);
+    expect(await restarted(ctx)).toEqual({ rows: 1 });
+    await waitFor(async () => (await viewSums())[0]?.[1] === 2.5, 20_000, 'view refreshed');
   });
 
   it('rebuilds an invalidated view in full', async () => {

@@ -24,6 +24,17 @@ describe('judgeView', () => {
     expect(judgeView(state({ refreshTxn: 9, lastRefreshFinish: null }), now, 60_000)).toBe('stale');
   });
 
+  it('counts the grace from the first sighting when the last refresh is older (a restart after downtime)', () => {
+    const old = state({ refreshTxn: 9, lastRefreshFinish: now - 3_600_000 });
+    expect(judgeView(old, now, 60_000, now)).toBe('catching-up');
+    expect(judgeView(old, now, 60_000, now - 59_999)).toBe('catching-up');
+    expect(judgeView(old, now, 60_000, now - 60_000)).toBe('stale');
+    expect(judgeView(state({ refreshTxn: 9, lastRefreshFinish: null }), now, 60_000, now)).toBe(
+      'catching-up',
+    );
+    expect(judgeView(state(), now, 60_000, now - 3_600_000)).toBe('current');
+  });
+
   it('calls an invalidated view invalid, whatever its transactions say, and a missing one missing', () => {
     expect(
       judgeView(state({ status: 'invalid', invalidationReason: 'drop partition operation' }), now, 1),

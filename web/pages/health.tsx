@@ -48,12 +48,8 @@ export async function loadHealth(deps: AreaDeps) {
   const sources = [
     ...new Set([...catalog.sources, ...successful.map((s) => s.source), ...lastPolls.map((p) => p.source)]),
   ].sort();
-  return {
-    now,
-    questdb,
-    aws: await awsP,
-    db: { sources, successful, lastPolls, rejections, spool, jobCounts, jobRuns, gaps },
-  };
+  const db = { sources, successful, lastPolls, rejections, spool, jobCounts, jobRuns, gaps };
+  return { now, questdb, aws: await awsP, db };
 }
 
 const REACH: Col<[string, Reach]>[] = [
