@@ -1,4 +1,4 @@
-"""The local AWS emulator with a durable S3: moto server, in-process, writing every stored object through to a folder.
+"""The local AWS emulator (moto server, in-process) with its S3 objects and Firehose streams kept in a folder.
 
     python moto_archive.py --host 127.0.0.1 --port 4566 --data-dir DIR
 
@@ -7,6 +7,8 @@ S3Backend.put_object) is written to DIR/<bucket>/<key>, byte for byte, before th
 file, fsynced, then renamed into place. A delete removes the file. On start the folder is loaded back (buckets from
 DIR/.buckets/<bucket>.json, objects with their last-modified times from the files' mtimes). If the disk write fails the
 request fails and moto forgets the object, so a client never sees a success that a restart would undo.
+A Firehose delivery stream is kept as it was created (DIR/.streams/<account>.<region>.<name>.json, its
+CreateDeliveryStream arguments) and made again on start, so deliveries resume after a restart without a bootstrap.
 
 GET /moto-api/archive answers {"durable": true, "dataDir": DIR}, so a client can tell this emulator from a plain one.
 Key segments that are not valid file names ("", ".", "..", and characters quote() escapes) are percent-encoded.
@@ -27,6 +29,7 @@ from urllib.parse import quote, unquote
 from werkzeug.serving import run_simple
 
 from moto.core import DEFAULT_ACCOUNT_ID
+from moto.firehose.models import FirehoseBackend, firehose_backends
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from moto.s3.models import FakeKey, S3Backend, s3_backends
 
@@ -46,13 +49,14 @@ def decode_segment(seg: str) -> str:
 
 
 class Store:
-    """The folder: DIR/<bucket>/<key>, DIR/.buckets/<bucket>.json, DIR/.tmp/ for writes in flight."""
+    """The folder: DIR/<bucket>/<key>, DIR/.buckets/<bucket>.json, DIR/.streams/, DIR/.tmp/ for writes in flight."""
 
     def __init__(self, root: str):
         self.root = os.path.abspath(root)
         self.tmp = os.path.join(self.root, ".tmp")
         self.meta = os.path.join(self.root, ".buckets")
-        for d in (self.root, self.tmp, self.meta):
+        self.streams_dir = os.path.join(self.root, ".streams")
+        for d in (self.root, self.tmp, self.meta, self.streams_dir):
             os.makedirs(d, exist_ok=True)
         # Writes a kill interrupted never became objects: their temporary files go.
         for name in os.listdir(self.tmp):
@@ -121,6 +125,27 @@ class Store:
         if os.path.isdir(d):
             os.rmdir(d)  # moto refuses to delete a bucket with keys, so it is empty
 
+    def _stream_path(self, account: str, region: str, name: str) -> str:
+        return os.path.join(self.streams_dir, encode_segment(f"{account}.{region}.{name}") + ".json")
+
+    def put_stream(self, account: str, region: str, name: str, args: list) -> None:
+        record = {"account": account, "region": region, "args": args}
+        self._write(self._stream_path(account, region, name), json.dumps(record).encode(), None)
+
+    def delete_stream(self, account: str, region: str, name: str) -> None:
+        target = self._stream_path(account, region, name)
+        if os.path.exists(target):
+            os.unlink(target)
+            fsync_dir(self.streams_dir)
+
+    def streams(self):
+        """(account, region, CreateDeliveryStream arguments) of every stored delivery stream."""
+        for name in sorted(os.listdir(self.streams_dir)):
+            if name.endswith(".json"):
+                with open(os.path.join(self.streams_dir, name), "rb") as f:
+                    record = json.load(f)
+                yield record["account"], record["region"], record["args"]
+
     def buckets(self):
         """(name, region) of every stored bucket."""
         for name in sorted(os.listdir(self.meta)):
@@ -150,9 +175,9 @@ def fsync_dir(d: str) -> None:
         os.close(fd)
 
 
-def install(store: Store) -> int:
-    """Wrap S3Backend so every change of an object or bucket reaches `store` before the request is answered; load
-    the folder back. Returns the number of objects loaded."""
+def install(store: Store) -> tuple[int, int]:
+    """Wrap S3Backend and FirehoseBackend so every change of an object, bucket or delivery stream reaches `store`
+    before the request is answered; load the folder back. Returns the numbers of objects and streams loaded."""
     lock = threading.RLock()
     put_object, delete_object = S3Backend.put_object, S3Backend.delete_object
     create_bucket, delete_bucket = S3Backend.create_bucket, S3Backend.delete_bucket
@@ -200,6 +225,25 @@ def install(store: Store) -> int:
                 store.delete_bucket(bucket_name)
             return bucket
 
+    create_stream, delete_stream = FirehoseBackend.create_delivery_stream, FirehoseBackend.delete_delivery_stream
+
+    def create_stream_durable(self, region, name, *args):
+        with lock:
+            arn = create_stream(self, region, name, *args)
+            try:
+                store.put_stream(self.account_id, self.region_name, name, [region, name, *args])
+            except BaseException:
+                self.delivery_streams.pop(name, None)
+                raise
+            return arn
+
+    def delete_stream_durable(self, name):
+        with lock:
+            delete_stream(self, name)
+            store.delete_stream(self.account_id, self.region_name, name)
+
+    FirehoseBackend.create_delivery_stream = create_stream_durable
+    FirehoseBackend.delete_delivery_stream = delete_stream_durable
     S3Backend.put_object = put_object_durable
     S3Backend.delete_object = delete_object_durable
     S3Backend.create_bucket = create_bucket_durable
@@ -214,7 +258,11 @@ def install(store: Store) -> int:
             key = put_object(backend, bucket_name, key_name, data, disable_notification=True)
             key.last_modified = datetime.fromtimestamp(mtime, timezone.utc).replace(tzinfo=None)
             count += 1
-    return count
+    streams = 0
+    for account, region, args in store.streams():
+        create_stream(firehose_backends[account][region], *args)
+        streams += 1
+    return count, streams
 
 
 def with_status(app, data_dir: str):
@@ -239,8 +287,10 @@ def main() -> None:
     os.environ.setdefault("MOTO_PORT", str(args.port))
 
     store = Store(args.data_dir)
-    count = install(store)
-    print(f"durable S3 in {store.root}: {count} objects loaded", flush=True)
+    objects, streams = install(store)
+    plural = lambda n, what: f"{n} {what}" + ("" if n == 1 else "s")
+    loaded = f"{plural(objects, 'object')} and {plural(streams, 'delivery stream')} loaded"
+    print(f"durable S3 in {store.root}: {loaded}", flush=True)
 
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: sys.exit(0))

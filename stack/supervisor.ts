@@ -211,7 +211,7 @@ async function main(): Promise<void> {
     say(`  services          ${services.map((s) => s.name).join(', ') || '(none yet)'}`);
     say('press Ctrl-C to stop');
 
-    // QuestDB dying stops the rest; the emulator is started again (its S3 is durable, its stream made again).
+    // QuestDB dying stops the rest; the emulator is started again (its S3 and its delivery stream are durable).
     const watch = (m: Managed) =>
       void m.exited.then(async (code) => {
         if (stopping) return;
@@ -225,7 +225,6 @@ async function main(): Promise<void> {
           if (stopping) return void stopManaged(again);
           running[running.indexOf(m)] = again;
           lock.update(children());
-          await bootstrapArchive(config);
           say('the AWS emulator is back');
           watch(again);
         } catch (err) {

@@ -202,7 +202,7 @@ describe('the raw archive of `npm start`', () => {
       'the emulator restarted',
     );
     expectKept(third, await bucket());
-    // Firehose deliveries go on after it (the delivery stream was made again).
+    // Firehose deliveries go on after it (the emulator loaded its delivery stream back).
     const fourth = await bucket();
     await waitFor(async () => (await bucket()).size > fourth.size, 30_000, 'a delivery after the restart');
 

@@ -1,8 +1,9 @@
 /**
  * The durable emulator (stack/moto_archive.py) on a port and folder of its own: every object stored, by PutObject,
  * by a copy or by a Firehose delivery, is a file under its original key the moment the call returns; a delete
- * removes it; after a SIGKILL the emulator loads the folder back, byte for byte, with the same last-modified times.
- * It prints its own lines only, not one per request.
+ * removes it; after a SIGKILL the emulator loads the folder back, byte for byte, with the same last-modified times,
+ * and its delivery streams as they were created (a deleted one stays gone). It prints its own lines only, not one
+ * per request.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -17,7 +18,12 @@ import {
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { CreateDeliveryStreamCommand, PutRecordBatchCommand } from '@aws-sdk/client-firehose';
+import {
+  CreateDeliveryStreamCommand,
+  DeleteDeliveryStreamCommand,
+  DescribeDeliveryStreamCommand,
+  PutRecordBatchCommand,
+} from '@aws-sdk/client-firehose';
 import { afterAll, describe, expect, it } from 'vitest';
 import { makeS3 } from '../../common/aws.ts';
 import { makeFirehose } from '../../common/firehose.ts';
@@ -99,12 +105,21 @@ describe('the durable emulator', () => {
         },
       }),
     );
+    const put = (name: string, text: string) =>
+      firehose.send(
+        new PutRecordBatchCommand({ DeliveryStreamName: name, Records: [{ Data: Buffer.from(text) }] }),
+      );
+    await put('archive-hook', 'one\ntwo\n');
     await firehose.send(
-      new PutRecordBatchCommand({
-        DeliveryStreamName: 'archive-hook',
-        Records: [{ Data: Buffer.from('one\n') }, { Data: Buffer.from('two\n') }],
+      new CreateDeliveryStreamCommand({
+        DeliveryStreamName: 'short-lived',
+        ExtendedS3DestinationConfiguration: {
+          RoleARN: config.FIREHOSE_ROLE_ARN,
+          BucketARN: `arn:aws:s3:::${Bucket}`,
+        },
       }),
     );
+    await firehose.send(new DeleteDeliveryStreamCommand({ DeliveryStreamName: 'short-lived' }));
     const before = await listBucket(s3);
     const delivered = [...before.keys()].filter((k) => k.startsWith('fh/'));
     expect(delivered.length).toBeGreaterThan(0);
@@ -117,10 +132,19 @@ describe('the durable emulator', () => {
     await moto!.exited;
     await start();
     expect(await listBucket(s3)).toEqual(before);
+    // The stream is back as it was created, and delivers into the same prefix; the deleted one stays gone.
+    const { DeliveryStreamDescription: d } = await firehose.send(
+      new DescribeDeliveryStreamCommand({ DeliveryStreamName: 'archive-hook' }),
+    );
+    expect(d?.Destinations?.[0]?.ExtendedS3DestinationDescription?.Prefix).toBe('fh/');
+    await put('archive-hook', 'three\n');
+    const after = [...(await listBucket(s3)).keys()].filter((k) => k.startsWith('fh/') && !before.has(k));
+    expect(after.map((k) => readFileSync(file(k), 'utf8'))).toEqual(['three\n']);
+    await expect(put('short-lived', 'x\n')).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
     // Dozens of S3 and Firehose requests, and two starts: what it loaded each time, and nothing per request.
     expect(printed.filter((l) => l.trim())).toEqual([
-      `moto-archive| durable S3 in ${dataDir}: 0 objects loaded`,
-      `moto-archive| durable S3 in ${dataDir}: ${before.size} objects loaded`,
+      `moto-archive| durable S3 in ${dataDir}: 0 objects and 0 delivery streams loaded`,
+      `moto-archive| durable S3 in ${dataDir}: ${before.size} objects and 1 delivery stream loaded`,
     ]);
     s3.destroy();
     firehose.destroy();
