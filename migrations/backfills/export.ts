@@ -1,5 +1,5 @@
 /** `npm run backfill -- export`: (re-)export UTC days of `rates` and `polls` to the curated lake. */
-import { makeS3 } from '../../common/aws.ts';
+import { checkBucket, makeS3 } from '../../common/aws.ts';
 import { failureLine, parseFlags, usageExit, wholeNumber } from '../../common/cli.ts';
 import { systemClock } from '../../common/clock.ts';
 import { BEFORE_GENESIS, GENESIS_MS, parseIsoTime } from '../../common/time.ts';
@@ -84,7 +84,7 @@ export const exportLake: Backfill = {
     const total = ((opts.to - opts.from) / DAY_MS) * opts.tables.length;
     const state = () => ({ done, total, rows: tally.rows, skipped: 0, elapsedMs: clock.now() - started });
     try {
-      await waitForWal(db, ['rates', 'polls']);
+      await Promise.all([waitForWal(db, ['rates', 'polls']), checkBucket(s3, config)]);
       for (let d = opts.from; d < opts.to && !abort.signal.aborted; d += DAY_MS)
         for (const table of opts.tables) {
           const e = await exporter.exportDay(table, d, abort.signal);

@@ -262,4 +262,16 @@ describe('CLIs with nothing reachable', () => {
       expect(err[0]).toContain('.env');
     },
   );
+
+  it('export with QuestDB up and S3 away names S3 before writing anything', () => {
+    const r = npmRun(projectWith({ ...STACK_SETTINGS, MOTO_PORT: free(4) }), 'backfill', [
+      ...['export', '--from', '2021-01-01', '--to', '2021-01-01'],
+    ]);
+    expect(r.status).toBe(1);
+    expect(lines(r.stderr)).toEqual([
+      expect.stringMatching(
+        /^export: S3 at http:\/\/127\.0\.0\.1:47\d+ is not reachable: .*AWS_ENDPOINT_URL/,
+      ),
+    ]);
+  });
 });
