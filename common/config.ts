@@ -176,7 +176,7 @@ export const VARIABLES = {
     '262144',
     'response size cap; a larger body is cut there, archived as cut, and rejected',
   ),
-  HTTP_MAX_ATTEMPTS: v(positiveInt.max(10), '4', 'tries per poll (retries on 429, 5xx, timeouts)'),
+  HTTP_MAX_ATTEMPTS: v(positiveInt.max(10), '4', 'tries per poll (transient failures are retried)'),
   HTTP_RETRY_BASE_MS: v(
     positiveInt,
     '1000',
