@@ -105,9 +105,10 @@ export function makeViewHealth(opts: ViewHealthOptions) {
     for (const view of views) {
       // Read afresh for each view: refreshing one can invalidate or advance the views built on it.
       const state = (await readViewStates(db)).get(view.name);
-      if (!state || state.refreshTxn >= state.baseTxn) seenBehind.delete(view.name);
-      else if (!seenBehind.has(view.name)) seenBehind.set(view.name, clock.now());
-      const verdict = judgeView(state, clock.now(), graceMs, seenBehind.get(view.name));
+      const now = clock.now();
+      const verdict = judgeView(state, now, graceMs, seenBehind.get(view.name) ?? now);
+      if (verdict !== 'catching-up' && verdict !== 'stale') seenBehind.delete(view.name);
+      else if (!seenBehind.has(view.name)) seenBehind.set(view.name, now);
       if (!state || verdict === 'missing') {
         problems.push(`${view.name} does not exist (are the migrations applied?)`);
         continue;
